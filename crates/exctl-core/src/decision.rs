@@ -1,0 +1,112 @@
+//! What a determination returns: the stable, documented JSON shape.
+
+use crate::item::Metrics;
+use crate::Outcome;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Why a rule counted (or, under `--explain`, did not).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// Rule id, e.g. `us.3a090.a.1.2023`.
+    pub rule: String,
+    pub citation: String,
+    /// What the rule says, with each threshold against the item's value.
+    pub text: String,
+    /// Status of the rule on the as-of date when it is not simply in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// A fact the rules need and do not have.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Question {
+    /// The parameter that is unknown (or the rule's own question id).
+    pub fact: String,
+    pub question: String,
+    /// The rule that needs it.
+    pub rule: String,
+}
+
+/// A licence exception that covers a requirement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExceptionUse {
+    /// Symbol, e.g. `NAC`, `ACA`.
+    pub exception: String,
+    pub rule: String,
+    pub citation: String,
+    pub text: String,
+}
+
+/// One jurisdiction's answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Determination {
+    pub jurisdiction: String,
+    pub authority: String,
+    /// Absent for a classification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// Controls that apply, e.g. `3A090.a`.
+    pub controls: Vec<String>,
+    /// The paragraphs that matched, e.g. `3A090.a.1`.
+    pub paragraphs: Vec<String>,
+    /// Licence review policy, reported beside `license_required`.
+    pub review_policy: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<ExceptionUse>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<Question>,
+    pub reasons: Vec<Reason>,
+    /// Rules that matched but do not bind on the date (not enforced,
+    /// compliance pending).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Reason>,
+    /// With `--explain`: rules that did not apply, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_applied: Vec<Reason>,
+}
+
+/// The item as reported with a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemSummary {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    pub metrics: Metrics,
+}
+
+/// The destination as reported with a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Destination {
+    pub code: String,
+    pub name: String,
+    /// Country groups on the as-of date (after "treated as", e.g. HK as CN).
+    pub groups: Vec<String>,
+}
+
+/// Identity of a rule pack used for a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PackRef {
+    pub id: String,
+    pub version: String,
+    pub hash: String,
+}
+
+/// A classification (`destination` and `overall` absent) or a check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub as_of: NaiveDate,
+    pub item: ItemSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Destination>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_use: Option<String>,
+    pub determinations: Vec<Determination>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overall: Option<Outcome>,
+    pub packs: Vec<PackRef>,
+}

@@ -1,0 +1,711 @@
+//! The determination engine: item × destination × end use × date → outcome
+//! per jurisdiction, with reasons.
+//!
+//! The engine reads no files and no clock: the as-of date is an input.
+
+use crate::country::{CountryGroups, CountryTable};
+use crate::decision::{
+    Decision, Destination, Determination, ExceptionUse, ItemSummary, PackRef, Question, Reason,
+};
+use crate::error::QueryError;
+use crate::facts::{format_number, FactValue, Facts};
+use crate::item::{Item, ItemKind};
+use crate::pack::{CompareOp, Literal, Rule, RuleKind, RulePack, RuleStatus};
+use crate::vocab::{Scope, Vocabulary};
+use crate::Outcome;
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+
+/// Everything a determination needs, loaded and validated.
+pub struct Engine {
+    pub vocab: Vocabulary,
+    pub countries: CountryTable,
+    pub groups: CountryGroups,
+    pub packs: Vec<RulePack>,
+    /// The CEL standard library, built once: building it per call would
+    /// cost more than evaluating every rule.
+    root: cel::Context<'static, 'static>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field(
+                "packs",
+                &self.packs.iter().map(|p| &p.meta.id).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// A request for a classification (no destination) or a check.
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    pub item: &'a Item,
+    pub as_of: NaiveDate,
+    /// ISO alpha-2 destination; `None` classifies only.
+    pub destination: Option<String>,
+    pub end_use: Option<String>,
+    /// Transaction facts the user states (e.g. `end_user_hq`).
+    pub facts: Facts,
+    /// Jurisdictions to answer for; empty means every pack.
+    pub jurisdictions: Vec<String>,
+    /// Also report the rules that did not apply.
+    pub explain: bool,
+}
+
+impl<'a> Query<'a> {
+    pub fn classify(item: &'a Item, as_of: NaiveDate) -> Query<'a> {
+        Query {
+            item,
+            as_of,
+            destination: None,
+            end_use: None,
+            facts: Facts::default(),
+            jurisdictions: Vec::new(),
+            explain: false,
+        }
+    }
+
+    pub fn check(item: &'a Item, destination: &str, as_of: NaiveDate) -> Query<'a> {
+        Query {
+            destination: Some(destination.to_string()),
+            ..Query::classify(item, as_of)
+        }
+    }
+}
+
+/// The result of evaluating one condition.
+enum Truth {
+    Holds,
+    Fails,
+    /// Needs this unknown parameter.
+    Unknown(String),
+    /// Evaluation failed for another reason (a type mismatch in stated facts).
+    Error(String),
+}
+
+/// Controls found for an item under one pack.
+struct Classification {
+    controls: Vec<String>,
+    paragraphs: Vec<String>,
+    reasons: Vec<Reason>,
+    notes: Vec<Reason>,
+    not_applied: Vec<Reason>,
+    questions: Vec<Question>,
+}
+
+impl Engine {
+    pub fn new(
+        vocab: Vocabulary,
+        countries: CountryTable,
+        groups: CountryGroups,
+        packs: Vec<RulePack>,
+    ) -> Engine {
+        Engine {
+            vocab,
+            countries,
+            groups,
+            packs,
+            root: cel::Context::default(),
+        }
+    }
+
+    pub fn pack(&self, id: &str) -> Option<&RulePack> {
+        self.packs.iter().find(|p| p.meta.id == id)
+    }
+
+    /// Checks that a query names known countries, jurisdictions and facts.
+    pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
+        for code in q
+            .destination
+            .iter()
+            .chain(q.facts.get("end_user_hq").and_then(|f| match f {
+                FactValue::Str(s) => Some(s),
+                _ => None,
+            }))
+        {
+            if self.countries.get(code).is_none() {
+                let hint = self
+                    .countries
+                    .resolve(code)
+                    .map(|c| format!("; did you mean {} ({})?", c.code, c.name))
+                    .unwrap_or_default();
+                return Err(QueryError::UnknownCountry {
+                    code: code.clone(),
+                    hint,
+                });
+            }
+        }
+        for j in &q.jurisdictions {
+            if self.pack(j).is_none() {
+                return Err(QueryError::UnknownJurisdiction {
+                    name: j.clone(),
+                    known: self
+                        .packs
+                        .iter()
+                        .map(|p| p.meta.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
+        for (name, value) in q.facts.iter() {
+            let Some(p) = self.vocab.get(name) else {
+                return Err(QueryError::BadFact {
+                    name: name.clone(),
+                    reason: "not a declared parameter".into(),
+                });
+            };
+            if p.scope != Scope::Transaction {
+                return Err(QueryError::BadFact {
+                    name: name.clone(),
+                    reason: format!(
+                        "is an {} parameter; only transaction facts can be stated",
+                        match p.scope {
+                            Scope::Item => "item",
+                            _ => "engine-set",
+                        }
+                    ),
+                });
+            }
+            if value.type_name() != p.type_name {
+                return Err(QueryError::BadFact {
+                    name: name.clone(),
+                    reason: format!("expects a {}, got a {}", p.type_name, value.type_name()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers a query. Call [`Engine::validate`] first for user input.
+    pub fn decide(&self, q: &Query<'_>) -> Decision {
+        let item_facts = q.item.facts();
+        let mut facts = item_facts.clone();
+        facts.extend(&q.facts);
+        if let Some(u) = &q.end_use {
+            facts.set("end_use", FactValue::Str(u.clone()));
+        }
+        if let Some(FactValue::Str(hq)) = q.facts.get("end_user_hq") {
+            facts.set(
+                "hq_groups",
+                FactValue::List(self.groups.groups_of(hq, q.as_of)),
+            );
+        }
+        let destination = q.destination.as_ref().map(|code| {
+            let groups = self.groups.groups_of(code, q.as_of);
+            facts.set("dest", FactValue::Str(code.clone()));
+            facts.set("dest_groups", FactValue::List(groups.clone()));
+            Destination {
+                code: code.clone(),
+                name: self
+                    .countries
+                    .get(code)
+                    .map_or_else(|| code.clone(), |c| c.name.clone()),
+                groups,
+            }
+        });
+        let mut scope = self.root.new_inner_scope();
+        facts.bind(&mut scope);
+
+        let mut determinations = Vec::new();
+        let mut overall: Option<Outcome> = None;
+        let mut packs = Vec::new();
+        for pack in &self.packs {
+            if !q.jurisdictions.is_empty() && !q.jurisdictions.contains(&pack.meta.id) {
+                continue;
+            }
+            packs.push(PackRef {
+                id: pack.meta.id.clone(),
+                version: pack.meta.version.clone(),
+                hash: pack.hash.clone(),
+            });
+            let d = self.evaluate_pack(pack, q, &facts, &scope);
+            if let Some(o) = d.outcome {
+                overall = Some(overall.map_or(o, |w| w.worst(o)));
+            }
+            determinations.push(d);
+        }
+        Decision {
+            as_of: q.as_of,
+            item: ItemSummary {
+                id: q.item.id.clone(),
+                name: q.item.name.clone(),
+                kind: q.item.kind.name().to_string(),
+                vendor: q.item.vendor.clone(),
+                family: q.item.family.clone(),
+                metrics: q.item.metrics(),
+            },
+            destination,
+            end_use: q.end_use.clone(),
+            determinations,
+            overall: q.destination.as_ref().and(overall),
+            packs,
+        }
+    }
+
+    fn evaluate_pack(
+        &self,
+        pack: &RulePack,
+        q: &Query<'_>,
+        facts: &Facts,
+        scope: &cel::Context<'_, '_>,
+    ) -> Determination {
+        let kind = q.item.kind.name();
+        // A computer is judged by the IC it contains: classify that first.
+        let mut ic_scope = scope.new_inner_scope();
+        let mut facts = facts.clone();
+        if let ItemKind::Computer(c) = &q.item.kind {
+            let ic_facts = c.ic.facts();
+            let mut s = self.root.new_inner_scope();
+            ic_facts.bind(&mut s);
+            let ic_class = self.classify_with(pack, &c.ic, &ic_facts, &s, q.as_of, false);
+            if ic_class.questions.is_empty() {
+                let v = FactValue::List(ic_class.controls);
+                ic_scope.add_variable_from_value("ic_controls", v.to_cel());
+                facts.set("ic_controls", v);
+            }
+        }
+        let class = self.classify_with(pack, q.item, &facts, &ic_scope, q.as_of, q.explain);
+        let Classification {
+            controls,
+            paragraphs,
+            mut reasons,
+            mut notes,
+            mut not_applied,
+            mut questions,
+        } = class;
+
+        let mut d = Determination {
+            jurisdiction: pack.meta.id.clone(),
+            authority: pack.meta.authority.clone(),
+            outcome: None,
+            controls: controls.clone(),
+            paragraphs,
+            review_policy: None,
+            exceptions: Vec::new(),
+            questions: Vec::new(),
+            reasons: Vec::new(),
+            notes: Vec::new(),
+            not_applied: Vec::new(),
+        };
+        if q.destination.is_none() {
+            d.reasons = reasons;
+            d.notes = notes;
+            d.not_applied = not_applied;
+            d.questions = questions;
+            return d;
+        }
+
+        let mut stage = ic_scope.new_inner_scope();
+        let controls_value = FactValue::List(controls.clone());
+        stage.add_variable_from_value("controls", controls_value.to_cel());
+        facts.set("controls", controls_value);
+
+        // Requirements, then the exceptions and review policies that cover them.
+        struct Hit<'r> {
+            rule: &'r Rule,
+            outcome: Outcome,
+            policy: Option<String>,
+            exception: Option<ExceptionUse>,
+        }
+        let mut hits: Vec<Hit<'_>> = Vec::new();
+        let mut eligible: Vec<(&Rule, String)> = Vec::new();
+        let mut policies: Vec<&Rule> = Vec::new();
+        for rule in pack.rules_on(q.as_of) {
+            if rule.def.kind == RuleKind::Control || !rule.applies_to_kind(kind) {
+                continue;
+            }
+            let status = rule.status(q.as_of);
+            let binding = status == RuleStatus::InForce;
+            match eval(rule, &stage) {
+                Truth::Holds => {
+                    let text = self.reason_text(rule, &facts, true);
+                    if !binding {
+                        notes.push(reason(rule, text, Some(rule.status_text(q.as_of))));
+                        continue;
+                    }
+                    match rule.def.kind {
+                        RuleKind::Requirement => {
+                            if rule.outcome == Outcome::NeedsInfo {
+                                questions.push(Question {
+                                    fact: rule.def.id.clone(),
+                                    question: rule.def.question.clone().unwrap_or_default(),
+                                    rule: rule.def.id.clone(),
+                                });
+                            }
+                            hits.push(Hit {
+                                rule,
+                                outcome: rule.outcome,
+                                policy: rule.def.review_policy.clone(),
+                                exception: None,
+                            });
+                            reasons.push(reason(rule, text, None));
+                        }
+                        RuleKind::Exception => eligible.push((rule, text)),
+                        RuleKind::ReviewPolicy => policies.push(rule),
+                        RuleKind::Control => {}
+                    }
+                }
+                Truth::Fails => {
+                    if q.explain {
+                        let text = self.reason_text(rule, &facts, false);
+                        not_applied.push(reason(rule, text, Some("condition not met".into())));
+                    }
+                }
+                Truth::Unknown(var) => {
+                    if !binding {
+                        continue;
+                    }
+                    match rule.def.kind {
+                        // An exception or policy we cannot confirm is simply not
+                        // applied; the question is still worth asking.
+                        RuleKind::Requirement | RuleKind::Exception | RuleKind::ReviewPolicy => {
+                            questions.push(Question {
+                                question: self.vocab.question(&var),
+                                fact: self.vocab.supplied_as(&var).to_string(),
+                                rule: rule.def.id.clone(),
+                            });
+                            if rule.def.kind == RuleKind::Requirement {
+                                hits.push(Hit {
+                                    rule,
+                                    outcome: Outcome::NeedsInfo,
+                                    policy: None,
+                                    exception: None,
+                                });
+                            }
+                        }
+                        RuleKind::Control => {}
+                    }
+                }
+                Truth::Error(e) => {
+                    if binding && rule.def.kind == RuleKind::Requirement {
+                        questions.push(Question {
+                            fact: rule.def.id.clone(),
+                            question: format!("rule could not be evaluated: {e}"),
+                            rule: rule.def.id.clone(),
+                        });
+                        hits.push(Hit {
+                            rule,
+                            outcome: Outcome::NeedsInfo,
+                            policy: None,
+                            exception: None,
+                        });
+                    }
+                }
+            }
+        }
+        // Later review-policy rules override earlier ones.
+        policies.sort_by_key(|r| r.from);
+        for hit in &mut hits {
+            if hit.outcome != Outcome::LicenseRequired {
+                continue;
+            }
+            for p in &policies {
+                if p.def.covers.contains(&hit.rule.def.id) {
+                    hit.policy = p.def.review_policy.clone();
+                }
+            }
+            if let Some((ex, text)) = eligible
+                .iter()
+                .find(|(ex, _)| ex.def.covers.contains(&hit.rule.def.id))
+            {
+                hit.outcome = Outcome::ExceptionEligible;
+                hit.exception = Some(ExceptionUse {
+                    exception: ex.def.exception.clone().unwrap_or_default(),
+                    rule: ex.def.id.clone(),
+                    citation: ex.def.citation.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
+        for p in &policies {
+            if hits.iter().any(|h| {
+                h.outcome == Outcome::LicenseRequired && p.def.covers.contains(&h.rule.def.id)
+            }) {
+                reasons.push(reason(p, self.reason_text(p, &facts, true), None));
+            }
+        }
+        let mut outcome = if controls.is_empty() && hits.is_empty() {
+            Outcome::NotControlled
+        } else {
+            Outcome::NoLicenseRequired
+        };
+        if !questions.is_empty() {
+            outcome = outcome.worst(Outcome::NeedsInfo);
+        }
+        let mut policy_texts: Vec<String> = Vec::new();
+        for hit in &hits {
+            outcome = outcome.worst(hit.outcome);
+        }
+        for hit in hits {
+            if hit.outcome == Outcome::LicenseRequired {
+                if let Some(p) = hit.policy {
+                    if !policy_texts.contains(&p) {
+                        policy_texts.push(p);
+                    }
+                }
+            }
+            if let Some(e) = hit.exception {
+                if !d.exceptions.iter().any(|x| x.rule == e.rule) {
+                    d.exceptions.push(e);
+                }
+            }
+        }
+        if outcome == Outcome::LicenseRequired && !policy_texts.is_empty() {
+            d.review_policy = Some(policy_texts.join("; "));
+        }
+        d.outcome = Some(outcome);
+        d.reasons = reasons;
+        d.notes = notes;
+        d.not_applied = not_applied;
+        d.questions = questions;
+        d
+    }
+
+    /// Evaluates a pack's control rules for one item.
+    fn classify_with(
+        &self,
+        pack: &RulePack,
+        item: &Item,
+        facts: &Facts,
+        scope: &cel::Context<'_, '_>,
+        date: NaiveDate,
+        explain: bool,
+    ) -> Classification {
+        let kind = item.kind.name();
+        let mut c = Classification {
+            controls: Vec::new(),
+            paragraphs: Vec::new(),
+            reasons: Vec::new(),
+            notes: Vec::new(),
+            not_applied: Vec::new(),
+            questions: Vec::new(),
+        };
+        let mut unknown: Vec<(&Rule, String)> = Vec::new();
+        for pass_otherwise in [false, true] {
+            if pass_otherwise && (!c.controls.is_empty() || !unknown.is_empty()) {
+                break;
+            }
+            for rule in pack.rules_on(date) {
+                if rule.def.kind != RuleKind::Control || rule.def.otherwise != pass_otherwise {
+                    continue;
+                }
+                if !rule.applies_to_kind(kind) {
+                    continue;
+                }
+                let binding = rule.status(date) == RuleStatus::InForce;
+                let control = rule.def.control.clone().unwrap_or_default();
+                match eval(rule, scope) {
+                    Truth::Holds => {
+                        let text = self.reason_text(rule, facts, true);
+                        if binding {
+                            if !c.controls.contains(&control) {
+                                c.controls.push(control);
+                            }
+                            if let Some(p) = &rule.def.paragraph {
+                                if !c.paragraphs.contains(p) {
+                                    c.paragraphs.push(p.clone());
+                                }
+                            }
+                            c.reasons.push(reason(rule, text, None));
+                        } else {
+                            c.notes
+                                .push(reason(rule, text, Some(rule.status_text(date))));
+                        }
+                    }
+                    Truth::Fails => {
+                        if explain {
+                            let text = self.reason_text(rule, facts, false);
+                            c.not_applied.push(reason(
+                                rule,
+                                text,
+                                Some("condition not met".into()),
+                            ));
+                        }
+                    }
+                    Truth::Unknown(var) if binding => unknown.push((rule, var)),
+                    Truth::Error(e) if binding => unknown.push((rule, format!("error: {e}"))),
+                    _ => {}
+                }
+            }
+        }
+        // An undecidable paragraph matters only if its control is not already established.
+        for (rule, var) in unknown {
+            let control = rule.def.control.as_deref().unwrap_or_default();
+            if c.controls.iter().any(|x| x == control) {
+                if explain {
+                    c.not_applied.push(reason(
+                        rule,
+                        self.reason_text(rule, facts, true),
+                        Some(format!("moot: {control} already applies ({var} unknown)")),
+                    ));
+                }
+                continue;
+            }
+            let question = match var.strip_prefix("error: ") {
+                Some(e) => format!("rule could not be evaluated: {e}"),
+                None => self.vocab.question(&var),
+            };
+            c.questions.push(Question {
+                fact: self.vocab.supplied_as(&var).to_string(),
+                question,
+                rule: rule.def.id.clone(),
+            });
+        }
+        c
+    }
+
+    /// The rule's title and each comparison it makes, stated with the actual values.
+    fn reason_text(&self, rule: &Rule, facts: &Facts, matched: bool) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for cmp in &rule.comparisons {
+            let key = format!("{}{:?}{:?}", cmp.var, cmp.op, cmp.value);
+            if !seen.insert(key) {
+                continue;
+            }
+            let label = self.vocab.label(&cmp.var);
+            let unit = self.vocab.unit(&cmp.var);
+            let with_unit = |s: String| {
+                if unit.is_empty() {
+                    s
+                } else {
+                    format!("{s} {unit}")
+                }
+            };
+            let Some(actual) = facts.get(&cmp.var) else {
+                parts.push(format!("{label} unknown"));
+                continue;
+            };
+            let Some(holds) = comparison_holds(cmp.op, actual, &cmp.value) else {
+                continue;
+            };
+            // A matched rule is explained by the comparisons that pushed it
+            // towards true; an unmatched one by those that pushed it to false.
+            if (holds != cmp.negated) != matched {
+                continue;
+            }
+            let phrase = match (&cmp.op, actual, &cmp.value) {
+                (op, FactValue::Num(a), Literal::Num(t)) => {
+                    let shown = if holds { *op } else { negate(*op) };
+                    format!(
+                        "{label} {} {} {}",
+                        with_unit(format_number(*a)),
+                        shown.symbol(),
+                        with_unit(format_number(*t))
+                    )
+                }
+                (CompareOp::Eq | CompareOp::Ne, FactValue::Str(a), Literal::Str(t)) => {
+                    let eq = a == t;
+                    format!("{label} {a} {} {t}", if eq { "=" } else { "≠" })
+                }
+                (CompareOp::Eq | CompareOp::Ne, FactValue::Bool(a), Literal::Bool(_)) => {
+                    format!("{label}: {}", FactValue::Bool(*a))
+                }
+                (CompareOp::In, FactValue::Str(a), Literal::List(list)) => {
+                    if list.contains(a) {
+                        format!("{label} {a} is one of {}", short_list(list))
+                    } else {
+                        format!("{label} {a} is not one of {}", short_list(list))
+                    }
+                }
+                (CompareOp::Contains, FactValue::List(l), Literal::Str(t)) => {
+                    if l.contains(t) {
+                        format!("{label} include {t}")
+                    } else {
+                        format!("{label} do not include {t}")
+                    }
+                }
+                _ => continue,
+            };
+            parts.push(phrase);
+        }
+        let mut text = rule.def.title.clone();
+        if !parts.is_empty() {
+            text.push_str(": ");
+            text.push_str(&parts.join("; "));
+        }
+        if let Some(note) = &rule.def.note {
+            text.push_str(". ");
+            text.push_str(note);
+        }
+        text
+    }
+
+    /// All rules of the selected packs with their status on `date`.
+    pub fn rules_on<'e>(
+        &'e self,
+        date: NaiveDate,
+        jurisdictions: &[String],
+    ) -> Vec<(&'e RulePack, &'e Rule, RuleStatus)> {
+        let mut out = Vec::new();
+        for pack in &self.packs {
+            if !jurisdictions.is_empty() && !jurisdictions.contains(&pack.meta.id) {
+                continue;
+            }
+            for rule in pack.rules_on(date) {
+                out.push((pack, rule, rule.status(date)));
+            }
+        }
+        out
+    }
+}
+
+fn comparison_holds(op: CompareOp, actual: &FactValue, value: &Literal) -> Option<bool> {
+    Some(match (op, actual, value) {
+        (CompareOp::Ge, FactValue::Num(a), Literal::Num(t)) => a >= t,
+        (CompareOp::Gt, FactValue::Num(a), Literal::Num(t)) => a > t,
+        (CompareOp::Le, FactValue::Num(a), Literal::Num(t)) => a <= t,
+        (CompareOp::Lt, FactValue::Num(a), Literal::Num(t)) => a < t,
+        (CompareOp::Eq, FactValue::Num(a), Literal::Num(t)) => a == t,
+        (CompareOp::Ne, FactValue::Num(a), Literal::Num(t)) => a != t,
+        (CompareOp::Eq, FactValue::Str(a), Literal::Str(t)) => a == t,
+        (CompareOp::Ne, FactValue::Str(a), Literal::Str(t)) => a != t,
+        (CompareOp::Eq, FactValue::Bool(a), Literal::Bool(t)) => a == t,
+        (CompareOp::Ne, FactValue::Bool(a), Literal::Bool(t)) => a != t,
+        (CompareOp::In, FactValue::Str(a), Literal::List(l)) => l.contains(a),
+        (CompareOp::Contains, FactValue::List(l), Literal::Str(t)) => l.contains(t),
+        _ => return None,
+    })
+}
+
+fn eval(rule: &Rule, scope: &cel::Context<'_, '_>) -> Truth {
+    match rule.program.execute(scope) {
+        Ok(cel::Value::Bool(true)) => Truth::Holds,
+        Ok(cel::Value::Bool(false)) => Truth::Fails,
+        Ok(other) => Truth::Error(format!("condition gave {other:?}, not true or false")),
+        Err(cel::ExecutionError::UndeclaredReference(name)) => Truth::Unknown(name.to_string()),
+        Err(e) => Truth::Error(e.to_string()),
+    }
+}
+
+fn reason(rule: &Rule, text: String, status: Option<String>) -> Reason {
+    Reason {
+        rule: rule.def.id.clone(),
+        citation: rule.def.citation.clone(),
+        text,
+        status,
+    }
+}
+
+fn negate(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Ge => CompareOp::Lt,
+        CompareOp::Gt => CompareOp::Le,
+        CompareOp::Le => CompareOp::Gt,
+        CompareOp::Lt => CompareOp::Ge,
+        CompareOp::Eq => CompareOp::Ne,
+        CompareOp::Ne => CompareOp::Eq,
+        other => other,
+    }
+}
+
+fn short_list(list: &[String]) -> String {
+    if list.len() <= 4 {
+        format!("[{}]", list.join(", "))
+    } else {
+        format!("[{}, … {} in all]", list[..3].join(", "), list.len())
+    }
+}

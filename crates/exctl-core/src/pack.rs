@@ -1,0 +1,621 @@
+//! Rule packs: one jurisdiction's or regime's rules, as data.
+//!
+//! A pack is a `pack.toml` (metadata) and rule files with `[[rule]]` tables.
+//! Each rule has dates, a citation, a CEL condition and what it does when the
+//! condition holds. Everything is validated when the pack is built, so a bad
+//! pack never reaches a determination.
+
+use crate::country::parse_date;
+use crate::error::{line_of, DataError};
+use crate::vocab::{Scope, Vocabulary};
+use cel::common::ast::{operators, Expr, IdedExpr, LiteralValue};
+use cel::Program;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Pack metadata (`pack.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    /// Jurisdiction or regime id, e.g. `us`, `accord`.
+    pub id: String,
+    pub name: String,
+    /// Who enforces it.
+    pub authority: String,
+    pub version: String,
+    pub description: String,
+}
+
+/// What a rule does when its condition holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Classifies the item under a control (ECCN paragraph, accord category).
+    Control,
+    /// Requires a licence, prohibits, or asks for information.
+    Requirement,
+    /// Makes a licence exception available for listed requirements.
+    Exception,
+    /// Sets the licence review policy of listed requirements.
+    ReviewPolicy,
+}
+
+/// A rule as written in a pack file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: String,
+    pub kind: RuleKind,
+    pub title: String,
+    /// FR citation, CFR section or notice.
+    pub citation: String,
+    pub effective_from: String,
+    /// Last day in force (inclusive).
+    pub effective_to: Option<String>,
+    /// In force, but compliance is required only from this date.
+    pub compliance_from: Option<String>,
+    /// Still in the text, but not enforced from this date.
+    pub not_enforced_from: Option<String>,
+    /// Item kinds the rule applies to; empty means all.
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+    /// CEL condition over declared parameters.
+    pub when: String,
+    /// Control set by a `control` rule, e.g. `3A090.a`.
+    pub control: Option<String>,
+    /// The paragraph that matched, e.g. `3A090.a.1`.
+    pub paragraph: Option<String>,
+    /// A `control` rule that applies only when no other control of the pack matched.
+    #[serde(default)]
+    pub otherwise: bool,
+    /// For requirements: `license_required` (default), `prohibited` or `needs_info`.
+    pub outcome: Option<String>,
+    /// Review policy of a requirement, or the policy a `review_policy` rule sets.
+    pub review_policy: Option<String>,
+    /// For `needs_info` requirements: what to ask.
+    pub question: Option<String>,
+    /// For exceptions: the symbol, e.g. `NAC`.
+    pub exception: Option<String>,
+    /// Requirement ids an exception or review policy applies to.
+    #[serde(default)]
+    pub covers: Vec<String>,
+    /// Free text shown with the reason (conditions, notifications, caveats).
+    pub note: Option<String>,
+    /// Confidence of the source: `primary` or `secondary`.
+    pub source_quality: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rule: Vec<RuleDef>,
+}
+
+/// A comparison found in a condition, used to explain decisions with the
+/// item's actual figures ("TPP 15,832 ≥ 4,800").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub var: String,
+    pub op: CompareOp,
+    pub value: Literal,
+    /// Under an odd number of `!`: the condition wants it false.
+    pub negated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+    Ne,
+    /// `var in [..]`
+    In,
+    /// `'x' in var`
+    Contains,
+}
+
+impl CompareOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Ge => "≥",
+            CompareOp::Gt => ">",
+            CompareOp::Le => "≤",
+            CompareOp::Lt => "<",
+            CompareOp::Eq => "=",
+            CompareOp::Ne => "≠",
+            CompareOp::In => "in",
+            CompareOp::Contains => "includes",
+        }
+    }
+
+    fn flipped(self) -> CompareOp {
+        match self {
+            CompareOp::Ge => CompareOp::Le,
+            CompareOp::Gt => CompareOp::Lt,
+            CompareOp::Le => CompareOp::Ge,
+            CompareOp::Lt => CompareOp::Gt,
+            other => other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Num(f64),
+    Str(String),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+/// A validated, compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub def: RuleDef,
+    /// File the rule came from, for messages.
+    pub file: String,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    pub compliance_from: Option<NaiveDate>,
+    pub not_enforced_from: Option<NaiveDate>,
+    pub(crate) program: Program,
+    pub comparisons: Vec<Comparison>,
+    pub references: BTreeSet<String>,
+    pub outcome: crate::Outcome,
+}
+
+/// How a rule stands on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleStatus {
+    NotYetInForce,
+    InForce,
+    /// In force, but its compliance date has not come.
+    CompliancePending,
+    /// In the text but not enforced.
+    NotEnforced,
+    /// Superseded or expired.
+    Expired,
+}
+
+impl Rule {
+    pub fn status(&self, date: NaiveDate) -> RuleStatus {
+        if date < self.from {
+            RuleStatus::NotYetInForce
+        } else if self.to.is_some_and(|t| date > t) {
+            RuleStatus::Expired
+        } else if self.not_enforced_from.is_some_and(|d| date >= d) {
+            RuleStatus::NotEnforced
+        } else if self.compliance_from.is_some_and(|d| date < d) {
+            RuleStatus::CompliancePending
+        } else {
+            RuleStatus::InForce
+        }
+    }
+
+    /// Human description of a status on a date.
+    pub fn status_text(&self, date: NaiveDate) -> String {
+        match self.status(date) {
+            RuleStatus::NotYetInForce => format!("not yet in force (from {})", self.from),
+            RuleStatus::Expired => format!(
+                "no longer in force (last day {})",
+                self.to.map_or_else(String::new, |d| d.to_string())
+            ),
+            RuleStatus::NotEnforced => format!(
+                "in the CFR, not enforced since {}",
+                self.not_enforced_from
+                    .map_or_else(String::new, |d| d.to_string())
+            ),
+            RuleStatus::CompliancePending => format!(
+                "in force from {}, compliance required only from {}",
+                self.from,
+                self.compliance_from
+                    .map_or_else(String::new, |d| d.to_string())
+            ),
+            RuleStatus::InForce => format!("in force since {}", self.from),
+        }
+    }
+
+    pub fn applies_to_kind(&self, kind: &str) -> bool {
+        self.def.applies_to.is_empty() || self.def.applies_to.iter().any(|k| k == kind)
+    }
+}
+
+/// A loaded, validated pack.
+#[derive(Debug)]
+pub struct RulePack {
+    pub meta: PackMeta,
+    pub rules: Vec<Rule>,
+    /// Content hash of the pack's files, for reproducibility.
+    pub hash: String,
+}
+
+/// Item kinds rules may name in `applies_to`.
+pub const ITEM_KINDS: [&str; 4] = ["ic", "computer", "model", "hbm"];
+
+/// Requirement outcomes a rule may produce.
+const REQUIREMENT_OUTCOMES: [&str; 3] = ["license_required", "prohibited", "needs_info"];
+
+impl RulePack {
+    /// Builds a pack from its metadata text and rule files `(name, text)`.
+    pub fn build(
+        meta_file: &str,
+        meta_text: &str,
+        rule_files: &[(String, String)],
+        vocab: &Vocabulary,
+    ) -> Result<RulePack, DataError> {
+        let meta: PackMeta =
+            toml::from_str(meta_text).map_err(|e| DataError::toml(meta_file, &e, meta_text))?;
+        if rule_files.is_empty() {
+            return Err(DataError::new(meta_file, "pack has no rule files"));
+        }
+        let mut hasher = Fnv::default();
+        hasher.update(meta_text.as_bytes());
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for (file, text) in rule_files {
+            hasher.update(file.as_bytes());
+            hasher.update(text.as_bytes());
+            let parsed: RuleFile =
+                toml::from_str(text).map_err(|e| DataError::toml(file, &e, text))?;
+            for def in parsed.rule {
+                let line = text
+                    .find(&format!("id = \"{}\"", def.id))
+                    .map(|off| line_of(text, off));
+                if let Some(other) = ids.insert(def.id.clone(), file.clone()) {
+                    return Err(DataError::in_entry(
+                        file,
+                        &format!("rule {}", def.id),
+                        format!("duplicate rule id (also in {other})"),
+                    )
+                    .at_line(line));
+                }
+                let rule = compile_rule(file, def, vocab).map_err(|e| e.at_line(line))?;
+                rules.push(rule);
+            }
+        }
+        // Cross-references: exceptions and review policies cover requirements.
+        for r in &rules {
+            for c in &r.def.covers {
+                match rules.iter().find(|x| &x.def.id == c) {
+                    Some(t) if t.def.kind == RuleKind::Requirement => {}
+                    Some(_) => {
+                        return Err(DataError::in_entry(
+                            &r.file,
+                            &format!("rule {}", r.def.id),
+                            format!("covers {c:?}, which is not a requirement rule"),
+                        ))
+                    }
+                    None => {
+                        return Err(DataError::in_entry(
+                            &r.file,
+                            &format!("rule {}", r.def.id),
+                            format!("covers unknown rule {c:?}"),
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(RulePack {
+            meta,
+            rules,
+            hash: format!("{:016x}", hasher.finish()),
+        })
+    }
+
+    /// Rules whose status on `date` is not "not yet in force" or "expired".
+    pub fn rules_on(&self, date: NaiveDate) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(move |r| {
+            !matches!(
+                r.status(date),
+                RuleStatus::NotYetInForce | RuleStatus::Expired
+            )
+        })
+    }
+
+    /// Every date on which some rule's status changes: the points where the
+    /// pack's answer can change.
+    pub fn change_dates(&self) -> BTreeSet<NaiveDate> {
+        let mut out = BTreeSet::new();
+        for r in &self.rules {
+            out.insert(r.from);
+            if let Some(t) = r.to.and_then(|t| t.succ_opt()) {
+                out.insert(t);
+            }
+            out.extend(r.compliance_from);
+            out.extend(r.not_enforced_from);
+        }
+        out
+    }
+}
+
+fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, DataError> {
+    let entry = format!("rule {}", def.id);
+    let err = |msg: String| DataError::in_entry(file, &entry, msg);
+    if def.id.trim().is_empty() {
+        return Err(DataError::new(file, "rule with an empty id"));
+    }
+    if def.citation.trim().is_empty() {
+        return Err(err(
+            "citation is empty: every rule must cite its source".into()
+        ));
+    }
+    if def.title.trim().is_empty() {
+        return Err(err("title is empty".into()));
+    }
+    let from = parse_date(
+        file,
+        &format!("{entry}: effective_from"),
+        &def.effective_from,
+    )?;
+    let date = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, DataError> {
+        v.as_deref()
+            .map(|s| parse_date(file, &format!("{entry}: {field}"), s))
+            .transpose()
+    };
+    let to = date("effective_to", &def.effective_to)?;
+    let compliance_from = date("compliance_from", &def.compliance_from)?;
+    let not_enforced_from = date("not_enforced_from", &def.not_enforced_from)?;
+    if let Some(t) = to {
+        if t < from {
+            return Err(err(format!(
+                "effective_to {t} is before effective_from {from}"
+            )));
+        }
+    }
+    for (name, d) in [
+        ("compliance_from", compliance_from),
+        ("not_enforced_from", not_enforced_from),
+    ] {
+        if let Some(d) = d {
+            if d < from {
+                return Err(err(format!("{name} {d} is before effective_from {from}")));
+            }
+        }
+    }
+    for k in &def.applies_to {
+        if !ITEM_KINDS.contains(&k.as_str()) {
+            return Err(err(format!(
+                "applies_to: unknown item kind {k:?} (known: {})",
+                ITEM_KINDS.join(", ")
+            )));
+        }
+    }
+    // Kind-specific fields.
+    let present = |name: &str, v: bool| -> Result<(), DataError> {
+        if v {
+            Ok(())
+        } else {
+            Err(err(format!("a {:?} rule needs `{name}`", def.kind)))
+        }
+    };
+    let absent = |name: &str, v: bool| -> Result<(), DataError> {
+        if v {
+            Err(err(format!(
+                "`{name}` is not allowed on a {:?} rule",
+                def.kind
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let mut outcome = crate::Outcome::LicenseRequired;
+    match def.kind {
+        RuleKind::Control => {
+            present("control", def.control.is_some())?;
+            absent("outcome", def.outcome.is_some())?;
+            absent("exception", def.exception.is_some())?;
+            absent("covers", !def.covers.is_empty())?;
+            absent("review_policy", def.review_policy.is_some())?;
+        }
+        RuleKind::Requirement => {
+            absent("control", def.control.is_some())?;
+            absent("exception", def.exception.is_some())?;
+            absent("covers", !def.covers.is_empty())?;
+            absent("otherwise", def.otherwise)?;
+            let o = def.outcome.as_deref().unwrap_or("license_required");
+            if !REQUIREMENT_OUTCOMES.contains(&o) {
+                return Err(err(format!(
+                    "outcome {o:?} is not one of {}",
+                    REQUIREMENT_OUTCOMES.join(", ")
+                )));
+            }
+            outcome = crate::Outcome::parse(o).unwrap_or(crate::Outcome::LicenseRequired);
+            if outcome == crate::Outcome::NeedsInfo {
+                present("question", def.question.is_some())?;
+            }
+        }
+        RuleKind::Exception => {
+            present("exception", def.exception.is_some())?;
+            present("covers", !def.covers.is_empty())?;
+            absent("control", def.control.is_some())?;
+            absent("outcome", def.outcome.is_some())?;
+            absent("otherwise", def.otherwise)?;
+        }
+        RuleKind::ReviewPolicy => {
+            present("review_policy", def.review_policy.is_some())?;
+            present("covers", !def.covers.is_empty())?;
+            absent("control", def.control.is_some())?;
+            absent("outcome", def.outcome.is_some())?;
+            absent("otherwise", def.otherwise)?;
+        }
+    }
+    let program = Program::compile(&def.when)
+        .map_err(|e| err(format!("condition `when` does not parse as CEL: {e}")))?;
+    let refs = program.references();
+    let mut references = BTreeSet::new();
+    let bound = comprehension_variables(program.expression());
+    for v in refs.variables() {
+        if bound.contains(v) {
+            continue;
+        }
+        let Some(p) = vocab.get(v) else {
+            return Err(err(format!(
+                "condition reads unknown parameter {v:?} (declare it in parameters.toml)"
+            )));
+        };
+        // Controls are only known after classification.
+        if def.kind == RuleKind::Control && p.scope != Scope::Item && v != "ic_controls" {
+            return Err(err(format!(
+                "a control rule may read only item parameters, not {v:?}"
+            )));
+        }
+        references.insert(v.to_string());
+    }
+    let mut comparisons = Vec::new();
+    collect_comparisons(program.expression(), false, &mut comparisons);
+    Ok(Rule {
+        file: file.to_string(),
+        from,
+        to,
+        compliance_from,
+        not_enforced_from,
+        program,
+        comparisons,
+        references,
+        outcome,
+        def,
+    })
+}
+
+fn literal(e: &IdedExpr) -> Option<Literal> {
+    match &e.expr {
+        Expr::Literal(LiteralValue::Double(d)) => Some(Literal::Num(*d.inner())),
+        Expr::Literal(LiteralValue::Int(i)) => Some(Literal::Num(*i.inner() as f64)),
+        Expr::Literal(LiteralValue::UInt(u)) => Some(Literal::Num(*u.inner() as f64)),
+        Expr::Literal(LiteralValue::String(s)) => Some(Literal::Str(s.inner().to_string())),
+        Expr::Literal(LiteralValue::Boolean(b)) => Some(Literal::Bool(*b.inner())),
+        Expr::List(l) => l
+            .elements
+            .iter()
+            .map(|el| match literal(el) {
+                Some(Literal::Str(s)) => Some(s),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Literal::List),
+        _ => None,
+    }
+}
+
+fn ident(e: &IdedExpr) -> Option<&str> {
+    match &e.expr {
+        Expr::Ident(name) => Some(name),
+        _ => None,
+    }
+}
+
+fn collect_comparisons(e: &IdedExpr, negated: bool, out: &mut Vec<Comparison>) {
+    match &e.expr {
+        Expr::Call(call) => {
+            let op = match call.func_name.as_str() {
+                operators::GREATER_EQUALS => Some(CompareOp::Ge),
+                operators::GREATER => Some(CompareOp::Gt),
+                operators::LESS_EQUALS => Some(CompareOp::Le),
+                operators::LESS => Some(CompareOp::Lt),
+                operators::EQUALS => Some(CompareOp::Eq),
+                operators::NOT_EQUALS => Some(CompareOp::Ne),
+                "@in" => Some(CompareOp::In),
+                _ => None,
+            };
+            if let (Some(op), [a, b]) = (op, call.args.as_slice()) {
+                if let (Some(var), Some(value)) = (ident(a), literal(b)) {
+                    out.push(Comparison {
+                        var: var.to_string(),
+                        op,
+                        value,
+                        negated,
+                    });
+                    return;
+                }
+                if let (Some(value), Some(var)) = (literal(a), ident(b)) {
+                    let op = if op == CompareOp::In {
+                        CompareOp::Contains
+                    } else {
+                        op.flipped()
+                    };
+                    out.push(Comparison {
+                        var: var.to_string(),
+                        op,
+                        value,
+                        negated,
+                    });
+                    return;
+                }
+            }
+            let negated = negated ^ (call.func_name == operators::LOGICAL_NOT);
+            if let Some(t) = &call.target {
+                collect_comparisons(t, negated, out);
+            }
+            for a in &call.args {
+                collect_comparisons(a, negated, out);
+            }
+        }
+        Expr::List(l) => {
+            for el in &l.elements {
+                collect_comparisons(el, negated, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn comprehension_variables(e: &IdedExpr) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    fn walk(e: &IdedExpr, out: &mut BTreeSet<String>) {
+        match &e.expr {
+            Expr::Comprehension(c) => {
+                out.insert(c.iter_var.clone());
+                out.insert(c.accu_var.clone());
+                walk(&c.iter_range, out);
+                walk(&c.loop_step, out);
+                walk(&c.loop_cond, out);
+                walk(&c.result, out);
+            }
+            Expr::Call(call) => {
+                if let Some(t) = &call.target {
+                    walk(t, out);
+                }
+                for a in &call.args {
+                    walk(a, out);
+                }
+            }
+            Expr::List(l) => {
+                for el in &l.elements {
+                    walk(el, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(e, &mut out);
+    out
+}
+
+/// FNV-1a, 64 bit: a stable content hash with no dependency.
+#[derive(Debug)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        // Separate fields so ("ab","c") and ("a","bc") differ.
+        self.0 ^= 0xff;
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        self.0
+    }
+}

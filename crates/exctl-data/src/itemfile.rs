@@ -1,0 +1,310 @@
+//! The item file schema (TOML or JSON), shared by user item files, the
+//! bundled catalog and inline items in golden cases.
+
+use exctl_core::item::{ComputerSpec, HbmSpec, IcSpec, ItemKind, ModelSpec, TrainingHardware};
+use exctl_core::{DataError, FactValue, Item, Precision};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One item as written in a file. Unknown fields are rejected.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemDef {
+    pub kind: String,
+    pub id: Option<String>,
+    pub name: String,
+    pub vendor: Option<String>,
+    pub family: Option<String>,
+    pub origin: Option<String>,
+    pub release_date: Option<String>,
+    /// Other spellings the catalog resolves ("h100", "H100 SXM").
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Source of each figure, by field name.
+    #[serde(default)]
+    pub sources: BTreeMap<String, String>,
+    pub notes: Option<String>,
+
+    // Integrated circuits.
+    /// Dense peak throughput per precision (TOPS / TFLOPS).
+    #[serde(default)]
+    pub throughput: BTreeMap<String, f64>,
+    pub die_area_mm2: Option<f64>,
+    pub datacenter: Option<bool>,
+    pub io_bandwidth_gbps: Option<f64>,
+    pub memory_bandwidth_gbps: Option<f64>,
+
+    // Computers.
+    /// The contained IC: a catalog name or an inline IC table.
+    pub ic: Option<IcRef>,
+    pub ic_count: Option<u32>,
+
+    // AI models.
+    pub training_flop: Option<f64>,
+    pub parameters: Option<f64>,
+    pub tokens: Option<f64>,
+    pub hardware: Option<HardwareDef>,
+    pub weights_published: Option<bool>,
+
+    // HBM stacks.
+    pub bandwidth_gbps: Option<f64>,
+    pub area_mm2: Option<f64>,
+    pub co_packaged_with_logic: Option<bool>,
+
+    /// Further named parameters for rules.
+    #[serde(default)]
+    pub extra: BTreeMap<String, FactValue>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum IcRef {
+    Name(String),
+    Inline(Box<ItemDef>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HardwareDef {
+    pub chips: f64,
+    pub peak_flops_per_chip: f64,
+    pub utilization: f64,
+    pub seconds: f64,
+}
+
+/// Where an item definition came from, to name it in errors.
+pub struct Origin<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+}
+
+impl Origin<'_> {
+    /// An error about `field`, pointing at the line that sets it when found.
+    pub fn error(&self, entry: Option<&str>, field: &str, message: String) -> DataError {
+        let line = find_key_line(self.text, field);
+        DataError {
+            file: self.file.to_string(),
+            line,
+            entry: entry
+                .map(|e| format!("{e}: field `{field}`"))
+                .or(Some(format!("field `{field}`"))),
+            message,
+        }
+    }
+}
+
+/// Line of the first `key =` or `"key":` in the text.
+fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(&format!("{leaf} "))
+                || t.starts_with(&format!("{leaf}="))
+                || t.starts_with(&format!("\"{leaf}\""))
+        })
+        .map(|i| i + 1)
+}
+
+/// Turns a definition into an item. `resolve_ic` looks a computer's IC up by name.
+pub fn build_item(
+    def: &ItemDef,
+    origin: &Origin<'_>,
+    resolve_ic: &dyn Fn(&str) -> Result<Item, String>,
+) -> Result<Item, DataError> {
+    let entry = def.id.as_deref().unwrap_or(&def.name);
+    let err = |field: &str, msg: String| origin.error(Some(entry), field, msg);
+    let check = |field: &str, v: Option<f64>| -> Result<(), DataError> {
+        match v {
+            Some(x) if !x.is_finite() || x < 0.0 => {
+                Err(err(field, format!("{x} must be a non-negative number")))
+            }
+            _ => Ok(()),
+        }
+    };
+    if def.name.trim().is_empty() {
+        return Err(err("name", "is empty".into()));
+    }
+    let release_date = def
+        .release_date
+        .as_deref()
+        .map(|s| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .or_else(|_| chrono::NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d"))
+                .or_else(|_| chrono::NaiveDate::parse_from_str(&format!("{s}-01-01"), "%Y-%m-%d"))
+                .map_err(|_| {
+                    err(
+                        "release_date",
+                        format!("{s:?} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"),
+                    )
+                })
+        })
+        .transpose()?;
+    if let Some(o) = &def.origin {
+        if o.len() != 2 || !o.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(err(
+                "origin",
+                format!("{o:?} is not an ISO 3166 alpha-2 code"),
+            ));
+        }
+    }
+    let ic_fields_used = !def.throughput.is_empty()
+        || def.die_area_mm2.is_some()
+        || def.datacenter.is_some()
+        || def.io_bandwidth_gbps.is_some()
+        || def.memory_bandwidth_gbps.is_some();
+    let only = |kind: &str, field: &str, used: bool| -> Result<(), DataError> {
+        if used {
+            Err(err(field, format!("is not a parameter of a {kind} item")))
+        } else {
+            Ok(())
+        }
+    };
+    let kind = match def.kind.as_str() {
+        "ic" => {
+            let mut throughput = BTreeMap::new();
+            for (p, v) in &def.throughput {
+                let precision = Precision::parse(p).ok_or_else(|| {
+                    err(
+                        &format!("throughput.{p}"),
+                        format!(
+                            "unknown precision {p:?} (known: {})",
+                            Precision::ALL.map(|p| p.as_str()).join(", ")
+                        ),
+                    )
+                })?;
+                check(&format!("throughput.{p}"), Some(*v))?;
+                throughput.insert(precision, *v);
+            }
+            check("die_area_mm2", def.die_area_mm2)?;
+            check("io_bandwidth_gbps", def.io_bandwidth_gbps)?;
+            check("memory_bandwidth_gbps", def.memory_bandwidth_gbps)?;
+            only("ic", "ic", def.ic.is_some())?;
+            only("ic", "training_flop", def.training_flop.is_some())?;
+            ItemKind::Ic(IcSpec {
+                throughput,
+                die_area_mm2: def.die_area_mm2,
+                datacenter: def.datacenter,
+                io_bandwidth_gbps: def.io_bandwidth_gbps,
+                memory_bandwidth_gbps: def.memory_bandwidth_gbps,
+            })
+        }
+        "computer" => {
+            only("computer", "throughput", ic_fields_used)?;
+            let ic = match &def.ic {
+                None => {
+                    return Err(err(
+                        "ic",
+                        "a computer needs `ic` (a catalog name or an inline table)".into(),
+                    ))
+                }
+                Some(IcRef::Name(n)) => resolve_ic(n).map_err(|m| err("ic", m))?,
+                Some(IcRef::Inline(inner)) => {
+                    if inner.kind != "ic" {
+                        return Err(err(
+                            "ic.kind",
+                            format!("the contained item must be an ic, not {:?}", inner.kind),
+                        ));
+                    }
+                    build_item(inner, origin, resolve_ic)?
+                }
+            };
+            if !matches!(ic.kind, ItemKind::Ic(_)) {
+                return Err(err(
+                    "ic",
+                    format!("{} is not an integrated circuit", ic.name),
+                ));
+            }
+            let ic_count = def
+                .ic_count
+                .ok_or_else(|| err("ic_count", "a computer needs `ic_count`".into()))?;
+            if ic_count == 0 {
+                return Err(err("ic_count", "must be at least 1".into()));
+            }
+            ItemKind::Computer(ComputerSpec {
+                ic: Box::new(ic),
+                ic_count,
+            })
+        }
+        "model" => {
+            only("model", "throughput", ic_fields_used)?;
+            check("training_flop", def.training_flop)?;
+            check("parameters", def.parameters)?;
+            check("tokens", def.tokens)?;
+            let hardware = def.hardware.as_ref().map(|h| TrainingHardware {
+                chips: h.chips,
+                peak_flops_per_chip: h.peak_flops_per_chip,
+                utilization: h.utilization,
+                seconds: h.seconds,
+            });
+            if let Some(h) = &hardware {
+                if !(0.0..=1.0).contains(&h.utilization) {
+                    return Err(err(
+                        "hardware.utilization",
+                        format!("{} is not between 0 and 1", h.utilization),
+                    ));
+                }
+            }
+            ItemKind::Model(ModelSpec {
+                training_flop: def.training_flop,
+                parameters: def.parameters,
+                tokens: def.tokens,
+                hardware,
+                weights_published: def.weights_published,
+            })
+        }
+        "hbm" => {
+            only("hbm", "throughput", ic_fields_used)?;
+            check("bandwidth_gbps", def.bandwidth_gbps)?;
+            check("area_mm2", def.area_mm2)?;
+            ItemKind::Hbm(HbmSpec {
+                bandwidth_gbps: def.bandwidth_gbps,
+                area_mm2: def.area_mm2,
+                co_packaged_with_logic: def.co_packaged_with_logic,
+            })
+        }
+        other => {
+            return Err(err(
+                "kind",
+                format!("unknown item kind {other:?} (known: ic, computer, model, hbm)"),
+            ))
+        }
+    };
+    Ok(Item {
+        id: def.id.clone().unwrap_or_else(|| slug(&def.name)),
+        name: def.name.clone(),
+        vendor: def.vendor.clone(),
+        family: def.family.clone(),
+        origin: def.origin.clone(),
+        release_date,
+        kind,
+        extra: def.extra.clone(),
+    })
+}
+
+/// Parses an item file; `.json` files as JSON, anything else as TOML.
+pub fn parse_item_file(
+    file: &str,
+    text: &str,
+    resolve_ic: &dyn Fn(&str) -> Result<Item, String>,
+) -> Result<Item, DataError> {
+    let def: ItemDef = if file.ends_with(".json") {
+        serde_json::from_str(text).map_err(|e| DataError::json(file, &e))?
+    } else {
+        toml::from_str(text).map_err(|e| DataError::toml(file, &e, text))?
+    };
+    build_item(&def, &Origin { file, text }, resolve_ic)
+}
+
+/// Lower-case, hyphen-separated identifier.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}

@@ -1,0 +1,217 @@
+//! # exctl-data
+//!
+//! Loads what the decision core needs from files: the parameter vocabulary,
+//! countries and country groups, rule packs, golden cases and the item
+//! catalog. The repository's `packs/` and `catalog/` folders are embedded in
+//! the binary; a folder with the same layout can replace them at run time.
+//!
+//! Layout (relative to the data root):
+//! - `packs/parameters.toml` — the names rule conditions may read
+//! - `packs/countries/{countries,groups,group-changes}.toml`
+//! - `packs/<id>/pack.toml`, `packs/<id>/rules/*.toml`, `packs/<id>/golden/*.toml`
+//! - `catalog/*.toml` — catalog items, in file-name order
+
+pub mod catalog;
+pub mod golden;
+pub mod import;
+pub mod itemfile;
+
+use exctl_core::{CountryGroups, CountryTable, DataError, Engine, Item, RulePack, Vocabulary};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use catalog::{Catalog, UnknownItem};
+
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+/// A set of data files: path relative to the data root → contents.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    files: BTreeMap<String, String>,
+    /// Where they came from, for messages ("bundled" or a folder).
+    pub origin: String,
+}
+
+impl Files {
+    /// The copy embedded at build time.
+    pub fn bundled() -> Files {
+        Files {
+            files: bundled::FILES
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+            origin: "bundled".into(),
+        }
+    }
+
+    /// Every `.toml`/`.json` file under `root/packs` and `root/catalog`.
+    pub fn from_dir(root: &Path) -> Result<Files, DataError> {
+        let mut files = BTreeMap::new();
+        for sub in ["packs", "catalog"] {
+            let dir = root.join(sub);
+            if !dir.is_dir() {
+                return Err(DataError::new(
+                    &dir.display().to_string(),
+                    "not a folder (a data root holds packs/ and catalog/)",
+                ));
+            }
+            walk(root, &dir, &mut files)?;
+        }
+        Ok(Files {
+            files,
+            origin: root.display().to_string(),
+        })
+    }
+
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(String::as_str)
+    }
+
+    fn require(&self, path: &str) -> Result<&str, DataError> {
+        self.get(path)
+            .ok_or_else(|| DataError::new(path, format!("missing from {}", self.origin)))
+    }
+
+    /// Files under a folder prefix, sorted by path.
+    pub fn under(&self, prefix: &str) -> Vec<(String, String)> {
+        self.files
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Replaces or adds a file (used by tests to break a pack on purpose).
+    pub fn insert(&mut self, path: &str, text: &str) {
+        self.files.insert(path.to_string(), text.to_string());
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &String> {
+        self.files.keys()
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(), DataError> {
+    let io = |p: &Path, e: std::io::Error| DataError::new(&p.display().to_string(), e.to_string());
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| io(dir, e))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(root, &p, out)?;
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("toml" | "json")
+        ) {
+            let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(rel, text);
+        }
+    }
+    Ok(())
+}
+
+/// Everything loaded and validated.
+#[derive(Debug)]
+pub struct Data {
+    pub engine: Engine,
+    pub catalog: Catalog,
+    /// Golden case files per pack id: (path, text).
+    pub golden: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// Loads and validates every file; the first problem is returned with its
+/// file, line and rule.
+pub fn load(files: &Files) -> Result<Data, DataError> {
+    let vocab_path = "packs/parameters.toml";
+    let vocab = Vocabulary::from_toml(vocab_path, files.require(vocab_path)?)?;
+    let countries_path = "packs/countries/countries.toml";
+    let countries = CountryTable::from_toml(countries_path, files.require(countries_path)?)?;
+    let groups_path = "packs/countries/groups.toml";
+    let changes_path = "packs/countries/group-changes.toml";
+    let groups = CountryGroups::from_toml(
+        groups_path,
+        files.require(groups_path)?,
+        changes_path,
+        files.require(changes_path)?,
+        &countries,
+    )?;
+    let mut packs = Vec::new();
+    let mut golden = BTreeMap::new();
+    let pack_ids: Vec<String> = files
+        .paths()
+        .filter_map(|p| {
+            let rest = p.strip_prefix("packs/")?;
+            let (id, file) = rest.split_once('/')?;
+            (file == "pack.toml").then(|| id.to_string())
+        })
+        .collect();
+    for id in pack_ids {
+        let meta_path = format!("packs/{id}/pack.toml");
+        let meta_text = files.require(&meta_path)?;
+        let rules = files.under(&format!("packs/{id}/rules/"));
+        let pack = RulePack::build(&meta_path, meta_text, &rules, &vocab)?;
+        if pack.meta.id != id {
+            return Err(DataError::new(
+                &meta_path,
+                format!(
+                    "pack id {:?} does not match its folder {id:?}",
+                    pack.meta.id
+                ),
+            ));
+        }
+        golden.insert(id.clone(), files.under(&format!("packs/{id}/golden/")));
+        packs.push(pack);
+    }
+    if packs.is_empty() {
+        return Err(DataError::new("packs/", "no rule packs found"));
+    }
+    let catalog = Catalog::from_files(&files.under("catalog/"))?;
+    Ok(Data {
+        engine: Engine::new(vocab, countries, groups, packs),
+        catalog,
+        golden,
+    })
+}
+
+impl Data {
+    /// Resolves an item argument: a catalog name, or a path to an item file.
+    pub fn item(&self, arg: &str) -> Result<Item, ItemError> {
+        let path = Path::new(arg);
+        let looks_like_file = arg.ends_with(".toml") || arg.ends_with(".json") || arg.contains('/');
+        if looks_like_file || (path.is_file() && self.catalog.resolve(arg).is_err()) {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ItemError::Data(DataError::new(arg, format!("cannot read item file: {e}")))
+            })?;
+            let resolve = |n: &str| {
+                self.catalog
+                    .resolve(n)
+                    .map(|e| e.item.clone())
+                    .map_err(|e| e.to_string())
+            };
+            return itemfile::parse_item_file(arg, &text, &resolve).map_err(ItemError::Data);
+        }
+        self.catalog
+            .resolve(arg)
+            .map(|e| e.item.clone())
+            .map_err(ItemError::Unknown)
+    }
+}
+
+/// Why an item argument could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ItemError {
+    #[error(transparent)]
+    Unknown(#[from] UnknownItem),
+    #[error(transparent)]
+    Data(#[from] DataError),
+}

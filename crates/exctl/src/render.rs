@@ -1,0 +1,353 @@
+//! Human-readable and JSON renderings for the CLI.
+
+use chrono::NaiveDate;
+use exctl_core::facts::format_number;
+use exctl_core::{Decision, Rule, RulePack, RuleStatus};
+use exctl_data::Data;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+fn opt(n: Option<f64>) -> String {
+    n.map_or_else(|| "unknown".to_string(), format_number)
+}
+
+pub fn decision_text(d: &Decision, explain: bool) -> String {
+    let mut s = String::new();
+    let m = &d.item.metrics;
+    match &d.destination {
+        Some(dest) => {
+            let _ = writeln!(
+                s,
+                "{} → {} ({}) as of {}",
+                d.item.name, dest.code, dest.name, d.as_of
+            );
+            let groups = if dest.groups.is_empty() {
+                "none".to_string()
+            } else {
+                dest.groups.join(", ")
+            };
+            let _ = writeln!(s, "destination groups: {groups}");
+        }
+        None => {
+            let _ = writeln!(s, "{} ({}) as of {}", d.item.name, d.item.id, d.as_of);
+        }
+    }
+    let mut metrics = Vec::new();
+    if let Some(t) = m.tpp {
+        let basis = m
+            .tpp_basis
+            .map(|b| format!(" ({})", b.as_str()))
+            .unwrap_or_default();
+        metrics.push(format!("TPP {}{basis}", format_number(t)));
+        metrics.push(format!("PD {}", opt(m.pd)));
+        metrics.push(format!("{} H100-equivalents", opt(m.h100_equivalents)));
+    }
+    if let Some(i) = m.int8_tops {
+        metrics.push(format!("INT8 {} TOPS", format_number(i)));
+    }
+    if let Some(t) = m.system_tpp {
+        metrics.push(format!("system TPP {}", format_number(t)));
+    }
+    if let Some(f) = m.training_flop {
+        metrics.push(format!("training compute {} FLOP", format_number(f)));
+    }
+    if let Some(b) = m.memory_bandwidth_density {
+        metrics.push(format!("bandwidth density {} GB/s/mm²", format_number(b)));
+    }
+    if !metrics.is_empty() {
+        let _ = writeln!(s, "metrics: {}", metrics.join(" · "));
+    }
+    if let Some(o) = d.overall {
+        let _ = writeln!(s, "overall: {o}");
+    }
+    for det in &d.determinations {
+        let _ = writeln!(s);
+        let controls = if det.controls.is_empty() {
+            "no controls".to_string()
+        } else if det.paragraphs.is_empty() {
+            det.controls.join(", ")
+        } else {
+            format!(
+                "{} ({})",
+                det.controls.join(", "),
+                det.paragraphs.join(", ")
+            )
+        };
+        match det.outcome {
+            Some(o) => {
+                let _ = writeln!(s, "{}: {o} — {controls}", det.jurisdiction);
+            }
+            None => {
+                let _ = writeln!(s, "{}: {controls}", det.jurisdiction);
+            }
+        }
+        if let Some(p) = &det.review_policy {
+            let _ = writeln!(s, "  review policy: {p}");
+        }
+        for e in &det.exceptions {
+            let _ = writeln!(
+                s,
+                "  licence exception {} available ({}): {}",
+                e.exception, e.citation, e.text
+            );
+        }
+        for q in &det.questions {
+            let _ = writeln!(s, "  needs: {} [{}; rule {}]", q.question, q.fact, q.rule);
+        }
+        for r in &det.reasons {
+            let _ = writeln!(s, "  - {} — {}\n      {}", r.rule, r.citation, r.text);
+        }
+        for r in &det.notes {
+            let _ = writeln!(
+                s,
+                "  note: {} ({}) — {}\n      {}",
+                r.rule,
+                r.status.as_deref().unwrap_or(""),
+                r.citation,
+                r.text
+            );
+        }
+        if explain {
+            for r in &det.not_applied {
+                let _ = writeln!(
+                    s,
+                    "  not applied: {} ({}) — {}",
+                    r.rule,
+                    r.status.as_deref().unwrap_or(""),
+                    r.text
+                );
+            }
+        }
+    }
+    s
+}
+
+pub fn catalog_json(data: &Data) -> Value {
+    Value::Array(
+        data.catalog
+            .entries()
+            .iter()
+            .map(|e| {
+                let m = e.item.metrics();
+                json!({
+                    "id": e.item.id,
+                    "name": e.item.name,
+                    "kind": e.item.kind.name(),
+                    "vendor": e.item.vendor,
+                    "family": e.item.family,
+                    "release_date": e.item.release_date,
+                    "aliases": e.aliases,
+                    "metrics": m,
+                    "sources": e.sources,
+                    "notes": e.notes,
+                })
+            })
+            .collect(),
+    )
+}
+
+pub fn catalog_table(data: &Data) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<24} {:<34} {:>10} {:>8} {:>8} {:>12}",
+        "id", "name", "TPP", "PD", "H100e", "train FLOP"
+    );
+    for e in data.catalog.entries() {
+        let m = e.item.metrics();
+        let _ = writeln!(
+            s,
+            "{:<24} {:<34} {:>10} {:>8} {:>8} {:>12}",
+            e.item.id,
+            truncate(&e.item.name, 34),
+            m.tpp.map_or("-".into(), format_number),
+            m.pd.map_or(
+                if m.tpp.is_some() {
+                    "unknown".into()
+                } else {
+                    "-".into()
+                },
+                format_number
+            ),
+            m.h100_equivalents.map_or("-".into(), format_number),
+            m.training_flop.map_or("-".into(), format_number),
+        );
+    }
+    s
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn ratio(a: Option<f64>, base: Option<f64>) -> Option<f64> {
+    match (a, base) {
+        (Some(a), Some(b)) if b != 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+pub fn compare_json(decisions: &[Decision]) -> Value {
+    let base = &decisions[0].item.metrics;
+    Value::Array(
+        decisions
+            .iter()
+            .map(|d| {
+                let m = &d.item.metrics;
+                json!({
+                    "item": d.item,
+                    "ratios_to_first": {
+                        "tpp": ratio(m.tpp, base.tpp),
+                        "pd": ratio(m.pd, base.pd),
+                        "int8_tops": ratio(m.int8_tops, base.int8_tops),
+                        "training_flop": ratio(m.training_flop, base.training_flop),
+                    },
+                    "controls": d.determinations.iter().map(|x| json!({"jurisdiction": x.jurisdiction, "controls": x.controls})).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+pub fn compare_table(decisions: &[Decision]) -> String {
+    let mut s = String::new();
+    let base = &decisions[0].item.metrics;
+    let _ = writeln!(
+        s,
+        "as of {} (ratios against {})",
+        decisions[0].as_of, decisions[0].item.name
+    );
+    let width = 22;
+    let _ = write!(s, "{:<18}", "");
+    for d in decisions {
+        let _ = write!(s, "{:>width$}", truncate(&d.item.id, width - 1));
+    }
+    let _ = writeln!(s);
+    let row = |s: &mut String, label: &str, f: &dyn Fn(&Decision) -> String| {
+        let _ = write!(s, "{label:<18}");
+        for d in decisions {
+            let _ = write!(s, "{:>width$}", f(d));
+        }
+        let _ = writeln!(s);
+    };
+    let metric = |v: Option<f64>, b: Option<f64>| match (v, ratio(v, b)) {
+        (Some(v), Some(r)) => format!("{} ({:.0}%)", format_number(v), r * 100.0),
+        (Some(v), None) => format_number(v),
+        _ => "unknown".into(),
+    };
+    row(&mut s, "TPP", &|d| metric(d.item.metrics.tpp, base.tpp));
+    row(&mut s, "PD", &|d| metric(d.item.metrics.pd, base.pd));
+    row(&mut s, "INT8 TOPS", &|d| {
+        metric(d.item.metrics.int8_tops, base.int8_tops)
+    });
+    row(&mut s, "H100-equivalents", &|d| {
+        opt(d.item.metrics.h100_equivalents)
+    });
+    if decisions
+        .iter()
+        .any(|d| d.item.metrics.training_flop.is_some())
+    {
+        row(&mut s, "training FLOP", &|d| {
+            metric(d.item.metrics.training_flop, base.training_flop)
+        });
+    }
+    let juris: Vec<String> = decisions[0]
+        .determinations
+        .iter()
+        .map(|d| d.jurisdiction.clone())
+        .collect();
+    for j in juris {
+        row(&mut s, &j, &|d| {
+            d.determinations
+                .iter()
+                .find(|x| x.jurisdiction == j)
+                .map(|x| {
+                    if x.controls.is_empty() {
+                        if x.questions.is_empty() {
+                            "-".to_string()
+                        } else {
+                            "needs info".to_string()
+                        }
+                    } else {
+                        x.controls.join(",")
+                    }
+                })
+                .unwrap_or_default()
+        });
+    }
+    s
+}
+
+fn status_name(s: RuleStatus) -> &'static str {
+    match s {
+        RuleStatus::InForce => "in force",
+        RuleStatus::CompliancePending => "compliance pending",
+        RuleStatus::NotEnforced => "not enforced",
+        RuleStatus::NotYetInForce => "not yet in force",
+        RuleStatus::Expired => "expired",
+    }
+}
+
+pub fn rules_json(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -> Value {
+    json!({
+        "as_of": as_of,
+        "rules": rules.iter().map(|(p, r, st)| json!({
+            "jurisdiction": p.meta.id,
+            "id": r.def.id,
+            "kind": r.def.kind,
+            "title": r.def.title,
+            "citation": r.def.citation,
+            "control": r.def.control,
+            "paragraph": r.def.paragraph,
+            "outcome": matches!(r.def.kind, exctl_core::RuleKind::Requirement).then(|| r.outcome),
+            "exception": r.def.exception,
+            "review_policy": r.def.review_policy,
+            "effective_from": r.from,
+            "effective_to": r.to,
+            "compliance_from": r.compliance_from,
+            "not_enforced_from": r.not_enforced_from,
+            "status": st,
+            "when": r.def.when,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn rules_table(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "rules as of {as_of}:");
+    let mut last = "";
+    for (p, r, st) in rules {
+        if p.meta.id != last {
+            let _ = writeln!(
+                s,
+                "\n{} — {} (version {}, {})",
+                p.meta.id, p.meta.name, p.meta.version, p.meta.authority
+            );
+            last = &p.meta.id;
+        }
+        let what = r
+            .def
+            .paragraph
+            .clone()
+            .or_else(|| r.def.control.clone())
+            .or_else(|| r.def.exception.clone().map(|e| format!("exception {e}")))
+            .unwrap_or_else(|| format!("{:?}", r.def.kind).to_lowercase());
+        let state = if *st == RuleStatus::InForce {
+            String::new()
+        } else {
+            format!(" [{}]", status_name(*st))
+        };
+        let _ = writeln!(
+            s,
+            "  {:<34} {:<22} {}{state}\n  {:<34} {}",
+            r.def.id, what, r.def.title, "", r.def.citation
+        );
+    }
+    s
+}
