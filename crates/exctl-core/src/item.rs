@@ -218,12 +218,11 @@ impl IcSpec {
             .iter()
             .filter(|(_, tops)| tops.is_finite() && **tops >= 0.0)
             .map(|(p, tops)| (tops * f64::from(p.bits()), *p))
-            // Ties go to the narrower precision, the one datasheets headline.
+            // On a tie the first precision in declaration order is reported.
             .fold(
                 None,
                 |best: Option<(f64, Precision)>, (tpp, p)| match best {
-                    Some((b, _)) if b > tpp => best,
-                    Some((b, bp)) if b == tpp && bp > p => best,
+                    Some((b, _)) if b >= tpp => best,
                     _ => Some((tpp, p)),
                 },
             )
@@ -396,7 +395,7 @@ mod tests {
         );
         let (tpp, basis) = h100.tpp().unwrap();
         assert_eq!(tpp, 15_832.0);
-        assert_eq!(basis, Precision::Int8.min(Precision::Fp8));
+        assert_eq!(basis, Precision::Fp8);
         assert!((h100.pd().unwrap() - 19.45).abs() < 0.01);
     }
 
