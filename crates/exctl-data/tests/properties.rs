@@ -1,0 +1,140 @@
+//! Properties every rule pack must keep, checked on generated items.
+
+use chrono::NaiveDate;
+use exctl_core::item::{IcSpec, ItemKind};
+use exctl_core::{Engine, FactValue, Facts, Item, Outcome, Precision, Query};
+use exctl_data::{load, Files};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn engine() -> &'static Engine {
+    static DATA: OnceLock<exctl_data::Data> = OnceLock::new();
+    &DATA.get_or_init(|| load(&Files::bundled()).expect("bundled data")).engine
+}
+
+fn ic(int8: f64, area: Option<f64>, datacenter: Option<bool>, io: f64, mem: f64, vendor: &str) -> Item {
+    Item {
+        id: "generated".into(),
+        name: "generated".into(),
+        vendor: Some(vendor.into()),
+        family: Some("Generated".into()),
+        origin: None,
+        release_date: None,
+        kind: ItemKind::Ic(IcSpec {
+            throughput: [(Precision::Int8, int8)].into_iter().collect(),
+            die_area_mm2: area,
+            datacenter,
+            io_bandwidth_gbps: Some(io),
+            memory_bandwidth_gbps: Some(mem),
+        }),
+        extra: Default::default(),
+    }
+}
+
+const DESTINATIONS: [&str; 14] = [
+    "CN", "HK", "MO", "DE", "VN", "SA", "IL", "AE", "RU", "BY", "IR", "KR", "US", "SG",
+];
+
+fn dates() -> Vec<NaiveDate> {
+    // One date inside every interval between rule changes, plus the change days.
+    let mut out = Vec::new();
+    for pack in &engine().packs {
+        for d in pack.change_dates() {
+            out.push(d);
+            out.extend(d.succ_opt());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn outcome(item: &Item, dest: &str, date: NaiveDate) -> Outcome {
+    let mut facts = Facts::default();
+    facts.set("end_user_hq", FactValue::Str(dest.into()));
+    let q = Query {
+        item,
+        as_of: date,
+        destination: Some(dest.into()),
+        end_use: Some("civil".into()),
+        facts,
+        jurisdictions: Vec::new(),
+        explain: false,
+    };
+    engine().validate(&q).expect("valid query");
+    engine().decide(&q).overall.expect("a check has an overall outcome")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Raising TPP, I/O or memory bandwidth, or shrinking the die (raising PD),
+    /// never makes the answer better on the same date.
+    #[test]
+    fn raising_a_metric_never_improves_the_outcome(
+        int8 in 50.0f64..4000.0,
+        area in 100.0f64..2500.0,
+        datacenter in any::<bool>(),
+        io in 0.0f64..1200.0,
+        mem in 0.0f64..9000.0,
+        vendor in prop::sample::select(vec!["NVIDIA", "AMD", "Example"]),
+        factor in 1.0f64..4.0,
+        which in 0usize..4,
+        dest in prop::sample::select(DESTINATIONS.to_vec()),
+        date_idx in any::<prop::sample::Index>(),
+    ) {
+        let all = dates();
+        let date = all[date_idx.index(all.len())];
+        let base = ic(int8, Some(area), Some(datacenter), io, mem, vendor);
+        let raised = match which {
+            0 => ic(int8 * factor, Some(area), Some(datacenter), io, mem, vendor),
+            1 => ic(int8, Some(area / factor), Some(datacenter), io, mem, vendor),
+            2 => ic(int8, Some(area), Some(datacenter), io * factor + 1.0, mem, vendor),
+            _ => ic(int8, Some(area), Some(datacenter), io, mem * factor + 1.0, vendor),
+        };
+        let before = outcome(&base, dest, date);
+        let after = outcome(&raised, dest, date);
+        prop_assert!(
+            after >= before,
+            "{dest} on {date}: raising metric {which} by {factor:.2} improved {before} to {after}"
+        );
+    }
+
+    /// A data-centre IC whose TPP puts it in the PD-dependent band needs its
+    /// die area: the answer is never a silent pass.
+    #[test]
+    fn an_unknown_die_area_that_a_rule_needs_gives_needs_info(
+        int8 in 200.0f64..599.0,
+        dest in prop::sample::select(vec!["CN", "MO", "VN", "SA"]),
+        date_idx in any::<prop::sample::Index>(),
+    ) {
+        let all: Vec<NaiveDate> = dates()
+            .into_iter()
+            .filter(|d| *d >= NaiveDate::from_ymd_opt(2023, 11, 17).unwrap())
+            .collect();
+        let date = all[date_idx.index(all.len())];
+        let item = ic(int8, None, Some(true), 100.0, 1000.0, "Example");
+        let q = Query::classify(&item, date);
+        let decision = engine().decide(&q);
+        let us = decision.determinations.iter().find(|d| d.jurisdiction == "us").unwrap();
+        prop_assert!(us.questions.iter().any(|q| q.fact == "die_area"), "{:?}", us.questions);
+        prop_assert!(us.controls.is_empty());
+        let o = outcome(&item, dest, date);
+        prop_assert!(o >= Outcome::NeedsInfo, "{dest} on {date}: {o}");
+    }
+
+    /// An unknown market (data centre or not) that decides the classification gives needs_info.
+    #[test]
+    fn an_unknown_market_that_a_rule_needs_gives_needs_info(
+        int8 in 600.0f64..3000.0,
+        area in 100.0f64..2000.0,
+        dest in prop::sample::select(vec!["CN", "VN", "RU"]),
+    ) {
+        let date = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let item = ic(int8, Some(area), None, 100.0, 1000.0, "Example");
+        let decision = engine().decide(&Query::classify(&item, date));
+        let us = decision.determinations.iter().find(|d| d.jurisdiction == "us").unwrap();
+        prop_assert!(us.questions.iter().any(|q| q.fact == "datacenter"));
+        prop_assert!(outcome(&item, dest, date) >= Outcome::NeedsInfo);
+    }
+}
