@@ -144,6 +144,9 @@ struct ChangesFile {
     treat_as: Vec<TreatAsDef>,
 }
 
+/// One dated change: when, what, and its citation.
+type DatedChange = (NaiveDate, ChangeAction, String);
+
 /// A period of membership, both ends inclusive, open where `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
@@ -212,8 +215,7 @@ impl CountryGroups {
             }
         }
         // Changes per (group, country), in date order.
-        let mut dated: BTreeMap<(String, String), Vec<(NaiveDate, ChangeAction, String)>> =
-            BTreeMap::new();
+        let mut dated: BTreeMap<(String, String), Vec<DatedChange>> = BTreeMap::new();
         for (i, c) in changes.change.iter().enumerate() {
             let field = format!("change[{i}].date");
             let date = parse_date(changes_file, &field, &c.date)?;

@@ -25,6 +25,8 @@ pub struct Engine {
     /// The CEL standard library, built once: building it per call would
     /// cost more than evaluating every rule.
     root: cel::Context<'static, 'static>,
+    /// Every name some rule reads: only these are bound for evaluation.
+    referenced: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -85,7 +87,53 @@ enum Truth {
     Error(String),
 }
 
+/// Facts plus the few the engine adds while evaluating one pack, without
+/// copying the rest.
+struct View<'a> {
+    base: &'a Facts,
+    txn: Option<&'a Facts>,
+    extra: Vec<(&'static str, FactValue)>,
+}
+
+impl<'a> View<'a> {
+    fn new(base: &'a Facts) -> View<'a> {
+        View {
+            base,
+            txn: None,
+            extra: Vec::new(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&FactValue> {
+        self.extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+            .or_else(|| self.txn.and_then(|t| t.get(name)))
+            .or_else(|| self.base.get(name))
+    }
+}
+
+/// An item classified under the selected packs on one date.
+pub struct Prepared<'e, 'i> {
+    item: &'i Item,
+    as_of: NaiveDate,
+    explain: bool,
+    metrics: crate::item::Metrics,
+    facts: Facts,
+    /// The CEL standard library plus the item's facts.
+    scope: cel::Context<'e, 'static>,
+    packs: Vec<PreparedPack<'e>>,
+}
+
+struct PreparedPack<'e> {
+    pack: &'e RulePack,
+    ic_controls: Option<FactValue>,
+    class: Classification,
+}
+
 /// Controls found for an item under one pack.
+#[derive(Clone)]
 struct Classification {
     controls: Vec<String>,
     paragraphs: Vec<String>,
@@ -102,12 +150,18 @@ impl Engine {
         groups: CountryGroups,
         packs: Vec<RulePack>,
     ) -> Engine {
+        let referenced = packs
+            .iter()
+            .flat_map(|p| p.rules.iter())
+            .flat_map(|r| r.references.iter().cloned())
+            .collect();
         Engine {
             vocab,
             countries,
             groups,
             packs,
             root: cel::Context::default(),
+            referenced,
         }
     }
 
@@ -181,93 +235,158 @@ impl Engine {
 
     /// Answers a query. Call [`Engine::validate`] first for user input.
     pub fn decide(&self, q: &Query<'_>) -> Decision {
-        let item_facts = q.item.facts();
-        let mut facts = item_facts.clone();
-        facts.extend(&q.facts);
-        if let Some(u) = &q.end_use {
-            facts.set("end_use", FactValue::Str(u.clone()));
+        let prepared = self.prepare(q.item, q.as_of, &q.jurisdictions, q.explain);
+        self.decide_prepared(
+            &prepared,
+            q.destination.as_deref(),
+            q.end_use.as_deref(),
+            &q.facts,
+        )
+    }
+
+    /// Classifies an item under the selected packs on one date: the part of
+    /// every determination that does not depend on the destination. Batches
+    /// prepare once per item and date and decide per destination.
+    pub fn prepare<'e, 'i>(
+        &'e self,
+        item: &'i Item,
+        as_of: NaiveDate,
+        jurisdictions: &[String],
+        explain: bool,
+    ) -> Prepared<'e, 'i> {
+        let facts = item.facts();
+        let mut scope = self.root.new_inner_scope();
+        facts.bind(&mut scope, &self.referenced);
+        let mut packs = Vec::new();
+        for pack in &self.packs {
+            if !jurisdictions.is_empty() && !jurisdictions.contains(&pack.meta.id) {
+                continue;
+            }
+            // A computer is judged by the IC it contains: classify that first.
+            let mut ic_controls = None;
+            if let ItemKind::Computer(c) = &item.kind {
+                let ic_facts = c.ic.facts();
+                let mut s = self.root.new_inner_scope();
+                ic_facts.bind(&mut s, &self.referenced);
+                let ic_class =
+                    self.classify_with(pack, &c.ic, &View::new(&ic_facts), &s, as_of, false);
+                if ic_class.questions.is_empty() {
+                    ic_controls = Some(FactValue::List(ic_class.controls));
+                }
+            }
+            let mut class_scope = scope.new_inner_scope();
+            let mut view = View::new(&facts);
+            if let Some(v) = &ic_controls {
+                class_scope.add_variable_from_value("ic_controls", v.to_cel());
+                view.extra.push(("ic_controls", v.clone()));
+            }
+            let class = self.classify_with(pack, item, &view, &class_scope, as_of, explain);
+            drop(class_scope);
+            packs.push(PreparedPack {
+                pack,
+                ic_controls,
+                class,
+            });
         }
-        if let Some(FactValue::Str(hq)) = q.facts.get("end_user_hq") {
-            facts.set(
-                "hq_groups",
-                FactValue::List(self.groups.groups_of(hq, q.as_of)),
-            );
+        Prepared {
+            item,
+            as_of,
+            explain,
+            metrics: item.metrics(),
+            facts,
+            scope,
+            packs,
         }
-        let destination = q.destination.as_ref().map(|code| {
-            let groups = self.groups.groups_of(code, q.as_of);
-            facts.set("dest", FactValue::Str(code.clone()));
-            facts.set("dest_groups", FactValue::List(groups.clone()));
+    }
+
+    /// Finishes a determination for one destination (or a classification
+    /// when `destination` is `None`).
+    pub fn decide_prepared(
+        &self,
+        p: &Prepared<'_, '_>,
+        destination: Option<&str>,
+        end_use: Option<&str>,
+        stated: &Facts,
+    ) -> Decision {
+        let mut txn = stated.clone();
+        if let Some(u) = end_use {
+            txn.set("end_use", FactValue::Str(u.to_string()));
+        }
+        if let Some(FactValue::Str(hq)) = stated.get("end_user_hq") {
+            let groups = self.groups.groups_of(hq, p.as_of);
+            txn.set("hq_groups", FactValue::List(groups));
+        }
+        let dest = destination.map(|code| {
+            let groups = self.groups.groups_of(code, p.as_of);
+            txn.set("dest", FactValue::Str(code.to_string()));
+            txn.set("dest_groups", FactValue::List(groups.clone()));
             Destination {
-                code: code.clone(),
+                code: code.to_string(),
                 name: self
                     .countries
                     .get(code)
-                    .map_or_else(|| code.clone(), |c| c.name.clone()),
+                    .map_or_else(|| code.to_string(), |c| c.name.clone()),
                 groups,
             }
         });
-        let mut scope = self.root.new_inner_scope();
-        facts.bind(&mut scope);
+        let mut scope = p.scope.new_inner_scope();
+        txn.bind(&mut scope, &self.referenced);
 
-        let mut determinations = Vec::new();
+        let mut determinations = Vec::with_capacity(p.packs.len());
         let mut overall: Option<Outcome> = None;
-        let mut packs = Vec::new();
-        for pack in &self.packs {
-            if !q.jurisdictions.is_empty() && !q.jurisdictions.contains(&pack.meta.id) {
-                continue;
-            }
-            packs.push(PackRef {
-                id: pack.meta.id.clone(),
-                version: pack.meta.version.clone(),
-                hash: pack.hash.clone(),
-            });
-            let d = self.evaluate_pack(pack, q, &facts, &scope);
+        for pp in &p.packs {
+            let d = self.evaluate_pack(p, pp, destination.is_some(), &txn, &scope);
             if let Some(o) = d.outcome {
                 overall = Some(overall.map_or(o, |w| w.worst(o)));
             }
             determinations.push(d);
         }
         Decision {
-            as_of: q.as_of,
+            as_of: p.as_of,
             item: ItemSummary {
-                id: q.item.id.clone(),
-                name: q.item.name.clone(),
-                kind: q.item.kind.name().to_string(),
-                vendor: q.item.vendor.clone(),
-                family: q.item.family.clone(),
-                metrics: q.item.metrics(),
+                id: p.item.id.clone(),
+                name: p.item.name.clone(),
+                kind: p.item.kind.name().to_string(),
+                vendor: p.item.vendor.clone(),
+                family: p.item.family.clone(),
+                metrics: p.metrics.clone(),
             },
-            destination,
-            end_use: q.end_use.clone(),
+            destination: dest,
+            end_use: end_use.map(str::to_string),
             determinations,
-            overall: q.destination.as_ref().and(overall),
-            packs,
+            overall: destination.and(overall),
+            packs: p
+                .packs
+                .iter()
+                .map(|pp| PackRef {
+                    id: pp.pack.meta.id.clone(),
+                    version: pp.pack.meta.version.clone(),
+                    hash: pp.pack.hash.clone(),
+                })
+                .collect(),
         }
     }
 
     fn evaluate_pack(
         &self,
-        pack: &RulePack,
-        q: &Query<'_>,
-        facts: &Facts,
+        p: &Prepared<'_, '_>,
+        pp: &PreparedPack<'_>,
+        is_check: bool,
+        txn: &Facts,
         scope: &cel::Context<'_, '_>,
     ) -> Determination {
-        let kind = q.item.kind.name();
-        // A computer is judged by the IC it contains: classify that first.
+        let pack = pp.pack;
+        let kind = p.item.kind.name();
         let mut ic_scope = scope.new_inner_scope();
-        let mut facts = facts.clone();
-        if let ItemKind::Computer(c) = &q.item.kind {
-            let ic_facts = c.ic.facts();
-            let mut s = self.root.new_inner_scope();
-            ic_facts.bind(&mut s);
-            let ic_class = self.classify_with(pack, &c.ic, &ic_facts, &s, q.as_of, false);
-            if ic_class.questions.is_empty() {
-                let v = FactValue::List(ic_class.controls);
-                ic_scope.add_variable_from_value("ic_controls", v.to_cel());
-                facts.set("ic_controls", v);
-            }
+        let mut facts = View {
+            base: &p.facts,
+            txn: Some(txn),
+            extra: Vec::new(),
+        };
+        if let Some(v) = &pp.ic_controls {
+            ic_scope.add_variable_from_value("ic_controls", v.to_cel());
+            facts.extra.push(("ic_controls", v.clone()));
         }
-        let class = self.classify_with(pack, q.item, &facts, &ic_scope, q.as_of, q.explain);
         let Classification {
             controls,
             paragraphs,
@@ -275,7 +394,7 @@ impl Engine {
             mut notes,
             mut not_applied,
             mut questions,
-        } = class;
+        } = pp.class.clone();
 
         let mut d = Determination {
             jurisdiction: pack.meta.id.clone(),
@@ -290,7 +409,7 @@ impl Engine {
             notes: Vec::new(),
             not_applied: Vec::new(),
         };
-        if q.destination.is_none() {
+        if !is_check {
             d.reasons = reasons;
             d.notes = notes;
             d.not_applied = not_applied;
@@ -301,7 +420,7 @@ impl Engine {
         let mut stage = ic_scope.new_inner_scope();
         let controls_value = FactValue::List(controls.clone());
         stage.add_variable_from_value("controls", controls_value.to_cel());
-        facts.set("controls", controls_value);
+        facts.extra.push(("controls", controls_value));
 
         // Requirements, then the exceptions and review policies that cover them.
         struct Hit<'r> {
@@ -313,17 +432,17 @@ impl Engine {
         let mut hits: Vec<Hit<'_>> = Vec::new();
         let mut eligible: Vec<(&Rule, String)> = Vec::new();
         let mut policies: Vec<&Rule> = Vec::new();
-        for rule in pack.rules_on(q.as_of) {
+        for rule in pack.rules_on(p.as_of) {
             if rule.def.kind == RuleKind::Control || !rule.applies_to_kind(kind) {
                 continue;
             }
-            let status = rule.status(q.as_of);
+            let status = rule.status(p.as_of);
             let binding = status == RuleStatus::InForce;
             match eval(rule, &stage) {
                 Truth::Holds => {
                     let text = self.reason_text(rule, &facts, true);
                     if !binding {
-                        notes.push(reason(rule, text, Some(rule.status_text(q.as_of))));
+                        notes.push(reason(rule, text, Some(rule.status_text(p.as_of))));
                         continue;
                     }
                     match rule.def.kind {
@@ -349,7 +468,7 @@ impl Engine {
                     }
                 }
                 Truth::Fails => {
-                    if q.explain {
+                    if p.explain {
                         let text = self.reason_text(rule, &facts, false);
                         not_applied.push(reason(rule, text, Some("condition not met".into())));
                     }
@@ -469,7 +588,7 @@ impl Engine {
         &self,
         pack: &RulePack,
         item: &Item,
-        facts: &Facts,
+        facts: &View<'_>,
         scope: &cel::Context<'_, '_>,
         date: NaiveDate,
         explain: bool,
@@ -515,15 +634,10 @@ impl Engine {
                                 .push(reason(rule, text, Some(rule.status_text(date))));
                         }
                     }
-                    Truth::Fails => {
-                        if explain {
-                            let text = self.reason_text(rule, facts, false);
-                            c.not_applied.push(reason(
-                                rule,
-                                text,
-                                Some("condition not met".into()),
-                            ));
-                        }
+                    Truth::Fails if explain => {
+                        let text = self.reason_text(rule, facts, false);
+                        c.not_applied
+                            .push(reason(rule, text, Some("condition not met".into())));
                     }
                     Truth::Unknown(var) if binding => unknown.push((rule, var)),
                     Truth::Error(e) if binding => unknown.push((rule, format!("error: {e}"))),
@@ -558,7 +672,7 @@ impl Engine {
     }
 
     /// The rule's title and each comparison it makes, stated with the actual values.
-    fn reason_text(&self, rule: &Rule, facts: &Facts, matched: bool) -> String {
+    fn reason_text(&self, rule: &Rule, facts: &View<'_>, matched: bool) -> String {
         let mut parts: Vec<String> = Vec::new();
         let mut seen = BTreeSet::new();
         for cmp in &rule.comparisons {

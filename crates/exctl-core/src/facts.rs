@@ -92,10 +92,16 @@ impl Facts {
         }
     }
 
-    /// Binds these facts as variables of a CEL scope.
-    pub(crate) fn bind(&self, scope: &mut cel::Context<'_, '_>) {
+    /// Binds the facts named in `wanted` as variables of a CEL scope.
+    pub(crate) fn bind(
+        &self,
+        scope: &mut cel::Context<'_, '_>,
+        wanted: &std::collections::BTreeSet<String>,
+    ) {
         for (k, v) in &self.values {
-            scope.add_variable_from_value(k.as_str(), v.to_cel());
+            if wanted.contains(k) {
+                scope.add_variable_from_value(k.as_str(), v.to_cel());
+            }
         }
     }
 }

@@ -442,15 +442,17 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             absent("otherwise", def.otherwise)?;
         }
     }
-    let program = Program::compile(&def.when)
-        .map_err(|e| {
+    let program = Program::compile(&def.when).map_err(|e| {
         let one_line: Vec<String> = e
             .to_string()
             .lines()
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty() && !l.chars().all(|c| c == '^' || c == '.' || c == ' '))
             .collect();
-        err(format!("condition `when` does not parse as CEL: {}", one_line.join(" ")))
+        err(format!(
+            "condition `when` does not parse as CEL: {}",
+            one_line.join(" ")
+        ))
     })?;
     let refs = program.references();
     let mut references = BTreeSet::new();

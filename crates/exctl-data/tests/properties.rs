@@ -9,10 +9,19 @@ use std::sync::OnceLock;
 
 fn engine() -> &'static Engine {
     static DATA: OnceLock<exctl_data::Data> = OnceLock::new();
-    &DATA.get_or_init(|| load(&Files::bundled()).expect("bundled data")).engine
+    &DATA
+        .get_or_init(|| load(&Files::bundled()).expect("bundled data"))
+        .engine
 }
 
-fn ic(int8: f64, area: Option<f64>, datacenter: Option<bool>, io: f64, mem: f64, vendor: &str) -> Item {
+fn ic(
+    int8: f64,
+    area: Option<f64>,
+    datacenter: Option<bool>,
+    io: f64,
+    mem: f64,
+    vendor: &str,
+) -> Item {
     Item {
         id: "generated".into(),
         name: "generated".into(),
@@ -62,7 +71,10 @@ fn outcome(item: &Item, dest: &str, date: NaiveDate) -> Outcome {
         explain: false,
     };
     engine().validate(&q).expect("valid query");
-    engine().decide(&q).overall.expect("a check has an overall outcome")
+    engine()
+        .decide(&q)
+        .overall
+        .expect("a check has an overall outcome")
 }
 
 proptest! {

@@ -46,7 +46,15 @@ fn tmp(name: &str, text: &str) -> PathBuf {
 #[test]
 fn check_json_has_the_documented_shape() {
     let v = json(&[
-        "check", "--item", "h100", "--to", "CN", "--as-of", "2026-02-01", "--end-use", "civil",
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "CN",
+        "--as-of",
+        "2026-02-01",
+        "--end-use",
+        "civil",
         "--json",
     ]);
     assert_eq!(v["as_of"], "2026-02-01");
@@ -58,18 +66,30 @@ fn check_json_has_the_documented_shape() {
     let us = determination(&v, "us");
     assert_eq!(us["outcome"], "license_required");
     assert_eq!(us["controls"], serde_json::json!(["3A090.a"]));
-    assert!(us["review_policy"].as_str().unwrap().contains("case-by-case"));
+    assert!(us["review_policy"]
+        .as_str()
+        .unwrap()
+        .contains("case-by-case"));
     let reason = &us["reasons"][0];
     for key in ["rule", "citation", "text"] {
         assert!(reason[key].is_string(), "reason lacks {key}: {reason}");
     }
-    assert!(reason["text"].as_str().unwrap().contains("TPP 15,832 ≥ 4,800"));
+    assert!(reason["text"]
+        .as_str()
+        .unwrap()
+        .contains("TPP 15,832 ≥ 4,800"));
     assert_eq!(determination(&v, "accord")["outcome"], "prohibited");
 }
 
 #[test]
 fn classify_json_has_no_destination_or_outcome() {
-    let v = json(&["classify", "nvidia-h100-sxm", "--as-of", "2024-01-01", "--json"]);
+    let v = json(&[
+        "classify",
+        "nvidia-h100-sxm",
+        "--as-of",
+        "2024-01-01",
+        "--json",
+    ]);
     assert!(v.get("destination").is_none());
     assert!(v.get("overall").is_none());
     let us = determination(&v, "us");
@@ -79,7 +99,12 @@ fn classify_json_has_no_destination_or_outcome() {
 
 #[test]
 fn names_resolve_in_the_usual_spellings() {
-    for name in ["H100 SXM", "nvidia-h100-sxm", "h100", "NVIDIA H100 SXM5 80GB"] {
+    for name in [
+        "H100 SXM",
+        "nvidia-h100-sxm",
+        "h100",
+        "NVIDIA H100 SXM5 80GB",
+    ] {
         let v = json(&["classify", name, "--as-of", "2024-01-01", "--json"]);
         assert_eq!(v["item"]["id"], "nvidia-h100-sxm", "{name}");
     }
@@ -88,30 +113,66 @@ fn names_resolve_in_the_usual_spellings() {
 #[test]
 fn jurisdiction_filter_and_explain() {
     let v = json(&[
-        "check", "--item", "rtx 4090d", "--to", "CN", "--as-of", "2024-06-01", "-j", "us",
-        "--end-use", "civil", "--explain", "--json",
+        "check",
+        "--item",
+        "rtx 4090d",
+        "--to",
+        "CN",
+        "--as-of",
+        "2024-06-01",
+        "-j",
+        "us",
+        "--end-use",
+        "civil",
+        "--explain",
+        "--json",
     ]);
     assert_eq!(v["determinations"].as_array().unwrap().len(), 1);
     let us = determination(&v, "us");
     assert_eq!(us["outcome"], "no_license_required");
-    let not_applied = us["not_applied"].as_array().expect("explain lists rules not applied");
+    let not_applied = us["not_applied"]
+        .as_array()
+        .expect("explain lists rules not applied");
     let a1 = not_applied
         .iter()
         .find(|r| r["rule"] == "us.3a090.a.non-dc.2023")
         .expect("non-data-centre rule explained");
-    assert!(a1["text"].as_str().unwrap().contains("TPP 4,707.2 < 4,800"), "{a1}");
+    assert!(
+        a1["text"].as_str().unwrap().contains("TPP 4,707.2 < 4,800"),
+        "{a1}"
+    );
 }
 
 #[test]
 fn end_user_hq_and_facts_are_used() {
     let v = json(&[
-        "check", "--item", "h100", "--to", "DE", "--as-of", "2024-06-01", "--end-user-hq", "cn",
-        "-j", "us", "--json",
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--as-of",
+        "2024-06-01",
+        "--end-user-hq",
+        "cn",
+        "-j",
+        "us",
+        "--json",
     ]);
     assert_eq!(v["overall"], "license_required");
     let v = json(&[
-        "check", "--item", "grok-3", "--to", "KR", "--as-of", "2026-01-01", "-j", "accord",
-        "--fact", "predeployment_tested=true", "--json",
+        "check",
+        "--item",
+        "grok-3",
+        "--to",
+        "KR",
+        "--as-of",
+        "2026-01-01",
+        "-j",
+        "accord",
+        "--fact",
+        "predeployment_tested=true",
+        "--json",
     ]);
     assert_eq!(v["overall"], "no_license_required");
 }
@@ -122,14 +183,36 @@ fn item_files_in_toml_and_json() {
         "chip.toml",
         "kind = \"ic\"\nname = \"Test accelerator\"\ndatacenter = true\ndie_area_mm2 = 500\n\n[throughput]\nint8 = 370\n",
     );
-    let v = json(&["classify", toml.to_str().unwrap(), "--as-of", "2024-01-01", "-j", "us", "--json"]);
-    assert_eq!(determination(&v, "us")["paragraphs"], serde_json::json!(["3A090.a.2"]));
+    let v = json(&[
+        "classify",
+        toml.to_str().unwrap(),
+        "--as-of",
+        "2024-01-01",
+        "-j",
+        "us",
+        "--json",
+    ]);
+    assert_eq!(
+        determination(&v, "us")["paragraphs"],
+        serde_json::json!(["3A090.a.2"])
+    );
     let js = tmp(
         "server.json",
         r#"{"kind": "computer", "name": "8-way H20 box", "ic": "h20", "ic_count": 8}"#,
     );
-    let v = json(&["classify", js.to_str().unwrap(), "--as-of", "2024-01-01", "-j", "us", "--json"]);
-    assert_eq!(determination(&v, "us")["controls"], serde_json::json!(["4A994.l"]));
+    let v = json(&[
+        "classify",
+        js.to_str().unwrap(),
+        "--as-of",
+        "2024-01-01",
+        "-j",
+        "us",
+        "--json",
+    ]);
+    assert_eq!(
+        determination(&v, "us")["controls"],
+        serde_json::json!(["4A994.l"])
+    );
     assert_eq!(v["item"]["metrics"]["system_tpp"], 2368.0 * 8.0);
 }
 
@@ -138,24 +221,53 @@ fn catalog_compare_and_rules() {
     let v = json(&["catalog", "--json"]);
     let items = v.as_array().unwrap();
     assert!(items.len() >= 25);
-    let c910 = items.iter().find(|i| i["id"] == "huawei-ascend-910c").unwrap();
+    let c910 = items
+        .iter()
+        .find(|i| i["id"] == "huawei-ascend-910c")
+        .unwrap();
     assert_eq!(c910["metrics"]["tpp"], 12800.0);
     let mi308 = items.iter().find(|i| i["id"] == "amd-mi308x").unwrap();
-    assert!(mi308["metrics"].get("tpp").is_none(), "unknown figures stay unknown");
+    assert!(
+        mi308["metrics"].get("tpp").is_none(),
+        "unknown figures stay unknown"
+    );
 
-    let v = json(&["compare", "h100", "ascend 910c", "--as-of", "2026-01-01", "--json"]);
+    let v = json(&[
+        "compare",
+        "h100",
+        "ascend 910c",
+        "--as-of",
+        "2026-01-01",
+        "--json",
+    ]);
     let ratio = v[1]["ratios_to_first"]["tpp"].as_f64().unwrap();
     assert!((ratio - 12800.0 / 15832.0).abs() < 1e-9);
-    let text = stdout(&exctl(&["compare", "h100", "ascend 910c", "--as-of", "2026-01-01"]));
+    let text = stdout(&exctl(&[
+        "compare",
+        "h100",
+        "ascend 910c",
+        "--as-of",
+        "2026-01-01",
+    ]));
     assert!(text.contains("(81%)"), "{text}");
 
     let v = json(&["rules", "--as-of", "2025-06-01", "-j", "us", "--json"]);
     let rules = v["rules"].as_array().unwrap();
-    let diffusion = rules.iter().find(|r| r["id"] == "us.lic.ai-diffusion.2025").unwrap();
+    let diffusion = rules
+        .iter()
+        .find(|r| r["id"] == "us.lic.ai-diffusion.2025")
+        .unwrap();
     assert_eq!(diffusion["status"], "not_enforced");
-    assert!(rules.iter().all(|r| r["id"] != "us.3a090.a.2022"), "expired rules are not listed");
+    assert!(
+        rules.iter().all(|r| r["id"] != "us.3a090.a.2022"),
+        "expired rules are not listed"
+    );
     let v = json(&["rules", "--as-of", "2023-01-01", "-j", "us", "--json"]);
-    assert!(v["rules"].as_array().unwrap().iter().any(|r| r["id"] == "us.3a090.a.2022"));
+    assert!(v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == "us.3a090.a.2022"));
 }
 
 fn assert_bad_input(args: &[&str], expected: &[&str]) {
@@ -171,33 +283,86 @@ fn assert_bad_input(args: &[&str], expected: &[&str]) {
 
 #[test]
 fn unknown_item_suggests_the_closest_names() {
-    assert_bad_input(&["classify", "h10"], &["unknown item \"h10\"", "did you mean", "nvidia-h100"]);
+    assert_bad_input(
+        &["classify", "h10"],
+        &["unknown item \"h10\"", "did you mean", "nvidia-h100"],
+    );
     assert_bad_input(&["check", "--item", "mi300", "--to", "CN"], &["amd-mi300x"]);
 }
 
 #[test]
 fn malformed_item_file_names_line_and_field() {
-    let p = tmp("bad.toml", "kind = \"ic\"\nname = \"x\"\n\n[throughput]\nint9 = 5\n");
-    assert_bad_input(&["classify", p.to_str().unwrap()], &["bad.toml:5", "throughput.int9", "unknown precision"]);
+    let p = tmp(
+        "bad.toml",
+        "kind = \"ic\"\nname = \"x\"\n\n[throughput]\nint9 = 5\n",
+    );
+    assert_bad_input(
+        &["classify", p.to_str().unwrap()],
+        &["bad.toml:5", "throughput.int9", "unknown precision"],
+    );
     let p = tmp("bad2.toml", "kind = \"ic\"\nname = \"x\"\ndie_area = 5\n");
-    assert_bad_input(&["classify", p.to_str().unwrap()], &["bad2.toml:3", "die_area"]);
+    assert_bad_input(
+        &["classify", p.to_str().unwrap()],
+        &["bad2.toml:3", "die_area"],
+    );
     let p = tmp("bad3.json", "{\"kind\": \"ic\",\n \"name\": 5}");
     assert_bad_input(&["classify", p.to_str().unwrap()], &["bad3.json:2"]);
-    let p = tmp("bad4.toml", "kind = \"ic\"\nname = \"x\"\ndie_area_mm2 = -3\n");
-    assert_bad_input(&["classify", p.to_str().unwrap()], &["bad4.toml:3", "die_area_mm2", "non-negative"]);
-    assert_bad_input(&["classify", "/nonexistent/chip.toml"], &["cannot read item file"]);
+    let p = tmp(
+        "bad4.toml",
+        "kind = \"ic\"\nname = \"x\"\ndie_area_mm2 = -3\n",
+    );
+    assert_bad_input(
+        &["classify", p.to_str().unwrap()],
+        &["bad4.toml:3", "die_area_mm2", "non-negative"],
+    );
+    assert_bad_input(
+        &["classify", "/nonexistent/chip.toml"],
+        &["cannot read item file"],
+    );
 }
 
 #[test]
 fn unknown_country_and_malformed_date() {
-    assert_bad_input(&["check", "--item", "h100", "--to", "XX"], &["unknown country code \"XX\"", "ISO 3166"]);
-    assert_bad_input(&["check", "--item", "h100", "--to", "CHN"], &["unknown country code \"CHN\""]);
-    assert_bad_input(&["check", "--item", "h100", "--to", "China"], &["did you mean CN"]);
-    assert_bad_input(&["classify", "h100", "--as-of", "2024-13-01"], &["--as-of \"2024-13-01\" is not a date"]);
-    assert_bad_input(&["classify", "h100", "--as-of", "yesterday"], &["YYYY-MM-DD"]);
-    assert_bad_input(&["classify", "h100", "-j", "eu"], &["unknown jurisdiction \"eu\"", "us"]);
-    assert_bad_input(&["check", "--item", "h100", "--to", "DE", "--fact", "tpp=1"], &["fact \"tpp\"", "item parameter"]);
-    assert_bad_input(&["check", "--item", "h100", "--to", "DE", "--end-user-hq", "ZZ"], &["unknown country code \"ZZ\""]);
+    assert_bad_input(
+        &["check", "--item", "h100", "--to", "XX"],
+        &["unknown country code \"XX\"", "ISO 3166"],
+    );
+    assert_bad_input(
+        &["check", "--item", "h100", "--to", "CHN"],
+        &["unknown country code \"CHN\""],
+    );
+    assert_bad_input(
+        &["check", "--item", "h100", "--to", "China"],
+        &["did you mean CN"],
+    );
+    assert_bad_input(
+        &["classify", "h100", "--as-of", "2024-13-01"],
+        &["--as-of \"2024-13-01\" is not a date"],
+    );
+    assert_bad_input(
+        &["classify", "h100", "--as-of", "yesterday"],
+        &["YYYY-MM-DD"],
+    );
+    assert_bad_input(
+        &["classify", "h100", "-j", "eu"],
+        &["unknown jurisdiction \"eu\"", "us"],
+    );
+    assert_bad_input(
+        &["check", "--item", "h100", "--to", "DE", "--fact", "tpp=1"],
+        &["fact \"tpp\"", "item parameter"],
+    );
+    assert_bad_input(
+        &[
+            "check",
+            "--item",
+            "h100",
+            "--to",
+            "DE",
+            "--end-user-hq",
+            "ZZ",
+        ],
+        &["unknown country code \"ZZ\""],
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -231,48 +396,120 @@ fn replace_in(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// A change made to a copy of the data.
+type Edit = Box<dyn Fn(&Path)>;
+
 #[test]
 fn invalid_rule_packs_name_file_rule_and_reason() {
     let rules = |r: &Path| r.join("packs/us/rules/classification.toml");
     // A copy of the real data loads and answers like the bundled one.
     let root = data_root_with(|_| {});
-    let v = json(&["--data", root.to_str().unwrap(), "classify", "h100", "--as-of", "2024-01-01", "--json"]);
-    assert_eq!(determination(&v, "us")["controls"], serde_json::json!(["3A090.a"]));
+    let v = json(&[
+        "--data",
+        root.to_str().unwrap(),
+        "classify",
+        "h100",
+        "--as-of",
+        "2024-01-01",
+        "--json",
+    ]);
+    assert_eq!(
+        determination(&v, "us")["controls"],
+        serde_json::json!(["3A090.a"])
+    );
 
-    let cases: Vec<(Box<dyn Fn(&Path)>, Vec<&str>)> = vec![
+    let cases: Vec<(Edit, Vec<&str>)> = vec![
         (
-            Box::new(move |r: &Path| replace_in(&rules(r), "when = \"datacenter && tpp >= 4800\"", "when = \"datacenter && tpps >= 4800\"")),
-            vec!["classification.toml", "rule us.3a090.a.1.2023", "unknown parameter \"tpps\""],
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &rules(r),
+                    "when = \"datacenter && tpp >= 4800\"",
+                    "when = \"datacenter && tpps >= 4800\"",
+                )
+            }),
+            vec![
+                "classification.toml",
+                "rule us.3a090.a.1.2023",
+                "unknown parameter \"tpps\"",
+            ],
         ),
         (
-            Box::new(move |r: &Path| replace_in(&rules(r), "effective_from = \"2023-11-17\"", "effective_from = \"2023-11-31\"")),
-            vec!["classification.toml", "rule us.3a090.a.1.2023", "effective_from", "not a date"],
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &rules(r),
+                    "effective_from = \"2023-11-17\"",
+                    "effective_from = \"2023-11-31\"",
+                )
+            }),
+            vec![
+                "classification.toml",
+                "rule us.3a090.a.1.2023",
+                "effective_from",
+                "not a date",
+            ],
         ),
         (
-            Box::new(move |r: &Path| replace_in(&rules(r), "control = \"3A090.a\"\nparagraph = \"3A090.a.1\"", "control = \"3A090.a\"\nparagraf = \"3A090.a.1\"")),
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &rules(r),
+                    "control = \"3A090.a\"\nparagraph = \"3A090.a.1\"",
+                    "control = \"3A090.a\"\nparagraf = \"3A090.a.1\"",
+                )
+            }),
             vec!["classification.toml", "unknown field `paragraf`"],
         ),
         (
-            Box::new(move |r: &Path| replace_in(&rules(r), "when = \"datacenter && tpp >= 4800\"", "when = \"datacenter && tpp >=\"")),
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &rules(r),
+                    "when = \"datacenter && tpp >= 4800\"",
+                    "when = \"datacenter && tpp >=\"",
+                )
+            }),
             vec!["rule us.3a090.a.1.2023", "does not parse as CEL"],
         ),
         (
-            Box::new(move |r: &Path| replace_in(&r.join("packs/us/rules/licensing.toml"), "covers = [\"us.lic.ac.d1-d4.2023\"]", "covers = [\"us.lic.nope\"]")),
-            vec!["licensing.toml", "rule us.exc.aca.2024", "covers unknown rule \"us.lic.nope\""],
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &r.join("packs/us/rules/licensing.toml"),
+                    "covers = [\"us.lic.ac.d1-d4.2023\"]",
+                    "covers = [\"us.lic.nope\"]",
+                )
+            }),
+            vec![
+                "licensing.toml",
+                "rule us.exc.aca.2024",
+                "covers unknown rule \"us.lic.nope\"",
+            ],
         ),
         (
-            Box::new(move |r: &Path| replace_in(&rules(r), "citation = \"88 FR 73458 (FR Doc 2023-23055); 15 CFR 774 Supp. 1, ECCN 3A090.a.1\"", "citation = \"\"")),
+            Box::new(move |r: &Path| {
+                replace_in(&rules(r), "citation = \"88 FR 73458 (FR Doc 2023-23055); 15 CFR 774 Supp. 1, ECCN 3A090.a.1\"", "citation = \"\"")
+            }),
             vec!["rule us.3a090.a.1.2023", "citation is empty"],
         ),
         (
-            Box::new(move |r: &Path| replace_in(&r.join("packs/countries/group-changes.toml"), "date = \"2026-07-10\"", "date = \"2026-07-10x\"")),
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &r.join("packs/countries/group-changes.toml"),
+                    "date = \"2026-07-10\"",
+                    "date = \"2026-07-10x\"",
+                )
+            }),
             vec!["group-changes.toml", "not a date"],
         ),
     ];
     for (edit, expected) in cases {
         let root = data_root_with(edit);
         assert_bad_input(
-            &["--data", root.to_str().unwrap(), "classify", "h100", "--as-of", "2024-01-01"],
+            &[
+                "--data",
+                root.to_str().unwrap(),
+                "classify",
+                "h100",
+                "--as-of",
+                "2024-01-01",
+            ],
             &expected,
         );
         let _ = std::fs::remove_dir_all(root);
@@ -291,7 +528,10 @@ fn country_group_import_reproduces_the_committed_file() {
     let snapshot = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/eccn-mcp-seelpeed/country-groups.json");
     if !snapshot.exists() {
-        eprintln!("skipping: {} is absent (shared data not available)", snapshot.display());
+        eprintln!(
+            "skipping: {} is absent (shared data not available)",
+            snapshot.display()
+        );
         return;
     }
     let o = exctl(&["data", "import-country-groups", snapshot.to_str().unwrap()]);
