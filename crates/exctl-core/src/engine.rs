@@ -141,6 +141,8 @@ struct Classification {
     notes: Vec<Reason>,
     not_applied: Vec<Reason>,
     questions: Vec<Question>,
+    /// Controls that could not be decided, each with the question that would decide it.
+    pending: Vec<(Question, String)>,
 }
 
 impl Engine {
@@ -270,7 +272,7 @@ impl Engine {
                 ic_facts.bind(&mut s, &self.referenced);
                 let ic_class =
                     self.classify_with(pack, &c.ic, &View::new(&ic_facts), &s, as_of, false);
-                if ic_class.questions.is_empty() {
+                if ic_class.questions.is_empty() && ic_class.pending.is_empty() {
                     ic_controls = Some(FactValue::List(ic_class.controls));
                 }
             }
@@ -394,6 +396,7 @@ impl Engine {
             mut notes,
             mut not_applied,
             mut questions,
+            pending,
         } = pp.class.clone();
 
         let mut d = Determination {
@@ -410,6 +413,7 @@ impl Engine {
             not_applied: Vec::new(),
         };
         if !is_check {
+            questions.extend(pending.into_iter().map(|(q, _)| q));
             d.reasons = reasons;
             d.notes = notes;
             d.not_applied = not_applied;
@@ -546,7 +550,36 @@ impl Engine {
                 reasons.push(reason(p, self.reason_text(p, &facts, true), None));
             }
         }
-        let mut outcome = if controls.is_empty() && hits.is_empty() {
+        // An undecided control matters only if assuming it would make a
+        // requirement apply that does not apply now.
+        let mut undecided_but_moot = false;
+        if !pending.is_empty() {
+            let fired: Vec<&str> = hits.iter().map(|h| h.rule.def.id.as_str()).collect();
+            for (question, control) in pending {
+                if self.control_would_add_requirement(
+                    pack, p, kind, &controls, &control, &fired, &ic_scope,
+                ) {
+                    questions.push(question);
+                } else {
+                    undecided_but_moot = true;
+                    let citation = pack
+                        .rules
+                        .iter()
+                        .find(|r| r.def.id == question.rule)
+                        .map_or_else(String::new, |r| r.def.citation.clone());
+                    notes.push(Reason {
+                        rule: question.rule.clone(),
+                        citation,
+                        text: format!(
+                            "Whether {control} applies is undecided ({} unknown), but no requirement of this pack would apply to this transaction either way",
+                            question.fact
+                        ),
+                        status: Some("undecided, moot for this transaction".into()),
+                    });
+                }
+            }
+        }
+        let mut outcome = if controls.is_empty() && hits.is_empty() && !undecided_but_moot {
             Outcome::NotControlled
         } else {
             Outcome::NoLicenseRequired
@@ -601,6 +634,7 @@ impl Engine {
             notes: Vec::new(),
             not_applied: Vec::new(),
             questions: Vec::new(),
+            pending: Vec::new(),
         };
         let mut unknown: Vec<(&Rule, String)> = Vec::new();
         for pass_otherwise in [false, true] {
@@ -662,13 +696,42 @@ impl Engine {
                 Some(e) => format!("rule could not be evaluated: {e}"),
                 None => self.vocab.question(&var),
             };
-            c.questions.push(Question {
-                fact: self.vocab.supplied_as(&var).to_string(),
-                question,
-                rule: rule.def.id.clone(),
-            });
+            c.pending.push((
+                Question {
+                    fact: self.vocab.supplied_as(&var).to_string(),
+                    question,
+                    rule: rule.def.id.clone(),
+                },
+                control.to_string(),
+            ));
         }
         c
+    }
+
+    /// Whether assuming `control` (on top of `controls`) makes some binding
+    /// requirement hold, or become undecidable, that is not among `fired`.
+    #[allow(clippy::too_many_arguments)]
+    fn control_would_add_requirement(
+        &self,
+        pack: &RulePack,
+        p: &Prepared<'_, '_>,
+        kind: &str,
+        controls: &[String],
+        control: &str,
+        fired: &[&str],
+        scope: &cel::Context<'_, '_>,
+    ) -> bool {
+        let mut assumed = controls.to_vec();
+        assumed.push(control.to_string());
+        let mut s = scope.new_inner_scope();
+        s.add_variable_from_value("controls", FactValue::List(assumed).to_cel());
+        pack.rules_on(p.as_of).any(|rule| {
+            rule.def.kind == RuleKind::Requirement
+                && rule.applies_to_kind(kind)
+                && rule.status(p.as_of) == RuleStatus::InForce
+                && !fired.contains(&rule.def.id.as_str())
+                && !matches!(eval(rule, &s), Truth::Fails)
+        })
     }
 
     /// The rule's title and each comparison it makes, stated with the actual values.

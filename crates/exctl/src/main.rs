@@ -91,6 +91,8 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// A short tour: the design-arounds and rule changes that shaped the field.
+    Demo,
     /// Validate the data and run every pack's golden cases.
     Golden {
         #[arg(long = "jurisdiction", short = 'j')]
@@ -277,6 +279,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print!("{}", render::rules_table(as_of, &rules));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let data = load(&cli.data)?;
+            print!("{}", render::demo(&data));
             Ok(ExitCode::SUCCESS)
         }
         Command::Golden { jurisdictions } => {

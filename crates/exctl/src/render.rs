@@ -351,3 +351,119 @@ pub fn rules_table(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -
     }
     s
 }
+
+/// The tour `exctl demo` prints: each line a real determination.
+pub fn demo(data: &Data) -> String {
+    use exctl_core::{FactValue, Facts, Query};
+    let steps: [(&str, &str, &str, &str); 10] = [
+        (
+            "A800 was built for the Oct 2022 rule (NVLink 400 GB/s < 600)",
+            "a800",
+            "CN",
+            "2023-06-01",
+        ),
+        (
+            "… and caught by performance density from 2023-11-17",
+            "a800",
+            "CN",
+            "2023-11-17",
+        ),
+        (
+            "H20 sat below the 2023 thresholds (TPP 2,368)",
+            "h20",
+            "CN",
+            "2025-04-08",
+        ),
+        (
+            "… until the notice of 2025-04-09",
+            "h20",
+            "CN",
+            "2025-04-09",
+        ),
+        (
+            "RTX 4090: consumer part, TPP 5,285: License Exception NAC",
+            "rtx 4090",
+            "CN",
+            "2024-06-01",
+        ),
+        (
+            "RTX 4090D cut to TPP 4,707",
+            "rtx 4090d",
+            "CN",
+            "2024-06-01",
+        ),
+        (
+            "H200 to China in 2025: presumption of denial",
+            "h200",
+            "CN",
+            "2025-06-01",
+        ),
+        (
+            "H200 to China in 2026: US review case-by-case, but the US–Korea accord prohibits it",
+            "h200",
+            "CN",
+            "2026-01-20",
+        ),
+        (
+            "H100 to Germany for a German buyer",
+            "h100",
+            "DE",
+            "2026-11-24",
+        ),
+        (
+            "Huawei Ascend 910C after the GP10 guidance",
+            "ascend 910c",
+            "DE",
+            "2026-11-24",
+        ),
+    ];
+    let mut s = String::from("exctl demo: real determinations from the bundled rule packs\n\n");
+    for (title, item, to, date) in steps {
+        let Ok(entry) = data.catalog.resolve(item) else {
+            continue;
+        };
+        let Ok(as_of) = NaiveDate::parse_from_str(date, "%Y-%m-%d") else {
+            continue;
+        };
+        let mut facts = Facts::default();
+        facts.set("end_user_hq", FactValue::Str(to.to_string()));
+        let q = Query {
+            end_use: Some("civil".into()),
+            facts,
+            ..Query::check(&entry.item, to, as_of)
+        };
+        let d = data.engine.decide(&q);
+        let _ = writeln!(s, "{title}");
+        let _ = writeln!(
+            s,
+            "  exctl check --item {item:?} --to {to} --as-of {date} --end-use civil --end-user-hq {to}"
+        );
+        for det in &d.determinations {
+            let controls = if det.controls.is_empty() {
+                "-".to_string()
+            } else {
+                det.controls.join(", ")
+            };
+            let mut extra = String::new();
+            if let Some(p) = &det.review_policy {
+                extra = format!(" ({p})");
+            }
+            if let Some(e) = det.exceptions.first() {
+                extra = format!(" (License Exception {})", e.exception);
+            }
+            let _ = writeln!(
+                s,
+                "  {:<7} {:<20} {controls}{extra}",
+                det.jurisdiction,
+                det.outcome.map_or(String::new(), |o| o.to_string())
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  overall: {}\n",
+            d.overall.map_or(String::new(), |o| o.to_string())
+        );
+    }
+    s.push_str("Try: exctl classify h100 --explain · exctl compare h100 \"ascend 910c\" · exctl rules --as-of 2025-06-01\n");
+    s
+}
