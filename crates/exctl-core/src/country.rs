@@ -174,6 +174,8 @@ pub struct TreatAs {
 #[derive(Debug, Clone, Default)]
 pub struct CountryGroups {
     pub snapshot: Option<NaiveDate>,
+    /// SHA-256 over the snapshot and changes files.
+    pub hash: String,
     pub citation: String,
     groups: BTreeMap<String, String>,
     by_country: HashMap<String, Vec<Membership>>,
@@ -320,7 +322,10 @@ impl CountryGroups {
                 },
             );
         }
+        let hash =
+            crate::pack::content_hash(&[snapshot_file, snapshot_text, changes_file, changes_text]);
         Ok(CountryGroups {
+            hash,
             snapshot: Some(snapshot_date),
             citation: snap.citation,
             groups,

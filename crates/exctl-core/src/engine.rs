@@ -365,6 +365,14 @@ impl Engine {
                     version: pp.pack.meta.version.clone(),
                     hash: pp.pack.hash.clone(),
                 })
+                .chain(std::iter::once(PackRef {
+                    id: "country-groups".into(),
+                    version: self
+                        .groups
+                        .snapshot
+                        .map_or_else(String::new, |d| d.to_string()),
+                    hash: self.groups.hash.clone(),
+                }))
                 .collect(),
         }
     }

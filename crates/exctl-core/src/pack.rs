@@ -12,6 +12,7 @@ use cel::common::ast::{operators, Expr, IdedExpr, LiteralValue};
 use cel::Program;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Pack metadata (`pack.toml`).
@@ -228,7 +229,7 @@ impl Rule {
 pub struct RulePack {
     pub meta: PackMeta,
     pub rules: Vec<Rule>,
-    /// Content hash of the pack's files, for reproducibility.
+    /// SHA-256 over the pack's file names and contents, for reproducibility.
     pub hash: String,
 }
 
@@ -251,13 +252,14 @@ impl RulePack {
         if rule_files.is_empty() {
             return Err(DataError::new(meta_file, "pack has no rule files"));
         }
-        let mut hasher = Fnv::default();
-        hasher.update(meta_text.as_bytes());
+        let mut hasher = Sha256::new();
+        hash_field(&mut hasher, meta_file.as_bytes());
+        hash_field(&mut hasher, meta_text.as_bytes());
         let mut rules: Vec<Rule> = Vec::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
         for (file, text) in rule_files {
-            hasher.update(file.as_bytes());
-            hasher.update(text.as_bytes());
+            hash_field(&mut hasher, file.as_bytes());
+            hash_field(&mut hasher, text.as_bytes());
             let parsed: RuleFile =
                 toml::from_str(text).map_err(|e| DataError::toml(file, &e, text))?;
             for def in parsed.rule {
@@ -301,7 +303,11 @@ impl RulePack {
         Ok(RulePack {
             meta,
             rules,
-            hash: format!("{:016x}", hasher.finish()),
+            hash: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
         })
     }
 
@@ -604,28 +610,21 @@ fn comprehension_variables(e: &IdedExpr) -> BTreeSet<String> {
     out
 }
 
-/// FNV-1a, 64 bit: a stable content hash with no dependency.
-#[derive(Debug)]
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
+/// SHA-256 (hex) over fields, each prefixed with its length.
+pub fn content_hash(fields: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for f in fields {
+        hash_field(&mut hasher, f.as_bytes());
     }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-impl Fnv {
-    pub(crate) fn update(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-        // Separate fields so ("ab","c") and ("a","bc") differ.
-        self.0 ^= 0xff;
-        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-    }
-
-    pub(crate) fn finish(&self) -> u64 {
-        self.0
-    }
+/// Hashes one field with its length, so ("ab", "c") and ("a", "bc") differ.
+fn hash_field(hasher: &mut Sha256, bytes: &[u8]) {
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(bytes);
 }
