@@ -258,6 +258,17 @@ impl CountryGroups {
         }
         for ((group, country), mut list) in dated {
             list.sort_by_key(|(d, _, _)| *d);
+            let add = |map: &mut HashMap<String, Vec<Membership>>,
+                       from: Option<NaiveDate>,
+                       to: Option<NaiveDate>,
+                       citation: Option<String>| {
+                map.entry(country.clone()).or_default().push(Membership {
+                    group: group.clone(),
+                    from,
+                    to,
+                    citation,
+                });
+            };
             // Before the first change the state is the opposite of that change.
             let mut member = list[0].1 == ChangeAction::Remove;
             let mut since: Option<NaiveDate> = None;
@@ -271,15 +282,12 @@ impl CountryGroups {
                     ));
                 }
                 if member {
-                    by_country
-                        .entry(country.clone())
-                        .or_default()
-                        .push(Membership {
-                            group: group.clone(),
-                            from: since,
-                            to: date.pred_opt(),
-                            citation: since_citation.clone(),
-                        });
+                    add(
+                        &mut by_country,
+                        since,
+                        date.pred_opt(),
+                        since_citation.clone(),
+                    );
                 }
                 member = becomes;
                 since = Some(*date);
@@ -297,15 +305,7 @@ impl CountryGroups {
                 ));
             }
             if member {
-                by_country
-                    .entry(country.clone())
-                    .or_default()
-                    .push(Membership {
-                        group: group.clone(),
-                        from: since,
-                        to: None,
-                        citation: since_citation,
-                    });
+                add(&mut by_country, since, None, since_citation);
             }
         }
         let mut treat_as = HashMap::new();

@@ -226,15 +226,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Catalog { json } => {
             let data = load(&cli.data)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&render::catalog_json(&data))?
-                );
-            } else {
-                print!("{}", render::catalog_table(&data));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(json, render::catalog_json(&data), || {
+                render::catalog_table(&data)
+            })
         }
         Command::Compare { items, common } => {
             let data = load(&cli.data)?;
@@ -252,15 +246,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 data.engine.validate(&q).map_err(|e| bad(e.to_string()))?;
                 decisions.push(data.engine.decide(&q));
             }
-            if common.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&render::compare_json(&decisions))?
-                );
-            } else {
-                print!("{}", render::compare_table(&decisions));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(common.json, render::compare_json(&decisions), || {
+                render::compare_table(&decisions)
+            })
         }
         Command::Rules { common } => {
             let data = load(&cli.data)?;
@@ -271,15 +259,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let rules = data.engine.rules_on(as_of, &common.jurisdictions);
-            if common.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&render::rules_json(as_of, &rules))?
-                );
-            } else {
-                print!("{}", render::rules_table(as_of, &rules));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(common.json, render::rules_json(as_of, &rules), || {
+                render::rules_table(as_of, &rules)
+            })
         }
         Command::Demo => {
             let data = load(&cli.data)?;
@@ -347,6 +329,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         },
     }
+}
+
+/// Prints JSON or text and reports success.
+fn emit(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) -> Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{}", text());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn decide_and_print(data: &Data, query: &Query<'_>, json: bool) -> Result<ExitCode> {

@@ -177,21 +177,25 @@ fn end_user_hq_and_facts_are_used() {
     assert_eq!(v["overall"], "no_license_required");
 }
 
+fn classify_us_2024(item_file: &Path) -> Value {
+    json(&[
+        "classify",
+        item_file.to_str().unwrap(),
+        "--as-of",
+        "2024-01-01",
+        "-j",
+        "us",
+        "--json",
+    ])
+}
+
 #[test]
 fn item_files_in_toml_and_json() {
     let toml = tmp(
         "chip.toml",
         "kind = \"ic\"\nname = \"Test accelerator\"\ndatacenter = true\ndie_area_mm2 = 500\n\n[throughput]\nint8 = 370\n",
     );
-    let v = json(&[
-        "classify",
-        toml.to_str().unwrap(),
-        "--as-of",
-        "2024-01-01",
-        "-j",
-        "us",
-        "--json",
-    ]);
+    let v = classify_us_2024(&toml);
     assert_eq!(
         determination(&v, "us")["paragraphs"],
         serde_json::json!(["3A090.a.2"])
@@ -200,15 +204,7 @@ fn item_files_in_toml_and_json() {
         "server.json",
         r#"{"kind": "computer", "name": "8-way H20 box", "ic": "h20", "ic_count": 8}"#,
     );
-    let v = json(&[
-        "classify",
-        js.to_str().unwrap(),
-        "--as-of",
-        "2024-01-01",
-        "-j",
-        "us",
-        "--json",
-    ]);
+    let v = classify_us_2024(&js);
     assert_eq!(
         determination(&v, "us")["controls"],
         serde_json::json!(["4A994.l"])
