@@ -1,0 +1,207 @@
+//! Name normalisation: Unicode NFKC, case folding, punctuation and spacing,
+//! legal forms in many languages, stop words, and Latin spellings of names
+//! written in other scripts.
+
+use crate::translit::{self, Script};
+use unicode_normalization::UnicodeNormalization;
+
+/// One Latin spelling of a name, ready to compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameForm {
+    /// Tokens without legal forms and stop words.
+    pub tokens: Vec<String>,
+    /// The tokens joined without spaces ("jongun" for "jong un").
+    pub joined: String,
+    /// Legal forms found and set aside ("co ltd", "有限公司").
+    pub legal_forms: Vec<String>,
+    /// Transliteration scheme used, when the name was not in Latin script.
+    pub scheme: Option<&'static str>,
+}
+
+/// Legal forms written in non-Latin scripts, removed before transliteration.
+const NATIVE_LEGAL_FORMS: &[&str] = &[
+    "股份有限公司", "有限责任公司", "有限責任公司", "有限公司", "股份公司", "集团有限公司", "株式会社", "有限会社", "合同会社",
+    "주식회사", "(주)", "㈜", "유한회사", "유한책임회사",
+    "общество с ограниченной ответственностью", "открытое акционерное общество", "закрытое акционерное общество",
+    "публичное акционерное общество", "акционерное общество", "товариство з обмеженою відповідальністю",
+];
+
+/// Cyrillic legal-form abbreviations, removed as whole words.
+const CYRILLIC_LEGAL_WORDS: &[&str] = &["ооо", "оао", "зао", "пао", "ао", "тов", "пат", "ип", "нпо", "фгуп", "гуп"];
+
+/// Legal forms in Latin spelling (token sequences), longest first when matched.
+const LEGAL_FORMS: &[&str] = &[
+    "open joint stock company", "closed joint stock company", "public joint stock company", "joint stock company",
+    "limited liability company", "limited liability partnership", "private limited company", "public limited company",
+    "company limited", "co limited", "co ltd", "corp ltd", "pte ltd", "pty ltd", "pvt ltd", "private limited",
+    "sdn bhd", "sa de cv", "s a de c v", "s de rl", "sp z o o", "kabushiki kaisha", "co kg", "gmbh co kg", "joint stock co",
+    "obshchestvo s ogranichennoy otvetstvennostyu", "aktsionernoye obshchestvo",
+    "limited", "ltd", "llc", "l l c", "inc", "incorporated", "corp", "corporation", "co", "company", "gmbh", "mbh",
+    "ag", "sa", "s a", "sarl", "sas", "srl", "spa", "s p a", "bv", "b v", "nv", "n v", "plc", "pte", "pvt", "pty",
+    "jsc", "ojsc", "cjsc", "pjsc", "ooo", "oao", "zao", "pao", "ao", "tov", "llp", "lp", "kk", "kg", "bhd", "tbk",
+    "oy", "oyj", "ab", "as", "a s", "aps", "asa", "zrt", "kft", "doo", "d o o", "ead", "fze", "fzco", "fzc", "fz llc",
+    "ltda", "cia", "sl", "s l", "e k", "ek", "ohg", "se",
+];
+
+/// Words too common to identify a party; kept, but weighted down.
+pub const GENERIC_WORDS: &[&str] = &[
+    "group", "international", "intl", "trading", "trade", "technology", "technologies", "tech", "industry", "industries",
+    "industrial", "holding", "holdings", "import", "export", "general", "enterprise", "enterprises", "services", "service",
+    "global", "development", "investment", "investments", "logistics", "engineering", "electronics", "electronic",
+    "systems", "system", "research", "institute", "university", "bank", "national", "state", "science", "sciences",
+    "company", "corporation", "center", "centre", "management", "solutions", "manufacturing", "products", "equipment",
+    "shipping", "petroleum", "oil", "energy", "network", "information", "communication", "communications", "materials",
+    "new", "limited", "sdn",
+];
+
+/// Words dropped from names altogether.
+const STOP_WORDS: &[&str] = &["the", "of", "and", "for", "und", "et", "aka", "mr", "mrs", "ms", "dr"];
+
+/// Case-fold and NFKC a text.
+pub fn fold(text: &str) -> String {
+    text.nfkc().collect::<String>().to_lowercase()
+}
+
+/// Splits Latin text into lowercase ASCII alphanumeric tokens.
+pub fn tokenize(latin: &str) -> Vec<String> {
+    let ascii = any_ascii::any_ascii(latin).to_lowercase();
+    let cleaned: String = ascii
+        .chars()
+        .filter(|c| *c != '\'' && *c != '`')
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    cleaned.split_whitespace().map(str::to_string).collect()
+}
+
+fn remove_sequences(tokens: &mut Vec<String>, table: &[&str], found: &mut Vec<String>) {
+    let mut seqs: Vec<Vec<&str>> = table.iter().map(|s| s.split(' ').collect()).collect();
+    seqs.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut i = 0;
+    while i < tokens.len() {
+        let mut removed = false;
+        for seq in &seqs {
+            if i + seq.len() <= tokens.len() && tokens[i..i + seq.len()].iter().zip(seq).all(|(a, b)| a == b) {
+                // Never strip a name down to nothing.
+                if tokens.len() == seq.len() {
+                    continue;
+                }
+                found.push(seq.join(" "));
+                tokens.drain(i..i + seq.len());
+                removed = true;
+                break;
+            }
+        }
+        if !removed {
+            i += 1;
+        }
+    }
+}
+
+/// Every Latin form of a name worth comparing, first the plainest.
+pub fn forms(text: &str) -> Vec<NameForm> {
+    let mut folded = fold(text);
+    let mut legal: Vec<String> = Vec::new();
+    for lf in NATIVE_LEGAL_FORMS {
+        if folded.contains(lf) && folded.trim() != *lf {
+            folded = folded.replace(lf, " ");
+            legal.push((*lf).to_string());
+        }
+    }
+    let script = translit::main_script(&folded);
+    if script == Script::Cyrillic {
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        if words.len() > 1 {
+            let kept: Vec<&str> = words
+                .iter()
+                .copied()
+                .filter(|w| {
+                    let bare = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    let is_form = CYRILLIC_LEGAL_WORDS.contains(&bare);
+                    if is_form {
+                        legal.push(bare.to_string());
+                    }
+                    !is_form
+                })
+                .collect();
+            if !kept.is_empty() {
+                folded = kept.join(" ");
+            }
+        }
+        // Quotes around Russian company names: ООО «Ромашка».
+        folded = folded.replace(['«', '»', '"', '“', '”'], " ");
+    }
+    let spellings: Vec<(String, Option<&'static str>)> = match script {
+        Script::Latin => {
+            let mut v = vec![(folded.clone(), None)];
+            // German umlauts are also written ae/oe/ue.
+            if folded.contains(['ä', 'ö', 'ü']) {
+                v.push((folded.replace('ä', "ae").replace('ö', "oe").replace('ü', "ue"), Some("umlaut")));
+            }
+            v
+        }
+        Script::Cyrillic => translit::cyrillic(&folded).into_iter().map(|(s, k)| (s, Some(k))).collect(),
+        Script::Hangul => translit::hangul(&folded).into_iter().map(|(s, k)| (s, Some(k))).collect(),
+        Script::Han => translit::han(&folded).into_iter().map(|(s, k)| (s, Some(k))).collect(),
+        Script::Kana | Script::Other => vec![(translit::fallback(&folded), Some("any-ascii"))],
+    };
+    let mut out: Vec<NameForm> = Vec::new();
+    for (spelling, scheme) in spellings {
+        let mut tokens = tokenize(&spelling);
+        let mut found = legal.clone();
+        if tokens.iter().any(|t| !STOP_WORDS.contains(&t.as_str())) {
+            tokens.retain(|t| !STOP_WORDS.contains(&t.as_str()));
+        }
+        remove_sequences(&mut tokens, LEGAL_FORMS, &mut found);
+        if tokens.is_empty() {
+            continue;
+        }
+        let joined = tokens.concat();
+        if out.iter().any(|f| f.tokens == tokens) {
+            continue;
+        }
+        out.push(NameForm {
+            tokens,
+            joined,
+            legal_forms: found,
+            scheme,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(text: &str) -> Vec<String> {
+        forms(text).remove(0).tokens
+    }
+
+    #[test]
+    fn legal_forms_and_punctuation_go() {
+        assert_eq!(first("Huawei Technologies Co., Ltd."), ["huawei", "technologies"]);
+        assert_eq!(first("BANK OF KUNLUN CO LTD"), ["bank", "kunlun"]);
+        assert_eq!(first("Siemens AG"), ["siemens"]);
+        assert_eq!(first("ООО «Ромашка»"), ["romashka"]);
+        assert_eq!(forms("ООО «Ромашка»")[0].legal_forms, ["ооо"]);
+        assert_eq!(first("Ltd"), ["ltd"], "a name is never stripped to nothing");
+        assert_eq!(first("J.P. Morgan"), ["j", "p", "morgan"]);
+        assert_eq!(first("O'Brien"), ["obrien"]);
+    }
+
+    #[test]
+    fn native_legal_forms_go_before_transliteration() {
+        let f = forms("华为技术有限公司");
+        assert!(f.iter().any(|x| x.tokens == ["huawei", "technology"]), "{f:?}");
+        assert!(f[0].legal_forms.contains(&"有限公司".to_string()));
+        let k = forms("삼성전자 주식회사");
+        assert!(k[0].legal_forms.contains(&"주식회사".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn nfkc_and_case() {
+        assert_eq!(first("ＨＵＡＷＥＩ"), ["huawei"]);
+        assert_eq!(first("Müller"), ["muller"]);
+        assert!(forms("Müller").iter().any(|f| f.tokens == ["mueller"]));
+    }
+}

@@ -1,0 +1,454 @@
+//! Script-to-Latin transliteration, in-process and deterministic.
+//!
+//! Each function returns every spelling a list might use for the input, so
+//! that matching compares a query against the scheme a list compiler chose:
+//! Cyrillic in BGN/PCGN, ISO 9 and passport (ICAO) spellings; Hangul in
+//! Revised Romanisation, McCune–Reischauer and the North Korean variant,
+//! with common surname spellings; Han in Pinyin and Wade–Giles, with
+//! Cantonese/Hokkien surname spellings. Other scripts fall back to a
+//! character-by-character transliteration (`any_ascii`).
+
+use pinyin::ToPinyin;
+
+/// The writing systems transliteration distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    Latin,
+    Cyrillic,
+    Hangul,
+    Han,
+    Kana,
+    Other,
+}
+
+pub fn script_of(c: char) -> Option<Script> {
+    let u = c as u32;
+    if !c.is_alphabetic() {
+        return None;
+    }
+    Some(match u {
+        0x0000..=0x024F | 0x1E00..=0x1EFF => Script::Latin,
+        0x0400..=0x052F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Script::Cyrillic,
+        0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => Script::Hangul,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF => Script::Han,
+        0x3040..=0x30FF | 0x31F0..=0x31FF => Script::Kana,
+        _ => Script::Other,
+    })
+}
+
+/// The main script of a text (by letter count, Latin last).
+pub fn main_script(text: &str) -> Script {
+    let mut counts = [0usize; 6];
+    for c in text.chars() {
+        if let Some(s) = script_of(c) {
+            counts[s as usize] += 1;
+        }
+    }
+    let order = [Script::Han, Script::Hangul, Script::Cyrillic, Script::Kana, Script::Other, Script::Latin];
+    let best = order.iter().copied().max_by_key(|s| counts[*s as usize]);
+    match best {
+        Some(s) if counts[s as usize] > 0 => s,
+        _ => Script::Latin,
+    }
+}
+
+// ---------------------------------------------------------------- Cyrillic
+
+fn cyr(c: char, scheme: &str, prev_vowel_or_start: bool) -> Option<&'static str> {
+    let bgn = |c| -> Option<&'static str> {
+        Some(match c {
+            'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d",
+            'е' => if prev_vowel_or_start { "ye" } else { "e" },
+            'ё' => "yo", 'ж' => "zh", 'з' => "z", 'и' => "i", 'й' => "y", 'к' => "k", 'л' => "l",
+            'м' => "m", 'н' => "n", 'о' => "o", 'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t",
+            'у' => "u", 'ф' => "f", 'х' => "kh", 'ц' => "ts", 'ч' => "ch", 'ш' => "sh", 'щ' => "shch",
+            'ъ' => "", 'ы' => "y", 'ь' => "", 'э' => "e", 'ю' => "yu", 'я' => "ya",
+            'і' => "i", 'ї' => "yi", 'є' => "ye", 'ґ' => "g", 'ў' => "w",
+            _ => return None,
+        })
+    };
+    match scheme {
+        "bgn-pcgn" => bgn(c),
+        // ISO 9 / scholarly, with the diacritics folded away.
+        "iso9" => Some(match c {
+            'е' => "e", 'ё' => "jo", 'ж' => "z", 'й' => "j", 'х' => "h", 'ц' => "c", 'ч' => "c",
+            'ш' => "s", 'щ' => "sc", 'ю' => "ju", 'я' => "ja", 'є' => "je", 'ї' => "ji",
+            other => return bgn(other),
+        }),
+        // ICAO Doc 9303 (Russian passports since 2013).
+        "passport" => Some(match c {
+            'е' | 'ё' => "e", 'й' => "i", 'ъ' => "ie", 'ю' => "iu", 'я' => "ia",
+            other => return bgn(other),
+        }),
+        // Common English spellings: "x" for "кс", "y" for "й"/"ий".
+        "english" => Some(match c {
+            'е' => "e", 'ё' => "e", 'й' => "y", 'х' => "kh",
+            other => return bgn(other),
+        }),
+        _ => None,
+    }
+}
+
+const CYRILLIC_SCHEMES: [&str; 4] = ["bgn-pcgn", "iso9", "passport", "english"];
+
+fn cyrillic_one(text: &str, scheme: &str) -> String {
+    let lower: Vec<char> = text.to_lowercase().chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lower.len() {
+        let c = lower[i];
+        let prev = if i == 0 { None } else { Some(lower[i - 1]) };
+        let start = prev.is_none_or(|p| !p.is_alphabetic() || "аеёиоуыэюяіїє".contains(p));
+        if scheme == "english" {
+            if c == 'к' && lower.get(i + 1) == Some(&'с') {
+                out.push('x');
+                i += 2;
+                continue;
+            }
+            if (c == 'и' || c == 'ы') && lower.get(i + 1) == Some(&'й') && lower.get(i + 2).is_none_or(|n| !n.is_alphabetic()) {
+                out.push('y');
+                i += 2;
+                continue;
+            }
+        }
+        match cyr(c, scheme, start) {
+            Some(s) => out.push_str(s),
+            None => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every scheme's spelling of a Cyrillic text, with the scheme's name.
+pub fn cyrillic(text: &str) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for s in CYRILLIC_SCHEMES {
+        let t = cyrillic_one(text, s);
+        if !out.iter().any(|(x, _)| *x == t) {
+            out.push((t, s));
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------ Hangul
+
+const RR_INITIAL: [&str; 19] = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"];
+const MR_INITIAL: [&str; 19] = ["k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "ch", "tch", "ch", "k", "t", "p", "h"];
+const MR_VOICED: [&str; 19] = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "tch", "ch", "k", "t", "p", "h"];
+const RR_VOWEL: [&str; 21] = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "eu", "ui", "i"];
+const MR_VOWEL: [&str; 21] = ["a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "u", "ui", "i"];
+const FINAL: [&str; 28] = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t"];
+
+/// Common spellings of Korean surnames, by syllable.
+const KOREAN_SURNAMES: &[(char, &[&str])] = &[
+    ('김', &["kim", "gim"]), ('이', &["lee", "yi", "rhee", "ri", "i"]), ('리', &["ri", "lee", "li"]),
+    ('박', &["park", "pak", "bak"]), ('최', &["choi", "choe"]), ('정', &["jung", "jeong", "chung", "chong"]),
+    ('강', &["kang", "gang"]), ('조', &["cho", "jo"]), ('윤', &["yoon", "yun"]), ('장', &["jang", "chang"]),
+    ('임', &["lim", "im", "rim"]), ('림', &["rim", "lim"]), ('한', &["han"]), ('오', &["oh", "o"]),
+    ('서', &["seo", "suh", "so"]), ('신', &["shin", "sin"]), ('권', &["kwon", "gwon"]), ('황', &["hwang"]),
+    ('안', &["ahn", "an"]), ('송', &["song"]), ('류', &["ryu", "yoo", "yu"]), ('유', &["yoo", "yu"]),
+    ('전', &["jeon", "jun", "chon", "chun"]), ('홍', &["hong"]), ('고', &["ko", "go"]), ('문', &["moon", "mun"]),
+    ('양', &["yang"]), ('손', &["son", "sohn"]), ('배', &["bae", "pae"]), ('백', &["baek", "paek", "paik"]),
+    ('허', &["heo", "huh", "ho"]), ('남', &["nam"]), ('심', &["shim", "sim"]), ('노', &["noh", "roh", "no"]),
+    ('로', &["ro", "roh"]), ('하', &["ha"]), ('곽', &["kwak", "gwak"]), ('성', &["sung", "seong"]),
+    ('차', &["cha"]), ('주', &["joo", "ju", "chu"]), ('우', &["woo", "u"]), ('구', &["koo", "gu", "ku"]),
+    ('민', &["min"]), ('현', &["hyun", "hyeon"]), ('방', &["bang", "pang"]), ('변', &["byun", "byeon", "pyon"]),
+];
+
+fn hangul_syllable(c: char) -> Option<(usize, usize, usize)> {
+    let u = c as u32;
+    if !(0xAC00..=0xD7A3).contains(&u) {
+        return None;
+    }
+    let i = (u - 0xAC00) as usize;
+    Some((i / 588, (i % 588) / 28, i % 28))
+}
+
+fn romanise_syllable(c: char, scheme: &str, word_initial: bool) -> String {
+    let Some((l, v, t)) = hangul_syllable(c) else {
+        return c.to_string();
+    };
+    let init = match scheme {
+        "rr" => RR_INITIAL[l],
+        "mr" if word_initial => MR_INITIAL[l],
+        "mr" => MR_VOICED[l],
+        // North Korean usage: McCune–Reischauer vowels, "j" for ㅈ.
+        _ => {
+            if l == 12 {
+                "j"
+            } else if word_initial {
+                MR_INITIAL[l]
+            } else {
+                MR_VOICED[l]
+            }
+        }
+    };
+    let vowel = if scheme == "rr" { RR_VOWEL[v] } else { MR_VOWEL[v] };
+    format!("{init}{vowel}{}", FINAL[t])
+}
+
+/// Spellings of a Hangul text: for a name of 2–4 syllables, the first is the
+/// surname (with its common spellings) and each given-name syllable a token.
+pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    let mut push = |s: String, scheme: &'static str| {
+        if !out.iter().any(|(x, _)| *x == s) {
+            out.push((s, scheme));
+        }
+    };
+    for scheme in ["rr", "mr", "dprk"] {
+        let name: &'static str = match scheme {
+            "rr" => "revised-romanisation",
+            "mr" => "mccune-reischauer",
+            _ => "dprk",
+        };
+        let words_out: Vec<String> = words
+            .iter()
+            .map(|w| {
+                w.chars()
+                    .enumerate()
+                    .map(|(i, c)| romanise_syllable(c, scheme, i == 0 || scheme == "dprk"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        push(words_out.join(" "), name);
+        // Personal names: surname spellings.
+        let syllables: Vec<char> = text.chars().filter(|c| hangul_syllable(*c).is_some()).collect();
+        if (2..=4).contains(&syllables.len()) {
+            if let Some((_, spellings)) = KOREAN_SURNAMES.iter().find(|(c, _)| *c == syllables[0]) {
+                let given: Vec<String> = syllables[1..]
+                    .iter()
+                    .map(|c| romanise_syllable(*c, scheme, true))
+                    .collect();
+                for s in *spellings {
+                    push(format!("{s} {}", given.join(" ")), name);
+                }
+            }
+        }
+    }
+    out
+}
+
+// --------------------------------------------------------------------- Han
+
+/// Organisation words commonly written in Chinese, with their English forms,
+/// so that 华为技术 can meet "Huawei Technologies". Longest first.
+const HAN_ORG_TERMS: &[(&str, &str)] = &[
+    ("研究院", "research institute"), ("研究所", "research institute"), ("微电子", "microelectronics"),
+    ("半导体", "semiconductor"), ("科学院", "academy of sciences"), ("工程", "engineering"),
+    ("技术", "technology"), ("科技", "technology"), ("集团", "group"), ("电子", "electronics"),
+    ("通信", "communication"), ("通讯", "communication"), ("大学", "university"), ("航空", "aviation"),
+    ("航天", "aerospace"), ("工业", "industry"), ("国际", "international"), ("贸易", "trading"),
+    ("控股", "holdings"), ("光电", "optoelectronics"), ("网络", "network"), ("软件", "software"),
+    ("信息", "information"), ("设备", "equipment"), ("智能", "intelligent"), ("系统", "systems"),
+    ("仪器", "instrument"), ("材料", "materials"), ("能源", "energy"), ("机械", "machinery"),
+    ("实验室", "laboratory"), ("中心", "center"), ("研究", "research"), ("发展", "development"),
+    ("物流", "logistics"), ("船舶", "shipbuilding"), ("重工", "heavy industry"), ("精密", "precision"),
+    ("计算机", "computer"), ("超级计算", "supercomputing"), ("超算", "supercomputing"),
+    ("國際", "international"), ("電子", "electronics"), ("技術", "technology"), ("集團", "group"),
+    ("科學院", "academy of sciences"), ("貿易", "trading"), ("通訊", "communication"),
+];
+
+/// Cantonese, Hokkien and Wade–Giles spellings of common Chinese surnames, by Pinyin.
+const CHINESE_SURNAMES: &[(&str, &[&str])] = &[
+    ("chen", &["chan", "chin", "tan", "chern"]), ("li", &["lee", "lei", "lai"]), ("wang", &["wong", "ong"]),
+    ("zhang", &["chang", "cheung", "teo", "cheong"]), ("liu", &["lau", "lao", "liew"]),
+    ("huang", &["wong", "ng", "hwang", "ooi"]), ("zhou", &["chow", "chou", "chew"]), ("wu", &["ng", "goh", "woo"]),
+    ("zhao", &["chiu", "chao", "chew"]), ("lin", &["lam", "lim"]), ("guo", &["kuo", "kwok", "kwek"]),
+    ("he", &["ho", "hoh"]), ("gao", &["ko", "kao", "koh"]), ("luo", &["lo", "law", "lor"]),
+    ("zheng", &["cheng", "cheang", "tay"]), ("liang", &["leung", "neo"]), ("xie", &["tse", "hsieh", "chia"]),
+    ("song", &["sung"]), ("tang", &["tong"]), ("xu", &["hsu", "hui", "koh"]), ("deng", &["tang", "teng"]),
+    ("feng", &["fung"]), ("han", &["hon"]), ("cao", &["tsao", "cho"]), ("zeng", &["tsang", "tseng"]),
+    ("peng", &["pang"]), ("xiao", &["siu", "hsiao"]), ("cai", &["choi", "tsai", "chua"]), ("pan", &["poon", "phua"]),
+    ("tian", &["tin", "tien"]), ("dong", &["tung"]), ("yuan", &["yuen"]), ("yu", &["yue", "yee", "yu"]),
+    ("ye", &["yip", "yeh", "yap"]), ("jiang", &["chiang", "keung", "kong"]), ("du", &["to", "tu"]), ("su", &["so", "soh"]),
+    ("wei", &["ngai", "wai"]), ("cheng", &["ching"]), ("lu", &["lui", "lo", "luk", "lou"]), ("ding", &["ting"]),
+    ("shen", &["sum", "shum", "sim"]), ("ren", &["yam", "jen"]), ("yao", &["yiu"]), ("fu", &["foo"]),
+    ("zhong", &["chung"]), ("cui", &["tsui", "choi"]), ("tan", &["tam"]), ("liao", &["liu", "liew"]),
+    ("jin", &["kam", "kim", "chin"]), ("shi", &["shek", "sze"]), ("dai", &["tai"]), ("jia", &["chia"]),
+    ("xia", &["ha", "hsia"]), ("qiu", &["yau", "chiu", "khoo"]), ("fang", &["fong"]), ("hou", &["hau"]),
+    ("zou", &["chau", "tsou"]), ("xiong", &["hung", "hsiung"]), ("meng", &["mang"]), ("qin", &["chun", "chin", "tam"]),
+    ("bai", &["pak", "pai"]), ("yan", &["yim", "yen"]), ("xue", &["sit", "hsueh"]), ("yin", &["wan"]),
+    ("duan", &["tuen", "tuan"]), ("lei", &["lui"]), ("long", &["lung"]), ("tao", &["to"]), ("gu", &["koo", "ku"]),
+    ("mao", &["mo"]), ("gong", &["kung"]), ("shao", &["shiu"]), ("wan", &["man"]), ("qian", &["chin", "chien"]),
+];
+
+fn han_reading(c: char) -> Option<&'static str> {
+    c.to_pinyin().map(|p| p.plain())
+}
+
+/// Wade–Giles spelling (without apostrophes or diacritics) of a Pinyin syllable.
+pub fn pinyin_to_wade_giles(py: &str) -> String {
+    let whole = match py {
+        "zi" | "ci" => Some("tzu"),
+        "si" => Some("ssu"),
+        "zhi" | "chi" => Some("chih"),
+        "shi" => Some("shih"),
+        "ri" => Some("jih"),
+        "yi" => Some("i"),
+        "you" => Some("yu"),
+        "yan" => Some("yen"),
+        "ye" => Some("yeh"),
+        "er" => Some("erh"),
+        _ => None,
+    };
+    if let Some(w) = whole {
+        return w.to_string();
+    }
+    let (init, fin) = ["zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w"]
+        .iter()
+        .find(|i| py.starts_with(**i))
+        .map_or(("", py), |i| (*i, &py[i.len()..]));
+    let wg_init = match init {
+        "b" => "p", "d" => "t", "g" => "k", "zh" | "j" | "q" => "ch", "x" => "hs", "r" => "j", "z" | "c" => "ts",
+        other => other,
+    };
+    let mut wg_fin = match fin {
+        "ong" => "ung".to_string(),
+        "ian" => "ien".to_string(),
+        "ie" => "ieh".to_string(),
+        "ui" => "uei".to_string(),
+        "uo" if !matches!(init, "g" | "k" | "h" | "sh") => "o".to_string(),
+        "e" if matches!(init, "g" | "k" | "h") => "o".to_string(),
+        "ue" => "ueh".to_string(),
+        "iong" => "iung".to_string(),
+        other => other.to_string(),
+    };
+    if init == "r" && fin == "ong" {
+        wg_fin = "ung".to_string();
+    }
+    format!("{wg_init}{wg_fin}")
+}
+
+/// Spellings of a text in Han characters: Pinyin and Wade–Giles by syllable,
+/// surname variants for short personal names, and organisation terms in
+/// English with the rest in Pinyin.
+pub fn han(text: &str) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    let mut push = |s: String, scheme: &'static str| {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !s.is_empty() && !out.iter().any(|(x, _)| *x == s) {
+            out.push((s, scheme));
+        }
+    };
+    let syllables: Vec<String> = text
+        .chars()
+        .map(|c| han_reading(c).map_or_else(|| if c.is_alphanumeric() { c.to_string() } else { " ".to_string() }, str::to_string))
+        .collect();
+    let han_count = text.chars().filter(|c| script_of(*c) == Some(Script::Han)).count();
+    push(syllables.join(" "), "pinyin");
+    push(syllables.iter().map(|s| pinyin_to_wade_giles(s)).collect::<Vec<_>>().join(" "), "wade-giles");
+    // Personal names of 2–4 characters: surname, then the given name joined.
+    if (2..=4).contains(&han_count) && han_count == syllables.iter().filter(|s| s.trim().len() > 1 || s.chars().all(char::is_alphabetic)).count() {
+        let sur = &syllables[0];
+        let given: String = syllables[1..].concat();
+        push(format!("{sur} {given}"), "pinyin");
+        let wg_given: String = syllables[1..].iter().map(|s| pinyin_to_wade_giles(s)).collect();
+        push(format!("{} {wg_given}", pinyin_to_wade_giles(sur)), "wade-giles");
+        if let Some((_, variants)) = CHINESE_SURNAMES.iter().find(|(p, _)| p == sur) {
+            for v in *variants {
+                push(format!("{v} {given}"), "cantonese/hokkien surname");
+                push(format!("{v} {wg_given}"), "cantonese/hokkien surname");
+            }
+        }
+    }
+    // Organisations: known terms in English, runs of other characters joined in Pinyin.
+    if han_count >= 4 {
+        let chars: Vec<char> = text.chars().collect();
+        let mut words: Vec<String> = Vec::new();
+        let mut run = String::new();
+        let mut i = 0;
+        let mut any_term = false;
+        while i < chars.len() {
+            let rest: String = chars[i..].iter().collect();
+            if let Some((term, english)) = HAN_ORG_TERMS
+                .iter()
+                .filter(|(t, _)| rest.starts_with(t))
+                .max_by_key(|(t, _)| t.chars().count())
+            {
+                if !run.is_empty() {
+                    words.push(std::mem::take(&mut run));
+                }
+                words.push((*english).to_string());
+                i += term.chars().count();
+                any_term = true;
+                continue;
+            }
+            match han_reading(chars[i]) {
+                Some(p) => run.push_str(p),
+                None if chars[i].is_alphanumeric() => run.push(chars[i]),
+                None => {
+                    if !run.is_empty() {
+                        words.push(std::mem::take(&mut run));
+                    }
+                }
+            }
+            i += 1;
+        }
+        if !run.is_empty() {
+            words.push(run);
+        }
+        if any_term {
+            push(words.join(" "), "pinyin + organisation terms");
+        }
+    }
+    out
+}
+
+/// Character-by-character fallback for any script.
+pub fn fallback(text: &str) -> String {
+    any_ascii::any_ascii(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(v: &[(String, &'static str)], s: &str) -> bool {
+        v.iter().any(|(x, _)| x == s)
+    }
+
+    #[test]
+    fn cyrillic_schemes() {
+        let v = cyrillic("Владимир Путин");
+        assert!(has(&v, "vladimir putin"), "{v:?}");
+        let v = cyrillic("Александр");
+        assert!(has(&v, "aleksandr"));
+        assert!(has(&v, "alexandr"));
+        let v = cyrillic("Юрий Щербаков");
+        assert!(has(&v, "yuriy shcherbakov"), "{v:?}");
+        assert!(has(&v, "iurii shcherbakov"), "{v:?}");
+        assert!(has(&v, "jurij scerbakov"), "{v:?}");
+    }
+
+    #[test]
+    fn hangul_schemes_and_surnames() {
+        let v = hangul("김정은");
+        assert!(has(&v, "gim jeong eun"), "{v:?}");
+        assert!(has(&v, "kim jong un"), "{v:?}");
+        let v = hangul("박지성");
+        assert!(has(&v, "park ji seong") || has(&v, "park ji sung"), "{v:?}");
+        let v = hangul("이민호");
+        assert!(has(&v, "lee min ho"), "{v:?}");
+    }
+
+    #[test]
+    fn han_readings() {
+        let v = han("习近平");
+        assert!(has(&v, "xi jinping"), "{v:?}");
+        assert!(has(&v, "hsi chinping"), "{v:?}");
+        let v = han("陈大文");
+        assert!(has(&v, "chan dawen"), "{v:?}");
+        let v = han("华为技术");
+        assert!(has(&v, "huawei technology"), "{v:?}");
+        assert_eq!(pinyin_to_wade_giles("zhou"), "chou");
+        assert_eq!(pinyin_to_wade_giles("deng"), "teng");
+        assert_eq!(pinyin_to_wade_giles("xiao"), "hsiao");
+        assert_eq!(pinyin_to_wade_giles("dong"), "tung");
+        assert_eq!(pinyin_to_wade_giles("ze"), "tse");
+    }
+}
