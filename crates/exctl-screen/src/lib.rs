@@ -11,7 +11,11 @@
 pub mod model;
 pub mod normalize;
 pub mod parse;
+pub mod score;
 pub mod translit;
 
 pub use model::{EntityType, Entry, ListName, ListSet, ListVersion, SourceInfo, Strength};
 pub use parse::{load_path, Format, ParseError};
+
+/// Default alert threshold, chosen on nomenklatura's name_bench (see README).
+pub const DEFAULT_THRESHOLD: f64 = 0.80;

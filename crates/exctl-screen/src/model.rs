@@ -19,8 +19,8 @@ impl EntityType {
     pub fn parse(s: &str) -> EntityType {
         match s.trim().to_ascii_lowercase().as_str() {
             "individual" | "person" | "individuals" => EntityType::Individual,
-            "entity" | "organization" | "organisation" | "company" | "legalentity"
-            | "business" | "-0-" => EntityType::Entity,
+            "entity" | "organization" | "organisation" | "company" | "legalentity" | "business"
+            | "-0-" => EntityType::Entity,
             "vessel" => EntityType::Vessel,
             "aircraft" | "airplane" => EntityType::Aircraft,
             _ => EntityType::Unknown,
@@ -115,7 +115,10 @@ impl Entry {
 
     pub fn add_country(&mut self, code: &str) {
         let c = code.trim().to_ascii_uppercase();
-        if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()) && !self.countries.contains(&c) {
+        if c.len() == 2
+            && c.chars().all(|ch| ch.is_ascii_uppercase())
+            && !self.countries.contains(&c)
+        {
             self.countries.push(c);
         }
     }

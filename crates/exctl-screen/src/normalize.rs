@@ -16,46 +16,308 @@ pub struct NameForm {
     pub legal_forms: Vec<String>,
     /// Transliteration scheme used, when the name was not in Latin script.
     pub scheme: Option<&'static str>,
+    /// The name in its own (non-Latin) script, for comparing two names written
+    /// in the same script character by character rather than by romanisation.
+    pub native: Option<Script>,
 }
 
 /// Legal forms written in non-Latin scripts, removed before transliteration.
 const NATIVE_LEGAL_FORMS: &[&str] = &[
-    "股份有限公司", "有限责任公司", "有限責任公司", "有限公司", "股份公司", "集团有限公司", "株式会社", "有限会社", "合同会社",
-    "주식회사", "(주)", "㈜", "유한회사", "유한책임회사",
-    "общество с ограниченной ответственностью", "открытое акционерное общество", "закрытое акционерное общество",
-    "публичное акционерное общество", "акционерное общество", "товариство з обмеженою відповідальністю",
+    "股份有限公司",
+    "有限责任公司",
+    "有限責任公司",
+    "有限公司",
+    "股份公司",
+    "集团有限公司",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "주식회사",
+    "(주)",
+    "㈜",
+    "유한회사",
+    "유한책임회사",
+    "общество с ограниченной ответственностью",
+    "открытое акционерное общество",
+    "закрытое акционерное общество",
+    "публичное акционерное общество",
+    "акционерное общество",
+    "товариство з обмеженою відповідальністю",
 ];
 
 /// Cyrillic legal-form abbreviations, removed as whole words.
-const CYRILLIC_LEGAL_WORDS: &[&str] = &["ооо", "оао", "зао", "пао", "ао", "тов", "пат", "ип", "нпо", "фгуп", "гуп"];
+const CYRILLIC_LEGAL_WORDS: &[&str] = &[
+    "ооо", "оао", "зао", "пао", "ао", "тов", "пат", "ип", "нпо", "фгуп", "гуп",
+];
 
 /// Legal forms in Latin spelling (token sequences), longest first when matched.
 const LEGAL_FORMS: &[&str] = &[
-    "open joint stock company", "closed joint stock company", "public joint stock company", "joint stock company",
-    "limited liability company", "limited liability partnership", "private limited company", "public limited company",
-    "company limited", "co limited", "co ltd", "corp ltd", "pte ltd", "pty ltd", "pvt ltd", "private limited",
-    "sdn bhd", "sa de cv", "s a de c v", "s de rl", "sp z o o", "kabushiki kaisha", "co kg", "gmbh co kg", "joint stock co",
-    "obshchestvo s ogranichennoy otvetstvennostyu", "aktsionernoye obshchestvo",
-    "limited", "ltd", "llc", "l l c", "inc", "incorporated", "corp", "corporation", "co", "company", "gmbh", "mbh",
-    "ag", "sa", "s a", "sarl", "sas", "srl", "spa", "s p a", "bv", "b v", "nv", "n v", "plc", "pte", "pvt", "pty",
-    "jsc", "ojsc", "cjsc", "pjsc", "ooo", "oao", "zao", "pao", "ao", "tov", "llp", "lp", "kk", "kg", "bhd", "tbk",
-    "oy", "oyj", "ab", "as", "a s", "aps", "asa", "zrt", "kft", "doo", "d o o", "ead", "fze", "fzco", "fzc", "fz llc",
-    "ltda", "cia", "sl", "s l", "e k", "ek", "ohg", "se",
+    "open joint stock company",
+    "closed joint stock company",
+    "public joint stock company",
+    "joint stock company",
+    "limited liability company",
+    "limited liability partnership",
+    "private limited company",
+    "public limited company",
+    "company limited",
+    "co limited",
+    "co ltd",
+    "corp ltd",
+    "pte ltd",
+    "pty ltd",
+    "pvt ltd",
+    "private limited",
+    "sdn bhd",
+    "sa de cv",
+    "s a de c v",
+    "s de rl",
+    "sp z o o",
+    "kabushiki kaisha",
+    "co kg",
+    "gmbh co kg",
+    "joint stock co",
+    "obshchestvo s ogranichennoy otvetstvennostyu",
+    "aktsionernoye obshchestvo",
+    "limited",
+    "ltd",
+    "llc",
+    "l l c",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "mbh",
+    "ag",
+    "sa",
+    "s a",
+    "sarl",
+    "sas",
+    "srl",
+    "spa",
+    "s p a",
+    "bv",
+    "b v",
+    "nv",
+    "n v",
+    "plc",
+    "pte",
+    "pvt",
+    "pty",
+    "jsc",
+    "ojsc",
+    "cjsc",
+    "pjsc",
+    "ooo",
+    "oao",
+    "zao",
+    "pao",
+    "ao",
+    "tov",
+    "llp",
+    "lp",
+    "kk",
+    "kg",
+    "bhd",
+    "tbk",
+    "oy",
+    "oyj",
+    "ab",
+    "as",
+    "a s",
+    "aps",
+    "asa",
+    "zrt",
+    "kft",
+    "doo",
+    "d o o",
+    "ead",
+    "fze",
+    "fzco",
+    "fzc",
+    "fz llc",
+    "ltda",
+    "cia",
+    "sl",
+    "s l",
+    "e k",
+    "ek",
+    "ohg",
+    "se",
+    "aktiengesellschaft",
+    "aktiengeselschaft",
+    "gesellschaft mit beschrankter haftung",
+    "g m b h",
+    "p l c",
+    "o o o",
+    "societatea cu raspundere limitata",
+    "sociedad anonima",
+    "societe anonyme",
+    "societa per azioni",
+    "besloten vennootschap",
+    "naamloze vennootschap",
+    "aktiebolag",
+    "osakeyhtio",
+    "spolka z ograniczona odpowiedzialnoscia",
+    "tovarystvo z obmezhenoyu vidpovidalnistyu",
+    "akg",
+    "jointstock company",
 ];
+
+/// Spelled-out numbers and ordinals, so "Brigade Forty-Four" meets "Brigade 44".
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("zero", 0),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fourty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("1st", 1),
+    ("2nd", 2),
+    ("3rd", 3),
+    ("4th", 4),
+    ("5th", 5),
+];
+
+/// Name particles written several ways.
+const PARTICLES: &[(&str, &str)] = &[
+    ("el", "al"),
+    ("ul", "al"),
+    ("ibn", "bin"),
+    ("ben", "bin"),
+    ("bn", "bin"),
+];
+
+/// Rewrites number words to digits (tens + units combine) and particles to one spelling.
+fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i].as_str();
+        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(w, _)| *w == t) {
+            let mut value = *n;
+            if value >= 20 && value % 10 == 0 {
+                let next = tokens.get(i + 1).map(String::as_str);
+                if let Some(u) = next.and_then(|nx| {
+                    NUMBER_WORDS
+                        .iter()
+                        .find(|(w, v)| *w == nx && *v < 10)
+                        .map(|(_, v)| *v)
+                        .or_else(|| nx.parse::<u32>().ok().filter(|v| *v < 10))
+                }) {
+                    value += u;
+                    i += 1;
+                }
+            }
+            out.push(value.to_string());
+        } else if let Some((_, canon)) = PARTICLES.iter().find(|(w, _)| *w == t) {
+            out.push((*canon).to_string());
+        } else {
+            out.push(t.to_string());
+        }
+        i += 1;
+    }
+    out
+}
 
 /// Words too common to identify a party; kept, but weighted down.
 pub const GENERIC_WORDS: &[&str] = &[
-    "group", "international", "intl", "trading", "trade", "technology", "technologies", "tech", "industry", "industries",
-    "industrial", "holding", "holdings", "import", "export", "general", "enterprise", "enterprises", "services", "service",
-    "global", "development", "investment", "investments", "logistics", "engineering", "electronics", "electronic",
-    "systems", "system", "research", "institute", "university", "bank", "national", "state", "science", "sciences",
-    "company", "corporation", "center", "centre", "management", "solutions", "manufacturing", "products", "equipment",
-    "shipping", "petroleum", "oil", "energy", "network", "information", "communication", "communications", "materials",
-    "new", "limited", "sdn",
+    "group",
+    "international",
+    "intl",
+    "trading",
+    "trade",
+    "technology",
+    "technologies",
+    "tech",
+    "industry",
+    "industries",
+    "industrial",
+    "holding",
+    "holdings",
+    "import",
+    "export",
+    "general",
+    "enterprise",
+    "enterprises",
+    "services",
+    "service",
+    "global",
+    "development",
+    "investment",
+    "investments",
+    "logistics",
+    "engineering",
+    "electronics",
+    "electronic",
+    "systems",
+    "system",
+    "research",
+    "institute",
+    "university",
+    "bank",
+    "national",
+    "state",
+    "science",
+    "sciences",
+    "company",
+    "corporation",
+    "center",
+    "centre",
+    "management",
+    "solutions",
+    "manufacturing",
+    "products",
+    "equipment",
+    "shipping",
+    "petroleum",
+    "oil",
+    "energy",
+    "network",
+    "information",
+    "communication",
+    "communications",
+    "materials",
+    "new",
+    "limited",
+    "sdn",
 ];
 
 /// Words dropped from names altogether.
-const STOP_WORDS: &[&str] = &["the", "of", "and", "for", "und", "et", "aka", "mr", "mrs", "ms", "dr"];
+const STOP_WORDS: &[&str] = &[
+    "the", "of", "and", "for", "und", "et", "aka", "mr", "mrs", "ms", "dr",
+];
 
 /// Case-fold and NFKC a text.
 pub fn fold(text: &str) -> String {
@@ -80,7 +342,12 @@ fn remove_sequences(tokens: &mut Vec<String>, table: &[&str], found: &mut Vec<St
     while i < tokens.len() {
         let mut removed = false;
         for seq in &seqs {
-            if i + seq.len() <= tokens.len() && tokens[i..i + seq.len()].iter().zip(seq).all(|(a, b)| a == b) {
+            if i + seq.len() <= tokens.len()
+                && tokens[i..i + seq.len()]
+                    .iter()
+                    .zip(seq)
+                    .all(|(a, b)| a == b)
+            {
                 // Never strip a name down to nothing.
                 if tokens.len() == seq.len() {
                     continue;
@@ -135,16 +402,47 @@ pub fn forms(text: &str) -> Vec<NameForm> {
             let mut v = vec![(folded.clone(), None)];
             // German umlauts are also written ae/oe/ue.
             if folded.contains(['ä', 'ö', 'ü']) {
-                v.push((folded.replace('ä', "ae").replace('ö', "oe").replace('ü', "ue"), Some("umlaut")));
+                v.push((
+                    folded
+                        .replace('ä', "ae")
+                        .replace('ö', "oe")
+                        .replace('ü', "ue"),
+                    Some("umlaut"),
+                ));
             }
             v
         }
-        Script::Cyrillic => translit::cyrillic(&folded).into_iter().map(|(s, k)| (s, Some(k))).collect(),
-        Script::Hangul => translit::hangul(&folded).into_iter().map(|(s, k)| (s, Some(k))).collect(),
-        Script::Han => translit::han(&folded).into_iter().map(|(s, k)| (s, Some(k))).collect(),
+        Script::Cyrillic => translit::cyrillic(&folded)
+            .into_iter()
+            .map(|(s, k)| (s, Some(k)))
+            .collect(),
+        Script::Hangul => translit::hangul(&folded)
+            .into_iter()
+            .map(|(s, k)| (s, Some(k)))
+            .collect(),
+        Script::Han => translit::han(&folded)
+            .into_iter()
+            .map(|(s, k)| (s, Some(k)))
+            .collect(),
         Script::Kana | Script::Other => vec![(translit::fallback(&folded), Some("any-ascii"))],
     };
     let mut out: Vec<NameForm> = Vec::new();
+    if script != Script::Latin {
+        let tokens: Vec<String> = folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        if !tokens.is_empty() {
+            out.push(NameForm {
+                joined: tokens.concat(),
+                tokens,
+                legal_forms: legal.clone(),
+                scheme: Some("native script"),
+                native: Some(script),
+            });
+        }
+    }
     for (spelling, scheme) in spellings {
         let mut tokens = tokenize(&spelling);
         let mut found = legal.clone();
@@ -152,6 +450,7 @@ pub fn forms(text: &str) -> Vec<NameForm> {
             tokens.retain(|t| !STOP_WORDS.contains(&t.as_str()));
         }
         remove_sequences(&mut tokens, LEGAL_FORMS, &mut found);
+        let tokens = canonical_tokens(tokens);
         if tokens.is_empty() {
             continue;
         }
@@ -159,12 +458,28 @@ pub fn forms(text: &str) -> Vec<NameForm> {
         if out.iter().any(|f| f.tokens == tokens) {
             continue;
         }
+        // Chinese names romanised in Pinyin are also written in Wade–Giles.
+        let wade_giles = (script == Script::Latin)
+            .then(|| translit::latin_pinyin_to_wade_giles(&tokens))
+            .flatten();
         out.push(NameForm {
             tokens,
             joined,
-            legal_forms: found,
+            legal_forms: found.clone(),
             scheme,
+            native: None,
         });
+        if let Some(wg) = wade_giles {
+            if !out.iter().any(|f| f.tokens == wg) {
+                out.push(NameForm {
+                    joined: wg.concat(),
+                    tokens: wg,
+                    legal_forms: found,
+                    scheme: Some("wade-giles"),
+                    native: None,
+                });
+            }
+        }
     }
     out
 }
@@ -174,16 +489,23 @@ mod tests {
     use super::*;
 
     fn first(text: &str) -> Vec<String> {
-        forms(text).remove(0).tokens
+        forms(text)
+            .into_iter()
+            .find(|f| f.native.is_none())
+            .unwrap()
+            .tokens
     }
 
     #[test]
     fn legal_forms_and_punctuation_go() {
-        assert_eq!(first("Huawei Technologies Co., Ltd."), ["huawei", "technologies"]);
+        assert_eq!(
+            first("Huawei Technologies Co., Ltd."),
+            ["huawei", "technologies"]
+        );
         assert_eq!(first("BANK OF KUNLUN CO LTD"), ["bank", "kunlun"]);
         assert_eq!(first("Siemens AG"), ["siemens"]);
         assert_eq!(first("ООО «Ромашка»"), ["romashka"]);
-        assert_eq!(forms("ООО «Ромашка»")[0].legal_forms, ["ооо"]);
+        assert_eq!(forms("ООО «Ромашка»")[1].legal_forms, ["ооо"]);
         assert_eq!(first("Ltd"), ["ltd"], "a name is never stripped to nothing");
         assert_eq!(first("J.P. Morgan"), ["j", "p", "morgan"]);
         assert_eq!(first("O'Brien"), ["obrien"]);
@@ -192,7 +514,10 @@ mod tests {
     #[test]
     fn native_legal_forms_go_before_transliteration() {
         let f = forms("华为技术有限公司");
-        assert!(f.iter().any(|x| x.tokens == ["huawei", "technology"]), "{f:?}");
+        assert!(
+            f.iter().any(|x| x.tokens == ["huawei", "technology"]),
+            "{f:?}"
+        );
         assert!(f[0].legal_forms.contains(&"有限公司".to_string()));
         let k = forms("삼성전자 주식회사");
         assert!(k[0].legal_forms.contains(&"주식회사".to_string()), "{k:?}");

@@ -44,7 +44,14 @@ pub fn main_script(text: &str) -> Script {
             counts[s as usize] += 1;
         }
     }
-    let order = [Script::Han, Script::Hangul, Script::Cyrillic, Script::Kana, Script::Other, Script::Latin];
+    let order = [
+        Script::Han,
+        Script::Hangul,
+        Script::Cyrillic,
+        Script::Kana,
+        Script::Other,
+        Script::Latin,
+    ];
     let best = order.iter().copied().max_by_key(|s| counts[*s as usize]);
     match best {
         Some(s) if counts[s as usize] > 0 => s,
@@ -57,13 +64,50 @@ pub fn main_script(text: &str) -> Script {
 fn cyr(c: char, scheme: &str, prev_vowel_or_start: bool) -> Option<&'static str> {
     let bgn = |c| -> Option<&'static str> {
         Some(match c {
-            'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d",
-            'е' => if prev_vowel_or_start { "ye" } else { "e" },
-            'ё' => "yo", 'ж' => "zh", 'з' => "z", 'и' => "i", 'й' => "y", 'к' => "k", 'л' => "l",
-            'м' => "m", 'н' => "n", 'о' => "o", 'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t",
-            'у' => "u", 'ф' => "f", 'х' => "kh", 'ц' => "ts", 'ч' => "ch", 'ш' => "sh", 'щ' => "shch",
-            'ъ' => "", 'ы' => "y", 'ь' => "", 'э' => "e", 'ю' => "yu", 'я' => "ya",
-            'і' => "i", 'ї' => "yi", 'є' => "ye", 'ґ' => "g", 'ў' => "w",
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' => {
+                if prev_vowel_or_start {
+                    "ye"
+                } else {
+                    "e"
+                }
+            }
+            'ё' => "yo",
+            'ж' => "zh",
+            'з' => "z",
+            'и' => "i",
+            'й' => "y",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ъ' => "",
+            'ы' => "y",
+            'ь' => "",
+            'э' => "e",
+            'ю' => "yu",
+            'я' => "ya",
+            'і' => "i",
+            'ї' => "yi",
+            'є' => "ye",
+            'ґ' => "g",
+            'ў' => "w",
             _ => return None,
         })
     };
@@ -71,18 +115,36 @@ fn cyr(c: char, scheme: &str, prev_vowel_or_start: bool) -> Option<&'static str>
         "bgn-pcgn" => bgn(c),
         // ISO 9 / scholarly, with the diacritics folded away.
         "iso9" => Some(match c {
-            'е' => "e", 'ё' => "jo", 'ж' => "z", 'й' => "j", 'х' => "h", 'ц' => "c", 'ч' => "c",
-            'ш' => "s", 'щ' => "sc", 'ю' => "ju", 'я' => "ja", 'є' => "je", 'ї' => "ji",
+            'е' => "e",
+            'ё' => "jo",
+            'ж' => "z",
+            'й' => "j",
+            'х' => "h",
+            'ц' => "c",
+            'ч' => "c",
+            'ш' => "s",
+            'щ' => "sc",
+            'ю' => "ju",
+            'я' => "ja",
+            'є' => "je",
+            'ї' => "ji",
             other => return bgn(other),
         }),
         // ICAO Doc 9303 (Russian passports since 2013).
         "passport" => Some(match c {
-            'е' | 'ё' => "e", 'й' => "i", 'ъ' => "ie", 'ю' => "iu", 'я' => "ia",
+            'е' | 'ё' => "e",
+            'й' => "i",
+            'ъ' => "ie",
+            'ю' => "iu",
+            'я' => "ia",
             other => return bgn(other),
         }),
         // Common English spellings: "x" for "кс", "y" for "й"/"ий".
         "english" => Some(match c {
-            'е' => "e", 'ё' => "e", 'й' => "y", 'х' => "kh",
+            'е' => "e",
+            'ё' => "e",
+            'й' => "y",
+            'х' => "kh",
             other => return bgn(other),
         }),
         _ => None,
@@ -105,7 +167,10 @@ fn cyrillic_one(text: &str, scheme: &str) -> String {
                 i += 2;
                 continue;
             }
-            if (c == 'и' || c == 'ы') && lower.get(i + 1) == Some(&'й') && lower.get(i + 2).is_none_or(|n| !n.is_alphabetic()) {
+            if (c == 'и' || c == 'ы')
+                && lower.get(i + 1) == Some(&'й')
+                && lower.get(i + 2).is_none_or(|n| !n.is_alphabetic())
+            {
                 out.push('y');
                 i += 2;
                 continue;
@@ -134,27 +199,79 @@ pub fn cyrillic(text: &str) -> Vec<(String, &'static str)> {
 
 // ------------------------------------------------------------------ Hangul
 
-const RR_INITIAL: [&str; 19] = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"];
-const MR_INITIAL: [&str; 19] = ["k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "ch", "tch", "ch", "k", "t", "p", "h"];
-const MR_VOICED: [&str; 19] = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "tch", "ch", "k", "t", "p", "h"];
-const RR_VOWEL: [&str; 21] = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "eu", "ui", "i"];
-const MR_VOWEL: [&str; 21] = ["a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "u", "ui", "i"];
-const FINAL: [&str; 28] = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t"];
+const RR_INITIAL: [&str; 19] = [
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
+    "h",
+];
+const MR_INITIAL: [&str; 19] = [
+    "k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "ch", "tch", "ch", "k", "t",
+    "p", "h",
+];
+const MR_VOICED: [&str; 19] = [
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "tch", "ch", "k", "t", "p",
+    "h",
+];
+const RR_VOWEL: [&str; 21] = [
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "eu", "ui", "i",
+];
+const MR_VOWEL: [&str; 21] = [
+    "a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "u", "ui", "i",
+];
+const FINAL: [&str; 28] = [
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p",
+    "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+];
 
 /// Common spellings of Korean surnames, by syllable.
 const KOREAN_SURNAMES: &[(char, &[&str])] = &[
-    ('김', &["kim", "gim"]), ('이', &["lee", "yi", "rhee", "ri", "i"]), ('리', &["ri", "lee", "li"]),
-    ('박', &["park", "pak", "bak"]), ('최', &["choi", "choe"]), ('정', &["jung", "jeong", "chung", "chong"]),
-    ('강', &["kang", "gang"]), ('조', &["cho", "jo"]), ('윤', &["yoon", "yun"]), ('장', &["jang", "chang"]),
-    ('임', &["lim", "im", "rim"]), ('림', &["rim", "lim"]), ('한', &["han"]), ('오', &["oh", "o"]),
-    ('서', &["seo", "suh", "so"]), ('신', &["shin", "sin"]), ('권', &["kwon", "gwon"]), ('황', &["hwang"]),
-    ('안', &["ahn", "an"]), ('송', &["song"]), ('류', &["ryu", "yoo", "yu"]), ('유', &["yoo", "yu"]),
-    ('전', &["jeon", "jun", "chon", "chun"]), ('홍', &["hong"]), ('고', &["ko", "go"]), ('문', &["moon", "mun"]),
-    ('양', &["yang"]), ('손', &["son", "sohn"]), ('배', &["bae", "pae"]), ('백', &["baek", "paek", "paik"]),
-    ('허', &["heo", "huh", "ho"]), ('남', &["nam"]), ('심', &["shim", "sim"]), ('노', &["noh", "roh", "no"]),
-    ('로', &["ro", "roh"]), ('하', &["ha"]), ('곽', &["kwak", "gwak"]), ('성', &["sung", "seong"]),
-    ('차', &["cha"]), ('주', &["joo", "ju", "chu"]), ('우', &["woo", "u"]), ('구', &["koo", "gu", "ku"]),
-    ('민', &["min"]), ('현', &["hyun", "hyeon"]), ('방', &["bang", "pang"]), ('변', &["byun", "byeon", "pyon"]),
+    ('김', &["kim", "gim"]),
+    ('이', &["lee", "yi", "rhee", "ri", "i"]),
+    ('리', &["ri", "lee", "li"]),
+    ('박', &["park", "pak", "bak"]),
+    ('최', &["choi", "choe"]),
+    ('정', &["jung", "jeong", "chung", "chong"]),
+    ('강', &["kang", "gang"]),
+    ('조', &["cho", "jo"]),
+    ('윤', &["yoon", "yun"]),
+    ('장', &["jang", "chang"]),
+    ('임', &["lim", "im", "rim"]),
+    ('림', &["rim", "lim"]),
+    ('한', &["han"]),
+    ('오', &["oh", "o"]),
+    ('서', &["seo", "suh", "so"]),
+    ('신', &["shin", "sin"]),
+    ('권', &["kwon", "gwon"]),
+    ('황', &["hwang"]),
+    ('안', &["ahn", "an"]),
+    ('송', &["song"]),
+    ('류', &["ryu", "yoo", "yu"]),
+    ('유', &["yoo", "yu"]),
+    ('전', &["jeon", "jun", "chon", "chun"]),
+    ('홍', &["hong"]),
+    ('고', &["ko", "go"]),
+    ('문', &["moon", "mun"]),
+    ('양', &["yang"]),
+    ('손', &["son", "sohn"]),
+    ('배', &["bae", "pae"]),
+    ('백', &["baek", "paek", "paik"]),
+    ('허', &["heo", "huh", "ho"]),
+    ('남', &["nam"]),
+    ('심', &["shim", "sim"]),
+    ('노', &["noh", "roh", "no"]),
+    ('로', &["ro", "roh"]),
+    ('하', &["ha"]),
+    ('곽', &["kwak", "gwak"]),
+    ('성', &["sung", "seong"]),
+    ('차', &["cha"]),
+    ('주', &["joo", "ju", "chu"]),
+    ('우', &["woo", "u"]),
+    ('구', &["koo", "gu", "ku"]),
+    ('민', &["min"]),
+    ('현', &["hyun", "hyeon"]),
+    ('방', &["bang", "pang"]),
+    ('변', &["byun", "byeon", "pyon"]),
 ];
 
 fn hangul_syllable(c: char) -> Option<(usize, usize, usize)> {
@@ -185,7 +302,11 @@ fn romanise_syllable(c: char, scheme: &str, word_initial: bool) -> String {
             }
         }
     };
-    let vowel = if scheme == "rr" { RR_VOWEL[v] } else { MR_VOWEL[v] };
+    let vowel = if scheme == "rr" {
+        RR_VOWEL[v]
+    } else {
+        MR_VOWEL[v]
+    };
     format!("{init}{vowel}{}", FINAL[t])
 }
 
@@ -217,7 +338,10 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
             .collect();
         push(words_out.join(" "), name);
         // Personal names: surname spellings.
-        let syllables: Vec<char> = text.chars().filter(|c| hangul_syllable(*c).is_some()).collect();
+        let syllables: Vec<char> = text
+            .chars()
+            .filter(|c| hangul_syllable(*c).is_some())
+            .collect();
         if (2..=4).contains(&syllables.len()) {
             if let Some((_, spellings)) = KOREAN_SURNAMES.iter().find(|(c, _)| *c == syllables[0]) {
                 let given: Vec<String> = syllables[1..]
@@ -238,43 +362,133 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
 /// Organisation words commonly written in Chinese, with their English forms,
 /// so that 华为技术 can meet "Huawei Technologies". Longest first.
 const HAN_ORG_TERMS: &[(&str, &str)] = &[
-    ("研究院", "research institute"), ("研究所", "research institute"), ("微电子", "microelectronics"),
-    ("半导体", "semiconductor"), ("科学院", "academy of sciences"), ("工程", "engineering"),
-    ("技术", "technology"), ("科技", "technology"), ("集团", "group"), ("电子", "electronics"),
-    ("通信", "communication"), ("通讯", "communication"), ("大学", "university"), ("航空", "aviation"),
-    ("航天", "aerospace"), ("工业", "industry"), ("国际", "international"), ("贸易", "trading"),
-    ("控股", "holdings"), ("光电", "optoelectronics"), ("网络", "network"), ("软件", "software"),
-    ("信息", "information"), ("设备", "equipment"), ("智能", "intelligent"), ("系统", "systems"),
-    ("仪器", "instrument"), ("材料", "materials"), ("能源", "energy"), ("机械", "machinery"),
-    ("实验室", "laboratory"), ("中心", "center"), ("研究", "research"), ("发展", "development"),
-    ("物流", "logistics"), ("船舶", "shipbuilding"), ("重工", "heavy industry"), ("精密", "precision"),
-    ("计算机", "computer"), ("超级计算", "supercomputing"), ("超算", "supercomputing"),
-    ("國際", "international"), ("電子", "electronics"), ("技術", "technology"), ("集團", "group"),
-    ("科學院", "academy of sciences"), ("貿易", "trading"), ("通訊", "communication"),
+    ("研究院", "research institute"),
+    ("研究所", "research institute"),
+    ("微电子", "microelectronics"),
+    ("半导体", "semiconductor"),
+    ("科学院", "academy of sciences"),
+    ("工程", "engineering"),
+    ("技术", "technology"),
+    ("科技", "technology"),
+    ("集团", "group"),
+    ("电子", "electronics"),
+    ("通信", "communication"),
+    ("通讯", "communication"),
+    ("大学", "university"),
+    ("航空", "aviation"),
+    ("航天", "aerospace"),
+    ("工业", "industry"),
+    ("国际", "international"),
+    ("贸易", "trading"),
+    ("控股", "holdings"),
+    ("光电", "optoelectronics"),
+    ("网络", "network"),
+    ("软件", "software"),
+    ("信息", "information"),
+    ("设备", "equipment"),
+    ("智能", "intelligent"),
+    ("系统", "systems"),
+    ("仪器", "instrument"),
+    ("材料", "materials"),
+    ("能源", "energy"),
+    ("机械", "machinery"),
+    ("实验室", "laboratory"),
+    ("中心", "center"),
+    ("研究", "research"),
+    ("发展", "development"),
+    ("物流", "logistics"),
+    ("船舶", "shipbuilding"),
+    ("重工", "heavy industry"),
+    ("精密", "precision"),
+    ("计算机", "computer"),
+    ("超级计算", "supercomputing"),
+    ("超算", "supercomputing"),
+    ("國際", "international"),
+    ("電子", "electronics"),
+    ("技術", "technology"),
+    ("集團", "group"),
+    ("科學院", "academy of sciences"),
+    ("貿易", "trading"),
+    ("通訊", "communication"),
 ];
 
 /// Cantonese, Hokkien and Wade–Giles spellings of common Chinese surnames, by Pinyin.
 const CHINESE_SURNAMES: &[(&str, &[&str])] = &[
-    ("chen", &["chan", "chin", "tan", "chern"]), ("li", &["lee", "lei", "lai"]), ("wang", &["wong", "ong"]),
-    ("zhang", &["chang", "cheung", "teo", "cheong"]), ("liu", &["lau", "lao", "liew"]),
-    ("huang", &["wong", "ng", "hwang", "ooi"]), ("zhou", &["chow", "chou", "chew"]), ("wu", &["ng", "goh", "woo"]),
-    ("zhao", &["chiu", "chao", "chew"]), ("lin", &["lam", "lim"]), ("guo", &["kuo", "kwok", "kwek"]),
-    ("he", &["ho", "hoh"]), ("gao", &["ko", "kao", "koh"]), ("luo", &["lo", "law", "lor"]),
-    ("zheng", &["cheng", "cheang", "tay"]), ("liang", &["leung", "neo"]), ("xie", &["tse", "hsieh", "chia"]),
-    ("song", &["sung"]), ("tang", &["tong"]), ("xu", &["hsu", "hui", "koh"]), ("deng", &["tang", "teng"]),
-    ("feng", &["fung"]), ("han", &["hon"]), ("cao", &["tsao", "cho"]), ("zeng", &["tsang", "tseng"]),
-    ("peng", &["pang"]), ("xiao", &["siu", "hsiao"]), ("cai", &["choi", "tsai", "chua"]), ("pan", &["poon", "phua"]),
-    ("tian", &["tin", "tien"]), ("dong", &["tung"]), ("yuan", &["yuen"]), ("yu", &["yue", "yee", "yu"]),
-    ("ye", &["yip", "yeh", "yap"]), ("jiang", &["chiang", "keung", "kong"]), ("du", &["to", "tu"]), ("su", &["so", "soh"]),
-    ("wei", &["ngai", "wai"]), ("cheng", &["ching"]), ("lu", &["lui", "lo", "luk", "lou"]), ("ding", &["ting"]),
-    ("shen", &["sum", "shum", "sim"]), ("ren", &["yam", "jen"]), ("yao", &["yiu"]), ("fu", &["foo"]),
-    ("zhong", &["chung"]), ("cui", &["tsui", "choi"]), ("tan", &["tam"]), ("liao", &["liu", "liew"]),
-    ("jin", &["kam", "kim", "chin"]), ("shi", &["shek", "sze"]), ("dai", &["tai"]), ("jia", &["chia"]),
-    ("xia", &["ha", "hsia"]), ("qiu", &["yau", "chiu", "khoo"]), ("fang", &["fong"]), ("hou", &["hau"]),
-    ("zou", &["chau", "tsou"]), ("xiong", &["hung", "hsiung"]), ("meng", &["mang"]), ("qin", &["chun", "chin", "tam"]),
-    ("bai", &["pak", "pai"]), ("yan", &["yim", "yen"]), ("xue", &["sit", "hsueh"]), ("yin", &["wan"]),
-    ("duan", &["tuen", "tuan"]), ("lei", &["lui"]), ("long", &["lung"]), ("tao", &["to"]), ("gu", &["koo", "ku"]),
-    ("mao", &["mo"]), ("gong", &["kung"]), ("shao", &["shiu"]), ("wan", &["man"]), ("qian", &["chin", "chien"]),
+    ("chen", &["chan", "chin", "tan", "chern"]),
+    ("li", &["lee", "lei", "lai"]),
+    ("wang", &["wong", "ong"]),
+    ("zhang", &["chang", "cheung", "teo", "cheong"]),
+    ("liu", &["lau", "lao", "liew"]),
+    ("huang", &["wong", "ng", "hwang", "ooi"]),
+    ("zhou", &["chow", "chou", "chew"]),
+    ("wu", &["ng", "goh", "woo"]),
+    ("zhao", &["chiu", "chao", "chew"]),
+    ("lin", &["lam", "lim"]),
+    ("guo", &["kuo", "kwok", "kwek"]),
+    ("he", &["ho", "hoh"]),
+    ("gao", &["ko", "kao", "koh"]),
+    ("luo", &["lo", "law", "lor"]),
+    ("zheng", &["cheng", "cheang", "tay"]),
+    ("liang", &["leung", "neo"]),
+    ("xie", &["tse", "hsieh", "chia"]),
+    ("song", &["sung"]),
+    ("tang", &["tong"]),
+    ("xu", &["hsu", "hui", "koh"]),
+    ("deng", &["tang", "teng"]),
+    ("feng", &["fung"]),
+    ("han", &["hon"]),
+    ("cao", &["tsao", "cho"]),
+    ("zeng", &["tsang", "tseng"]),
+    ("peng", &["pang"]),
+    ("xiao", &["siu", "hsiao"]),
+    ("cai", &["choi", "tsai", "chua"]),
+    ("pan", &["poon", "phua"]),
+    ("tian", &["tin", "tien"]),
+    ("dong", &["tung"]),
+    ("yuan", &["yuen"]),
+    ("yu", &["yue", "yee", "yu"]),
+    ("ye", &["yip", "yeh", "yap"]),
+    ("jiang", &["chiang", "keung", "kong"]),
+    ("du", &["to", "tu"]),
+    ("su", &["so", "soh"]),
+    ("wei", &["ngai", "wai"]),
+    ("cheng", &["ching"]),
+    ("lu", &["lui", "lo", "luk", "lou"]),
+    ("ding", &["ting"]),
+    ("shen", &["sum", "shum", "sim"]),
+    ("ren", &["yam", "jen"]),
+    ("yao", &["yiu"]),
+    ("fu", &["foo"]),
+    ("zhong", &["chung"]),
+    ("cui", &["tsui", "choi"]),
+    ("tan", &["tam"]),
+    ("liao", &["liu", "liew"]),
+    ("jin", &["kam", "kim", "chin"]),
+    ("shi", &["shek", "sze"]),
+    ("dai", &["tai"]),
+    ("jia", &["chia"]),
+    ("xia", &["ha", "hsia"]),
+    ("qiu", &["yau", "chiu", "khoo"]),
+    ("fang", &["fong"]),
+    ("hou", &["hau"]),
+    ("zou", &["chau", "tsou"]),
+    ("xiong", &["hung", "hsiung"]),
+    ("meng", &["mang"]),
+    ("qin", &["chun", "chin", "tam"]),
+    ("bai", &["pak", "pai"]),
+    ("yan", &["yim", "yen"]),
+    ("xue", &["sit", "hsueh"]),
+    ("yin", &["wan"]),
+    ("duan", &["tuen", "tuan"]),
+    ("lei", &["lui"]),
+    ("long", &["lung"]),
+    ("tao", &["to"]),
+    ("gu", &["koo", "ku"]),
+    ("mao", &["mo"]),
+    ("gong", &["kung"]),
+    ("shao", &["shiu"]),
+    ("wan", &["man"]),
+    ("qian", &["chin", "chien"]),
 ];
 
 fn han_reading(c: char) -> Option<&'static str> {
@@ -299,12 +513,21 @@ pub fn pinyin_to_wade_giles(py: &str) -> String {
     if let Some(w) = whole {
         return w.to_string();
     }
-    let (init, fin) = ["zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w"]
-        .iter()
-        .find(|i| py.starts_with(**i))
-        .map_or(("", py), |i| (*i, &py[i.len()..]));
+    let (init, fin) = [
+        "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
+        "r", "z", "c", "s", "y", "w",
+    ]
+    .iter()
+    .find(|i| py.starts_with(**i))
+    .map_or(("", py), |i| (*i, &py[i.len()..]));
     let wg_init = match init {
-        "b" => "p", "d" => "t", "g" => "k", "zh" | "j" | "q" => "ch", "x" => "hs", "r" => "j", "z" | "c" => "ts",
+        "b" => "p",
+        "d" => "t",
+        "g" => "k",
+        "zh" | "j" | "q" => "ch",
+        "x" => "hs",
+        "r" => "j",
+        "z" | "c" => "ts",
         other => other,
     };
     let mut wg_fin = match fin {
@@ -324,6 +547,61 @@ pub fn pinyin_to_wade_giles(py: &str) -> String {
     format!("{wg_init}{wg_fin}")
 }
 
+/// Every plain Pinyin syllable, gathered once from the character table.
+fn pinyin_syllables() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        (0x4E00u32..=0x9FFF)
+            .filter_map(char::from_u32)
+            .filter_map(han_reading)
+            .collect()
+    })
+}
+
+/// Splits a Latin word into Pinyin syllables (longest first), if it is one.
+fn segment_pinyin(word: &str) -> Option<Vec<&str>> {
+    let set = pinyin_syllables();
+    if word.is_empty() {
+        return Some(Vec::new());
+    }
+    for len in (1..=word.len().min(6)).rev() {
+        if !word.is_char_boundary(len) {
+            continue;
+        }
+        let (head, tail) = word.split_at(len);
+        if set.contains(head) {
+            if let Some(mut rest) = segment_pinyin(tail) {
+                rest.insert(0, head);
+                return Some(rest);
+            }
+        }
+    }
+    None
+}
+
+/// The Wade–Giles form of a Latin name written in Pinyin ("xi jinping" →
+/// "hsi chinping"), when every token of a 2–4 token name is Pinyin.
+pub fn latin_pinyin_to_wade_giles(tokens: &[String]) -> Option<Vec<String>> {
+    if !(2..=4).contains(&tokens.len()) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for t in tokens {
+        let syllables = segment_pinyin(t)?;
+        if syllables.is_empty() || syllables.len() > 3 {
+            return None;
+        }
+        out.push(
+            syllables
+                .iter()
+                .map(|s| pinyin_to_wade_giles(s))
+                .collect::<String>(),
+        );
+    }
+    (out != tokens).then_some(out)
+}
+
 /// Spellings of a text in Han characters: Pinyin and Wade–Giles by syllable,
 /// surname variants for short personal names, and organisation terms in
 /// English with the rest in Pinyin.
@@ -337,18 +615,51 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
     };
     let syllables: Vec<String> = text
         .chars()
-        .map(|c| han_reading(c).map_or_else(|| if c.is_alphanumeric() { c.to_string() } else { " ".to_string() }, str::to_string))
+        .map(|c| {
+            han_reading(c).map_or_else(
+                || {
+                    if c.is_alphanumeric() {
+                        c.to_string()
+                    } else {
+                        " ".to_string()
+                    }
+                },
+                str::to_string,
+            )
+        })
         .collect();
-    let han_count = text.chars().filter(|c| script_of(*c) == Some(Script::Han)).count();
+    let han_count = text
+        .chars()
+        .filter(|c| script_of(*c) == Some(Script::Han))
+        .count();
     push(syllables.join(" "), "pinyin");
-    push(syllables.iter().map(|s| pinyin_to_wade_giles(s)).collect::<Vec<_>>().join(" "), "wade-giles");
+    push(
+        syllables
+            .iter()
+            .map(|s| pinyin_to_wade_giles(s))
+            .collect::<Vec<_>>()
+            .join(" "),
+        "wade-giles",
+    );
     // Personal names of 2–4 characters: surname, then the given name joined.
-    if (2..=4).contains(&han_count) && han_count == syllables.iter().filter(|s| s.trim().len() > 1 || s.chars().all(char::is_alphabetic)).count() {
+    if (2..=4).contains(&han_count)
+        && han_count
+            == syllables
+                .iter()
+                .filter(|s| s.trim().len() > 1 || s.chars().all(char::is_alphabetic))
+                .count()
+    {
         let sur = &syllables[0];
         let given: String = syllables[1..].concat();
         push(format!("{sur} {given}"), "pinyin");
-        let wg_given: String = syllables[1..].iter().map(|s| pinyin_to_wade_giles(s)).collect();
-        push(format!("{} {wg_given}", pinyin_to_wade_giles(sur)), "wade-giles");
+        let wg_given: String = syllables[1..]
+            .iter()
+            .map(|s| pinyin_to_wade_giles(s))
+            .collect();
+        push(
+            format!("{} {wg_given}", pinyin_to_wade_giles(sur)),
+            "wade-giles",
+        );
         if let Some((_, variants)) = CHINESE_SURNAMES.iter().find(|(p, _)| p == sur) {
             for v in *variants {
                 push(format!("{v} {given}"), "cantonese/hokkien surname");

@@ -1,21 +1,39 @@
 //! trade.gov Consolidated Screening List: CSV (both layouts) and JSON.
 
-use super::{check_name, csv_error, list_code, nonempty, split_multi, synthetic_id, CountryResolver, ParseError};
+use super::{
+    check_name, csv_error, list_code, nonempty, split_multi, synthetic_id, CountryResolver,
+    ParseError,
+};
 use crate::model::{EntityType, Entry, Strength};
 use std::collections::HashMap;
 
 /// Parses the CSL CSV, with or without the leading `_id` column.
-pub fn parse_csl_csv(file: &str, text: &str, countries: CountryResolver<'_>) -> Result<Vec<Entry>, ParseError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+pub fn parse_csl_csv(
+    file: &str,
+    text: &str,
+    countries: CountryResolver<'_>,
+) -> Result<Vec<Entry>, ParseError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(|e| csv_error(file, &e))?.clone();
     let col: HashMap<String, usize> = headers
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(), i))
+        .map(|(i, h)| {
+            (
+                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                i,
+            )
+        })
         .collect();
     for required in ["source", "name"] {
         if !col.contains_key(required) {
-            return Err(ParseError::new(file, Some(1), format!("header has no `{required}` column; not a CSL CSV")));
+            return Err(ParseError::new(
+                file,
+                Some(1),
+                format!("header has no `{required}` column; not a CSL CSV"),
+            ));
         }
     }
     let mut out = Vec::new();
@@ -27,7 +45,11 @@ pub fn parse_csl_csv(file: &str, text: &str, countries: CountryResolver<'_>) -> 
         check_name(file, line, name)?;
         let source = get("source").trim();
         if source.is_empty() {
-            return Err(ParseError::new(file, line, "row has no `source` (list name)"));
+            return Err(ParseError::new(
+                file,
+                line,
+                "row has no `source` (list name)",
+            ));
         }
         let id = nonempty(get("_id"))
             .or_else(|| nonempty(get("id")))
@@ -66,14 +88,24 @@ pub fn parse_csl_csv(file: &str, text: &str, countries: CountryResolver<'_>) -> 
 }
 
 /// Parses the CSL JSON: `{"results": [...]}` (bulk file or API page) or a bare array.
-pub fn parse_csl_json(file: &str, text: &str, countries: CountryResolver<'_>) -> Result<Vec<Entry>, ParseError> {
+pub fn parse_csl_json(
+    file: &str,
+    text: &str,
+    countries: CountryResolver<'_>,
+) -> Result<Vec<Entry>, ParseError> {
     let v: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| ParseError::new(file, Some(e.line()), format!("not valid JSON: {e}")))?;
     let results = match &v {
         serde_json::Value::Array(a) => a,
         serde_json::Value::Object(o) => match o.get("results") {
             Some(serde_json::Value::Array(a)) => a,
-            _ => return Err(ParseError::new(file, None, "JSON object has no `results` array; not a CSL JSON")),
+            _ => {
+                return Err(ParseError::new(
+                    file,
+                    None,
+                    "JSON object has no `results` array; not a CSL JSON",
+                ))
+            }
         },
         _ => return Err(ParseError::new(file, None, "not a CSL JSON document")),
     };
@@ -98,10 +130,17 @@ pub fn parse_csl_json(file: &str, text: &str, countries: CountryResolver<'_>) ->
     for (i, r) in results.iter().enumerate() {
         let at = format!("results[{i}]");
         if !r.is_object() {
-            return Err(ParseError::new(file, None, format!("{at} is not an object")));
+            return Err(ParseError::new(
+                file,
+                None,
+                format!("{at} is not an object"),
+            ));
         }
         let name = s(r, "name");
-        check_name(file, None, &name).map_err(|e| ParseError { reason: format!("{at}: {}", e.reason), ..e })?;
+        check_name(file, None, &name).map_err(|e| ParseError {
+            reason: format!("{at}: {}", e.reason),
+            ..e
+        })?;
         let source = s(r, "source");
         if source.is_empty() {
             return Err(ParseError::new(file, None, format!("{at}: no `source`")));
@@ -130,7 +169,10 @@ pub fn parse_csl_json(file: &str, text: &str, countries: CountryResolver<'_>) ->
                 }
             }
         }
-        for c in list(r, "citizenships").iter().chain(list(r, "nationalities").iter()) {
+        for c in list(r, "citizenships")
+            .iter()
+            .chain(list(r, "nationalities").iter())
+        {
             if let Some(c) = countries(c) {
                 e.add_country(&c);
             }

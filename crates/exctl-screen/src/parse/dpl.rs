@@ -3,14 +3,24 @@
 use super::{check_name, csv_error, nonempty, synthetic_id, CountryResolver, ParseError};
 use crate::model::{EntityType, Entry, Strength};
 
-pub fn parse_dpl(file: &str, text: &str, countries: CountryResolver<'_>) -> Result<Vec<Entry>, ParseError> {
+pub fn parse_dpl(
+    file: &str,
+    text: &str,
+    countries: CountryResolver<'_>,
+) -> Result<Vec<Entry>, ParseError> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(b'\t')
         .has_headers(true)
         .from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(|e| csv_error(file, &e))?.clone();
-    let idx = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
-    let name_col = idx("Name").ok_or_else(|| ParseError::new(file, Some(1), "header has no `Name` column; not a DPL file"))?;
+    let idx = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let name_col = idx("Name").ok_or_else(|| {
+        ParseError::new(file, Some(1), "header has no `Name` column; not a DPL file")
+    })?;
     let col = |name: &str| idx(name);
     let (street, city, state, country, postal) = (
         col("Street_Address"),
@@ -19,7 +29,12 @@ pub fn parse_dpl(file: &str, text: &str, countries: CountryResolver<'_>) -> Resu
         col("Country"),
         col("Postal_Code"),
     );
-    let (effective, expiration, fr, action) = (col("Effective_Date"), col("Expiration_Date"), col("FR_Citation"), col("Action"));
+    let (effective, expiration, fr, action) = (
+        col("Effective_Date"),
+        col("Expiration_Date"),
+        col("FR_Citation"),
+        col("Action"),
+    );
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_error(file, &e))?;
@@ -33,7 +48,11 @@ pub fn parse_dpl(file: &str, text: &str, countries: CountryResolver<'_>) -> Resu
             .filter(|s| !s.is_empty())
             .collect();
         let id = synthetic_id(&[name, &address.join(", "), get(effective)]);
-        let mut e = Entry::new("DPL", "Denied Persons List (DPL) - Bureau of Industry and Security", &id);
+        let mut e = Entry::new(
+            "DPL",
+            "Denied Persons List (DPL) - Bureau of Industry and Security",
+            &id,
+        );
         e.add_name(name, Strength::Strong, true);
         e.entity_type = EntityType::Unknown;
         if !address.is_empty() {
@@ -44,7 +63,12 @@ pub fn parse_dpl(file: &str, text: &str, countries: CountryResolver<'_>) -> Resu
         }
         e.federal_register_notice = nonempty(get(fr));
         e.license_requirement = Some("Denial of export privileges: no export, reexport or transfer of items subject to the EAR (15 CFR 764.3(a)(2))".into());
-        let dates = format!("effective {}, expires {}; {}", get(effective), get(expiration), get(action));
+        let dates = format!(
+            "effective {}, expires {}; {}",
+            get(effective),
+            get(expiration),
+            get(action)
+        );
         e.remarks = Some(dates);
         out.push(e);
     }

@@ -5,10 +5,21 @@ use super::{check_name, CountryResolver, ParseError};
 use crate::model::{EntityType, Entry, Strength};
 
 const PARTY_SCHEMAS: [&str; 8] = [
-    "Person", "Company", "Organization", "LegalEntity", "PublicBody", "Vessel", "Airplane", "Security",
+    "Person",
+    "Company",
+    "Organization",
+    "LegalEntity",
+    "PublicBody",
+    "Vessel",
+    "Airplane",
+    "Security",
 ];
 
-pub fn parse_ftm(file: &str, text: &str, countries: CountryResolver<'_>) -> Result<Vec<Entry>, ParseError> {
+pub fn parse_ftm(
+    file: &str,
+    text: &str,
+    countries: CountryResolver<'_>,
+) -> Result<Vec<Entry>, ParseError> {
     let mut out: Vec<Entry> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -32,7 +43,11 @@ pub fn parse_ftm(file: &str, text: &str, countries: CountryResolver<'_>) -> Resu
             continue;
         }
         if !matches!(op.as_str(), "ADD" | "MOD") {
-            return Err(ParseError::new(file, Some(line), format!("unknown op {op:?}")));
+            return Err(ParseError::new(
+                file,
+                Some(line),
+                format!("unknown op {op:?}"),
+            ));
         }
         let schema = ent
             .get("schema")
@@ -46,15 +61,28 @@ pub fn parse_ftm(file: &str, text: &str, countries: CountryResolver<'_>) -> Resu
             props
                 .get(k)
                 .and_then(|x| x.as_array())
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let datasets = ent
             .get("datasets")
             .and_then(|x| x.as_array())
-            .map(|a| a.iter().filter_map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
             .unwrap_or_default();
-        let list = if datasets.is_empty() { "FTM".to_string() } else { datasets.to_ascii_uppercase() };
+        let list = if datasets.is_empty() {
+            "FTM".to_string()
+        } else {
+            datasets.to_ascii_uppercase()
+        };
         let mut e = Entry::new(&list, &format!("FollowTheMoney ({datasets})"), &id);
         e.entity_type = match schema {
             "Person" => EntityType::Individual,
@@ -64,16 +92,28 @@ pub fn parse_ftm(file: &str, text: &str, countries: CountryResolver<'_>) -> Resu
         };
         let names = values("name");
         let caption = ent.get("caption").and_then(|x| x.as_str()).unwrap_or("");
-        let primary = names.first().cloned().unwrap_or_else(|| caption.to_string());
+        let primary = names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| caption.to_string());
         check_name(file, Some(line), &primary)?;
         e.add_name(&primary, Strength::Strong, true);
-        for n in names.iter().skip(1).chain(values("alias").iter()).chain(values("previousName").iter()) {
+        for n in names
+            .iter()
+            .skip(1)
+            .chain(values("alias").iter())
+            .chain(values("previousName").iter())
+        {
             e.add_name(n, Strength::Strong, false);
         }
         for n in values("weakAlias") {
             e.add_name(&n, Strength::Weak, false);
         }
-        for c in values("country").iter().chain(values("nationality").iter()).chain(values("jurisdiction").iter()) {
+        for c in values("country")
+            .iter()
+            .chain(values("nationality").iter())
+            .chain(values("jurisdiction").iter())
+        {
             if let Some(code) = countries(c) {
                 e.add_country(&code);
             }

@@ -102,10 +102,15 @@ impl Format {
         let head = String::from_utf8_lossy(head);
         let head = head.trim_start_matches('\u{feff}').trim_start();
         let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
-        if name.ends_with(".xml") || head.starts_with("<?xml") || head.starts_with("<CONSOLIDATED_LIST") {
+        if name.ends_with(".xml")
+            || head.starts_with("<?xml")
+            || head.starts_with("<CONSOLIDATED_LIST")
+        {
             return Some(Format::UnXml);
         }
-        if head.starts_with('{') && (first_line.contains("\"schema\"") || first_line.contains("\"op\"")) {
+        if head.starts_with('{')
+            && (first_line.contains("\"schema\"") || first_line.contains("\"op\""))
+        {
             return Some(Format::Ftm);
         }
         if head.starts_with('{') || head.starts_with('[') {
@@ -117,7 +122,10 @@ impl Format {
         if first_line.contains("entity_number") && first_line.contains("source") {
             return Some(Format::CslCsv);
         }
-        if first_line.split(',').any(|c| c.trim().trim_matches('"') == "name") {
+        if first_line
+            .split(',')
+            .any(|c| c.trim().trim_matches('"') == "name")
+        {
             return Some(Format::UserCsv);
         }
         None
@@ -129,11 +137,18 @@ impl Format {
 pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, ParseError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
         ParseError::new(
             file,
             Some(line),
-            format!("invalid UTF-8 at byte {} (lists must be UTF-8)", e.valid_up_to()),
+            format!(
+                "invalid UTF-8 at byte {} (lists must be UTF-8)",
+                e.valid_up_to()
+            ),
         )
     })
 }
@@ -149,7 +164,10 @@ pub(crate) fn check_name(file: &str, line: Option<usize>, name: &str) -> Result<
         return Err(ParseError::new(
             file,
             line,
-            format!("name of {} bytes is longer than {MAX_NAME_BYTES}", name.len()),
+            format!(
+                "name of {} bytes is longer than {MAX_NAME_BYTES}",
+                name.len()
+            ),
         ));
     }
     Ok(())
@@ -164,9 +182,15 @@ pub fn load_path(
 ) -> Result<ListSet, ParseError> {
     let file = path.display().to_string();
     let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| ParseError::new(&p.display().to_string(), None, format!("cannot read: {e}")))
+        std::fs::read(p).map_err(|e| {
+            ParseError::new(&p.display().to_string(), None, format!("cannot read: {e}"))
+        })
     };
-    let head = if path.is_file() { read(path)? } else { Vec::new() };
+    let head = if path.is_file() {
+        read(path)?
+    } else {
+        Vec::new()
+    };
     let format = match format.or_else(|| Format::detect(path, &head[..head.len().min(4096)])) {
         Some(f) => f,
         None => {
@@ -236,7 +260,11 @@ pub(crate) fn list_code(source: &str) -> String {
             }
         }
     }
-    source.split_whitespace().next().unwrap_or("LIST").to_ascii_uppercase()
+    source
+        .split_whitespace()
+        .next()
+        .unwrap_or("LIST")
+        .to_ascii_uppercase()
 }
 
 /// Stable id for entries whose source gives none.
@@ -252,7 +280,9 @@ pub(crate) fn nonempty(s: &str) -> Option<String> {
 pub(crate) fn csv_error(file: &str, e: &csv::Error) -> ParseError {
     let line = e.position().map(|p| p.line() as usize);
     let reason = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("row has {len} fields, expected {expected_len}")
         }
         csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),

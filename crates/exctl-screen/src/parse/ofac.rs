@@ -29,7 +29,10 @@ impl OfacFiles {
                 return Err("folder has neither sdn.csv nor cons_prim.csv".into());
             }
         } else {
-            (path.parent().unwrap_or(Path::new(".")).to_path_buf(), path.to_path_buf())
+            (
+                path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                path.to_path_buf(),
+            )
         };
         let consolidated = primary
             .file_name()
@@ -60,7 +63,11 @@ impl OfacFiles {
     }
 }
 
-fn rows<'a>(file: &str, text: &'a str, fields: usize) -> Result<Vec<(usize, Vec<String>)>, ParseError> {
+fn rows<'a>(
+    file: &str,
+    text: &'a str,
+    fields: usize,
+) -> Result<Vec<(usize, Vec<String>)>, ParseError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -70,11 +77,19 @@ fn rows<'a>(file: &str, text: &'a str, fields: usize) -> Result<Vec<(usize, Vec<
         let rec = rec.map_err(|e| csv_error(file, &e))?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
         // OFAC ends the file with a lone control character (0x1A) on some copies.
-        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().trim_matches('\u{1a}').is_empty()) {
+        if rec.len() == 1
+            && rec
+                .get(0)
+                .is_some_and(|f| f.trim().trim_matches('\u{1a}').is_empty())
+        {
             continue;
         }
         if rec.len() != fields {
-            return Err(ParseError::new(file, Some(line), format!("row has {} fields, expected {fields}", rec.len())));
+            return Err(ParseError::new(
+                file,
+                Some(line),
+                format!("row has {} fields, expected {fields}", rec.len()),
+            ));
         }
         out.push((line, rec.iter().map(str::to_string).collect()));
     }
@@ -90,7 +105,13 @@ fn weak_akas(remarks: &str) -> Vec<String> {
         // The alias ends at the quote that closes it: followed by ; . , or end.
         let end = after
             .char_indices()
-            .find(|(j, c)| *c == '\'' && after[j + 1..].chars().next().is_none_or(|n| matches!(n, ';' | '.' | ',' | ')' | ' ')))
+            .find(|(j, c)| {
+                *c == '\''
+                    && after[j + 1..]
+                        .chars()
+                        .next()
+                        .is_none_or(|n| matches!(n, ';' | '.' | ',' | ')' | ' '))
+            })
             .map(|(j, _)| j);
         match end {
             Some(j) => {
@@ -120,20 +141,36 @@ fn remark_countries(remarks: &str, countries: CountryResolver<'_>) -> Vec<String
 }
 
 /// Parses an OFAC set; `blobs` are the bytes of `files.paths()`, in that order.
-pub fn parse_ofac(files: &OfacFiles, blobs: &[(String, Vec<u8>)], countries: CountryResolver<'_>) -> Result<Vec<Entry>, ParseError> {
+pub fn parse_ofac(
+    files: &OfacFiles,
+    blobs: &[(String, Vec<u8>)],
+    countries: CountryResolver<'_>,
+) -> Result<Vec<Entry>, ParseError> {
     let mut it = blobs.iter();
-    let (pfile, pbytes) = it.next().ok_or_else(|| ParseError::new("ofac", None, "no primary file"))?;
+    let (pfile, pbytes) = it
+        .next()
+        .ok_or_else(|| ParseError::new("ofac", None, "no primary file"))?;
     let (list, list_name) = if files.consolidated {
-        ("OFAC-CONS", "Consolidated Sanctions List (non-SDN) - Treasury Department")
+        (
+            "OFAC-CONS",
+            "Consolidated Sanctions List (non-SDN) - Treasury Department",
+        )
     } else {
-        ("SDN", "Specially Designated Nationals (SDN) - Treasury Department")
+        (
+            "SDN",
+            "Specially Designated Nationals (SDN) - Treasury Department",
+        )
     };
     let mut entries: Vec<Entry> = Vec::new();
     let mut by_num: HashMap<String, usize> = HashMap::new();
     for (line, r) in rows(pfile, decode(pfile, pbytes)?, 12)? {
         let num = r[0].trim().to_string();
         if num.parse::<u64>().is_err() {
-            return Err(ParseError::new(pfile, Some(line), format!("ent_num {num:?} is not a number")));
+            return Err(ParseError::new(
+                pfile,
+                Some(line),
+                format!("ent_num {num:?} is not a number"),
+            ));
         }
         let name = r[1].trim();
         check_name(pfile, Some(line), name)?;
@@ -145,7 +182,10 @@ pub fn parse_ofac(files: &OfacFiles, blobs: &[(String, Vec<u8>)], countries: Cou
         };
         e.programs = r[3]
             .split("] [")
-            .map(|p| p.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_string())
+            .map(|p| {
+                p.trim_matches(|c| c == '[' || c == ']' || c == ' ')
+                    .to_string()
+            })
             .filter(|p| !p.is_empty() && p != "-0-")
             .collect();
         if let Some(rem) = nonempty(&r[11]) {
@@ -161,15 +201,24 @@ pub fn parse_ofac(files: &OfacFiles, blobs: &[(String, Vec<u8>)], countries: Cou
         entries.push(e);
     }
     let mut rest: Vec<&(String, Vec<u8>)> = it.collect();
-    let mut take = |present: bool| if present && !rest.is_empty() { Some(rest.remove(0)) } else { None };
+    let mut take = |present: bool| {
+        if present && !rest.is_empty() {
+            Some(rest.remove(0))
+        } else {
+            None
+        }
+    };
     let alt = take(files.alt.is_some());
     let add = take(files.add.is_some());
     let comments = take(files.comments.is_some());
     let find = |file: &str, line: usize, num: &str, by_num: &HashMap<String, usize>| {
-        by_num
-            .get(num.trim())
-            .copied()
-            .ok_or_else(|| ParseError::new(file, Some(line), format!("ent_num {} is not in the primary file", num.trim())))
+        by_num.get(num.trim()).copied().ok_or_else(|| {
+            ParseError::new(
+                file,
+                Some(line),
+                format!("ent_num {} is not in the primary file", num.trim()),
+            )
+        })
     };
     if let Some((f, b)) = alt {
         for (line, r) in rows(f, decode(f, b)?, 5)? {
@@ -177,13 +226,24 @@ pub fn parse_ofac(files: &OfacFiles, blobs: &[(String, Vec<u8>)], countries: Cou
             let name = r[3].trim();
             check_name(f, Some(line), name)?;
             let weak = r[4].to_ascii_lowercase().contains("weak");
-            entries[i].add_name(name, if weak { Strength::Weak } else { Strength::Strong }, false);
+            entries[i].add_name(
+                name,
+                if weak {
+                    Strength::Weak
+                } else {
+                    Strength::Strong
+                },
+                false,
+            );
         }
     }
     if let Some((f, b)) = add {
         for (line, r) in rows(f, decode(f, b)?, 6)? {
             let i = find(f, line, &r[0], &by_num)?;
-            let parts: Vec<String> = [&r[2], &r[3], &r[4]].iter().filter_map(|x| nonempty(x)).collect();
+            let parts: Vec<String> = [&r[2], &r[3], &r[4]]
+                .iter()
+                .filter_map(|x| nonempty(x))
+                .collect();
             if !parts.is_empty() {
                 entries[i].addresses.push(parts.join(", "));
             }

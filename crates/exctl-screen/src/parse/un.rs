@@ -12,25 +12,42 @@ fn text<'a>(n: roxmltree::Node<'a, 'a>, tag: &str) -> Option<&'a str> {
 }
 
 /// Parses the XML; returns the entries and the list's `dateGenerated`.
-pub fn parse_un_xml(file: &str, xml: &str, countries: CountryResolver<'_>) -> Result<(Vec<Entry>, Option<String>), ParseError> {
+pub fn parse_un_xml(
+    file: &str,
+    xml: &str,
+    countries: CountryResolver<'_>,
+) -> Result<(Vec<Entry>, Option<String>), ParseError> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| {
         let pos = e.pos();
-        ParseError::new(file, Some(pos.row as usize), format!("not well-formed XML: {e}"))
+        ParseError::new(
+            file,
+            Some(pos.row as usize),
+            format!("not well-formed XML: {e}"),
+        )
     })?;
     let root = doc.root_element();
     if !root.has_tag_name("CONSOLIDATED_LIST") {
         return Err(ParseError::new(
             file,
             Some(doc.text_pos_at(root.range().start).row as usize),
-            format!("root element is <{}>, expected <CONSOLIDATED_LIST>", root.tag_name().name()),
+            format!(
+                "root element is <{}>, expected <CONSOLIDATED_LIST>",
+                root.tag_name().name()
+            ),
         ));
     }
-    let date = root.attribute("dateGenerated").map(|d| d.chars().take(10).collect());
+    let date = root
+        .attribute("dateGenerated")
+        .map(|d| d.chars().take(10).collect());
     let mut out = Vec::new();
-    for node in root.descendants().filter(|n| n.has_tag_name("INDIVIDUAL") || n.has_tag_name("ENTITY")) {
+    for node in root
+        .descendants()
+        .filter(|n| n.has_tag_name("INDIVIDUAL") || n.has_tag_name("ENTITY"))
+    {
         let line = doc.text_pos_at(node.range().start).row as usize;
         let individual = node.has_tag_name("INDIVIDUAL");
-        let id = text(node, "DATAID").ok_or_else(|| ParseError::new(file, Some(line), "record has no DATAID"))?;
+        let id = text(node, "DATAID")
+            .ok_or_else(|| ParseError::new(file, Some(line), "record has no DATAID"))?;
         let parts: Vec<&str> = ["FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"]
             .iter()
             .filter_map(|t| text(node, t))
@@ -39,16 +56,32 @@ pub fn parse_un_xml(file: &str, xml: &str, countries: CountryResolver<'_>) -> Re
         check_name(file, Some(line), &name)?;
         let list_type = text(node, "UN_LIST_TYPE").unwrap_or("");
         let mut e = Entry::new("UN", "UN Security Council Consolidated List", id);
-        e.entity_type = if individual { EntityType::Individual } else { EntityType::Entity };
+        e.entity_type = if individual {
+            EntityType::Individual
+        } else {
+            EntityType::Entity
+        };
         e.add_name(&name, Strength::Strong, true);
         if let Some(orig) = text(node, "NAME_ORIGINAL_SCRIPT") {
             e.add_name(orig, Strength::Strong, false);
         }
-        let alias_tag = if individual { "INDIVIDUAL_ALIAS" } else { "ENTITY_ALIAS" };
+        let alias_tag = if individual {
+            "INDIVIDUAL_ALIAS"
+        } else {
+            "ENTITY_ALIAS"
+        };
         for a in node.children().filter(|c| c.has_tag_name(alias_tag)) {
             if let Some(alias) = text(a, "ALIAS_NAME") {
                 let low = text(a, "QUALITY").is_some_and(|q| q.eq_ignore_ascii_case("low"));
-                e.add_name(alias, if low { Strength::Weak } else { Strength::Strong }, false);
+                e.add_name(
+                    alias,
+                    if low {
+                        Strength::Weak
+                    } else {
+                        Strength::Strong
+                    },
+                    false,
+                );
             }
         }
         for nat in node.children().filter(|c| c.has_tag_name("NATIONALITY")) {
@@ -58,7 +91,11 @@ pub fn parse_un_xml(file: &str, xml: &str, countries: CountryResolver<'_>) -> Re
                 }
             }
         }
-        let addr_tag = if individual { "INDIVIDUAL_ADDRESS" } else { "ENTITY_ADDRESS" };
+        let addr_tag = if individual {
+            "INDIVIDUAL_ADDRESS"
+        } else {
+            "ENTITY_ADDRESS"
+        };
         for a in node.children().filter(|c| c.has_tag_name(addr_tag)) {
             let parts: Vec<&str> = ["STREET", "CITY", "STATE_PROVINCE", "COUNTRY"]
                 .iter()

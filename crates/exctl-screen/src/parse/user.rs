@@ -1,16 +1,30 @@
 //! The user's own list: CSV with a header `name,aliases,country,list,note`
 //! (also optional `type` and `id`). Aliases and countries are `;`-separated.
 
-use super::{check_name, csv_error, nonempty, split_multi, synthetic_id, CountryResolver, ParseError};
+use super::{
+    check_name, csv_error, nonempty, split_multi, synthetic_id, CountryResolver, ParseError,
+};
 use crate::model::{EntityType, Entry, Strength};
 
-pub fn parse_user_csv(file: &str, text: &str, countries: CountryResolver<'_>) -> Result<Vec<Entry>, ParseError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+pub fn parse_user_csv(
+    file: &str,
+    text: &str,
+    countries: CountryResolver<'_>,
+) -> Result<Vec<Entry>, ParseError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(|e| csv_error(file, &e))?.clone();
     let idx = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
-    let name_col = idx("name").ok_or_else(|| ParseError::new(file, Some(1), "header has no `name` column"))?;
+    let name_col =
+        idx("name").ok_or_else(|| ParseError::new(file, Some(1), "header has no `name` column"))?;
     for h in headers.iter() {
-        if !["name", "aliases", "country", "list", "note", "type", "id", "source"].contains(&h.to_ascii_lowercase().as_str()) {
+        if ![
+            "name", "aliases", "country", "list", "note", "type", "id", "source",
+        ]
+        .contains(&h.to_ascii_lowercase().as_str())
+        {
             return Err(ParseError::new(file, Some(1), format!("unknown column {h:?} (known: name, aliases, country, list, note, type, id, source)")));
         }
     }
@@ -32,7 +46,13 @@ pub fn parse_user_csv(file: &str, text: &str, countries: CountryResolver<'_>) ->
         for c in split_multi(get("country")) {
             match countries(c) {
                 Some(code) => e.add_country(&code),
-                None => return Err(ParseError::new(file, line, format!("unknown country {c:?}"))),
+                None => {
+                    return Err(ParseError::new(
+                        file,
+                        line,
+                        format!("unknown country {c:?}"),
+                    ))
+                }
             }
         }
         e.entity_type = EntityType::parse(get("type"));

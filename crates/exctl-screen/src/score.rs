@@ -1,0 +1,351 @@
+//! Name similarity: token alignment with weighted, edit-distance-based token
+//! scores, joined/split words, initials, and a whole-string check.
+//!
+//! The score is an F-measure of how much of the query's weight and how much
+//! of the listed name's weight the aligned tokens cover, so a shared generic
+//! word ("group", "trading") cannot carry a match, and extra tokens on either
+//! side lower the score instead of being ignored.
+
+use crate::normalize::{NameForm, GENERIC_WORDS};
+use rapidfuzz::distance::{jaro_winkler, levenshtein};
+use serde::Serialize;
+
+/// Token similarities below this count as no match.
+const TOKEN_FLOOR: f64 = 0.72;
+/// Unmatched tokens of the listed name weigh this much against the score
+/// (a sparse query against a rich list entry should still match).
+const LIST_EXTRA_WEIGHT: f64 = 0.7;
+/// Multiplier when both names carry legal forms and none is shared.
+const LEGAL_FORM_FACTOR: f64 = 0.92;
+/// Multiplier when both names keep tokens the other lacks: a different
+/// given or family name is evidence against, not just missing evidence.
+const CONFLICT_FACTOR: f64 = 0.85;
+
+/// One aligned pair of query and list tokens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenPair {
+    pub query: String,
+    pub list: String,
+    pub similarity: f64,
+}
+
+/// How two name forms compare.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NameScore {
+    pub score: f64,
+    pub pairs: Vec<TokenPair>,
+    /// Weighted share of the query covered by aligned tokens.
+    pub query_coverage: f64,
+    /// Weighted share of the listed name covered.
+    pub name_coverage: f64,
+    /// Similarity of the names with spaces removed.
+    pub joined: f64,
+}
+
+/// Similarity of two tokens in [0, 1].
+pub fn token_similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la == 0 || lb == 0 {
+        return 0.0;
+    }
+    // Numbers must agree exactly: "Unit 61398" is not "Unit 61389".
+    if a.chars().any(|c| c.is_ascii_digit()) || b.chars().any(|c| c.is_ascii_digit()) {
+        return 0.0;
+    }
+    // An initial against a word that starts with it.
+    if la == 1 || lb == 1 {
+        let (i, w) = if la == 1 { (a, b) } else { (b, a) };
+        return if w.starts_with(i) { 0.75 } else { 0.0 };
+    }
+    let lev = levenshtein::normalized_similarity(a.chars(), b.chars());
+    let jw = jaro_winkler::similarity(a.chars(), b.chars());
+    // Short tokens allow no more than one edit.
+    if la.max(lb) <= 4 && levenshtein::distance(a.chars(), b.chars()) > 1 {
+        return 0.0;
+    }
+    let s = 0.75 * lev + 0.25 * jw;
+    if s < TOKEN_FLOOR {
+        0.0
+    } else {
+        s
+    }
+}
+
+/// Default token weight when no list statistics are at hand: generic words
+/// and initials count half.
+pub fn default_weight(token: &str) -> f64 {
+    if token.len() == 1 || GENERIC_WORDS.contains(&token) {
+        0.5
+    } else {
+        1.0
+    }
+}
+
+struct Span {
+    start: usize,
+    len: usize,
+    text: String,
+    weight: f64,
+}
+
+fn spans(tokens: &[String], weight: &dyn Fn(&str) -> f64) -> Vec<Span> {
+    let mut out = Vec::new();
+    for i in 0..tokens.len() {
+        out.push(Span {
+            start: i,
+            len: 1,
+            text: tokens[i].clone(),
+            weight: weight(&tokens[i]),
+        });
+        // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot".
+        if i + 1 < tokens.len() {
+            out.push(Span {
+                start: i,
+                len: 2,
+                text: format!("{}{}", tokens[i], tokens[i + 1]),
+                weight: weight(&tokens[i]) + weight(&tokens[i + 1]),
+            });
+        }
+    }
+    out
+}
+
+/// What is known about the kind of party compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyKind {
+    /// A person: list names often carry extra middle names and patronymics.
+    Person,
+    /// An organisation, vessel or aircraft: extra words usually mean another party.
+    Other,
+    Unknown,
+}
+
+/// Compares a query form with a listed name form.
+pub fn compare(q: &NameForm, c: &NameForm, weight: &dyn Fn(&str) -> f64) -> NameScore {
+    compare_as(q, c, weight, PartyKind::Unknown)
+}
+
+/// Compares, knowing what kind of party the names belong to.
+pub fn compare_as(
+    q: &NameForm,
+    c: &NameForm,
+    weight: &dyn Fn(&str) -> f64,
+    kind: PartyKind,
+) -> NameScore {
+    let qs = spans(&q.tokens, weight);
+    let cs = spans(&c.tokens, weight);
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, a) in qs.iter().enumerate() {
+        for (j, b) in cs.iter().enumerate() {
+            if a.len == 2 && b.len == 2 {
+                continue;
+            }
+            let mut s = token_similarity(&a.text, &b.text);
+            // "JC" against "Jean Claude": a short token of the other side's initials.
+            if s == 0.0 && (a.len == 1) != (b.len == 1) {
+                let (short, span, toks) = if a.len == 1 {
+                    (&a.text, b, &c.tokens)
+                } else {
+                    (&b.text, a, &q.tokens)
+                };
+                let initials: String = toks[span.start..span.start + span.len]
+                    .iter()
+                    .filter_map(|t| t.chars().next())
+                    .collect();
+                if short.len() == span.len && *short == initials {
+                    s = 0.75;
+                }
+            }
+            if s > 0.0 {
+                candidates.push((s, i, j));
+            }
+        }
+    }
+    // Best pairs first; on equal similarity the pair covering more tokens.
+    candidates.sort_by(|x, y| {
+        y.0.total_cmp(&x.0)
+            .then((qs[y.1].len + cs[y.2].len).cmp(&(qs[x.1].len + cs[x.2].len)))
+    });
+    let mut q_used = vec![false; q.tokens.len()];
+    let mut c_used = vec![false; c.tokens.len()];
+    let mut pairs = Vec::new();
+    let (mut q_matched, mut c_matched) = (0.0, 0.0);
+    for (s, i, j) in candidates {
+        let (a, b) = (&qs[i], &cs[j]);
+        let free = |used: &[bool], sp: &Span| used[sp.start..sp.start + sp.len].iter().all(|u| !u);
+        if !free(&q_used, a) || !free(&c_used, b) {
+            continue;
+        }
+        q_used[a.start..a.start + a.len]
+            .iter_mut()
+            .for_each(|u| *u = true);
+        c_used[b.start..b.start + b.len]
+            .iter_mut()
+            .for_each(|u| *u = true);
+        q_matched += a.weight * s;
+        c_matched += b.weight * s;
+        pairs.push(TokenPair {
+            query: a.text.clone(),
+            list: b.text.clone(),
+            similarity: s,
+        });
+    }
+    let q_total: f64 = q.tokens.iter().map(|t| weight(t)).sum();
+    let c_unmatched: f64 = c
+        .tokens
+        .iter()
+        .zip(&c_used)
+        .filter(|(_, u)| !**u)
+        .map(|(t, _)| weight(t))
+        .sum();
+    let c_matched_weight: f64 = c
+        .tokens
+        .iter()
+        .zip(&c_used)
+        .filter(|(_, u)| **u)
+        .map(|(t, _)| weight(t))
+        .sum();
+    let recall = if q_total > 0.0 {
+        q_matched / q_total
+    } else {
+        0.0
+    };
+    let extra = match kind {
+        PartyKind::Other => 1.0,
+        _ => LIST_EXTRA_WEIGHT,
+    };
+    let c_total = c_matched_weight + extra * c_unmatched;
+    let precision = if c_total > 0.0 {
+        c_matched / c_total
+    } else {
+        0.0
+    };
+    let mut token_score = if recall + precision > 0.0 {
+        2.0 * recall * precision / (recall + precision)
+    } else {
+        0.0
+    };
+    let q_unmatched = q_used.iter().any(|u| !u);
+    if q_unmatched && c_unmatched > 0.0 {
+        token_score *= CONFLICT_FACTOR;
+    }
+    let joined = if q.joined == c.joined {
+        1.0
+    } else {
+        levenshtein::normalized_similarity(q.joined.chars(), c.joined.chars())
+    };
+    // A near-identical whole string (spacing differences, one typo in a long
+    // name) is strong evidence even when tokens split differently.
+    let joined_evidence = if joined >= 0.9 { joined * 0.97 } else { 0.0 };
+    let mut score = token_score.max(joined_evidence);
+    // Different legal forms (AG against GmbH) suggest different companies.
+    if !q.legal_forms.is_empty()
+        && !c.legal_forms.is_empty()
+        && !q.legal_forms.iter().any(|f| c.legal_forms.contains(f))
+    {
+        score *= LEGAL_FORM_FACTOR;
+    }
+    // Identical token sets are a full match only if nothing was set aside.
+    if score > 0.999 && q.tokens != c.tokens {
+        score = 0.99;
+    }
+    NameScore {
+        score: score.clamp(0.0, 1.0),
+        pairs,
+        query_coverage: recall,
+        name_coverage: if c_total > 0.0 {
+            c_matched / (c_matched_weight + c_unmatched).max(1e-9)
+        } else {
+            0.0
+        },
+        joined,
+    }
+}
+
+/// The best comparison between every form of two names, with the indexes of
+/// the forms that gave it. Two names written in the same non-Latin script are
+/// compared in that script only: romanisation would hide a different character.
+pub fn compare_names(
+    q: &[NameForm],
+    c: &[NameForm],
+    weight: &dyn Fn(&str) -> f64,
+    kind: PartyKind,
+) -> Option<(NameScore, usize, usize)> {
+    let mut best: Option<(NameScore, usize, usize)> = None;
+    let same_script = q.iter().enumerate().find_map(|(i, a)| {
+        let script = a.native?;
+        c.iter()
+            .position(|b| b.native == Some(script))
+            .map(|j| (i, j))
+    });
+    let mut consider = |i: usize, j: usize| {
+        let s = compare_as(&q[i], &c[j], weight, kind);
+        if best.as_ref().is_none_or(|(b, _, _)| s.score > b.score) {
+            best = Some((s, i, j));
+        }
+    };
+    if let Some((i, j)) = same_script {
+        consider(i, j);
+        return best;
+    }
+    for i in 0..q.len() {
+        if q[i].native.is_some() {
+            continue;
+        }
+        for j in 0..c.len() {
+            if c[j].native.is_none() {
+                consider(i, j);
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::forms;
+
+    fn s(a: &str, b: &str) -> f64 {
+        compare_names(&forms(a), &forms(b), &default_weight, PartyKind::Unknown)
+            .map_or(0.0, |x| x.0.score)
+    }
+
+    #[test]
+    fn scores_order_alerts() {
+        assert_eq!(s("Olaf Scholz", "Olaf Scholz"), 1.0);
+        assert!(s("Olaf Scholze", "Olaf Scholz") > 0.85);
+        assert!(s("Octavian Scholz", "Olaf Scholz") < 0.7);
+        assert!(s("Barack Obama", "George Hussein Onyango Obama") < 0.6);
+        assert!(s("PolPot", "Pol Pot") > 0.9);
+        assert!(s("Kim Jong-un", "Kim Jong Un") > 0.95);
+        assert!(s("Sergey Lavrov", "Sergey Viktorovich LAVROV") > 0.8);
+        assert!(s("Sergey Ivanevich Lavrov", "Sergey Viktorovich LAVROV") < 0.8);
+        assert!(s("George Bush", "George Habbash") < 0.7);
+        assert!(s("Unit 61398", "Unit 61389") < 0.7);
+    }
+
+    #[test]
+    fn scripts_meet() {
+        assert!(s("Владимир Путин", "Vladimir Putin") > 0.95);
+        assert!(s("김정은", "Kim Jong Un") > 0.95);
+        assert!(s("习近平", "Xi Jinping") > 0.95);
+        assert!(s("华为技术有限公司", "Huawei Technologies Co., Ltd.") > 0.85);
+    }
+
+    #[test]
+    fn same_script_names_compare_natively() {
+        assert!(s("习近朋", "习近平") < 0.8);
+        assert!(s("김종은", "김정은") < 0.8);
+        assert_eq!(s("习近平", "习近平"), 1.0);
+    }
+
+    #[test]
+    fn legal_forms_do_not_carry_a_match() {
+        assert!(s("EMMA LLC", "emma daniels") < 0.8);
+        assert!(s("Huawei Technologies Co Ltd", "Huawei Technologies") > 0.95);
+    }
+}
