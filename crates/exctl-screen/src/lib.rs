@@ -12,10 +12,12 @@ pub mod model;
 pub mod normalize;
 pub mod parse;
 pub mod score;
+pub mod screen;
 pub mod translit;
 
 pub use model::{EntityType, Entry, ListName, ListSet, ListVersion, SourceInfo, Strength};
 pub use parse::{load_path, Format, ParseError};
+pub use screen::{Explanation, Match, Query, Screener};
 
 /// Default alert threshold, chosen on nomenklatura's name_bench (see README).
 pub const DEFAULT_THRESHOLD: f64 = 0.80;

@@ -1,0 +1,383 @@
+//! The screener: an in-memory index over a list set, candidate retrieval by
+//! character trigrams of every Latin form of every name, and explained scores.
+
+use crate::model::{EntityType, Entry, ListSet, ListVersion, Strength};
+use crate::normalize::{forms, NameForm, GENERIC_WORDS};
+use crate::score::{compare_names, PartyKind, TokenPair};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Weak aliases are too generic to identify a party alone.
+const WEAK_ALIAS_FACTOR: f64 = 0.9;
+/// Country of the query and of the entry agree.
+const COUNTRY_AGREE_BONUS: f64 = 0.03;
+/// They disagree (lists often lack countries, so this is mild).
+const COUNTRY_DISAGREE_PENALTY: f64 = 0.05;
+/// Query says person and entry says organisation, or the reverse.
+const TYPE_MISMATCH_PENALTY: f64 = 0.1;
+/// Candidates scored in full per query form.
+const CANDIDATES: usize = 48;
+
+/// A party to screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub name: String,
+    /// ISO 3166 alpha-2.
+    pub country: Option<String>,
+    pub entity_type: Option<EntityType>,
+}
+
+impl Query {
+    pub fn name(name: &str) -> Query {
+        Query {
+            name: name.to_string(),
+            country: None,
+            entity_type: None,
+        }
+    }
+}
+
+/// Why a match scored what it did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The list name or alias that matched.
+    pub matched_name: String,
+    pub matched_primary: bool,
+    pub alias_strength: Strength,
+    /// Spelling of the query that matched, and its transliteration scheme.
+    pub query_form: String,
+    pub query_scheme: Option<&'static str>,
+    /// Spelling of the list name that matched, and its scheme.
+    pub list_form: String,
+    pub list_scheme: Option<&'static str>,
+    pub token_pairs: Vec<TokenPair>,
+    pub query_coverage: f64,
+    pub name_coverage: f64,
+    pub joined_similarity: f64,
+    /// The name score before adjustments.
+    pub name_score: f64,
+    pub weak_alias_factor: Option<f64>,
+    /// `agree`, `disagree` or `unknown`.
+    pub country: &'static str,
+    pub country_adjustment: f64,
+    pub type_adjustment: f64,
+    pub legal_forms: Vec<String>,
+}
+
+/// One list entry that matched a query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    pub entry_id: String,
+    pub list: String,
+    pub list_name: String,
+    /// The entry's primary name.
+    pub name: String,
+    pub matched_name: String,
+    pub countries: Vec<String>,
+    pub entity_type: EntityType,
+    pub score: f64,
+    /// The list's legal effect where the source gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_requirement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub federal_register_notice: Option<String>,
+    pub explanation: Explanation,
+}
+
+struct IndexedForm {
+    entry: u32,
+    form: NameForm,
+}
+
+/// A list set indexed for screening.
+pub struct Screener {
+    entries: Vec<Entry>,
+    version: ListVersion,
+    /// Forms of every name of every entry, by entry.
+    entry_forms: Vec<Vec<Vec<NameForm>>>,
+    forms: Vec<IndexedForm>,
+    trigrams: HashMap<u32, Vec<u32>>,
+    /// Trigram count of each form.
+    form_trigrams: Vec<u16>,
+    /// In how many entries each token occurs.
+    df: HashMap<String, u32>,
+}
+
+fn trigrams(joined: &str) -> Vec<u32> {
+    let bytes: Vec<u8> = std::iter::once(b'^')
+        .chain(joined.bytes())
+        .chain(std::iter::once(b'$'))
+        .collect();
+    let mut out: Vec<u32> = bytes
+        .windows(3)
+        .map(|w| (u32::from(w[0]) << 16) | (u32::from(w[1]) << 8) | u32::from(w[2]))
+        .collect();
+    if bytes.len() < 3 {
+        out.push(bytes.iter().fold(0u32, |a, b| (a << 8) | u32::from(*b)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Screener {
+    /// Indexes a list set.
+    pub fn new(set: ListSet) -> Screener {
+        let version = set.version();
+        let entries = set.entries;
+        let mut entry_forms = Vec::with_capacity(entries.len());
+        let mut all = Vec::new();
+        let mut df: HashMap<String, u32> = HashMap::new();
+        for (ei, e) in entries.iter().enumerate() {
+            let mut seen_tokens: Vec<String> = Vec::new();
+            let mut per_name = Vec::with_capacity(e.names.len());
+            for n in &e.names {
+                let fs = forms(&n.text);
+                for f in &fs {
+                    if f.native.is_none() {
+                        for t in &f.tokens {
+                            if !seen_tokens.contains(t) {
+                                seen_tokens.push(t.clone());
+                            }
+                        }
+                        all.push(IndexedForm {
+                            entry: ei as u32,
+                            form: f.clone(),
+                        });
+                    }
+                }
+                per_name.push(fs);
+            }
+            for t in seen_tokens {
+                *df.entry(t).or_default() += 1;
+            }
+            entry_forms.push(per_name);
+        }
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut form_trigrams = Vec::with_capacity(all.len());
+        for (fi, f) in all.iter().enumerate() {
+            let tg = trigrams(&f.form.joined);
+            form_trigrams.push(tg.len().min(u16::MAX as usize) as u16);
+            for t in tg {
+                postings.entry(t).or_default().push(fi as u32);
+            }
+        }
+        Screener {
+            entries,
+            version,
+            entry_forms,
+            forms: all,
+            trigrams: postings,
+            form_trigrams,
+            df,
+        }
+    }
+
+    pub fn version(&self) -> &ListVersion {
+        &self.version
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Number of indexed name forms.
+    pub fn form_count(&self) -> usize {
+        self.forms.len()
+    }
+
+    /// Token weight from its rarity in the list: rare tokens identify, common
+    /// ones ("group", "trading", "mohammad") only support.
+    pub fn weight(&self, token: &str) -> f64 {
+        let n = self.entries.len().max(1) as f64;
+        let df = f64::from(self.df.get(token).copied().unwrap_or(0));
+        let idf = ((n + 1.0) / (df + 1.0)).ln() / (n + 1.0).ln();
+        let mut w = 0.25 + 0.75 * idf.clamp(0.0, 1.0);
+        if token.len() == 1 || GENERIC_WORDS.contains(&token) {
+            w = w.min(0.5);
+        }
+        w
+    }
+
+    fn candidates(&self, form: &NameForm, out: &mut Vec<u32>) {
+        let q = trigrams(&form.joined);
+        if q.is_empty() {
+            return;
+        }
+        // Skip trigrams so common they carry no information, unless that leaves nothing.
+        let limit = (self.forms.len() / 8).max(64);
+        let mut lists: Vec<&Vec<u32>> = q.iter().filter_map(|t| self.trigrams.get(t)).collect();
+        let informative: Vec<&Vec<u32>> =
+            lists.iter().copied().filter(|l| l.len() <= limit).collect();
+        if informative.len() * 2 >= lists.len() && !informative.is_empty() {
+            lists = informative;
+        }
+        SCRATCH.with(|s| {
+            let mut counts = s.borrow_mut();
+            if counts.len() < self.forms.len() {
+                counts.resize(self.forms.len(), 0);
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for l in &lists {
+                for &f in l.iter() {
+                    let c = &mut counts[f as usize];
+                    if *c == 0 {
+                        touched.push(f);
+                    }
+                    *c = c.saturating_add(1);
+                }
+            }
+            let qn = q.len() as f64;
+            let mut scored: Vec<(f64, u32)> = touched
+                .iter()
+                .map(|&f| {
+                    let shared = f64::from(counts[f as usize]);
+                    let dice = 2.0 * shared / (qn + f64::from(self.form_trigrams[f as usize]));
+                    (dice, f)
+                })
+                .filter(|(d, _)| *d >= 0.2)
+                .collect();
+            for &f in &touched {
+                counts[f as usize] = 0;
+            }
+            if scored.len() > CANDIDATES {
+                scored.select_nth_unstable_by(CANDIDATES, |a, b| b.0.total_cmp(&a.0));
+                scored.truncate(CANDIDATES);
+            }
+            out.extend(scored.into_iter().map(|(_, f)| f));
+        });
+    }
+
+    /// Screens one party: matches at or above `threshold`, best first, at most `limit`.
+    pub fn screen(&self, q: &Query, limit: usize, threshold: f64) -> Vec<Match> {
+        let qforms = forms(&q.name);
+        if qforms.is_empty() {
+            return Vec::new();
+        }
+        let mut cand_forms = Vec::new();
+        for f in qforms.iter().filter(|f| f.native.is_none()) {
+            self.candidates(f, &mut cand_forms);
+        }
+        let mut entries: Vec<u32> = cand_forms
+            .iter()
+            .map(|&f| self.forms[f as usize].entry)
+            .collect();
+        entries.sort_unstable();
+        entries.dedup();
+        let weight = |t: &str| self.weight(t);
+        let mut out: Vec<Match> = Vec::new();
+        for ei in entries {
+            let e = &self.entries[ei as usize];
+            if let Some(m) = self.score_entry(q, &qforms, ei as usize, e, &weight) {
+                if m.score >= threshold {
+                    out.push(m);
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.entry_id.cmp(&b.entry_id))
+        });
+        out.truncate(limit);
+        out
+    }
+
+    fn score_entry(
+        &self,
+        q: &Query,
+        qforms: &[NameForm],
+        ei: usize,
+        e: &Entry,
+        weight: &dyn Fn(&str) -> f64,
+    ) -> Option<Match> {
+        let kind = match e.entity_type {
+            EntityType::Individual => PartyKind::Person,
+            EntityType::Unknown => PartyKind::Unknown,
+            _ => PartyKind::Other,
+        };
+        let mut best: Option<(f64, usize, crate::score::NameScore, usize, usize)> = None;
+        for (ni, cforms) in self.entry_forms[ei].iter().enumerate() {
+            let Some((s, qi, ci)) = compare_names(qforms, cforms, weight, kind) else {
+                continue;
+            };
+            let factor = if e.names[ni].strength == Strength::Weak {
+                WEAK_ALIAS_FACTOR
+            } else {
+                1.0
+            };
+            let adjusted = s.score * factor;
+            if best.as_ref().is_none_or(|b| adjusted > b.0) {
+                best = Some((adjusted, ni, s, qi, ci));
+            }
+        }
+        let (name_score, ni, s, qi, ci) = best?;
+        let (country, country_adj) = match (&q.country, e.countries.is_empty()) {
+            (Some(c), false) if e.countries.contains(c) => {
+                ("agree", COUNTRY_AGREE_BONUS.min(1.0 - name_score))
+            }
+            (Some(_), false) => ("disagree", -COUNTRY_DISAGREE_PENALTY),
+            _ => ("unknown", 0.0),
+        };
+        let type_adj = match (q.entity_type, e.entity_type) {
+            (
+                Some(EntityType::Individual),
+                EntityType::Entity | EntityType::Vessel | EntityType::Aircraft,
+            )
+            | (
+                Some(EntityType::Entity | EntityType::Vessel | EntityType::Aircraft),
+                EntityType::Individual,
+            ) => -TYPE_MISMATCH_PENALTY,
+            _ => 0.0,
+        };
+        let score = (name_score + country_adj + type_adj).clamp(0.0, 1.0);
+        let name = &e.names[ni];
+        let qf = &qforms[qi];
+        let cf = &self.entry_forms[ei][ni][ci];
+        let mut legal_forms = qf.legal_forms.clone();
+        legal_forms.extend(cf.legal_forms.iter().cloned());
+        Some(Match {
+            entry_id: e.id.clone(),
+            list: e.list.clone(),
+            list_name: e.list_name.clone(),
+            name: e.primary_name().to_string(),
+            matched_name: name.text.clone(),
+            countries: e.countries.clone(),
+            entity_type: e.entity_type,
+            score: (score * 1000.0).round() / 1000.0,
+            license_requirement: e.license_requirement.clone(),
+            license_policy: e.license_policy.clone(),
+            federal_register_notice: e.federal_register_notice.clone(),
+            explanation: Explanation {
+                matched_name: name.text.clone(),
+                matched_primary: name.primary,
+                alias_strength: name.strength,
+                query_form: qf.tokens.join(" "),
+                query_scheme: qf.scheme,
+                list_form: cf.tokens.join(" "),
+                list_scheme: cf.scheme,
+                token_pairs: s.pairs.clone(),
+                query_coverage: round3(s.query_coverage),
+                name_coverage: round3(s.name_coverage),
+                joined_similarity: round3(s.joined),
+                name_score: round3(s.score),
+                weak_alias_factor: (name.strength == Strength::Weak).then_some(WEAK_ALIAS_FACTOR),
+                country,
+                country_adjustment: round3(country_adj),
+                type_adjustment: type_adj,
+                legal_forms,
+            },
+        })
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
