@@ -291,12 +291,12 @@ pub fn compare_names(
         consider(i, j);
         return best;
     }
-    for i in 0..q.len() {
-        if q[i].native.is_some() {
+    for (i, a) in q.iter().enumerate() {
+        if a.native.is_some() {
             continue;
         }
-        for j in 0..c.len() {
-            if c[j].native.is_none() {
+        for (j, b) in c.iter().enumerate() {
+            if b.native.is_none() {
                 consider(i, j);
             }
         }

@@ -4,6 +4,7 @@
 //! parse arguments, load data, call the engine, print.
 
 mod render;
+mod screening;
 
 use anyhow::{bail, Context as _, Result};
 use chrono::NaiveDate;
@@ -91,6 +92,46 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Screen a party (or a CSV of parties) against restricted-party lists.
+    Screen {
+        /// Name to screen, in any script.
+        name: Option<String>,
+        /// Country of the party (ISO alpha-2); agreement raises, disagreement lowers the score.
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+        /// Party type: entity, individual, vessel or aircraft.
+        #[arg(long = "type", value_name = "TYPE")]
+        entity_type: Option<String>,
+        /// List to screen against instead of the configured ones: a file, FORMAT:PATH,
+        /// an OFAC folder, or `demo` (repeatable).
+        #[arg(long = "list", value_name = "FILE")]
+        lists: Vec<String>,
+        /// Most matches to report per party.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Alert threshold in [0, 1].
+        #[arg(long, default_value_t = exctl_screen::DEFAULT_THRESHOLD)]
+        threshold: f64,
+        #[arg(long)]
+        json: bool,
+        /// Batch: CSV of parties (`name`, optional `country`, `type`, `id`).
+        #[arg(long, value_name = "CSV", requires = "output")]
+        input: Option<PathBuf>,
+        /// Batch: where to write the hits CSV.
+        #[arg(long, value_name = "CSV", requires = "input")]
+        output: Option<PathBuf>,
+        /// Folder of configured lists (also EXCTL_LISTS).
+        #[arg(long, value_name = "DIR")]
+        lists_dir: Option<PathBuf>,
+    },
+    /// Manage the configured restricted-party lists.
+    Lists {
+        #[command(subcommand)]
+        command: ListsCommand,
+        /// Folder of configured lists (also EXCTL_LISTS).
+        #[arg(long, global = true, value_name = "DIR")]
+        lists_dir: Option<PathBuf>,
+    },
     /// A short tour: the design-arounds and rule changes that shaped the field.
     Demo,
     /// Validate the data and run every pack's golden cases.
@@ -103,6 +144,30 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ListsCommand {
+    /// Show the configured lists with their versions.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download the official Consolidated Screening List and swap it in atomically.
+    Fetch {
+        /// Where to download from.
+        #[arg(long, default_value = screening::CSL_URL)]
+        url: String,
+    },
+    /// Check a list file (or OFAC folder) parses, then add it to the configured lists.
+    Add {
+        path: PathBuf,
+        /// Format when it cannot be recognised: csl-csv, csl-json, ofac, un-xml, dpl, ftm, csv.
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Remove a configured list by file name.
+    Remove { name: String },
 }
 
 #[derive(Subcommand)]
@@ -129,7 +194,7 @@ impl std::fmt::Display for BadInput {
 
 impl std::error::Error for BadInput {}
 
-fn bad(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn bad(msg: impl Into<String>) -> anyhow::Error {
     BadInput(msg.into()).into()
 }
 
@@ -262,6 +327,169 @@ fn run(cli: Cli) -> Result<ExitCode> {
             emit(common.json, render::rules_json(as_of, &rules), || {
                 render::rules_table(as_of, &rules)
             })
+        }
+        Command::Screen {
+            name,
+            country,
+            entity_type,
+            lists,
+            limit,
+            threshold,
+            json,
+            input,
+            output,
+            lists_dir,
+        } => {
+            if !(0.0..=1.0).contains(&threshold) {
+                return Err(bad(format!(
+                    "--threshold {threshold} is not between 0 and 1"
+                )));
+            }
+            let table = screening::countries()?;
+            let resolve = screening::resolver(&table);
+            let country = match country {
+                None => None,
+                Some(c) => Some(resolve(&c).ok_or_else(|| {
+                    bad(format!(
+                        "unknown country code {c:?}: expected ISO 3166 alpha-2"
+                    ))
+                })?),
+            };
+            let entity_type = match entity_type {
+                None => None,
+                Some(t) => Some(screening::parse_type(&t).ok_or_else(|| {
+                    bad(format!(
+                        "--type {t:?}: expected entity, individual, vessel or aircraft"
+                    ))
+                })?),
+            };
+            let dir = screening::lists_dir(lists_dir.as_deref());
+            let set = if lists.is_empty() {
+                screening::load_configured(&dir, &resolve)
+                    .map_err(|e| bad(e.to_string()))?
+                    .ok_or_else(|| bad(screening::no_list_message(&dir)))?
+            } else {
+                let mut all = exctl_screen::ListSet::default();
+                for spec in &lists {
+                    let one =
+                        screening::load_spec(spec, &resolve).map_err(|e| bad(e.to_string()))?;
+                    all.sources.extend(one.sources);
+                    all.entries.extend(one.entries);
+                }
+                all
+            };
+            let screener = exctl_screen::Screener::new(set);
+            if let (Some(input), Some(output)) = (input, output) {
+                let (n, hits, errors) =
+                    screening::batch(&screener, &input, &output, limit, threshold, &resolve)?;
+                eprintln!(
+                    "screened {n} parties: {hits} hit rows, {errors} rows in error; wrote {}",
+                    output.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let name = name
+                .ok_or_else(|| bad("give a NAME to screen, or --input and --output for a batch"))?;
+            if name.trim().is_empty() {
+                return Err(bad("the name to screen is empty"));
+            }
+            if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+                return Err(bad(format!(
+                    "the name is {} bytes; the limit is {}",
+                    name.len(),
+                    exctl_screen::parse::MAX_NAME_BYTES
+                )));
+            }
+            let q = exctl_screen::Query {
+                name,
+                country,
+                entity_type,
+            };
+            let matches = screener.screen(&q, limit, threshold);
+            emit(
+                json,
+                screening::screen_json(&q, &screener, &matches),
+                || screening::screen_text(&q, &screener, &matches, threshold),
+            )
+        }
+        Command::Lists { command, lists_dir } => {
+            let dir = screening::lists_dir(lists_dir.as_deref());
+            let table = screening::countries()?;
+            let resolve = screening::resolver(&table);
+            match command {
+                ListsCommand::Show { json } => {
+                    let set = screening::load_configured(&dir, &resolve)
+                        .map_err(|e| bad(e.to_string()))?;
+                    let Some(set) = set else {
+                        return Err(bad(screening::no_list_message(&dir)));
+                    };
+                    let v = set.version();
+                    let text = || {
+                        let mut s = format!(
+                            "lists in {} — version {}, {} entries\n",
+                            dir.display(),
+                            v.hash,
+                            v.entries
+                        );
+                        for src in &v.sources {
+                            s.push_str(&format!(
+                                "  {} ({}, {} entries{}) sha256 {}\n",
+                                src.file,
+                                src.format,
+                                src.entries,
+                                src.date
+                                    .as_ref()
+                                    .map(|d| format!(", dated {d}"))
+                                    .unwrap_or_default(),
+                                &src.sha256[..16.min(src.sha256.len())]
+                            ));
+                        }
+                        s
+                    };
+                    emit(json, serde_json::to_value(&v)?, text)
+                }
+                ListsCommand::Fetch { url } => {
+                    let set = screening::fetch(&url, &dir, "consolidated.csv", &resolve)?;
+                    let v = set.version();
+                    println!(
+                        "fetched {} entries from {url} into {} (version {})",
+                        v.entries,
+                        dir.display(),
+                        v.hash
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                ListsCommand::Add { path, format } => {
+                    let format = match format {
+                        None => None,
+                        Some(f) => Some(exctl_screen::Format::parse_name(&f).ok_or_else(|| {
+                            bad(format!("--format {f:?}: expected csl-csv, csl-json, ofac, un-xml, dpl, ftm or csv"))
+                        })?),
+                    };
+                    let set = screening::add(&path, format, &dir, &resolve)
+                        .map_err(|e| bad(e.to_string()))?;
+                    println!(
+                        "added {} ({} entries) to {}",
+                        path.display(),
+                        set.entries.len(),
+                        dir.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                ListsCommand::Remove { name } => {
+                    let target = dir.join(&name);
+                    if name.contains('/') || !target.exists() {
+                        return Err(bad(format!("no list {name:?} in {}", dir.display())));
+                    }
+                    if target.is_dir() {
+                        std::fs::remove_dir_all(&target)?;
+                    } else {
+                        std::fs::remove_file(&target)?;
+                    }
+                    println!("removed {name}");
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
         }
         Command::Demo => {
             let data = load(&cli.data)?;

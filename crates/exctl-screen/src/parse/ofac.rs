@@ -63,9 +63,9 @@ impl OfacFiles {
     }
 }
 
-fn rows<'a>(
+fn rows(
     file: &str,
-    text: &'a str,
+    text: &str,
     fields: usize,
 ) -> Result<Vec<(usize, Vec<String>)>, ParseError> {
     let mut rdr = csv::ReaderBuilder::new()

@@ -1,0 +1,485 @@
+//! `exctl screen` and `exctl lists`: list configuration, loading, batch
+//! screening and the CSL download. Matching itself lives in `exctl-screen`.
+
+use anyhow::{Context as _, Result};
+use exctl_core::CountryTable;
+use exctl_screen::parse::{decode, parse_user_csv, CountryResolver};
+use exctl_screen::{load_path, EntityType, Format, ListSet, Match, Query, Screener, SourceInfo};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The official CSL download trade.gov publishes.
+pub const CSL_URL: &str =
+    "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv";
+
+/// The repository's demo list, built in.
+pub const DEMO_LIST: &str = include_str!("../../../lists/demo.csv");
+
+/// Where configured lists live: `EXCTL_LISTS`, else `$XDG_DATA_HOME/exctl/lists`,
+/// else `~/.local/share/exctl/lists`.
+pub fn lists_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("EXCTL_LISTS") {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(p).join("exctl/lists");
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".local/share/exctl/lists")
+}
+
+pub fn countries() -> Result<CountryTable> {
+    let files = exctl_data::Files::bundled();
+    let path = "packs/countries/countries.toml";
+    Ok(CountryTable::from_toml(
+        path,
+        files.get(path).unwrap_or_default(),
+    )?)
+}
+
+pub fn resolver(table: &CountryTable) -> impl Fn(&str) -> Option<String> + '_ {
+    |s: &str| {
+        let t = s.trim();
+        if t.is_empty() {
+            return None;
+        }
+        table.resolve(t).map(|c| c.code.clone())
+    }
+}
+
+/// The bundled demo list as a list set.
+pub fn demo_set(countries: CountryResolver<'_>) -> Result<ListSet> {
+    let entries = parse_user_csv("demo", DEMO_LIST, countries)?;
+    let mut set = ListSet::default();
+    set.add(
+        SourceInfo {
+            file: "demo (bundled)".into(),
+            format: Format::UserCsv.name().into(),
+            entries: entries.len(),
+            date: None,
+            sha256: exctl_screen::model::sha256(DEMO_LIST.as_bytes()),
+        },
+        entries,
+    );
+    Ok(set)
+}
+
+/// Parses a `--list` argument: `demo`, `FORMAT:PATH` or `PATH`.
+pub fn load_spec(spec: &str, countries: CountryResolver<'_>) -> Result<ListSet> {
+    if spec == "demo" {
+        return demo_set(countries);
+    }
+    let (format, path) = match spec.split_once(':') {
+        Some((f, p)) if Format::parse_name(f).is_some() => (Format::parse_name(f), p),
+        _ => (None, spec),
+    };
+    Ok(load_path(Path::new(path), format, countries)?)
+}
+
+/// Every list in the lists folder, all or nothing.
+pub fn load_configured(dir: &Path, countries: CountryResolver<'_>) -> Result<Option<ListSet>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.') && !name.ends_with(".tmp") && name != "README.md"
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut set = ListSet::default();
+    for p in paths {
+        let one = load_path(&p, None, countries)?;
+        set.sources.extend(one.sources);
+        set.entries.extend(one.entries);
+    }
+    Ok(Some(set))
+}
+
+/// The message for a screen with no list at all.
+pub fn no_list_message(dir: &Path) -> String {
+    format!(
+        "no restricted-party lists configured in {}: run `exctl lists fetch` (official CSL), `exctl lists add FILE`, or pass `--list FILE` (or `--list demo` for the bundled demo list)",
+        dir.display()
+    )
+}
+
+pub fn parse_type(s: &str) -> Option<EntityType> {
+    match EntityType::parse(s) {
+        EntityType::Unknown => None,
+        t => Some(t),
+    }
+}
+
+/// JSON for one screen: `{"query", "list_version", "matches": [...]}`.
+pub fn screen_json(q: &Query, s: &Screener, matches: &[Match]) -> serde_json::Value {
+    serde_json::json!({
+        "query": {"name": q.name, "country": q.country, "type": q.entity_type.map(|t| t.as_str())},
+        "list_version": s.version(),
+        "matches": matches,
+    })
+}
+
+pub fn screen_text(q: &Query, s: &Screener, matches: &[Match], threshold: f64) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let v = s.version();
+    let _ = writeln!(
+        out,
+        "screening {:?}{} against {} entries (list version {}, threshold {threshold})",
+        q.name,
+        q.country
+            .as_ref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default(),
+        v.entries,
+        v.hash
+    );
+    if matches.is_empty() {
+        let _ = writeln!(out, "no matches at or above {threshold}");
+    }
+    for (i, m) in matches.iter().enumerate() {
+        let e = &m.explanation;
+        let _ = writeln!(
+            out,
+            "\n{}. {:.3}  {} [{}:{}] {}",
+            i + 1,
+            m.score,
+            m.name,
+            m.list,
+            m.entry_id,
+            if m.countries.is_empty() {
+                String::new()
+            } else {
+                m.countries.join(",")
+            }
+        );
+        let _ = writeln!(out, "   list: {}", m.list_name);
+        let alias = if e.matched_primary {
+            "primary name".to_string()
+        } else {
+            format!("{:?} alias", e.alias_strength).to_lowercase()
+        };
+        let _ = writeln!(out, "   matched {alias}: {:?}", e.matched_name);
+        let scheme = e
+            .query_scheme
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "   compared {:?}{scheme} with {:?}",
+            e.query_form, e.list_form
+        );
+        let pairs: Vec<String> = e
+            .token_pairs
+            .iter()
+            .map(|p| format!("{}~{} {:.2}", p.query, p.list, p.similarity))
+            .collect();
+        let _ = writeln!(
+            out,
+            "   tokens: {} · query covered {:.0}% · name covered {:.0}% · name score {:.3}",
+            pairs.join(", "),
+            e.query_coverage * 100.0,
+            e.name_coverage * 100.0,
+            e.name_score
+        );
+        let mut adj = Vec::new();
+        if let Some(f) = e.weak_alias_factor {
+            adj.push(format!("weak alias ×{f}"));
+        }
+        if e.country != "unknown" {
+            adj.push(format!(
+                "country {} {:+.3}",
+                e.country, e.country_adjustment
+            ));
+        }
+        if e.type_adjustment != 0.0 {
+            adj.push(format!("type mismatch {:+.2}", e.type_adjustment));
+        }
+        if !adj.is_empty() {
+            let _ = writeln!(out, "   adjustments: {}", adj.join(", "));
+        }
+        if let Some(r) = &m.license_requirement {
+            let _ = writeln!(out, "   licence requirement: {r}");
+        }
+        if let Some(p) = &m.license_policy {
+            let _ = writeln!(out, "   licence policy: {p}");
+        }
+        if let Some(fr) = &m.federal_register_notice {
+            let _ = writeln!(out, "   Federal Register: {fr}");
+        }
+    }
+    out
+}
+
+/// Batch columns, in order.
+pub const BATCH_COLUMNS: [&str; 14] = [
+    "line",
+    "id",
+    "query_name",
+    "query_country",
+    "status",
+    "error",
+    "rank",
+    "score",
+    "list",
+    "entry_id",
+    "matched_name",
+    "entry_name",
+    "entry_countries",
+    "list_version",
+];
+
+/// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)
+/// into `output`, streaming. Bad rows are reported in the `error` column.
+pub fn batch(
+    screener: &Screener,
+    input: &Path,
+    output: &Path,
+    limit: usize,
+    threshold: f64,
+    countries: CountryResolver<'_>,
+) -> Result<(usize, usize, usize)> {
+    let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
+    let text = decode(&input.display().to_string(), &bytes)?;
+    let total_rows = text.lines().count().saturating_sub(1);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr.headers().context("reading the header row")?.clone();
+    let idx = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
+    let name_col = idx("name")
+        .ok_or_else(|| crate::bad(format!("{}: header has no `name` column", input.display())))?;
+    let (country_col, type_col, id_col) = (idx("country"), idx("type"), idx("id"));
+    let tmp = output.with_extension("csv.tmp");
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    w.write_record(BATCH_COLUMNS)?;
+    let version = screener.version().hash.clone();
+    let bar = indicatif::ProgressBar::new(total_rows as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} parties · {per_sec} · eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let (mut screened, mut hit_rows, mut errors) = (0usize, 0usize, 0usize);
+    for rec in rdr.records() {
+        bar.inc(1);
+        let (line, row) = match rec {
+            Ok(r) => (r.position().map_or(0, |p| p.line()), Ok(r)),
+            Err(e) => (e.position().map_or(0, |p| p.line()), Err(e.to_string())),
+        };
+        let line_s = line.to_string();
+        let mut emit_error =
+            |w: &mut csv::Writer<_>, id: &str, name: &str, msg: &str| -> Result<()> {
+                errors += 1;
+                w.write_record([
+                    line_s.as_str(),
+                    id,
+                    name,
+                    "",
+                    "error",
+                    msg,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    version.as_str(),
+                ])?;
+                Ok(())
+            };
+        let r = match row {
+            Ok(r) => r,
+            Err(msg) => {
+                emit_error(&mut w, "", "", &msg)?;
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| c.and_then(|i| r.get(i)).unwrap_or("");
+        let id = get(id_col);
+        let name = r.get(name_col).unwrap_or("");
+        if name.trim().is_empty() {
+            emit_error(&mut w, id, name, "empty name")?;
+            continue;
+        }
+        if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+            emit_error(
+                &mut w,
+                id,
+                "",
+                &format!("name of {} bytes is too long", name.len()),
+            )?;
+            continue;
+        }
+        let country = match get(country_col) {
+            "" => None,
+            c => match countries(c) {
+                Some(code) => Some(code),
+                None => {
+                    emit_error(&mut w, id, name, &format!("unknown country {c:?}"))?;
+                    continue;
+                }
+            },
+        };
+        let entity_type = match get(type_col) {
+            "" => None,
+            t => match parse_type(t) {
+                Some(t) => Some(t),
+                None => {
+                    emit_error(
+                        &mut w,
+                        id,
+                        name,
+                        &format!("unknown type {t:?} (entity, individual, vessel, aircraft)"),
+                    )?;
+                    continue;
+                }
+            },
+        };
+        let q = Query {
+            name: name.to_string(),
+            country: country.clone(),
+            entity_type,
+        };
+        let matches = screener.screen(&q, limit, threshold);
+        screened += 1;
+        let qc = country.unwrap_or_default();
+        if matches.is_empty() {
+            w.write_record([
+                line_s.as_str(),
+                id,
+                name,
+                &qc,
+                "clear",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                version.as_str(),
+            ])?;
+        }
+        for (rank, m) in matches.iter().enumerate() {
+            hit_rows += 1;
+            w.write_record([
+                line_s.as_str(),
+                id,
+                name,
+                &qc,
+                "hit",
+                "",
+                &(rank + 1).to_string(),
+                &format!("{:.3}", m.score),
+                &m.list,
+                &m.entry_id,
+                &m.matched_name,
+                &m.name,
+                &m.countries.join(";"),
+                version.as_str(),
+            ])?;
+        }
+    }
+    bar.finish_and_clear();
+    let mut inner = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?;
+    inner.flush()?;
+    drop(inner);
+    std::fs::rename(&tmp, output)
+        .with_context(|| format!("moving {} into place", tmp.display()))?;
+    Ok((screened, hit_rows, errors))
+}
+
+/// Downloads a list to `dir/name` atomically: written beside, parsed, then renamed.
+pub fn fetch(url: &str, dir: &Path, name: &str, countries: CountryResolver<'_>) -> Result<ListSet> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::Rustls)
+                .unversioned_rustls_crypto_provider(provider)
+                .build(),
+        )
+        .timeout_global(Some(std::time::Duration::from_secs(300)))
+        .build()
+        .new_agent();
+    let mut resp = agent
+        .get(url)
+        .call()
+        .with_context(|| format!("downloading {url}"))?;
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(512 * 1024 * 1024)
+        .read_to_vec()
+        .with_context(|| format!("reading {url}"))?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    let format = if name.ends_with(".json") {
+        Format::CslJson
+    } else {
+        Format::CslCsv
+    };
+    let set = match load_path(&tmp, Some(format), countries) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(crate::bad(format!(
+                "downloaded list does not parse, kept the current one: {e}"
+            )));
+        }
+    };
+    std::fs::rename(&tmp, dir.join(name))
+        .with_context(|| format!("moving the download into {}", dir.display()))?;
+    Ok(set)
+}
+
+/// Copies a list file (or OFAC folder's files) into the lists folder after it parses.
+pub fn add(
+    path: &Path,
+    format: Option<Format>,
+    dir: &Path,
+    countries: CountryResolver<'_>,
+) -> Result<ListSet> {
+    let set = load_path(path, format, countries)?;
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("list");
+    if path.is_dir() {
+        let target = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)?;
+        for e in std::fs::read_dir(path)? {
+            let e = e?;
+            if e.path().is_file() {
+                std::fs::copy(e.path(), tmp.join(e.file_name()))?;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&target);
+        std::fs::rename(&tmp, &target)?;
+    } else {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::copy(path, &tmp)?;
+        std::fs::rename(&tmp, dir.join(name))?;
+    }
+    Ok(set)
+}
