@@ -6,7 +6,7 @@ use crate::translit::{self, Script};
 use unicode_normalization::UnicodeNormalization;
 
 /// One Latin spelling of a name, ready to compare.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NameForm {
     /// Tokens without legal forms and stop words.
     pub tokens: Vec<String>,
@@ -19,6 +19,33 @@ pub struct NameForm {
     /// The name in its own (non-Latin) script, for comparing two names written
     /// in the same script character by character rather than by romanisation.
     pub native: Option<Script>,
+    /// Adjacent tokens joined ("jongun" for "jong un"), precomputed for matching.
+    pub pairs: Vec<String>,
+    /// Token weights set by an index (empty: the comparer's default applies).
+    pub weights: Vec<f64>,
+}
+
+impl NameForm {
+    fn new(
+        tokens: Vec<String>,
+        legal_forms: Vec<String>,
+        scheme: Option<&'static str>,
+        native: Option<Script>,
+    ) -> NameForm {
+        let pairs = tokens
+            .windows(2)
+            .map(|w| format!("{}{}", w[0], w[1]))
+            .collect();
+        NameForm {
+            joined: tokens.concat(),
+            tokens,
+            legal_forms,
+            scheme,
+            native,
+            pairs,
+            weights: Vec::new(),
+        }
+    }
 }
 
 /// Legal forms written in non-Latin scripts, removed before transliteration.
@@ -167,6 +194,139 @@ const LEGAL_FORMS: &[&str] = &[
     "jointstock company",
 ];
 
+/// Legal forms that mean the same kind of company, by canonical name.
+const LEGAL_FORM_CLASSES: &[(&str, &[&str])] = &[
+    (
+        "ltd",
+        &[
+            "ltd",
+            "limited",
+            "co ltd",
+            "co limited",
+            "company limited",
+            "corp ltd",
+            "pte ltd",
+            "pty ltd",
+            "pvt ltd",
+            "private limited",
+            "private limited company",
+            "有限公司",
+        ],
+    ),
+    (
+        "llc",
+        &[
+            "llc",
+            "l l c",
+            "limited liability company",
+            "ooo",
+            "o o o",
+            "tov",
+            "obshchestvo s ogranichennoy otvetstvennostyu",
+            "общество с ограниченной ответственностью",
+            "ооо",
+            "тов",
+            "有限责任公司",
+            "有限責任公司",
+            "유한회사",
+            "유한책임회사",
+            "sp z o o",
+            "srl",
+            "s r l",
+            "sarl",
+            "s a r l",
+            "doo",
+            "d o o",
+            "societatea cu raspundere limitata",
+            "spolka z ograniczona odpowiedzialnoscia",
+            "tovarystvo z obmezhenoyu vidpovidalnistyu",
+        ],
+    ),
+    (
+        "gmbh",
+        &[
+            "gmbh",
+            "mbh",
+            "g m b h",
+            "gesellschaft mit beschrankter haftung",
+        ],
+    ),
+    (
+        "ag",
+        &["ag", "akg", "aktiengesellschaft", "aktiengeselschaft"],
+    ),
+    (
+        "jsc",
+        &[
+            "jsc",
+            "ojsc",
+            "cjsc",
+            "pjsc",
+            "ao",
+            "oao",
+            "zao",
+            "pao",
+            "joint stock company",
+            "open joint stock company",
+            "closed joint stock company",
+            "public joint stock company",
+            "joint stock co",
+            "jointstock company",
+            "aktsionernoye obshchestvo",
+            "акционерное общество",
+            "открытое акционерное общество",
+            "закрытое акционерное общество",
+            "публичное акционерное общество",
+            "ао",
+            "оао",
+            "зао",
+            "пао",
+            "股份有限公司",
+            "股份公司",
+            "주식회사",
+            "(주)",
+            "㈜",
+            "株式会社",
+            "kabushiki kaisha",
+            "kk",
+        ],
+    ),
+    ("inc", &["inc", "incorporated", "corp", "corporation"]),
+    ("plc", &["plc", "p l c", "public limited company"]),
+    (
+        "sa",
+        &[
+            "sa",
+            "s a",
+            "sociedad anonima",
+            "societe anonyme",
+            "spa",
+            "s p a",
+            "societa per azioni",
+        ],
+    ),
+    ("bv", &["bv", "b v", "besloten vennootschap"]),
+    ("nv", &["nv", "n v", "naamloze vennootschap"]),
+];
+
+/// Words that name no particular legal form; they agree with any.
+pub const GENERIC_LEGAL_FORMS: &[&str] = &[
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+];
+
+/// The canonical class of a legal form ("aktiengesellschaft" → "ag").
+pub fn legal_form_class(form: &str) -> &str {
+    LEGAL_FORM_CLASSES
+        .iter()
+        .find(|(_, forms)| forms.contains(&form))
+        .map_or(form, |(c, _)| c)
+}
+
 /// Spelled-out numbers and ordinals, so "Brigade Forty-Four" meets "Brigade 44".
 const NUMBER_WORDS: &[(&str, u32)] = &[
     ("zero", 0),
@@ -241,8 +401,21 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
                 }
             }
             out.push(value.to_string());
-        } else if let Some((_, canon)) = PARTICLES.iter().find(|(w, _)| *w == t) {
-            out.push((*canon).to_string());
+        } else if let Some(canon) = PARTICLES
+            .iter()
+            .find(|(w, _)| *w == t)
+            .map(|(_, c)| *c)
+            .or(Some(t).filter(|t| *t == "bin" || *t == "al"))
+        {
+            // "bin Laden", "al-Rawi": the particle belongs to the next name
+            // (so "Omar bin Abdullah" and "Abdullah bin Omar" stay apart).
+            match tokens.get(i + 1) {
+                Some(next) if i + 1 < tokens.len() && !next.chars().all(|c| c.is_ascii_digit()) => {
+                    out.push(format!("{canon}{next}"));
+                    i += 1;
+                }
+                _ => out.push(canon.to_string()),
+            }
         } else {
             out.push(t.to_string());
         }
@@ -434,13 +607,12 @@ pub fn forms(text: &str) -> Vec<NameForm> {
             .map(str::to_string)
             .collect();
         if !tokens.is_empty() {
-            out.push(NameForm {
-                joined: tokens.concat(),
+            out.push(NameForm::new(
                 tokens,
-                legal_forms: legal.clone(),
-                scheme: Some("native script"),
-                native: Some(script),
-            });
+                legal.clone(),
+                Some("native script"),
+                Some(script),
+            ));
         }
     }
     for (spelling, scheme) in spellings {
@@ -454,7 +626,6 @@ pub fn forms(text: &str) -> Vec<NameForm> {
         if tokens.is_empty() {
             continue;
         }
-        let joined = tokens.concat();
         if out.iter().any(|f| f.tokens == tokens) {
             continue;
         }
@@ -462,22 +633,10 @@ pub fn forms(text: &str) -> Vec<NameForm> {
         let wade_giles = (script == Script::Latin)
             .then(|| translit::latin_pinyin_to_wade_giles(&tokens))
             .flatten();
-        out.push(NameForm {
-            tokens,
-            joined,
-            legal_forms: found.clone(),
-            scheme,
-            native: None,
-        });
+        out.push(NameForm::new(tokens, found.clone(), scheme, None));
         if let Some(wg) = wade_giles {
             if !out.iter().any(|f| f.tokens == wg) {
-                out.push(NameForm {
-                    joined: wg.concat(),
-                    tokens: wg,
-                    legal_forms: found,
-                    scheme: Some("wade-giles"),
-                    native: None,
-                });
+                out.push(NameForm::new(wg, found, Some("wade-giles"), None));
             }
         }
     }

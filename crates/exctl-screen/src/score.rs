@@ -6,7 +6,7 @@
 //! word ("group", "trading") cannot carry a match, and extra tokens on either
 //! side lower the score instead of being ignored.
 
-use crate::normalize::{NameForm, GENERIC_WORDS};
+use crate::normalize::{legal_form_class, NameForm, GENERIC_LEGAL_FORMS, GENERIC_WORDS};
 use rapidfuzz::distance::{jaro_winkler, levenshtein};
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ const TOKEN_FLOOR: f64 = 0.72;
 /// (a sparse query against a rich list entry should still match).
 const LIST_EXTRA_WEIGHT: f64 = 0.7;
 /// Multiplier when both names carry legal forms and none is shared.
-const LEGAL_FORM_FACTOR: f64 = 0.92;
+const LEGAL_FORM_FACTOR: f64 = 0.8;
 /// Multiplier when both names keep tokens the other lacks: a different
 /// given or family name is evidence against, not just missing evidence.
 const CONFLICT_FACTOR: f64 = 0.85;
@@ -47,30 +47,72 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    let (la, lb) = (a.chars().count(), b.chars().count());
+    if a.is_ascii() && b.is_ascii() {
+        token_similarity_in(a.as_bytes(), b.as_bytes())
+    } else {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        token_similarity_in(&a, &b)
+    }
+}
+
+/// Lowest Levenshtein similarity that can still reach the floor (with a
+/// perfect Jaro–Winkler): cheaper candidates are cut before any matrix work.
+const LEV_CUTOFF: f64 = (TOKEN_FLOOR - 0.25) / 0.75;
+
+fn token_similarity_in<T>(a: &[T], b: &[T]) -> f64
+where
+    T: PartialEq + Copy + rapidfuzz::HashableChar + IsDigit,
+{
+    let (la, lb) = (a.len(), b.len());
     if la == 0 || lb == 0 {
         return 0.0;
     }
     // Numbers must agree exactly: "Unit 61398" is not "Unit 61389".
-    if a.chars().any(|c| c.is_ascii_digit()) || b.chars().any(|c| c.is_ascii_digit()) {
+    if a.iter().any(|c| c.is_digit()) || b.iter().any(|c| c.is_digit()) {
         return 0.0;
     }
     // An initial against a word that starts with it.
     if la == 1 || lb == 1 {
         let (i, w) = if la == 1 { (a, b) } else { (b, a) };
-        return if w.starts_with(i) { 0.75 } else { 0.0 };
+        return if w[0] == i[0] { 0.75 } else { 0.0 };
     }
-    let lev = levenshtein::normalized_similarity(a.chars(), b.chars());
-    let jw = jaro_winkler::similarity(a.chars(), b.chars());
-    // Short tokens allow no more than one edit.
-    if la.max(lb) <= 4 && levenshtein::distance(a.chars(), b.chars()) > 1 {
+    let (short, long) = (la.min(lb) as f64, la.max(lb) as f64);
+    if short / long < LEV_CUTOFF {
         return 0.0;
     }
+    let args = levenshtein::Args::default().score_cutoff(LEV_CUTOFF);
+    let Some(lev) =
+        levenshtein::normalized_similarity_with_args(a.iter().copied(), b.iter().copied(), &args)
+    else {
+        return 0.0;
+    };
+    // Short tokens allow no more than one edit.
+    if la.max(lb) <= 4 && lev < 1.0 - 1.0 / long - 1e-9 {
+        return 0.0;
+    }
+    let jw = jaro_winkler::similarity(a.iter().copied(), b.iter().copied());
     let s = 0.75 * lev + 0.25 * jw;
     if s < TOKEN_FLOOR {
         0.0
     } else {
         s
+    }
+}
+
+/// Digit test for both byte and char tokens.
+trait IsDigit {
+    fn is_digit(&self) -> bool;
+}
+
+impl IsDigit for u8 {
+    fn is_digit(&self) -> bool {
+        self.is_ascii_digit()
+    }
+}
+
+impl IsDigit for char {
+    fn is_digit(&self) -> bool {
+        self.is_ascii_digit()
     }
 }
 
@@ -84,29 +126,38 @@ pub fn default_weight(token: &str) -> f64 {
     }
 }
 
-struct Span {
+struct Span<'a> {
     start: usize,
     len: usize,
-    text: String,
+    text: &'a str,
     weight: f64,
 }
 
-fn spans(tokens: &[String], weight: &dyn Fn(&str) -> f64) -> Vec<Span> {
-    let mut out = Vec::new();
-    for i in 0..tokens.len() {
+/// Token weights of a form: its own when the index set them, else `weight`.
+fn weights_of(f: &NameForm, weight: &dyn Fn(&str) -> f64) -> Vec<f64> {
+    if f.weights.len() == f.tokens.len() {
+        f.weights.clone()
+    } else {
+        f.tokens.iter().map(|t| weight(t)).collect()
+    }
+}
+
+fn spans<'a>(f: &'a NameForm, w: &[f64]) -> Vec<Span<'a>> {
+    let mut out = Vec::with_capacity(f.tokens.len() * 2);
+    for i in 0..f.tokens.len() {
         out.push(Span {
             start: i,
             len: 1,
-            text: tokens[i].clone(),
-            weight: weight(&tokens[i]),
+            text: &f.tokens[i],
+            weight: w[i],
         });
         // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot".
-        if i + 1 < tokens.len() {
+        if let Some(pair) = f.pairs.get(i) {
             out.push(Span {
                 start: i,
                 len: 2,
-                text: format!("{}{}", tokens[i], tokens[i + 1]),
-                weight: weight(&tokens[i]) + weight(&tokens[i + 1]),
+                text: pair,
+                weight: w[i] + w[i + 1],
             });
         }
     }
@@ -135,27 +186,29 @@ pub fn compare_as(
     weight: &dyn Fn(&str) -> f64,
     kind: PartyKind,
 ) -> NameScore {
-    let qs = spans(&q.tokens, weight);
-    let cs = spans(&c.tokens, weight);
+    let (qw, cw) = (weights_of(q, weight), weights_of(c, weight));
+    let qs = spans(q, &qw);
+    let cs = spans(c, &cw);
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
             if a.len == 2 && b.len == 2 {
                 continue;
             }
-            let mut s = token_similarity(&a.text, &b.text);
+            let mut s = token_similarity(a.text, b.text);
             // "JC" against "Jean Claude": a short token of the other side's initials.
             if s == 0.0 && (a.len == 1) != (b.len == 1) {
                 let (short, span, toks) = if a.len == 1 {
-                    (&a.text, b, &c.tokens)
+                    (a.text, b, &c.tokens)
                 } else {
-                    (&b.text, a, &q.tokens)
+                    (b.text, a, &q.tokens)
                 };
-                let initials: String = toks[span.start..span.start + span.len]
-                    .iter()
-                    .filter_map(|t| t.chars().next())
-                    .collect();
-                if short.len() == span.len && *short == initials {
+                if short.len() == span.len
+                    && toks[span.start..span.start + span.len]
+                        .iter()
+                        .zip(short.chars())
+                        .all(|(t, i)| t.starts_with(i))
+                {
                     s = 0.75;
                 }
             }
@@ -188,25 +241,23 @@ pub fn compare_as(
         q_matched += a.weight * s;
         c_matched += b.weight * s;
         pairs.push(TokenPair {
-            query: a.text.clone(),
-            list: b.text.clone(),
+            query: a.text.to_string(),
+            list: b.text.to_string(),
             similarity: s,
         });
     }
-    let q_total: f64 = q.tokens.iter().map(|t| weight(t)).sum();
-    let c_unmatched: f64 = c
-        .tokens
+    let q_total: f64 = qw.iter().sum();
+    let c_unmatched: f64 = cw
         .iter()
         .zip(&c_used)
         .filter(|(_, u)| !**u)
-        .map(|(t, _)| weight(t))
+        .map(|(w, _)| w)
         .sum();
-    let c_matched_weight: f64 = c
-        .tokens
+    let c_matched_weight: f64 = cw
         .iter()
         .zip(&c_used)
         .filter(|(_, u)| **u)
-        .map(|(t, _)| weight(t))
+        .map(|(w, _)| w)
         .sum();
     let recall = if q_total > 0.0 {
         q_matched / q_total
@@ -235,16 +286,33 @@ pub fn compare_as(
     let joined = if q.joined == c.joined {
         1.0
     } else {
-        levenshtein::normalized_similarity(q.joined.chars(), c.joined.chars())
+        let args = levenshtein::Args::default().score_cutoff(0.9);
+        if q.joined.is_ascii() && c.joined.is_ascii() {
+            levenshtein::normalized_similarity_with_args(q.joined.bytes(), c.joined.bytes(), &args)
+        } else {
+            levenshtein::normalized_similarity_with_args(q.joined.chars(), c.joined.chars(), &args)
+        }
+        .unwrap_or(0.0)
     };
     // A near-identical whole string (spacing differences, one typo in a long
     // name) is strong evidence even when tokens split differently.
     let joined_evidence = if joined >= 0.9 { joined * 0.97 } else { 0.0 };
     let mut score = token_score.max(joined_evidence);
     // Different legal forms (AG against GmbH) suggest different companies.
-    if !q.legal_forms.is_empty()
-        && !c.legal_forms.is_empty()
-        && !q.legal_forms.iter().any(|f| c.legal_forms.contains(f))
+    let specific = |forms: &[String]| -> Vec<String> {
+        forms
+            .iter()
+            .filter(|f| !GENERIC_LEGAL_FORMS.contains(&f.as_str()))
+            .cloned()
+            .collect()
+    };
+    let (ql, cl) = (specific(&q.legal_forms), specific(&c.legal_forms));
+    if !ql.is_empty()
+        && !cl.is_empty()
+        && !ql.iter().any(|f| {
+            let class = legal_form_class(f);
+            cl.iter().any(|g| legal_form_class(g) == class)
+        })
     {
         score *= LEGAL_FORM_FACTOR;
     }

@@ -16,8 +16,8 @@ const COUNTRY_AGREE_BONUS: f64 = 0.03;
 const COUNTRY_DISAGREE_PENALTY: f64 = 0.05;
 /// Query says person and entry says organisation, or the reverse.
 const TYPE_MISMATCH_PENALTY: f64 = 0.1;
-/// Candidates scored in full per query form.
-const CANDIDATES: usize = 48;
+/// Candidate names scored in full per query.
+const CANDIDATES: usize = 40;
 
 /// A party to screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,9 +87,12 @@ pub struct Match {
     pub explanation: Explanation,
 }
 
-struct IndexedForm {
+/// Where an indexed form lives: entry, name of the entry, form of the name.
+#[derive(Clone, Copy)]
+struct FormRef {
     entry: u32,
-    form: NameForm,
+    name: u16,
+    form: u16,
 }
 
 /// A list set indexed for screening.
@@ -98,12 +101,12 @@ pub struct Screener {
     version: ListVersion,
     /// Forms of every name of every entry, by entry.
     entry_forms: Vec<Vec<Vec<NameForm>>>,
-    forms: Vec<IndexedForm>,
+    forms: Vec<FormRef>,
     trigrams: HashMap<u32, Vec<u32>>,
     /// Trigram count of each form.
     form_trigrams: Vec<u16>,
-    /// In how many entries each token occurs.
-    df: HashMap<String, u32>,
+    /// Weight of each token found in the lists (rarer weighs more).
+    weights: HashMap<String, f64>,
 }
 
 fn trigrams(joined: &str) -> Vec<u32> {
@@ -132,24 +135,25 @@ impl Screener {
     pub fn new(set: ListSet) -> Screener {
         let version = set.version();
         let entries = set.entries;
-        let mut entry_forms = Vec::with_capacity(entries.len());
-        let mut all = Vec::new();
+        let mut entry_forms: Vec<Vec<Vec<NameForm>>> = Vec::with_capacity(entries.len());
+        let mut refs = Vec::new();
         let mut df: HashMap<String, u32> = HashMap::new();
         for (ei, e) in entries.iter().enumerate() {
             let mut seen_tokens: Vec<String> = Vec::new();
             let mut per_name = Vec::with_capacity(e.names.len());
-            for n in &e.names {
+            for (ni, n) in e.names.iter().enumerate().take(u16::MAX as usize) {
                 let fs = forms(&n.text);
-                for f in &fs {
+                for (fi, f) in fs.iter().enumerate().take(u16::MAX as usize) {
                     if f.native.is_none() {
                         for t in &f.tokens {
                             if !seen_tokens.contains(t) {
                                 seen_tokens.push(t.clone());
                             }
                         }
-                        all.push(IndexedForm {
+                        refs.push(FormRef {
                             entry: ei as u32,
-                            form: f.clone(),
+                            name: ni as u16,
+                            form: fi as u16,
                         });
                     }
                 }
@@ -160,10 +164,30 @@ impl Screener {
             }
             entry_forms.push(per_name);
         }
+        let n = entries.len().max(1) as f64;
+        let weights: HashMap<String, f64> = df
+            .into_iter()
+            .map(|(t, d)| {
+                let w = idf_weight(&t, n, f64::from(d));
+                (t, w)
+            })
+            .collect();
+        for per_name in &mut entry_forms {
+            for fs in per_name.iter_mut() {
+                for f in fs.iter_mut() {
+                    f.weights = f
+                        .tokens
+                        .iter()
+                        .map(|t| weights.get(t).copied().unwrap_or(1.0))
+                        .collect();
+                }
+            }
+        }
         let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
-        let mut form_trigrams = Vec::with_capacity(all.len());
-        for (fi, f) in all.iter().enumerate() {
-            let tg = trigrams(&f.form.joined);
+        let mut form_trigrams = Vec::with_capacity(refs.len());
+        for (fi, r) in refs.iter().enumerate() {
+            let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
+            let tg = trigrams(&f.joined);
             form_trigrams.push(tg.len().min(u16::MAX as usize) as u16);
             for t in tg {
                 postings.entry(t).or_default().push(fi as u32);
@@ -173,10 +197,10 @@ impl Screener {
             entries,
             version,
             entry_forms,
-            forms: all,
+            forms: refs,
             trigrams: postings,
             form_trigrams,
-            df,
+            weights,
         }
     }
 
@@ -196,17 +220,13 @@ impl Screener {
     /// Token weight from its rarity in the list: rare tokens identify, common
     /// ones ("group", "trading", "mohammad") only support.
     pub fn weight(&self, token: &str) -> f64 {
-        let n = self.entries.len().max(1) as f64;
-        let df = f64::from(self.df.get(token).copied().unwrap_or(0));
-        let idf = ((n + 1.0) / (df + 1.0)).ln() / (n + 1.0).ln();
-        let mut w = 0.25 + 0.75 * idf.clamp(0.0, 1.0);
-        if token.len() == 1 || GENERIC_WORDS.contains(&token) {
-            w = w.min(0.5);
-        }
-        w
+        self.weights
+            .get(token)
+            .copied()
+            .unwrap_or_else(|| idf_weight(token, self.entries.len().max(1) as f64, 0.0))
     }
 
-    fn candidates(&self, form: &NameForm, out: &mut Vec<u32>) {
+    fn candidates(&self, form: &NameForm, out: &mut Vec<(f64, u32)>) {
         let q = trigrams(&form.joined);
         if q.is_empty() {
             return;
@@ -235,7 +255,7 @@ impl Screener {
                 }
             }
             let qn = q.len() as f64;
-            let mut scored: Vec<(f64, u32)> = touched
+            let scored: Vec<(f64, u32)> = touched
                 .iter()
                 .map(|&f| {
                     let shared = f64::from(counts[f as usize]);
@@ -247,11 +267,7 @@ impl Screener {
             for &f in &touched {
                 counts[f as usize] = 0;
             }
-            if scored.len() > CANDIDATES {
-                scored.select_nth_unstable_by(CANDIDATES, |a, b| b.0.total_cmp(&a.0));
-                scored.truncate(CANDIDATES);
-            }
-            out.extend(scored.into_iter().map(|(_, f)| f));
+            out.extend(scored);
         });
     }
 
@@ -261,21 +277,40 @@ impl Screener {
         if qforms.is_empty() {
             return Vec::new();
         }
-        let mut cand_forms = Vec::new();
-        for f in qforms.iter().filter(|f| f.native.is_none()) {
-            self.candidates(f, &mut cand_forms);
+        let mut qforms = qforms;
+        for f in &mut qforms {
+            f.weights = f.tokens.iter().map(|t| self.weight(t)).collect();
         }
-        let mut entries: Vec<u32> = cand_forms
-            .iter()
-            .map(|&f| self.forms[f as usize].entry)
-            .collect();
-        entries.sort_unstable();
-        entries.dedup();
+        let mut scored: Vec<(f64, u32)> = Vec::new();
+        for f in qforms.iter().filter(|f| f.native.is_none()) {
+            self.candidates(f, &mut scored);
+        }
+        // Best forms first; each candidate is a name of an entry, so an entry
+        // with fifty aliases costs only the aliases that resemble the query.
+        scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let mut names: Vec<(u32, u16)> = Vec::with_capacity(CANDIDATES);
+        for (_, f) in scored {
+            let r = self.forms[f as usize];
+            if !names.contains(&(r.entry, r.name)) {
+                names.push((r.entry, r.name));
+                if names.len() == CANDIDATES {
+                    break;
+                }
+            }
+        }
+        names.sort_unstable();
+        let mut entries: Vec<(u32, Vec<u16>)> = Vec::new();
+        for (e, n) in names {
+            match entries.last_mut() {
+                Some((last, ns)) if *last == e => ns.push(n),
+                _ => entries.push((e, vec![n])),
+            }
+        }
         let weight = |t: &str| self.weight(t);
         let mut out: Vec<Match> = Vec::new();
-        for ei in entries {
+        for (ei, name_ids) in entries {
             let e = &self.entries[ei as usize];
-            if let Some(m) = self.score_entry(q, &qforms, ei as usize, e, &weight) {
+            if let Some(m) = self.score_entry(q, &qforms, ei as usize, &name_ids, e, &weight) {
                 if m.score >= threshold {
                     out.push(m);
                 }
@@ -295,6 +330,7 @@ impl Screener {
         q: &Query,
         qforms: &[NameForm],
         ei: usize,
+        name_ids: &[u16],
         e: &Entry,
         weight: &dyn Fn(&str) -> f64,
     ) -> Option<Match> {
@@ -304,7 +340,9 @@ impl Screener {
             _ => PartyKind::Other,
         };
         let mut best: Option<(f64, usize, crate::score::NameScore, usize, usize)> = None;
-        for (ni, cforms) in self.entry_forms[ei].iter().enumerate() {
+        for &ni in name_ids {
+            let ni = usize::from(ni);
+            let cforms = &self.entry_forms[ei][ni];
             let Some((s, qi, ci)) = compare_names(qforms, cforms, weight, kind) else {
                 continue;
             };
@@ -376,6 +414,15 @@ impl Screener {
             },
         })
     }
+}
+
+fn idf_weight(token: &str, n: f64, df: f64) -> f64 {
+    let idf = ((n + 1.0) / (df + 1.0)).ln() / (n + 1.0).ln();
+    let mut w = 0.25 + 0.75 * idf.clamp(0.0, 1.0);
+    if token.len() == 1 || GENERIC_WORDS.contains(&token) {
+        w = w.min(0.5);
+    }
+    w
 }
 
 fn round3(x: f64) -> f64 {

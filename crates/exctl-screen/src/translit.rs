@@ -139,6 +139,49 @@ fn cyr(c: char, scheme: &str, prev_vowel_or_start: bool) -> Option<&'static str>
             'я' => "ia",
             other => return bgn(other),
         }),
+        // Ukrainian national system (2010): и → y, г → h, і → i.
+        "ukrainian" => Some(match c {
+            'и' => "y",
+            'г' => "h",
+            'е' => "e",
+            'й' => {
+                if prev_vowel_or_start {
+                    "y"
+                } else {
+                    "i"
+                }
+            }
+            'ю' => {
+                if prev_vowel_or_start {
+                    "yu"
+                } else {
+                    "iu"
+                }
+            }
+            'я' => {
+                if prev_vowel_or_start {
+                    "ya"
+                } else {
+                    "ia"
+                }
+            }
+            'є' => {
+                if prev_vowel_or_start {
+                    "ye"
+                } else {
+                    "ie"
+                }
+            }
+            'ї' => {
+                if prev_vowel_or_start {
+                    "yi"
+                } else {
+                    "i"
+                }
+            }
+            'ь' | 'ъ' | '\'' => "",
+            other => return bgn(other),
+        }),
         // Common English spellings: "x" for "кс", "y" for "й"/"ий".
         "english" => Some(match c {
             'е' => "e",
@@ -151,7 +194,7 @@ fn cyr(c: char, scheme: &str, prev_vowel_or_start: bool) -> Option<&'static str>
     }
 }
 
-const CYRILLIC_SCHEMES: [&str; 4] = ["bgn-pcgn", "iso9", "passport", "english"];
+const CYRILLIC_SCHEMES: [&str; 5] = ["bgn-pcgn", "iso9", "passport", "english", "ukrainian"];
 
 fn cyrillic_one(text: &str, scheme: &str) -> String {
     let lower: Vec<char> = text.to_lowercase().chars().collect();

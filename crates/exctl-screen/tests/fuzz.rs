@@ -2,7 +2,9 @@
 //! screener take arbitrary input without panicking. Bounded in time by the
 //! number of cases (`PROPTEST_CASES` raises it for a longer run).
 
-use exctl_screen::parse::{decode, parse_csl_csv, parse_csl_json, parse_dpl, parse_ftm, parse_un_xml, parse_user_csv};
+use exctl_screen::parse::{
+    decode, parse_csl_csv, parse_csl_json, parse_dpl, parse_ftm, parse_un_xml, parse_user_csv,
+};
 use exctl_screen::{EntityType, Entry, ListSet, Query, Screener, SourceInfo, Strength};
 use proptest::prelude::*;
 
@@ -27,7 +29,10 @@ fn near_format() -> impl Strategy<Value = String> {
         Just("source,entity_number,type,programs,name,alt_names\n".to_string()),
         Just("name,aliases,country,list,note\n".to_string()),
         Just("\"Name\"\t\"Street_Address\"\t\"Country\"\n".to_string()),
-        Just("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID><FIRST_NAME>".to_string()),
+        Just(
+            "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID><FIRST_NAME>"
+                .to_string()
+        ),
         Just("{\"id\":\"x\",\"schema\":\"Person\",\"properties\":{\"name\":[".to_string()),
         Just("{\"results\":[{\"source\":\"EL\",\"name\":".to_string()),
         "[^\u{0}]{0,40}",

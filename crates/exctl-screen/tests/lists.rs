@@ -3,33 +3,62 @@
 
 mod support;
 
-use exctl_screen::parse::{parse_csl_csv, parse_csl_json, parse_dpl, parse_ftm, parse_un_xml, parse_user_csv};
+use exctl_screen::parse::{
+    parse_csl_csv, parse_csl_json, parse_dpl, parse_ftm, parse_un_xml, parse_user_csv,
+};
 use exctl_screen::{load_path, EntityType, Format, Strength};
 use std::path::Path;
 use support::country;
 
 #[test]
 fn csl_csv_both_layouts() {
-    let Some(old) = support::load("watchman-moov/csl/csl_sample_2019-12.csv") else { return };
+    let Some(old) = support::load("watchman-moov/csl/csl_sample_2019-12.csv") else {
+        return;
+    };
     assert_eq!(old.entries.len(), 115);
     let el = old.entries.iter().filter(|e| e.list == "EL").count();
     assert_eq!(el, 22, "22 Entity List rows in the 2019 sample");
     assert_eq!(old.entries.iter().filter(|e| e.list == "DPL").count(), 8);
-    let Some(new) = support::load("watchman-moov/csl/csl_sample_2025-06.csv") else { return };
+    let Some(new) = support::load("watchman-moov/csl/csl_sample_2025-06.csv") else {
+        return;
+    };
     assert_eq!(new.entries.len(), 13);
-    assert_eq!(new.entries[0].id, "233a4d725770c81fb561ffe3842c14010c2201971d6be62eca1e613b", "the _id column is the entry id");
-    let Some(full) = support::load("csl-2026-07/consolidated.csv") else { return };
+    assert_eq!(
+        new.entries[0].id, "233a4d725770c81fb561ffe3842c14010c2201971d6be62eca1e613b",
+        "the _id column is the entry id"
+    );
+    let Some(full) = support::load("csl-2026-07/consolidated.csv") else {
+        return;
+    };
     assert_eq!(full.entries.len(), 25_921);
-    assert_eq!(full.entries.iter().filter(|e| e.list == "EL").count(), 3_420);
+    assert_eq!(
+        full.entries.iter().filter(|e| e.list == "EL").count(),
+        3_420
+    );
     let huawei = full
         .entries
         .iter()
-        .find(|e| e.list == "EL" && e.primary_name().starts_with("Huawei Technologies Co., Ltd. (Huawei)"))
+        .find(|e| {
+            e.list == "EL"
+                && e.primary_name()
+                    .starts_with("Huawei Technologies Co., Ltd. (Huawei)")
+        })
         .expect("Huawei on the Entity List");
-    assert!(huawei.license_requirement.as_deref().unwrap_or("").contains("EAR"));
-    assert!(huawei.federal_register_notice.as_deref().unwrap_or("").contains("84 FR 22963"));
+    assert!(huawei
+        .license_requirement
+        .as_deref()
+        .unwrap_or("")
+        .contains("EAR"));
+    assert!(huawei
+        .federal_register_notice
+        .as_deref()
+        .unwrap_or("")
+        .contains("84 FR 22963"));
     assert!(huawei.countries.contains(&"CN".to_string()));
-    assert!(huawei.names.iter().any(|n| n.text == "Shenzhen Huawei Technologies"));
+    assert!(huawei
+        .names
+        .iter()
+        .any(|n| n.text == "Shenzhen Huawei Technologies"));
     let v = full.version();
     assert_eq!(v.entries, 25_921);
     assert_eq!(v.sources[0].sha256.len(), 64);
@@ -37,20 +66,37 @@ fn csl_csv_both_layouts() {
 
 #[test]
 fn ofac_sdn_quartet_and_consolidated() {
-    let Some(dir) = support::shared("watchman-moov/ofac_sdn_2021-07") else { return };
+    let Some(dir) = support::shared("watchman-moov/ofac_sdn_2021-07") else {
+        return;
+    };
     let set = load_path(&dir, None, &country).unwrap();
     assert_eq!(set.entries.len(), 8_976);
     let bnc = set.entries.iter().find(|e| e.id == "306").unwrap();
     assert_eq!(bnc.primary_name(), "BANCO NACIONAL DE CUBA");
-    assert!(bnc.names.iter().any(|n| n.text == "BNC" && n.strength == Strength::Weak), "weak a.k.a. from remarks");
+    assert!(
+        bnc.names
+            .iter()
+            .any(|n| n.text == "BNC" && n.strength == Strength::Weak),
+        "weak a.k.a. from remarks"
+    );
     let aero = set.entries.iter().find(|e| e.id == "36").unwrap();
-    assert!(aero.countries.contains(&"CU".to_string()), "country from add.csv");
+    assert!(
+        aero.countries.contains(&"CU".to_string()),
+        "country from add.csv"
+    );
     assert!(!bnc.addresses.is_empty());
     let aliases: usize = set.entries.iter().map(|e| e.names.len()).sum();
     assert!(aliases > 8_976 + 11_000, "alt.csv joined: {aliases}");
-    let persons = set.entries.iter().filter(|e| e.entity_type == EntityType::Individual).count();
+    let persons = set
+        .entries
+        .iter()
+        .filter(|e| e.entity_type == EntityType::Individual)
+        .count();
     assert!(persons > 3_000);
-    let Some(cons) = support::shared("watchman-moov/ofac_consolidated_2025-12/cons_prim.csv") else { return };
+    let Some(cons) = support::shared("watchman-moov/ofac_consolidated_2025-12/cons_prim.csv")
+    else {
+        return;
+    };
     let set = load_path(&cons, None, &country).unwrap();
     assert_eq!(set.entries.len(), 442);
     assert_eq!(set.entries[0].list, "OFAC-CONS");
@@ -58,34 +104,61 @@ fn ofac_sdn_quartet_and_consolidated() {
 
 #[test]
 fn un_xml() {
-    let Some(set) = support::load("watchman-moov/un/un_consolidated_2026-02-27.xml") else { return };
+    let Some(set) = support::load("watchman-moov/un/un_consolidated_2026-02-27.xml") else {
+        return;
+    };
     assert_eq!(set.entries.len(), 730 + 273);
     assert_eq!(set.sources[0].date.as_deref(), Some("2026-02-27"));
     let badege = set.entries.iter().find(|e| e.id == "6907993").unwrap();
     assert_eq!(badege.primary_name(), "ERIC BADEGE");
     assert!(badege.countries.contains(&"RW".to_string()));
-    let low = set.entries.iter().flat_map(|e| &e.names).filter(|n| n.strength == Strength::Weak).count();
+    let low = set
+        .entries
+        .iter()
+        .flat_map(|e| &e.names)
+        .filter(|n| n.strength == Strength::Weak)
+        .count();
     assert!(low > 500, "low-quality aliases are weak: {low}");
-    let original_script = set.entries.iter().flat_map(|e| &e.names).filter(|n| !n.text.is_ascii()).count();
+    let original_script = set
+        .entries
+        .iter()
+        .flat_map(|e| &e.names)
+        .filter(|n| !n.text.is_ascii())
+        .count();
     assert!(original_script > 300);
 }
 
 #[test]
 fn bis_dpl_tab_file() {
-    let Some(set) = support::load("watchman-moov/bis_dpl/dpl_2022-09.txt") else { return };
+    let Some(set) = support::load("watchman-moov/bis_dpl/dpl_2022-09.txt") else {
+        return;
+    };
     assert_eq!(set.entries.len(), 581);
     let ash = &set.entries[0];
     assert_eq!(ash.primary_name(), "I. ASH", "leading spaces trimmed");
-    assert!(ash.federal_register_notice.as_deref().unwrap().contains("68 F.R. 38290"));
+    assert!(ash
+        .federal_register_notice
+        .as_deref()
+        .unwrap()
+        .contains("68 F.R. 38290"));
     assert_eq!(ash.countries, ["US"]);
 }
 
 #[test]
 fn ftm_entities_and_deltas() {
-    let Some(set) = support::load("yente-opensanctions/ftm_samples/t1_entities.ftm.json") else { return };
+    let Some(set) = support::load("yente-opensanctions/ftm_samples/t1_entities.ftm.json") else {
+        return;
+    };
     assert_eq!(set.entries.len(), 6, "7 entities, one an Address");
-    assert!(set.entries.iter().any(|e| e.entity_type == EntityType::Individual));
-    let Some(p) = support::shared("yente-opensanctions/ftm_samples/t2_20240527194702-wnk_entities.delta.json") else { return };
+    assert!(set
+        .entries
+        .iter()
+        .any(|e| e.entity_type == EntityType::Individual));
+    let Some(p) = support::shared(
+        "yente-opensanctions/ftm_samples/t2_20240527194702-wnk_entities.delta.json",
+    ) else {
+        return;
+    };
     let set = load_path(&p, Some(Format::Ftm), &country).unwrap();
     assert!(!set.entries.is_empty());
 }
@@ -115,9 +188,17 @@ fn err(r: Result<impl std::fmt::Debug, exctl_screen::ParseError>) -> String {
 #[test]
 fn broken_lists_are_rejected_whole_with_file_line_and_reason() {
     let header = "source,entity_number,type,programs,name,alt_names\n";
-    let e = err(parse_csl_csv("csl.csv", &format!("{header}Entity List (EL),1,Entity,,Good Co,\nEntity List (EL),2,Entity,,,\n"), &country));
+    let e = err(parse_csl_csv(
+        "csl.csv",
+        &format!("{header}Entity List (EL),1,Entity,,Good Co,\nEntity List (EL),2,Entity,,,\n"),
+        &country,
+    ));
     assert!(e.contains("csl.csv:3") && e.contains("empty name"), "{e}");
-    let e = err(parse_csl_csv("csl.csv", &format!("{header}Entity List (EL),1,Entity\n"), &country));
+    let e = err(parse_csl_csv(
+        "csl.csv",
+        &format!("{header}Entity List (EL),1,Entity\n"),
+        &country,
+    ));
     assert!(e.contains("csl.csv:2") && e.contains("fields"), "{e}");
     let e = err(parse_csl_csv("csl.csv", "name,foo\nx,y\n", &country));
     assert!(e.contains("no `source` column"), "{e}");
@@ -125,14 +206,26 @@ fn broken_lists_are_rejected_whole_with_file_line_and_reason() {
     assert!(e.contains("un.xml:") && e.contains("XML"), "{e}");
     let e = err(parse_un_xml("un.xml", "<OTHER/>", &country));
     assert!(e.contains("CONSOLIDATED_LIST"), "{e}");
-    let e = err(parse_ftm("f.json", "{\"id\": \"a\", \"schema\": \"Person\", \"properties\": {\"name\": [\"A\"]}}\nnot json\n", &country));
+    let e = err(parse_ftm(
+        "f.json",
+        "{\"id\": \"a\", \"schema\": \"Person\", \"properties\": {\"name\": [\"A\"]}}\nnot json\n",
+        &country,
+    ));
     assert!(e.contains("f.json:2"), "{e}");
     let e = err(parse_dpl("dpl.txt", "Foo\tBar\nx\ty\n", &country));
     assert!(e.contains("`Name`"), "{e}");
-    let e = err(parse_user_csv("own.csv", "name,country\nAcme,Atlantis\n", &country));
+    let e = err(parse_user_csv(
+        "own.csv",
+        "name,country\nAcme,Atlantis\n",
+        &country,
+    ));
     assert!(e.contains("own.csv:2") && e.contains("Atlantis"), "{e}");
     let long = "x".repeat(10 * 1024 * 1024);
-    let e = err(parse_user_csv("own.csv", &format!("name\n{long}\n"), &country));
+    let e = err(parse_user_csv(
+        "own.csv",
+        &format!("name\n{long}\n"),
+        &country,
+    ));
     assert!(e.contains("longer than"), "{e}");
 }
 
@@ -141,7 +234,11 @@ fn encodings_bom_and_windows_line_ends() {
     let dir = std::env::temp_dir().join(format!("exctl-lists-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bom = dir.join("bom.csv");
-    std::fs::write(&bom, b"\xef\xbb\xbfname,country\r\nAcme Trading,CN\r\nBeta,HK\r\n").unwrap();
+    std::fs::write(
+        &bom,
+        b"\xef\xbb\xbfname,country\r\nAcme Trading,CN\r\nBeta,HK\r\n",
+    )
+    .unwrap();
     let set = load_path(&bom, None, &country).unwrap();
     assert_eq!(set.entries.len(), 2);
     assert_eq!(set.entries[1].primary_name(), "Beta");
@@ -151,10 +248,16 @@ fn encodings_bom_and_windows_line_ends() {
     assert!(e.contains("latin1.csv:3") && e.contains("UTF-8"), "{e}");
     let empty = dir.join("empty.csv");
     std::fs::write(&empty, b"name,country\n").unwrap();
-    assert!(load_path(&empty, None, &country).unwrap_err().to_string().contains("no entries"));
+    assert!(load_path(&empty, None, &country)
+        .unwrap_err()
+        .to_string()
+        .contains("no entries"));
     let unknown = dir.join("mystery.bin");
     std::fs::write(&unknown, b"\x00\x01\x02").unwrap();
-    assert!(load_path(&unknown, None, &country).unwrap_err().to_string().contains("unrecognised"));
+    assert!(load_path(&unknown, None, &country)
+        .unwrap_err()
+        .to_string()
+        .contains("unrecognised"));
     assert!(load_path(Path::new("/nonexistent/list.csv"), None, &country).is_err());
     let _ = std::fs::remove_dir_all(dir);
 }

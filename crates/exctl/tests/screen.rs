@@ -23,7 +23,11 @@ fn exctl(args: &[&str], lists: &Path) -> Output {
 
 fn ok_json(args: &[&str], lists: &Path) -> Value {
     let o = exctl(args, lists);
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
@@ -44,7 +48,15 @@ fn screen_json_shape_and_scripts() {
         assert!(v["list_version"]["hash"].is_string());
         let m = &v["matches"][0];
         assert_eq!(m["name"], expected, "{query}: {v}");
-        for key in ["entry_id", "list", "name", "matched_name", "countries", "score", "explanation"] {
+        for key in [
+            "entry_id",
+            "list",
+            "name",
+            "matched_name",
+            "countries",
+            "score",
+            "explanation",
+        ] {
             assert!(!m[key].is_null(), "{key} missing in {m}");
         }
         let score = m["score"].as_f64().unwrap();
@@ -52,11 +64,34 @@ fn screen_json_shape_and_scripts() {
         assert!(m["explanation"]["token_pairs"].is_array());
     }
     // A different party does not alert.
-    let v = ok_json(&["screen", "Siemens AG", "--list", "demo", "--json"], &lists);
+    let v = ok_json(
+        &["screen", "Siemens AG", "--list", "demo", "--json"],
+        &lists,
+    );
     assert_eq!(v["matches"].as_array().unwrap().len(), 0, "{v}");
     // Country and type adjust the score.
-    let plain = ok_json(&["screen", "Sugon", "--list", "demo", "--json"], &lists)["matches"][0]["score"].as_f64().unwrap();
-    let wrong = ok_json(&["screen", "Sugon", "--list", "demo", "--country", "DE", "--type", "individual", "--threshold", "0", "--json"], &lists)["matches"][0]["score"].as_f64().unwrap();
+    let plain = ok_json(&["screen", "Sugon", "--list", "demo", "--json"], &lists)["matches"][0]
+        ["score"]
+        .as_f64()
+        .unwrap();
+    let wrong = ok_json(
+        &[
+            "screen",
+            "Sugon",
+            "--list",
+            "demo",
+            "--country",
+            "DE",
+            "--type",
+            "individual",
+            "--threshold",
+            "0",
+            "--json",
+        ],
+        &lists,
+    )["matches"][0]["score"]
+        .as_f64()
+        .unwrap();
     assert!(wrong < plain, "{wrong} < {plain}");
 }
 
@@ -66,7 +101,10 @@ fn no_lists_says_how_to_get_one() {
     let o = exctl(&["screen", "Huawei"], &lists);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("exctl lists fetch") && err.contains("--list"), "{err}");
+    assert!(
+        err.contains("exctl lists fetch") && err.contains("--list"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -82,11 +120,32 @@ fn batch_streams_rows_and_reports_bad_ones() {
     text.push_str("6,Sugon,CN,spaceship\n");
     std::fs::write(&input, text).unwrap();
     let output = dir.join("hits.csv");
-    let o = exctl(&["screen", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap(), "--list", "demo"], &dir);
+    let o = exctl(
+        &[
+            "screen",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--list",
+            "demo",
+        ],
+        &dir,
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut rdr = csv::Reader::from_path(&output).unwrap();
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(header[..6], ["line", "id", "query_name", "query_country", "status", "error"]);
+    assert_eq!(
+        header[..6],
+        [
+            "line",
+            "id",
+            "query_name",
+            "query_country",
+            "status",
+            "error"
+        ]
+    );
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     let by_id = |id: &str| rows.iter().filter(|r| &r[1] == id).collect::<Vec<_>>();
     assert_eq!(&by_id("1")[0][4], "hit");
@@ -103,7 +162,11 @@ fn lists_add_show_remove_and_bad_lists_change_nothing() {
     let dir = tmpdir("manage");
     let lists = dir.join("lists");
     let own = dir.join("own.csv");
-    std::fs::write(&own, "name,aliases,country,list,note\nAcme Trading Ltd,Acme,CN,OWN,test entry\n").unwrap();
+    std::fs::write(
+        &own,
+        "name,aliases,country,list,note\nAcme Trading Ltd,Acme,CN,OWN,test entry\n",
+    )
+    .unwrap();
     let o = exctl(&["lists", "add", own.to_str().unwrap()], &lists);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = ok_json(&["lists", "show", "--json"], &lists);
@@ -126,7 +189,10 @@ fn lists_add_show_remove_and_bad_lists_change_nothing() {
 /// Serves one file over HTTP on 127.0.0.1, for `n` requests.
 fn serve(body: Vec<u8>, n: usize) -> (String, std::thread::JoinHandle<()>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/downloadable_consolidated_screening_list/v1/consolidated.csv", listener.local_addr().unwrap());
+    let url = format!(
+        "http://{}/downloadable_consolidated_screening_list/v1/consolidated.csv",
+        listener.local_addr().unwrap()
+    );
     let h = std::thread::spawn(move || {
         for stream in listener.incoming().take(n) {
             let mut s = stream.unwrap();
@@ -142,7 +208,8 @@ fn serve(body: Vec<u8>, n: usize) -> (String, std::thread::JoinHandle<()>) {
 
 #[test]
 fn lists_fetch_swaps_in_the_csl_atomically() {
-    let csl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/csl-2026-07/consolidated.csv");
+    let csl = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/csl-2026-07/consolidated.csv");
     if !csl.exists() {
         eprintln!("skipping: ../shared/data/csl-2026-07 is absent");
         return;
@@ -161,6 +228,19 @@ fn lists_fetch_swaps_in_the_csl_atomically() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("kept the current one"));
     assert_eq!(std::fs::read(dir.join("consolidated.csv")).unwrap(), before);
-    let v = ok_json(&["screen", "Huawei Technologies Co Ltd", "--country", "CN", "--json"], &dir);
-    assert!(v["matches"].as_array().unwrap().iter().any(|m| m["list"] == "EL"));
+    let v = ok_json(
+        &[
+            "screen",
+            "Huawei Technologies Co Ltd",
+            "--country",
+            "CN",
+            "--json",
+        ],
+        &dir,
+    );
+    assert!(v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["list"] == "EL"));
 }

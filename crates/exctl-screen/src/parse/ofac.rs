@@ -63,11 +63,7 @@ impl OfacFiles {
     }
 }
 
-fn rows(
-    file: &str,
-    text: &str,
-    fields: usize,
-) -> Result<Vec<(usize, Vec<String>)>, ParseError> {
+fn rows(file: &str, text: &str, fields: usize) -> Result<Vec<(usize, Vec<String>)>, ParseError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

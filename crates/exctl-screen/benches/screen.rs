@@ -1,0 +1,242 @@
+//! Screening benchmark over ../shared/data (skips when absent).
+//!
+//! Prints index build time, latency percentiles and throughput of single
+//! screens against the full 2026-07 CSL, the same for a synthetic list of
+//! `SCREEN_SYNTH` entities (default 1,000,000), and batch throughput on all
+//! cores. Writes the queries and list names it used to `target/screen-bench/`
+//! so that the peer scripts (scripts/bench-screen) run on the same input.
+
+use exctl_screen::{
+    load_path, EntityType, Entry, ListSet, Query, Screener, SourceInfo, Strength, DEFAULT_THRESHOLD,
+};
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn shared(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel);
+    p.exists().then_some(p)
+}
+
+fn country(s: &str) -> Option<String> {
+    (s.trim().len() == 2).then(|| s.trim().to_ascii_uppercase())
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn names(rel: &str, n: usize) -> Vec<String> {
+    let Some(p) = shared(rel) else {
+        return Vec::new();
+    };
+    let mut rdr = csv::Reader::from_path(p).unwrap();
+    rdr.records()
+        .take(n)
+        .map(|r| r.unwrap()[0].to_string())
+        .collect()
+}
+
+fn latencies(s: &Screener, queries: &[String]) -> (f64, f64, f64, f64, usize) {
+    let mut lat = Vec::with_capacity(queries.len());
+    let mut alerts = 0;
+    let t0 = Instant::now();
+    for q in queries {
+        let t = Instant::now();
+        let hits = s.screen(&Query::name(q), 10, DEFAULT_THRESHOLD);
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+        alerts += usize::from(!hits.is_empty());
+    }
+    let total = t0.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize];
+    (
+        pct(0.5),
+        pct(0.99),
+        lat.iter().sum::<f64>() / lat.len() as f64,
+        queries.len() as f64 / total,
+        alerts,
+    )
+}
+
+fn synthetic(n: usize) -> ListSet {
+    // Deterministic pseudo-random names from syllables, half companies, half people.
+    let syl = [
+        "ka", "li", "mo", "ran", "tek", "sun", "vo", "zhi", "en", "bar", "dor", "wei", "xin", "ko",
+        "ras", "mi", "lan", "gor", "tsu", "hai", "yo", "pe", "qua", "nor",
+    ];
+    let forms = [
+        "Co., Ltd.",
+        "LLC",
+        "GmbH",
+        "Group",
+        "Trading",
+        "Industries",
+        "JSC",
+        "Holdings",
+    ];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut word = |k: usize, next: &mut dyn FnMut() -> u64| -> String {
+        let mut w = String::new();
+        for _ in 0..k {
+            w.push_str(syl[(next() % syl.len() as u64) as usize]);
+        }
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    let mut entries = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut e = Entry::new("SYN", "synthetic", &i.to_string());
+        if i % 2 == 0 {
+            let name = format!(
+                "{} {} {}",
+                word(2, &mut next),
+                word(3, &mut next),
+                forms[(next() % forms.len() as u64) as usize]
+            );
+            e.entity_type = EntityType::Entity;
+            e.add_name(&name, Strength::Strong, true);
+        } else {
+            let name = format!(
+                "{} {} {}",
+                word(2, &mut next),
+                word(1, &mut next),
+                word(3, &mut next)
+            );
+            e.entity_type = EntityType::Individual;
+            e.add_name(&name, Strength::Strong, true);
+        }
+        entries.push(e);
+    }
+    let mut set = ListSet::default();
+    set.add(
+        SourceInfo {
+            file: "synthetic".into(),
+            format: "generated".into(),
+            entries: n,
+            date: None,
+            sha256: String::new(),
+        },
+        entries,
+    );
+    set
+}
+
+fn main() {
+    let Some(csl_path) = shared("csl-2026-07/consolidated.csv") else {
+        eprintln!("skipping: ../shared/data/csl-2026-07 is absent");
+        return;
+    };
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screen-bench");
+    std::fs::create_dir_all(&out).unwrap();
+    let rss0 = rss_mb();
+    let t = Instant::now();
+    let set = load_path(&csl_path, None, &country).unwrap();
+    let parse_s = t.elapsed().as_secs_f64();
+    let list_names: Vec<String> = set
+        .entries
+        .iter()
+        .flat_map(|e| e.names.iter().map(|n| n.text.clone()))
+        .collect();
+    std::fs::write(out.join("list_names.txt"), list_names.join("\n")).unwrap();
+    let t = Instant::now();
+    let screener = Screener::new(set);
+    let index_s = t.elapsed().as_secs_f64();
+    println!("CSL: {} entries, {} names, {} indexed forms; parse {parse_s:.2} s, index {index_s:.2} s, RSS +{:.0} MB",
+        screener.entries().len(), list_names.len(), screener.form_count(), rss_mb() - rss0);
+
+    let mut queries = names(
+        "yente-opensanctions/screening_fixtures/positives_un_treated.csv",
+        683,
+    );
+    queries.extend(names(
+        "yente-opensanctions/screening_fixtures/negatives_global.csv",
+        2_000,
+    ));
+    queries.extend(names(
+        "yente-opensanctions/screening_fixtures/negatives_us.csv",
+        2_000,
+    ));
+    std::fs::write(out.join("queries.txt"), queries.join("\n")).unwrap();
+    let (p50, p99, mean, qps, alerts) = latencies(&screener, &queries);
+    println!("exctl single screen vs CSL: {} queries, p50 {p50:.3} ms, p99 {p99:.3} ms, mean {mean:.3} ms, {qps:.0} screens/s on 1 core, {alerts} with alerts", queries.len());
+    let mut lines = vec![format!("exctl\t{qps:.1}\t{p50:.4}\t{p99:.4}")];
+
+    // Batch on every core.
+    let batch_n: usize = std::env::var("SCREEN_BATCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let t = Instant::now();
+    std::thread::scope(|sc| {
+        for k in 0..threads {
+            let (screener, queries) = (&screener, &queries);
+            sc.spawn(move || {
+                let mut i = k;
+                while i < batch_n {
+                    std::hint::black_box(screener.screen(
+                        &Query::name(&queries[i % queries.len()]),
+                        10,
+                        DEFAULT_THRESHOLD,
+                    ));
+                    i += threads;
+                }
+            });
+        }
+    });
+    let batch_s = t.elapsed().as_secs_f64();
+    println!("exctl batch: {batch_n} names vs CSL on {threads} threads in {batch_s:.1} s = {:.0} names/s; 1,000,000 names ≈ {:.0} s",
+        batch_n as f64 / batch_s, 1e6 * batch_s / batch_n as f64);
+    lines.push(format!("exctl-batch\t{:.1}", batch_n as f64 / batch_s));
+    drop(screener);
+
+    let n: usize = std::env::var("SCREEN_SYNTH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    if n > 0 {
+        let set = synthetic(n);
+        let sample: Vec<String> = set
+            .entries
+            .iter()
+            .step_by((n / 1000).max(1))
+            .map(|e| e.names[0].text.clone())
+            .collect();
+        let rss1 = rss_mb();
+        let t = Instant::now();
+        let s = Screener::new(set);
+        println!(
+            "synthetic: {n} entities indexed in {:.1} s, RSS {:.0} MB (+{:.0} MB)",
+            t.elapsed().as_secs_f64(),
+            rss_mb(),
+            rss_mb() - rss1
+        );
+        let mut q = sample.clone();
+        q.extend(queries.iter().take(1000).cloned());
+        let (p50, p99, mean, qps, _) = latencies(&s, &q);
+        println!("exctl single screen vs {n} synthetic: p50 {p50:.3} ms, p99 {p99:.3} ms, mean {mean:.3} ms, {qps:.0} screens/s");
+    }
+    std::fs::write(out.join("exctl.tsv"), lines.join("\n")).unwrap();
+}
