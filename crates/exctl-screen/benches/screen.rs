@@ -95,7 +95,7 @@ fn synthetic(n: usize) -> ListSet {
         x ^= x << 17;
         x
     };
-    let mut word = |k: usize, next: &mut dyn FnMut() -> u64| -> String {
+    let word = |k: usize, next: &mut dyn FnMut() -> u64| -> String {
         let mut w = String::new();
         for _ in 0..k {
             w.push_str(syl[(next() % syl.len() as u64) as usize]);
