@@ -370,6 +370,47 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("5th", 5),
 ];
 
+/// Abbreviations and plurals of organisation words, to one spelling.
+const WORD_FORMS: &[(&str, &str)] = &[
+    ("tech", "technology"),
+    ("technologies", "technology"),
+    ("techn", "technology"),
+    ("mfg", "manufacturing"),
+    ("intl", "international"),
+    ("int", "international"),
+    ("internat", "international"),
+    ("govt", "government"),
+    ("univ", "university"),
+    ("inst", "institute"),
+    ("elec", "electronic"),
+    ("electronics", "electronic"),
+    ("sci", "science"),
+    ("sciences", "science"),
+    ("dept", "department"),
+    ("natl", "national"),
+    ("assn", "association"),
+    ("mgmt", "management"),
+    ("svcs", "service"),
+    ("services", "service"),
+    ("ind", "industry"),
+    ("industries", "industry"),
+    ("hldgs", "holding"),
+    ("holdings", "holding"),
+    ("systems", "system"),
+    ("communications", "communication"),
+    ("telecom", "telecommunication"),
+    ("telecommunications", "telecommunication"),
+    ("materials", "material"),
+    ("labs", "laboratory"),
+    ("lab", "laboratory"),
+    ("laboratories", "laboratory"),
+    ("instruments", "instrument"),
+    ("enterprises", "enterprise"),
+    ("investments", "investment"),
+    ("products", "product"),
+    ("solutions", "solution"),
+];
+
 /// Name particles written several ways.
 const PARTICLES: &[(&str, &str)] = &[
     ("el", "al"),
@@ -401,6 +442,8 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
                 }
             }
             out.push(value.to_string());
+        } else if let Some((_, full)) = WORD_FORMS.iter().find(|(w, _)| *w == t) {
+            out.push((*full).to_string());
         } else if let Some(canon) = PARTICLES
             .iter()
             .find(|(w, _)| *w == t)

@@ -117,10 +117,10 @@ impl IsDigit for char {
 }
 
 /// Default token weight when no list statistics are at hand: generic words
-/// and initials count half.
+/// and initials count about a third.
 pub fn default_weight(token: &str) -> f64 {
     if token.len() == 1 || GENERIC_WORDS.contains(&token) {
-        0.5
+        0.35
     } else {
         1.0
     }
@@ -129,7 +129,7 @@ pub fn default_weight(token: &str) -> f64 {
 struct Span<'a> {
     start: usize,
     len: usize,
-    text: &'a str,
+    text: std::borrow::Cow<'a, str>,
     weight: f64,
 }
 
@@ -143,12 +143,13 @@ fn weights_of(f: &NameForm, weight: &dyn Fn(&str) -> f64) -> Vec<f64> {
 }
 
 fn spans<'a>(f: &'a NameForm, w: &[f64]) -> Vec<Span<'a>> {
+    use std::borrow::Cow;
     let mut out = Vec::with_capacity(f.tokens.len() * 2);
     for i in 0..f.tokens.len() {
         out.push(Span {
             start: i,
             len: 1,
-            text: &f.tokens[i],
+            text: Cow::Borrowed(&f.tokens[i]),
             weight: w[i],
         });
         // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot".
@@ -156,9 +157,20 @@ fn spans<'a>(f: &'a NameForm, w: &[f64]) -> Vec<Span<'a>> {
             out.push(Span {
                 start: i,
                 len: 2,
-                text: pair,
+                text: Cow::Borrowed(pair),
                 weight: w[i] + w[i + 1],
             });
+        }
+        // Runs of three or four short syllables ("hai kang wei shi" against "haikangweishi").
+        for len in 3..=4 {
+            if i + len <= f.tokens.len() && f.tokens[i..i + len].iter().all(|t| t.len() <= 6) {
+                out.push(Span {
+                    start: i,
+                    len,
+                    text: Cow::Owned(f.tokens[i..i + len].concat()),
+                    weight: w[i..i + len].iter().sum(),
+                });
+            }
         }
     }
     out
@@ -192,16 +204,16 @@ pub fn compare_as(
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
-            if a.len == 2 && b.len == 2 {
+            if a.len > 1 && b.len > 1 {
                 continue;
             }
-            let mut s = token_similarity(a.text, b.text);
+            let mut s = token_similarity(&a.text, &b.text);
             // "JC" against "Jean Claude": a short token of the other side's initials.
             if s == 0.0 && (a.len == 1) != (b.len == 1) {
                 let (short, span, toks) = if a.len == 1 {
-                    (a.text, b, &c.tokens)
+                    (&a.text, b, &c.tokens)
                 } else {
-                    (b.text, a, &q.tokens)
+                    (&b.text, a, &q.tokens)
                 };
                 if short.len() == span.len
                     && toks[span.start..span.start + span.len]

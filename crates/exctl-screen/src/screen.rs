@@ -416,11 +416,14 @@ impl Screener {
     }
 }
 
+/// Most a generic word or an initial may weigh.
+const GENERIC_WEIGHT: f64 = 0.35;
+
 fn idf_weight(token: &str, n: f64, df: f64) -> f64 {
     let idf = ((n + 1.0) / (df + 1.0)).ln() / (n + 1.0).ln();
     let mut w = 0.25 + 0.75 * idf.clamp(0.0, 1.0);
     if token.len() == 1 || GENERIC_WORDS.contains(&token) {
-        w = w.min(0.5);
+        w = w.min(GENERIC_WEIGHT);
     }
     w
 }

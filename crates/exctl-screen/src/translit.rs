@@ -182,6 +182,30 @@ fn cyr(c: char, scheme: &str, prev_vowel_or_start: bool) -> Option<&'static str>
             'ь' | 'ъ' | '\'' => "",
             other => return bgn(other),
         }),
+        // German (Duden) spellings: Jewgeni Prigoschin.
+        "german" => Some(match c {
+            'в' => "w",
+            'ж' => "sch",
+            'з' => "s",
+            'й' => "j",
+            'х' => "ch",
+            'ц' => "z",
+            'ч' => "tsch",
+            'ш' => "sch",
+            'щ' => "schtsch",
+            'ы' => "y",
+            'ю' => "ju",
+            'я' => "ja",
+            'ё' => "jo",
+            'е' => {
+                if prev_vowel_or_start {
+                    "je"
+                } else {
+                    "e"
+                }
+            }
+            other => return bgn(other),
+        }),
         // Common English spellings: "x" for "кс", "y" for "й"/"ий".
         "english" => Some(match c {
             'е' => "e",
@@ -194,7 +218,14 @@ fn cyr(c: char, scheme: &str, prev_vowel_or_start: bool) -> Option<&'static str>
     }
 }
 
-const CYRILLIC_SCHEMES: [&str; 5] = ["bgn-pcgn", "iso9", "passport", "english", "ukrainian"];
+const CYRILLIC_SCHEMES: [&str; 6] = [
+    "bgn-pcgn",
+    "iso9",
+    "passport",
+    "english",
+    "ukrainian",
+    "german",
+];
 
 fn cyrillic_one(text: &str, scheme: &str) -> String {
     let lower: Vec<char> = text.to_lowercase().chars().collect();
@@ -446,6 +477,15 @@ const HAN_ORG_TERMS: &[(&str, &str)] = &[
     ("计算机", "computer"),
     ("超级计算", "supercomputing"),
     ("超算", "supercomputing"),
+    ("数字", "digital"),
+    ("數字", "digital"),
+    ("产业", "industry"),
+    ("產業", "industry"),
+    ("投资", "investment"),
+    ("投資", "investment"),
+    ("银行", "bank"),
+    ("銀行", "bank"),
+    ("科学", "science"),
     ("國際", "international"),
     ("電子", "electronics"),
     ("技術", "technology"),
