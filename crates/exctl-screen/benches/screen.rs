@@ -183,6 +183,37 @@ fn main() {
     println!("exctl single screen vs CSL: {} queries, p50 {p50:.3} ms, p99 {p99:.3} ms, mean {mean:.3} ms, {qps:.0} screens/s on 1 core, {alerts} with alerts", queries.len());
     let mut lines = vec![format!("exctl\t{qps:.1}\t{p50:.4}\t{p99:.4}")];
 
+    // Name-pair scoring rate on name_bench, to compare with pair matchers.
+    if let Some(p) = shared("nomenklatura-opensanctions/name_bench_cases.csv") {
+        let mut rdr = csv::Reader::from_path(p).unwrap();
+        let pairs: Vec<(String, String)> = rdr
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[2].to_string(), r[3].to_string())
+            })
+            .collect();
+        let t = Instant::now();
+        let rounds = 20;
+        for _ in 0..rounds {
+            for (a, b) in &pairs {
+                let (fa, fb) = (
+                    exctl_screen::normalize::forms(a),
+                    exctl_screen::normalize::forms(b),
+                );
+                std::hint::black_box(exctl_screen::score::compare_names(
+                    &fa,
+                    &fb,
+                    &exctl_screen::score::default_weight,
+                    exctl_screen::score::PartyKind::Unknown,
+                ));
+            }
+        }
+        let pps = (rounds * pairs.len()) as f64 / t.elapsed().as_secs_f64();
+        println!("exctl name pairs (normalise both + score): {pps:.0} pairs/s on 1 core");
+        lines.push(format!("exctl-pairs\t{pps:.1}"));
+    }
+
     // Batch on every core.
     let batch_n: usize = std::env::var("SCREEN_BATCH")
         .ok()

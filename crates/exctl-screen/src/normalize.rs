@@ -19,10 +19,9 @@ pub struct NameForm {
     /// The name in its own (non-Latin) script, for comparing two names written
     /// in the same script character by character rather than by romanisation.
     pub native: Option<Script>,
-    /// Adjacent tokens joined ("jongun" for "jong un"), precomputed for matching.
-    pub pairs: Vec<String>,
     /// Token weights set by an index (empty: the comparer's default applies).
-    pub weights: Vec<f64>,
+    /// `f32` because a million-entry index holds millions of them.
+    pub weights: Vec<f32>,
 }
 
 impl NameForm {
@@ -32,17 +31,12 @@ impl NameForm {
         scheme: Option<&'static str>,
         native: Option<Script>,
     ) -> NameForm {
-        let pairs = tokens
-            .windows(2)
-            .map(|w| format!("{}{}", w[0], w[1]))
-            .collect();
         NameForm {
             joined: tokens.concat(),
             tokens,
             legal_forms,
             scheme,
             native,
-            pairs,
             weights: Vec::new(),
         }
     }

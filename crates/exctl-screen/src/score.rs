@@ -136,7 +136,7 @@ struct Span<'a> {
 /// Token weights of a form: its own when the index set them, else `weight`.
 fn weights_of(f: &NameForm, weight: &dyn Fn(&str) -> f64) -> Vec<f64> {
     if f.weights.len() == f.tokens.len() {
-        f.weights.clone()
+        f.weights.iter().map(|w| f64::from(*w)).collect()
     } else {
         f.tokens.iter().map(|t| weight(t)).collect()
     }
@@ -152,18 +152,12 @@ fn spans<'a>(f: &'a NameForm, w: &[f64]) -> Vec<Span<'a>> {
             text: Cow::Borrowed(&f.tokens[i]),
             weight: w[i],
         });
-        // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot".
-        if let Some(pair) = f.pairs.get(i) {
-            out.push(Span {
-                start: i,
-                len: 2,
-                text: Cow::Borrowed(pair),
-                weight: w[i] + w[i + 1],
-            });
-        }
-        // Runs of three or four short syllables ("hai kang wei shi" against "haikangweishi").
-        for len in 3..=4 {
-            if i + len <= f.tokens.len() && f.tokens[i..i + len].iter().all(|t| t.len() <= 6) {
+        // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot";
+        // runs of three or four short syllables ("hai kang wei shi").
+        for len in 2..=4 {
+            if i + len <= f.tokens.len()
+                && (len == 2 || f.tokens[i..i + len].iter().all(|t| t.len() <= 6))
+            {
                 out.push(Span {
                     start: i,
                     len,

@@ -17,7 +17,7 @@ const COUNTRY_DISAGREE_PENALTY: f64 = 0.05;
 /// Query says person and entry says organisation, or the reverse.
 const TYPE_MISMATCH_PENALTY: f64 = 0.1;
 /// Candidate names scored in full per query.
-const CANDIDATES: usize = 40;
+const CANDIDATES: usize = 24;
 
 /// A party to screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +106,7 @@ pub struct Screener {
     /// Trigram count of each form.
     form_trigrams: Vec<u16>,
     /// Weight of each token found in the lists (rarer weighs more).
-    weights: HashMap<String, f64>,
+    weights: HashMap<String, f32>,
 }
 
 fn trigrams(joined: &str) -> Vec<u32> {
@@ -165,10 +165,10 @@ impl Screener {
             entry_forms.push(per_name);
         }
         let n = entries.len().max(1) as f64;
-        let weights: HashMap<String, f64> = df
+        let weights: HashMap<String, f32> = df
             .into_iter()
             .map(|(t, d)| {
-                let w = idf_weight(&t, n, f64::from(d));
+                let w = idf_weight(&t, n, f64::from(d)) as f32;
                 (t, w)
             })
             .collect();
@@ -222,7 +222,7 @@ impl Screener {
     pub fn weight(&self, token: &str) -> f64 {
         self.weights
             .get(token)
-            .copied()
+            .map(|w| f64::from(*w))
             .unwrap_or_else(|| idf_weight(token, self.entries.len().max(1) as f64, 0.0))
     }
 
@@ -232,12 +232,15 @@ impl Screener {
             return;
         }
         // Skip trigrams so common they carry no information, unless that leaves nothing.
-        let limit = (self.forms.len() / 8).max(64);
+        // The rarest trigrams carry the evidence: count the rarer two thirds
+        // (at least three), never the very commonest.
         let mut lists: Vec<&Vec<u32>> = q.iter().filter_map(|t| self.trigrams.get(t)).collect();
-        let informative: Vec<&Vec<u32>> =
-            lists.iter().copied().filter(|l| l.len() <= limit).collect();
-        if informative.len() * 2 >= lists.len() && !informative.is_empty() {
-            lists = informative;
+        lists.sort_unstable_by_key(|l| l.len());
+        let keep = (lists.len() * 2).div_ceil(3).max(3).min(lists.len());
+        lists.truncate(keep);
+        let limit = (self.forms.len() / 8).max(64);
+        while lists.len() > 3 && lists.last().is_some_and(|l| l.len() > limit) {
+            lists.pop();
         }
         SCRATCH.with(|s| {
             let mut counts = s.borrow_mut();
@@ -254,7 +257,7 @@ impl Screener {
                     *c = c.saturating_add(1);
                 }
             }
-            let qn = q.len() as f64;
+            let qn = lists.len() as f64;
             let scored: Vec<(f64, u32)> = touched
                 .iter()
                 .map(|&f| {
@@ -279,7 +282,7 @@ impl Screener {
         }
         let mut qforms = qforms;
         for f in &mut qforms {
-            f.weights = f.tokens.iter().map(|t| self.weight(t)).collect();
+            f.weights = f.tokens.iter().map(|t| self.weight(t) as f32).collect();
         }
         let mut scored: Vec<(f64, u32)> = Vec::new();
         for f in qforms.iter().filter(|f| f.native.is_none()) {
@@ -309,8 +312,9 @@ impl Screener {
         let weight = |t: &str| self.weight(t);
         let mut out: Vec<Match> = Vec::new();
         for (ei, name_ids) in entries {
-            let e = &self.entries[ei as usize];
-            if let Some(m) = self.score_entry(q, &qforms, ei as usize, &name_ids, e, &weight) {
+            if let Some(m) =
+                self.score_entry(q, &qforms, ei as usize, &name_ids, &weight, threshold)
+            {
                 if m.score >= threshold {
                     out.push(m);
                 }
@@ -331,9 +335,10 @@ impl Screener {
         qforms: &[NameForm],
         ei: usize,
         name_ids: &[u16],
-        e: &Entry,
         weight: &dyn Fn(&str) -> f64,
+        threshold: f64,
     ) -> Option<Match> {
+        let e = &self.entries[ei];
         let kind = match e.entity_type {
             EntityType::Individual => PartyKind::Person,
             EntityType::Unknown => PartyKind::Unknown,
@@ -376,6 +381,9 @@ impl Screener {
             _ => 0.0,
         };
         let score = (name_score + country_adj + type_adj).clamp(0.0, 1.0);
+        if score < threshold {
+            return None;
+        }
         let name = &e.names[ni];
         let qf = &qforms[qi];
         let cf = &self.entry_forms[ei][ni][ci];
