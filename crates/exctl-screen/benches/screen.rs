@@ -218,7 +218,7 @@ fn main() {
     let batch_n: usize = std::env::var("SCREEN_BATCH")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200_000);
+        .unwrap_or(1_000_000);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let t = Instant::now();
     std::thread::scope(|sc| {
