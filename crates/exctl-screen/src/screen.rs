@@ -364,7 +364,7 @@ impl Screener {
         let (name_score, ni, s, qi, ci) = best?;
         let (country, country_adj) = match (&q.country, e.countries.is_empty()) {
             (Some(c), false) if e.countries.contains(c) => {
-                ("agree", COUNTRY_AGREE_BONUS.min(1.0 - name_score))
+                ("agree", COUNTRY_AGREE_BONUS.min((1.0 - name_score) / 2.0))
             }
             (Some(_), false) => ("disagree", -COUNTRY_DISAGREE_PENALTY),
             _ => ("unknown", 0.0),
