@@ -469,15 +469,36 @@ pub fn demo(data: &Data) -> String {
         let resolve = crate::screening::resolver(&table);
         if let Ok(set) = crate::screening::demo_set(&resolve) {
             let screener = exctl_screen::Screener::new(set);
-            let _ = writeln!(s, "Screening against the bundled demo list (exctl screen NAME --list demo):");
-            for q in ["华为技术有限公司", "김정은", "Евгений Пригожин", "Hikvison", "Siemens AG"] {
-                let hits = screener.screen(&exctl_screen::Query::name(q), 1, exctl_screen::DEFAULT_THRESHOLD);
+            let _ = writeln!(
+                s,
+                "Screening against the bundled demo list (exctl screen NAME --list demo):"
+            );
+            for q in [
+                "华为技术有限公司",
+                "김정은",
+                "Евгений Пригожин",
+                "Hikvison",
+                "Siemens AG",
+            ] {
+                let hits = screener.screen(
+                    &exctl_screen::Query::name(q),
+                    1,
+                    exctl_screen::DEFAULT_THRESHOLD,
+                );
                 match hits.first() {
                     Some(m) => {
-                        let _ = writeln!(s, "  {q:<24} → {:.3} {} [{}] via {:?}", m.score, m.name, m.list, m.explanation.matched_name);
+                        let _ = writeln!(
+                            s,
+                            "  {q:<24} → {:.3} {} [{}] via {:?}",
+                            m.score, m.name, m.list, m.explanation.matched_name
+                        );
                     }
                     None => {
-                        let _ = writeln!(s, "  {q:<24} → no match at or above {}", exctl_screen::DEFAULT_THRESHOLD);
+                        let _ = writeln!(
+                            s,
+                            "  {q:<24} → no match at or above {}",
+                            exctl_screen::DEFAULT_THRESHOLD
+                        );
                     }
                 }
             }
