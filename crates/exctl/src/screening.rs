@@ -239,6 +239,62 @@ pub const BATCH_COLUMNS: [&str; 14] = [
     "list_version",
 ];
 
+/// One output row of a batch.
+#[derive(Clone, Copy)]
+struct BatchRow<'a> {
+    id: &'a str,
+    name: &'a str,
+    country: &'a str,
+    status: &'a str,
+    error: &'a str,
+    hit: Option<(usize, &'a Match)>,
+}
+
+impl<'a> BatchRow<'a> {
+    fn error(id: &'a str, name: &'a str, error: &'a str) -> BatchRow<'a> {
+        BatchRow {
+            id,
+            name,
+            country: "",
+            status: "error",
+            error,
+            hit: None,
+        }
+    }
+
+    /// The cells, in [`BATCH_COLUMNS`] order.
+    fn cells(&self, line: &str, version: &str) -> [String; 14] {
+        let (rank, score, list, entry, matched, entry_name, countries) = match self.hit {
+            Some((rank, m)) => (
+                rank.to_string(),
+                format!("{:.3}", m.score),
+                m.list.clone(),
+                m.entry_id.clone(),
+                m.matched_name.clone(),
+                m.name.clone(),
+                m.countries.join(";"),
+            ),
+            None => Default::default(),
+        };
+        [
+            line.to_string(),
+            self.id.to_string(),
+            self.name.to_string(),
+            self.country.to_string(),
+            self.status.to_string(),
+            self.error.to_string(),
+            rank,
+            score,
+            list,
+            entry,
+            matched,
+            entry_name,
+            countries,
+            version.to_string(),
+        ]
+    }
+}
+
 /// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)
 /// into `output`, streaming. Bad rows are reported in the `error` column.
 pub fn batch(
@@ -282,48 +338,36 @@ pub fn batch(
             Err(e) => (e.position().map_or(0, |p| p.line()), Err(e.to_string())),
         };
         let line_s = line.to_string();
-        let mut emit_error =
-            |w: &mut csv::Writer<_>, id: &str, name: &str, msg: &str| -> Result<()> {
-                errors += 1;
-                w.write_record([
-                    line_s.as_str(),
-                    id,
-                    name,
-                    "",
-                    "error",
-                    msg,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    version.as_str(),
-                ])?;
-                Ok(())
-            };
+        let put = |w: &mut csv::Writer<_>, r: BatchRow<'_>| -> Result<()> {
+            w.write_record(r.cells(&line_s, &version))?;
+            Ok(())
+        };
         let r = match row {
             Ok(r) => r,
             Err(msg) => {
-                emit_error(&mut w, "", "", &msg)?;
+                errors += 1;
+                put(&mut w, BatchRow::error("", "", &msg))?;
                 continue;
             }
         };
         let get = |c: Option<usize>| c.and_then(|i| r.get(i)).unwrap_or("");
         let id = get(id_col);
         let name = r.get(name_col).unwrap_or("");
-        if name.trim().is_empty() {
-            emit_error(&mut w, id, name, "empty name")?;
-            continue;
-        }
-        if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
-            emit_error(
-                &mut w,
-                id,
-                "",
-                &format!("name of {} bytes is too long", name.len()),
-            )?;
+        let problem = if name.trim().is_empty() {
+            Some("empty name".to_string())
+        } else if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+            Some(format!("name of {} bytes is too long", name.len()))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            errors += 1;
+            let shown = if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+                ""
+            } else {
+                name
+            };
+            put(&mut w, BatchRow::error(id, shown, &msg))?;
             continue;
         }
         let country = match get(country_col) {
@@ -331,7 +375,11 @@ pub fn batch(
             c => match countries(c) {
                 Some(code) => Some(code),
                 None => {
-                    emit_error(&mut w, id, name, &format!("unknown country {c:?}"))?;
+                    errors += 1;
+                    put(
+                        &mut w,
+                        BatchRow::error(id, name, &format!("unknown country {c:?}")),
+                    )?;
                     continue;
                 }
             },
@@ -341,12 +389,9 @@ pub fn batch(
             t => match parse_type(t) {
                 Some(t) => Some(t),
                 None => {
-                    emit_error(
-                        &mut w,
-                        id,
-                        name,
-                        &format!("unknown type {t:?} (entity, individual, vessel, aircraft)"),
-                    )?;
+                    errors += 1;
+                    let msg = format!("unknown type {t:?} (entity, individual, vessel, aircraft)");
+                    put(&mut w, BatchRow::error(id, name, &msg))?;
                     continue;
                 }
             },
@@ -359,42 +404,27 @@ pub fn batch(
         let matches = screener.screen(&q, limit, threshold);
         screened += 1;
         let qc = country.unwrap_or_default();
+        let base = BatchRow {
+            id,
+            name,
+            country: &qc,
+            status: "clear",
+            error: "",
+            hit: None,
+        };
         if matches.is_empty() {
-            w.write_record([
-                line_s.as_str(),
-                id,
-                name,
-                &qc,
-                "clear",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                version.as_str(),
-            ])?;
+            put(&mut w, base)?;
         }
         for (rank, m) in matches.iter().enumerate() {
             hit_rows += 1;
-            w.write_record([
-                line_s.as_str(),
-                id,
-                name,
-                &qc,
-                "hit",
-                "",
-                &(rank + 1).to_string(),
-                &format!("{:.3}", m.score),
-                &m.list,
-                &m.entry_id,
-                &m.matched_name,
-                &m.name,
-                &m.countries.join(";"),
-                version.as_str(),
-            ])?;
+            put(
+                &mut w,
+                BatchRow {
+                    status: "hit",
+                    hit: Some((rank + 1, m)),
+                    ..base
+                },
+            )?;
         }
     }
     bar.finish_and_clear();
