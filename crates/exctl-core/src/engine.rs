@@ -115,8 +115,8 @@ impl<'a> View<'a> {
 }
 
 /// An item classified under the selected packs on one date.
-pub struct Prepared<'e, 'i> {
-    item: &'i Item,
+pub struct Prepared<'e> {
+    item: Item,
     as_of: NaiveDate,
     explain: bool,
     metrics: crate::item::Metrics,
@@ -249,13 +249,13 @@ impl Engine {
     /// Classifies an item under the selected packs on one date: the part of
     /// every determination that does not depend on the destination. Batches
     /// prepare once per item and date and decide per destination.
-    pub fn prepare<'e, 'i>(
+    pub fn prepare<'e>(
         &'e self,
-        item: &'i Item,
+        item: &Item,
         as_of: NaiveDate,
         jurisdictions: &[String],
         explain: bool,
-    ) -> Prepared<'e, 'i> {
+    ) -> Prepared<'e> {
         let facts = item.facts();
         let mut scope = self.root.new_inner_scope();
         facts.bind(&mut scope, &self.referenced);
@@ -291,7 +291,7 @@ impl Engine {
             });
         }
         Prepared {
-            item,
+            item: item.clone(),
             as_of,
             explain,
             metrics: item.metrics(),
@@ -305,7 +305,7 @@ impl Engine {
     /// when `destination` is `None`).
     pub fn decide_prepared(
         &self,
-        p: &Prepared<'_, '_>,
+        p: &Prepared<'_>,
         destination: Option<&str>,
         end_use: Option<&str>,
         stated: &Facts,
@@ -379,7 +379,7 @@ impl Engine {
 
     fn evaluate_pack(
         &self,
-        p: &Prepared<'_, '_>,
+        p: &Prepared<'_>,
         pp: &PreparedPack<'_>,
         is_check: bool,
         txn: &Facts,
@@ -722,7 +722,7 @@ impl Engine {
     fn control_would_add_requirement(
         &self,
         pack: &RulePack,
-        p: &Prepared<'_, '_>,
+        p: &Prepared<'_>,
         kind: &str,
         controls: &[String],
         control: &str,

@@ -3,6 +3,7 @@
 //! A thin shell over `exctl-core` (decisions) and `exctl-data` (files):
 //! parse arguments, load data, call the engine, print.
 
+mod books;
 mod render;
 mod screening;
 
@@ -57,11 +58,17 @@ enum Command {
     /// Determine whether a shipment needs a licence, per jurisdiction and overall.
     Check {
         /// Catalog name or item file.
-        #[arg(long)]
-        item: String,
+        #[arg(long, required_unless_present = "input")]
+        item: Option<String>,
         /// Destination, ISO 3166 alpha-2 (e.g. CN, HK, MO, DE).
-        #[arg(long, value_name = "CC")]
-        to: String,
+        #[arg(long, value_name = "CC", required_unless_present = "input")]
+        to: Option<String>,
+        /// Batch: orders CSV (`item`, `to`; optional `id`, `end_use`, `as_of`, `end_user_hq`, `facts`).
+        #[arg(long, value_name = "CSV", requires = "output", conflicts_with_all = ["item", "to"])]
+        input: Option<PathBuf>,
+        /// Batch: where to write the results CSV.
+        #[arg(long, value_name = "CSV", requires = "input")]
+        output: Option<PathBuf>,
         /// End use (e.g. civil, supercomputer, advanced-node-ic, military).
         #[arg(long, value_name = "TEXT")]
         end_use: Option<String>,
@@ -73,6 +80,24 @@ enum Command {
         facts: Vec<String>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Which orders change their answer between two dates or two rule-pack versions.
+    Impact {
+        /// Orders CSV, as for `check --input`.
+        #[arg(long, value_name = "CSV")]
+        input: PathBuf,
+        /// Where to write the changed rows.
+        #[arg(long, value_name = "CSV")]
+        output: PathBuf,
+        /// The earlier date (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// The later date (default: the same as --from).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// Data root of the earlier rule-pack version (default: the same data).
+        #[arg(long, value_name = "DIR")]
+        old_data: Option<PathBuf>,
     },
     /// List the catalog with TPP, performance density and H100-equivalents.
     Catalog {
@@ -230,7 +255,7 @@ fn parse_date(s: &Option<String>) -> Result<NaiveDate> {
     }
 }
 
-fn parse_fact(s: &str) -> Result<(String, FactValue)> {
+pub(crate) fn parse_fact(s: &str) -> Result<(String, FactValue)> {
     let (k, v) = s
         .split_once('=')
         .ok_or_else(|| bad(format!("--fact {s:?}: expected NAME=VALUE")))?;
@@ -258,14 +283,77 @@ fn run(cli: Cli) -> Result<ExitCode> {
             decide_and_print(&data, &query, common.json)
         }
         Command::Check {
+            input: Some(input),
+            output: Some(output),
+            common,
+            ..
+        } => {
+            let data = load(&cli.data)?;
+            let date = parse_date(&common.as_of)?;
+            let stats = books::check_book(&data, &input, &output, date)?;
+            eprintln!(
+                "checked {} rows, {} in error; wrote {}",
+                stats.rows,
+                stats.errors,
+                output.display()
+            );
+            Ok(if stats.errors > 0 {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Impact {
+            input,
+            output,
+            from,
+            to,
+            old_data,
+        } => {
+            let data = load(&cli.data)?;
+            let from_date = parse_date(&from)?;
+            let to_date = match &to {
+                Some(_) => parse_date(&to)?,
+                None => from_date,
+            };
+            let old = match &old_data {
+                Some(dir) => load(&Some(dir.clone()))?,
+                None => load(&cli.data)?,
+            };
+            if old_data.is_none() && from_date == to_date {
+                return Err(bad("give --from and --to dates that differ, or --old-data for another rule-pack version"));
+            }
+            let stats = books::impact((&old, from_date), (&data, to_date), &input, &output)?;
+            eprintln!(
+                "{} of {} rows change between {from_date} and {to_date}{}; {} in error; wrote {}",
+                stats.changed,
+                stats.rows,
+                if old_data.is_some() {
+                    " (old rule packs → current)"
+                } else {
+                    ""
+                },
+                stats.errors,
+                output.display()
+            );
+            Ok(if stats.errors > 0 {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Check {
             item,
             to,
             end_use,
             end_user_hq,
             facts,
             common,
+            ..
         } => {
             let data = load(&cli.data)?;
+            let item = item.ok_or_else(|| bad("--item is required"))?;
+            let to = to.ok_or_else(|| bad("--to is required"))?;
             let item = data.item(&item).map_err(|e| bad(e.to_string()))?;
             let mut stated = Facts::default();
             for f in &facts {

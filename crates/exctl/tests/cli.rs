@@ -538,3 +538,134 @@ fn country_group_import_reproduces_the_committed_file() {
     .unwrap();
     assert_eq!(stdout(&o), committed);
 }
+
+#[test]
+fn batch_check_and_impact_over_an_order_book() {
+    let input = tmp(
+        "orders.csv",
+        "id,item,to,end_use,as_of,end_user_hq,facts\n\
+         1,h20,CN,civil,2025-04-08,CN,\n\
+         2,h100,DE,,2025-06-01,DE,\n\
+         3,nope,CN,,,,\n\
+         4,rtx 4090,VN,,2024-06-01,VN,\n\
+         5,grok-3,KR,,2026-01-01,,predeployment_tested=true\n\
+         6,h100,XX,,,,\n\
+         7,h20,SG,civil,,SG,\n",
+    );
+    let output = input.with_file_name("results.csv");
+    let o = exctl(&[
+        "check",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "row errors give exit 3: {}",
+        stderr(&o)
+    );
+    let mut rdr = csv::Reader::from_path(&output).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 7, "every row reported");
+    let row = |id: &str| rows.iter().find(|r| &r[1] == id).unwrap().clone();
+    assert_eq!(&row("1")[7], "no_license_required");
+    assert_eq!(&row("4")[7], "exception_eligible");
+    assert_eq!(&row("3")[5], "error");
+    assert!(row("3")[6].contains("unknown item"));
+    assert_eq!(&row("3")[0], "4", "the input line of the bad row");
+    assert!(row("6")[6].contains("XX"));
+    assert_eq!(&row("5")[7], "no_license_required");
+
+    let changes = input.with_file_name("impact.csv");
+    let o = exctl(&[
+        "impact",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        changes.to_str().unwrap(),
+        "--from",
+        "2025-04-08",
+        "--to",
+        "2025-04-09",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let mut rdr = csv::Reader::from_path(&changes).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let changed: Vec<_> = rows.iter().filter(|r| &r[4] == "changed").collect();
+    assert_eq!(
+        changed.len(),
+        1,
+        "only the H20 to China changes on 2025-04-09: {rows:?}"
+    );
+    assert_eq!(&changed[0][1], "1");
+    assert_eq!(&changed[0][7], "license_required");
+    assert!(
+        changed[0][9].contains("us.notice.h20.2025"),
+        "the rule that changed it"
+    );
+    // The same dates with nothing in between: no change.
+    let o = exctl(&[
+        "impact",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        changes.to_str().unwrap(),
+        "--from",
+        "2025-04-08",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "from == to without --old-data is refused"
+    );
+}
+
+#[test]
+fn impact_between_two_rule_pack_versions() {
+    // A regulation change made as data only: a copy of the packs where the
+    // 2026 China band is wider, compared with the bundled version.
+    let root = data_root_with(|r| {
+        replace_in(
+            &r.join("packs/us/rules/licensing.toml"),
+            "&& tpp < 21000 && mem_bw < 6500\"",
+            "&& tpp < 40000 && mem_bw < 9000\"",
+        );
+        replace_in(
+            &r.join("packs/us/rules/licensing.toml"),
+            "&& (tpp >= 21000 || mem_bw >= 6500)\"",
+            "&& (tpp >= 40000 || mem_bw >= 9000)\"",
+        );
+    });
+    let input = tmp(
+        "orders2.csv",
+        "id,item,to,end_use\n1,b200,CN,civil\n2,h200,CN,civil\n",
+    );
+    let changes = input.with_file_name("impact2.csv");
+    let o = exctl(&[
+        "--data",
+        root.to_str().unwrap(),
+        "impact",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        changes.to_str().unwrap(),
+        "--old-data",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .to_str()
+            .unwrap(),
+        "--from",
+        "2026-03-01",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&changes).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "only the B200 changes (review policy): {text}"
+    );
+    assert!(lines[1].contains("b200"));
+}

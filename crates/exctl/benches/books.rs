@@ -1,0 +1,95 @@
+//! Order-book benchmark: `exctl impact` and `exctl check --input` on a
+//! generated book of `BOOK_ROWS` orders (default 1,000,000), end to end
+//! through the release binary. Prints rows per second; asserts nothing.
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
+
+fn main() {
+    let rows: usize = std::env::var("BOOK_ROWS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/book-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("orders.csv");
+    let items = [
+        "h100",
+        "h200",
+        "h20",
+        "b200",
+        "a100",
+        "a800",
+        "rtx 4090",
+        "rtx 4090d",
+        "mi300x",
+        "mi308x",
+        "mi325x",
+        "gaudi 3",
+        "l40s",
+        "l20",
+        "ascend 910c",
+        "tpu v5p",
+        "dgx h100",
+        "grok-3",
+        "llama 3.1-405b",
+    ];
+    let countries = [
+        "CN", "HK", "MO", "DE", "VN", "SA", "AE", "IL", "RU", "IR", "KR", "JP", "US", "SG", "IN",
+        "MY", "TW", "BR",
+    ];
+    let end_uses = ["civil", "", "supercomputer"];
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    writeln!(f, "id,item,to,end_use,end_user_hq").unwrap();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..rows {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let it = items[(x % items.len() as u64) as usize];
+        let cc = countries[((x >> 8) % countries.len() as u64) as usize];
+        let eu = end_uses[((x >> 16) % end_uses.len() as u64) as usize];
+        let hq = if (x >> 24) % 4 == 0 { "CN" } else { cc };
+        writeln!(f, "{i},{it},{cc},{eu},{hq}").unwrap();
+    }
+    drop(f);
+    let exe = env!("CARGO_BIN_EXE_exctl");
+    let t = Instant::now();
+    let out = Command::new(exe)
+        .args([
+            "impact",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            dir.join("impact.csv").to_str().unwrap(),
+        ])
+        .args(["--from", "2025-04-08", "--to", "2026-01-20"])
+        .output()
+        .unwrap();
+    let s = t.elapsed().as_secs_f64();
+    print!("{}", String::from_utf8_lossy(&out.stderr));
+    println!(
+        "exctl impact: {rows} rows in {s:.2} s = {:.0} rows/s (target: 1,000,000 rows < 10 s)",
+        rows as f64 / s
+    );
+    let t = Instant::now();
+    let out = Command::new(exe)
+        .args([
+            "check",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            dir.join("results.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-01-20",
+        ])
+        .output()
+        .unwrap();
+    let s = t.elapsed().as_secs_f64();
+    print!("{}", String::from_utf8_lossy(&out.stderr));
+    println!(
+        "exctl check --input: {rows} rows in {s:.2} s = {:.0} rows/s",
+        rows as f64 / s
+    );
+}
