@@ -143,6 +143,8 @@ struct Classification {
     questions: Vec<Question>,
     /// Controls that could not be decided, each with the question that would decide it.
     pending: Vec<(Question, String)>,
+    /// An exclusion rule held: the item is outside the pack (published research).
+    excluded: bool,
 }
 
 impl Engine {
@@ -173,6 +175,19 @@ impl Engine {
 
     /// Checks that a query names known countries, jurisdictions and facts.
     pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
+        let kind = q.item.kind.name();
+        if !self.vocab.has_kind(kind) {
+            return Err(QueryError::UnknownKind {
+                kind: kind.to_string(),
+                known: self
+                    .vocab
+                    .kinds()
+                    .iter()
+                    .map(|k| k.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
         for code in q
             .destination
             .iter()
@@ -405,6 +420,7 @@ impl Engine {
             mut not_applied,
             mut questions,
             pending,
+            excluded,
         } = pp.class.clone();
 
         let mut d = Determination {
@@ -420,6 +436,11 @@ impl Engine {
             notes: Vec::new(),
             not_applied: Vec::new(),
         };
+        if excluded {
+            d.outcome = is_check.then_some(Outcome::NotControlled);
+            d.reasons = reasons;
+            return d;
+        }
         if !is_check {
             questions.extend(pending.into_iter().map(|(q, _)| q));
             d.reasons = reasons;
@@ -643,6 +664,7 @@ impl Engine {
             not_applied: Vec::new(),
             questions: Vec::new(),
             pending: Vec::new(),
+            excluded: false,
         };
         let mut unknown: Vec<(&Rule, String)> = Vec::new();
         for pass_otherwise in [false, true] {
@@ -659,6 +681,15 @@ impl Engine {
                 let binding = rule.status(date) == RuleStatus::InForce;
                 let control = rule.def.control.clone().unwrap_or_default();
                 match eval(rule, scope) {
+                    Truth::Holds if binding && rule.def.excludes => {
+                        let text = self.reason_text(rule, facts, true);
+                        c.excluded = true;
+                        c.reasons = vec![reason(rule, text, None)];
+                        c.controls.clear();
+                        c.paragraphs.clear();
+                        c.pending.clear();
+                        return c;
+                    }
                     Truth::Holds => {
                         let text = self.reason_text(rule, facts, true);
                         if binding {

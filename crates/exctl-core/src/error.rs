@@ -90,6 +90,8 @@ pub enum QueryError {
     UnknownCountry { code: String, hint: String },
     #[error("unknown jurisdiction {name:?}; packs loaded: {known}")]
     UnknownJurisdiction { name: String, known: String },
+    #[error("item kind {kind:?} is not declared in parameters.toml (declared: {known})")]
+    UnknownKind { kind: String, known: String },
     #[error("fact {name:?}: {reason}")]
     BadFact { name: String, reason: String },
 }

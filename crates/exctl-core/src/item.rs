@@ -144,15 +144,21 @@ pub enum ItemKind {
     Computer(ComputerSpec),
     Model(ModelSpec),
     Hbm(HbmSpec),
+    /// Any other declared kind (equipment, quantum, technology …): described
+    /// only by its named parameters (`Item::extra`).
+    Other {
+        name: String,
+    },
 }
 
 impl ItemKind {
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             ItemKind::Ic(_) => "ic",
             ItemKind::Computer(_) => "computer",
             ItemKind::Model(_) => "model",
             ItemKind::Hbm(_) => "hbm",
+            ItemKind::Other { name } => name,
         }
     }
 }
@@ -361,7 +367,7 @@ impl Item {
                     f.set("co_packaged", FactValue::Bool(c));
                 }
             }
-            ItemKind::Ic(_) => {}
+            ItemKind::Ic(_) | ItemKind::Other { .. } => {}
         }
         for (k, v) in &self.extra {
             f.set(k, v.clone());

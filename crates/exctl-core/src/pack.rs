@@ -70,6 +70,10 @@ pub struct RuleDef {
     /// A `control` rule that applies only when no other control of the pack matched.
     #[serde(default)]
     pub otherwise: bool,
+    /// A `control` rule that, when it holds, takes the item out of the pack's
+    /// scope altogether (published research, fundamental research).
+    #[serde(default)]
+    pub excludes: bool,
     /// For requirements: `license_required` (default), `prohibited` or `needs_info`.
     pub outcome: Option<String>,
     /// Review policy of a requirement, or the policy a `review_policy` rule sets.
@@ -233,9 +237,6 @@ pub struct RulePack {
     pub hash: String,
 }
 
-/// Item kinds rules may name in `applies_to`.
-pub const ITEM_KINDS: [&str; 4] = ["ic", "computer", "model", "hbm"];
-
 /// Requirement outcomes a rule may produce.
 const REQUIREMENT_OUTCOMES: [&str; 3] = ["license_required", "prohibited", "needs_info"];
 
@@ -382,10 +383,11 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
         }
     }
     for k in &def.applies_to {
-        if !ITEM_KINDS.contains(&k.as_str()) {
+        if !vocab.has_kind(k) {
+            let known: Vec<&str> = vocab.kinds().iter().map(|k| k.name.as_str()).collect();
             return Err(err(format!(
-                "applies_to: unknown item kind {k:?} (known: {})",
-                ITEM_KINDS.join(", ")
+                "applies_to: unknown item kind {k:?} (declared in parameters.toml: {})",
+                known.join(", ")
             )));
         }
     }
@@ -417,6 +419,7 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             absent("review_policy", def.review_policy.is_some())?;
         }
         RuleKind::Requirement => {
+            absent("excludes", def.excludes)?;
             absent("control", def.control.is_some())?;
             absent("exception", def.exception.is_some())?;
             absent("covers", !def.covers.is_empty())?;

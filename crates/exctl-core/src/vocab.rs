@@ -39,9 +39,19 @@ pub struct Parameter {
     pub derived_from: Option<String>,
 }
 
+/// An item kind rules may name in `applies_to`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindDef {
+    pub name: String,
+    pub description: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VocabFile {
+    #[serde(default)]
+    kind: Vec<KindDef>,
     parameter: Vec<Parameter>,
 }
 
@@ -49,6 +59,7 @@ struct VocabFile {
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     by_name: BTreeMap<String, Parameter>,
+    kinds: Vec<KindDef>,
 }
 
 impl Vocabulary {
@@ -69,7 +80,28 @@ impl Vocabulary {
             }
             by_name.insert(p.name.clone(), p);
         }
-        Ok(Vocabulary { by_name })
+        for k in &parsed.kind {
+            if k.name.is_empty() || !k.name.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+                return Err(DataError::in_entry(
+                    file,
+                    &k.name,
+                    "kind names are lowercase words with hyphens",
+                ));
+            }
+        }
+        Ok(Vocabulary {
+            by_name,
+            kinds: parsed.kind,
+        })
+    }
+
+    /// Whether `kind` is a declared item kind.
+    pub fn has_kind(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|k| k.name == kind)
+    }
+
+    pub fn kinds(&self) -> &[KindDef] {
+        &self.kinds
     }
 
     pub fn get(&self, name: &str) -> Option<&Parameter> {

@@ -51,9 +51,9 @@ pub struct ItemDef {
     pub area_mm2: Option<f64>,
     pub co_packaged_with_logic: Option<bool>,
 
-    /// Further named parameters for rules.
-    #[serde(default)]
-    pub extra: BTreeMap<String, FactValue>,
+    /// Further named parameters for rules (`[params]`, also `[extra]`).
+    #[serde(default, alias = "extra")]
+    pub params: BTreeMap<String, FactValue>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -263,10 +263,16 @@ pub fn build_item(
                 co_packaged_with_logic: def.co_packaged_with_logic,
             })
         }
+        other if !other.is_empty() && other.chars().all(|c| c.is_ascii_lowercase() || c == '-') => {
+            only(other, "throughput", ic_fields_used)?;
+            only(other, "ic", def.ic.is_some())?;
+            only(other, "training_flop", def.training_flop.is_some())?;
+            ItemKind::Other { name: other.to_string() }
+        }
         other => {
             return Err(err(
                 "kind",
-                format!("unknown item kind {other:?} (known: ic, computer, model, hbm)"),
+                format!("{other:?} is not an item kind (ic, computer, model, hbm, or a kind declared in parameters.toml)"),
             ))
         }
     };
@@ -278,7 +284,7 @@ pub fn build_item(
         origin: def.origin.clone(),
         release_date,
         kind,
-        extra: def.extra.clone(),
+        extra: def.params.clone(),
     })
 }
 
