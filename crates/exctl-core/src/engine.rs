@@ -173,6 +173,27 @@ impl Engine {
         self.packs.iter().find(|p| p.meta.id == id)
     }
 
+    /// Turns stated facts into their declared types where the text form is
+    /// unambiguous: a list parameter given as "a,b" (or "none") becomes a list.
+    pub fn coerce_facts(&self, facts: &mut Facts) {
+        let names: Vec<String> = facts.iter().map(|(k, _)| k.clone()).collect();
+        for name in names {
+            let Some(p) = self.vocab.get(&name) else {
+                continue;
+            };
+            if p.type_name == "list" {
+                if let Some(FactValue::Str(s)) = facts.get(&name).cloned() {
+                    let items: Vec<String> = s
+                        .split(',')
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty() && x != "none")
+                        .collect();
+                    facts.set(&name, FactValue::List(items));
+                }
+            }
+        }
+    }
+
     /// Checks that a query names known countries, jurisdictions and facts.
     pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
         let kind = q.item.kind.name();
@@ -638,6 +659,9 @@ impl Engine {
             d.review_policy = Some(policy_texts.join("; "));
         }
         d.outcome = Some(outcome);
+        // One question per fact, however many rules need it.
+        let mut seen = BTreeSet::new();
+        questions.retain(|q| seen.insert(q.fact.clone()));
         d.reasons = reasons;
         d.notes = notes;
         d.not_applied = not_applied;

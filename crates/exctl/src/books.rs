@@ -141,11 +141,8 @@ impl Columns {
         [get(self.id), get(Some(self.item)), get(Some(self.to))]
     }
 
-    fn order(
-        &self,
-        r: &csv::StringRecord,
-        countries: &exctl_core::CountryTable,
-    ) -> std::result::Result<Order, String> {
+    fn order(&self, r: &csv::StringRecord, engine: &Engine) -> std::result::Result<Order, String> {
+        let countries = &engine.countries;
         let get = |c: Option<usize>| c.and_then(|i| r.get(i)).map(str::trim).unwrap_or("");
         let item = get(Some(self.item));
         if item.is_empty() {
@@ -179,6 +176,7 @@ impl Columns {
             let (k, v) = crate::parse_fact(f).map_err(|e| e.to_string())?;
             facts.set(&k, v);
         }
+        engine.coerce_facts(&mut facts);
         let end_use = Some(get(self.end_use))
             .filter(|s| !s.is_empty())
             .map(str::to_string);
@@ -306,7 +304,7 @@ pub fn check_book(
             Ok(r) => (
                 r.position().map_or(0, |p| p.line()),
                 cols.raw(&r),
-                cols.order(&r, &data.engine.countries).and_then(|o| {
+                cols.order(&r, &data.engine).and_then(|o| {
                     let date = o.as_of.unwrap_or(default_date);
                     decider.decide(&o, date).map(|s| (o, date, s))
                 }),
@@ -383,7 +381,7 @@ pub fn impact(
             Ok(r) => (
                 r.position().map_or(0, |p| p.line()),
                 cols.raw(&r),
-                cols.order(&r, &new.0.engine.countries).and_then(|o| {
+                cols.order(&r, &new.0.engine).and_then(|o| {
                     let a = before.decide(&o, old.1)?;
                     let b = after.decide(&o, new.1)?;
                     Ok((o, a, b))

@@ -78,6 +78,10 @@ enum Command {
         /// A transaction fact a rule asked for, NAME=VALUE (repeatable).
         #[arg(long = "fact", value_name = "NAME=VALUE")]
         facts: Vec<String>,
+        /// Deemed export: release of technology to a foreign national at home;
+        /// --to is the person's nationality.
+        #[arg(long)]
+        deemed: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -348,6 +352,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             end_use,
             end_user_hq,
             facts,
+            deemed,
             common,
             ..
         } => {
@@ -366,6 +371,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     FactValue::Str(hq.trim().to_ascii_uppercase()),
                 );
             }
+            if deemed {
+                if !matches!(item.kind.name(), "technology" | "model") {
+                    return Err(bad(format!(
+                        "--deemed applies to technology (and model weights), not to a {} item",
+                        item.kind.name()
+                    )));
+                }
+                stated.set("deemed", FactValue::Bool(true));
+            }
+            data.engine.coerce_facts(&mut stated);
             let query = Query {
                 item: &item,
                 as_of: parse_date(&common.as_of)?,

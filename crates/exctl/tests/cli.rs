@@ -669,3 +669,80 @@ fn impact_between_two_rule_pack_versions() {
     );
     assert!(lines[1].contains("b200"));
 }
+
+#[test]
+fn deemed_exports_and_red_flags_from_the_command_line() {
+    let tech = tmp(
+        "tech.toml",
+        "kind = \"technology\"\nname = \"GPU design data\"\n[params]\nfor_control = \"3A090\"\npublished = false\n",
+    );
+    let v = json(&[
+        "check",
+        "--item",
+        tech.to_str().unwrap(),
+        "--to",
+        "CN",
+        "--deemed",
+        "--as-of",
+        "2024-06-01",
+        "-j",
+        "us",
+        "--json",
+    ]);
+    assert_eq!(
+        v["overall"], "license_required",
+        "release to a Chinese national is an export to China"
+    );
+    assert_bad_input(
+        &["check", "--item", "h100", "--to", "CN", "--deemed"],
+        &["--deemed applies to technology"],
+    );
+    let v = json(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--end-user-hq",
+        "DE",
+        "--as-of",
+        "2025-06-01",
+        "-j",
+        "us",
+        "--fact",
+        "red_flags=none",
+        "--json",
+    ]);
+    assert_eq!(v["overall"], "no_license_required");
+    let v = json(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--end-user-hq",
+        "DE",
+        "--as-of",
+        "2025-06-01",
+        "-j",
+        "us",
+        "--fact",
+        "red_flags=transshipment-route,no-online-presence",
+        "--json",
+    ]);
+    assert_eq!(v["overall"], "needs_info");
+    let qs: Vec<String> = v["determinations"][0]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["fact"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        qs.contains(&"us.redflag.transshipment-route".to_string()),
+        "{qs:?}"
+    );
+    assert!(
+        qs.contains(&"us.redflag.no-online-presence".to_string()),
+        "{qs:?}"
+    );
+}
