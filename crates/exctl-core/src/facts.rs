@@ -114,9 +114,11 @@ pub fn format_number(n: f64) -> String {
     }
     let abs = n.abs();
     if abs != 0.0 && !(1e-3..1e12).contains(&abs) {
-        let s = format!("{n:e}");
-        // 1.2e26 style: trim trailing zeros in the mantissa
-        return s;
+        // 3.79e25 style: three significant digits, trailing zeros trimmed.
+        let s = format!("{n:.2e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exp}");
     }
     let rounded = (n * 100.0).round() / 100.0;
     let int_part = rounded.trunc().abs() as u64;

@@ -88,6 +88,11 @@ impl Files {
         self.files.insert(path.to_string(), text.to_string());
     }
 
+    /// Drops a file.
+    pub fn remove(&mut self, path: &str) {
+        self.files.remove(path);
+    }
+
     pub fn paths(&self) -> impl Iterator<Item = &String> {
         self.files.keys()
     }

@@ -201,6 +201,16 @@ enum ListsCommand {
 
 #[derive(Subcommand)]
 enum DataCommand {
+    /// Convert Epoch AI's notable-models CSV into catalog/models-epoch.toml.
+    ImportEpoch {
+        /// e.g. ../shared/data/epoch-ai/all_ml_systems_2025-06.csv
+        csv: PathBuf,
+        /// Smallest training compute to include (FLOP).
+        #[arg(long, default_value_t = 1e24)]
+        min_flop: f64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Convert an eCFR Country Groups snapshot (JSON) into packs/countries/groups.toml.
     ImportCountryGroups {
         /// The snapshot, e.g. ../shared/data/eccn-mcp-seelpeed/country-groups.json
@@ -632,6 +642,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Data { command } => match command {
+            DataCommand::ImportEpoch { csv, min_flop, out } => {
+                let mut files = match &cli.data {
+                    Some(dir) => Files::from_dir(dir).map_err(|e| bad(e.to_string()))?,
+                    None => Files::bundled(),
+                };
+                // The generated file must not collide with itself when regenerated.
+                files.remove("catalog/models-epoch.toml");
+                let data = exctl_data::load(&files).map_err(|e| bad(e.to_string()))?;
+                let text = std::fs::read_to_string(&csv)
+                    .map_err(|e| bad(format!("{}: {e}", csv.display())))?;
+                let known = |n: &str| data.catalog.resolve(n).is_ok();
+                let toml = exctl_data::import::models_from_epoch_csv(
+                    &csv.display().to_string(),
+                    &text,
+                    min_flop,
+                    &known,
+                )
+                .map_err(|e| bad(e.to_string()))?;
+                match out {
+                    Some(p) => std::fs::write(&p, toml)
+                        .with_context(|| format!("writing {}", p.display()))?,
+                    None => print!("{toml}"),
+                }
+                Ok(ExitCode::SUCCESS)
+            }
             DataCommand::ImportCountryGroups { snapshot, out } => {
                 let files = match &cli.data {
                     Some(dir) => Files::from_dir(dir).map_err(|e| bad(e.to_string()))?,

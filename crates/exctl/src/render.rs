@@ -241,14 +241,17 @@ pub fn compare_table(decisions: &[Decision]) -> String {
         (Some(v), None) => format_number(v),
         _ => "unknown".into(),
     };
-    row(&mut s, "TPP", &|d| metric(d.item.metrics.tpp, base.tpp));
-    row(&mut s, "PD", &|d| metric(d.item.metrics.pd, base.pd));
-    row(&mut s, "INT8 TOPS", &|d| {
-        metric(d.item.metrics.int8_tops, base.int8_tops)
-    });
-    row(&mut s, "H100-equivalents", &|d| {
-        opt(d.item.metrics.h100_equivalents)
-    });
+    // Chip rows only where some item is a chip, model rows only where some is a model.
+    if decisions.iter().any(|d| d.item.metrics.tpp.is_some()) {
+        row(&mut s, "TPP", &|d| metric(d.item.metrics.tpp, base.tpp));
+        row(&mut s, "PD", &|d| metric(d.item.metrics.pd, base.pd));
+        row(&mut s, "INT8 TOPS", &|d| {
+            metric(d.item.metrics.int8_tops, base.int8_tops)
+        });
+        row(&mut s, "H100-equivalents", &|d| {
+            opt(d.item.metrics.h100_equivalents)
+        });
+    }
     if decisions
         .iter()
         .any(|d| d.item.metrics.training_flop.is_some())

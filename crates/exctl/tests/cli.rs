@@ -746,3 +746,33 @@ fn deemed_exports_and_red_flags_from_the_command_line() {
         "{qs:?}"
     );
 }
+
+#[test]
+fn epoch_import_reproduces_the_committed_model_catalog() {
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/epoch-ai/all_ml_systems_2025-06.csv");
+    if !csv.exists() {
+        eprintln!("skipping: ../shared/data/epoch-ai is absent");
+        return;
+    }
+    let o = exctl(&["data", "import-epoch", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog/models-epoch.toml"),
+    )
+    .unwrap();
+    assert_eq!(stdout(&o), committed);
+    let v = json(&[
+        "classify",
+        "Gemini 1.0 Ultra",
+        "--as-of",
+        "2026-01-01",
+        "-j",
+        "eu-ai-act",
+        "--json",
+    ]);
+    assert_eq!(
+        v["determinations"][0]["controls"],
+        serde_json::json!(["gpai-systemic-risk"])
+    );
+}
