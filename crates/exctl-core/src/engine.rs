@@ -297,7 +297,12 @@ impl Engine {
         facts.bind(&mut scope, &self.referenced);
         let mut packs = Vec::new();
         for pack in &self.packs {
-            if !jurisdictions.is_empty() && !jurisdictions.contains(&pack.meta.id) {
+            let wanted = if jurisdictions.is_empty() {
+                !pack.meta.opt_in
+            } else {
+                jurisdictions.contains(&pack.meta.id)
+            };
+            if !wanted {
                 continue;
             }
             // A computer is judged by the IC it contains: classify that first.

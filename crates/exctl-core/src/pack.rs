@@ -26,6 +26,10 @@ pub struct PackMeta {
     pub authority: String,
     pub version: String,
     pub description: String,
+    /// Evaluated only when asked for by name (`-j ID`): for regimes that apply
+    /// only to some exports, e.g. Korea's to exports from Korea.
+    #[serde(default)]
+    pub opt_in: bool,
 }
 
 /// What a rule does when its condition holds.
