@@ -334,6 +334,47 @@ impl CountryGroups {
         })
     }
 
+    /// Adds the groups of another regime from a file in the snapshot format
+    /// (e.g. Korea's destination zones). Their ids must be new.
+    pub fn add_groups(
+        &mut self,
+        file: &str,
+        text: &str,
+        countries: &CountryTable,
+    ) -> Result<(), DataError> {
+        let parsed: GroupsFile =
+            toml::from_str(text).map_err(|e| DataError::toml(file, &e, text))?;
+        parse_date(file, "snapshot", &parsed.snapshot)?;
+        for g in parsed.group {
+            if self.groups.contains_key(&g.id) {
+                return Err(DataError::new(
+                    file,
+                    format!("group {:?} is already defined", g.id),
+                ));
+            }
+            for m in &g.members {
+                if countries.get(m).is_none() {
+                    return Err(DataError::new(
+                        file,
+                        format!("group {}: unknown country code {m:?}", g.id),
+                    ));
+                }
+                self.by_country
+                    .entry(m.clone())
+                    .or_default()
+                    .push(Membership {
+                        group: g.id.clone(),
+                        from: None,
+                        to: None,
+                        citation: Some(parsed.citation.clone()),
+                    });
+            }
+            self.groups.insert(g.id.clone(), g.name.clone());
+        }
+        self.hash = crate::pack::content_hash(&[&self.hash, file, text]);
+        Ok(())
+    }
+
     /// The group ids and names.
     pub fn groups(&self) -> impl Iterator<Item = (&String, &String)> {
         self.groups.iter()

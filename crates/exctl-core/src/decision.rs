@@ -77,6 +77,9 @@ pub struct ItemSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
     pub metrics: Metrics,
+    /// Named parameters of the item (`[params]`), for kinds without typed fields.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, crate::FactValue>,
 }
 
 /// The destination as reported with a decision.

@@ -393,6 +393,7 @@ impl Engine {
                 vendor: p.item.vendor.clone(),
                 family: p.item.family.clone(),
                 metrics: p.metrics.clone(),
+                params: p.item.extra.clone(),
             },
             destination: dest,
             end_use: end_use.map(str::to_string),

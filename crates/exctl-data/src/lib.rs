@@ -143,13 +143,19 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
     let countries = CountryTable::from_toml(countries_path, files.require(countries_path)?)?;
     let groups_path = "packs/countries/groups.toml";
     let changes_path = "packs/countries/group-changes.toml";
-    let groups = CountryGroups::from_toml(
+    let mut groups = CountryGroups::from_toml(
         groups_path,
         files.require(groups_path)?,
         changes_path,
         files.require(changes_path)?,
         &countries,
     )?;
+    // Other regimes' destination groups, e.g. Korea's zones.
+    for (path, text) in files.under("packs/countries/") {
+        if path.ends_with("-zones.toml") {
+            groups.add_groups(&path, &text, &countries)?;
+        }
+    }
     let mut packs = Vec::new();
     let mut golden = BTreeMap::new();
     let pack_ids: Vec<String> = files

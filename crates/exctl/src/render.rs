@@ -260,6 +260,19 @@ pub fn compare_table(decisions: &[Decision]) -> String {
             metric(d.item.metrics.training_flop, base.training_flop)
         });
     }
+    // Named parameters (equipment, quantum items …), side by side.
+    let names: std::collections::BTreeSet<&String> = decisions
+        .iter()
+        .flat_map(|d| d.item.params.keys())
+        .collect();
+    for name in names {
+        row(&mut s, name, &|d| {
+            d.item
+                .params
+                .get(name)
+                .map_or("-".to_string(), |v| v.to_string())
+        });
+    }
     let juris: Vec<String> = decisions[0]
         .determinations
         .iter()
