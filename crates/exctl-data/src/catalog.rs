@@ -19,6 +19,7 @@ pub struct Entry {
     pub sources: BTreeMap<String, String>,
     pub notes: Option<String>,
     pub file: String,
+    pub pci_device_ids: Vec<u16>,
 }
 
 /// Items by name, resolved case- and punctuation-insensitively.
@@ -27,6 +28,8 @@ pub struct Catalog {
     entries: Vec<Entry>,
     /// Normalised name → index into `entries`.
     keys: BTreeMap<String, usize>,
+    /// PCI device id → index into `entries`.
+    pci: BTreeMap<u16, usize>,
 }
 
 /// Why a name did not resolve.
@@ -96,7 +99,36 @@ impl Catalog {
                     }
                     cat.keys.insert(key, idx);
                 }
+                let mut pci_ids = Vec::new();
+                for id in &def.pci_device_ids {
+                    let v = u16::from_str_radix(
+                        id.trim_start_matches("0x").trim_start_matches("0X"),
+                        16,
+                    )
+                    .map_err(|_| {
+                        DataError::in_entry(
+                            file,
+                            &item.id,
+                            format!(
+                                "pci_device_ids: {id:?} is not a 16-bit hex id like \"0x2330\""
+                            ),
+                        )
+                    })?;
+                    if let Some(&other) = cat.pci.get(&v) {
+                        return Err(DataError::in_entry(
+                            file,
+                            &item.id,
+                            format!(
+                                "PCI device id {id} is already used by {}",
+                                cat.entries[other].item.id
+                            ),
+                        ));
+                    }
+                    cat.pci.insert(v, idx);
+                    pci_ids.push(v);
+                }
                 cat.entries.push(Entry {
+                    pci_device_ids: pci_ids,
                     item,
                     aliases: def.aliases.clone(),
                     sources: def.sources.clone(),
@@ -135,6 +167,11 @@ impl Catalog {
             name: name.to_string(),
             suggestions,
         })
+    }
+
+    /// The entry for a PCI device id.
+    pub fn by_pci_device(&self, id: u16) -> Option<&Entry> {
+        self.pci.get(&id).map(|&i| &self.entries[i])
     }
 
     pub fn entries(&self) -> &[Entry] {

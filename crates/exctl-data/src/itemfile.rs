@@ -20,6 +20,9 @@ pub struct ItemDef {
     /// Other spellings the catalog resolves ("h100", "H100 SXM").
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// PCI device ids (hex, e.g. "0x2330") that identify this part in inventories.
+    #[serde(default)]
+    pub pci_device_ids: Vec<String>,
     /// Source of each figure, by field name.
     #[serde(default)]
     pub sources: BTreeMap<String, String>,

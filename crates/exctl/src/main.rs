@@ -4,6 +4,7 @@
 //! parse arguments, load data, call the engine, print.
 
 mod books;
+mod inventory;
 mod render;
 mod screening;
 
@@ -102,6 +103,14 @@ enum Command {
         /// Data root of the earlier rule-pack version (default: the same data).
         #[arg(long, value_name = "DIR")]
         old_data: Option<PathBuf>,
+    },
+    /// Classify the GPUs this machine has (NVML), or those in nvidia-smi -q -x reports.
+    Inventory {
+        /// An `nvidia-smi -q -x` report, or a folder of them (a fleet).
+        #[arg(long, value_name = "PATH")]
+        from: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
     },
     /// List the catalog with TPP, performance density and H100-equivalents.
     Catalog {
@@ -603,6 +612,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
             }
+        }
+        Command::Inventory { from, common } => {
+            let data = load(&cli.data)?;
+            let as_of = parse_date(&common.as_of)?;
+            for j in &common.jurisdictions {
+                if data.engine.pack(j).is_none() {
+                    return Err(bad(format!("unknown jurisdiction {j:?}")));
+                }
+            }
+            let gpus = match &from {
+                Some(p) => exctl_inventory::from_path(p).map_err(|e| bad(e.to_string()))?,
+                None => match exctl_inventory::local() {
+                    Ok(g) => g,
+                    Err(e @ exctl_inventory::InventoryError::NoNvml(_)) => {
+                        eprintln!("error: {e}");
+                        return Ok(ExitCode::from(4));
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            let report = inventory::classify(&data, gpus, as_of, &common.jurisdictions);
+            emit(common.json, serde_json::to_value(&report)?, || {
+                inventory::text(&report)
+            })
         }
         Command::Demo => {
             let data = load(&cli.data)?;

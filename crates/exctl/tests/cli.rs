@@ -776,3 +776,73 @@ fn epoch_import_reproduces_the_committed_model_catalog() {
         serde_json::json!(["gpai-systemic-risk"])
     );
 }
+
+#[test]
+fn inventory_from_nvidia_smi_reports_of_a_fleet() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../exctl-inventory/tests/data/h100-sxm-80gb.xml");
+    let xml = std::fs::read_to_string(&fixture).unwrap();
+    let dir = std::env::temp_dir().join(format!("exctl-fleet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("host-a.xml"), &xml).unwrap();
+    std::fs::write(dir.join("host-b.xml"), &xml).unwrap();
+    // An A100 known only by its name, and a GPU the catalog does not know.
+    let a100 = xml
+        .replace("NVIDIA H100 80GB HBM3", "NVIDIA A100 SXM4 80GB")
+        .replace("233010DE", "FFFF10DE");
+    std::fs::write(dir.join("host-c.xml"), a100).unwrap();
+    let unknown = xml
+        .replace("NVIDIA H100 80GB HBM3", "NVIDIA Future GPU")
+        .replace("233010DE", "FFFE10DE");
+    std::fs::write(dir.join("host-d.xml"), unknown).unwrap();
+    let v = json(&[
+        "inventory",
+        "--from",
+        dir.to_str().unwrap(),
+        "--as-of",
+        "2026-11-24",
+        "--json",
+    ]);
+    let gpus = v["gpus"].as_array().unwrap();
+    assert_eq!(gpus.len(), 4);
+    let h100 = &gpus[0];
+    assert_eq!(h100["catalog_id"], "nvidia-h100-sxm");
+    assert_eq!(h100["matched_by"], "pci-device-id");
+    assert_eq!(h100["memory_mib"], 81559);
+    assert!(h100["classification"]
+        .as_str()
+        .unwrap()
+        .contains("us: 3A090.a"));
+    assert_eq!(gpus[2]["catalog_id"], "nvidia-a100");
+    assert_eq!(gpus[2]["matched_by"], "name");
+    assert_eq!(gpus[3]["status"], "needs_info");
+    assert_eq!(gpus[3]["name"], "NVIDIA Future GPU");
+    assert_eq!(v["summary"]["by_model"]["nvidia-h100-sxm"], 2);
+    assert_eq!(v["summary"]["by_model"]["NVIDIA Future GPU (unknown)"], 1);
+    // A file that is not a report is refused with its name.
+    let bad = dir.join("bad.xml");
+    std::fs::write(&bad, "<html/>").unwrap();
+    assert_bad_input(
+        &["inventory", "--from", bad.to_str().unwrap()],
+        &["bad.xml", "nvidia_smi_log"],
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn inventory_without_nvml_says_so() {
+    let has_nvml = [
+        "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1",
+        "/usr/lib64/libnvidia-ml.so.1",
+    ]
+    .iter()
+    .any(|p| Path::new(p).exists());
+    if has_nvml {
+        eprintln!("skipping: this machine has NVML");
+        return;
+    }
+    let o = exctl(&["inventory"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("NVML is not available") && stderr(&o).contains("--from"));
+}
