@@ -270,6 +270,23 @@ fn progress(n: u64) -> indicatif::ProgressBar {
     bar
 }
 
+type Book = (
+    csv::Reader<std::fs::File>,
+    Columns,
+    csv::Writer<std::fs::File>,
+    indicatif::ProgressBar,
+);
+
+/// Opens the input book, reads its header, and starts the output with `columns`.
+fn open_book(input: &Path, output: &Path, columns: &[&str]) -> Result<Book> {
+    let (mut rdr, n) = reader(input)?;
+    let cols = Columns::from(&rdr.headers()?.clone(), &input.display().to_string())?;
+    let mut w =
+        csv::Writer::from_path(output).with_context(|| format!("creating {}", output.display()))?;
+    w.write_record(columns)?;
+    Ok((rdr, cols, w, progress(n)))
+}
+
 /// Counts of a book run.
 pub struct BookStats {
     pub rows: usize,
@@ -285,13 +302,8 @@ pub fn check_book(
     output: &Path,
     default_date: NaiveDate,
 ) -> Result<BookStats> {
-    let (mut rdr, n) = reader(input)?;
-    let cols = Columns::from(&rdr.headers()?.clone(), &input.display().to_string())?;
-    let mut w =
-        csv::Writer::from_path(output).with_context(|| format!("creating {}", output.display()))?;
-    w.write_record(CHECK_COLUMNS)?;
+    let (mut rdr, cols, mut w, bar) = open_book(input, output, &CHECK_COLUMNS)?;
     let mut decider = Decider::new(data, &data.engine);
-    let bar = progress(n);
     let mut stats = BookStats {
         rows: 0,
         errors: 0,
@@ -361,14 +373,9 @@ pub fn impact(
     input: &Path,
     output: &Path,
 ) -> Result<BookStats> {
-    let (mut rdr, n) = reader(input)?;
-    let cols = Columns::from(&rdr.headers()?.clone(), &input.display().to_string())?;
-    let mut w =
-        csv::Writer::from_path(output).with_context(|| format!("creating {}", output.display()))?;
-    w.write_record(IMPACT_COLUMNS)?;
+    let (mut rdr, cols, mut w, bar) = open_book(input, output, &IMPACT_COLUMNS)?;
     let mut before = Decider::new(old.0, &old.0.engine);
     let mut after = Decider::new(new.0, &new.0.engine);
-    let bar = progress(n);
     let mut stats = BookStats {
         rows: 0,
         errors: 0,
@@ -438,4 +445,15 @@ pub fn impact(
     bar.finish_and_clear();
     w.flush()?;
     Ok(stats)
+}
+
+impl BookStats {
+    /// Exit status: 3 when some rows were in error, else success.
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        if self.errors > 0 {
+            std::process::ExitCode::from(3)
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
+    }
 }

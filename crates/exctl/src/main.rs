@@ -320,11 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 stats.errors,
                 output.display()
             );
-            Ok(if stats.errors > 0 {
-                ExitCode::from(3)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(stats.exit_code())
         }
         Command::Impact {
             input,
@@ -359,11 +355,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 stats.errors,
                 output.display()
             );
-            Ok(if stats.errors > 0 {
-                ExitCode::from(3)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(stats.exit_code())
         }
         Command::Check {
             item,
