@@ -500,7 +500,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "screened {n} parties: {hits} hit rows, {errors} rows in error; wrote {}",
                     output.display()
                 );
-                return Ok(ExitCode::SUCCESS);
+                return Ok(if errors > 0 {
+                    ExitCode::from(3)
+                } else {
+                    ExitCode::SUCCESS
+                });
             }
             let name = name
                 .ok_or_else(|| bad("give a NAME to screen, or --input and --output for a batch"))?;

@@ -132,7 +132,12 @@ fn batch_streams_rows_and_reports_bad_ones() {
         ],
         &dir,
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "rows in error give exit 3: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let mut rdr = csv::Reader::from_path(&output).unwrap();
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     assert_eq!(
