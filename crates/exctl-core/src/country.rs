@@ -405,11 +405,6 @@ impl CountryGroups {
         out.dedup();
         out
     }
-
-    /// Full membership history of a country.
-    pub fn history(&self, code: &str) -> &[Membership] {
-        self.by_country.get(code).map(Vec::as_slice).unwrap_or(&[])
-    }
 }
 
 pub(crate) fn parse_date(file: &str, field: &str, text: &str) -> Result<NaiveDate, DataError> {

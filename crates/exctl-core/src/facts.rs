@@ -77,10 +77,6 @@ impl Facts {
         self.values.get(name)
     }
 
-    pub fn remove(&mut self, name: &str) -> Option<FactValue> {
-        self.values.remove(name)
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&String, &FactValue)> {
         self.values.iter()
     }

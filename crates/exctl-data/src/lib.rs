@@ -134,13 +134,18 @@ pub struct Data {
     pub golden: BTreeMap<String, Vec<(String, String)>>,
 }
 
+/// The country table of a data set.
+pub fn countries(files: &Files) -> Result<CountryTable, DataError> {
+    let path = "packs/countries/countries.toml";
+    CountryTable::from_toml(path, files.require(path)?)
+}
+
 /// Loads and validates every file; the first problem is returned with its
 /// file, line and rule.
 pub fn load(files: &Files) -> Result<Data, DataError> {
     let vocab_path = "packs/parameters.toml";
     let vocab = Vocabulary::from_toml(vocab_path, files.require(vocab_path)?)?;
-    let countries_path = "packs/countries/countries.toml";
-    let countries = CountryTable::from_toml(countries_path, files.require(countries_path)?)?;
+    let countries = countries(files)?;
     let groups_path = "packs/countries/groups.toml";
     let changes_path = "packs/countries/group-changes.toml";
     let mut groups = CountryGroups::from_toml(

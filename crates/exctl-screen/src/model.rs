@@ -131,26 +131,6 @@ impl Entry {
             .or(self.names.first())
             .map_or("", |n| n.text.as_str())
     }
-
-    /// A stable key for the entry across list versions.
-    pub fn key(&self) -> String {
-        format!("{}:{}", self.list, self.id)
-    }
-
-    /// Hash of everything screening compares, to tell a material change.
-    pub fn content_hash(&self) -> String {
-        let mut h = Sha256::new();
-        for n in &self.names {
-            h.update(n.text.as_bytes());
-            h.update([0, n.strength as u8, n.primary as u8]);
-        }
-        for c in &self.countries {
-            h.update(c.as_bytes());
-            h.update([1]);
-        }
-        h.update(self.entity_type.as_str().as_bytes());
-        hex(&h.finalize())[..16].to_string()
-    }
 }
 
 /// Where a loaded list came from.

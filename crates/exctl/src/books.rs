@@ -202,7 +202,8 @@ struct Decider<'d> {
     data: &'d Data,
     engine: &'d Engine,
     items: HashMap<String, Rc<Item>>,
-    decisions: HashMap<(String, NaiveDate), Rc<Summary>>,
+    /// Decisions by order key, then by date.
+    decisions: HashMap<String, Vec<(NaiveDate, Rc<Summary>)>>,
 }
 
 impl<'d> Decider<'d> {
@@ -216,7 +217,11 @@ impl<'d> Decider<'d> {
     }
 
     fn decide(&mut self, o: &Order, date: NaiveDate) -> std::result::Result<Rc<Summary>, String> {
-        if let Some(s) = self.decisions.get(&(o.key.clone(), date)) {
+        if let Some((_, s)) = self
+            .decisions
+            .get(&o.key)
+            .and_then(|v| v.iter().find(|(d, _)| *d == date))
+        {
             return Ok(s.clone());
         }
         let item = match self.items.get(&o.item) {
@@ -241,7 +246,10 @@ impl<'d> Decider<'d> {
         if self.decisions.len() > 200_000 {
             self.decisions.clear();
         }
-        self.decisions.insert((o.key.clone(), date), s.clone());
+        self.decisions
+            .entry(o.key.clone())
+            .or_default()
+            .push((date, s.clone()));
         Ok(s)
     }
 }
@@ -270,21 +278,90 @@ fn progress(n: u64) -> indicatif::ProgressBar {
     bar
 }
 
-type Book = (
-    csv::Reader<std::fs::File>,
-    Columns,
-    csv::Writer<std::fs::File>,
-    indicatif::ProgressBar,
-);
+/// The input and output of a book run.
+struct Book {
+    rows: csv::Reader<std::fs::File>,
+    cols: Columns,
+    out: csv::Writer<std::fs::File>,
+    bar: indicatif::ProgressBar,
+    stats: BookStats,
+}
 
-/// Opens the input book, reads its header, and starts the output with `columns`.
-fn open_book(input: &Path, output: &Path, columns: &[&str]) -> Result<Book> {
-    let (mut rdr, n) = reader(input)?;
-    let cols = Columns::from(&rdr.headers()?.clone(), &input.display().to_string())?;
-    let mut w =
-        csv::Writer::from_path(output).with_context(|| format!("creating {}", output.display()))?;
-    w.write_record(columns)?;
-    Ok((rdr, cols, w, progress(n)))
+impl Book {
+    /// Opens the input, reads its header, and starts the output with `columns`.
+    fn open(input: &Path, output: &Path, columns: &[&str]) -> Result<Book> {
+        let (mut rows, n) = reader(input)?;
+        let cols = Columns::from(&rows.headers()?.clone(), &input.display().to_string())?;
+        let mut out = csv::Writer::from_path(output)
+            .with_context(|| format!("creating {}", output.display()))?;
+        out.write_record(columns)?;
+        Ok(Book {
+            rows,
+            cols,
+            out,
+            bar: progress(n),
+            stats: BookStats {
+                rows: 0,
+                errors: 0,
+                changed: 0,
+            },
+        })
+    }
+
+    /// Runs `answer` on every order. It returns the output row, or `None`
+    /// to write nothing; a row that cannot be read or answered becomes an
+    /// error row of `width` columns with `error_at` the status column.
+    fn run(
+        mut self,
+        engine: &Engine,
+        width: usize,
+        error_at: usize,
+        mut answer: impl FnMut(
+            u64,
+            Order,
+            &mut BookStats,
+        ) -> std::result::Result<Option<Vec<String>>, String>,
+    ) -> Result<BookStats> {
+        for rec in self.rows.records() {
+            self.bar.inc(1);
+            self.stats.rows += 1;
+            let (line, raw, result) = match rec {
+                Ok(r) => {
+                    let line = r.position().map_or(0, |p| p.line());
+                    let stats = &mut self.stats;
+                    (
+                        line,
+                        self.cols.raw(&r),
+                        self.cols
+                            .order(&r, engine)
+                            .and_then(|o| answer(line, o, stats)),
+                    )
+                }
+                Err(e) => (
+                    e.position().map_or(0, |p| p.line()),
+                    Default::default(),
+                    Err(e.to_string()),
+                ),
+            };
+            match result {
+                Ok(Some(row)) => self.out.write_record(&row)?,
+                Ok(None) => {}
+                Err(msg) => {
+                    self.stats.errors += 1;
+                    let [id, item, to] = raw;
+                    let mut row = vec![line.to_string(), id, item, to];
+                    row.resize(error_at, String::new());
+                    row.push("error".into());
+                    row.push(msg);
+                    row.resize(width, String::new());
+                    self.out.write_record(&row)?;
+                }
+            }
+        }
+        self.bar.finish_and_clear();
+        self.out.flush()?;
+        Ok(self.stats)
+    }
 }
 
 /// Counts of a book run.
@@ -302,67 +379,27 @@ pub fn check_book(
     output: &Path,
     default_date: NaiveDate,
 ) -> Result<BookStats> {
-    let (mut rdr, cols, mut w, bar) = open_book(input, output, &CHECK_COLUMNS)?;
+    let book = Book::open(input, output, &CHECK_COLUMNS)?;
     let mut decider = Decider::new(data, &data.engine);
-    let mut stats = BookStats {
-        rows: 0,
-        errors: 0,
-        changed: 0,
-    };
-    for rec in rdr.records() {
-        bar.inc(1);
-        stats.rows += 1;
-        let (line, raw, result) = match rec {
-            Ok(r) => (
-                r.position().map_or(0, |p| p.line()),
-                cols.raw(&r),
-                cols.order(&r, &data.engine).and_then(|o| {
-                    let date = o.as_of.unwrap_or(default_date);
-                    decider.decide(&o, date).map(|s| (o, date, s))
-                }),
-            ),
-            Err(e) => (
-                e.position().map_or(0, |p| p.line()),
-                Default::default(),
-                Err(e.to_string()),
-            ),
-        };
-        match result {
-            Ok((o, date, s)) => w.write_record([
-                &line.to_string(),
-                &o.id,
-                &o.item,
-                &o.to,
-                &date.to_string(),
-                "ok",
-                "",
-                &s.overall,
-                &s.outcomes,
-                &s.controls,
-                &s.review_policy,
-                &s.questions,
-                &s.rules.iter().cloned().collect::<Vec<_>>().join(";"),
-            ])?,
-            Err(msg) => {
-                stats.errors += 1;
-                let [id, item, to] = raw;
-                let mut row = vec![
-                    line.to_string(),
-                    id,
-                    item,
-                    to,
-                    String::new(),
-                    "error".into(),
-                    msg,
-                ];
-                row.resize(CHECK_COLUMNS.len(), String::new());
-                w.write_record(&row)?;
-            }
-        }
-    }
-    bar.finish_and_clear();
-    w.flush()?;
-    Ok(stats)
+    book.run(&data.engine, CHECK_COLUMNS.len(), 5, |line, o, _| {
+        let date = o.as_of.unwrap_or(default_date);
+        let s = decider.decide(&o, date)?;
+        Ok(Some(vec![
+            line.to_string(),
+            o.id,
+            o.item,
+            o.to,
+            date.to_string(),
+            "ok".into(),
+            String::new(),
+            s.overall.clone(),
+            s.outcomes.clone(),
+            s.controls.clone(),
+            s.review_policy.clone(),
+            s.questions.clone(),
+            s.rules.iter().cloned().collect::<Vec<_>>().join(";"),
+        ]))
+    })
 }
 
 /// `exctl impact`: every row whose answer differs between the `from` and
@@ -373,78 +410,43 @@ pub fn impact(
     input: &Path,
     output: &Path,
 ) -> Result<BookStats> {
-    let (mut rdr, cols, mut w, bar) = open_book(input, output, &IMPACT_COLUMNS)?;
+    let book = Book::open(input, output, &IMPACT_COLUMNS)?;
     let mut before = Decider::new(old.0, &old.0.engine);
     let mut after = Decider::new(new.0, &new.0.engine);
-    let mut stats = BookStats {
-        rows: 0,
-        errors: 0,
-        changed: 0,
-    };
-    for rec in rdr.records() {
-        bar.inc(1);
-        stats.rows += 1;
-        let (line, raw, result) = match rec {
-            Ok(r) => (
-                r.position().map_or(0, |p| p.line()),
-                cols.raw(&r),
-                cols.order(&r, &new.0.engine).and_then(|o| {
-                    let a = before.decide(&o, old.1)?;
-                    let b = after.decide(&o, new.1)?;
-                    Ok((o, a, b))
-                }),
-            ),
-            Err(e) => (
-                e.position().map_or(0, |p| p.line()),
-                Default::default(),
-                Err(e.to_string()),
-            ),
-        };
-        match result {
-            Ok((o, a, b)) => {
-                if a.outcomes == b.outcomes
-                    && a.controls == b.controls
-                    && a.review_policy == b.review_policy
-                {
-                    continue;
-                }
-                stats.changed += 1;
-                let changed: Vec<String> = a
-                    .outcomes
-                    .split(';')
-                    .zip(b.outcomes.split(';'))
-                    .filter(|(x, y)| x != y)
-                    .map(|(x, y)| format!("{x}→{}", y.split('=').nth(1).unwrap_or("")))
-                    .collect();
-                let added: Vec<&String> = b.rules.difference(&a.rules).collect();
-                let removed: Vec<&String> = a.rules.difference(&b.rules).collect();
-                let join = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<_>>().join(";");
-                w.write_record([
-                    &line.to_string(),
-                    &o.id,
-                    &o.item,
-                    &o.to,
-                    "changed",
-                    "",
-                    &a.overall,
-                    &b.overall,
-                    &changed.join(";"),
-                    &join(added),
-                    &join(removed),
-                ])?;
-            }
-            Err(msg) => {
-                stats.errors += 1;
-                let [id, item, to] = raw;
-                let mut row = vec![line.to_string(), id, item, to, "error".into(), msg];
-                row.resize(IMPACT_COLUMNS.len(), String::new());
-                w.write_record(&row)?;
-            }
+    book.run(&new.0.engine, IMPACT_COLUMNS.len(), 4, |line, o, stats| {
+        let a = before.decide(&o, old.1)?;
+        let b = after.decide(&o, new.1)?;
+        if a.outcomes == b.outcomes
+            && a.controls == b.controls
+            && a.review_policy == b.review_policy
+        {
+            return Ok(None);
         }
-    }
-    bar.finish_and_clear();
-    w.flush()?;
-    Ok(stats)
+        stats.changed += 1;
+        let changed: Vec<String> = a
+            .outcomes
+            .split(';')
+            .zip(b.outcomes.split(';'))
+            .filter(|(x, y)| x != y)
+            .map(|(x, y)| format!("{x}→{}", y.split('=').nth(1).unwrap_or("")))
+            .collect();
+        let join = |v: std::collections::btree_set::Difference<'_, String>| {
+            v.cloned().collect::<Vec<_>>().join(";")
+        };
+        Ok(Some(vec![
+            line.to_string(),
+            o.id,
+            o.item,
+            o.to,
+            "changed".into(),
+            String::new(),
+            a.overall.clone(),
+            b.overall.clone(),
+            changed.join(";"),
+            join(b.rules.difference(&a.rules)),
+            join(a.rules.difference(&b.rules)),
+        ]))
+    })
 }
 
 impl BookStats {

@@ -262,12 +262,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// The data files: a folder given with --data, else the bundled copy.
+fn files(data: &Option<PathBuf>) -> Result<Files> {
+    match data {
+        Some(dir) => Files::from_dir(dir).map_err(|e| bad(e.to_string())),
+        None => Ok(Files::bundled()),
+    }
+}
+
 fn load(data: &Option<PathBuf>) -> Result<Data> {
-    let files = match data {
-        Some(dir) => Files::from_dir(dir).map_err(|e| bad(e.to_string()))?,
-        None => Files::bundled(),
-    };
-    exctl_data::load(&files).map_err(|e| bad(format!("invalid data: {e}")))
+    exctl_data::load(&files(data)?).map_err(|e| bad(format!("invalid data: {e}")))
+}
+
+/// Writes generated text to `out`, or to standard output.
+fn write_or_print(out: Option<PathBuf>, text: &str) -> Result<ExitCode> {
+    match out {
+        Some(p) => std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_date(s: &Option<String>) -> Result<NaiveDate> {
@@ -672,10 +685,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Data { command } => match command {
             DataCommand::ImportEpoch { csv, min_flop, out } => {
-                let mut files = match &cli.data {
-                    Some(dir) => Files::from_dir(dir).map_err(|e| bad(e.to_string()))?,
-                    None => Files::bundled(),
-                };
+                let mut files = files(&cli.data)?;
                 // The generated file must not collide with itself when regenerated.
                 files.remove("catalog/models-epoch.toml");
                 let data = exctl_data::load(&files).map_err(|e| bad(e.to_string()))?;
@@ -689,24 +699,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     &known,
                 )
                 .map_err(|e| bad(e.to_string()))?;
-                match out {
-                    Some(p) => std::fs::write(&p, toml)
-                        .with_context(|| format!("writing {}", p.display()))?,
-                    None => print!("{toml}"),
-                }
-                Ok(ExitCode::SUCCESS)
+                write_or_print(out, &toml)
             }
             DataCommand::ImportCountryGroups { snapshot, out } => {
-                let files = match &cli.data {
-                    Some(dir) => Files::from_dir(dir).map_err(|e| bad(e.to_string()))?,
-                    None => Files::bundled(),
-                };
-                let countries_path = "packs/countries/countries.toml";
-                let countries = exctl_core::CountryTable::from_toml(
-                    countries_path,
-                    files.get(countries_path).unwrap_or_default(),
-                )
-                .map_err(|e| bad(e.to_string()))?;
+                let countries =
+                    exctl_data::countries(&files(&cli.data)?).map_err(|e| bad(e.to_string()))?;
                 let text = std::fs::read_to_string(&snapshot)
                     .map_err(|e| bad(format!("{}: {e}", snapshot.display())))?;
                 let toml = exctl_data::import::country_groups_from_ecfr_json(
@@ -715,12 +712,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     &countries,
                 )
                 .map_err(|e| bad(e.to_string()))?;
-                match out {
-                    Some(p) => std::fs::write(&p, toml)
-                        .with_context(|| format!("writing {}", p.display()))?,
-                    None => print!("{toml}"),
-                }
-                Ok(ExitCode::SUCCESS)
+                write_or_print(out, &toml)
             }
         },
     }

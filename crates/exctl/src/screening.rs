@@ -32,12 +32,7 @@ pub fn lists_dir(explicit: Option<&Path>) -> PathBuf {
 }
 
 pub fn countries() -> Result<CountryTable> {
-    let files = exctl_data::Files::bundled();
-    let path = "packs/countries/countries.toml";
-    Ok(CountryTable::from_toml(
-        path,
-        files.get(path).unwrap_or_default(),
-    )?)
+    Ok(exctl_data::countries(&exctl_data::Files::bundled())?)
 }
 
 pub fn resolver(table: &CountryTable) -> impl Fn(&str) -> Option<String> + '_ {

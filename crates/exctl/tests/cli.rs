@@ -697,39 +697,29 @@ fn deemed_exports_and_red_flags_from_the_command_line() {
         &["check", "--item", "h100", "--to", "CN", "--deemed"],
         &["--deemed applies to technology"],
     );
-    let v = json(&[
-        "check",
-        "--item",
-        "h100",
-        "--to",
-        "DE",
-        "--end-user-hq",
-        "DE",
-        "--as-of",
-        "2025-06-01",
-        "-j",
-        "us",
-        "--fact",
-        "red_flags=none",
-        "--json",
-    ]);
+    // H100 to a German buyer in June 2025, with the red flags stated.
+    let with_flags = |flags: &str| {
+        let fact = format!("red_flags={flags}");
+        json(&[
+            "check",
+            "--item",
+            "h100",
+            "--to",
+            "DE",
+            "--end-user-hq",
+            "DE",
+            "--as-of",
+            "2025-06-01",
+            "-j",
+            "us",
+            "--fact",
+            &fact,
+            "--json",
+        ])
+    };
+    let v = with_flags("none");
     assert_eq!(v["overall"], "no_license_required");
-    let v = json(&[
-        "check",
-        "--item",
-        "h100",
-        "--to",
-        "DE",
-        "--end-user-hq",
-        "DE",
-        "--as-of",
-        "2025-06-01",
-        "-j",
-        "us",
-        "--fact",
-        "red_flags=transshipment-route,no-online-presence",
-        "--json",
-    ]);
+    let v = with_flags("transshipment-route,no-online-presence");
     assert_eq!(v["overall"], "needs_info");
     let qs: Vec<String> = v["determinations"][0]["questions"]
         .as_array()
