@@ -61,9 +61,28 @@ pub struct Determination {
     /// compliance pending).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Reason>,
+    /// The licence on file that authorises the shipment (`authorized`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licence: Option<LicenceUse>,
     /// With `--explain`: rules that did not apply, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_applied: Vec<Reason>,
+}
+
+/// A licence named by an `authorized` determination, with its balance
+/// before this shipment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LicenceUse {
+    pub number: String,
+    pub holder: String,
+    pub valid_to: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_quantity: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_value: Option<f64>,
+    pub currency: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provisos: Vec<String>,
 }
 
 /// The item as reported with a decision.
@@ -112,4 +131,19 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overall: Option<Outcome>,
     pub packs: Vec<PackRef>,
+}
+
+impl Decision {
+    /// Sets `overall` to the worst determination again, after a later stage
+    /// (parties, licences) changed one. A classification keeps none.
+    pub fn recompute_overall(&mut self) {
+        if self.destination.is_none() {
+            return;
+        }
+        self.overall = self
+            .determinations
+            .iter()
+            .filter_map(|d| d.outcome)
+            .reduce(Outcome::worst);
+    }
 }

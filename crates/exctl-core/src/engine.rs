@@ -461,6 +461,7 @@ impl Engine {
             questions: Vec::new(),
             reasons: Vec::new(),
             notes: Vec::new(),
+            licence: None,
             not_applied: Vec::new(),
         };
         if excluded {

@@ -123,7 +123,7 @@ pub fn format_number(n: f64) -> String {
     let digits = int_part.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -131,7 +131,7 @@ pub fn format_number(n: f64) -> String {
     let sign = if rounded < 0.0 { "-" } else { "" };
     if frac == 0 {
         format!("{sign}{grouped}")
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{sign}{grouped}.{}", frac / 10)
     } else {
         format!("{sign}{grouped}.{frac:02}")

@@ -18,6 +18,9 @@ pub enum Outcome {
     NoLicenseRequired,
     /// A licence is required, but a licence exception is available.
     ExceptionEligible,
+    /// A licence is required and a licence on file covers the shipment, with
+    /// balance left; the determination names it.
+    Authorized,
     /// A fact the rules need is unknown; the determination names it.
     NeedsInfo,
     /// A licence is required; see the review policy.
@@ -28,10 +31,11 @@ pub enum Outcome {
 
 impl Outcome {
     /// All outcomes, best first.
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::NotControlled,
         Outcome::NoLicenseRequired,
         Outcome::ExceptionEligible,
+        Outcome::Authorized,
         Outcome::NeedsInfo,
         Outcome::LicenseRequired,
         Outcome::Prohibited,
@@ -43,6 +47,7 @@ impl Outcome {
             Outcome::NotControlled => 0,
             Outcome::NoLicenseRequired => 10,
             Outcome::ExceptionEligible => 20,
+            Outcome::Authorized => 30,
             Outcome::NeedsInfo => 40,
             Outcome::LicenseRequired => 50,
             Outcome::Prohibited => 60,
@@ -64,6 +69,7 @@ impl Outcome {
             Outcome::NotControlled => "not_controlled",
             Outcome::NoLicenseRequired => "no_license_required",
             Outcome::ExceptionEligible => "exception_eligible",
+            Outcome::Authorized => "authorized",
             Outcome::NeedsInfo => "needs_info",
             Outcome::LicenseRequired => "license_required",
             Outcome::Prohibited => "prohibited",

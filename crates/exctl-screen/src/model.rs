@@ -123,6 +123,37 @@ impl Entry {
         }
     }
 
+    /// SHA-256 of what matters legally about the entry: names, type,
+    /// countries, addresses, programmes, licence requirement and policy, and
+    /// the Federal Register notice. Remarks and links do not count, so a
+    /// cleared hit stays cleared until the entry materially changes.
+    pub fn material_hash(&self) -> String {
+        let mut names: Vec<String> = self
+            .names
+            .iter()
+            .map(|n| format!("{}|{:?}|{}", n.text, n.strength, n.primary))
+            .collect();
+        names.sort();
+        let sorted = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v.join("\u{1f}")
+        };
+        let parts = [
+            self.list.clone(),
+            self.id.clone(),
+            names.join("\u{1f}"),
+            self.entity_type.as_str().to_string(),
+            sorted(&self.countries),
+            sorted(&self.addresses),
+            sorted(&self.programs),
+            self.license_requirement.clone().unwrap_or_default(),
+            self.license_policy.clone().unwrap_or_default(),
+            self.federal_register_notice.clone().unwrap_or_default(),
+        ];
+        sha256(parts.join("\u{1e}").as_bytes())
+    }
+
     /// The primary name (or the first one).
     pub fn primary_name(&self) -> &str {
         self.names

@@ -68,6 +68,9 @@ pub struct Explanation {
 /// One list entry that matched a query.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Match {
+    /// Position of the entry in [`Screener::entries`].
+    #[serde(skip)]
+    pub entry_index: usize,
     pub entry_id: String,
     pub list: String,
     pub list_name: String,
@@ -390,6 +393,7 @@ impl Screener {
         let mut legal_forms = qf.legal_forms.clone();
         legal_forms.extend(cf.legal_forms.iter().cloned());
         Some(Match {
+            entry_index: ei,
             entry_id: e.id.clone(),
             list: e.list.clone(),
             list_name: e.list_name.clone(),

@@ -50,7 +50,11 @@ fn main() {
         let it = items[(x % items.len() as u64) as usize];
         let cc = countries[((x >> 8) % countries.len() as u64) as usize];
         let eu = end_uses[((x >> 16) % end_uses.len() as u64) as usize];
-        let hq = if (x >> 24) % 4 == 0 { "CN" } else { cc };
+        let hq = if (x >> 24).is_multiple_of(4) {
+            "CN"
+        } else {
+            cc
+        };
         writeln!(f, "{i},{it},{cc},{eu},{hq}").unwrap();
     }
     drop(f);

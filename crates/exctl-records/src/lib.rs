@@ -1,0 +1,61 @@
+//! # exctl-records
+//!
+//! The system of record: every check and screen with what it was based on,
+//! parties and their list hits, dispositions, licences with their balances,
+//! shipments, rescreens — and an append-only audit trail in which every
+//! entry is hash-chained to the one before and signed with ML-DSA-65.
+//!
+//! One [`Store`] over two real backends through sqlx: SQLite (a file, the
+//! embedded default) and PostgreSQL (several instances sharing one
+//! database). Migrations are versioned in `migrations/<backend>/`.
+//!
+//! Invariants:
+//! - Every insert or update of a record happens in the same transaction as
+//!   the audit entry that describes it (before and after), so neither can be
+//!   lost without the other.
+//! - Writers are serialised (SQLite `BEGIN IMMEDIATE`, a PostgreSQL
+//!   transaction-level advisory lock), which keeps the chain linear and makes
+//!   licence drawdown atomic across processes and hosts.
+//! - Nothing is deleted; a cleared disposition that no longer holds is marked
+//!   inactive, not removed.
+
+mod audit;
+pub mod keys;
+mod store;
+
+pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
+pub use keys::Signer;
+pub use store::{
+    party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HitRecord, NewDecision,
+    PartyRecord, RescreenReport, ShipmentReceipt, Store, StoredDecision, StoredLicence,
+};
+
+/// What can go wrong with the records.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("signing key: {0}")]
+    Key(String),
+    /// The request cannot be carried out as asked (unknown licence, overdraw…).
+    #[error("{0}")]
+    Rejected(String),
+    #[error("this store was opened without a signing key: run `exctl init` first")]
+    NoKey,
+}
+
+impl Error {
+    /// Whether the error is the user's request rather than the system.
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, Error::Rejected(_) | Error::NoKey)
+    }
+}
+
+/// Now, as stored: UTC, microseconds, RFC 3339.
+pub(crate) fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}

@@ -1,0 +1,1218 @@
+//! The store: one interface over SQLite and PostgreSQL.
+
+use crate::audit::{self, row_json, AuditBundle, VerifyReport};
+use crate::keys::Signer;
+use crate::Error;
+use chrono::NaiveDate;
+use exctl_core::licence::{Drawn, Licence, Remaining};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor, Row, SqlSafeStr};
+use std::collections::HashMap;
+
+/// Which database a store is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The records of one exctl deployment.
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    signer: Option<Signer>,
+    actor: String,
+}
+
+/// A check or screen to record.
+#[derive(Debug, Clone)]
+pub struct NewDecision {
+    /// Makes recording idempotent: the same key is recorded once.
+    pub request_key: String,
+    /// `check` or `screen`.
+    pub kind: String,
+    /// Item id for a check, party name for a screen.
+    pub subject: String,
+    pub destination: Option<String>,
+    pub parties: Vec<String>,
+    pub outcome: String,
+    pub as_of: NaiveDate,
+    /// Content hash of the rule packs (and data) the decision used.
+    pub rules_hash: String,
+    pub list_version: Option<String>,
+    pub input: Value,
+    pub result: Value,
+}
+
+/// A recorded decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredDecision {
+    pub id: i64,
+    pub request_key: String,
+    pub kind: String,
+    pub recorded_at: String,
+    pub actor: String,
+    pub subject: String,
+    pub destination: Option<String>,
+    pub parties: Vec<String>,
+    pub outcome: String,
+    pub as_of: String,
+    pub rules_hash: String,
+    pub list_version: Option<String>,
+    pub input: Value,
+    pub result: Value,
+}
+
+/// What `history` selects; all conditions must hold.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub kind: Option<String>,
+    /// Part of a party's name, any case.
+    pub party: Option<String>,
+    /// Part of the item id, any case.
+    pub item: Option<String>,
+    pub outcome: Option<String>,
+    /// Recorded on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Recorded on or before this day.
+    pub to: Option<NaiveDate>,
+    pub limit: Option<i64>,
+}
+
+/// A licence on file with what it has used.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredLicence {
+    pub id: i64,
+    pub licence: Licence,
+    pub drawn: Drawn,
+    pub recorded_at: String,
+}
+
+/// A shipment drawn against a licence.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShipmentReceipt {
+    pub shipment_id: i64,
+    pub jurisdiction: String,
+    pub licence: String,
+    pub reference: String,
+    pub quantity: f64,
+    pub value: f64,
+    /// What is left after this shipment.
+    pub remaining: Remaining,
+}
+
+/// A party as stored for rescreening.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartyRecord {
+    pub id: i64,
+    pub name: String,
+    pub country: Option<String>,
+    pub entity_type: Option<String>,
+}
+
+/// A list entry a party matched, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HitRecord {
+    pub list: String,
+    pub entry_id: String,
+    pub entry_name: String,
+    /// The entry's material content hash: a change re-raises a cleared hit.
+    pub entry_hash: String,
+    pub score: f64,
+}
+
+/// A false-positive clearance of a hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disposition {
+    pub id: i64,
+    pub party: String,
+    pub list: String,
+    pub entry_id: String,
+    pub entry_hash: String,
+    pub verdict: String,
+    pub reason: String,
+    pub active: bool,
+    pub recorded_at: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A party matches an entry it did not match before.
+    New,
+    /// An entry a party matches changed materially.
+    Changed,
+    /// A cleared hit whose entry changed materially: the clearance no longer holds.
+    Reraised,
+    /// An open hit that no longer matches (entry removed or changed away).
+    Cleared,
+}
+
+/// A material change found by a rescreen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub party: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub list: String,
+    pub entry_id: String,
+    pub entry_name: String,
+    pub score: f64,
+}
+
+/// What a rescreen found.
+#[derive(Debug, Clone, Serialize)]
+pub struct RescreenReport {
+    pub id: i64,
+    pub list_version: String,
+    pub parties: i64,
+    pub new: usize,
+    pub changed: usize,
+    pub reraised: usize,
+    pub cleared: usize,
+    /// Cleared hits that stayed cleared because their entry did not change.
+    pub still_cleared: usize,
+    pub alerts: Vec<Alert>,
+}
+
+fn migrator(backend: Backend) -> Migrator {
+    let sql = match backend {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0001_records.sql"),
+        Backend::Postgres => include_str!("../migrations/postgres/0001_records.sql"),
+    };
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "records".into(),
+        MigrationType::Simple,
+        sql.into_sql_str(),
+        false,
+    )])
+}
+
+/// The normalised identity of a party: name (case and spacing folded),
+/// country and type.
+pub fn party_key(name: &str, country: Option<&str>, entity_type: Option<&str>) -> String {
+    let folded: String = name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    format!(
+        "{folded}|{}|{}",
+        country.unwrap_or("").to_ascii_uppercase(),
+        entity_type.unwrap_or("")
+    )
+}
+
+impl Store {
+    /// Opens (and migrates) the store at `url`: `sqlite://PATH` or
+    /// `postgres://…`. Writing needs a `signer`.
+    pub async fn open(url: &str, signer: Option<Signer>, actor: &str) -> Result<Store, Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(Error::Rejected(format!(
+                "database {url:?}: expected sqlite://PATH or postgres://…"
+            )));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        // Writers wait for each other rather than fail; readers never block.
+                        conn.execute("PRAGMA busy_timeout = 60000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        migrator(backend).run(&pool).await?;
+        let store = Store {
+            pool,
+            backend,
+            signer,
+            actor: actor.to_string(),
+        };
+        if let Some(s) = &store.signer {
+            sqlx::query(
+                "INSERT INTO audit_keys (key_id, public_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_id) DO NOTHING",
+            )
+            .bind(s.key_id())
+            .bind(s.public_key().to_vec())
+            .bind(crate::now())
+            .execute(&store.pool)
+            .await?;
+        }
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    fn signer(&self) -> Result<&Signer, Error> {
+        self.signer.as_ref().ok_or(Error::NoKey)
+    }
+
+    /// A transaction that holds the store's write lock until it ends.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, Error> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7271001)) AS l")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    async fn audit_insert(
+        &self,
+        conn: &mut AnyConnection,
+        action: &str,
+        table: &str,
+        id: i64,
+    ) -> Result<(), Error> {
+        let after = row_json(conn, table, id).await?;
+        audit::append(
+            conn,
+            self.signer()?,
+            &self.actor,
+            action,
+            table,
+            id,
+            None,
+            Some(after),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_update(
+        &self,
+        conn: &mut AnyConnection,
+        action: &str,
+        table: &str,
+        id: i64,
+        before: String,
+    ) -> Result<(), Error> {
+        let after = row_json(conn, table, id).await?;
+        audit::append(
+            conn,
+            self.signer()?,
+            &self.actor,
+            action,
+            table,
+            id,
+            Some(before),
+            Some(after),
+        )
+        .await?;
+        Ok(())
+    }
+
+    // ----- decisions -------------------------------------------------------
+
+    /// Records decisions in one transaction. A request key already recorded
+    /// is not recorded again; its id is returned with `false`.
+    pub async fn record_decisions(&self, batch: &[NewDecision]) -> Result<Vec<(i64, bool)>, Error> {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for d in batch {
+            let inserted = sqlx::query(
+                "INSERT INTO decisions (request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT (request_key) DO NOTHING RETURNING id",
+            )
+            .bind(&d.request_key)
+            .bind(&d.kind)
+            .bind(crate::now())
+            .bind(&self.actor)
+            .bind(&d.subject)
+            .bind(&d.destination)
+            .bind(d.parties.join("\n"))
+            .bind(&d.outcome)
+            .bind(d.as_of.to_string())
+            .bind(&d.rules_hash)
+            .bind(&d.list_version)
+            .bind(d.input.to_string())
+            .bind(d.result.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            match inserted {
+                Some(r) => {
+                    let id: i64 = r.try_get(0)?;
+                    self.audit_insert(&mut tx, "record", "decisions", id)
+                        .await?;
+                    out.push((id, true));
+                }
+                None => {
+                    let id: i64 = sqlx::query("SELECT id FROM decisions WHERE request_key = $1")
+                        .bind(&d.request_key)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get(0)?;
+                    out.push((id, false));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Which of these request keys are already recorded.
+    pub async fn recorded_keys(&self, keys: &[String]) -> Result<Vec<String>, Error> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT request_key FROM decisions WHERE request_key IN ({})",
+                params.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for k in chunk {
+                q = q.bind(k);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                found.push(r.try_get(0)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Recorded decisions, oldest first.
+    pub async fn history(&self, f: &HistoryFilter) -> Result<Vec<StoredDecision>, Error> {
+        let mut conds: Vec<String> = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut add = |cond: &str, value: String| {
+            binds.push(value);
+            conds.push(cond.replace('?', &format!("${}", binds.len())));
+        };
+        if let Some(k) = &f.kind {
+            add("kind = ?", k.clone());
+        }
+        if let Some(p) = &f.party {
+            add("LOWER(parties) LIKE ?", format!("%{}%", p.to_lowercase()));
+        }
+        if let Some(i) = &f.item {
+            add("LOWER(subject) LIKE ?", format!("%{}%", i.to_lowercase()));
+        }
+        if let Some(o) = &f.outcome {
+            add("outcome = ?", o.clone());
+        }
+        if let Some(d) = f.from {
+            add("recorded_at >= ?", d.to_string());
+        }
+        if let Some(d) = f.to.and_then(|d| d.succ_opt()) {
+            add("recorded_at < ?", d.to_string());
+        }
+        let mut sql = "SELECT id, request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result FROM decisions".to_string();
+        if !conds.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conds.join(" AND "));
+        }
+        sql.push_str(" ORDER BY id");
+        if let Some(n) = f.limit {
+            sql.push_str(&format!(" LIMIT {}", n.max(0)));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(decision_from_row)
+            .collect()
+    }
+
+    // ----- licences --------------------------------------------------------
+
+    /// Registers a licence; its number must be new in its jurisdiction.
+    pub async fn add_licence(&self, l: &Licence) -> Result<i64, Error> {
+        l.check().map_err(Error::Rejected)?;
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query("SELECT id FROM licences WHERE jurisdiction = $1 AND number = $2")
+            .bind(&l.jurisdiction)
+            .bind(&l.number)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            return Err(Error::Rejected(format!(
+                "licence {} {} is already registered",
+                l.jurisdiction, l.number
+            )));
+        }
+        let body = serde_json::to_string(l).map_err(|e| Error::Rejected(e.to_string()))?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO licences (jurisdiction, number, holder, body, quantity_used, value_used, recorded_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&l.jurisdiction)
+        .bind(&l.number)
+        .bind(&l.holder)
+        .bind(body)
+        .bind(0.0f64)
+        .bind(0.0f64)
+        .bind(crate::now())
+        .bind(&self.actor)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        self.audit_insert(&mut tx, "register", "licences", id)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Licences on file (of one jurisdiction, or all).
+    pub async fn licences(&self, jurisdiction: Option<&str>) -> Result<Vec<StoredLicence>, Error> {
+        let rows = sqlx::query(
+            "SELECT id, body, quantity_used, value_used, recorded_at FROM licences
+             WHERE $1 = '' OR jurisdiction = $1 ORDER BY id",
+        )
+        .bind(jurisdiction.unwrap_or(""))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(licence_from_row).collect()
+    }
+
+    /// One licence by jurisdiction and number.
+    pub async fn licence(&self, jurisdiction: &str, number: &str) -> Result<StoredLicence, Error> {
+        let row = sqlx::query(
+            "SELECT id, body, quantity_used, value_used, recorded_at FROM licences WHERE jurisdiction = $1 AND number = $2",
+        )
+        .bind(jurisdiction)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => licence_from_row(&r),
+            None => Err(Error::Rejected(format!(
+                "no licence {number:?} registered for jurisdiction {jurisdiction:?}"
+            ))),
+        }
+    }
+
+    /// Records a shipment and draws the licence down, atomically: the
+    /// balance is checked and reduced under the store's write lock, so
+    /// concurrent shipments can never overdraw it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_shipment(
+        &self,
+        jurisdiction: &str,
+        number: &str,
+        reference: &str,
+        quantity: f64,
+        value: f64,
+        shipped_on: NaiveDate,
+        decision_id: Option<i64>,
+    ) -> Result<ShipmentReceipt, Error> {
+        if reference.trim().is_empty() {
+            return Err(Error::Rejected("the shipment reference is empty".into()));
+        }
+        if !(quantity.is_finite() && quantity >= 0.0 && value.is_finite() && value >= 0.0) {
+            return Err(Error::Rejected(
+                "quantity and value must be zero or more".into(),
+            ));
+        }
+        if quantity == 0.0 && value == 0.0 {
+            return Err(Error::Rejected(
+                "give a quantity or a value to draw down".into(),
+            ));
+        }
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT id, body, quantity_used, value_used, recorded_at FROM licences WHERE jurisdiction = $1 AND number = $2",
+        )
+        .bind(jurisdiction)
+        .bind(number)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            Error::Rejected(format!(
+                "no licence {number:?} registered for jurisdiction {jurisdiction:?}"
+            ))
+        })?;
+        let stored = licence_from_row(&row)?;
+        let l = &stored.licence;
+        if shipped_on < l.valid_from {
+            return Err(Error::Rejected(format!(
+                "licence {number} is not valid until {}",
+                l.valid_from
+            )));
+        }
+        if shipped_on > l.valid_to {
+            return Err(Error::Rejected(format!(
+                "licence {number} expired on {}",
+                l.valid_to
+            )));
+        }
+        let dup = sqlx::query("SELECT id FROM shipments WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if dup.is_some() {
+            return Err(Error::Rejected(format!(
+                "shipment {reference:?} is already recorded"
+            )));
+        }
+        let remaining = Remaining {
+            quantity: l.quantity.map(|q| q - stored.drawn.quantity - quantity),
+            value: l.value.map(|v| v - stored.drawn.value - value),
+        };
+        if let Some(left) = remaining.quantity {
+            if left < -1e-9 {
+                return Err(Error::Rejected(format!(
+                    "licence {number} would be overdrawn: {} units left, {quantity} asked",
+                    left + quantity
+                )));
+            }
+        }
+        if let Some(left) = remaining.value {
+            if left < -1e-9 {
+                return Err(Error::Rejected(format!(
+                    "licence {number} would be overdrawn: {} {} of value left, {value} asked",
+                    left + value,
+                    l.currency
+                )));
+            }
+        }
+        let before = row_json(&mut tx, "licences", stored.id).await?;
+        sqlx::query(
+            "UPDATE licences SET quantity_used = quantity_used + $1, value_used = value_used + $2 WHERE id = $3",
+        )
+        .bind(quantity)
+        .bind(value)
+        .bind(stored.id)
+        .execute(&mut *tx)
+        .await?;
+        self.audit_update(&mut tx, "draw down", "licences", stored.id, before)
+            .await?;
+        let shipment_id: i64 = sqlx::query(
+            "INSERT INTO shipments (licence_id, reference, quantity, value, shipped_on, decision_id, recorded_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(stored.id)
+        .bind(reference)
+        .bind(quantity)
+        .bind(value)
+        .bind(shipped_on.to_string())
+        .bind(decision_id)
+        .bind(crate::now())
+        .bind(&self.actor)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        self.audit_insert(&mut tx, "record", "shipments", shipment_id)
+            .await?;
+        tx.commit().await?;
+        Ok(ShipmentReceipt {
+            shipment_id,
+            jurisdiction: jurisdiction.to_string(),
+            licence: number.to_string(),
+            reference: reference.to_string(),
+            quantity,
+            value,
+            remaining,
+        })
+    }
+
+    // ----- parties, hits, dispositions, rescreening ------------------------
+
+    async fn party_id(
+        &self,
+        conn: &mut AnyConnection,
+        name: &str,
+        country: Option<&str>,
+        entity_type: Option<&str>,
+        create: bool,
+    ) -> Result<Option<i64>, Error> {
+        let key = party_key(name, country, entity_type);
+        if let Some(r) = sqlx::query("SELECT id FROM parties WHERE party_key = $1")
+            .bind(&key)
+            .fetch_optional(&mut *conn)
+            .await?
+        {
+            return Ok(Some(r.try_get(0)?));
+        }
+        if !create {
+            return Ok(None);
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO parties (party_key, name, country, entity_type, first_seen, actor) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&key)
+        .bind(name.trim())
+        .bind(country)
+        .bind(entity_type)
+        .bind(crate::now())
+        .bind(&self.actor)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        self.audit_insert(conn, "record", "parties", id).await?;
+        Ok(Some(id))
+    }
+
+    /// Stores a screened party and its hits, so that later list versions
+    /// rescreen it. Hits already stored are reconciled as a rescreen would,
+    /// but nothing is marked gone.
+    pub async fn note_party(
+        &self,
+        name: &str,
+        country: Option<&str>,
+        entity_type: Option<&str>,
+        hits: &[HitRecord],
+        list_version: &str,
+    ) -> Result<Vec<Alert>, Error> {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let id = self
+            .party_id(&mut tx, name, country, entity_type, true)
+            .await?
+            .expect("created");
+        let stored = stored_hits(&mut tx, Some(id)).await?;
+        let dispositions = active_dispositions(&mut tx, Some(id)).await?;
+        let party = PartyRecord {
+            id,
+            name: name.to_string(),
+            country: country.map(str::to_string),
+            entity_type: entity_type.map(str::to_string),
+        };
+        let mut counts = Counts::default();
+        let alerts = self
+            .reconcile(
+                &mut tx,
+                &party,
+                hits,
+                stored.get(&id).map(Vec::as_slice).unwrap_or(&[]),
+                &dispositions,
+                list_version,
+                false,
+                &mut counts,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(alerts)
+    }
+
+    /// Active false-positive clearances for a party.
+    pub async fn dispositions_for(
+        &self,
+        name: &str,
+        country: Option<&str>,
+        entity_type: Option<&str>,
+    ) -> Result<Vec<Disposition>, Error> {
+        let key = party_key(name, country, entity_type);
+        let rows = sqlx::query(
+            "SELECT d.id, p.name, d.list, d.entry_id, d.entry_hash, d.verdict, d.reason, d.active, d.recorded_at, d.actor
+             FROM dispositions d JOIN parties p ON p.id = d.party_id
+             WHERE p.party_key = $1 AND d.active = 1 ORDER BY d.id",
+        )
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(disposition_from_row).collect()
+    }
+
+    /// Every disposition, newest last.
+    pub async fn dispositions(&self) -> Result<Vec<Disposition>, Error> {
+        let rows = sqlx::query(
+            "SELECT d.id, p.name, d.list, d.entry_id, d.entry_hash, d.verdict, d.reason, d.active, d.recorded_at, d.actor
+             FROM dispositions d JOIN parties p ON p.id = d.party_id ORDER BY d.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(disposition_from_row).collect()
+    }
+
+    /// Clears a party's hit on a list entry as a false positive.
+    pub async fn clear_hit(
+        &self,
+        name: &str,
+        country: Option<&str>,
+        entity_type: Option<&str>,
+        list: &str,
+        entry_id: &str,
+        reason: &str,
+    ) -> Result<Disposition, Error> {
+        if reason.trim().is_empty() {
+            return Err(Error::Rejected("a clearance needs a reason".into()));
+        }
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let party = self
+            .party_id(&mut tx, name, country, entity_type, false)
+            .await?
+            .ok_or_else(|| {
+                Error::Rejected(format!(
+                    "no recorded party {name:?}{}: screen or check it first",
+                    country.map(|c| format!(" ({c})")).unwrap_or_default()
+                ))
+            })?;
+        let hit = sqlx::query(
+            "SELECT id, entry_hash, status FROM hits WHERE party_id = $1 AND list = $2 AND entry_id = $3",
+        )
+        .bind(party)
+        .bind(list)
+        .bind(entry_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            Error::Rejected(format!(
+                "{name:?} has no recorded hit on {list} entry {entry_id:?}"
+            ))
+        })?;
+        let hit_id: i64 = hit.try_get(0)?;
+        let entry_hash: String = hit.try_get(1)?;
+        let status: String = hit.try_get(2)?;
+        if status == "cleared" {
+            return Err(Error::Rejected(format!(
+                "{name:?}'s hit on {list} entry {entry_id:?} is already cleared"
+            )));
+        }
+        let now = crate::now();
+        let id: i64 = sqlx::query(
+            "INSERT INTO dispositions (party_id, list, entry_id, entry_hash, verdict, reason, active, recorded_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(party)
+        .bind(list)
+        .bind(entry_id)
+        .bind(&entry_hash)
+        .bind("false_positive")
+        .bind(reason.trim())
+        .bind(1i64)
+        .bind(&now)
+        .bind(&self.actor)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        self.audit_insert(&mut tx, "clear", "dispositions", id)
+            .await?;
+        let before = row_json(&mut tx, "hits", hit_id).await?;
+        sqlx::query("UPDATE hits SET status = 'cleared', updated_at = $1 WHERE id = $2")
+            .bind(&now)
+            .bind(hit_id)
+            .execute(&mut *tx)
+            .await?;
+        self.audit_update(&mut tx, "clear", "hits", hit_id, before)
+            .await?;
+        tx.commit().await?;
+        Ok(Disposition {
+            id,
+            party: name.to_string(),
+            list: list.to_string(),
+            entry_id: entry_id.to_string(),
+            entry_hash,
+            verdict: "false_positive".into(),
+            reason: reason.trim().to_string(),
+            active: true,
+            recorded_at: now,
+            actor: self.actor.clone(),
+        })
+    }
+
+    /// Every stored party, for rescreening.
+    pub async fn parties(&self) -> Result<Vec<PartyRecord>, Error> {
+        let rows = sqlx::query("SELECT id, name, country, entity_type FROM parties ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PartyRecord {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    country: r.try_get(2)?,
+                    entity_type: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies a rescreen's results: new, changed, re-raised and cleared
+    /// hits are stored and reported; unchanged hits (cleared or not) raise
+    /// nothing.
+    pub async fn apply_rescreen(
+        &self,
+        list_version: &str,
+        results: &[(PartyRecord, Vec<HitRecord>)],
+    ) -> Result<RescreenReport, Error> {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let stored = stored_hits(&mut tx, None).await?;
+        let dispositions = active_dispositions(&mut tx, None).await?;
+        let mut alerts = Vec::new();
+        let mut counts = Counts::default();
+        for (party, hits) in results {
+            let before = stored.get(&party.id).map(Vec::as_slice).unwrap_or(&[]);
+            if before.is_empty() && hits.is_empty() {
+                continue;
+            }
+            alerts.extend(
+                self.reconcile(
+                    &mut tx,
+                    party,
+                    hits,
+                    before,
+                    &dispositions,
+                    list_version,
+                    true,
+                    &mut counts,
+                )
+                .await?,
+            );
+        }
+        let count = |k: AlertKind| alerts.iter().filter(|a| a.kind == k).count();
+        let (new, changed, reraised, cleared) = (
+            count(AlertKind::New),
+            count(AlertKind::Changed),
+            count(AlertKind::Reraised),
+            count(AlertKind::Cleared),
+        );
+        let id: i64 = sqlx::query(
+            "INSERT INTO rescreens (list_version, parties, new_hits, changed, cleared, alerts, recorded_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(list_version)
+        .bind(results.len() as i64)
+        .bind(new as i64)
+        .bind((changed + reraised) as i64)
+        .bind(cleared as i64)
+        .bind(serde_json::to_string(&alerts).unwrap_or_default())
+        .bind(crate::now())
+        .bind(&self.actor)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        self.audit_insert(&mut tx, "rescreen", "rescreens", id)
+            .await?;
+        tx.commit().await?;
+        Ok(RescreenReport {
+            id,
+            list_version: list_version.to_string(),
+            parties: results.len() as i64,
+            new,
+            changed,
+            reraised,
+            cleared,
+            still_cleared: counts.still_cleared,
+            alerts,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn reconcile(
+        &self,
+        conn: &mut AnyConnection,
+        party: &PartyRecord,
+        hits: &[HitRecord],
+        stored: &[StoredHit],
+        dispositions: &HashMap<(i64, String, String), (i64, String)>,
+        list_version: &str,
+        mark_gone: bool,
+        counts: &mut Counts,
+    ) -> Result<Vec<Alert>, Error> {
+        let now = crate::now();
+        let mut alerts = Vec::new();
+        let alert = |kind: AlertKind, h: &HitRecord| Alert {
+            kind,
+            party: party.name.clone(),
+            country: party.country.clone(),
+            list: h.list.clone(),
+            entry_id: h.entry_id.clone(),
+            entry_name: h.entry_name.clone(),
+            score: h.score,
+        };
+        for h in hits {
+            let cleared_by = dispositions.get(&(party.id, h.list.clone(), h.entry_id.clone()));
+            let holds = cleared_by.is_some_and(|(_, hash)| *hash == h.entry_hash);
+            match stored
+                .iter()
+                .find(|s| s.list == h.list && s.entry_id == h.entry_id)
+            {
+                None => {
+                    let status = if holds { "cleared" } else { "open" };
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO hits (party_id, list, entry_id, entry_name, entry_hash, score, status, list_version, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    )
+                    .bind(party.id)
+                    .bind(&h.list)
+                    .bind(&h.entry_id)
+                    .bind(&h.entry_name)
+                    .bind(&h.entry_hash)
+                    .bind(h.score)
+                    .bind(status)
+                    .bind(list_version)
+                    .bind(&now)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get(0)?;
+                    self.audit_insert(conn, "record", "hits", id).await?;
+                    if !holds {
+                        alerts.push(alert(AlertKind::New, h));
+                    }
+                }
+                Some(s) if s.entry_hash == h.entry_hash && s.status != "gone" => {
+                    if s.status == "cleared" {
+                        counts.still_cleared += 1;
+                    }
+                }
+                Some(s) => {
+                    let (status, kind) = if s.entry_hash == h.entry_hash {
+                        // Back after having gone away, unchanged.
+                        (
+                            if holds { "cleared" } else { "open" },
+                            (!holds).then_some(AlertKind::New),
+                        )
+                    } else if let Some((disp_id, _)) = cleared_by {
+                        let before = row_json(conn, "dispositions", *disp_id).await?;
+                        sqlx::query("UPDATE dispositions SET active = 0 WHERE id = $1")
+                            .bind(disp_id)
+                            .execute(&mut *conn)
+                            .await?;
+                        self.audit_update(conn, "re-raise", "dispositions", *disp_id, before)
+                            .await?;
+                        ("open", Some(AlertKind::Reraised))
+                    } else {
+                        ("open", Some(AlertKind::Changed))
+                    };
+                    let before = row_json(conn, "hits", s.id).await?;
+                    sqlx::query(
+                        "UPDATE hits SET entry_name = $1, entry_hash = $2, score = $3, status = $4, list_version = $5, updated_at = $6 WHERE id = $7",
+                    )
+                    .bind(&h.entry_name)
+                    .bind(&h.entry_hash)
+                    .bind(h.score)
+                    .bind(status)
+                    .bind(list_version)
+                    .bind(&now)
+                    .bind(s.id)
+                    .execute(&mut *conn)
+                    .await?;
+                    self.audit_update(conn, "rescreen", "hits", s.id, before)
+                        .await?;
+                    if let Some(k) = kind {
+                        alerts.push(alert(k, h));
+                    }
+                }
+            }
+        }
+        if mark_gone {
+            for s in stored.iter().filter(|s| s.status != "gone") {
+                if hits
+                    .iter()
+                    .any(|h| h.list == s.list && h.entry_id == s.entry_id)
+                {
+                    continue;
+                }
+                let before = row_json(conn, "hits", s.id).await?;
+                sqlx::query("UPDATE hits SET status = 'gone', list_version = $1, updated_at = $2 WHERE id = $3")
+                    .bind(list_version)
+                    .bind(&now)
+                    .bind(s.id)
+                    .execute(&mut *conn)
+                    .await?;
+                self.audit_update(conn, "rescreen", "hits", s.id, before)
+                    .await?;
+                if s.status == "open" {
+                    alerts.push(Alert {
+                        kind: AlertKind::Cleared,
+                        party: party.name.clone(),
+                        country: party.country.clone(),
+                        list: s.list.clone(),
+                        entry_id: s.entry_id.clone(),
+                        entry_name: s.entry_name.clone(),
+                        score: s.score,
+                    });
+                }
+            }
+        }
+        Ok(alerts)
+    }
+
+    // ----- audit -----------------------------------------------------------
+
+    /// Verifies the whole trail and every record against it.
+    pub async fn verify(&self, pinned: &[Vec<u8>]) -> Result<VerifyReport, Error> {
+        audit::verify(&self.pool, pinned).await
+    }
+
+    /// The trail from `from` to `to` (days included), with the public keys.
+    pub async fn export(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<AuditBundle, Error> {
+        audit::export(&self.pool, from, to).await
+    }
+
+    /// Counts of records per table (for status displays and tests).
+    pub async fn count(&self, table: &str) -> Result<i64, Error> {
+        if !audit::TABLES.iter().any(|(t, _)| *t == table) && table != "audit" {
+            return Err(Error::Rejected(format!("no table {table:?}")));
+        }
+        Ok(
+            sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?,
+        )
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    still_cleared: usize,
+}
+
+struct StoredHit {
+    id: i64,
+    list: String,
+    entry_id: String,
+    entry_name: String,
+    entry_hash: String,
+    score: f64,
+    status: String,
+}
+
+async fn stored_hits(
+    conn: &mut AnyConnection,
+    party: Option<i64>,
+) -> Result<HashMap<i64, Vec<StoredHit>>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, party_id, list, entry_id, entry_name, entry_hash, score, status FROM hits WHERE $1 < 0 OR party_id = $1",
+    )
+    .bind(party.unwrap_or(-1))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut map: HashMap<i64, Vec<StoredHit>> = HashMap::new();
+    for r in rows {
+        map.entry(r.try_get(1)?).or_default().push(StoredHit {
+            id: r.try_get(0)?,
+            list: r.try_get(2)?,
+            entry_id: r.try_get(3)?,
+            entry_name: r.try_get(4)?,
+            entry_hash: r.try_get(5)?,
+            score: r.try_get(6)?,
+            status: r.try_get(7)?,
+        });
+    }
+    Ok(map)
+}
+
+/// Active dispositions by (party, list, entry): (disposition id, entry hash).
+async fn active_dispositions(
+    conn: &mut AnyConnection,
+    party: Option<i64>,
+) -> Result<HashMap<(i64, String, String), (i64, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, party_id, list, entry_id, entry_hash FROM dispositions WHERE active = 1 AND ($1 < 0 OR party_id = $1)",
+    )
+    .bind(party.unwrap_or(-1))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut map = HashMap::new();
+    for r in rows {
+        map.insert(
+            (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?),
+            (r.try_get(0)?, r.try_get(4)?),
+        );
+    }
+    Ok(map)
+}
+
+fn decision_from_row(r: &AnyRow) -> Result<StoredDecision, Error> {
+    let parties: String = r.try_get(7)?;
+    let json = |i: usize| -> Result<Value, Error> {
+        let s: String = r.try_get(i)?;
+        Ok(serde_json::from_str(&s).unwrap_or(Value::String(s)))
+    };
+    Ok(StoredDecision {
+        id: r.try_get(0)?,
+        request_key: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        recorded_at: r.try_get(3)?,
+        actor: r.try_get(4)?,
+        subject: r.try_get(5)?,
+        destination: r.try_get(6)?,
+        parties: parties
+            .split('\n')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect(),
+        outcome: r.try_get(8)?,
+        as_of: r.try_get(9)?,
+        rules_hash: r.try_get(10)?,
+        list_version: r.try_get(11)?,
+        input: json(12)?,
+        result: json(13)?,
+    })
+}
+
+fn licence_from_row(r: &AnyRow) -> Result<StoredLicence, Error> {
+    let body: String = r.try_get(1)?;
+    let licence: Licence = serde_json::from_str(&body).map_err(|e| {
+        Error::Rejected(format!(
+            "stored licence {} is unreadable: {e}",
+            r.try_get::<i64, _>(0).unwrap_or(0)
+        ))
+    })?;
+    Ok(StoredLicence {
+        id: r.try_get(0)?,
+        licence,
+        drawn: Drawn {
+            quantity: r.try_get(2)?,
+            value: r.try_get(3)?,
+        },
+        recorded_at: r.try_get(4)?,
+    })
+}
+
+fn disposition_from_row(r: &AnyRow) -> Result<Disposition, Error> {
+    Ok(Disposition {
+        id: r.try_get(0)?,
+        party: r.try_get(1)?,
+        list: r.try_get(2)?,
+        entry_id: r.try_get(3)?,
+        entry_hash: r.try_get(4)?,
+        verdict: r.try_get(5)?,
+        reason: r.try_get(6)?,
+        active: r.try_get::<i64, _>(7)? != 0,
+        recorded_at: r.try_get(8)?,
+        actor: r.try_get(9)?,
+    })
+}
