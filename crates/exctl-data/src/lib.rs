@@ -16,6 +16,7 @@ pub mod golden;
 pub mod import;
 pub mod itemfile;
 
+use exctl_core::parties::PartyRules;
 use exctl_core::{CountryGroups, CountryTable, DataError, Engine, Item, RulePack, Vocabulary};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -132,6 +133,8 @@ pub struct Data {
     pub catalog: Catalog,
     /// Golden case files per pack id: (path, text).
     pub golden: BTreeMap<String, Vec<(String, String)>>,
+    /// Each pack's party rules (`packs/<id>/parties.toml`), where it has them.
+    pub parties: Vec<PartyRules>,
 }
 
 /// The country table of a data set.
@@ -163,6 +166,7 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
     }
     let mut packs = Vec::new();
     let mut golden = BTreeMap::new();
+    let mut parties = Vec::new();
     let pack_ids: Vec<String> = files
         .paths()
         .filter_map(|p| {
@@ -186,6 +190,10 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
             ));
         }
         golden.insert(id.clone(), files.under(&format!("packs/{id}/golden/")));
+        let parties_path = format!("packs/{id}/parties.toml");
+        if let Some(text) = files.get(&parties_path) {
+            parties.push(PartyRules::from_toml(&id, &parties_path, text)?);
+        }
         packs.push(pack);
     }
     if packs.is_empty() {
@@ -196,6 +204,7 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
         engine: Engine::new(vocab, countries, groups, packs),
         catalog,
         golden,
+        parties,
     })
 }
 

@@ -126,6 +126,11 @@ pub fn parse_public_key_file(text: &str) -> Option<Vec<u8>> {
     (key.len() == 1952).then_some(key)
 }
 
+/// Fills `bytes` from the system's random source.
+pub fn random(bytes: &mut [u8]) -> Result<(), Error> {
+    aws_lc_rs::rand::fill(bytes).map_err(|_| Error::Key("no random source".into()))
+}
+
 /// SHA-256 in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

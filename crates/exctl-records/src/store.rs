@@ -1089,7 +1089,14 @@ impl Store {
         )
     }
 
+    /// Closes the store; on SQLite the write-ahead log is folded into the
+    /// database file, so the file alone is the whole record.
     pub async fn close(self) {
+        if self.backend == Backend::Sqlite {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await;
+        }
         self.pool.close().await;
     }
 }

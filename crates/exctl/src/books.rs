@@ -372,19 +372,117 @@ pub struct BookStats {
     pub changed: usize,
 }
 
+/// Records a book's rows in chunks, one transaction each, keyed by the
+/// batch id and the row's line: a rerun after a crash records only what is
+/// missing, and never a row twice.
+pub struct Recorder {
+    rt: tokio::runtime::Runtime,
+    store: exctl_records::Store,
+    batch: String,
+    pending: Vec<exctl_records::NewDecision>,
+    pub recorded: usize,
+    pub already: usize,
+}
+
+impl Recorder {
+    const CHUNK: usize = 200;
+
+    pub fn new(
+        rt: tokio::runtime::Runtime,
+        store: exctl_records::Store,
+        batch: String,
+    ) -> Recorder {
+        Recorder {
+            rt,
+            store,
+            batch,
+            pending: Vec::new(),
+            recorded: 0,
+            already: 0,
+        }
+    }
+
+    fn push(
+        &mut self,
+        line: u64,
+        row: &[String],
+        rules_hash: &str,
+        as_of: NaiveDate,
+    ) -> Result<()> {
+        let cols = &CHECK_COLUMNS;
+        let input: serde_json::Map<String, serde_json::Value> = cols[1..5]
+            .iter()
+            .zip(&row[1..5])
+            .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.as_str())))
+            .collect();
+        let result: serde_json::Map<String, serde_json::Value> = cols[5..]
+            .iter()
+            .zip(&row[5..])
+            .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.as_str())))
+            .collect();
+        self.pending.push(exctl_records::NewDecision {
+            request_key: format!("batch:{}:{line}", self.batch),
+            kind: "check".into(),
+            subject: row[2].clone(),
+            destination: Some(row[3].clone()),
+            parties: Vec::new(),
+            outcome: row[7].clone(),
+            as_of,
+            rules_hash: rules_hash.to_string(),
+            list_version: None,
+            input: input.into(),
+            result: result.into(),
+        });
+        if self.pending.len() >= Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let ids = self
+            .rt
+            .block_on(self.store.record_decisions(&self.pending))
+            .map_err(crate::records::store_error)?;
+        for (_, new) in ids {
+            if new {
+                self.recorded += 1;
+            } else {
+                self.already += 1;
+            }
+        }
+        self.pending.clear();
+        Ok(())
+    }
+}
+
 /// `exctl check --input orders.csv --output results.csv`.
 pub fn check_book(
     data: &Data,
     input: &Path,
     output: &Path,
     default_date: NaiveDate,
+    mut recorder: Option<Recorder>,
 ) -> Result<BookStats> {
     let book = Book::open(input, output, &CHECK_COLUMNS)?;
     let mut decider = Decider::new(data, &data.engine);
-    book.run(&data.engine, CHECK_COLUMNS.len(), 5, |line, o, _| {
+    let rules_hash = {
+        let joined: Vec<String> = data
+            .engine
+            .packs
+            .iter()
+            .map(|p| format!("{}={}", p.meta.id, p.hash))
+            .collect();
+        exctl_records::keys::sha256_hex(joined.join("\n").as_bytes())
+    };
+    let mut record_error: Option<anyhow::Error> = None;
+    let stats = book.run(&data.engine, CHECK_COLUMNS.len(), 5, |line, o, _| {
         let date = o.as_of.unwrap_or(default_date);
         let s = decider.decide(&o, date)?;
-        Ok(Some(vec![
+        let row = vec![
             line.to_string(),
             o.id,
             o.item,
@@ -398,8 +496,27 @@ pub fn check_book(
             s.review_policy.clone(),
             s.questions.clone(),
             s.rules.iter().cloned().collect::<Vec<_>>().join(";"),
-        ]))
-    })
+        ];
+        if let Some(r) = recorder.as_mut() {
+            if record_error.is_none() {
+                if let Err(e) = r.push(line, &row, &rules_hash, date) {
+                    record_error = Some(e);
+                }
+            }
+        }
+        Ok(Some(row))
+    })?;
+    if let Some(e) = record_error {
+        return Err(e);
+    }
+    if let Some(mut r) = recorder {
+        r.flush()?;
+        eprintln!(
+            "recorded {} decisions ({} were already recorded by an earlier run of this batch)",
+            r.recorded, r.already
+        );
+    }
+    Ok(stats)
 }
 
 /// `exctl impact`: every row whose answer differs between the `from` and

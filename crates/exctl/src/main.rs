@@ -5,6 +5,7 @@
 
 mod books;
 mod inventory;
+mod records;
 mod render;
 mod screening;
 
@@ -27,6 +28,8 @@ struct Cli {
     /// (also EXCTL_DATA).
     #[arg(long, global = true, env = "EXCTL_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    place: records::Place,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,6 +50,8 @@ struct Common {
     explain: bool,
 }
 
+// One value per run: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Classify an item (catalog name or item file) under every pack.
@@ -83,8 +88,104 @@ enum Command {
         /// --to is the person's nationality.
         #[arg(long)]
         deemed: bool,
+        /// The end user, screened: NAME[;country=CC][;owner=NAME:PERCENT]...
+        #[arg(long, value_name = "PARTY")]
+        end_user: Option<String>,
+        /// The consignee, screened (same form as --end-user).
+        #[arg(long, value_name = "PARTY")]
+        consignee: Option<String>,
+        /// An intermediate party, screened (repeatable).
+        #[arg(long, value_name = "PARTY")]
+        intermediate: Vec<String>,
+        /// Units shipped, checked against licence balances.
+        #[arg(long, value_name = "N")]
+        quantity: Option<f64>,
+        /// Value shipped (licence currency), checked against licence balances.
+        #[arg(long, value_name = "AMOUNT")]
+        value: Option<f64>,
+        /// Record the shipment under this reference, drawing down the licence that authorises it.
+        #[arg(long, value_name = "REF")]
+        ship: Option<String>,
+        /// Lists to screen parties against instead of the configured ones (repeatable; `demo`).
+        #[arg(long = "list", value_name = "FILE")]
+        lists: Vec<String>,
+        /// Folder of configured lists (also EXCTL_LISTS).
+        #[arg(long, value_name = "DIR")]
+        lists_dir: Option<PathBuf>,
+        /// Do not record this check (it is recorded once `exctl init` has run).
+        #[arg(long)]
+        no_record: bool,
+        /// Batch: an id that makes a rerun of the same orders a resume (default: the file's hash and date).
+        #[arg(long, value_name = "ID", requires = "input")]
+        batch_id: Option<String>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Create this instance's ML-DSA-65 key pair and records database.
+    Init,
+    /// Licences on file.
+    Licences {
+        #[command(subcommand)]
+        command: LicencesCommand,
+    },
+    /// Record a shipment against a licence, drawing it down.
+    Ship {
+        /// JURISDICTION:NUMBER, e.g. us:D123456.
+        #[arg(long, value_name = "J:NUMBER")]
+        licence: String,
+        /// Your shipment reference; recorded once.
+        #[arg(long, value_name = "REF")]
+        reference: String,
+        #[arg(long, default_value_t = 0.0)]
+        quantity: f64,
+        #[arg(long, default_value_t = 0.0)]
+        value: f64,
+        /// Shipping date (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
+    /// Recorded checks and screens.
+    History {
+        /// check or screen.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Part of a party's name.
+        #[arg(long)]
+        party: Option<String>,
+        /// Part of an item id.
+        #[arg(long)]
+        item: Option<String>,
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        #[arg(long)]
+        limit: Option<i64>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Clear screening hits as false positives, and list clearances.
+    Dispositions {
+        #[command(subcommand)]
+        command: DispositionsCommand,
+    },
+    /// Screen every recorded party against the current lists; report material changes.
+    Rescreen {
+        #[arg(long = "list", value_name = "FILE")]
+        lists: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        lists_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify or export the signed audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Which orders change their answer between two dates or two rule-pack versions.
     Impact {
@@ -161,6 +262,9 @@ enum Command {
         /// Folder of configured lists (also EXCTL_LISTS).
         #[arg(long, value_name = "DIR")]
         lists_dir: Option<PathBuf>,
+        /// Do not record this screen (it is recorded once `exctl init` has run).
+        #[arg(long)]
+        no_record: bool,
     },
     /// Manage the configured restricted-party lists.
     Lists {
@@ -206,6 +310,85 @@ enum ListsCommand {
     },
     /// Remove a configured list by file name.
     Remove { name: String },
+    /// Publish a signed denied-party feed (the accord's mutual enforcement).
+    Publish {
+        /// CSV of violators: name, optional aliases (";"), country, note.
+        #[arg(long, value_name = "CSV")]
+        input: PathBuf,
+        /// The publishing authority, e.g. "BIS" or "MOTIE".
+        #[arg(long)]
+        authority: String,
+        /// The feed to write; its signature goes beside it as FEED.sig.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Import a signed denied-party feed after checking its signature.
+    Import {
+        feed: PathBuf,
+        /// The publisher's public key file (their audit-public-key.txt).
+        #[arg(long = "public-key", value_name = "FILE")]
+        public_key: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LicencesCommand {
+    /// Register a licence from a TOML or JSON file.
+    Add { file: PathBuf },
+    /// List licences with their balances.
+    List {
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DispositionsCommand {
+    /// Clear a recorded hit as a false positive.
+    Clear {
+        /// The party as screened.
+        #[arg(long)]
+        party: String,
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+        /// List code of the hit, e.g. EL.
+        #[arg(long)]
+        list: String,
+        /// Entry id of the hit.
+        #[arg(long)]
+        entry: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List every disposition.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole chain, every signature and every record.
+    Verify {
+        /// Accept only this public key (repeatable), e.g. audit-public-key.txt.
+        #[arg(long = "public-key", value_name = "FILE")]
+        public_keys: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a reviewable bundle (JSON, CSV, public keys) of a date range.
+    Export {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// Folder to write the bundle into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -322,11 +505,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             input: Some(input),
             output: Some(output),
             common,
+            no_record,
+            batch_id,
             ..
         } => {
             let data = load(&cli.data)?;
             let date = parse_date(&common.as_of)?;
-            let stats = books::check_book(&data, &input, &output, date)?;
+            let recorder = if no_record || !cli.place.initialised() {
+                None
+            } else {
+                let rt = records::runtime()?;
+                let store = cli.place.open(&rt)?;
+                let bytes =
+                    std::fs::read(&input).map_err(|e| bad(format!("{}: {e}", input.display())))?;
+                let id = batch_id.unwrap_or_else(|| {
+                    format!("{}@{date}", exctl_records::keys::sha256_hex(&bytes))
+                });
+                Some(books::Recorder::new(rt, store, id))
+            };
+            let stats = books::check_book(&data, &input, &output, date, recorder)?;
             eprintln!(
                 "checked {} rows, {} in error; wrote {}",
                 stats.rows,
@@ -377,6 +574,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             end_user_hq,
             facts,
             deemed,
+            end_user,
+            consignee,
+            intermediate,
+            quantity,
+            value,
+            ship,
+            lists,
+            lists_dir,
+            no_record,
             common,
             ..
         } => {
@@ -404,17 +610,431 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 stated.set("deemed", FactValue::Bool(true));
             }
+            for (flag, v) in [("--quantity", quantity), ("--value", value)] {
+                if let Some(v) = v {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(bad(format!("{flag} {v} must be zero or more")));
+                    }
+                }
+            }
+            use exctl_core::parties::{Party, Role};
+            let mut parties = Vec::new();
+            if let Some(p) = &end_user {
+                parties.push(Party::parse(Role::EndUser, p).map_err(bad)?);
+            }
+            if let Some(p) = &consignee {
+                parties.push(Party::parse(Role::Consignee, p).map_err(bad)?);
+            }
+            for p in &intermediate {
+                parties.push(Party::parse(Role::Intermediate, p).map_err(bad)?);
+            }
             data.engine.coerce_facts(&mut stated);
             let query = Query {
                 item: &item,
                 as_of: parse_date(&common.as_of)?,
                 destination: Some(to.trim().to_ascii_uppercase()),
                 end_use,
-                facts: stated,
+                facts: stated.clone(),
                 jurisdictions: common.jurisdictions.clone(),
                 explain: common.explain,
             };
-            decide_and_print(&data, &query, common.json)
+            data.engine
+                .validate(&query)
+                .map_err(|e| bad(e.to_string()))?;
+            let recording = !no_record && cli.place.initialised();
+            let rt = records::runtime()?;
+            let store = if recording || ship.is_some() {
+                Some(cli.place.open(&rt)?)
+            } else {
+                None
+            };
+            let mut decision = data.engine.decide(&query);
+            let (screened, list_version) = if parties.is_empty() {
+                (None, None)
+            } else {
+                let screener =
+                    records::party_screener(&data.parties, &lists, lists_dir.as_deref())?;
+                let version = screener.version().hash.clone();
+                let found =
+                    records::screen_parties(&screener, &parties, store.as_ref().map(|s| (&rt, s)))?;
+                (Some(found), Some(version))
+            };
+            let hits = screened
+                .as_ref()
+                .map(|s| s.hits.clone())
+                .unwrap_or_default();
+            let licences = match &store {
+                Some(s) => rt
+                    .block_on(s.licences(None))
+                    .map_err(records::store_error)?
+                    .into_iter()
+                    .map(|l| exctl_core::licence::OnFile {
+                        licence: l.licence,
+                        drawn: l.drawn,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            let end_user_name = parties
+                .iter()
+                .find(|p| p.role == Role::EndUser)
+                .map(|p| p.name.clone());
+            records::complete(
+                &mut decision,
+                if parties.is_empty() {
+                    &[]
+                } else {
+                    &data.parties
+                },
+                &hits,
+                &stated,
+                &licences,
+                end_user_name.as_deref(),
+                quantity.unwrap_or(0.0),
+                value.unwrap_or(0.0),
+            );
+            let mut recorded_id = None;
+            if let (Some(store), true) = (&store, recording) {
+                let input = serde_json::json!({
+                    "item": item.id,
+                    "to": to.trim().to_ascii_uppercase(),
+                    "end_use": query.end_use,
+                    "as_of": query.as_of,
+                    "facts": facts,
+                    "parties": parties,
+                    "quantity": quantity,
+                    "value": value,
+                    "jurisdictions": common.jurisdictions,
+                });
+                let new = records::new_check(
+                    records::request_key("check"),
+                    &decision,
+                    input,
+                    &parties,
+                    list_version.clone(),
+                );
+                let ids = rt
+                    .block_on(store.record_decisions(&[new]))
+                    .map_err(records::store_error)?;
+                recorded_id = ids.first().map(|(id, _)| *id);
+                if let (Some(found), Some(version)) = (&screened, &list_version) {
+                    for (name, country, hits) in &found.screened {
+                        rt.block_on(store.note_party(
+                            name,
+                            country.as_deref(),
+                            None,
+                            hits,
+                            version,
+                        ))
+                        .map_err(records::store_error)?;
+                    }
+                }
+            }
+            if common.json {
+                let mut v = serde_json::to_value(&decision)?;
+                if let Some(found) = &screened {
+                    v["party_hits"] = serde_json::to_value(&found.hits)?;
+                    v["cleared"] = serde_json::to_value(&found.cleared)?;
+                }
+                if let Some(id) = recorded_id {
+                    v["record"] = serde_json::json!(id);
+                }
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print!("{}", render::decision_text(&decision, query.explain));
+                if let Some(found) = &screened {
+                    print!(
+                        "{}",
+                        render::parties_text(&parties, &found.hits, &found.cleared)
+                    );
+                }
+                if let Some(id) = recorded_id {
+                    println!("recorded as decision {id}");
+                }
+            }
+            if decision.determinations.is_empty() {
+                bail!("no rule pack answered");
+            }
+            let Some(reference) = ship else {
+                if let Some(store) = store {
+                    rt.block_on(store.close());
+                }
+                return Ok(ExitCode::SUCCESS);
+            };
+            {
+                let store = store.as_ref().expect("opened for --ship");
+                let authorising: Vec<_> = decision
+                    .determinations
+                    .iter()
+                    .filter_map(|d| {
+                        d.licence
+                            .as_ref()
+                            .map(|l| (d.jurisdiction.clone(), l.number.clone()))
+                    })
+                    .collect();
+                let overall = decision
+                    .overall
+                    .unwrap_or(exctl_core::Outcome::NotControlled);
+                if overall > exctl_core::Outcome::Authorized {
+                    return Err(bad(format!(
+                        "not shipped: the overall outcome is {overall}; nothing was drawn down"
+                    )));
+                }
+                if authorising.is_empty() {
+                    println!("no licence needed for this shipment: nothing to draw down");
+                }
+                let several = authorising.len() > 1;
+                for (j, number) in authorising {
+                    let reference = if several {
+                        format!("{reference}#{j}")
+                    } else {
+                        reference.clone()
+                    };
+                    let receipt = rt
+                        .block_on(store.record_shipment(
+                            &j,
+                            &number,
+                            &reference,
+                            quantity.unwrap_or(0.0),
+                            value.unwrap_or(0.0),
+                            query.as_of,
+                            recorded_id,
+                        ))
+                        .map_err(records::store_error)?;
+                    println!("{}", render::receipt_text(&receipt));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init => {
+            let rt = records::runtime()?;
+            print!("{}", cli.place.init(&rt)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Licences { command } => {
+            let rt = records::runtime()?;
+            match command {
+                LicencesCommand::Add { file } => {
+                    let data = load(&cli.data)?;
+                    let path = file.display().to_string();
+                    let text =
+                        std::fs::read_to_string(&file).map_err(|e| bad(format!("{path}: {e}")))?;
+                    let mut licence = exctl_core::Licence::from_text(&path, &text)
+                        .map_err(|e| bad(e.to_string()))?;
+                    if data.engine.pack(&licence.jurisdiction).is_none() {
+                        return Err(bad(format!(
+                            "{path}: field `jurisdiction`: unknown jurisdiction {:?}",
+                            licence.jurisdiction
+                        )));
+                    }
+                    // Items are stored as catalog ids, so any alias matches later.
+                    let mut ids = Vec::new();
+                    for i in &licence.items {
+                        let item = data
+                            .catalog
+                            .resolve(i)
+                            .map_err(|e| bad(format!("{path}: field `items`: {e}")))?;
+                        ids.push(item.item.id.clone());
+                    }
+                    licence.items = ids;
+                    let store = cli.place.open(&rt)?;
+                    let id = rt
+                        .block_on(store.add_licence(&licence))
+                        .map_err(records::store_error)?;
+                    println!(
+                        "registered {} licence {} (record {id}) held by {}, valid {} to {}",
+                        licence.jurisdiction,
+                        licence.number,
+                        licence.holder,
+                        licence.valid_from,
+                        licence.valid_to
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                LicencesCommand::List { jurisdiction, json } => {
+                    let store = cli.place.open_read(&rt)?;
+                    let list = rt
+                        .block_on(store.licences(jurisdiction.as_deref()))
+                        .map_err(records::store_error)?;
+                    emit(json, serde_json::to_value(&list)?, || {
+                        render::licences_text(&list)
+                    })
+                }
+            }
+        }
+        Command::Ship {
+            licence,
+            reference,
+            quantity,
+            value,
+            date,
+        } => {
+            let (j, number) = licence.split_once(':').ok_or_else(|| {
+                bad(format!(
+                    "--licence {licence:?}: expected JURISDICTION:NUMBER"
+                ))
+            })?;
+            let date = parse_date(&date)?;
+            let rt = records::runtime()?;
+            let store = cli.place.open(&rt)?;
+            let receipt = rt
+                .block_on(store.record_shipment(j, number, &reference, quantity, value, date, None))
+                .map_err(records::store_error)?;
+            println!("{}", render::receipt_text(&receipt));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History {
+            kind,
+            party,
+            item,
+            outcome,
+            from,
+            to,
+            limit,
+            json,
+            csv,
+        } => {
+            if let Some(o) = &outcome {
+                if exctl_core::Outcome::parse(o).is_none()
+                    && !matches!(o.as_str(), "hit" | "clear" | "classified")
+                {
+                    return Err(bad(format!("--outcome {o:?} is not an outcome")));
+                }
+            }
+            let filter = exctl_records::HistoryFilter {
+                kind,
+                party,
+                item,
+                outcome,
+                from: from.as_ref().map(|_| parse_date(&from)).transpose()?,
+                to: to.as_ref().map(|_| parse_date(&to)).transpose()?,
+                limit,
+            };
+            let rt = records::runtime()?;
+            let store = cli.place.open_read(&rt)?;
+            let rows = rt
+                .block_on(store.history(&filter))
+                .map_err(records::store_error)?;
+            if csv {
+                print!("{}", render::history_csv(&rows)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            emit(json, serde_json::to_value(&rows)?, || {
+                render::history_text(&rows)
+            })
+        }
+        Command::Dispositions { command } => {
+            let rt = records::runtime()?;
+            match command {
+                DispositionsCommand::Clear {
+                    party,
+                    country,
+                    list,
+                    entry,
+                    reason,
+                } => {
+                    let store = cli.place.open(&rt)?;
+                    let country = country.map(|c| c.trim().to_ascii_uppercase());
+                    let d = rt
+                        .block_on(store.clear_hit(
+                            &party,
+                            country.as_deref(),
+                            None,
+                            &list,
+                            &entry,
+                            &reason,
+                        ))
+                        .map_err(records::store_error)?;
+                    println!(
+                        "cleared {:?} on {} entry {} as a false positive (disposition {}); it stays cleared until the entry changes",
+                        d.party, d.list, d.entry_id, d.id
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                DispositionsCommand::List { json } => {
+                    let store = cli.place.open_read(&rt)?;
+                    let all = rt
+                        .block_on(store.dispositions())
+                        .map_err(records::store_error)?;
+                    emit(json, serde_json::to_value(&all)?, || {
+                        render::dispositions_text(&all)
+                    })
+                }
+            }
+        }
+        Command::Rescreen {
+            lists,
+            lists_dir,
+            json,
+        } => {
+            let data = load(&cli.data)?;
+            let rt = records::runtime()?;
+            let store = cli.place.open(&rt)?;
+            let screener = records::party_screener(&data.parties, &lists, lists_dir.as_deref())?;
+            let parties = rt.block_on(store.parties()).map_err(records::store_error)?;
+            let results = records::rescreen_all(&screener, parties);
+            let report = rt
+                .block_on(store.apply_rescreen(&screener.version().hash, &results))
+                .map_err(records::store_error)?;
+            emit(json, serde_json::to_value(&report)?, || {
+                render::rescreen_text(&report)
+            })
+        }
+        Command::Audit { command } => {
+            let rt = records::runtime()?;
+            let store = cli.place.open_read(&rt)?;
+            match command {
+                AuditCommand::Verify { public_keys, json } => {
+                    let mut pinned = Vec::new();
+                    for p in &public_keys {
+                        let text = std::fs::read_to_string(p)
+                            .map_err(|e| bad(format!("{}: {e}", p.display())))?;
+                        pinned.push(
+                            exctl_records::keys::parse_public_key_file(&text).ok_or_else(|| {
+                                bad(format!("{}: not an ML-DSA-65 public key file", p.display()))
+                            })?,
+                        );
+                    }
+                    let report = rt
+                        .block_on(store.verify(&pinned))
+                        .map_err(records::store_error)?;
+                    rt.block_on(store.close());
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report)?);
+                    } else {
+                        print!("{}", render::verify_text(&report));
+                    }
+                    Ok(if report.ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    })
+                }
+                AuditCommand::Export { from, to, out } => {
+                    let from = from.as_ref().map(|_| parse_date(&from)).transpose()?;
+                    let to = to.as_ref().map(|_| parse_date(&to)).transpose()?;
+                    if let (Some(f), Some(t)) = (from, to) {
+                        if t < f {
+                            return Err(bad(format!("--to {t} is before --from {f}")));
+                        }
+                    }
+                    let bundle = rt
+                        .block_on(store.export(from, to))
+                        .map_err(records::store_error)?;
+                    render::write_bundle(&bundle, &out)?;
+                    println!(
+                        "wrote {} audit entries to {} (trail {})",
+                        bundle.entries.len(),
+                        out.display(),
+                        if bundle.verification.ok {
+                            "verified"
+                        } else {
+                            "DOES NOT VERIFY"
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
         }
         Command::Catalog { json } => {
             let data = load(&cli.data)?;
@@ -466,6 +1086,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             input,
             output,
             lists_dir,
+            no_record,
         } => {
             if !(0.0..=1.0).contains(&threshold) {
                 return Err(bad(format!(
@@ -537,6 +1158,44 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 entity_type,
             };
             let matches = screener.screen(&q, limit, threshold);
+            if !no_record && cli.place.initialised() {
+                let rt = records::runtime()?;
+                let store = cli.place.open(&rt)?;
+                let version = screener.version().hash.clone();
+                let hits: Vec<exctl_records::HitRecord> = matches
+                    .iter()
+                    .map(|m| exctl_records::HitRecord {
+                        list: m.list.clone(),
+                        entry_id: m.entry_id.clone(),
+                        entry_name: m.name.clone(),
+                        entry_hash: screener.entries()[m.entry_index].material_hash(),
+                        score: m.score,
+                    })
+                    .collect();
+                let record = exctl_records::NewDecision {
+                    request_key: records::request_key("screen"),
+                    kind: "screen".into(),
+                    subject: q.name.clone(),
+                    destination: q.country.clone(),
+                    parties: vec![q.name.clone()],
+                    outcome: if matches.is_empty() { "clear" } else { "hit" }.into(),
+                    as_of: chrono::Utc::now().date_naive(),
+                    rules_hash: String::new(),
+                    list_version: Some(version.clone()),
+                    input: serde_json::json!({"name": q.name, "country": q.country, "type": q.entity_type.map(|t| t.as_str()), "threshold": threshold}),
+                    result: screening::screen_json(&q, &screener, &matches),
+                };
+                rt.block_on(store.record_decisions(&[record]))
+                    .map_err(records::store_error)?;
+                rt.block_on(store.note_party(
+                    &q.name,
+                    q.country.as_deref(),
+                    q.entity_type.map(|t| t.as_str()),
+                    &hits,
+                    &version,
+                ))
+                .map_err(records::store_error)?;
+            }
             emit(
                 json,
                 screening::screen_json(&q, &screener, &matches),
@@ -603,6 +1262,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         "added {} ({} entries) to {}",
                         path.display(),
                         set.entries.len(),
+                        dir.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                ListsCommand::Publish {
+                    input,
+                    authority,
+                    out,
+                } => {
+                    if !cli.place.initialised() {
+                        return Err(bad(
+                            "publishing signs with this instance's key: run `exctl init` first",
+                        ));
+                    }
+                    let der = std::fs::read(cli.place.key_path())?;
+                    let signer = exctl_records::Signer::from_pkcs8(&der)?;
+                    let n = screening::publish_feed(&input, &authority, &out, &signer, &resolve)?;
+                    println!(
+                        "published {n} denied parties to {} (signature {}.sig, key {})",
+                        out.display(),
+                        out.display(),
+                        signer.key_id()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                ListsCommand::Import { feed, public_key } => {
+                    let (name, n) = screening::import_feed(&feed, &public_key, &dir, &resolve)?;
+                    println!(
+                        "imported {n} denied parties as {name} into {}",
                         dir.display()
                     );
                     Ok(ExitCode::SUCCESS)

@@ -524,3 +524,310 @@ pub fn demo(data: &Data) -> String {
     s.push_str("Try: exctl classify h100 --explain · exctl compare h100 \"ascend 910c\" · exctl screen \"Huawei\" --list demo\n");
     s
 }
+
+/// The parties of a check and what screening found.
+pub fn parties_text(
+    parties: &[exctl_core::parties::Party],
+    hits: &[exctl_core::parties::ListHit],
+    cleared: &[String],
+) -> String {
+    let mut s = String::from("\nparties\n");
+    for p in parties {
+        let mine: Vec<_> = hits
+            .iter()
+            .filter(|h| h.role == p.role && h.party == p.name)
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {} {:?}{}: {}",
+            p.role,
+            p.name,
+            p.country
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default(),
+            if mine.is_empty() {
+                "no list hit".to_string()
+            } else {
+                format!("{} hit(s)", mine.len())
+            }
+        );
+        for h in mine {
+            let via = h
+                .owner
+                .as_ref()
+                .map(|(o, pct)| {
+                    format!(
+                        " via owner {o:?} ({} %)",
+                        exctl_core::facts::format_number(*pct)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "    {} {} {:?} score {:.2}{via}",
+                h.list, h.entry_id, h.entry_name, h.score
+            );
+        }
+    }
+    for c in cleared {
+        let _ = writeln!(s, "  cleared: {c}");
+    }
+    s
+}
+
+pub fn receipt_text(r: &exctl_records::ShipmentReceipt) -> String {
+    let mut left = Vec::new();
+    if let Some(q) = r.remaining.quantity {
+        left.push(format!("{} units", exctl_core::facts::format_number(q)));
+    }
+    if let Some(v) = r.remaining.value {
+        left.push(format!("{} of value", exctl_core::facts::format_number(v)));
+    }
+    format!(
+        "shipment {:?} recorded (record {}) against {} licence {}; left: {}",
+        r.reference,
+        r.shipment_id,
+        r.jurisdiction,
+        r.licence,
+        if left.is_empty() {
+            "unlimited".to_string()
+        } else {
+            left.join(", ")
+        }
+    )
+}
+
+pub fn licences_text(list: &[exctl_records::StoredLicence]) -> String {
+    if list.is_empty() {
+        return "no licences on file (exctl licences add FILE)\n".into();
+    }
+    let mut s = format!(
+        "{:<4} {:<14} {:<22} {:<10} {:<10} {:>12} {:>14}  covers\n",
+        "j", "number", "holder", "from", "to", "units left", "value left"
+    );
+    for l in list {
+        let lic = &l.licence;
+        let left = |limit: Option<f64>, used: f64| {
+            limit.map_or("-".to_string(), |q| {
+                exctl_core::facts::format_number(q - used)
+            })
+        };
+        let _ = writeln!(
+            s,
+            "{:<4} {:<14} {:<22} {:<10} {:<10} {:>12} {:>14}  {} → {}",
+            lic.jurisdiction,
+            lic.number,
+            truncate(&lic.holder, 22),
+            lic.valid_from,
+            lic.valid_to,
+            left(lic.quantity, l.drawn.quantity),
+            left(lic.value, l.drawn.value),
+            lic.items
+                .iter()
+                .chain(&lic.controls)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            lic.destinations.join(", ")
+        );
+    }
+    s
+}
+
+pub fn history_text(rows: &[exctl_records::StoredDecision]) -> String {
+    if rows.is_empty() {
+        return "no recorded decisions match\n".into();
+    }
+    let mut s = format!(
+        "{:>6}  {:<27} {:<7} {:<24} {:<4} {:<20} {:<10} parties\n",
+        "id", "recorded", "kind", "subject", "to", "outcome", "as of"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:>6}  {:<27} {:<7} {:<24} {:<4} {:<20} {:<10} {}",
+            r.id,
+            r.recorded_at,
+            r.kind,
+            truncate(&r.subject, 24),
+            r.destination.as_deref().unwrap_or("-"),
+            r.outcome,
+            r.as_of,
+            r.parties.join("; ")
+        );
+    }
+    s
+}
+
+pub fn history_csv(rows: &[exctl_records::StoredDecision]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "id",
+        "recorded_at",
+        "actor",
+        "kind",
+        "subject",
+        "destination",
+        "parties",
+        "outcome",
+        "as_of",
+        "rules_hash",
+        "list_version",
+        "input",
+        "result",
+    ])?;
+    for r in rows {
+        w.write_record([
+            r.id.to_string(),
+            r.recorded_at.clone(),
+            r.actor.clone(),
+            r.kind.clone(),
+            r.subject.clone(),
+            r.destination.clone().unwrap_or_default(),
+            r.parties.join("; "),
+            r.outcome.clone(),
+            r.as_of.clone(),
+            r.rules_hash.clone(),
+            r.list_version.clone().unwrap_or_default(),
+            r.input.to_string(),
+            r.result.to_string(),
+        ])?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+pub fn dispositions_text(all: &[exctl_records::Disposition]) -> String {
+    if all.is_empty() {
+        return "no dispositions\n".into();
+    }
+    let mut s = String::new();
+    for d in all {
+        let _ = writeln!(
+            s,
+            "{:>4} {} {:<8} {:?} on {} {} by {} at {}: {}",
+            d.id,
+            if d.active { "active  " } else { "re-raised" },
+            d.verdict,
+            d.party,
+            d.list,
+            d.entry_id,
+            d.actor,
+            d.recorded_at,
+            d.reason
+        );
+    }
+    s
+}
+
+pub fn rescreen_text(r: &exctl_records::RescreenReport) -> String {
+    let mut s = format!(
+        "rescreened {} parties against list version {}: {} new, {} changed, {} re-raised, {} cleared; {} cleared hits unchanged\n",
+        r.parties, r.list_version, r.new, r.changed, r.reraised, r.cleared, r.still_cleared
+    );
+    for a in &r.alerts {
+        let _ = writeln!(
+            s,
+            "  {:<9} {:?}{} — {} {} {:?} ({:.2})",
+            format!("{:?}", a.kind).to_lowercase(),
+            a.party,
+            a.country
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default(),
+            a.list,
+            a.entry_id,
+            a.entry_name,
+            a.score
+        );
+    }
+    s
+}
+
+pub fn verify_text(r: &exctl_records::VerifyReport) -> String {
+    let mut s = String::new();
+    if r.ok {
+        let _ = writeln!(
+            s,
+            "audit trail verifies: {} entries, {} records, keys {}; head {}",
+            r.entries,
+            r.records,
+            r.keys.join(", "),
+            r.head
+        );
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "audit trail DOES NOT VERIFY: {} problem(s) in {} entries and {} records",
+        r.problem_count, r.entries, r.records
+    );
+    for (i, p) in r.problems.iter().enumerate() {
+        let at = match (p.seq, &p.table, p.record_id) {
+            (Some(seq), _, _) => format!("entry {seq}"),
+            (None, Some(t), Some(id)) => format!("{t} record {id}"),
+            (None, Some(t), None) => t.clone(),
+            _ => "trail".into(),
+        };
+        let _ = writeln!(
+            s,
+            "  {}{at}: {}",
+            if i == 0 { "first bad: " } else { "" },
+            p.problem
+        );
+    }
+    s
+}
+
+/// Writes an audit bundle: entries as JSON and CSV, the public keys, and
+/// the verification report.
+pub fn write_bundle(b: &exctl_records::AuditBundle, out: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::write(out.join("audit.json"), serde_json::to_string_pretty(b)?)?;
+    let mut w = csv::Writer::from_path(out.join("audit.csv"))?;
+    w.write_record([
+        "seq",
+        "recorded_at",
+        "actor",
+        "action",
+        "table",
+        "record_id",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+        "key_id",
+        "signature",
+    ])?;
+    for e in &b.entries {
+        w.write_record([
+            e.seq.to_string(),
+            e.recorded_at.clone(),
+            e.actor.clone(),
+            e.action.clone(),
+            e.table.clone(),
+            e.record_id.to_string(),
+            e.before.clone().unwrap_or_default(),
+            e.after.clone().unwrap_or_default(),
+            e.prev_hash.clone(),
+            e.hash.clone(),
+            e.key_id.clone(),
+            e.signature.clone(),
+        ])?;
+    }
+    w.flush()?;
+    let mut keys = String::new();
+    for (id, hex) in &b.public_keys {
+        let _ = writeln!(
+            keys,
+            "# ML-DSA-65 public key {id} (raw FIPS 204, hex)\n{hex}"
+        );
+    }
+    std::fs::write(out.join("public-keys.txt"), keys)?;
+    std::fs::write(
+        out.join("README.txt"),
+        "exctl audit bundle\n\naudit.json / audit.csv: the entries. Entry n's hash is SHA-256 of the JSON array\n[seq, recorded_at, actor, action, table, record_id, sha256(before)|null, sha256(after)|null, prev_hash, key_id];\nprev_hash is entry n-1's hash (64 zeros for the first); signature is ML-DSA-65 (FIPS 204, empty context)\nover the hash's hex text, by the key in public-keys.txt with that key id (first 16 hex digits of SHA-256 of the key).\nverification: audit.json's `verification` is the check of the whole trail when the bundle was made.\n",
+    )?;
+    Ok(())
+}

@@ -508,3 +508,149 @@ pub fn add(
     }
     Ok(set)
 }
+
+/// The list code of the accord's shared denied-party feed.
+pub const ACCORD_DENIED: &str = "ACCORD-DENIED";
+
+/// What a feed's `.sig` file holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FeedSignature {
+    format: String,
+    authority: String,
+    published_at: String,
+    sha256: String,
+    key_id: String,
+    public_key: String,
+    signature: String,
+}
+
+fn feed_message(authority: &str, published_at: &str, sha: &str) -> String {
+    format!("exctl-denied-feed/1\n{authority}\n{published_at}\n{sha}")
+}
+
+/// Writes a signed denied-party feed from a CSV of violators.
+pub fn publish_feed(
+    input: &Path,
+    authority: &str,
+    out: &Path,
+    signer: &exctl_records::Signer,
+    countries: CountryResolver<'_>,
+) -> Result<usize> {
+    if authority.trim().is_empty() {
+        return Err(crate::bad("--authority is empty"));
+    }
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| crate::bad(format!("{}: {e}", input.display())))?;
+    // The violators file is read as an own list: same columns, same checks.
+    let entries = parse_user_csv(&input.display().to_string(), &text, countries)
+        .map_err(|e| crate::bad(e.to_string()))?;
+    if entries.is_empty() {
+        return Err(crate::bad(format!("{}: no parties", input.display())));
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["name", "aliases", "country", "list", "note"])?;
+    for e in &entries {
+        let aliases: Vec<&str> = e.names.iter().skip(1).map(|n| n.text.as_str()).collect();
+        w.write_record([
+            e.primary_name(),
+            &aliases.join(";"),
+            e.countries.first().map_or("", String::as_str),
+            ACCORD_DENIED,
+            &format!("found violating by {}", authority.trim()),
+        ])?;
+    }
+    let feed = w.into_inner()?;
+    let sha = exctl_records::keys::sha256_hex(&feed);
+    let published_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let sig = signer.sign(feed_message(authority.trim(), &published_at, &sha).as_bytes())?;
+    let sigfile = FeedSignature {
+        format: "exctl-denied-feed/1".into(),
+        authority: authority.trim().into(),
+        published_at,
+        sha256: sha,
+        key_id: signer.key_id().into(),
+        public_key: exctl_records::keys::hex(signer.public_key()),
+        signature: exctl_records::keys::hex(&sig),
+    };
+    std::fs::write(out, &feed).with_context(|| format!("writing {}", out.display()))?;
+    let sig_path = PathBuf::from(format!("{}.sig", out.display()));
+    std::fs::write(&sig_path, serde_json::to_string_pretty(&sigfile)?)
+        .with_context(|| format!("writing {}", sig_path.display()))?;
+    Ok(entries.len())
+}
+
+/// Checks a feed's signature against the publisher's pinned key, then adds
+/// it to the configured lists. Nothing is written when any check fails.
+pub fn import_feed(
+    feed: &Path,
+    public_key: &Path,
+    dir: &Path,
+    countries: CountryResolver<'_>,
+) -> Result<(String, usize)> {
+    let bytes = std::fs::read(feed).map_err(|e| crate::bad(format!("{}: {e}", feed.display())))?;
+    let sig_path = PathBuf::from(format!("{}.sig", feed.display()));
+    let sig_text = std::fs::read_to_string(&sig_path).map_err(|e| {
+        crate::bad(format!(
+            "{}: {e} (a feed comes with its .sig)",
+            sig_path.display()
+        ))
+    })?;
+    let sig: FeedSignature = serde_json::from_str(&sig_text)
+        .map_err(|e| crate::bad(format!("{}: {e}", sig_path.display())))?;
+    let key_text = std::fs::read_to_string(public_key)
+        .map_err(|e| crate::bad(format!("{}: {e}", public_key.display())))?;
+    let key = exctl_records::keys::parse_public_key_file(&key_text).ok_or_else(|| {
+        crate::bad(format!(
+            "{}: not an ML-DSA-65 public key file",
+            public_key.display()
+        ))
+    })?;
+    if exctl_records::keys::hex(&key) != sig.public_key {
+        return Err(crate::bad(format!(
+            "{}: signed by key {}, not by the pinned key {}",
+            sig_path.display(),
+            sig.key_id,
+            exctl_records::keys::key_id(&key)
+        )));
+    }
+    let sha = exctl_records::keys::sha256_hex(&bytes);
+    let signature = exctl_records::keys::unhex(&sig.signature).ok_or_else(|| {
+        crate::bad(format!(
+            "{}: field `signature` is not hex",
+            sig_path.display()
+        ))
+    })?;
+    if sha != sig.sha256
+        || !exctl_records::keys::verify(
+            &key,
+            feed_message(&sig.authority, &sig.published_at, &sha).as_bytes(),
+            &signature,
+        )
+    {
+        return Err(crate::bad(format!(
+            "{}: the signature does not verify: the feed was altered or not signed by this key",
+            feed.display()
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| crate::bad(format!("{}: not UTF-8", feed.display())))?;
+    let entries = parse_user_csv(&feed.display().to_string(), &text, countries)
+        .map_err(|e| crate::bad(e.to_string()))?;
+    let slug: String = sig
+        .authority
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = format!("accord-denied-{slug}.csv");
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, &text)?;
+    std::fs::rename(&tmp, dir.join(&name))?;
+    Ok((name, entries.len()))
+}

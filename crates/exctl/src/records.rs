@@ -1,0 +1,470 @@
+//! The CLI's side of the records: where they live, opening the store, and
+//! the transaction flow of `check` with parties and licences.
+
+use crate::{bad, screening};
+use anyhow::{Context as _, Result};
+use exctl_core::licence::{apply_licences, OnFile};
+use exctl_core::parties::{apply_parties, ListHit, Party, PartyRules};
+use exctl_core::{Decision, Facts};
+use exctl_records::{keys, HitRecord, NewDecision, Signer, Store};
+use exctl_screen::model::{Entry, ListSet, SourceInfo, Strength};
+use exctl_screen::{Screener, DEFAULT_THRESHOLD};
+use std::path::{Path, PathBuf};
+
+/// Where this instance keeps its signing key and (by default) its database.
+#[derive(Clone, clap::Args)]
+pub struct Place {
+    /// Folder of this instance's signing key and SQLite records (also EXCTL_HOME;
+    /// default the user's data folder).
+    #[arg(long, global = true, env = "EXCTL_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Records database: a SQLite file path, sqlite://PATH, or postgres://… (also EXCTL_DB).
+    #[arg(long, global = true, env = "EXCTL_DB", value_name = "URL")]
+    pub db: Option<String>,
+    /// Who is acting, for the audit trail (also EXCTL_USER; default the login name).
+    #[arg(long, global = true, env = "EXCTL_USER", value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+impl Place {
+    pub fn dir(&self) -> PathBuf {
+        if let Some(h) = &self.home {
+            return h.clone();
+        }
+        if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+            return PathBuf::from(x).join("exctl");
+        }
+        match std::env::var_os("HOME") {
+            Some(h) => PathBuf::from(h).join(".local/share/exctl"),
+            None => PathBuf::from(".exctl"),
+        }
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.dir().join("audit-signing-key.pk8")
+    }
+
+    pub fn public_key_path(&self) -> PathBuf {
+        self.dir().join("audit-public-key.txt")
+    }
+
+    pub fn url(&self) -> String {
+        match &self.db {
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => u.clone(),
+            Some(u) if u.starts_with("sqlite:") => u.clone(),
+            Some(path) => format!("sqlite://{path}?mode=rwc"),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.dir().join("records.db").display()
+            ),
+        }
+    }
+
+    pub fn actor(&self) -> String {
+        self.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Whether `exctl init` has run here.
+    pub fn initialised(&self) -> bool {
+        self.key_path().is_file()
+    }
+
+    fn signer(&self) -> Result<Signer> {
+        let der = std::fs::read(self.key_path())
+            .with_context(|| format!("reading {}", self.key_path().display()))?;
+        Ok(Signer::from_pkcs8(&der)?)
+    }
+
+    /// Opens the store for writing; `exctl init` must have run.
+    pub fn open(&self, rt: &tokio::runtime::Runtime) -> Result<Store> {
+        if !self.initialised() {
+            return Err(bad(format!(
+                "no records in {}: run `exctl init` first",
+                self.dir().display()
+            )));
+        }
+        let signer = self.signer()?;
+        rt.block_on(Store::open(&self.url(), Some(signer), &self.actor()))
+            .map_err(store_error)
+    }
+
+    /// Opens the store to read (and verify): no key needed.
+    pub fn open_read(&self, rt: &tokio::runtime::Runtime) -> Result<Store> {
+        let url = self.url();
+        if self.db.is_none() && !self.dir().join("records.db").is_file() {
+            return Err(bad(format!(
+                "no records in {}: run `exctl init` first",
+                self.dir().display()
+            )));
+        }
+        rt.block_on(Store::open(&url, None, &self.actor()))
+            .map_err(store_error)
+    }
+
+    /// Creates the key pair (never replacing one) and the database.
+    pub fn init(&self, rt: &tokio::runtime::Runtime) -> Result<String> {
+        let dir = self.dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut report = String::new();
+        let signer = if self.initialised() {
+            report.push_str(&format!("key pair kept: {}\n", self.key_path().display()));
+            self.signer()?
+        } else {
+            let s = Signer::generate()?;
+            write_private(&self.key_path(), &s.to_pkcs8()?)?;
+            report.push_str(&format!(
+                "generated ML-DSA-65 key pair {}: {}\n",
+                s.key_id(),
+                self.key_path().display()
+            ));
+            s
+        };
+        std::fs::write(
+            self.public_key_path(),
+            keys::public_key_file(signer.public_key()),
+        )
+        .with_context(|| format!("writing {}", self.public_key_path().display()))?;
+        report.push_str(&format!(
+            "public key (give it to reviewers): {}\n",
+            self.public_key_path().display()
+        ));
+        let url = self.url();
+        let store = rt
+            .block_on(Store::open(&url, Some(signer), &self.actor()))
+            .map_err(store_error)?;
+        report.push_str(&format!(
+            "records: {} ({:?})\n",
+            redact(&url),
+            store.backend()
+        ));
+        rt.block_on(store.close());
+        Ok(report)
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// A database URL without its password.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A store error for the CLI: rejections are bad input (exit 2).
+pub fn store_error(e: exctl_records::Error) -> anyhow::Error {
+    if e.is_rejection() {
+        bad(e.to_string())
+    } else {
+        anyhow::Error::new(e)
+    }
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// The parties packs designate themselves, as list entries.
+pub fn designated(rules: &[PartyRules]) -> ListSet {
+    let mut set = ListSet::default();
+    for r in rules {
+        if r.designated.is_empty() {
+            continue;
+        }
+        let entries: Vec<Entry> = r
+            .designated
+            .iter()
+            .map(|d| {
+                let mut e = Entry::new(&d.list, &d.list_name, &d.id);
+                for (i, n) in d.names.iter().enumerate() {
+                    e.add_name(n, Strength::Strong, i == 0);
+                }
+                for c in &d.countries {
+                    e.add_country(c);
+                }
+                e.entity_type = exctl_screen::model::EntityType::Entity;
+                e
+            })
+            .collect();
+        set.add(
+            SourceInfo {
+                file: format!("packs/{}/parties.toml", r.pack),
+                format: "designated".into(),
+                entries: entries.len(),
+                date: None,
+                sha256: r.hash.clone(),
+            },
+            entries,
+        );
+    }
+    set
+}
+
+/// The screener for parties in checks and rescreens: the `--list`s given,
+/// else the configured lists, plus the packs' designated parties.
+pub fn party_screener(
+    rules: &[PartyRules],
+    lists: &[String],
+    lists_dir: Option<&Path>,
+) -> Result<Screener> {
+    let table = screening::countries()?;
+    let resolve = screening::resolver(&table);
+    let dir = screening::lists_dir(lists_dir);
+    let mut set = if lists.is_empty() {
+        screening::load_configured(&dir, &resolve)
+            .map_err(|e| bad(e.to_string()))?
+            .ok_or_else(|| bad(screening::no_list_message(&dir)))?
+    } else {
+        let mut all = ListSet::default();
+        for spec in lists {
+            let one = screening::load_spec(spec, &resolve).map_err(|e| bad(e.to_string()))?;
+            all.sources.extend(one.sources);
+            all.entries.extend(one.entries);
+        }
+        all
+    };
+    let d = designated(rules);
+    set.sources.extend(d.sources);
+    set.entries.extend(d.entries);
+    Ok(Screener::new(set))
+}
+
+/// Hits of one name, as stored records.
+pub fn screen_hits(screener: &Screener, name: &str, country: Option<&str>) -> Vec<HitRecord> {
+    let q = exctl_screen::Query {
+        name: name.to_string(),
+        country: country.map(str::to_string),
+        entity_type: None,
+    };
+    screener
+        .screen(&q, 10, DEFAULT_THRESHOLD)
+        .into_iter()
+        .map(|m| HitRecord {
+            entry_hash: screener.entries()[m.entry_index].material_hash(),
+            list: m.list,
+            entry_id: m.entry_id,
+            entry_name: m.name,
+            score: m.score,
+        })
+        .collect()
+}
+
+/// What the parties of a check came to.
+pub struct PartyScreen {
+    pub hits: Vec<ListHit>,
+    /// Hits left out because a disposition clears them.
+    pub cleared: Vec<String>,
+    /// Per screened name (party or owner): (name, country, hits) to store.
+    pub screened: Vec<(String, Option<String>, Vec<HitRecord>)>,
+}
+
+/// Screens every party and owner; cleared hits are left out (and named).
+pub fn screen_parties(
+    screener: &Screener,
+    parties: &[Party],
+    store: Option<(&tokio::runtime::Runtime, &Store)>,
+) -> Result<PartyScreen> {
+    let mut out = PartyScreen {
+        hits: Vec::new(),
+        cleared: Vec::new(),
+        screened: Vec::new(),
+    };
+    for p in parties {
+        let mut names: Vec<(String, Option<String>, Option<f64>)> =
+            vec![(p.name.clone(), p.country.clone(), None)];
+        names.extend(
+            p.owners
+                .iter()
+                .map(|o| (o.name.clone(), o.country.clone(), Some(o.percent))),
+        );
+        for (name, country, owner_pct) in names {
+            let q = exctl_screen::Query {
+                name: name.clone(),
+                country: country.clone(),
+                entity_type: None,
+            };
+            let matches = screener.screen(&q, 10, DEFAULT_THRESHOLD);
+            let dispositions = match store {
+                Some((rt, s)) => rt
+                    .block_on(s.dispositions_for(&name, country.as_deref(), None))
+                    .map_err(store_error)?,
+                None => Vec::new(),
+            };
+            let mut records = Vec::new();
+            for m in matches {
+                let entry = &screener.entries()[m.entry_index];
+                let hash = entry.material_hash();
+                records.push(HitRecord {
+                    list: m.list.clone(),
+                    entry_id: m.entry_id.clone(),
+                    entry_name: m.name.clone(),
+                    entry_hash: hash.clone(),
+                    score: m.score,
+                });
+                if dispositions
+                    .iter()
+                    .any(|d| d.list == m.list && d.entry_id == m.entry_id && d.entry_hash == hash)
+                {
+                    out.cleared.push(format!(
+                        "{name:?} on {} entry {:?} ({}) is cleared as a false positive",
+                        m.list, m.name, m.entry_id
+                    ));
+                    continue;
+                }
+                out.hits.push(ListHit {
+                    role: p.role,
+                    party: p.name.clone(),
+                    owner: owner_pct.map(|pct| (name.clone(), pct)),
+                    list: m.list,
+                    list_name: m.list_name,
+                    entry_id: m.entry_id,
+                    entry_name: m.name,
+                    score: m.score,
+                    license_requirement: m.license_requirement,
+                    license_policy: m.license_policy,
+                    federal_register_notice: m.federal_register_notice,
+                });
+            }
+            out.screened.push((name, country, records));
+        }
+    }
+    Ok(out)
+}
+
+/// Applies parties and licences to a decision.
+#[allow(clippy::too_many_arguments)]
+pub fn complete(
+    decision: &mut Decision,
+    rules: &[PartyRules],
+    hits: &[ListHit],
+    facts: &Facts,
+    licences: &[OnFile],
+    end_user: Option<&str>,
+    quantity: f64,
+    value: f64,
+) {
+    if !hits.is_empty() || !rules.is_empty() {
+        apply_parties(decision, rules, hits, facts);
+    }
+    apply_licences(decision, licences, end_user, quantity, value);
+}
+
+/// One hash for everything a decision was based on.
+pub fn rules_hash(decision: &Decision) -> String {
+    let joined: Vec<String> = decision
+        .packs
+        .iter()
+        .map(|p| format!("{}={}", p.id, p.hash))
+        .collect();
+    keys::sha256_hex(joined.join("\n").as_bytes())
+}
+
+/// A fresh key for a one-off request.
+pub fn request_key(kind: &str) -> String {
+    let mut bytes = [0u8; 16];
+    // Fall back on time and pid if the system's random source fails.
+    if aws_lc_rs_fill(&mut bytes).is_err() {
+        let t = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+        bytes[..8].copy_from_slice(&t.to_le_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    format!("{kind}:{}", keys::hex(&bytes))
+}
+
+fn aws_lc_rs_fill(bytes: &mut [u8]) -> Result<(), ()> {
+    exctl_records::keys::random(bytes).map_err(|_| ())
+}
+
+/// The decision to store for a check.
+pub fn new_check(
+    key: String,
+    decision: &Decision,
+    input: serde_json::Value,
+    parties: &[Party],
+    list_version: Option<String>,
+) -> NewDecision {
+    NewDecision {
+        request_key: key,
+        kind: "check".into(),
+        subject: decision.item.id.clone(),
+        destination: decision.destination.as_ref().map(|d| d.code.clone()),
+        parties: parties.iter().map(|p| p.name.clone()).collect(),
+        outcome: decision
+            .overall
+            .map_or("classified".to_string(), |o| o.as_str().to_string()),
+        as_of: decision.as_of,
+        rules_hash: rules_hash(decision),
+        list_version,
+        input,
+        result: serde_json::to_value(decision).unwrap_or_default(),
+    }
+}
+
+/// Screens every stored party, on all cores, with a progress bar.
+pub fn rescreen_all(
+    screener: &Screener,
+    parties: Vec<exctl_records::PartyRecord>,
+) -> Vec<(exctl_records::PartyRecord, Vec<HitRecord>)> {
+    let bar = indicatif::ProgressBar::new(parties.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "rescreening {bar:40} {pos}/{len} parties ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = parties.len().div_ceil(threads).max(1);
+    let mut out: Vec<(exctl_records::PartyRecord, Vec<HitRecord>)> =
+        Vec::with_capacity(parties.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parties
+            .chunks(chunk)
+            .map(|part| {
+                let bar = bar.clone();
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| {
+                            bar.inc(1);
+                            (
+                                p.clone(),
+                                screen_hits(screener, &p.name, p.country.as_deref()),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            out.extend(h.join().expect("rescreen worker"));
+        }
+    });
+    bar.finish_and_clear();
+    out
+}
