@@ -1162,16 +1162,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let rt = records::runtime()?;
                 let store = cli.place.open(&rt)?;
                 let version = screener.version().hash.clone();
-                let hits: Vec<exctl_records::HitRecord> = matches
-                    .iter()
-                    .map(|m| exctl_records::HitRecord {
-                        list: m.list.clone(),
-                        entry_id: m.entry_id.clone(),
-                        entry_name: m.name.clone(),
-                        entry_hash: screener.entries()[m.entry_index].material_hash(),
-                        score: m.score,
-                    })
-                    .collect();
+                let hits = records::hit_records(&screener, &matches);
                 let record = exctl_records::NewDecision {
                     request_key: records::request_key("screen"),
                     kind: "screen".into(),

@@ -263,14 +263,18 @@ pub fn screen_hits(screener: &Screener, name: &str, country: Option<&str>) -> Ve
         country: country.map(str::to_string),
         entity_type: None,
     };
-    screener
-        .screen(&q, 10, DEFAULT_THRESHOLD)
-        .into_iter()
+    hit_records(screener, &screener.screen(&q, 10, DEFAULT_THRESHOLD))
+}
+
+/// Matches as stored hits, with each entry's material hash.
+pub fn hit_records(screener: &Screener, matches: &[exctl_screen::Match]) -> Vec<HitRecord> {
+    matches
+        .iter()
         .map(|m| HitRecord {
             entry_hash: screener.entries()[m.entry_index].material_hash(),
-            list: m.list,
-            entry_id: m.entry_id,
-            entry_name: m.name,
+            list: m.list.clone(),
+            entry_id: m.entry_id.clone(),
+            entry_name: m.name.clone(),
             score: m.score,
         })
         .collect()
@@ -317,21 +321,13 @@ pub fn screen_parties(
                     .map_err(store_error)?,
                 None => Vec::new(),
             };
-            let mut records = Vec::new();
-            for m in matches {
-                let entry = &screener.entries()[m.entry_index];
-                let hash = entry.material_hash();
-                records.push(HitRecord {
-                    list: m.list.clone(),
-                    entry_id: m.entry_id.clone(),
-                    entry_name: m.name.clone(),
-                    entry_hash: hash.clone(),
-                    score: m.score,
-                });
-                if dispositions
-                    .iter()
-                    .any(|d| d.list == m.list && d.entry_id == m.entry_id && d.entry_hash == hash)
-                {
+            let records = hit_records(screener, &matches);
+            for (m, record) in matches.into_iter().zip(&records) {
+                if dispositions.iter().any(|d| {
+                    d.list == m.list
+                        && d.entry_id == m.entry_id
+                        && d.entry_hash == record.entry_hash
+                }) {
                     out.cleared.push(format!(
                         "{name:?} on {} entry {:?} ({}) is cleared as a false positive",
                         m.list, m.name, m.entry_id
@@ -390,16 +386,12 @@ pub fn rules_hash(decision: &Decision) -> String {
 pub fn request_key(kind: &str) -> String {
     let mut bytes = [0u8; 16];
     // Fall back on time and pid if the system's random source fails.
-    if aws_lc_rs_fill(&mut bytes).is_err() {
+    if keys::random(&mut bytes).is_err() {
         let t = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
         bytes[..8].copy_from_slice(&t.to_le_bytes());
         bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
     }
     format!("{kind}:{}", keys::hex(&bytes))
-}
-
-fn aws_lc_rs_fill(bytes: &mut [u8]) -> Result<(), ()> {
-    exctl_records::keys::random(bytes).map_err(|_| ())
 }
 
 /// The decision to store for a check.
