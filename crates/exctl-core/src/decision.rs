@@ -64,6 +64,10 @@ pub struct Determination {
     /// The licence on file that authorises the shipment (`authorized`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licence: Option<LicenceUse>,
+    /// Parties whose list entries impose this determination's requirement;
+    /// only a licence that names each of them authorises it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub listed_parties: Vec<String>,
     /// With `--explain`: rules that did not apply, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_applied: Vec<Reason>,

@@ -462,6 +462,7 @@ impl Engine {
             reasons: Vec::new(),
             notes: Vec::new(),
             licence: None,
+            listed_parties: Vec::new(),
             not_applied: Vec::new(),
         };
         if excluded {

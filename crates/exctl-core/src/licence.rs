@@ -37,6 +37,10 @@ pub struct Licence {
     /// Named end users (empty: any end user in the destinations).
     #[serde(default)]
     pub end_users: Vec<String>,
+    /// Other parties the licence names (consignees, intermediates). A party
+    /// whose list entry requires a licence must be named here or in `end_users`.
+    #[serde(default)]
+    pub parties: Vec<String>,
     /// Most units that may be shipped in all.
     #[serde(default)]
     pub quantity: Option<f64>,
@@ -70,6 +74,8 @@ pub struct Shipment<'a> {
     pub controls: &'a [String],
     pub destination: &'a str,
     pub end_user: Option<&'a str>,
+    /// Parties whose list entries impose the requirement: the licence must name each.
+    pub listed_parties: &'a [String],
     pub date: NaiveDate,
     pub quantity: f64,
     pub value: f64,
@@ -178,6 +184,19 @@ impl Licence {
                 Some(_) => {}
             }
         }
+        // A listed party needs a licence that names it: a licence for the
+        // item and destination alone was not granted for that party.
+        if let Some(p) = s.listed_parties.iter().find(|p| {
+            !self
+                .end_users
+                .iter()
+                .chain(&self.parties)
+                .any(|named| same_party(named, p))
+        }) {
+            return Err(format!(
+                "does not name {p:?}, whose list entry requires a licence naming it"
+            ));
+        }
         let remaining = Remaining {
             quantity: self.quantity.map(|q| q - drawn.quantity),
             value: self.value.map(|v| v - drawn.value),
@@ -263,6 +282,7 @@ pub fn apply_licences(
             controls: &det.controls,
             destination: &destination,
             end_user,
+            listed_parties: &det.listed_parties,
             date: decision.as_of,
             quantity,
             value,
@@ -370,6 +390,7 @@ quantity = 100
             controls,
             destination: "AE",
             end_user: Some("g42 ltd"),
+            listed_parties: &[],
             date: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
             quantity: 10.0,
             value: 0.0,
@@ -422,6 +443,17 @@ quantity = 100
         other = shipment(&c);
         other.destination = "CN";
         assert!(l.covers(&other, Drawn::default()).is_err());
+        // A listed consignee must be named on the licence.
+        let listed = vec!["Gulf Freight FZE".to_string()];
+        other = shipment(&c);
+        other.listed_parties = &listed;
+        assert!(l
+            .covers(&other, Drawn::default())
+            .unwrap_err()
+            .contains("does not name \"Gulf Freight FZE\""));
+        let mut naming = l.clone();
+        naming.parties.push("Gulf Freight FZE".into());
+        assert!(naming.covers(&other, Drawn::default()).is_ok());
     }
 
     #[test]

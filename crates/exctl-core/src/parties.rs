@@ -505,6 +505,9 @@ fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str
     if effect.no_exceptions && !det.exceptions.is_empty() {
         det.exceptions.clear();
     }
+    if !det.listed_parties.contains(&hit.party) {
+        det.listed_parties.push(hit.party.clone());
+    }
     let current = det.outcome.unwrap_or(Outcome::NotControlled);
     let mut next = current.worst(effect.outcome);
     if effect.no_exceptions

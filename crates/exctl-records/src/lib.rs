@@ -27,7 +27,8 @@ pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
 pub use keys::Signer;
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HitRecord, NewDecision,
-    PartyRecord, RescreenReport, ShipmentReceipt, Store, StoredDecision, StoredLicence,
+    NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt, Store, StoredDecision,
+    StoredLicence,
 };
 
 /// What can go wrong with the records.

@@ -48,6 +48,24 @@ pub struct NewDecision {
     pub result: Value,
 }
 
+/// A party screened for a decision, stored so that later list versions
+/// rescreen it.
+#[derive(Debug, Clone)]
+pub struct NotedParty {
+    pub name: String,
+    pub country: Option<String>,
+    pub entity_type: Option<String>,
+    pub hits: Vec<HitRecord>,
+}
+
+/// A decision to record together with the parties it screened: both land
+/// in one transaction, so a resumed batch never stores one without the other.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    pub decision: NewDecision,
+    pub parties: Vec<NotedParty>,
+}
+
 /// A recorded decision.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredDecision {
@@ -340,10 +358,28 @@ impl Store {
     /// Records decisions in one transaction. A request key already recorded
     /// is not recorded again; its id is returned with `false`.
     pub async fn record_decisions(&self, batch: &[NewDecision]) -> Result<Vec<(i64, bool)>, Error> {
+        let batch: Vec<Recording> = batch
+            .iter()
+            .map(|d| Recording {
+                decision: d.clone(),
+                parties: Vec::new(),
+            })
+            .collect();
+        self.record(&batch).await
+    }
+
+    /// Records decisions with the parties they screened, in one transaction.
+    /// A request key already recorded is skipped with its parties (the first
+    /// run stored them); its id is returned with `false`.
+    pub async fn record(&self, batch: &[Recording]) -> Result<Vec<(i64, bool)>, Error> {
         self.signer()?;
         let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(batch.len());
-        for d in batch {
+        for Recording {
+            decision: d,
+            parties,
+        } in batch
+        {
             let inserted = sqlx::query(
                 "INSERT INTO decisions (request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -369,6 +405,10 @@ impl Store {
                     let id: i64 = r.try_get(0)?;
                     self.audit_insert(&mut tx, "record", "decisions", id)
                         .await?;
+                    let version = d.list_version.as_deref().unwrap_or("");
+                    for p in parties {
+                        self.note_party_in(&mut tx, p, version).await?;
+                    }
                     out.push((id, true));
                 }
                 None => {
@@ -695,33 +735,48 @@ impl Store {
     ) -> Result<Vec<Alert>, Error> {
         self.signer()?;
         let mut tx = self.begin_write().await?;
-        let id = self
-            .party_id(&mut tx, name, country, entity_type, true)
-            .await?
-            .expect("created");
-        let stored = stored_hits(&mut tx, Some(id)).await?;
-        let dispositions = active_dispositions(&mut tx, Some(id)).await?;
-        let party = PartyRecord {
-            id,
+        let party = NotedParty {
             name: name.to_string(),
             country: country.map(str::to_string),
             entity_type: entity_type.map(str::to_string),
+            hits: hits.to_vec(),
         };
-        let mut counts = Counts::default();
-        let alerts = self
-            .reconcile(
-                &mut tx,
-                &party,
-                hits,
-                stored.get(&id).map(Vec::as_slice).unwrap_or(&[]),
-                &dispositions,
-                list_version,
-                false,
-                &mut counts,
-            )
-            .await?;
+        let alerts = self.note_party_in(&mut tx, &party, list_version).await?;
         tx.commit().await?;
         Ok(alerts)
+    }
+
+    async fn note_party_in(
+        &self,
+        conn: &mut AnyConnection,
+        p: &NotedParty,
+        list_version: &str,
+    ) -> Result<Vec<Alert>, Error> {
+        let (country, entity_type) = (p.country.as_deref(), p.entity_type.as_deref());
+        let id = self
+            .party_id(conn, &p.name, country, entity_type, true)
+            .await?
+            .expect("created");
+        let stored = stored_hits(conn, Some(id)).await?;
+        let dispositions = active_dispositions(conn, Some(id)).await?;
+        let party = PartyRecord {
+            id,
+            name: p.name.clone(),
+            country: p.country.clone(),
+            entity_type: p.entity_type.clone(),
+        };
+        let mut counts = Counts::default();
+        self.reconcile(
+            conn,
+            &party,
+            &p.hits,
+            stored.get(&id).map(Vec::as_slice).unwrap_or(&[]),
+            &dispositions,
+            list_version,
+            false,
+            &mut counts,
+        )
+        .await
     }
 
     /// Active false-positive clearances for a party.

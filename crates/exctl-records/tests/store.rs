@@ -77,6 +77,7 @@ fn licence(number: &str, quantity: f64) -> Licence {
         controls: vec![],
         destinations: vec!["AE".into()],
         end_users: vec![],
+        parties: vec![],
         quantity: Some(quantity),
         value: None,
         currency: "USD".into(),

@@ -2,16 +2,21 @@
 //! two rule-pack versions. Rows stream in and out; a bad row is reported in
 //! its own line and the rest goes on.
 
+use crate::records::{self, Recorder};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
+use exctl_core::licence::OnFile;
+use exctl_core::parties::{Party, Role};
 use exctl_core::{Decision, Engine, FactValue, Facts, Item, Query};
 use exctl_data::Data;
+use exctl_records::Recording;
+use exctl_screen::Screener;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
 
 /// Output columns of `exctl check --input`.
-pub const CHECK_COLUMNS: [&str; 13] = [
+pub const CHECK_COLUMNS: [&str; 15] = [
     "line",
     "id",
     "item",
@@ -25,6 +30,8 @@ pub const CHECK_COLUMNS: [&str; 13] = [
     "review_policy",
     "questions",
     "rules",
+    "party_hits",
+    "licences",
 ];
 
 /// Output columns of `exctl impact`.
@@ -50,7 +57,11 @@ struct Order {
     end_use: Option<String>,
     as_of: Option<NaiveDate>,
     facts: Facts,
-    /// Key of everything but the date, for memoising decisions.
+    /// Parties to screen (batch checks only; impact ignores them).
+    parties: Vec<Party>,
+    quantity: f64,
+    value: f64,
+    /// Key of everything but the date and the parties, for memoising decisions.
     key: String,
 }
 
@@ -98,7 +109,9 @@ fn summarise(d: &Decision) -> Summary {
 }
 
 /// Reads the orders CSV header: `item` and `to` required; `id`, `end_use`,
-/// `as_of`, `end_user_hq` and `facts` (`name=value;…`) optional.
+/// `as_of`, `end_user_hq`, `facts` (`name=value;…`), the parties
+/// `end_user`, `consignee` and `intermediates` (`|`-separated), each in the
+/// `--end-user` form, and `quantity` and `value` optional.
 struct Columns {
     item: usize,
     to: usize,
@@ -107,6 +120,11 @@ struct Columns {
     as_of: Option<usize>,
     hq: Option<usize>,
     facts: Option<usize>,
+    end_user: Option<usize>,
+    consignee: Option<usize>,
+    intermediates: Option<usize>,
+    quantity: Option<usize>,
+    value: Option<usize>,
 }
 
 impl Columns {
@@ -127,7 +145,17 @@ impl Columns {
             as_of: idx("as_of"),
             hq: idx("end_user_hq"),
             facts: idx("facts"),
+            end_user: idx("end_user"),
+            consignee: idx("consignee"),
+            intermediates: idx("intermediates"),
+            quantity: idx("quantity"),
+            value: idx("value"),
         })
+    }
+
+    /// Whether the book names parties to screen.
+    fn has_parties(&self) -> bool {
+        self.end_user.is_some() || self.consignee.is_some() || self.intermediates.is_some()
     }
 
     /// The row's own id, item and destination, for error rows.
@@ -184,6 +212,36 @@ impl Columns {
             "{item}\u{1}{to}\u{1}{}\u{1}{hq}\u{1}{fact_text}",
             end_use.as_deref().unwrap_or("")
         );
+        let mut parties = Vec::new();
+        for (col, role) in [
+            (self.end_user, Role::EndUser),
+            (self.consignee, Role::Consignee),
+            (self.intermediates, Role::Intermediate),
+        ] {
+            let cell = get(col);
+            let specs: Vec<&str> = if role == Role::Intermediate {
+                cell.split('|')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            } else {
+                Some(cell).filter(|c| !c.is_empty()).into_iter().collect()
+            };
+            for spec in specs {
+                // The parser names the command-line flag; name the column instead.
+                parties.push(Party::parse(role, spec).map_err(|e| {
+                    let reason = e.split_once("\": ").map_or(e.as_str(), |(_, r)| r);
+                    format!("column `{}` {spec:?}: {reason}", col_name(role))
+                })?);
+            }
+        }
+        let amount = |c: Option<usize>, name: &str| match get(c) {
+            "" => Ok(0.0),
+            v => match v.parse::<f64>() {
+                Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
+                _ => Err(format!("{name} {v:?} is not a number of zero or more")),
+            },
+        };
         Ok(Order {
             id: get(self.id).to_string(),
             item: item.to_string(),
@@ -191,10 +249,23 @@ impl Columns {
             end_use,
             as_of,
             facts,
+            parties,
+            quantity: amount(self.quantity, "quantity")?,
+            value: amount(self.value, "value")?,
             key,
         })
     }
 }
+
+fn col_name(role: Role) -> &'static str {
+    match role {
+        Role::Intermediate => "intermediates",
+        r => r.as_str(),
+    }
+}
+
+/// A memoised decision and its summary.
+type Decided = (Rc<Decision>, Rc<Summary>);
 
 /// Decides orders, memoising items and decisions: an order book repeats the
 /// same item, destination and end use many times.
@@ -203,7 +274,7 @@ struct Decider<'d> {
     engine: &'d Engine,
     items: HashMap<String, Rc<Item>>,
     /// Decisions by order key, then by date.
-    decisions: HashMap<String, Vec<(NaiveDate, Rc<Summary>)>>,
+    decisions: HashMap<String, Vec<(NaiveDate, Decided)>>,
 }
 
 impl<'d> Decider<'d> {
@@ -217,6 +288,11 @@ impl<'d> Decider<'d> {
     }
 
     fn decide(&mut self, o: &Order, date: NaiveDate) -> std::result::Result<Rc<Summary>, String> {
+        Ok(self.decide_full(o, date)?.1)
+    }
+
+    /// The decision of an order before its parties and licences, and its summary.
+    fn decide_full(&mut self, o: &Order, date: NaiveDate) -> std::result::Result<Decided, String> {
         if let Some((_, s)) = self
             .decisions
             .get(&o.key)
@@ -242,7 +318,8 @@ impl<'d> Decider<'d> {
             explain: false,
         };
         self.engine.validate(&q).map_err(|e| e.to_string())?;
-        let s = Rc::new(summarise(&self.engine.decide(&q)));
+        let d = self.engine.decide(&q);
+        let s = (Rc::new(d.clone()), Rc::new(summarise(&d)));
         if self.decisions.len() > 200_000 {
             self.decisions.clear();
         }
@@ -372,91 +449,12 @@ pub struct BookStats {
     pub changed: usize,
 }
 
-/// Records a book's rows in chunks, one transaction each, keyed by the
-/// batch id and the row's line: a rerun after a crash records only what is
-/// missing, and never a row twice.
-pub struct Recorder {
-    rt: tokio::runtime::Runtime,
-    store: exctl_records::Store,
-    batch: String,
-    pending: Vec<exctl_records::NewDecision>,
-    pub recorded: usize,
-    pub already: usize,
-}
-
-impl Recorder {
-    const CHUNK: usize = 200;
-
-    pub fn new(
-        rt: tokio::runtime::Runtime,
-        store: exctl_records::Store,
-        batch: String,
-    ) -> Recorder {
-        Recorder {
-            rt,
-            store,
-            batch,
-            pending: Vec::new(),
-            recorded: 0,
-            already: 0,
-        }
-    }
-
-    fn push(
-        &mut self,
-        line: u64,
-        row: &[String],
-        rules_hash: &str,
-        as_of: NaiveDate,
-    ) -> Result<()> {
-        let cols = &CHECK_COLUMNS;
-        let input: serde_json::Map<String, serde_json::Value> = cols[1..5]
-            .iter()
-            .zip(&row[1..5])
-            .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.as_str())))
-            .collect();
-        let result: serde_json::Map<String, serde_json::Value> = cols[5..]
-            .iter()
-            .zip(&row[5..])
-            .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.as_str())))
-            .collect();
-        self.pending.push(exctl_records::NewDecision {
-            request_key: format!("batch:{}:{line}", self.batch),
-            kind: "check".into(),
-            subject: row[2].clone(),
-            destination: Some(row[3].clone()),
-            parties: Vec::new(),
-            outcome: row[7].clone(),
-            as_of,
-            rules_hash: rules_hash.to_string(),
-            list_version: None,
-            input: input.into(),
-            result: result.into(),
-        });
-        if self.pending.len() >= Self::CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    pub fn flush(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let ids = self
-            .rt
-            .block_on(self.store.record_decisions(&self.pending))
-            .map_err(crate::records::store_error)?;
-        for (_, new) in ids {
-            if new {
-                self.recorded += 1;
-            } else {
-                self.already += 1;
-            }
-        }
-        self.pending.clear();
-        Ok(())
-    }
+/// What a batch check screens parties against and records into.
+pub struct BookContext<'a> {
+    /// Builds the party screener; called only when the book has party columns.
+    pub screener: Box<dyn FnOnce() -> Result<Screener> + 'a>,
+    /// Records every row (and applies the licences on file) when present.
+    pub recorder: Option<Recorder>,
 }
 
 /// `exctl check --input orders.csv --output results.csv`.
@@ -465,28 +463,108 @@ pub fn check_book(
     input: &Path,
     output: &Path,
     default_date: NaiveDate,
-    mut recorder: Option<Recorder>,
+    ctx: BookContext<'_>,
 ) -> Result<BookStats> {
     let book = Book::open(input, output, &CHECK_COLUMNS)?;
-    let mut decider = Decider::new(data, &data.engine);
-    let rules_hash = {
-        let joined: Vec<String> = data
-            .engine
-            .packs
-            .iter()
-            .map(|p| format!("{}={}", p.meta.id, p.hash))
-            .collect();
-        exctl_records::keys::sha256_hex(joined.join("\n").as_bytes())
+    let screener = if book.cols.has_parties() {
+        Some((ctx.screener)()?)
+    } else {
+        None
     };
-    let mut record_error: Option<anyhow::Error> = None;
+    let list_version = screener.as_ref().map(|s| s.version().hash.clone());
+    let mut recorder = ctx.recorder;
+    let licences: Vec<OnFile> = match &recorder {
+        Some(r) => {
+            let (rt, store) = r.store();
+            rt.block_on(store.licences(None))
+                .map_err(records::store_error)?
+                .into_iter()
+                .map(|l| OnFile {
+                    licence: l.licence,
+                    drawn: l.drawn,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let mut decider = Decider::new(data, &data.engine);
+    let mut fatal: Option<anyhow::Error> = None;
     let stats = book.run(&data.engine, CHECK_COLUMNS.len(), 5, |line, o, _| {
+        if fatal.is_some() {
+            return Err("not checked: the records failed (see the error)".into());
+        }
         let date = o.as_of.unwrap_or(default_date);
-        let s = decider.decide(&o, date)?;
+        let (base, base_summary) = decider.decide_full(&o, date)?;
+        let completes = !o.parties.is_empty() || !licences.is_empty();
+        let mut party_cells = String::new();
+        let mut licence_cells = String::new();
+        let mut screened = Vec::new();
+        let (decision, s) = if completes {
+            let mut d = (*base).clone();
+            let found = match (&screener, o.parties.is_empty()) {
+                (Some(scr), false) => {
+                    match records::screen_parties(
+                        scr,
+                        &o.parties,
+                        recorder.as_ref().map(Recorder::store),
+                    ) {
+                        Ok(f) => Some(f),
+                        Err(e) => {
+                            fatal = Some(e);
+                            return Err("not checked: the records failed (see the error)".into());
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let hits = found.as_ref().map(|f| f.hits.as_slice()).unwrap_or(&[]);
+            let end_user = o
+                .parties
+                .iter()
+                .find(|p| p.role == Role::EndUser)
+                .map(|p| p.name.as_str());
+            records::complete(
+                &mut d,
+                if o.parties.is_empty() {
+                    &[]
+                } else {
+                    &data.parties
+                },
+                hits,
+                &o.facts,
+                &licences,
+                end_user,
+                o.quantity,
+                o.value,
+            );
+            party_cells = hits
+                .iter()
+                .map(|h| format!("{}:{}:{}", h.role.as_str(), h.list, h.entry_id))
+                .collect::<Vec<_>>()
+                .join(";");
+            licence_cells = d
+                .determinations
+                .iter()
+                .filter_map(|det| {
+                    det.licence
+                        .as_ref()
+                        .map(|l| format!("{}:{}", det.jurisdiction, l.number))
+                })
+                .collect::<Vec<_>>()
+                .join(";");
+            if let Some(f) = found {
+                screened = f.screened;
+            }
+            let s = Rc::new(summarise(&d));
+            (Rc::new(d), s)
+        } else {
+            (base, base_summary)
+        };
         let row = vec![
             line.to_string(),
-            o.id,
-            o.item,
-            o.to,
+            o.id.clone(),
+            o.item.clone(),
+            o.to.clone(),
             date.to_string(),
             "ok".into(),
             String::new(),
@@ -496,25 +574,47 @@ pub fn check_book(
             s.review_policy.clone(),
             s.questions.clone(),
             s.rules.iter().cloned().collect::<Vec<_>>().join(";"),
+            party_cells,
+            licence_cells,
         ];
         if let Some(r) = recorder.as_mut() {
-            if record_error.is_none() {
-                if let Err(e) = r.push(line, &row, &rules_hash, date) {
-                    record_error = Some(e);
-                }
+            let input = serde_json::json!({
+                "line": line,
+                "id": o.id,
+                "item": o.item,
+                "to": o.to,
+                "end_use": o.end_use,
+                "as_of": date,
+                "facts": o
+                    .facts
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::from(v.to_string())))
+                    .collect::<serde_json::Map<_, _>>(),
+                "parties": o.parties,
+                "quantity": o.quantity,
+                "value": o.value,
+            });
+            let decision = records::new_check(
+                r.key("check", line),
+                &decision,
+                input,
+                &o.parties,
+                list_version.clone(),
+            );
+            if let Err(e) = r.push(Recording {
+                decision,
+                parties: screened,
+            }) {
+                fatal = Some(e);
             }
         }
         Ok(Some(row))
     })?;
-    if let Some(e) = record_error {
+    if let Some(e) = fatal {
         return Err(e);
     }
-    if let Some(mut r) = recorder {
-        r.flush()?;
-        eprintln!(
-            "recorded {} decisions ({} were already recorded by an earlier run of this batch)",
-            r.recorded, r.already
-        );
+    if let Some(r) = recorder {
+        r.finish()?;
     }
     Ok(stats)
 }

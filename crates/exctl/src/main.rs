@@ -69,7 +69,8 @@ enum Command {
         /// Destination, ISO 3166 alpha-2 (e.g. CN, HK, MO, DE).
         #[arg(long, value_name = "CC", required_unless_present = "input")]
         to: Option<String>,
-        /// Batch: orders CSV (`item`, `to`; optional `id`, `end_use`, `as_of`, `end_user_hq`, `facts`).
+        /// Batch: orders CSV (`item`, `to`; optional `id`, `end_use`, `as_of`, `end_user_hq`, `facts`,
+        /// `end_user`, `consignee`, `intermediates` (`|`-separated), `quantity`, `value`).
         #[arg(long, value_name = "CSV", requires = "output", conflicts_with_all = ["item", "to"])]
         input: Option<PathBuf>,
         /// Batch: where to write the results CSV.
@@ -265,6 +266,9 @@ enum Command {
         /// Do not record this screen (it is recorded once `exctl init` has run).
         #[arg(long)]
         no_record: bool,
+        /// Batch: an id that makes a rerun of the same parties a resume (default: the file's hash and date).
+        #[arg(long, value_name = "ID", requires = "input")]
+        batch_id: Option<String>,
     },
     /// Manage the configured restricted-party lists.
     Lists {
@@ -507,6 +511,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             common,
             no_record,
             batch_id,
+            lists,
+            lists_dir,
             ..
         } => {
             let data = load(&cli.data)?;
@@ -516,14 +522,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 let rt = records::runtime()?;
                 let store = cli.place.open(&rt)?;
-                let bytes =
-                    std::fs::read(&input).map_err(|e| bad(format!("{}: {e}", input.display())))?;
-                let id = batch_id.unwrap_or_else(|| {
-                    format!("{}@{date}", exctl_records::keys::sha256_hex(&bytes))
-                });
-                Some(books::Recorder::new(rt, store, id))
+                let id = records::Recorder::batch_id(&input, date, batch_id)?;
+                Some(records::Recorder::new(rt, store, id))
             };
-            let stats = books::check_book(&data, &input, &output, date, recorder)?;
+            let ctx = books::BookContext {
+                screener: Box::new(|| {
+                    records::party_screener(&data.parties, &lists, lists_dir.as_deref())
+                }),
+                recorder,
+            };
+            let stats = books::check_book(&data, &input, &output, date, ctx)?;
             eprintln!(
                 "checked {} rows, {} in error; wrote {}",
                 stats.rows,
@@ -713,22 +721,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     &parties,
                     list_version.clone(),
                 );
+                let parties = screened
+                    .as_ref()
+                    .map(|f| f.screened.clone())
+                    .unwrap_or_default();
                 let ids = rt
-                    .block_on(store.record_decisions(&[new]))
+                    .block_on(store.record(&[exctl_records::Recording {
+                        decision: new,
+                        parties,
+                    }]))
                     .map_err(records::store_error)?;
                 recorded_id = ids.first().map(|(id, _)| *id);
-                if let (Some(found), Some(version)) = (&screened, &list_version) {
-                    for (name, country, hits) in &found.screened {
-                        rt.block_on(store.note_party(
-                            name,
-                            country.as_deref(),
-                            None,
-                            hits,
-                            version,
-                        ))
-                        .map_err(records::store_error)?;
-                    }
-                }
             }
             if common.json {
                 let mut v = serde_json::to_value(&decision)?;
@@ -1087,6 +1090,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             lists_dir,
             no_record,
+            batch_id,
         } => {
             if !(0.0..=1.0).contains(&threshold) {
                 return Err(bad(format!(
@@ -1128,8 +1132,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let screener = exctl_screen::Screener::new(set);
             if let (Some(input), Some(output)) = (input, output) {
-                let (n, hits, errors) =
-                    screening::batch(&screener, &input, &output, limit, threshold, &resolve)?;
+                let mut recorder = if no_record || !cli.place.initialised() {
+                    None
+                } else {
+                    let rt = records::runtime()?;
+                    let store = cli.place.open(&rt)?;
+                    let date = chrono::Utc::now().date_naive();
+                    let id = records::Recorder::batch_id(&input, date, batch_id)?;
+                    Some(records::Recorder::new(rt, store, id))
+                };
+                let (n, hits, errors) = screening::batch(
+                    &screener,
+                    &input,
+                    &output,
+                    limit,
+                    threshold,
+                    &resolve,
+                    recorder.as_mut(),
+                )?;
+                if let Some(r) = recorder {
+                    r.finish()?;
+                }
                 eprintln!(
                     "screened {n} parties: {hits} hit rows, {errors} rows in error; wrote {}",
                     output.display()
@@ -1161,31 +1184,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !no_record && cli.place.initialised() {
                 let rt = records::runtime()?;
                 let store = cli.place.open(&rt)?;
-                let version = screener.version().hash.clone();
-                let hits = records::hit_records(&screener, &matches);
-                let record = exctl_records::NewDecision {
-                    request_key: records::request_key("screen"),
-                    kind: "screen".into(),
-                    subject: q.name.clone(),
-                    destination: q.country.clone(),
-                    parties: vec![q.name.clone()],
-                    outcome: if matches.is_empty() { "clear" } else { "hit" }.into(),
-                    as_of: chrono::Utc::now().date_naive(),
-                    rules_hash: String::new(),
-                    list_version: Some(version.clone()),
-                    input: serde_json::json!({"name": q.name, "country": q.country, "type": q.entity_type.map(|t| t.as_str()), "threshold": threshold}),
-                    result: screening::screen_json(&q, &screener, &matches),
-                };
-                rt.block_on(store.record_decisions(&[record]))
+                let recording = records::screen_recording(
+                    records::request_key("screen"),
+                    &q,
+                    "",
+                    &screener,
+                    &matches,
+                    threshold,
+                );
+                rt.block_on(store.record(&[recording]))
                     .map_err(records::store_error)?;
-                rt.block_on(store.note_party(
-                    &q.name,
-                    q.country.as_deref(),
-                    q.entity_type.map(|t| t.as_str()),
-                    &hits,
-                    &version,
-                ))
-                .map_err(records::store_error)?;
+                rt.block_on(store.close());
             }
             emit(
                 json,

@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use exctl_core::licence::{apply_licences, OnFile};
 use exctl_core::parties::{apply_parties, ListHit, Party, PartyRules};
 use exctl_core::{Decision, Facts};
-use exctl_records::{keys, HitRecord, NewDecision, Signer, Store};
+use exctl_records::{keys, HitRecord, NewDecision, NotedParty, Recording, Signer, Store};
 use exctl_screen::model::{Entry, ListSet, SourceInfo, Strength};
 use exctl_screen::{Screener, DEFAULT_THRESHOLD};
 use std::path::{Path, PathBuf};
@@ -285,8 +285,8 @@ pub struct PartyScreen {
     pub hits: Vec<ListHit>,
     /// Hits left out because a disposition clears them.
     pub cleared: Vec<String>,
-    /// Per screened name (party or owner): (name, country, hits) to store.
-    pub screened: Vec<(String, Option<String>, Vec<HitRecord>)>,
+    /// Every screened name (party or owner) with its hits, to store.
+    pub screened: Vec<NotedParty>,
 }
 
 /// Screens every party and owner; cleared hits are left out (and named).
@@ -348,7 +348,12 @@ pub fn screen_parties(
                     federal_register_notice: m.federal_register_notice,
                 });
             }
-            out.screened.push((name, country, records));
+            out.screened.push(NotedParty {
+                name,
+                country,
+                entity_type: None,
+                hits: records,
+            });
         }
     }
     Ok(out)
@@ -459,4 +464,138 @@ pub fn rescreen_all(
     });
     bar.finish_and_clear();
     out
+}
+
+/// Records a batch in chunks, one transaction each, keyed by the batch id
+/// and the row's line: a rerun after a crash records only what is missing,
+/// and never a row twice.
+pub struct Recorder {
+    rt: tokio::runtime::Runtime,
+    store: Store,
+    batch: String,
+    pending: Vec<Recording>,
+    pub recorded: usize,
+    pub already: usize,
+}
+
+impl Recorder {
+    const CHUNK: usize = 200;
+
+    pub fn new(rt: tokio::runtime::Runtime, store: Store, batch: String) -> Recorder {
+        Recorder {
+            rt,
+            store,
+            batch,
+            pending: Vec::new(),
+            recorded: 0,
+            already: 0,
+        }
+    }
+
+    /// The batch id of `input` unless one is given: its content hash and the date.
+    pub fn batch_id(
+        input: &Path,
+        date: chrono::NaiveDate,
+        given: Option<String>,
+    ) -> Result<String> {
+        if let Some(id) = given {
+            return Ok(id);
+        }
+        let bytes = std::fs::read(input).map_err(|e| bad(format!("{}: {e}", input.display())))?;
+        Ok(format!("{}@{date}", keys::sha256_hex(&bytes)))
+    }
+
+    /// The request key of a row of this batch.
+    pub fn key(&self, kind: &str, line: u64) -> String {
+        match kind {
+            "check" => format!("batch:{}:{line}", self.batch),
+            _ => format!("{kind}-batch:{}:{line}", self.batch),
+        }
+    }
+
+    /// The store, for reads during the batch (licences, dispositions).
+    pub fn store(&self) -> (&tokio::runtime::Runtime, &Store) {
+        (&self.rt, &self.store)
+    }
+
+    pub fn push(&mut self, r: Recording) -> Result<()> {
+        self.pending.push(r);
+        if self.pending.len() >= Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let ids = self
+            .rt
+            .block_on(self.store.record(&self.pending))
+            .map_err(store_error)?;
+        for (_, new) in ids {
+            if new {
+                self.recorded += 1;
+            } else {
+                self.already += 1;
+            }
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Flushes what is left and says what was recorded.
+    pub fn finish(mut self) -> Result<()> {
+        self.flush()?;
+        eprintln!(
+            "recorded {} decisions ({} were already recorded by an earlier run of this batch)",
+            self.recorded, self.already
+        );
+        self.rt.block_on(self.store.close());
+        Ok(())
+    }
+}
+
+/// A screen to record, with its party (stored for rescreening).
+pub fn screen_recording(
+    request_key: String,
+    q: &exctl_screen::Query,
+    id: &str,
+    screener: &Screener,
+    matches: &[exctl_screen::Match],
+    threshold: f64,
+) -> Recording {
+    let version = screener.version().hash.clone();
+    let entity_type = q.entity_type.map(|t| t.as_str().to_string());
+    let mut input = serde_json::json!({
+        "name": q.name,
+        "country": q.country,
+        "type": entity_type,
+        "threshold": threshold,
+    });
+    if !id.is_empty() {
+        input["id"] = serde_json::Value::from(id);
+    }
+    Recording {
+        decision: NewDecision {
+            request_key,
+            kind: "screen".into(),
+            subject: q.name.clone(),
+            destination: q.country.clone(),
+            parties: vec![q.name.clone()],
+            outcome: if matches.is_empty() { "clear" } else { "hit" }.into(),
+            as_of: chrono::Utc::now().date_naive(),
+            rules_hash: String::new(),
+            list_version: Some(version),
+            input,
+            result: screening::screen_json(q, screener, matches),
+        },
+        parties: vec![NotedParty {
+            name: q.name.clone(),
+            country: q.country.clone(),
+            entity_type,
+            hits: hit_records(screener, matches),
+        }],
+    }
 }

@@ -292,6 +292,7 @@ impl<'a> BatchRow<'a> {
 
 /// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)
 /// into `output`, streaming. Bad rows are reported in the `error` column.
+/// With a recorder, every screened row is recorded with its party.
 pub fn batch(
     screener: &Screener,
     input: &Path,
@@ -299,6 +300,7 @@ pub fn batch(
     limit: usize,
     threshold: f64,
     countries: CountryResolver<'_>,
+    mut recorder: Option<&mut crate::records::Recorder>,
 ) -> Result<(usize, usize, usize)> {
     let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
     let text = decode(&input.display().to_string(), &bytes)?;
@@ -398,6 +400,12 @@ pub fn batch(
         };
         let matches = screener.screen(&q, limit, threshold);
         screened += 1;
+        if let Some(r) = recorder.as_mut() {
+            let key = r.key("screen", line);
+            r.push(crate::records::screen_recording(
+                key, &q, id, screener, &matches, threshold,
+            ))?;
+        }
         let qc = country.unwrap_or_default();
         let base = BatchRow {
             id,

@@ -73,8 +73,14 @@ impl Instance {
 }
 
 fn licence(number: &str, quantity: u32) -> String {
+    licence_for(number, "h100", quantity)
+}
+
+/// Tests that share a PostgreSQL database use items of their own, so that
+/// one test's licences never authorise another's checks.
+fn licence_for(number: &str, item: &str, quantity: u32) -> String {
     format!(
-        "jurisdiction = \"us\"\nnumber = \"{number}\"\nholder = \"Acme Exports\"\nvalid_from = \"2026-01-01\"\nvalid_to = \"2026-12-31\"\nitems = [\"h100\"]\ndestinations = [\"AE\"]\nquantity = {quantity}\n"
+        "jurisdiction = \"us\"\nnumber = \"{number}\"\nholder = \"Acme Exports\"\nvalid_from = \"2026-01-01\"\nvalid_to = \"2026-12-31\"\nitems = [\"{item}\"]\ndestinations = [\"AE\"]\nquantity = {quantity}\n"
     )
 }
 
@@ -538,4 +544,158 @@ fn cleared_hits_carry_forward_and_feeds_are_signed() {
     let out = other.run(&["lists", "import", &feed, "--public-key", &key]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not verify"));
+}
+
+/// A results CSV: cell by row `id` and column name.
+struct Results {
+    headers: csv::StringRecord,
+    rows: std::collections::HashMap<String, csv::StringRecord>,
+}
+
+impl Results {
+    fn read(path: &str) -> Results {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        let headers = r.headers().unwrap().clone();
+        let id = headers.iter().position(|h| h == "id").unwrap();
+        let rows = r
+            .records()
+            .map(|rec| {
+                let rec = rec.unwrap();
+                (rec[id].to_string(), rec)
+            })
+            .collect();
+        Results { headers, rows }
+    }
+
+    fn cell(&self, id: &str, column: &str) -> String {
+        let pos = self.headers.iter().position(|c| c == column).unwrap();
+        self.rows[id][pos].to_string()
+    }
+}
+
+#[test]
+fn batch_checks_screen_parties_use_licences_and_batch_screens_are_recorded() {
+    for db in backends() {
+        let i = Instance::new(db);
+        let number = unique("D");
+        let lic = i.file("lic.toml", &licence_for(&number, "h200", 100));
+        i.ok(&["licences", "add", &lic]);
+        let clean = unique("Orchid Freight");
+        let orders = i.file(
+            "orders.csv",
+            &format!(
+                "id,item,to,end_user,consignee,intermediates,quantity\n\
+                 covered,h200,AE,{clean};country=AE,,,10\n\
+                 too-many,h200,AE,{clean};country=AE,,,500\n\
+                 listed,h200,AE,Huawei Technologies;country=CN,,,10\n\
+                 via,h200,AE,{clean};country=AE,,Acme Trading|Cambricon,10\n\
+                 bad,h200,AE,;country=AE,,,10\n"
+            ),
+        );
+        let output = i.home.path().join("results.csv").display().to_string();
+        let args = [
+            "check",
+            "--input",
+            &orders,
+            "--output",
+            &output,
+            "--as-of",
+            "2026-06-01",
+            "--list",
+            "demo",
+            "-j",
+            "us",
+        ];
+        let out = i.run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "one row is in error: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let results = Results::read(&output);
+        let col = |id: &str, name: &str| results.cell(id, name);
+        assert_eq!(col("covered", "overall"), "authorized");
+        assert_eq!(col("covered", "licences"), format!("us:{number}"));
+        assert_eq!(
+            col("too-many", "overall"),
+            "license_required",
+            "balance 100 < 500"
+        );
+        assert_eq!(col("too-many", "licences"), "");
+        assert!(
+            col("listed", "party_hits").starts_with("end_user:"),
+            "{:?}",
+            results.rows["listed"]
+        );
+        assert!(col("listed", "party_hits").contains(":EL:"));
+        assert_ne!(
+            col("listed", "overall"),
+            "authorized",
+            "an Entity List party bars the licence"
+        );
+        assert!(col("via", "party_hits").contains("intermediate:EL:"));
+        assert_eq!(col("bad", "status"), "error");
+        assert!(
+            col("bad", "error").contains("column `end_user`"),
+            "{}",
+            col("bad", "error")
+        );
+        // Every good row is recorded with its parties; a rerun records nothing again.
+        assert_eq!(i.history_count(&["--kind", "check", "--party", &clean]), 3);
+        let again = i.run(&args);
+        assert!(
+            String::from_utf8_lossy(&again.stderr).contains("recorded 0 decisions (4 were already")
+        );
+        assert_eq!(i.history_count(&["--kind", "check", "--party", &clean]), 3);
+        let h: serde_json::Value = serde_json::from_str(
+            &i.ok(&["history", "--kind", "check", "--party", &clean, "--json"]),
+        )
+        .unwrap();
+        let first = &h[0];
+        assert_eq!(first["input"]["parties"][0]["name"], clean.as_str());
+        assert!(
+            first["result"]["determinations"].is_array(),
+            "full decision stored"
+        );
+
+        // A batch screen is recorded row by row, its parties kept for rescreening.
+        let other = unique("Juniper Holdings");
+        let parties = i.file(
+            "parties.csv",
+            &format!("id,name,country\n1,{other},SG\n2,Cambricon,CN\n3,,CN\n"),
+        );
+        let hits = i.home.path().join("hits.csv").display().to_string();
+        let screen = [
+            "screen", "--input", &parties, "--output", &hits, "--list", "demo",
+        ];
+        // A shared PostgreSQL database holds earlier runs' screens: count the difference.
+        let cambricon = [
+            "--kind",
+            "screen",
+            "--party",
+            "cambricon",
+            "--outcome",
+            "hit",
+        ];
+        let hits_before = i.history_count(&cambricon);
+        let out = i.run(&screen);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 2 decisions (0 were"));
+        let out = i.run(&screen);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 0 decisions (2 were"));
+        assert_eq!(i.history_count(&["--kind", "screen", "--party", &other]), 1);
+        assert_eq!(i.history_count(&cambricon), hits_before + 1);
+        // A rescreen covers every party in the database: on a shared
+        // PostgreSQL database that would touch other tests' parties.
+        if i.db.is_none() {
+            let r: serde_json::Value =
+                serde_json::from_str(&i.ok(&["rescreen", "--list", "demo", "--json"])).unwrap();
+            // Orchid, Huawei, Acme Trading, Cambricon from the checks;
+            // Juniper and Cambricon (now with a country) from the screen.
+            assert_eq!(r["parties"], 6, "{r}");
+            assert_eq!(r["new"], 0, "nothing changed since: {r}");
+        }
+        assert!(i.ok(&["audit", "verify"]).contains("verifies"));
+    }
 }
