@@ -162,6 +162,17 @@ fn canonical(row: &AnyRow, cols: &[(&str, Col)]) -> Result<String, Error> {
     Ok(Value::Array(values).to_string())
 }
 
+/// `RETURNING` every audited column of `table`, so that an insert hands
+/// back the record's canonical form without a second query.
+pub(crate) fn returning(table: &str) -> String {
+    format!("RETURNING {}", select_list(table))
+}
+
+/// The id and canonical text of a row an insert returned with [`returning`].
+pub(crate) fn returned(row: &AnyRow, table: &str) -> Result<(i64, String), Error> {
+    Ok((row.try_get(0)?, canonical(row, columns(table))?))
+}
+
 /// A record as the audit trail sees it, read in the current transaction.
 pub(crate) async fn row_json(
     conn: &mut AnyConnection,
@@ -192,60 +203,119 @@ fn entry_hash(e: &AuditEntry) -> String {
     sha256_hex(fields.to_string().as_bytes())
 }
 
-/// Appends one entry; call inside the writing transaction.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn append(
-    conn: &mut AnyConnection,
-    signer: &Signer,
-    actor: &str,
-    action: &str,
-    table: &str,
-    record_id: i64,
-    before: Option<String>,
-    after: Option<String>,
-) -> Result<i64, Error> {
-    let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
+/// A writing transaction with the head of the chain it appends to.
+///
+/// Entries are chained one by one, and the transaction is sealed at commit
+/// by one ML-DSA-65 signature of its last entry's hash. Each hash covers the
+/// one before, so that signature vouches for every entry since the previous
+/// seal, and a transaction of any size costs one signature.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// The last entry (seq, hash), once read or appended in this transaction.
+    head: Option<(i64, String)>,
+    /// Whether this transaction appended anything to seal.
+    appended: bool,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub(crate) fn new(tx: sqlx::Transaction<'static, sqlx::Any>) -> WriteTx {
+        WriteTx {
+            tx,
+            head: None,
+            appended: false,
+        }
+    }
+
+    /// Appends one entry to the chain.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn append(
+        &mut self,
+        key_id: &str,
+        actor: &str,
+        action: &str,
+        table: &str,
+        record_id: i64,
+        before: Option<String>,
+        after: Option<String>,
+    ) -> Result<i64, Error> {
+        let (last_seq, prev_hash) = match self.head.take() {
+            Some(h) => h,
+            None => {
+                let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                match last {
+                    Some(r) => (r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?),
+                    None => (0, GENESIS.to_string()),
+                }
+            }
+        };
+        let mut e = AuditEntry {
+            seq: last_seq + 1,
+            recorded_at: crate::now(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            table: table.to_string(),
+            record_id,
+            before,
+            after,
+            prev_hash,
+            hash: String::new(),
+            key_id: key_id.to_string(),
+            signature: String::new(),
+        };
+        e.hash = entry_hash(&e);
+        sqlx::query(
+            "INSERT INTO audit (seq, recorded_at, actor, action, tbl, record_id, before_json, after_json, prev_hash, hash, key_id, signature)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(e.seq)
+        .bind(&e.recorded_at)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.table)
+        .bind(e.record_id)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .bind(&e.key_id)
+        .bind(Vec::<u8>::new())
+        .execute(&mut *self.tx)
         .await?;
-    let (seq, prev_hash) = match last {
-        Some(r) => (r.try_get::<i64, _>(0)? + 1, r.try_get::<String, _>(1)?),
-        None => (1, GENESIS.to_string()),
-    };
-    let mut e = AuditEntry {
-        seq,
-        recorded_at: crate::now(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        table: table.to_string(),
-        record_id,
-        before,
-        after,
-        prev_hash,
-        hash: String::new(),
-        key_id: signer.key_id().to_string(),
-        signature: String::new(),
-    };
-    e.hash = entry_hash(&e);
-    let signature = signer.sign(e.hash.as_bytes())?;
-    sqlx::query(
-        "INSERT INTO audit (seq, recorded_at, actor, action, tbl, record_id, before_json, after_json, prev_hash, hash, key_id, signature)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(e.seq)
-    .bind(&e.recorded_at)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.table)
-    .bind(e.record_id)
-    .bind(&e.before)
-    .bind(&e.after)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .bind(&e.key_id)
-    .bind(signature)
-    .execute(&mut *conn)
-    .await?;
-    Ok(seq)
+        self.head = Some((e.seq, e.hash));
+        self.appended = true;
+        Ok(e.seq)
+    }
+
+    /// Seals what this transaction appended with one signature, then commits.
+    pub(crate) async fn commit(mut self, signer: Option<&Signer>) -> Result<(), Error> {
+        if self.appended {
+            let (seq, hash) = self.head.clone().expect("appended entries have a head");
+            let signer = signer.ok_or(Error::NoKey)?;
+            let signature = signer.sign(hash.as_bytes())?;
+            sqlx::query("UPDATE audit SET signature = $1 WHERE seq = $2")
+                .bind(signature)
+                .bind(seq)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// One audit entry, as exported.
@@ -264,7 +334,9 @@ pub struct AuditEntry {
     pub prev_hash: String,
     pub hash: String,
     pub key_id: String,
-    /// ML-DSA-65 signature of `hash`, hex.
+    /// ML-DSA-65 signature of `hash`, hex, on the last entry of each
+    /// transaction; empty on the others, which the next signed entry's hash
+    /// chain covers.
     pub signature: String,
 }
 
@@ -375,6 +447,8 @@ pub(crate) async fn verify(
     let mut state: HashMap<(String, i64), String> = HashMap::new();
     let mut expected_seq = 1i64;
     let mut prev = GENESIS.to_string();
+    // The first entry not yet covered by a signature, if any.
+    let mut unsealed_since: Option<i64> = None;
     loop {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {ENTRY_COLUMNS} FROM audit WHERE seq >= $1 ORDER BY seq LIMIT 2000"
@@ -425,8 +499,13 @@ pub(crate) async fn verify(
             }
             match known.get(&e.key_id) {
                 None => report.add(bad(format!("signed by unknown key {}", e.key_id))),
+                Some(_) if sig.is_empty() => {
+                    unsealed_since.get_or_insert(e.seq);
+                }
                 Some(key) => {
-                    if !keys::verify(key, e.hash.as_bytes(), &sig) {
+                    if keys::verify(key, e.hash.as_bytes(), &sig) {
+                        unsealed_since = None;
+                    } else {
                         report.add(bad("its ML-DSA-65 signature does not verify".into()));
                     }
                 }
@@ -437,6 +516,17 @@ pub(crate) async fn verify(
             prev = e.hash.clone();
             expected_seq = e.seq + 1;
         }
+    }
+    if let Some(first) = unsealed_since {
+        report.add(Problem {
+            seq: Some(first),
+            table: None,
+            record_id: None,
+            problem: format!(
+                "entries {first}..{} are not sealed by any signature: the trail was cut or appended to",
+                expected_seq - 1
+            ),
+        });
     }
     report.head = prev;
     // Every record must be exactly as the trail last saw it.

@@ -1,6 +1,6 @@
 //! The store: one interface over SQLite and PostgreSQL.
 
-use crate::audit::{self, row_json, AuditBundle, VerifyReport};
+use crate::audit::{self, row_json, AuditBundle, VerifyReport, WriteTx};
 use crate::keys::Signer;
 use crate::Error;
 use chrono::NaiveDate;
@@ -295,61 +295,66 @@ impl Store {
     }
 
     /// A transaction that holds the store's write lock until it ends.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, Error> {
-        match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+    async fn begin_write(&self) -> Result<WriteTx, Error> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(7271001)) AS l")
                     .execute(&mut *tx)
                     .await?;
-                Ok(tx)
+                tx
             }
-        }
+        };
+        Ok(WriteTx::new(tx))
+    }
+
+    /// Seals the transaction's audit entries with one signature and commits.
+    async fn commit(&self, tx: WriteTx) -> Result<(), Error> {
+        tx.commit(self.signer.as_ref()).await
     }
 
     async fn audit_insert(
         &self,
-        conn: &mut AnyConnection,
+        w: &mut WriteTx,
         action: &str,
         table: &str,
         id: i64,
     ) -> Result<(), Error> {
-        let after = row_json(conn, table, id).await?;
-        audit::append(
-            conn,
-            self.signer()?,
-            &self.actor,
-            action,
-            table,
-            id,
-            None,
-            Some(after),
-        )
-        .await?;
+        let after = row_json(w, table, id).await?;
+        let key_id = self.signer()?.key_id();
+        w.append(key_id, &self.actor, action, table, id, None, Some(after))
+            .await?;
         Ok(())
+    }
+
+    /// Audits a record an insert returned with [`audit::returning`]; gives its id.
+    async fn audit_returned(
+        &self,
+        w: &mut WriteTx,
+        action: &str,
+        table: &str,
+        row: &AnyRow,
+    ) -> Result<i64, Error> {
+        let (id, after) = audit::returned(row, table)?;
+        let key_id = self.signer()?.key_id();
+        w.append(key_id, &self.actor, action, table, id, None, Some(after))
+            .await?;
+        Ok(id)
     }
 
     async fn audit_update(
         &self,
-        conn: &mut AnyConnection,
+        w: &mut WriteTx,
         action: &str,
         table: &str,
         id: i64,
         before: String,
     ) -> Result<(), Error> {
-        let after = row_json(conn, table, id).await?;
-        audit::append(
-            conn,
-            self.signer()?,
-            &self.actor,
-            action,
-            table,
-            id,
-            Some(before),
-            Some(after),
-        )
-        .await?;
+        let after = row_json(w, table, id).await?;
+        let key_id = self.signer()?.key_id();
+        w.append(key_id, &self.actor, action, table, id, Some(before), Some(after))
+            .await?;
         Ok(())
     }
 
@@ -380,11 +385,12 @@ impl Store {
             parties,
         } in batch
         {
-            let inserted = sqlx::query(
+            let inserted = sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO decisions (request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                 ON CONFLICT (request_key) DO NOTHING RETURNING id",
-            )
+                 ON CONFLICT (request_key) DO NOTHING {}",
+                audit::returning("decisions")
+            )))
             .bind(&d.request_key)
             .bind(&d.kind)
             .bind(crate::now())
@@ -402,8 +408,8 @@ impl Store {
             .await?;
             match inserted {
                 Some(r) => {
-                    let id: i64 = r.try_get(0)?;
-                    self.audit_insert(&mut tx, "record", "decisions", id)
+                    let id = self
+                        .audit_returned(&mut tx, "record", "decisions", &r)
                         .await?;
                     let version = d.list_version.as_deref().unwrap_or("");
                     for p in parties {
@@ -421,7 +427,7 @@ impl Store {
                 }
             }
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 
@@ -527,7 +533,7 @@ impl Store {
         .try_get(0)?;
         self.audit_insert(&mut tx, "register", "licences", id)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -673,7 +679,7 @@ impl Store {
         .try_get(0)?;
         self.audit_insert(&mut tx, "record", "shipments", shipment_id)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(ShipmentReceipt {
             shipment_id,
             jurisdiction: jurisdiction.to_string(),
@@ -687,39 +693,40 @@ impl Store {
 
     // ----- parties, hits, dispositions, rescreening ------------------------
 
+    /// The party's id, created when asked; `true` with an id just created.
     async fn party_id(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut WriteTx,
         name: &str,
         country: Option<&str>,
         entity_type: Option<&str>,
         create: bool,
-    ) -> Result<Option<i64>, Error> {
+    ) -> Result<Option<(i64, bool)>, Error> {
         let key = party_key(name, country, entity_type);
         if let Some(r) = sqlx::query("SELECT id FROM parties WHERE party_key = $1")
             .bind(&key)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut **conn)
             .await?
         {
-            return Ok(Some(r.try_get(0)?));
+            return Ok(Some((r.try_get(0)?, false)));
         }
         if !create {
             return Ok(None);
         }
-        let id: i64 = sqlx::query(
-            "INSERT INTO parties (party_key, name, country, entity_type, first_seen, actor) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO parties (party_key, name, country, entity_type, first_seen, actor) VALUES ($1, $2, $3, $4, $5, $6) {}",
+            audit::returning("parties")
+        )))
         .bind(&key)
         .bind(name.trim())
         .bind(country)
         .bind(entity_type)
         .bind(crate::now())
         .bind(&self.actor)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-        self.audit_insert(conn, "record", "parties", id).await?;
-        Ok(Some(id))
+        .fetch_one(&mut **conn)
+        .await?;
+        let id = self.audit_returned(conn, "record", "parties", &row).await?;
+        Ok(Some((id, true)))
     }
 
     /// Stores a screened party and its hits, so that later list versions
@@ -742,23 +749,32 @@ impl Store {
             hits: hits.to_vec(),
         };
         let alerts = self.note_party_in(&mut tx, &party, list_version).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(alerts)
     }
 
     async fn note_party_in(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut WriteTx,
         p: &NotedParty,
         list_version: &str,
     ) -> Result<Vec<Alert>, Error> {
         let (country, entity_type) = (p.country.as_deref(), p.entity_type.as_deref());
-        let id = self
+        let Some((id, created)) = self
             .party_id(conn, &p.name, country, entity_type, true)
             .await?
-            .expect("created");
-        let stored = stored_hits(conn, Some(id)).await?;
-        let dispositions = active_dispositions(conn, Some(id)).await?;
+        else {
+            return Err(Error::Rejected(format!("party {:?} was not stored", p.name)));
+        };
+        // A party just created has no stored hits and no clearances yet.
+        let (stored, dispositions) = if created {
+            (HashMap::new(), HashMap::new())
+        } else {
+            (
+                stored_hits(conn, Some(id)).await?,
+                active_dispositions(conn, Some(id)).await?,
+            )
+        };
         let party = PartyRecord {
             id,
             name: p.name.clone(),
@@ -827,6 +843,7 @@ impl Store {
         let party = self
             .party_id(&mut tx, name, country, entity_type, false)
             .await?
+            .map(|(id, _)| id)
             .ok_or_else(|| {
                 Error::Rejected(format!(
                     "no recorded party {name:?}{}: screen or check it first",
@@ -881,7 +898,7 @@ impl Store {
             .await?;
         self.audit_update(&mut tx, "clear", "hits", hit_id, before)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Disposition {
             id,
             party: name.to_string(),
@@ -970,7 +987,7 @@ impl Store {
         .try_get(0)?;
         self.audit_insert(&mut tx, "rescreen", "rescreens", id)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(RescreenReport {
             id,
             list_version: list_version.to_string(),
@@ -987,7 +1004,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn reconcile(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut WriteTx,
         party: &PartyRecord,
         hits: &[HitRecord],
         stored: &[StoredHit],
@@ -1016,10 +1033,11 @@ impl Store {
             {
                 None => {
                     let status = if holds { "cleared" } else { "open" };
-                    let id: i64 = sqlx::query(
+                    let row = sqlx::query(AssertSqlSafe(format!(
                         "INSERT INTO hits (party_id, list, entry_id, entry_name, entry_hash, score, status, list_version, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                    )
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) {}",
+                        audit::returning("hits")
+                    )))
                     .bind(party.id)
                     .bind(&h.list)
                     .bind(&h.entry_id)
@@ -1029,10 +1047,9 @@ impl Store {
                     .bind(status)
                     .bind(list_version)
                     .bind(&now)
-                    .fetch_one(&mut *conn)
-                    .await?
-                    .try_get(0)?;
-                    self.audit_insert(conn, "record", "hits", id).await?;
+                    .fetch_one(&mut **conn)
+                    .await?;
+                    self.audit_returned(conn, "record", "hits", &row).await?;
                     if !holds {
                         alerts.push(alert(AlertKind::New, h));
                     }
@@ -1053,7 +1070,7 @@ impl Store {
                         let before = row_json(conn, "dispositions", *disp_id).await?;
                         sqlx::query("UPDATE dispositions SET active = 0 WHERE id = $1")
                             .bind(disp_id)
-                            .execute(&mut *conn)
+                            .execute(&mut **conn)
                             .await?;
                         self.audit_update(conn, "re-raise", "dispositions", *disp_id, before)
                             .await?;
@@ -1072,7 +1089,7 @@ impl Store {
                     .bind(list_version)
                     .bind(&now)
                     .bind(s.id)
-                    .execute(&mut *conn)
+                    .execute(&mut **conn)
                     .await?;
                     self.audit_update(conn, "rescreen", "hits", s.id, before)
                         .await?;
@@ -1095,7 +1112,7 @@ impl Store {
                     .bind(list_version)
                     .bind(&now)
                     .bind(s.id)
-                    .execute(&mut *conn)
+                    .execute(&mut **conn)
                     .await?;
                 self.audit_update(conn, "rescreen", "hits", s.id, before)
                     .await?;

@@ -338,10 +338,32 @@ async fn tampering_with_a_record_or_the_trail_is_reported() {
             "{url}: {:?}",
             report.problems
         );
+        raw.execute("UPDATE audit SET actor = 'tester' WHERE seq = 2")
+            .await
+            .unwrap();
         // A signature that does not verify under a pinned key.
         let other = Signer::generate().unwrap();
         let report = store.verify(&[other.public_key().to_vec()]).await.unwrap();
         assert!(report.problems.iter().any(|p| p.problem.contains("pinned")));
+        // One transaction, one seal: only its last entry carries a signature.
+        let signed: Vec<i64> = sqlx::query_scalar::<_, i64>(
+            "SELECT seq FROM audit WHERE length(signature) > 0 ORDER BY seq",
+        )
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        assert_eq!(signed, vec![3], "{url}");
+        // Cutting the sealing entry off leaves the rest unsealed: reported.
+        raw.execute("DELETE FROM audit WHERE seq = 3").await.unwrap();
+        let report = store.verify(&[]).await.unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.seq == Some(1) && p.problem.contains("not sealed")),
+            "{url}: {:?}",
+            report.problems
+        );
         raw.close().await;
         store.close().await;
     }

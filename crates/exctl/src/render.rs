@@ -827,7 +827,7 @@ pub fn write_bundle(b: &exctl_records::AuditBundle, out: &std::path::Path) -> an
     std::fs::write(out.join("public-keys.txt"), keys)?;
     std::fs::write(
         out.join("README.txt"),
-        "exctl audit bundle\n\naudit.json / audit.csv: the entries. Entry n's hash is SHA-256 of the JSON array\n[seq, recorded_at, actor, action, table, record_id, sha256(before)|null, sha256(after)|null, prev_hash, key_id];\nprev_hash is entry n-1's hash (64 zeros for the first); signature is ML-DSA-65 (FIPS 204, empty context)\nover the hash's hex text, by the key in public-keys.txt with that key id (first 16 hex digits of SHA-256 of the key).\nverification: audit.json's `verification` is the check of the whole trail when the bundle was made.\n",
+        "exctl audit bundle\n\naudit.json / audit.csv: the entries. Entry n's hash is SHA-256 of the JSON array\n[seq, recorded_at, actor, action, table, record_id, sha256(before)|null, sha256(after)|null, prev_hash, key_id];\nprev_hash is entry n-1's hash (64 zeros for the first); signature is ML-DSA-65 (FIPS 204, empty context)\nover the hash's hex text, by the key in public-keys.txt with that key id (first 16 hex digits of SHA-256 of the key).\nOnly the last entry of each transaction is signed; the entries before it in the same transaction have an\nempty signature and are covered by the signed entry's hash chain (each hash includes the one before).\nverification: audit.json's `verification` is the check of the whole trail when the bundle was made.\n",
     )?;
     Ok(())
 }
