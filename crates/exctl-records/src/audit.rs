@@ -117,6 +117,33 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "api_keys",
+        &[
+            ("id", Int),
+            ("key_id", Text),
+            ("secret_hash", Text),
+            ("role", Text),
+            ("name", Text),
+            ("created_at", Text),
+            ("revoked_at", Text),
+            ("actor", Text),
+        ],
+    ),
+    (
+        "refusals",
+        &[
+            ("id", Int),
+            ("at", Text),
+            ("key_id", Text),
+            ("role", Text),
+            ("method", Text),
+            ("path", Text),
+            ("status", Int),
+            ("reason", Text),
+            ("remote", Text),
+        ],
+    ),
+    (
         "rescreens",
         &[
             ("id", Int),

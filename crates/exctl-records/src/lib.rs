@@ -19,10 +19,12 @@
 //! - Nothing is deleted; a cleared disposition that no longer holds is marked
 //!   inactive, not removed.
 
+mod access;
 mod audit;
 pub mod keys;
 mod store;
 
+pub use access::{ApiKey, Refusal, Role};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
 pub use keys::Signer;
 pub use store::{

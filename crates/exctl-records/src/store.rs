@@ -22,10 +22,10 @@ pub enum Backend {
 
 /// The records of one exctl deployment.
 pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
-    signer: Option<Signer>,
-    actor: String,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    pub(crate) signer: Option<Signer>,
+    pub(crate) actor: String,
 }
 
 /// A check or screen to record.
@@ -200,17 +200,45 @@ pub struct RescreenReport {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql = match backend {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0001_records.sql"),
-        Backend::Postgres => include_str!("../migrations/postgres/0001_records.sql"),
+    let sql: [(i64, &str, &'static str); 2] = match backend {
+        Backend::Sqlite => [
+            (
+                1,
+                "records",
+                include_str!("../migrations/sqlite/0001_records.sql"),
+            ),
+            (
+                2,
+                "access",
+                include_str!("../migrations/sqlite/0002_access.sql"),
+            ),
+        ],
+        Backend::Postgres => [
+            (
+                1,
+                "records",
+                include_str!("../migrations/postgres/0001_records.sql"),
+            ),
+            (
+                2,
+                "access",
+                include_str!("../migrations/postgres/0002_access.sql"),
+            ),
+        ],
     };
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "records".into(),
-        MigrationType::Simple,
-        sql.into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(
+        sql.into_iter()
+            .map(|(version, name, text)| {
+                Migration::new(
+                    version,
+                    name.into(),
+                    MigrationType::Simple,
+                    text.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// The normalised identity of a party: name (case and spacing folded),
@@ -290,12 +318,12 @@ impl Store {
         &self.actor
     }
 
-    fn signer(&self) -> Result<&Signer, Error> {
+    pub(crate) fn signer(&self) -> Result<&Signer, Error> {
         self.signer.as_ref().ok_or(Error::NoKey)
     }
 
     /// A transaction that holds the store's write lock until it ends.
-    async fn begin_write(&self) -> Result<WriteTx, Error> {
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, Error> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
@@ -310,11 +338,11 @@ impl Store {
     }
 
     /// Seals the transaction's audit entries with one signature and commits.
-    async fn commit(&self, tx: WriteTx) -> Result<(), Error> {
+    pub(crate) async fn commit(&self, tx: WriteTx) -> Result<(), Error> {
         tx.commit(self.signer.as_ref()).await
     }
 
-    async fn audit_insert(
+    pub(crate) async fn audit_insert(
         &self,
         w: &mut WriteTx,
         action: &str,
@@ -329,7 +357,7 @@ impl Store {
     }
 
     /// Audits a record an insert returned with [`audit::returning`]; gives its id.
-    async fn audit_returned(
+    pub(crate) async fn audit_returned(
         &self,
         w: &mut WriteTx,
         action: &str,
@@ -343,7 +371,7 @@ impl Store {
         Ok(id)
     }
 
-    async fn audit_update(
+    pub(crate) async fn audit_update(
         &self,
         w: &mut WriteTx,
         action: &str,
@@ -353,8 +381,16 @@ impl Store {
     ) -> Result<(), Error> {
         let after = row_json(w, table, id).await?;
         let key_id = self.signer()?.key_id();
-        w.append(key_id, &self.actor, action, table, id, Some(before), Some(after))
-            .await?;
+        w.append(
+            key_id,
+            &self.actor,
+            action,
+            table,
+            id,
+            Some(before),
+            Some(after),
+        )
+        .await?;
         Ok(())
     }
 
@@ -764,7 +800,10 @@ impl Store {
             .party_id(conn, &p.name, country, entity_type, true)
             .await?
         else {
-            return Err(Error::Rejected(format!("party {:?} was not stored", p.name)));
+            return Err(Error::Rejected(format!(
+                "party {:?} was not stored",
+                p.name
+            )));
         };
         // A party just created has no stored hits and no clearances yet.
         let (stored, dispositions) = if created {

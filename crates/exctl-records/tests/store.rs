@@ -354,7 +354,9 @@ async fn tampering_with_a_record_or_the_trail_is_reported() {
         .unwrap();
         assert_eq!(signed, vec![3], "{url}");
         // Cutting the sealing entry off leaves the rest unsealed: reported.
-        raw.execute("DELETE FROM audit WHERE seq = 3").await.unwrap();
+        raw.execute("DELETE FROM audit WHERE seq = 3")
+            .await
+            .unwrap();
         let report = store.verify(&[]).await.unwrap();
         assert!(
             report
@@ -364,6 +366,56 @@ async fn tampering_with_a_record_or_the_trail_is_reported() {
             "{url}: {:?}",
             report.problems
         );
+        raw.close().await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn api_keys_authenticate_until_revoked_and_refusals_are_audited() {
+    use exctl_records::{Refusal, Role};
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("keys").await {
+        let store = open(&url, &signer).await;
+        let (key, token) = store.create_api_key(Role::Officer, "erp").await.unwrap();
+        assert!(token.starts_with(&format!("exk_{}_", key.key_id)));
+        let found = store.authenticate(&token).await.unwrap().unwrap();
+        assert_eq!((found.role, found.name.as_str()), (Role::Officer, "erp"));
+        // One wrong character of the secret: no key.
+        let mut wrong = token.clone();
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == '0' { '1' } else { '0' });
+        assert!(store.authenticate(&wrong).await.unwrap().is_none());
+        assert!(store.authenticate("not a token").await.unwrap().is_none());
+        assert!(store.create_api_key(Role::Viewer, " ").await.is_err());
+        store.revoke_api_key(&key.key_id).await.unwrap();
+        assert!(store.authenticate(&token).await.unwrap().is_none());
+        assert!(store.revoke_api_key(&key.key_id).await.is_err());
+        store
+            .record_refusal(&Refusal {
+                at: "2026-12-01T00:00:00Z".into(),
+                key_id: Some(key.key_id.clone()),
+                role: Some("officer".into()),
+                method: "POST".into(),
+                path: "/api/v1/licences".into(),
+                status: 403,
+                reason: "needs admin".into(),
+                remote: Some("127.0.0.1".into()),
+            })
+            .await
+            .unwrap();
+        let refusals = store.refusals(10).await.unwrap();
+        assert_eq!(refusals[0].status, 403);
+        // The secret is stored only as a digest.
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT secret_hash FROM api_keys")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+        assert!(!token.contains(&stored));
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
         raw.close().await;
         store.close().await;
     }

@@ -2,9 +2,9 @@
 //! two rule-pack versions. Rows stream in and out; a bad row is reported in
 //! its own line and the rest goes on.
 
-use crate::records::{self, Recorder};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
+use exctl_app::records::{self, Recorder};
 use exctl_core::licence::OnFile;
 use exctl_core::parties::{Party, Role};
 use exctl_core::{Decision, Engine, FactValue, Facts, Item, Query};
@@ -135,7 +135,7 @@ impl Columns {
                 .position(|h| h.trim().eq_ignore_ascii_case(n))
         };
         let need = |n: &str| {
-            idx(n).ok_or_else(|| crate::bad(format!("{file}: header has no `{n}` column")))
+            idx(n).ok_or_else(|| exctl_app::bad(format!("{file}: header has no `{n}` column")))
         };
         Ok(Columns {
             item: need("item")?,
@@ -201,7 +201,7 @@ impl Columns {
             .map(str::trim)
             .filter(|f| !f.is_empty())
         {
-            let (k, v) = crate::parse_fact(f).map_err(|e| e.to_string())?;
+            let (k, v) = exctl_app::parse_fact(f).map_err(|e| e.to_string())?;
             facts.set(&k, v);
         }
         engine.coerce_facts(&mut facts);

@@ -5,9 +5,7 @@
 
 mod books;
 mod inventory;
-mod records;
 mod render;
-mod screening;
 
 use anyhow::{bail, Context as _, Result};
 use chrono::NaiveDate;
@@ -417,21 +415,7 @@ enum DataCommand {
     },
 }
 
-/// A user-input problem: reported as one line, exit status 2.
-#[derive(Debug)]
-struct BadInput(String);
-
-impl std::fmt::Display for BadInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BadInput {}
-
-pub(crate) fn bad(msg: impl Into<String>) -> anyhow::Error {
-    BadInput(msg.into()).into()
-}
+pub(crate) use exctl_app::{bad, parse_fact, records, screening, BadInput};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -476,21 +460,6 @@ fn parse_date(s: &Option<String>) -> Result<NaiveDate> {
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map_err(|_| bad(format!("--as-of {s:?} is not a date (expected YYYY-MM-DD)"))),
     }
-}
-
-pub(crate) fn parse_fact(s: &str) -> Result<(String, FactValue)> {
-    let (k, v) = s
-        .split_once('=')
-        .ok_or_else(|| bad(format!("--fact {s:?}: expected NAME=VALUE")))?;
-    let value = match v {
-        "true" | "yes" => FactValue::Bool(true),
-        "false" | "no" => FactValue::Bool(false),
-        _ => match v.parse::<f64>() {
-            Ok(n) => FactValue::Num(n),
-            Err(_) => FactValue::Str(v.to_string()),
-        },
-    };
-    Ok((k.trim().to_string(), value))
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -1041,7 +1010,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Catalog { json } => {
             let data = load(&cli.data)?;
-            emit(json, render::catalog_json(&data), || {
+            emit(json, exctl_app::views::catalog_json(&data), || {
                 render::catalog_table(&data)
             })
         }
@@ -1061,9 +1030,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 data.engine.validate(&q).map_err(|e| bad(e.to_string()))?;
                 decisions.push(data.engine.decide(&q));
             }
-            emit(common.json, render::compare_json(&decisions), || {
-                render::compare_table(&decisions)
-            })
+            emit(
+                common.json,
+                exctl_app::views::compare_json(&decisions),
+                || render::compare_table(&decisions),
+            )
         }
         Command::Rules { common } => {
             let data = load(&cli.data)?;
@@ -1074,9 +1045,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let rules = data.engine.rules_on(as_of, &common.jurisdictions);
-            emit(common.json, render::rules_json(as_of, &rules), || {
-                render::rules_table(as_of, &rules)
-            })
+            emit(
+                common.json,
+                exctl_app::views::rules_json(as_of, &rules),
+                || render::rules_table(as_of, &rules),
+            )
         }
         Command::Screen {
             name,

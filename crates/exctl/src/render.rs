@@ -1,10 +1,10 @@
 //! Human-readable and JSON renderings for the CLI.
 
 use chrono::NaiveDate;
+use exctl_app::views::ratio;
 use exctl_core::facts::format_number;
 use exctl_core::{Decision, Rule, RulePack, RuleStatus};
 use exctl_data::Data;
-use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 fn opt(n: Option<f64>) -> String {
@@ -122,30 +122,6 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
     s
 }
 
-pub fn catalog_json(data: &Data) -> Value {
-    Value::Array(
-        data.catalog
-            .entries()
-            .iter()
-            .map(|e| {
-                let m = e.item.metrics();
-                json!({
-                    "id": e.item.id,
-                    "name": e.item.name,
-                    "kind": e.item.kind.name(),
-                    "vendor": e.item.vendor,
-                    "family": e.item.family,
-                    "release_date": e.item.release_date,
-                    "aliases": e.aliases,
-                    "metrics": m,
-                    "sources": e.sources,
-                    "notes": e.notes,
-                })
-            })
-            .collect(),
-    )
-}
-
 pub fn catalog_table(data: &Data) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -184,35 +160,6 @@ fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
-}
-
-fn ratio(a: Option<f64>, base: Option<f64>) -> Option<f64> {
-    match (a, base) {
-        (Some(a), Some(b)) if b != 0.0 => Some(a / b),
-        _ => None,
-    }
-}
-
-pub fn compare_json(decisions: &[Decision]) -> Value {
-    let base = &decisions[0].item.metrics;
-    Value::Array(
-        decisions
-            .iter()
-            .map(|d| {
-                let m = &d.item.metrics;
-                json!({
-                    "item": d.item,
-                    "ratios_to_first": {
-                        "tpp": ratio(m.tpp, base.tpp),
-                        "pd": ratio(m.pd, base.pd),
-                        "int8_tops": ratio(m.int8_tops, base.int8_tops),
-                        "training_flop": ratio(m.training_flop, base.training_flop),
-                    },
-                    "controls": d.determinations.iter().map(|x| json!({"jurisdiction": x.jurisdiction, "controls": x.controls})).collect::<Vec<_>>(),
-                })
-            })
-            .collect(),
-    )
 }
 
 pub fn compare_table(decisions: &[Decision]) -> String {
@@ -308,30 +255,6 @@ fn status_name(s: RuleStatus) -> &'static str {
         RuleStatus::NotYetInForce => "not yet in force",
         RuleStatus::Expired => "expired",
     }
-}
-
-pub fn rules_json(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -> Value {
-    json!({
-        "as_of": as_of,
-        "rules": rules.iter().map(|(p, r, st)| json!({
-            "jurisdiction": p.meta.id,
-            "id": r.def.id,
-            "kind": r.def.kind,
-            "title": r.def.title,
-            "citation": r.def.citation,
-            "control": r.def.control,
-            "paragraph": r.def.paragraph,
-            "outcome": matches!(r.def.kind, exctl_core::RuleKind::Requirement).then(|| r.outcome),
-            "exception": r.def.exception,
-            "review_policy": r.def.review_policy,
-            "effective_from": r.from,
-            "effective_to": r.to,
-            "compliance_from": r.compliance_from,
-            "not_enforced_from": r.not_enforced_from,
-            "status": st,
-            "when": r.def.when,
-        })).collect::<Vec<_>>(),
-    })
 }
 
 pub fn rules_table(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -> String {
@@ -481,9 +404,9 @@ pub fn demo(data: &Data) -> String {
         );
     }
     // Screening against the bundled demo list.
-    if let Ok(table) = crate::screening::countries() {
-        let resolve = crate::screening::resolver(&table);
-        if let Ok(set) = crate::screening::demo_set(&resolve) {
+    if let Ok(table) = exctl_app::screening::countries() {
+        let resolve = exctl_app::screening::resolver(&table);
+        if let Ok(set) = exctl_app::screening::demo_set(&resolve) {
             let screener = exctl_screen::Screener::new(set);
             let _ = writeln!(
                 s,

@@ -6,7 +6,9 @@ use anyhow::{Context as _, Result};
 use exctl_core::licence::{apply_licences, OnFile};
 use exctl_core::parties::{apply_parties, ListHit, Party, PartyRules};
 use exctl_core::{Decision, Facts};
-use exctl_records::{keys, HitRecord, NewDecision, NotedParty, Recording, Signer, Store};
+use exctl_records::{
+    keys, Disposition, HitRecord, NewDecision, NotedParty, Recording, Signer, Store,
+};
 use exctl_screen::model::{Entry, ListSet, SourceInfo, Strength};
 use exctl_screen::{Screener, DEFAULT_THRESHOLD};
 use std::path::{Path, PathBuf};
@@ -289,12 +291,46 @@ pub struct PartyScreen {
     pub screened: Vec<NotedParty>,
 }
 
+/// Every name a check screens: each party and each of its owners, as
+/// (name, country).
+pub fn screened_names(parties: &[Party]) -> Vec<(String, Option<String>)> {
+    let mut names = Vec::new();
+    for p in parties {
+        names.push((p.name.clone(), p.country.clone()));
+        names.extend(p.owners.iter().map(|o| (o.name.clone(), o.country.clone())));
+    }
+    names
+}
+
+/// Active clearances per screened name, as [`screen_parties_with`] takes them.
+pub type Clearances = std::collections::HashMap<(String, Option<String>), Vec<Disposition>>;
+
 /// Screens every party and owner; cleared hits are left out (and named).
+/// Reads the clearances from `store` when there is one.
 pub fn screen_parties(
     screener: &Screener,
     parties: &[Party],
     store: Option<(&tokio::runtime::Runtime, &Store)>,
 ) -> Result<PartyScreen> {
+    let mut cleared = Clearances::new();
+    if let Some((rt, s)) = store {
+        for (name, country) in screened_names(parties) {
+            let d = rt
+                .block_on(s.dispositions_for(&name, country.as_deref(), None))
+                .map_err(store_error)?;
+            cleared.insert((name, country), d);
+        }
+    }
+    Ok(screen_parties_with(screener, parties, &cleared))
+}
+
+/// Screens every party and owner against `screener`, leaving out (and
+/// naming) the hits that `cleared` clears. No I/O.
+pub fn screen_parties_with(
+    screener: &Screener,
+    parties: &[Party],
+    cleared: &Clearances,
+) -> PartyScreen {
     let mut out = PartyScreen {
         hits: Vec::new(),
         cleared: Vec::new(),
@@ -315,12 +351,10 @@ pub fn screen_parties(
                 entity_type: None,
             };
             let matches = screener.screen(&q, 10, DEFAULT_THRESHOLD);
-            let dispositions = match store {
-                Some((rt, s)) => rt
-                    .block_on(s.dispositions_for(&name, country.as_deref(), None))
-                    .map_err(store_error)?,
-                None => Vec::new(),
-            };
+            let dispositions = cleared
+                .get(&(name.clone(), country.clone()))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             let records = hit_records(screener, &matches);
             for (m, record) in matches.into_iter().zip(&records) {
                 if dispositions.iter().any(|d| {
@@ -356,7 +390,7 @@ pub fn screen_parties(
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// Applies parties and licences to a decision.

@@ -1,0 +1,266 @@
+//! API keys and refused requests: who may call the server, and a record of
+//! every call that was turned away.
+
+use crate::audit::{self, row_json};
+use crate::keys;
+use crate::store::Store;
+use crate::Error;
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+
+/// What a key may do; each role may do everything the one before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads: classify, check without recording, catalog, rules, history.
+    Viewer,
+    /// Decisions and dispositions: recorded checks and screens, shipments, clearances.
+    Officer,
+    /// Keys, licences and lists.
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "viewer" => Some(Role::Viewer),
+            "officer" => Some(Role::Officer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Officer => "officer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An API key as stored (never its secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    /// The public part of the token, `exk_<key_id>_<secret>`.
+    pub key_id: String,
+    pub role: Role,
+    pub name: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    pub actor: String,
+}
+
+/// A request the server refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub at: String,
+    pub key_id: Option<String>,
+    pub role: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub reason: String,
+    pub remote: Option<String>,
+}
+
+const KEY_COLUMNS: &str = "id, key_id, secret_hash, role, name, created_at, revoked_at, actor";
+
+fn key_from_row(r: &sqlx::any::AnyRow) -> Result<(ApiKey, String), Error> {
+    let role: String = r.try_get(3)?;
+    Ok((
+        ApiKey {
+            id: r.try_get(0)?,
+            key_id: r.try_get(1)?,
+            role: Role::parse(&role)
+                .ok_or_else(|| Error::Rejected(format!("stored key has unknown role {role:?}")))?,
+            name: r.try_get(4)?,
+            created_at: r.try_get(5)?,
+            revoked_at: r.try_get(6)?,
+            actor: r.try_get(7)?,
+        },
+        r.try_get(2)?,
+    ))
+}
+
+/// Splits a token `exk_<key_id>_<secret>`.
+fn split_token(token: &str) -> Option<(&str, &str)> {
+    let rest = token.trim().strip_prefix("exk_")?;
+    let (id, secret) = rest.split_once('_')?;
+    (id.len() == 16 && !secret.is_empty()).then_some((id, secret))
+}
+
+impl Store {
+    /// Creates a key; returns it and its token, which is shown only now.
+    pub async fn create_api_key(&self, role: Role, name: &str) -> Result<(ApiKey, String), Error> {
+        if name.trim().is_empty() {
+            return Err(Error::Rejected(
+                "a key needs a name (who or what uses it)".into(),
+            ));
+        }
+        self.signer()?;
+        let mut id_bytes = [0u8; 8];
+        let mut secret_bytes = [0u8; 24];
+        keys::random(&mut id_bytes)?;
+        keys::random(&mut secret_bytes)?;
+        let (key_id, secret) = (keys::hex(&id_bytes), keys::hex(&secret_bytes));
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO api_keys (key_id, secret_hash, role, name, created_at, actor) VALUES ($1, $2, $3, $4, $5, $6) {}",
+            audit::returning("api_keys")
+        )))
+        .bind(&key_id)
+        .bind(keys::sha256_hex(secret.as_bytes()))
+        .bind(role.as_str())
+        .bind(name.trim())
+        .bind(crate::now())
+        .bind(&self.actor)
+        .fetch_one(&mut *tx)
+        .await?;
+        self.audit_returned(&mut tx, "create key", "api_keys", &row)
+            .await?;
+        let (key, _) = key_from_row(&row)?;
+        self.commit(tx).await?;
+        Ok((key, format!("exk_{key_id}_{secret}")))
+    }
+
+    /// Every key, newest last.
+    pub async fn api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| key_from_row(r).map(|(k, _)| k))
+            .collect()
+    }
+
+    /// Revokes a key by its key id; revoking twice is refused.
+    pub async fn revoke_api_key(&self, key_id: &str) -> Result<ApiKey, Error> {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_id = $1"
+        )))
+        .bind(key_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::Rejected(format!("no API key {key_id:?}")))?;
+        let (key, _) = key_from_row(&row)?;
+        if key.revoked_at.is_some() {
+            return Err(Error::Rejected(format!("key {key_id} is already revoked")));
+        }
+        let before = row_json(&mut tx, "api_keys", key.id).await?;
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2")
+            .bind(crate::now())
+            .bind(key.id)
+            .execute(&mut *tx)
+            .await?;
+        self.audit_update(&mut tx, "revoke key", "api_keys", key.id, before)
+            .await?;
+        self.commit(tx).await?;
+        Ok(ApiKey {
+            revoked_at: Some(crate::now()),
+            ..key
+        })
+    }
+
+    /// The live key a token belongs to, if the token is right.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<ApiKey>, Error> {
+        let Some((key_id, secret)) = split_token(token) else {
+            return Ok(None);
+        };
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_id = $1"
+        )))
+        .bind(key_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (key, hash) = key_from_row(&row)?;
+        let given = keys::sha256_hex(secret.as_bytes());
+        // Compare digests in constant time: no early exit on the first difference.
+        let same = given.len() == hash.len()
+            && given
+                .bytes()
+                .zip(hash.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        Ok((same && key.revoked_at.is_none()).then_some(key))
+    }
+
+    /// Records a refused request in the audit trail.
+    pub async fn record_refusal(&self, r: &Refusal) -> Result<i64, Error> {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO refusals (at, key_id, role, method, path, status, reason, remote) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) {}",
+            audit::returning("refusals")
+        )))
+        .bind(&r.at)
+        .bind(&r.key_id)
+        .bind(&r.role)
+        .bind(&r.method)
+        .bind(&r.path)
+        .bind(i64::from(r.status))
+        .bind(&r.reason)
+        .bind(&r.remote)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = self
+            .audit_returned(&mut tx, "refuse", "refusals", &row)
+            .await?;
+        self.commit(tx).await?;
+        Ok(id)
+    }
+
+    /// The latest refusals, newest first.
+    pub async fn refusals(&self, limit: i64) -> Result<Vec<Refusal>, Error> {
+        let rows = sqlx::query(
+            "SELECT at, key_id, role, method, path, status, reason, remote FROM refusals ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Refusal {
+                    at: r.try_get(0)?,
+                    key_id: r.try_get(1)?,
+                    role: r.try_get(2)?,
+                    method: r.try_get(3)?,
+                    path: r.try_get(4)?,
+                    status: u16::try_from(r.try_get::<i64, _>(5)?).unwrap_or(0),
+                    reason: r.try_get(6)?,
+                    remote: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_split_and_roles_order() {
+        assert_eq!(
+            split_token("exk_0123456789abcdef_deadbeef"),
+            Some(("0123456789abcdef", "deadbeef"))
+        );
+        assert_eq!(split_token("exk_short_x"), None);
+        assert_eq!(split_token("Bearer x"), None);
+        assert!(Role::Viewer < Role::Officer && Role::Officer < Role::Admin);
+        assert_eq!(Role::parse(" Admin"), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
+    }
+}
