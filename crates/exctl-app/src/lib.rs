@@ -9,6 +9,7 @@
 //! Errors that are the user's input, not the system, are [`BadInput`]: the
 //! command line exits 2 on them, the server answers 400.
 
+pub mod check;
 pub mod records;
 pub mod screening;
 pub mod views;

@@ -393,6 +393,17 @@ pub fn screen_parties_with(
     out
 }
 
+/// Stored licences as a check is offered them.
+pub fn licences_on_file(stored: Vec<exctl_records::StoredLicence>) -> Vec<OnFile> {
+    stored
+        .into_iter()
+        .map(|l| OnFile {
+            licence: l.licence,
+            drawn: l.drawn,
+        })
+        .collect()
+}
+
 /// Applies parties and licences to a decision.
 #[allow(clippy::too_many_arguments)]
 pub fn complete(

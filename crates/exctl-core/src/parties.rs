@@ -136,6 +136,41 @@ impl Party {
     }
 }
 
+impl Party {
+    /// Checks a party given as data (JSON): what [`Party::parse`] checks.
+    pub fn check(&self) -> Result<(), String> {
+        let who = format!("{} {:?}", self.role.as_str(), self.name);
+        if self.name.trim().is_empty() {
+            return Err(format!("{}: the name is empty", self.role.as_str()));
+        }
+        let is_cc = |c: &str| c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic());
+        for c in self
+            .country
+            .iter()
+            .chain(self.owners.iter().filter_map(|o| o.country.as_ref()))
+        {
+            if !is_cc(c) {
+                return Err(format!("{who}: country {c:?} is not an ISO alpha-2 code"));
+            }
+        }
+        for o in &self.owners {
+            if o.name.trim().is_empty() || !(0.0..=100.0).contains(&o.percent) {
+                return Err(format!(
+                    "{who}: owner {:?}: percentage {} is not between 0 and 100",
+                    o.name, o.percent
+                ));
+            }
+        }
+        let total: f64 = self.owners.iter().map(|o| o.percent).sum();
+        if total > 100.0 + 1e-9 {
+            return Err(format!(
+                "{who}: owners hold {total} % in all, more than 100"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One list entry a party (or one of its owners) matched.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListHit {

@@ -476,14 +476,10 @@ pub fn check_book(
     let licences: Vec<OnFile> = match &recorder {
         Some(r) => {
             let (rt, store) = r.store();
-            rt.block_on(store.licences(None))
-                .map_err(records::store_error)?
-                .into_iter()
-                .map(|l| OnFile {
-                    licence: l.licence,
-                    drawn: l.drawn,
-                })
-                .collect()
+            records::licences_on_file(
+                rt.block_on(store.licences(None))
+                    .map_err(records::store_error)?,
+            )
         }
         None => Vec::new(),
     };

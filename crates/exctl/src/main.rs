@@ -10,7 +10,7 @@ mod render;
 use anyhow::{bail, Context as _, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use exctl_core::{Decision, FactValue, Facts, Query};
+use exctl_core::{Decision, FactValue, Query};
 use exctl_data::{golden, Data, Files};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -564,60 +564,52 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ..
         } => {
             let data = load(&cli.data)?;
-            let item = item.ok_or_else(|| bad("--item is required"))?;
-            let to = to.ok_or_else(|| bad("--to is required"))?;
-            let item = data.item(&item).map_err(|e| bad(e.to_string()))?;
-            let mut stated = Facts::default();
+            let item_arg = item.ok_or_else(|| bad("--item is required"))?;
+            let item = data.item(&item_arg).map_err(|e| bad(e.to_string()))?;
+            let mut fact_map = std::collections::BTreeMap::new();
             for f in &facts {
                 let (k, v) = parse_fact(f)?;
-                stated.set(&k, v);
+                let json = match v {
+                    FactValue::Bool(b) => serde_json::Value::Bool(b),
+                    FactValue::Num(n) => serde_json::json!(n),
+                    other => serde_json::Value::String(other.to_string()),
+                };
+                fact_map.insert(k, json);
             }
-            if let Some(hq) = end_user_hq {
-                stated.set(
-                    "end_user_hq",
-                    FactValue::Str(hq.trim().to_ascii_uppercase()),
-                );
-            }
-            if deemed {
-                if !matches!(item.kind.name(), "technology" | "model") {
-                    return Err(bad(format!(
-                        "--deemed applies to technology (and model weights), not to a {} item",
-                        item.kind.name()
-                    )));
-                }
-                stated.set("deemed", FactValue::Bool(true));
-            }
-            for (flag, v) in [("--quantity", quantity), ("--value", value)] {
-                if let Some(v) = v {
-                    if !(v.is_finite() && v >= 0.0) {
-                        return Err(bad(format!("{flag} {v} must be zero or more")));
-                    }
-                }
-            }
-            use exctl_core::parties::{Party, Role};
-            let mut parties = Vec::new();
-            if let Some(p) = &end_user {
-                parties.push(Party::parse(Role::EndUser, p).map_err(bad)?);
-            }
-            if let Some(p) = &consignee {
-                parties.push(Party::parse(Role::Consignee, p).map_err(bad)?);
-            }
-            for p in &intermediate {
-                parties.push(Party::parse(Role::Intermediate, p).map_err(bad)?);
-            }
-            data.engine.coerce_facts(&mut stated);
-            let query = Query {
-                item: &item,
-                as_of: parse_date(&common.as_of)?,
-                destination: Some(to.trim().to_ascii_uppercase()),
+            use exctl_app::check::{self, CheckRequest, PartyIn};
+            use exctl_core::parties::Role;
+            let request = CheckRequest {
+                item: item.id.clone(),
+                to: to.ok_or_else(|| bad("--to is required"))?,
+                as_of: common
+                    .as_of
+                    .as_ref()
+                    .map(|_| parse_date(&common.as_of))
+                    .transpose()?,
                 end_use,
-                facts: stated.clone(),
+                end_user_hq,
+                facts: fact_map,
+                deemed,
+                end_user: end_user
+                    .as_deref()
+                    .map(|p| PartyIn::parse(Role::EndUser, p))
+                    .transpose()?,
+                consignee: consignee
+                    .as_deref()
+                    .map(|p| PartyIn::parse(Role::Consignee, p))
+                    .transpose()?,
+                intermediates: intermediate
+                    .iter()
+                    .map(|p| PartyIn::parse(Role::Intermediate, p))
+                    .collect::<Result<_>>()?,
+                quantity,
+                value,
                 jurisdictions: common.jurisdictions.clone(),
                 explain: common.explain,
+                ship: ship.clone(),
             };
-            data.engine
-                .validate(&query)
-                .map_err(|e| bad(e.to_string()))?;
+            let mut prepared =
+                check::prepare(&data, &item, request, chrono::Utc::now().date_naive())?;
             let recording = !no_record && cli.place.initialised();
             let rt = records::runtime()?;
             let store = if recording || ship.is_some() {
@@ -625,157 +617,83 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 None
             };
-            let mut decision = data.engine.decide(&query);
-            let (screened, list_version) = if parties.is_empty() {
-                (None, None)
+            let screener = if prepared.parties.is_empty() {
+                None
             } else {
-                let screener =
-                    records::party_screener(&data.parties, &lists, lists_dir.as_deref())?;
-                let version = screener.version().hash.clone();
-                let found =
-                    records::screen_parties(&screener, &parties, store.as_ref().map(|s| (&rt, s)))?;
-                (Some(found), Some(version))
+                Some(records::party_screener(
+                    &data.parties,
+                    &lists,
+                    lists_dir.as_deref(),
+                )?)
             };
-            let hits = screened
-                .as_ref()
-                .map(|s| s.hits.clone())
-                .unwrap_or_default();
-            let licences = match &store {
-                Some(s) => rt
-                    .block_on(s.licences(None))
-                    .map_err(records::store_error)?
-                    .into_iter()
-                    .map(|l| exctl_core::licence::OnFile {
-                        licence: l.licence,
-                        drawn: l.drawn,
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            let end_user_name = parties
-                .iter()
-                .find(|p| p.role == Role::EndUser)
-                .map(|p| p.name.clone());
-            records::complete(
-                &mut decision,
-                if parties.is_empty() {
-                    &[]
-                } else {
-                    &data.parties
-                },
-                &hits,
-                &stated,
+            let mut clearances = records::Clearances::new();
+            let mut licences = Vec::new();
+            if let Some(s) = &store {
+                for (name, country) in records::screened_names(&prepared.parties) {
+                    let d = rt
+                        .block_on(s.dispositions_for(&name, country.as_deref(), None))
+                        .map_err(records::store_error)?;
+                    clearances.insert((name, country), d);
+                }
+                licences = records::licences_on_file(
+                    rt.block_on(s.licences(None))
+                        .map_err(records::store_error)?,
+                );
+            }
+            let screened = check::complete(
+                &data,
+                &mut prepared,
+                screener.as_ref(),
+                &clearances,
                 &licences,
-                end_user_name.as_deref(),
-                quantity.unwrap_or(0.0),
-                value.unwrap_or(0.0),
             );
             let mut recorded_id = None;
             if let (Some(store), true) = (&store, recording) {
-                let input = serde_json::json!({
-                    "item": item.id,
-                    "to": to.trim().to_ascii_uppercase(),
-                    "end_use": query.end_use,
-                    "as_of": query.as_of,
-                    "facts": facts,
-                    "parties": parties,
-                    "quantity": quantity,
-                    "value": value,
-                    "jurisdictions": common.jurisdictions,
-                });
-                let new = records::new_check(
-                    records::request_key("check"),
-                    &decision,
-                    input,
-                    &parties,
-                    list_version.clone(),
-                );
-                let parties = screened
-                    .as_ref()
-                    .map(|f| f.screened.clone())
-                    .unwrap_or_default();
+                let record =
+                    check::recording(&prepared, records::request_key("check"), screened.as_ref());
                 let ids = rt
-                    .block_on(store.record(&[exctl_records::Recording {
-                        decision: new,
-                        parties,
-                    }]))
+                    .block_on(store.record(&[record]))
                     .map_err(records::store_error)?;
                 recorded_id = ids.first().map(|(id, _)| *id);
             }
+            let decision = &prepared.decision;
             if common.json {
-                let mut v = serde_json::to_value(&decision)?;
-                if let Some(found) = &screened {
-                    v["party_hits"] = serde_json::to_value(&found.hits)?;
-                    v["cleared"] = serde_json::to_value(&found.cleared)?;
-                }
-                if let Some(id) = recorded_id {
-                    v["record"] = serde_json::json!(id);
-                }
+                let v = check::result_json(&prepared, screened.as_ref(), recorded_id);
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                print!("{}", render::decision_text(&decision, query.explain));
+                print!("{}", render::decision_text(decision, common.explain));
                 if let Some(found) = &screened {
                     print!(
                         "{}",
-                        render::parties_text(&parties, &found.hits, &found.cleared)
+                        render::parties_text(&prepared.parties, &found.hits, &found.cleared)
                     );
                 }
                 if let Some(id) = recorded_id {
                     println!("recorded as decision {id}");
                 }
             }
-            if decision.determinations.is_empty() {
-                bail!("no rule pack answered");
-            }
-            let Some(reference) = ship else {
-                if let Some(store) = store {
-                    rt.block_on(store.close());
-                }
+            let (Some(reference), Some(store)) = (ship, store) else {
                 return Ok(ExitCode::SUCCESS);
             };
-            {
-                let store = store.as_ref().expect("opened for --ship");
-                let authorising: Vec<_> = decision
-                    .determinations
-                    .iter()
-                    .filter_map(|d| {
-                        d.licence
-                            .as_ref()
-                            .map(|l| (d.jurisdiction.clone(), l.number.clone()))
-                    })
-                    .collect();
-                let overall = decision
-                    .overall
-                    .unwrap_or(exctl_core::Outcome::NotControlled);
-                if overall > exctl_core::Outcome::Authorized {
-                    return Err(bad(format!(
-                        "not shipped: the overall outcome is {overall}; nothing was drawn down"
-                    )));
-                }
-                if authorising.is_empty() {
-                    println!("no licence needed for this shipment: nothing to draw down");
-                }
-                let several = authorising.len() > 1;
-                for (j, number) in authorising {
-                    let reference = if several {
-                        format!("{reference}#{j}")
-                    } else {
-                        reference.clone()
-                    };
-                    let receipt = rt
-                        .block_on(store.record_shipment(
-                            &j,
-                            &number,
-                            &reference,
-                            quantity.unwrap_or(0.0),
-                            value.unwrap_or(0.0),
-                            query.as_of,
-                            recorded_id,
-                        ))
-                        .map_err(records::store_error)?;
-                    println!("{}", render::receipt_text(&receipt));
-                }
+            let draws = check::drawdowns(decision, &reference)?;
+            if draws.is_empty() {
+                println!("no licence needed for this shipment: nothing to draw down");
             }
+            for (j, number, reference) in draws {
+                let receipt = rt
+                    .block_on(store.record_shipment(
+                        &j,
+                        &number,
+                        &reference,
+                        quantity.unwrap_or(0.0),
+                        value.unwrap_or(0.0),
+                        decision.as_of,
+                        recorded_id,
+                    ))
+                    .map_err(records::store_error)?;
+                println!("{}", render::receipt_text(&receipt));
+            }
+            rt.block_on(store.close());
             Ok(ExitCode::SUCCESS)
         }
         Command::Init => {

@@ -695,7 +695,7 @@ fn deemed_exports_and_red_flags_from_the_command_line() {
     );
     assert_bad_input(
         &["check", "--item", "h100", "--to", "CN", "--deemed"],
-        &["--deemed applies to technology"],
+        &["deemed applies to technology"],
     );
     // H100 to a German buyer in June 2025, with the red flags stated.
     let with_flags = |flags: &str| {

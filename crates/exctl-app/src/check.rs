@@ -1,0 +1,329 @@
+//! One shipment check, end to end, for every shell: the request, its
+//! validation, the decision, the parties' list effects and the licences on
+//! file. I/O (the store's clearances and licences, recording) stays with
+//! the caller, so the command line can block and the server can await.
+
+use crate::records::{self, Clearances, PartyScreen};
+use crate::{bad, parse_fact};
+use anyhow::Result;
+use chrono::NaiveDate;
+use exctl_core::licence::OnFile;
+use exctl_core::parties::{Party, Role};
+use exctl_core::{Decision, FactValue, Facts, Item, Outcome, Query};
+use exctl_data::Data;
+use exctl_records::{NewDecision, Recording};
+use exctl_screen::Screener;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A party as a request names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyIn {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<exctl_core::parties::Owner>,
+}
+
+impl PartyIn {
+    fn into_party(self, role: Role) -> Result<Party> {
+        let p = Party {
+            role,
+            name: self.name.trim().to_string(),
+            country: self.country.map(|c| c.trim().to_ascii_uppercase()),
+            owners: self
+                .owners
+                .into_iter()
+                .map(|mut o| {
+                    o.country = o.country.map(|c| c.trim().to_ascii_uppercase());
+                    o
+                })
+                .collect(),
+        };
+        p.check().map_err(bad)?;
+        Ok(p)
+    }
+
+    fn from_party(p: Party) -> PartyIn {
+        PartyIn {
+            name: p.name,
+            country: p.country,
+            owners: p.owners,
+        }
+    }
+
+    /// Parses the command-line form `NAME[;country=CC][;owner=NAME:PERCENT]...`.
+    pub fn parse(role: Role, spec: &str) -> Result<PartyIn> {
+        Ok(PartyIn::from_party(Party::parse(role, spec).map_err(bad)?))
+    }
+}
+
+/// A shipment to check: what `exctl check` and `POST /api/v1/check` take.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// Catalog name ("h100", "MI300X").
+    pub item: String,
+    /// Destination, ISO 3166 alpha-2.
+    pub to: String,
+    /// The date the rules are applied as of; default today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_use: Option<String>,
+    /// Country of the end user's headquarters (or ultimate parent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_hq: Option<String>,
+    /// Transaction facts the rules ask for: booleans, numbers, text or lists.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, serde_json::Value>,
+    /// A deemed export (technology released to a foreign national at home).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deemed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user: Option<PartyIn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consignee: Option<PartyIn>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intermediates: Vec<PartyIn>,
+    /// Units shipped, checked against licence balances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<f64>,
+    /// Value shipped, in the licence's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// Jurisdictions to answer for; default every pack.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jurisdictions: Vec<String>,
+    /// Also list the rules that did not apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explain: bool,
+    /// Record the shipment under this reference, drawing down the licence
+    /// that authorises it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship: Option<String>,
+}
+
+/// A fact from JSON: booleans, numbers, text, or a list of texts.
+pub fn fact_from_json(name: &str, v: &serde_json::Value) -> Result<FactValue> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::Bool(b) => FactValue::Bool(*b),
+        Value::Number(n) => FactValue::Num(
+            n.as_f64()
+                .ok_or_else(|| bad(format!("fact {name:?}: {n} is not a number")))?,
+        ),
+        Value::String(s) => return Ok(parse_fact(&format!("{name}={s}"))?.1),
+        Value::Array(a) => FactValue::List(
+            a.iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| bad(format!("fact {name:?}: list items must be text")))
+                })
+                .collect::<Result<_>>()?,
+        ),
+        _ => {
+            return Err(bad(format!(
+                "fact {name:?}: expected a boolean, number, text or list"
+            )))
+        }
+    })
+}
+
+/// A check after its decision, before parties and licences.
+pub struct Prepared {
+    pub request: CheckRequest,
+    pub parties: Vec<Party>,
+    pub facts: Facts,
+    pub decision: Decision,
+    /// The list version the parties were screened against.
+    pub list_version: Option<String>,
+}
+
+impl Prepared {
+    /// The end user's name, which a licence may have to name.
+    pub fn end_user(&self) -> Option<&str> {
+        self.parties
+            .iter()
+            .find(|p| p.role == Role::EndUser)
+            .map(|p| p.name.as_str())
+    }
+}
+
+/// Validates the request and decides it for `item` (resolved by the
+/// caller: the command line also reads item files, the server does not).
+pub fn prepare(
+    data: &Data,
+    item: &Item,
+    request: CheckRequest,
+    today: NaiveDate,
+) -> Result<Prepared> {
+    let mut facts = Facts::default();
+    for (k, v) in &request.facts {
+        facts.set(k, fact_from_json(k, v)?);
+    }
+    let to = request.to.trim().to_ascii_uppercase();
+    if to.is_empty() {
+        return Err(bad("the destination (to) is required"));
+    }
+    if let Some(hq) = &request.end_user_hq {
+        // The engine validates the code with the destination.
+        facts.set("end_user_hq", FactValue::Str(hq.trim().to_ascii_uppercase()));
+    }
+    if request.deemed {
+        if !matches!(item.kind.name(), "technology" | "model") {
+            return Err(bad(format!(
+                "deemed applies to technology (and model weights), not to a {} item",
+                item.kind.name()
+            )));
+        }
+        facts.set("deemed", FactValue::Bool(true));
+    }
+    for (name, v) in [("quantity", request.quantity), ("value", request.value)] {
+        if let Some(v) = v {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(bad(format!("{name} {v} must be zero or more")));
+            }
+        }
+    }
+    let mut parties = Vec::new();
+    for (role, p) in [
+        (Role::EndUser, &request.end_user),
+        (Role::Consignee, &request.consignee),
+    ] {
+        if let Some(p) = p {
+            parties.push(p.clone().into_party(role)?);
+        }
+    }
+    for p in &request.intermediates {
+        parties.push(p.clone().into_party(Role::Intermediate)?);
+    }
+    data.engine.coerce_facts(&mut facts);
+    let query = Query {
+        item,
+        as_of: request.as_of.unwrap_or(today),
+        destination: Some(to),
+        end_use: request.end_use.clone(),
+        facts: facts.clone(),
+        jurisdictions: request.jurisdictions.clone(),
+        explain: request.explain,
+    };
+    data.engine
+        .validate(&query)
+        .map_err(|e| bad(e.to_string()))?;
+    let decision = data.engine.decide(&query);
+    if decision.determinations.is_empty() {
+        return Err(bad(
+            "no rule pack answered: check the jurisdictions asked for",
+        ));
+    }
+    Ok(Prepared {
+        request,
+        parties,
+        facts,
+        decision,
+        list_version: None,
+    })
+}
+
+/// Screens the parties (leaving out cleared hits) and applies their lists'
+/// effects and the licences on file. No I/O.
+pub fn complete(
+    data: &Data,
+    p: &mut Prepared,
+    screener: Option<&Screener>,
+    clearances: &Clearances,
+    licences: &[OnFile],
+) -> Option<PartyScreen> {
+    let screened = match screener {
+        Some(s) if !p.parties.is_empty() => {
+            p.list_version = Some(s.version().hash.clone());
+            Some(records::screen_parties_with(s, &p.parties, clearances))
+        }
+        _ => None,
+    };
+    let hits = screened.as_ref().map(|s| s.hits.as_slice()).unwrap_or(&[]);
+    let end_user = p.end_user().map(str::to_string);
+    records::complete(
+        &mut p.decision,
+        if p.parties.is_empty() {
+            &[]
+        } else {
+            &data.parties
+        },
+        hits,
+        &p.facts,
+        licences,
+        end_user.as_deref(),
+        p.request.quantity.unwrap_or(0.0),
+        p.request.value.unwrap_or(0.0),
+    );
+    screened
+}
+
+/// The record of a completed check.
+pub fn recording(p: &Prepared, request_key: String, screened: Option<&PartyScreen>) -> Recording {
+    let decision: NewDecision = records::new_check(
+        request_key,
+        &p.decision,
+        serde_json::to_value(&p.request).unwrap_or_default(),
+        &p.parties,
+        p.list_version.clone(),
+    );
+    Recording {
+        decision,
+        parties: screened.map(|s| s.screened.clone()).unwrap_or_default(),
+    }
+}
+
+/// The licences to draw a shipment down from: (jurisdiction, number,
+/// reference). Refused unless the overall outcome lets the shipment go.
+pub fn drawdowns(decision: &Decision, reference: &str) -> Result<Vec<(String, String, String)>> {
+    let overall = decision.overall.unwrap_or(Outcome::NotControlled);
+    if overall > Outcome::Authorized {
+        return Err(bad(format!(
+            "not shipped: the overall outcome is {overall}; nothing was drawn down"
+        )));
+    }
+    let authorising: Vec<(String, String)> = decision
+        .determinations
+        .iter()
+        .filter_map(|d| {
+            d.licence
+                .as_ref()
+                .map(|l| (d.jurisdiction.clone(), l.number.clone()))
+        })
+        .collect();
+    let several = authorising.len() > 1;
+    Ok(authorising
+        .into_iter()
+        .map(|(j, number)| {
+            let r = if several {
+                format!("{reference}#{j}")
+            } else {
+                reference.to_string()
+            };
+            (j, number, r)
+        })
+        .collect())
+}
+
+/// The decision as JSON, with the parties' hits and the record's id.
+pub fn result_json(
+    p: &Prepared,
+    screened: Option<&PartyScreen>,
+    record: Option<i64>,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(&p.decision).unwrap_or_default();
+    if let Some(found) = screened {
+        v["party_hits"] = serde_json::to_value(&found.hits).unwrap_or_default();
+        v["cleared"] = serde_json::to_value(&found.cleared).unwrap_or_default();
+    }
+    if let Some(id) = record {
+        v["record"] = serde_json::json!(id);
+    }
+    v
+}
