@@ -16,15 +16,27 @@ use exctl_screen::Screener;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A party as a request names it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An owner of a party, with its share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PartyIn {
+pub struct OwnerIn {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Percentage held, 0–100.
+    pub percent: f64,
+}
+
+/// A party as a request names it: screened, with its owners.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyIn {
+    pub name: String,
+    /// ISO 3166 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub owners: Vec<exctl_core::parties::Owner>,
+    pub owners: Vec<OwnerIn>,
 }
 
 impl PartyIn {
@@ -36,9 +48,10 @@ impl PartyIn {
             owners: self
                 .owners
                 .into_iter()
-                .map(|mut o| {
-                    o.country = o.country.map(|c| c.trim().to_ascii_uppercase());
-                    o
+                .map(|o| exctl_core::parties::Owner {
+                    name: o.name.trim().to_string(),
+                    country: o.country.map(|c| c.trim().to_ascii_uppercase()),
+                    percent: o.percent,
                 })
                 .collect(),
         };
@@ -50,7 +63,15 @@ impl PartyIn {
         PartyIn {
             name: p.name,
             country: p.country,
-            owners: p.owners,
+            owners: p
+                .owners
+                .into_iter()
+                .map(|o| OwnerIn {
+                    name: o.name,
+                    country: o.country,
+                    percent: o.percent,
+                })
+                .collect(),
         }
     }
 
@@ -61,7 +82,7 @@ impl PartyIn {
 }
 
 /// A shipment to check: what `exctl check` and `POST /api/v1/check` take.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// Catalog name ("h100", "MI300X").
@@ -78,6 +99,7 @@ pub struct CheckRequest {
     pub end_user_hq: Option<String>,
     /// Transaction facts the rules ask for: booleans, numbers, text or lists.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
     pub facts: BTreeMap<String, serde_json::Value>,
     /// A deemed export (technology released to a foreign national at home).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -104,6 +126,9 @@ pub struct CheckRequest {
     /// that authorises it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship: Option<String>,
+    /// Record the check (default); `false` for a look that leaves no record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<bool>,
 }
 
 /// A fact from JSON: booleans, numbers, text, or a list of texts.
@@ -171,7 +196,10 @@ pub fn prepare(
     }
     if let Some(hq) = &request.end_user_hq {
         // The engine validates the code with the destination.
-        facts.set("end_user_hq", FactValue::Str(hq.trim().to_ascii_uppercase()));
+        facts.set(
+            "end_user_hq",
+            FactValue::Str(hq.trim().to_ascii_uppercase()),
+        );
     }
     if request.deemed {
         if !matches!(item.kind.name(), "technology" | "model") {
@@ -276,6 +304,7 @@ pub fn recording(p: &Prepared, request_key: String, screened: Option<&PartyScree
     Recording {
         decision,
         parties: screened.map(|s| s.screened.clone()).unwrap_or_default(),
+        actor: None,
     }
 }
 

@@ -74,7 +74,8 @@ impl Place {
         self.key_path().is_file()
     }
 
-    fn signer(&self) -> Result<Signer> {
+    /// This instance's signing key.
+    pub fn signer(&self) -> Result<Signer> {
         let der = std::fs::read(self.key_path())
             .with_context(|| format!("reading {}", self.key_path().display()))?;
         Ok(Signer::from_pkcs8(&der)?)
@@ -82,6 +83,11 @@ impl Place {
 
     /// Opens the store for writing; `exctl init` must have run.
     pub fn open(&self, rt: &tokio::runtime::Runtime) -> Result<Store> {
+        rt.block_on(self.open_async())
+    }
+
+    /// [`Place::open`] inside a runtime.
+    pub async fn open_async(&self) -> Result<Store> {
         if !self.initialised() {
             return Err(bad(format!(
                 "no records in {}: run `exctl init` first",
@@ -89,7 +95,8 @@ impl Place {
             )));
         }
         let signer = self.signer()?;
-        rt.block_on(Store::open(&self.url(), Some(signer), &self.actor()))
+        Store::open(&self.url(), Some(signer), &self.actor())
+            .await
             .map_err(store_error)
     }
 
@@ -108,6 +115,11 @@ impl Place {
 
     /// Creates the key pair (never replacing one) and the database.
     pub fn init(&self, rt: &tokio::runtime::Runtime) -> Result<String> {
+        rt.block_on(self.init_async())
+    }
+
+    /// [`Place::init`] inside a runtime.
+    pub async fn init_async(&self) -> Result<String> {
         let dir = self.dir();
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let mut report = String::new();
@@ -134,15 +146,15 @@ impl Place {
             self.public_key_path().display()
         ));
         let url = self.url();
-        let store = rt
-            .block_on(Store::open(&url, Some(signer), &self.actor()))
+        let store = Store::open(&url, Some(signer), &self.actor())
+            .await
             .map_err(store_error)?;
         report.push_str(&format!(
             "records: {} ({:?})\n",
             redact(&url),
             store.backend()
         ));
-        rt.block_on(store.close());
+        store.close().await;
         Ok(report)
     }
 }
@@ -642,5 +654,6 @@ pub fn screen_recording(
             entity_type,
             hits: hit_records(screener, matches),
         }],
+        actor: None,
     }
 }

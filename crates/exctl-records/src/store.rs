@@ -20,11 +20,13 @@ pub enum Backend {
     Postgres,
 }
 
-/// The records of one exctl deployment.
+/// The records of one exctl deployment. Cloning is cheap: clones share
+/// the connection pool and the signing key.
+#[derive(Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
-    pub(crate) signer: Option<Signer>,
+    pub(crate) signer: Option<std::sync::Arc<Signer>>,
     pub(crate) actor: String,
 }
 
@@ -64,6 +66,8 @@ pub struct NotedParty {
 pub struct Recording {
     pub decision: NewDecision,
     pub parties: Vec<NotedParty>,
+    /// Who acted, when not the store's own actor (an API caller).
+    pub actor: Option<String>,
 }
 
 /// A recorded decision.
@@ -294,7 +298,7 @@ impl Store {
         let store = Store {
             pool,
             backend,
-            signer,
+            signer: signer.map(std::sync::Arc::new),
             actor: actor.to_string(),
         };
         if let Some(s) = &store.signer {
@@ -310,6 +314,14 @@ impl Store {
         Ok(store)
     }
 
+    /// The same store, recording `actor` as who acts.
+    pub fn acting_as(&self, actor: &str) -> Store {
+        Store {
+            actor: actor.to_string(),
+            ..self.clone()
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -319,7 +331,7 @@ impl Store {
     }
 
     pub(crate) fn signer(&self) -> Result<&Signer, Error> {
-        self.signer.as_ref().ok_or(Error::NoKey)
+        self.signer.as_deref().ok_or(Error::NoKey)
     }
 
     /// A transaction that holds the store's write lock until it ends.
@@ -339,7 +351,7 @@ impl Store {
 
     /// Seals the transaction's audit entries with one signature and commits.
     pub(crate) async fn commit(&self, tx: WriteTx) -> Result<(), Error> {
-        tx.commit(self.signer.as_ref()).await
+        tx.commit(self.signer.as_deref()).await
     }
 
     pub(crate) async fn audit_insert(
@@ -404,6 +416,7 @@ impl Store {
             .map(|d| Recording {
                 decision: d.clone(),
                 parties: Vec::new(),
+                actor: None,
             })
             .collect();
         self.record(&batch).await
@@ -419,8 +432,17 @@ impl Store {
         for Recording {
             decision: d,
             parties,
+            actor,
         } in batch
         {
+            let acting;
+            let this = match actor {
+                Some(a) if *a != self.actor => {
+                    acting = self.acting_as(a);
+                    &acting
+                }
+                _ => self,
+            };
             let inserted = sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO decisions (request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -430,7 +452,7 @@ impl Store {
             .bind(&d.request_key)
             .bind(&d.kind)
             .bind(crate::now())
-            .bind(&self.actor)
+            .bind(&this.actor)
             .bind(&d.subject)
             .bind(&d.destination)
             .bind(d.parties.join("\n"))
@@ -444,12 +466,12 @@ impl Store {
             .await?;
             match inserted {
                 Some(r) => {
-                    let id = self
+                    let id = this
                         .audit_returned(&mut tx, "record", "decisions", &r)
                         .await?;
                     let version = d.list_version.as_deref().unwrap_or("");
                     for p in parties {
-                        self.note_party_in(&mut tx, p, version).await?;
+                        this.note_party_in(&mut tx, p, version).await?;
                     }
                     out.push((id, true));
                 }

@@ -600,6 +600,7 @@ pub fn check_book(
             if let Err(e) = r.push(Recording {
                 decision,
                 parties: screened,
+                actor: None,
             }) {
                 fatal = Some(e);
             }

@@ -278,6 +278,50 @@ enum Command {
     },
     /// A short tour: the design-arounds and rule changes that shaped the field.
     Demo,
+    /// Serve the HTTP API and the web UI (records on SQLite unless --db).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+        addr: std::net::SocketAddr,
+        /// Lists to screen against instead of the configured ones (repeatable; `demo`).
+        #[arg(long = "list", value_name = "FILE")]
+        lists: Vec<String>,
+        /// Folder of configured lists (also EXCTL_LISTS).
+        #[arg(long, value_name = "DIR")]
+        lists_dir: Option<PathBuf>,
+        /// PEM certificate chain: serve HTTPS (X25519MLKEM768 offered first).
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// URL that receives rescreen alerts and licence events (repeatable).
+        #[arg(long = "webhook", value_name = "URL")]
+        webhooks: Vec<String>,
+        /// First webhook retry delay in milliseconds; it doubles each retry.
+        #[arg(long, default_value_t = 1000, value_name = "MS")]
+        webhook_backoff_ms: u64,
+        /// Attempts per webhook delivery.
+        #[arg(long, default_value_t = 8, value_name = "N")]
+        webhook_attempts: u32,
+        /// Largest request body, in bytes.
+        #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+        body_limit: usize,
+        /// Longest a request may take, in seconds.
+        #[arg(long, default_value_t = 30, value_name = "S")]
+        timeout_s: u64,
+        /// Reload the lists every S seconds (they are swapped in atomically).
+        #[arg(long, value_name = "S")]
+        refresh_every_s: Option<u64>,
+        /// Log JSON lines instead of text.
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// API keys for the server: create, list, revoke.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Validate the data and run every pack's golden cases.
     Golden {
         #[arg(long = "jurisdiction", short = 'j')]
@@ -331,6 +375,26 @@ enum ListsCommand {
         #[arg(long = "public-key", value_name = "FILE")]
         public_key: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key; its token is printed once.
+    Create {
+        /// viewer (reads), officer (decisions, dispositions) or admin (keys, licences, lists).
+        #[arg(long)]
+        role: String,
+        /// Who or what uses the key.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the keys (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by its id.
+    Revoke { key_id: String },
 }
 
 #[derive(Subcommand)]
@@ -607,6 +671,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 jurisdictions: common.jurisdictions.clone(),
                 explain: common.explain,
                 ship: ship.clone(),
+                record: Some(!no_record),
             };
             let mut prepared =
                 check::prepare(&data, &item, request, chrono::Utc::now().date_naive())?;
@@ -695,6 +760,108 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             rt.block_on(store.close());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            addr,
+            lists,
+            lists_dir,
+            tls_cert,
+            tls_key,
+            webhooks,
+            webhook_backoff_ms,
+            webhook_attempts,
+            body_limit,
+            timeout_s,
+            refresh_every_s,
+            log_json,
+        } => {
+            let data = std::sync::Arc::new(load(&cli.data)?);
+            exctl_server::init_logging(log_json);
+            let config = exctl_server::Config {
+                addr,
+                data,
+                place: cli.place.clone(),
+                lists,
+                lists_dir,
+                tls: tls_cert.zip(tls_key),
+                webhooks,
+                webhook_backoff: std::time::Duration::from_millis(webhook_backoff_ms),
+                webhook_attempts,
+                body_limit,
+                timeout: std::time::Duration::from_secs(timeout_s.max(1)),
+                refresh_every: refresh_every_s.map(|s| std::time::Duration::from_secs(s.max(1))),
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(exctl_server::serve(config, |started| {
+                for n in &started.notes {
+                    println!("{n}");
+                }
+                println!("exctl serving on {}", started.url);
+                if let Some(key) = &started.first_admin_key {
+                    println!("first admin API key (shown once; create others with `exctl keys create`):\n  {key}");
+                }
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+            }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { command } => {
+            let rt = records::runtime()?;
+            match command {
+                KeysCommand::Create { role, name } => {
+                    let role = exctl_records::Role::parse(&role).ok_or_else(|| {
+                        bad(format!(
+                            "--role {role:?}: expected viewer, officer or admin"
+                        ))
+                    })?;
+                    let store = cli.place.open(&rt)?;
+                    let (key, token) = rt
+                        .block_on(store.create_api_key(role, &name))
+                        .map_err(records::store_error)?;
+                    println!(
+                        "created {} key {} for {:?}; its token (shown once):\n{token}",
+                        key.role, key.key_id, key.name
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                KeysCommand::List { json } => {
+                    let store = cli.place.open_read(&rt)?;
+                    let keys = rt
+                        .block_on(store.api_keys())
+                        .map_err(records::store_error)?;
+                    emit(json, serde_json::to_value(&keys)?, || {
+                        let mut s = String::new();
+                        for k in &keys {
+                            s.push_str(&format!(
+                                "{}  {:<8} {:<24} created {} by {}{}\n",
+                                k.key_id,
+                                k.role.as_str(),
+                                k.name,
+                                k.created_at,
+                                k.actor,
+                                k.revoked_at
+                                    .as_deref()
+                                    .map(|r| format!(", revoked {r}"))
+                                    .unwrap_or_default()
+                            ));
+                        }
+                        if keys.is_empty() {
+                            s.push_str("no API keys (exctl serve creates a first admin key)\n");
+                        }
+                        s
+                    })
+                }
+                KeysCommand::Revoke { key_id } => {
+                    let store = cli.place.open(&rt)?;
+                    let key = rt
+                        .block_on(store.revoke_api_key(&key_id))
+                        .map_err(records::store_error)?;
+                    println!("revoked {} key {} ({:?})", key.role, key.key_id, key.name);
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
         }
         Command::Init => {
             let rt = records::runtime()?;

@@ -1,0 +1,995 @@
+//! The JSON API under `/api/v1`, and the router that puts it together with
+//! the UI, health, metrics and the OpenAPI document.
+
+use crate::auth::{self, Caller};
+use crate::state::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, MatchedPath, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Extension, Json, Router};
+use chrono::NaiveDate;
+use exctl_app::check::{self, CheckRequest};
+use exctl_app::records::{self, Clearances};
+use exctl_records::Role;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use utoipa::{IntoParams, ToSchema};
+
+/// An error answer: a status and a one-line message, never internals.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error (logged on the server)",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> ApiError {
+        if let Some(b) = e.downcast_ref::<exctl_app::BadInput>() {
+            return ApiError::bad(b.0.clone());
+        }
+        if let Some(r) = e.downcast_ref::<exctl_records::Error>() {
+            if r.is_rejection() {
+                return ApiError::new(StatusCode::CONFLICT, r.to_string());
+            }
+        }
+        tracing::error!(error = %format!("{e:#}"), "request failed");
+        ApiError::internal()
+    }
+}
+
+impl From<exctl_records::Error> for ApiError {
+    fn from(e: exctl_records::Error) -> ApiError {
+        if e.is_rejection() {
+            ApiError::new(StatusCode::CONFLICT, e.to_string())
+        } else {
+            tracing::error!(error = %e, "records failed");
+            ApiError::internal()
+        }
+    }
+}
+
+type ApiResult<T = Json<Value>> = Result<T, ApiError>;
+
+/// A JSON body whose rejections (malformed, wrong type, too large) are
+/// answered as JSON errors.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(rejection) => Err(rejection_error(rejection)),
+        }
+    }
+}
+
+fn rejection_error(r: JsonRejection) -> ApiError {
+    let status = r.status();
+    ApiError::new(status, r.body_text())
+}
+
+fn actor(caller: &Caller) -> String {
+    format!("api:{} ({})", caller.0.name, caller.0.key_id)
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+// ----- reads -----------------------------------------------------------------
+
+/// Who the key is.
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "access",
+    responses((status = 200, description = "The key's id, name and role", body = Object)))]
+async fn whoami(Extension(caller): Extension<Caller>) -> Json<Value> {
+    Json(json!({"key_id": caller.0.key_id, "name": caller.0.name, "role": caller.0.role}))
+}
+
+/// The catalog: items with TPP, performance density and H100-equivalents.
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "items",
+    responses((status = 200, description = "Catalog entries", body = Object)))]
+async fn catalog(State(s): State<Arc<AppState>>) -> Json<Value> {
+    Json(exctl_app::views::catalog_json(&s.data))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct RulesQuery {
+    /// YYYY-MM-DD; default today.
+    as_of: Option<NaiveDate>,
+    /// Comma-separated jurisdictions; default all.
+    jurisdictions: Option<String>,
+}
+
+fn jurisdictions(s: &AppState, list: Option<&str>) -> ApiResult<Vec<String>> {
+    let js: Vec<String> = list
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|j| !j.is_empty())
+        .map(str::to_string)
+        .collect();
+    for j in &js {
+        if s.data.engine.pack(j).is_none() {
+            return Err(ApiError::bad(format!("unknown jurisdiction {j:?}")));
+        }
+    }
+    Ok(js)
+}
+
+/// Rules in force (or noted) on a date, with citations.
+#[utoipa::path(get, path = "/api/v1/rules", tag = "items", params(RulesQuery),
+    responses((status = 200, description = "Rules with status and citations", body = Object)))]
+async fn rules(State(s): State<Arc<AppState>>, Query(q): Query<RulesQuery>) -> ApiResult {
+    let as_of = q.as_of.unwrap_or_else(today);
+    let js = jurisdictions(&s, q.jurisdictions.as_deref())?;
+    let rules = s.data.engine.rules_on(as_of, &js);
+    Ok(Json(exctl_app::views::rules_json(as_of, &rules)))
+}
+
+/// An item to classify.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRequest {
+    /// Catalog name, e.g. "h100", "MI300X".
+    item: String,
+    #[serde(default)]
+    as_of: Option<NaiveDate>,
+    #[serde(default)]
+    jurisdictions: Vec<String>,
+    #[serde(default)]
+    explain: bool,
+}
+
+fn item(s: &AppState, name: &str) -> ApiResult<exctl_core::Item> {
+    // Catalog names only: the server never reads item files from its disk.
+    s.data
+        .catalog
+        .resolve(name)
+        .map(|e| e.item.clone())
+        .map_err(|e| ApiError::bad(e.to_string()))
+}
+
+fn classify_one(s: &AppState, r: &ClassifyRequest) -> ApiResult<exctl_core::Decision> {
+    let item = item(s, &r.item)?;
+    for j in &r.jurisdictions {
+        if s.data.engine.pack(j).is_none() {
+            return Err(ApiError::bad(format!("unknown jurisdiction {j:?}")));
+        }
+    }
+    let q = exctl_core::Query {
+        jurisdictions: r.jurisdictions.clone(),
+        explain: r.explain,
+        ..exctl_core::Query::classify(&item, r.as_of.unwrap_or_else(today))
+    };
+    s.data
+        .engine
+        .validate(&q)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(s.data.engine.decide(&q))
+}
+
+/// Classify an item under every pack (or those asked), as of a date.
+#[utoipa::path(post, path = "/api/v1/classify", tag = "items", request_body = ClassifyRequest,
+    responses((status = 200, description = "The decision: controls per jurisdiction with reasons and citations", body = Object),
+              (status = 400, description = "Unknown item or jurisdiction", body = Object)))]
+async fn classify(State(s): State<Arc<AppState>>, Body(r): Body<ClassifyRequest>) -> ApiResult {
+    let d = classify_one(&s, &r)?;
+    Ok(Json(
+        serde_json::to_value(d).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// Items to compare.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRequest {
+    /// Two or more catalog names; ratios are to the first.
+    items: Vec<String>,
+    #[serde(default)]
+    as_of: Option<NaiveDate>,
+}
+
+/// Items side by side, with ratios to the first.
+#[utoipa::path(post, path = "/api/v1/compare", tag = "items", request_body = CompareRequest,
+    responses((status = 200, description = "Items, ratios and controls", body = Object)))]
+async fn compare(State(s): State<Arc<AppState>>, Body(r): Body<CompareRequest>) -> ApiResult {
+    if r.items.len() < 2 || r.items.len() > 20 {
+        return Err(ApiError::bad("compare takes 2 to 20 items"));
+    }
+    let mut decisions = Vec::new();
+    for i in &r.items {
+        decisions.push(classify_one(
+            &s,
+            &ClassifyRequest {
+                item: i.clone(),
+                as_of: r.as_of,
+                jurisdictions: Vec::new(),
+                explain: false,
+            },
+        )?);
+    }
+    Ok(Json(exctl_app::views::compare_json(&decisions)))
+}
+
+// ----- checks ----------------------------------------------------------------
+
+async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiResult<Value> {
+    let item = item(s, &request.item)?;
+    let record = request.record.unwrap_or(true);
+    if request.ship.is_some() && !record {
+        return Err(ApiError::bad(
+            "a shipment (ship) is always recorded: drop record: false",
+        ));
+    }
+    let mut p = check::prepare(&s.data, &item, request, today())?;
+    let lists = s.lists();
+    let mut clearances = Clearances::new();
+    for (name, country) in records::screened_names(&p.parties) {
+        let d = s
+            .store
+            .dispositions_for(&name, country.as_deref(), None)
+            .await?;
+        clearances.insert((name, country), d);
+    }
+    let licences = records::licences_on_file(s.store.licences(None).await?);
+    let screened = check::complete(
+        &s.data,
+        &mut p,
+        Some(&lists.screener),
+        &clearances,
+        &licences,
+    );
+    let overall = p
+        .decision
+        .overall
+        .map_or("classified".to_string(), |o| o.to_string());
+    s.metrics.outcome("check", &overall);
+    let mut id = None;
+    if record {
+        let mut rec = check::recording(&p, records::request_key("check"), screened.as_ref());
+        rec.actor = Some(actor(caller));
+        let (rid, _) = s.recorder.record(rec).await.map_err(|e| {
+            tracing::error!(error = %e, "recording a check failed");
+            ApiError::internal()
+        })?;
+        s.metrics
+            .recorded
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        id = Some(rid);
+    }
+    let mut v = check::result_json(&p, screened.as_ref(), id);
+    if let Some(reference) = &p.request.ship {
+        let store = s.store.acting_as(&actor(caller));
+        let mut receipts = Vec::new();
+        for (j, number, reference) in check::drawdowns(&p.decision, reference)? {
+            let receipt = store
+                .record_shipment(
+                    &j,
+                    &number,
+                    &reference,
+                    p.request.quantity.unwrap_or(0.0),
+                    p.request.value.unwrap_or(0.0),
+                    p.decision.as_of,
+                    id,
+                )
+                .await?;
+            licence_events(s, &receipt);
+            receipts.push(receipt);
+        }
+        v["shipments"] = serde_json::to_value(receipts).unwrap_or_default();
+    }
+    Ok(v)
+}
+
+fn licence_events(s: &AppState, r: &exctl_records::ShipmentReceipt) {
+    let body = serde_json::to_value(r).unwrap_or_default();
+    s.webhooks.send("licence.drawn", body.clone());
+    let exhausted = r.remaining.quantity.is_some_and(|q| q <= 0.0)
+        || r.remaining.value.is_some_and(|v| v <= 0.0);
+    if exhausted {
+        s.webhooks.send("licence.exhausted", body);
+    }
+}
+
+/// Check a shipment: outcome per jurisdiction and overall, with parties
+/// screened, licences applied, recorded (and drawn down with `ship`).
+#[utoipa::path(post, path = "/api/v1/check", tag = "decisions", request_body = CheckRequest,
+    responses((status = 200, description = "The decision, party hits, the record id and any shipments", body = Object),
+              (status = 400, description = "Bad input, named field and reason", body = Object),
+              (status = 409, description = "Not shipped: outcome or licence balance", body = Object)))]
+async fn check(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(r): Body<CheckRequest>,
+) -> ApiResult {
+    Ok(Json(run_check(&s, &caller, r).await?))
+}
+
+/// Several checks in one request.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBatch {
+    /// At most 1,000.
+    checks: Vec<CheckRequest>,
+}
+
+/// Check up to 1,000 shipments; each answers on its own (a bad one does
+/// not stop the rest).
+#[utoipa::path(post, path = "/api/v1/check/batch", tag = "decisions", request_body = CheckBatch,
+    responses((status = 200, description = "One result per check, in order: {ok, result} or {ok: false, error}", body = Object)))]
+async fn check_batch(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(b): Body<CheckBatch>,
+) -> ApiResult {
+    if b.checks.len() > 1000 {
+        return Err(ApiError::bad("a batch takes at most 1,000 checks"));
+    }
+    let mut results = Vec::with_capacity(b.checks.len());
+    for c in b.checks {
+        results.push(match run_check(&s, &caller, c).await {
+            Ok(v) => json!({"ok": true, "result": v}),
+            Err(e) => json!({"ok": false, "status": e.status.as_u16(), "error": e.message}),
+        });
+    }
+    Ok(Json(json!({ "results": results })))
+}
+
+// ----- screening -------------------------------------------------------------
+
+/// A party to screen.
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenRequest {
+    /// The name, in any script.
+    name: String,
+    /// ISO 3166 alpha-2.
+    #[serde(default)]
+    country: Option<String>,
+    /// entity, individual, vessel or aircraft.
+    #[serde(default, rename = "type")]
+    entity_type: Option<String>,
+    /// Most matches (default 10, at most 100).
+    #[serde(default)]
+    limit: Option<usize>,
+    /// Alert threshold in [0, 1] (default 0.80).
+    #[serde(default)]
+    threshold: Option<f64>,
+    /// Record the screen (default); `false` leaves no record.
+    #[serde(default)]
+    record: Option<bool>,
+}
+
+async fn run_screen(s: &AppState, caller: &Caller, r: ScreenRequest) -> ApiResult<Value> {
+    if r.name.trim().is_empty() {
+        return Err(ApiError::bad("name: empty"));
+    }
+    if r.name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+        return Err(ApiError::bad(format!(
+            "name: {} bytes; the limit is {}",
+            r.name.len(),
+            exctl_screen::parse::MAX_NAME_BYTES
+        )));
+    }
+    let threshold = r.threshold.unwrap_or(exctl_screen::DEFAULT_THRESHOLD);
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(ApiError::bad(format!(
+            "threshold {threshold} is not between 0 and 1"
+        )));
+    }
+    let limit = r.limit.unwrap_or(10).clamp(1, 100);
+    let country = match r
+        .country
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => None,
+        Some(c) => {
+            let up = c.to_ascii_uppercase();
+            if s.data.engine.countries.get(&up).is_none() {
+                return Err(ApiError::bad(format!(
+                    "country {c:?}: expected an ISO 3166 alpha-2 code"
+                )));
+            }
+            Some(up)
+        }
+    };
+    let entity_type = match r.entity_type.as_deref() {
+        None | Some("") => None,
+        Some(t) => Some(exctl_app::screening::parse_type(t).ok_or_else(|| {
+            ApiError::bad(format!(
+                "type {t:?}: expected entity, individual, vessel or aircraft"
+            ))
+        })?),
+    };
+    let q = exctl_screen::Query {
+        name: r.name.clone(),
+        country,
+        entity_type,
+    };
+    let lists = s.lists();
+    let matches = lists.screener.screen(&q, limit, threshold);
+    s.metrics
+        .outcome("screen", if matches.is_empty() { "clear" } else { "hit" });
+    let mut v = exctl_app::screening::screen_json(&q, &lists.screener, &matches);
+    if r.record.unwrap_or(true) {
+        let mut rec = records::screen_recording(
+            records::request_key("screen"),
+            &q,
+            "",
+            &lists.screener,
+            &matches,
+            threshold,
+        );
+        rec.actor = Some(actor(caller));
+        let (id, _) = s.recorder.record(rec).await.map_err(|e| {
+            tracing::error!(error = %e, "recording a screen failed");
+            ApiError::internal()
+        })?;
+        s.metrics
+            .recorded
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        v["record"] = json!(id);
+    }
+    Ok(v)
+}
+
+/// Screen a party against the lists serving now; every match explained.
+#[utoipa::path(post, path = "/api/v1/screen", tag = "screening", request_body = ScreenRequest,
+    responses((status = 200, description = "Matches with scores and explanations, the list version, the record id", body = Object)))]
+async fn screen(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(r): Body<ScreenRequest>,
+) -> ApiResult {
+    Ok(Json(run_screen(&s, &caller, r).await?))
+}
+
+/// Several parties in one request.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenBatch {
+    /// At most 1,000.
+    parties: Vec<ScreenRequest>,
+}
+
+/// Screen up to 1,000 parties; each answers on its own.
+#[utoipa::path(post, path = "/api/v1/screen/batch", tag = "screening", request_body = ScreenBatch,
+    responses((status = 200, description = "One result per party, in order", body = Object)))]
+async fn screen_batch(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(b): Body<ScreenBatch>,
+) -> ApiResult {
+    if b.parties.len() > 1000 {
+        return Err(ApiError::bad("a batch takes at most 1,000 parties"));
+    }
+    let mut results = Vec::with_capacity(b.parties.len());
+    for p in b.parties {
+        results.push(match run_screen(&s, &caller, p).await {
+            Ok(v) => json!({"ok": true, "result": v}),
+            Err(e) => json!({"ok": false, "status": e.status.as_u16(), "error": e.message}),
+        });
+    }
+    Ok(Json(json!({ "results": results })))
+}
+
+// ----- licences, shipments, dispositions ------------------------------------
+
+#[derive(Deserialize, IntoParams)]
+struct JurisdictionQuery {
+    jurisdiction: Option<String>,
+}
+
+/// Licences on file with their balances.
+#[utoipa::path(get, path = "/api/v1/licences", tag = "licences", params(JurisdictionQuery),
+    responses((status = 200, description = "Licences with used and remaining amounts", body = Object)))]
+async fn licences(State(s): State<Arc<AppState>>, Query(q): Query<JurisdictionQuery>) -> ApiResult {
+    let list = s.store.licences(q.jurisdiction.as_deref()).await?;
+    Ok(Json(
+        serde_json::to_value(list).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// Register a licence (the licence file's fields, as JSON).
+#[utoipa::path(post, path = "/api/v1/licences", tag = "licences", request_body = Object,
+    responses((status = 200, description = "The registered licence's record id", body = Object),
+              (status = 400, description = "Field and reason", body = Object),
+              (status = 409, description = "Already registered", body = Object)))]
+async fn add_licence(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(v): Body<Value>,
+) -> ApiResult {
+    let text = v.to_string();
+    let mut licence = exctl_core::Licence::from_text("request.json", &text)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    if s.data.engine.pack(&licence.jurisdiction).is_none() {
+        return Err(ApiError::bad(format!(
+            "field `jurisdiction`: unknown jurisdiction {:?}",
+            licence.jurisdiction
+        )));
+    }
+    let mut ids = Vec::new();
+    for i in &licence.items {
+        let e = s
+            .data
+            .catalog
+            .resolve(i)
+            .map_err(|e| ApiError::bad(format!("field `items`: {e}")))?;
+        ids.push(e.item.id.clone());
+    }
+    licence.items = ids;
+    let id = s
+        .store
+        .acting_as(&actor(&caller))
+        .add_licence(&licence)
+        .await?;
+    s.webhooks.send(
+        "licence.added",
+        json!({"id": id, "jurisdiction": licence.jurisdiction, "number": licence.number, "holder": licence.holder, "valid_to": licence.valid_to}),
+    );
+    Ok(Json(json!({"id": id, "licence": licence})))
+}
+
+/// A shipment against a licence.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentRequest {
+    /// JURISDICTION:NUMBER, e.g. "us:D123456".
+    licence: String,
+    /// Your reference; recorded once.
+    reference: String,
+    #[serde(default)]
+    quantity: f64,
+    #[serde(default)]
+    value: f64,
+    /// Shipping date; default today.
+    #[serde(default)]
+    date: Option<NaiveDate>,
+}
+
+/// Record a shipment, drawing its licence down atomically.
+#[utoipa::path(post, path = "/api/v1/shipments", tag = "licences", request_body = ShipmentRequest,
+    responses((status = 200, description = "The receipt with the remaining balance", body = Object),
+              (status = 409, description = "Unknown licence, expired, exhausted or overdrawn: nothing drawn", body = Object)))]
+async fn ship(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(r): Body<ShipmentRequest>,
+) -> ApiResult {
+    let (j, number) = r.licence.split_once(':').ok_or_else(|| {
+        ApiError::bad(format!(
+            "licence {:?}: expected JURISDICTION:NUMBER",
+            r.licence
+        ))
+    })?;
+    let receipt = s
+        .store
+        .acting_as(&actor(&caller))
+        .record_shipment(
+            j,
+            number,
+            &r.reference,
+            r.quantity,
+            r.value,
+            r.date.unwrap_or_else(today),
+            None,
+        )
+        .await?;
+    licence_events(&s, &receipt);
+    Ok(Json(
+        serde_json::to_value(receipt).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// Every disposition (false-positive clearance).
+#[utoipa::path(get, path = "/api/v1/dispositions", tag = "screening",
+    responses((status = 200, description = "Dispositions, active or not", body = Object)))]
+async fn dispositions(State(s): State<Arc<AppState>>) -> ApiResult {
+    let all = s.store.dispositions().await?;
+    Ok(Json(
+        serde_json::to_value(all).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// A hit to clear as a false positive.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClearRequest {
+    /// The party as screened.
+    party: String,
+    #[serde(default)]
+    country: Option<String>,
+    /// List code of the hit, e.g. "EL".
+    list: String,
+    /// Entry id of the hit.
+    entry: String,
+    reason: String,
+}
+
+/// Clear a recorded hit as a false positive; it stays cleared while the
+/// entry is materially unchanged.
+#[utoipa::path(post, path = "/api/v1/dispositions", tag = "screening", request_body = ClearRequest,
+    responses((status = 200, description = "The disposition", body = Object),
+              (status = 409, description = "No such recorded party or hit", body = Object)))]
+async fn clear(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(r): Body<ClearRequest>,
+) -> ApiResult {
+    let country = r
+        .country
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty());
+    let d = s
+        .store
+        .acting_as(&actor(&caller))
+        .clear_hit(
+            &r.party,
+            country.as_deref(),
+            None,
+            &r.list,
+            &r.entry,
+            &r.reason,
+        )
+        .await?;
+    Ok(Json(
+        serde_json::to_value(d).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+// ----- history, rescreen, audit ---------------------------------------------
+
+#[derive(Deserialize, IntoParams)]
+struct HistoryQuery {
+    /// check or screen.
+    kind: Option<String>,
+    /// Part of a party's name.
+    party: Option<String>,
+    /// Part of an item id.
+    item: Option<String>,
+    outcome: Option<String>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    /// Default 200, at most 5,000.
+    limit: Option<i64>,
+}
+
+/// Recorded checks and screens, newest matching first by date range.
+#[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryQuery),
+    responses((status = 200, description = "Recorded decisions with inputs and results", body = Object)))]
+async fn history(State(s): State<Arc<AppState>>, Query(q): Query<HistoryQuery>) -> ApiResult {
+    let filter = exctl_records::HistoryFilter {
+        kind: q.kind,
+        party: q.party,
+        item: q.item,
+        outcome: q.outcome,
+        from: q.from,
+        to: q.to,
+        limit: Some(q.limit.unwrap_or(200).clamp(1, 5000)),
+    };
+    let rows = s.store.history(&filter).await?;
+    Ok(Json(
+        serde_json::to_value(rows).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// Rescreen every stored party against the lists serving now; report
+/// material changes (and send them to the webhooks).
+#[utoipa::path(post, path = "/api/v1/rescreen", tag = "screening",
+    responses((status = 200, description = "New, changed, re-raised and cleared hits", body = Object)))]
+async fn rescreen(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
+    let lists = s.lists();
+    let parties = s.store.parties().await?;
+    let screener = lists.screener.clone();
+    let results = tokio::task::spawn_blocking(move || records::rescreen_all(&screener, parties))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let report = s
+        .store
+        .acting_as(&actor(&caller))
+        .apply_rescreen(&lists.version, &results)
+        .await?;
+    if !report.alerts.is_empty() {
+        s.webhooks.send(
+            "rescreen.alerts",
+            serde_json::to_value(&report).unwrap_or_default(),
+        );
+    }
+    Ok(Json(
+        serde_json::to_value(report).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// Verify the whole audit trail: chain, seals, every record.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "records",
+    responses((status = 200, description = "The verification report; ok false names the first bad entries", body = Object)))]
+async fn verify(State(s): State<Arc<AppState>>) -> ApiResult {
+    let report = s.store.verify(&[]).await?;
+    Ok(Json(
+        serde_json::to_value(report).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct RangeQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+/// The audit trail of a date range with the public keys, for reviewers.
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "records", params(RangeQuery),
+    responses((status = 200, description = "The bundle: entries, public keys and a verification", body = Object)))]
+async fn export(State(s): State<Arc<AppState>>, Query(q): Query<RangeQuery>) -> ApiResult {
+    let bundle = s.store.export(q.from, q.to).await?;
+    Ok(Json(
+        serde_json::to_value(bundle).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+// ----- lists and keys --------------------------------------------------------
+
+fn lists_json(s: &AppState) -> Value {
+    let l = s.lists();
+    let refresh = s.refresh.lock().map(|r| r.clone()).unwrap_or_default();
+    json!({
+        "version": l.version,
+        "entries": l.entries,
+        "loaded_at": chrono::DateTime::from_timestamp(l.loaded_at, 0).map(|d| d.to_rfc3339()),
+        "age_seconds": chrono::Utc::now().timestamp() - l.loaded_at,
+        "demo": l.demo,
+        "sources": l.sources,
+        "refresh": refresh,
+    })
+}
+
+/// The lists serving now and the latest refresh.
+#[utoipa::path(get, path = "/api/v1/lists", tag = "screening",
+    responses((status = 200, description = "Version, entries, sources, age and refresh status", body = Object)))]
+async fn lists(State(s): State<Arc<AppState>>) -> Json<Value> {
+    Json(lists_json(&s))
+}
+
+/// Reload the lists beside the current ones and swap them in atomically;
+/// on failure the current lists keep serving.
+#[utoipa::path(post, path = "/api/v1/lists/refresh", tag = "screening",
+    responses((status = 200, description = "The new lists", body = Object),
+              (status = 502, description = "The refresh failed; the previous lists still serve", body = Object)))]
+async fn refresh(State(s): State<Arc<AppState>>) -> ApiResult {
+    match s.refresh_lists().await {
+        Ok(_) => Ok(Json(lists_json(&s))),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("list refresh failed, the previous lists keep serving: {e}"),
+        )),
+    }
+}
+
+/// API keys (never their secrets).
+#[utoipa::path(get, path = "/api/v1/keys", tag = "access",
+    responses((status = 200, description = "Keys with roles and revocation", body = Object)))]
+async fn keys(State(s): State<Arc<AppState>>) -> ApiResult {
+    Ok(Json(
+        serde_json::to_value(s.store.api_keys().await?).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// A key to create.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRequest {
+    /// viewer, officer or admin.
+    role: String,
+    /// Who or what uses it.
+    name: String,
+}
+
+/// Create an API key; its token is in this answer only.
+#[utoipa::path(post, path = "/api/v1/keys", tag = "access", request_body = KeyRequest,
+    responses((status = 200, description = "The key and its token", body = Object)))]
+async fn create_key(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(r): Body<KeyRequest>,
+) -> ApiResult {
+    let role = Role::parse(&r.role).ok_or_else(|| {
+        ApiError::bad(format!(
+            "role {:?}: expected viewer, officer or admin",
+            r.role
+        ))
+    })?;
+    let (key, token) = s
+        .store
+        .acting_as(&actor(&caller))
+        .create_api_key(role, &r.name)
+        .await?;
+    Ok(Json(json!({"key": key, "token": token})))
+}
+
+/// Revoke an API key.
+#[utoipa::path(delete, path = "/api/v1/keys/{key_id}", tag = "access",
+    params(("key_id" = String, Path, description = "The key's id")),
+    responses((status = 200, description = "The revoked key", body = Object)))]
+async fn revoke_key(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(key_id): Path<String>,
+) -> ApiResult {
+    let key = s
+        .store
+        .acting_as(&actor(&caller))
+        .revoke_api_key(&key_id)
+        .await?;
+    Ok(Json(
+        serde_json::to_value(key).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// The latest refused requests.
+#[utoipa::path(get, path = "/api/v1/refusals", tag = "access",
+    responses((status = 200, description = "Refusals, newest first", body = Object)))]
+async fn refusals(State(s): State<Arc<AppState>>) -> ApiResult {
+    Ok(Json(
+        serde_json::to_value(s.store.refusals(500).await?).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+// ----- health, metrics, OpenAPI ---------------------------------------------
+
+async fn healthz(State(s): State<Arc<AppState>>) -> Json<Value> {
+    let refresh = s.refresh.lock().map(|r| r.clone()).unwrap_or_default();
+    let l = s.lists();
+    Json(json!({
+        "status": if refresh.ok { "ok" } else { "degraded" },
+        "lists": {"version": l.version, "entries": l.entries, "demo": l.demo,
+                  "age_seconds": chrono::Utc::now().timestamp() - l.loaded_at},
+        "refresh": refresh,
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+async fn readyz(State(s): State<Arc<AppState>>) -> Response {
+    if s.ready() {
+        (StatusCode::OK, Json(json!({"ready": true}))).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"ready": false})),
+        )
+            .into_response()
+    }
+}
+
+async fn metrics(State(s): State<Arc<AppState>>) -> Response {
+    let refresh = s.refresh.lock().map(|r| r.clone()).unwrap_or_default();
+    let text = s
+        .metrics
+        .render(&s.lists(), &refresh, s.started.elapsed().as_secs_f64());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint (see /openapi.json)",
+    )
+}
+
+/// Times every request and counts it by route; logs it.
+async fn observe(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(req).await;
+    let secs = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    s.metrics.request(&route, &method, status, secs);
+    tracing::debug!(%method, %route, status, ms = secs * 1e3, "request");
+    response
+}
+
+/// Every route, with its layers: body limit, timeout, panic catching,
+/// metrics and the role check.
+pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Router {
+    let routes = Router::new()
+        .route("/api/v1/whoami", get(whoami))
+        .route("/api/v1/catalog", get(catalog))
+        .route("/api/v1/rules", get(rules))
+        .route("/api/v1/classify", post(classify))
+        .route("/api/v1/compare", post(compare))
+        .route("/api/v1/check", post(check))
+        .route("/api/v1/check/batch", post(check_batch))
+        .route("/api/v1/screen", post(screen))
+        .route("/api/v1/screen/batch", post(screen_batch))
+        .route("/api/v1/licences", get(licences).post(add_licence))
+        .route("/api/v1/shipments", post(ship))
+        .route("/api/v1/dispositions", get(dispositions).post(clear))
+        .route("/api/v1/history", get(history))
+        .route("/api/v1/rescreen", post(rescreen))
+        .route("/api/v1/audit/verify", get(verify))
+        .route("/api/v1/audit/export", get(export))
+        .route("/api/v1/lists", get(lists))
+        .route("/api/v1/lists/refresh", post(refresh))
+        .route("/api/v1/keys", get(keys).post(create_key))
+        .route("/api/v1/keys/{key_id}", delete(revoke_key))
+        .route("/api/v1/refusals", get(refusals))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .merge(crate::ui::routes())
+        .fallback(not_found);
+    routes
+        .route_layer(from_fn_with_state(state.clone(), auth::middleware))
+        .layer(from_fn_with_state(state.clone(), observe))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::internal().into_response()
+        }))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .with_state(state)
+}
+
+/// The handlers the OpenAPI document describes.
+pub mod paths {
+    pub use super::{
+        __path_add_licence, __path_catalog, __path_check, __path_check_batch, __path_classify,
+        __path_clear, __path_compare, __path_create_key, __path_dispositions, __path_export,
+        __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
+        __path_refusals, __path_rescreen, __path_revoke_key, __path_rules, __path_screen,
+        __path_screen_batch, __path_ship, __path_verify, __path_whoami,
+    };
+    pub use super::{
+        CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ScreenBatch,
+        ScreenRequest, ShipmentRequest,
+    };
+}

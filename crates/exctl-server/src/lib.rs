@@ -1,0 +1,174 @@
+//! # exctl-server
+//!
+//! `exctl serve`: every capability of exctl behind a JSON API and a web UI,
+//! served by one binary. A thin shell over `exctl-app` — the same check
+//! flow, screening and recording the command line uses.
+//!
+//! - [`api`]: the endpoints under `/api/v1`, described by the OpenAPI
+//!   document at `/openapi.json` ([`openapi`]).
+//! - [`auth`]: API keys (created with `exctl keys`) and the route → role
+//!   table; every refused request is recorded in the audit trail.
+//! - [`state`]: the shared state, with restricted-party lists that are
+//!   reloaded beside the old ones and swapped in atomically.
+//! - [`recorder`]: group commit — concurrent requests' records land in one
+//!   transaction and one audit seal.
+//! - [`metrics`], [`webhooks`], [`tls`] (rustls, X25519MLKEM768 first) and
+//!   [`ui`] (static files compiled in; no build step).
+//!
+//! Invariants: no handler blocks the runtime (CPU-heavy work runs on the
+//! blocking pool); responses never carry internal error details; a failed
+//! list refresh keeps the previous lists serving.
+
+pub mod api;
+pub mod auth;
+pub mod metrics;
+pub mod openapi;
+pub mod recorder;
+pub mod state;
+pub mod tls;
+pub mod ui;
+pub mod webhooks;
+
+use anyhow::{Context as _, Result};
+use exctl_app::records::Place;
+use exctl_data::Data;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to run the server.
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data: Arc<Data>,
+    pub place: Place,
+    /// List specs to screen against (as `--list`); empty: the configured
+    /// lists, or the bundled demo list when none are configured.
+    pub lists: Vec<String>,
+    pub lists_dir: Option<PathBuf>,
+    /// PEM certificate chain and private key: serve HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// URLs that receive rescreen alerts and licence events.
+    pub webhooks: Vec<String>,
+    /// First retry delay of a failed webhook delivery; doubles each time.
+    pub webhook_backoff: Duration,
+    pub webhook_attempts: u32,
+    /// Largest request body accepted.
+    pub body_limit: usize,
+    /// Longest a request may take.
+    pub timeout: Duration,
+    /// Reload the lists this often (as `POST /api/v1/lists/refresh` does).
+    pub refresh_every: Option<Duration>,
+}
+
+/// What `serve` prints before it listens: the URL and, on a fresh
+/// instance, the first admin key.
+pub struct Started {
+    pub url: String,
+    pub first_admin_key: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// Prepares the instance (key pair, database, first admin key) and the
+/// state, then serves until SIGINT or SIGTERM, finishing requests in flight.
+pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()> {
+    let mut notes = Vec::new();
+    if !config.place.initialised() {
+        notes.push(config.place.init_async().await?.trim_end().to_string());
+    }
+    let store = Arc::new(config.place.open_async().await?);
+    let first_admin_key = if store.api_keys().await?.is_empty() {
+        let (_, token) = store
+            .create_api_key(exctl_records::Role::Admin, "first admin")
+            .await
+            .map_err(exctl_app::records::store_error)?;
+        Some(token)
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let local = listener.local_addr()?;
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let state = state::AppState::new(&config, store, &mut notes).await?;
+    let app = api::router(state.clone(), config.body_limit, config.timeout);
+    if let Some(every) = config.refresh_every {
+        let s = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let _ = s.refresh_lists().await;
+            }
+        });
+    }
+    announce(&Started {
+        url: format!("{scheme}://{local}/"),
+        first_admin_key,
+        notes,
+    });
+    tracing::info!(%local, scheme, "listening");
+    state.set_ready(true);
+    let shutdown = {
+        let state = state.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            state.set_ready(false);
+        }
+    };
+    match tls {
+        None => axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving")?,
+        Some(acceptor) => tls::serve(listener, acceptor, app, shutdown).await?,
+    }
+    state.recorder.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Structured logs (tracing) to standard error: text, or JSON lines.
+/// `RUST_LOG` filters (default `info`).
+pub fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,186 @@
+//! The server's shared state. Lists are held behind one `RwLock<Arc<_>>`:
+//! a refresh builds the new screener beside the old one, off the runtime,
+//! and swaps the `Arc` in one write; requests in flight keep the one they
+//! started with.
+
+use crate::metrics::Metrics;
+use crate::recorder::Recorder;
+use crate::webhooks::Webhooks;
+use crate::Config;
+use anyhow::Result;
+use exctl_app::records;
+use exctl_core::parties::PartyRules;
+use exctl_data::Data;
+use exctl_records::Store;
+use exctl_screen::Screener;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The lists one screener was built from.
+pub struct Lists {
+    pub screener: Arc<Screener>,
+    pub version: String,
+    pub entries: usize,
+    /// When these lists were loaded (Unix seconds).
+    pub loaded_at: i64,
+    pub sources: serde_json::Value,
+    /// The bundled demo list stands in: no list is configured.
+    pub demo: bool,
+}
+
+/// The outcome of the latest list refresh.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RefreshStatus {
+    pub last_attempt: Option<String>,
+    pub ok: bool,
+    /// Why the latest refresh failed; the previous lists still serve.
+    pub error: Option<String>,
+    pub failures: u64,
+}
+
+/// Where lists come from, so that a refresh reloads the same sources.
+#[derive(Clone)]
+struct ListSource {
+    rules: Arc<Vec<PartyRules>>,
+    specs: Vec<String>,
+    dir: Option<PathBuf>,
+}
+
+impl ListSource {
+    /// Builds the screener (CPU-heavy for large lists: call off the runtime).
+    fn load(&self) -> Result<Lists> {
+        let configured = self.specs.is_empty()
+            && exctl_app::screening::load_configured(
+                &exctl_app::screening::lists_dir(self.dir.as_deref()),
+                &exctl_app::screening::resolver(&exctl_app::screening::countries()?),
+            )?
+            .is_some();
+        let demo = self.specs.is_empty() && !configured;
+        let specs = if demo {
+            vec!["demo".to_string()]
+        } else {
+            self.specs.clone()
+        };
+        let screener = records::party_screener(&self.rules, &specs, self.dir.as_deref())?;
+        let v = screener.version();
+        Ok(Lists {
+            version: v.hash.clone(),
+            entries: v.entries,
+            sources: serde_json::to_value(&v.sources).unwrap_or_default(),
+            loaded_at: chrono::Utc::now().timestamp(),
+            screener: Arc::new(screener),
+            demo,
+        })
+    }
+}
+
+pub struct AppState {
+    pub data: Arc<Data>,
+    pub store: Arc<Store>,
+    lists: RwLock<Arc<Lists>>,
+    source: ListSource,
+    pub refresh: Mutex<RefreshStatus>,
+    pub recorder: Recorder,
+    pub metrics: Arc<Metrics>,
+    pub webhooks: Webhooks,
+    ready: AtomicBool,
+    pub started: std::time::Instant,
+}
+
+impl AppState {
+    pub async fn new(
+        config: &Config,
+        store: Arc<Store>,
+        notes: &mut Vec<String>,
+    ) -> Result<Arc<AppState>> {
+        let data = config.data.clone();
+        let source = ListSource {
+            rules: Arc::new(data.parties.clone()),
+            specs: config.lists.clone(),
+            dir: config.lists_dir.clone(),
+        };
+        let loader = source.clone();
+        let lists = tokio::task::spawn_blocking(move || loader.load()).await??;
+        if lists.demo {
+            notes.push(
+                "screening against the bundled demo list (no list configured: `exctl lists fetch` or --list)"
+                    .into(),
+            );
+        }
+        let signer = config.place.signer()?;
+        let metrics = Arc::new(Metrics::default());
+        let webhooks = Webhooks::start(
+            config.webhooks.clone(),
+            signer,
+            config.webhook_backoff,
+            config.webhook_attempts,
+            metrics.clone(),
+        );
+        let recorder = Recorder::start(store.clone());
+        Ok(Arc::new(AppState {
+            data,
+            store,
+            lists: RwLock::new(Arc::new(lists)),
+            source,
+            refresh: Mutex::new(RefreshStatus {
+                ok: true,
+                ..RefreshStatus::default()
+            }),
+            recorder,
+            metrics,
+            webhooks,
+            ready: AtomicBool::new(false),
+            started: std::time::Instant::now(),
+        }))
+    }
+
+    /// The lists serving now.
+    pub fn lists(&self) -> Arc<Lists> {
+        self.lists
+            .read()
+            .map(|l| l.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Reloads the lists beside the current ones and swaps them in; on
+    /// failure the current lists keep serving and the error is kept.
+    pub async fn refresh_lists(&self) -> Result<Arc<Lists>, String> {
+        let loader = self.source.clone();
+        let result = tokio::task::spawn_blocking(move || loader.load())
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        let mut status = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        status.last_attempt = Some(chrono::Utc::now().to_rfc3339());
+        match result {
+            Ok(lists) => {
+                let lists = Arc::new(lists);
+                match self.lists.write() {
+                    Ok(mut l) => *l = lists.clone(),
+                    Err(p) => *p.into_inner() = lists.clone(),
+                }
+                status.ok = true;
+                status.error = None;
+                tracing::info!(version = %lists.version, entries = lists.entries, "lists refreshed");
+                Ok(lists)
+            }
+            Err(e) => {
+                status.ok = false;
+                status.failures += 1;
+                status.error = Some(e.clone());
+                tracing::warn!(error = %e, "list refresh failed; the previous lists keep serving");
+                Err(e)
+            }
+        }
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    pub fn ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}
