@@ -1,0 +1,530 @@
+//! The HTTP API against a running server: the OpenAPI document, roles and
+//! audited refusals, checks with parties, licences and shipments, bad
+//! input, list refresh, webhooks, metrics and TLS.
+
+mod common;
+
+use common::{Options, Server};
+use serde_json::{json, Value};
+
+#[test]
+fn the_openapi_document_matches_the_running_server() {
+    let s = Server::start(Options::default());
+    let (status, doc) = s.call("GET", "/openapi.json", None, None);
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20, "{} paths", paths.len());
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            let method = method.to_uppercase();
+            assert!(
+                op["responses"]["200"].is_object(),
+                "{method} {path}: no 200 response"
+            );
+            let concrete = path.replace("{key_id}", "0000000000000000");
+            // Without a key every documented endpoint is refused, as JSON.
+            let (status, body) = s.call(&method, &concrete, None, Some(json!({})));
+            assert_eq!(status, 401, "{method} {path}: {body}");
+            assert_eq!(body["error"], "no valid API key");
+            // With the admin key, every documented GET exists and answers.
+            if method == "GET" {
+                let (status, body) = s.call("GET", &concrete, Some(&s.admin), None);
+                assert_eq!(status, 200, "{method} {path}: {body}");
+            }
+        }
+    }
+    // The request schemas are in the document, with their fields.
+    let check = &doc["components"]["schemas"]["CheckRequest"];
+    for field in ["item", "to", "as_of", "end_user", "quantity", "ship"] {
+        assert!(
+            check["properties"][field].is_object(),
+            "CheckRequest.{field}"
+        );
+    }
+    assert_eq!(s.call("GET", "/no/such/path", None, None).0, 404);
+}
+
+#[test]
+fn roles_allow_what_they_should_and_every_refusal_is_audited() {
+    let s = Server::start(Options::default());
+    let viewer = s.key("viewer", "auditor");
+    let officer = s.key("officer", "erp");
+    let check = json!({"item": "h100", "to": "DE"});
+    let licence = json!({"jurisdiction": "us", "number": "D-ROLES", "holder": "Acme", "valid_from": "2026-01-01",
+                         "valid_to": "2026-12-31", "items": ["h100"], "destinations": ["AE"], "quantity": 10});
+    // Viewers read.
+    assert_eq!(s.call("GET", "/api/v1/catalog", Some(&viewer), None).0, 200);
+    assert_eq!(
+        s.call(
+            "POST",
+            "/api/v1/classify",
+            Some(&viewer),
+            Some(json!({"item": "h100"}))
+        )
+        .0,
+        200
+    );
+    assert_eq!(s.call("GET", "/api/v1/history", Some(&viewer), None).0, 200);
+    // Viewers do not decide; officers do.
+    assert_eq!(
+        s.call("POST", "/api/v1/check", Some(&viewer), Some(check.clone()))
+            .0,
+        403
+    );
+    let (status, d) = s.call("POST", "/api/v1/check", Some(&officer), Some(check.clone()));
+    assert_eq!(status, 200, "{d}");
+    assert!(d["record"].as_i64().unwrap() > 0);
+    // Officers do not manage licences or keys; admins do.
+    assert_eq!(
+        s.call(
+            "POST",
+            "/api/v1/licences",
+            Some(&officer),
+            Some(licence.clone())
+        )
+        .0,
+        403
+    );
+    assert_eq!(s.call("GET", "/api/v1/keys", Some(&officer), None).0, 403);
+    assert_eq!(
+        s.call("POST", "/api/v1/licences", Some(&s.admin), Some(licence))
+            .0,
+        200
+    );
+    // A wrong or revoked key is no key.
+    assert_eq!(
+        s.call(
+            "GET",
+            "/api/v1/catalog",
+            Some("exk_0000000000000000_00"),
+            None
+        )
+        .0,
+        401
+    );
+    let viewer_id = viewer.split('_').nth(1).unwrap().to_string();
+    assert_eq!(
+        s.call(
+            "DELETE",
+            &format!("/api/v1/keys/{viewer_id}"),
+            Some(&s.admin),
+            None
+        )
+        .0,
+        200
+    );
+    assert_eq!(s.call("GET", "/api/v1/catalog", Some(&viewer), None).0, 401);
+    // Every refusal is on record, in the signed trail, naming key and path.
+    let (_, refusals) = s.call("GET", "/api/v1/refusals", Some(&s.admin), None);
+    let refusals = refusals.as_array().unwrap();
+    assert_eq!(
+        refusals.iter().filter(|r| r["status"] == 403).count(),
+        3,
+        "{refusals:?}"
+    );
+    assert_eq!(refusals.iter().filter(|r| r["status"] == 401).count(), 2);
+    assert!(refusals
+        .iter()
+        .any(|r| r["path"] == "/api/v1/licences" && r["role"] == "officer"));
+    let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&officer), None);
+    assert_eq!(report["ok"], true, "{report}");
+    // The decision names who made it.
+    let (_, h) = s.call("GET", "/api/v1/history?kind=check", Some(&officer), None);
+    assert!(
+        h[0]["actor"].as_str().unwrap().starts_with("api:erp"),
+        "{h}"
+    );
+}
+
+#[test]
+fn checks_screen_parties_use_licences_and_draw_them_down_without_overdraw() {
+    let s = Server::start(Options::default());
+    let officer = s.key("officer", "erp");
+    let licence = json!({"jurisdiction": "us", "number": "D-API-1", "holder": "Acme", "valid_from": "2026-01-01",
+                         "valid_to": "2026-12-31", "items": ["h100"], "destinations": ["AE"], "quantity": 100});
+    assert_eq!(
+        s.call("POST", "/api/v1/licences", Some(&s.admin), Some(licence))
+            .0,
+        200
+    );
+    let ship = |reference: &str, quantity: u32| {
+        json!({"item": "h100", "to": "AE", "as_of": "2026-06-01", "quantity": quantity, "ship": reference,
+               "end_user": {"name": "Falcon Data LLC", "country": "AE"}, "jurisdictions": ["us"]})
+    };
+    let (status, d) = s.call(
+        "POST",
+        "/api/v1/check",
+        Some(&officer),
+        Some(ship("PO-1", 60)),
+    );
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["overall"], "authorized");
+    assert_eq!(d["shipments"][0]["remaining"]["quantity"], 40.0);
+    // 41 of the 40 left: not authorised, so not shipped, and nothing drawn.
+    let (status, d) = s.call(
+        "POST",
+        "/api/v1/check",
+        Some(&officer),
+        Some(ship("PO-2", 41)),
+    );
+    assert_eq!(status, 400, "{d}");
+    assert!(d["error"].as_str().unwrap().contains("not shipped"));
+    // Concurrent shipments of 1 unit: exactly the 40 left go through.
+    let results: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let s = &s;
+                let officer = &officer;
+                scope.spawn(move || {
+                    (0..6)
+                        .map(|n| {
+                            s.call("POST", "/api/v1/shipments", Some(officer),
+                                Some(json!({"licence": "us:D-API-1", "reference": format!("C-{t}-{n}"), "quantity": 1, "date": "2026-06-01"}))).0
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(
+        results.iter().filter(|s| **s == 200).count(),
+        40,
+        "{results:?}"
+    );
+    assert_eq!(results.iter().filter(|s| **s == 409).count(), 8);
+    let (_, l) = s.call("GET", "/api/v1/licences", Some(&officer), None);
+    assert_eq!(l[0]["drawn"]["quantity"], 100.0);
+    // A listed end user: the licence does not name it, so a licence is required.
+    let (_, d) = s.call(
+        "POST",
+        "/api/v1/check",
+        Some(&officer),
+        Some(json!({
+        "item": "h100", "to": "AE", "as_of": "2026-06-01", "jurisdictions": ["us"],
+        "end_user": {"name": "Huawei Technologies", "country": "CN"}})),
+    );
+    assert_eq!(d["overall"], "license_required", "{d}");
+    assert!(d["party_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["list"] == "EL"));
+    // Many recorded checks at once: every one recorded once, the trail whole.
+    let ids: Vec<i64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let s = &s;
+                let officer = &officer;
+                scope.spawn(move || {
+                    (0..25)
+                        .map(|_| {
+                            s.call(
+                                "POST",
+                                "/api/v1/check",
+                                Some(officer),
+                                Some(json!({"item": "a100", "to": "VN"})),
+                            )
+                            .1["record"]
+                                .as_i64()
+                                .unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), 200);
+    let (_, h) = s.call(
+        "GET",
+        "/api/v1/history?item=a100&limit=1000",
+        Some(&officer),
+        None,
+    );
+    assert_eq!(h.as_array().unwrap().len(), 200);
+    let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&officer), None);
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+#[test]
+fn bad_requests_get_clear_json_errors_and_change_nothing() {
+    let s = Server::start(Options {
+        body_limit: 64 * 1024,
+        ..Options::default()
+    });
+    let officer = s.key("officer", "erp");
+    let before = s
+        .call("GET", "/api/v1/history", Some(&officer), None)
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+    let cases: Vec<(String, u16, &str)> = vec![
+        ("{not json".into(), 400, "JSON"),
+        (json!({"item": "h100"}).to_string(), 422, "missing field `to`"),
+        (json!({"item": "h100", "to": "DE", "colour": "red"}).to_string(), 422, "unknown field `colour`"),
+        (json!({"item": "no-such-chip", "to": "DE"}).to_string(), 400, "no-such-chip"),
+        (json!({"item": "h100", "to": "ZZ"}).to_string(), 400, "ZZ"),
+        (json!({"item": "h100", "to": "DE", "quantity": -1}).to_string(), 400, "quantity"),
+        (json!({"item": "h100", "to": "DE", "end_user": {"name": "A", "owners": [{"name": "B", "percent": 120}]}}).to_string(), 400, "percentage"),
+        (format!("{{\"item\": \"{}\", \"to\": \"DE\"}}", "x".repeat(70 * 1024)), 413, ""),
+    ];
+    for (body, want, says) in cases {
+        let (status, text) = s.raw("POST", "/api/v1/check", Some(&officer), Some(body.clone()));
+        assert_eq!(status, want, "{}: {text}", &body[..body.len().min(80)]);
+        if want != 413 {
+            let v: Value = serde_json::from_str(&text).expect("errors are JSON");
+            let msg = v["error"].as_str().unwrap();
+            assert!(msg.contains(says), "{msg:?} should say {says:?}");
+            assert!(
+                !msg.contains("panicked") && !msg.contains(".rs:"),
+                "no internals: {msg}"
+            );
+        }
+    }
+    let after = s
+        .call("GET", "/api/v1/history", Some(&officer), None)
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "nothing recorded");
+    // Shipments against unknown licences are refused, nothing drawn.
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/shipments",
+        Some(&officer),
+        Some(json!({"licence": "us:NOPE", "reference": "R", "quantity": 1})),
+    );
+    assert_eq!(status, 409, "{v}");
+}
+
+#[test]
+fn a_list_refresh_swaps_atomically_and_a_failed_one_keeps_serving() {
+    let s = Server::start(Options {
+        lists: Vec::new(),
+        ..Options::default()
+    });
+    let officer = s.key("officer", "erp");
+    let own = s.lists.join("own.csv");
+    std::fs::write(
+        &own,
+        "name,aliases,country,list,note\nNorthwind Photonics,,CN,EL,test entry\n",
+    )
+    .unwrap();
+    let (status, v) = s.call("POST", "/api/v1/lists/refresh", Some(&s.admin), None);
+    assert_eq!(status, 200, "{v}");
+    let first = v["version"].as_str().unwrap().to_string();
+    assert_eq!(v["demo"], false);
+    let screen = |name: &str| {
+        s.call(
+            "POST",
+            "/api/v1/screen",
+            Some(&officer),
+            Some(json!({"name": name, "record": false})),
+        )
+        .1
+    };
+    assert_eq!(
+        screen("Northwind Photonics")["matches"][0]["name"],
+        "Northwind Photonics"
+    );
+    // A new version with a second entry.
+    std::fs::write(&own, "name,aliases,country,list,note\nNorthwind Photonics,,CN,EL,test entry\nBadger Semiconductor Trading,,HK,EL,test\n").unwrap();
+    let (_, v) = s.call("POST", "/api/v1/lists/refresh", Some(&s.admin), None);
+    let second = v["version"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    assert_eq!(
+        screen("Badger Semiconductor Trading")["list_version"]["hash"],
+        second.as_str()
+    );
+    // A broken file: the refresh fails, the second version keeps serving, and health says so.
+    std::fs::write(&own, "this is not,a list\n\"unterminated\n").unwrap();
+    let (status, v) = s.call("POST", "/api/v1/lists/refresh", Some(&s.admin), None);
+    assert_eq!(status, 502, "{v}");
+    assert!(v["error"]
+        .as_str()
+        .unwrap()
+        .contains("previous lists keep serving"));
+    assert_eq!(
+        screen("Badger Semiconductor Trading")["list_version"]["hash"],
+        second.as_str()
+    );
+    let (_, health) = s.call("GET", "/healthz", None, None);
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["lists"]["version"], second.as_str());
+    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    assert!(metrics.contains("exctl_list_refresh_ok 0"), "{metrics}");
+    assert!(metrics.contains("exctl_list_refresh_failures_total 1"));
+    assert!(metrics.contains(&format!("exctl_list_info{{version=\"{second}\"")));
+    assert!(metrics.contains("exctl_list_age_seconds"));
+    assert!(metrics.contains(
+        "exctl_http_requests_total{route=\"/api/v1/screen\",method=\"POST\",status=\"200\"}"
+    ));
+    assert!(metrics.contains("exctl_outcomes_total{kind=\"screen\",outcome=\"hit\"}"));
+    assert!(metrics.contains(
+        "exctl_http_request_duration_seconds_bucket{route=\"/api/v1/screen\",le=\"+Inf\"}"
+    ));
+}
+
+/// A webhook receiver on loopback that answers 500 to the first `fail`
+/// deliveries and 200 after; it hands back every request it saw.
+fn receiver(fail: usize) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                headers.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let status = if n < fail {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            let _ = tx.send((headers, String::from_utf8_lossy(&body).into_owned()));
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn licence_events_reach_webhooks_signed_and_retried() {
+    let (url, seen) = receiver(1);
+    let s = Server::start(Options {
+        webhooks: vec![url],
+        ..Options::default()
+    });
+    let officer = s.key("officer", "erp");
+    let licence = json!({"jurisdiction": "us", "number": "D-HOOK", "holder": "Acme", "valid_from": "2026-01-01",
+                         "valid_to": "2026-12-31", "items": ["h100"], "destinations": ["AE"], "quantity": 5});
+    assert_eq!(
+        s.call("POST", "/api/v1/licences", Some(&s.admin), Some(licence))
+            .0,
+        200
+    );
+    let wait = || {
+        seen.recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a delivery")
+    };
+    // licence.added: refused once (500), delivered on the retry.
+    let (h1, b1) = wait();
+    let (h2, b2) = wait();
+    assert!(h1.contains("x-exctl-event: licence.added"), "{h1}");
+    assert_eq!(b1, b2, "the retry sends the same signed body");
+    let key_text = std::fs::read_to_string(s.home.path().join("audit-public-key.txt")).unwrap();
+    let public = exctl_records::keys::parse_public_key_file(&key_text).unwrap();
+    let header = |h: &str, name: &str| {
+        h.lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with(name)
+                    .then(|| l.split_once(':').unwrap().1.trim().to_string())
+            })
+            .unwrap()
+    };
+    let sig = exctl_records::keys::unhex(&header(&h2, "x-exctl-signature")).unwrap();
+    assert!(
+        exctl_records::keys::verify(&public, b2.as_bytes(), &sig),
+        "signed by the instance key"
+    );
+    assert!(!exctl_records::keys::verify(
+        &public,
+        b2.replace("D-HOOK", "D-H00K").as_bytes(),
+        &sig
+    ));
+    // Drawing it to zero sends licence.drawn and licence.exhausted.
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/shipments",
+        Some(&officer),
+        Some(
+            json!({"licence": "us:D-HOOK", "reference": "R1", "quantity": 5, "date": "2026-06-01"}),
+        ),
+    );
+    assert_eq!(status, 200);
+    let events: Vec<String> = (0..2).map(|_| header(&wait().0, "x-exctl-event")).collect();
+    assert!(events.contains(&"licence.drawn".to_string()), "{events:?}");
+    assert!(
+        events.contains(&"licence.exhausted".to_string()),
+        "{events:?}"
+    );
+    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("exctl_webhook_deliveries_total{result=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn tls_offers_the_post_quantum_hybrid_first() {
+    use std::io::{Read, Write};
+    let s = Server::start(Options {
+        tls: true,
+        ..Options::default()
+    });
+    let mut roots = rustls::RootCertStore::empty();
+    let pem = std::fs::read(common::fixture("test-ca.pem")).unwrap();
+    use rustls::pki_types::pem::PemObject;
+    for c in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let addr = s.url.trim_start_matches("https://").to_string();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    write!(
+        tls,
+        "GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = tls.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""));
+    assert_eq!(
+        conn.negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name())),
+        Some("X25519MLKEM768".to_string())
+    );
+    assert_eq!(
+        conn.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_3)
+    );
+}

@@ -1,0 +1,178 @@
+//! A real server for the tests: `exctl_server::serve` on a free loopback
+//! port, in a thread of its own, with a fresh home (key pair, SQLite) or
+//! the PostgreSQL server named by DATABASE_URL.
+
+#![allow(dead_code)]
+
+use exctl_app::records::Place;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub struct Server {
+    pub url: String,
+    pub admin: String,
+    pub home: tempfile::TempDir,
+    pub lists: PathBuf,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+pub struct Options {
+    pub lists: Vec<String>,
+    pub webhooks: Vec<String>,
+    pub tls: bool,
+    pub body_limit: usize,
+    pub db: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            lists: vec!["demo".into()],
+            webhooks: Vec::new(),
+            tls: false,
+            body_limit: 1 << 20,
+            db: None,
+        }
+    }
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+impl Server {
+    pub fn start(opts: Options) -> Server {
+        let home = tempfile::tempdir().unwrap();
+        let lists = home.path().join("lists");
+        std::fs::create_dir_all(&lists).unwrap();
+        let data = std::sync::Arc::new(exctl_data::load(&exctl_data::Files::bundled()).unwrap());
+        let config = exctl_server::Config {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data,
+            place: Place {
+                home: Some(home.path().to_path_buf()),
+                db: opts.db.clone(),
+                user: Some("tester".into()),
+            },
+            lists: opts.lists,
+            lists_dir: Some(lists.clone()),
+            tls: opts
+                .tls
+                .then(|| (fixture("test-cert.pem"), fixture("test-key.pem"))),
+            webhooks: opts.webhooks,
+            webhook_backoff: Duration::from_millis(50),
+            webhook_attempts: 4,
+            body_limit: opts.body_limit,
+            timeout: Duration::from_secs(30),
+            refresh_every: None,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        runtime.spawn(async move {
+            let tx2 = tx.clone();
+            let r = exctl_server::serve(config, move |s| {
+                let _ = tx2.send(Ok((s.url.clone(), s.first_admin_key.clone())));
+            })
+            .await;
+            if let Err(e) = r {
+                let _ = tx.send(Err(format!("{e:#}")));
+            }
+        });
+        let (url, admin) = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server started")
+            .expect("server started without error");
+        Server {
+            url: url.trim_end_matches('/').to_string(),
+            admin: admin.expect("a fresh instance has a first admin key"),
+            home,
+            lists,
+            runtime: Some(runtime),
+        }
+    }
+
+    /// A key of `role` created through the API.
+    pub fn key(&self, role: &str, name: &str) -> String {
+        let (status, v) = self.call(
+            "POST",
+            "/api/v1/keys",
+            Some(&self.admin.clone()),
+            Some(serde_json::json!({"role": role, "name": name})),
+        );
+        assert_eq!(status, 200, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// One request: status and JSON body (Null when the body is not JSON).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let (status, text) = self.raw(method, path, key, body.map(|b| b.to_string()));
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<String>,
+    ) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.url);
+        let auth = key.map(|k| format!("Bearer {k}"));
+        let response = match (method, body) {
+            ("GET", _) => {
+                let mut r = agent.get(&url);
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a);
+                }
+                r.call()
+            }
+            ("DELETE", _) => {
+                let mut r = agent.delete(&url);
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a);
+                }
+                r.call()
+            }
+            (_, body) => {
+                let mut r = agent.post(&url).header("content-type", "application/json");
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a);
+                }
+                r.send(body.unwrap_or_default().as_str())
+            }
+        };
+        let mut response = response.expect("request reached the server");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, text)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(5));
+        }
+    }
+}
