@@ -481,12 +481,17 @@ pub fn new_check(
     }
 }
 
-/// Screens every stored party, on all cores, with a progress bar.
+/// Screens every stored party, on all cores, with a progress bar when asked.
 pub fn rescreen_all(
     screener: &Screener,
     parties: Vec<exctl_records::PartyRecord>,
+    progress: bool,
 ) -> Vec<(exctl_records::PartyRecord, Vec<HitRecord>)> {
-    let bar = indicatif::ProgressBar::new(parties.len() as u64);
+    let bar = if progress {
+        indicatif::ProgressBar::new(parties.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "rescreening {bar:40} {pos}/{len} parties ({per_sec}, {eta} left)",

@@ -720,9 +720,10 @@ async fn rescreen(
     let lists = s.lists();
     let parties = s.store.parties().await?;
     let screener = lists.screener.clone();
-    let results = tokio::task::spawn_blocking(move || records::rescreen_all(&screener, parties))
-        .await
-        .map_err(|_| ApiError::internal())?;
+    let results =
+        tokio::task::spawn_blocking(move || records::rescreen_all(&screener, parties, false))
+            .await
+            .map_err(|_| ApiError::internal())?;
     let report = s
         .store
         .acting_as(&actor(&caller))

@@ -15,9 +15,7 @@ use std::sync::Arc;
 /// The role a request needs; `None` for the public paths (the UI, health,
 /// metrics, the OpenAPI document).
 pub fn required_role(method: &Method, path: &str) -> Option<Role> {
-    let Some(rest) = path.strip_prefix("/api/v1/") else {
-        return None;
-    };
+    let rest = path.strip_prefix("/api/v1/")?;
     let resource = rest.split('/').next().unwrap_or("");
     let read = *method == Method::GET || *method == Method::HEAD;
     Some(match resource {

@@ -417,10 +417,11 @@ fn receiver(fail: usize) -> (String, std::sync::mpsc::Receiver<(String, String)>
 }
 
 #[test]
-fn licence_events_reach_webhooks_signed_and_retried() {
+fn licence_events_and_rescreen_alerts_reach_webhooks_signed_and_retried() {
     let (url, seen) = receiver(1);
     let s = Server::start(Options {
         webhooks: vec![url],
+        lists: Vec::new(),
         ..Options::default()
     });
     let officer = s.key("officer", "erp");

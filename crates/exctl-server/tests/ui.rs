@@ -39,15 +39,18 @@ fn chromedriver() -> Option<(Driver, u16)> {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(exe)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Owned by the guard at once, so it is killed and waited on whatever happens.
+    let driver = Driver(
+        Command::new(exe)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((Driver(child), port));
+            return Some((driver, port));
         }
         std::thread::sleep(Duration::from_millis(100));
     }

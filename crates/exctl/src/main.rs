@@ -1029,7 +1029,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = cli.place.open(&rt)?;
             let screener = records::party_screener(&data.parties, &lists, lists_dir.as_deref())?;
             let parties = rt.block_on(store.parties()).map_err(records::store_error)?;
-            let results = records::rescreen_all(&screener, parties);
+            let results = records::rescreen_all(&screener, parties, true);
             let report = rt
                 .block_on(store.apply_rescreen(&screener.version().hash, &results))
                 .map_err(records::store_error)?;
