@@ -529,3 +529,66 @@ fn tls_offers_the_post_quantum_hybrid_first() {
         Some(rustls::ProtocolVersion::TLSv1_3)
     );
 }
+
+#[test]
+fn two_instances_on_one_postgresql_database_share_licences_and_the_trail() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(url) = rt.block_on(common::fresh_postgres("multi")) else {
+        eprintln!("DATABASE_URL not set: PostgreSQL part skipped (scripts/test starts a server)");
+        return;
+    };
+    let a = Server::start(Options {
+        db: Some(url.clone()),
+        ..Options::default()
+    });
+    let b = Server::start(Options {
+        db: Some(url),
+        admin: Some(a.admin.clone()),
+        ..Options::default()
+    });
+    let officer = a.key("officer", "erp");
+    // One key works on both: they share the records.
+    assert_eq!(b.call("GET", "/api/v1/whoami", Some(&officer), None).0, 200);
+    let licence = json!({"jurisdiction": "us", "number": "D-PG-1", "holder": "Acme", "valid_from": "2026-01-01",
+                         "valid_to": "2026-12-31", "items": ["h100"], "destinations": ["AE"], "quantity": 30});
+    assert_eq!(
+        a.call("POST", "/api/v1/licences", Some(&a.admin), Some(licence))
+            .0,
+        200
+    );
+    // Shipments of 1 unit through both instances at once: exactly 30 go.
+    let ok: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|t| {
+                let (server, officer) = (if t % 2 == 0 { &a } else { &b }, &officer);
+                scope.spawn(move || {
+                    (0..8)
+                        .filter(|n| {
+                            server.call("POST", "/api/v1/shipments", Some(officer),
+                                Some(json!({"licence": "us:D-PG-1", "reference": format!("PG-{t}-{n}"), "quantity": 1, "date": "2026-06-01"}))).0 == 200
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(ok, 30);
+    for s in [&a, &b] {
+        for _ in 0..10 {
+            let (status, _) = s.call(
+                "POST",
+                "/api/v1/check",
+                Some(&officer),
+                Some(json!({"item": "h20", "to": "CN"})),
+            );
+            assert_eq!(status, 200);
+        }
+    }
+    let (_, h) = b.call("GET", "/api/v1/history?item=h20", Some(&officer), None);
+    assert_eq!(h.as_array().unwrap().len(), 20);
+    // One chain, sealed by two keys, verifies whole.
+    let (_, report) = a.call("GET", "/api/v1/audit/verify", Some(&officer), None);
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["keys"].as_array().unwrap().len(), 2);
+}

@@ -23,6 +23,8 @@ pub struct Options {
     pub tls: bool,
     pub body_limit: usize,
     pub db: Option<String>,
+    /// The admin key of an instance already on this database.
+    pub admin: Option<String>,
 }
 
 impl Default for Options {
@@ -33,6 +35,7 @@ impl Default for Options {
             tls: false,
             body_limit: 1 << 20,
             db: None,
+            admin: None,
         }
     }
 }
@@ -45,6 +48,7 @@ pub fn fixture(name: &str) -> PathBuf {
 
 impl Server {
     pub fn start(opts: Options) -> Server {
+        let known_admin = opts.admin.clone();
         let home = tempfile::tempdir().unwrap();
         let lists = home.path().join("lists");
         std::fs::create_dir_all(&lists).unwrap();
@@ -91,7 +95,9 @@ impl Server {
             .expect("server started without error");
         Server {
             url: url.trim_end_matches('/').to_string(),
-            admin: admin.expect("a fresh instance has a first admin key"),
+            admin: admin
+                .or(known_admin)
+                .expect("a fresh database gets a first admin key"),
             home,
             lists,
             runtime: Some(runtime),
@@ -175,4 +181,26 @@ impl Drop for Server {
             rt.shutdown_timeout(Duration::from_secs(5));
         }
     }
+}
+
+/// A fresh PostgreSQL database on the server DATABASE_URL names, if any.
+pub async fn fresh_postgres(name: &str) -> Option<String> {
+    use sqlx::Executor;
+    let base = std::env::var("DATABASE_URL").ok()?;
+    sqlx::any::install_default_drivers();
+    let db = format!(
+        "srv_{name}_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let admin = sqlx::AnyPool::connect(&base)
+        .await
+        .expect("DATABASE_URL reachable");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .await
+        .unwrap();
+    admin.close().await;
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    Some(format!("{prefix}/{db}"))
 }
