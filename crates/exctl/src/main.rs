@@ -799,8 +799,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("{n}");
                 }
                 println!("exctl serving on {}", started.url);
-                if let Some(key) = &started.first_admin_key {
-                    println!("first admin API key (shown once; create others with `exctl keys create`):\n  {key}");
+                match &started.first_admin_key {
+                    Some(key) => println!("first admin API key (shown once; create others with `exctl keys create`):\n  {key}"),
+                    None => println!("sign in with an API key on file (`exctl keys list`, `exctl keys create`)"),
                 }
                 use std::io::Write as _;
                 let _ = std::io::stdout().flush();
