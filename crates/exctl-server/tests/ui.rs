@@ -168,6 +168,10 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
         assert_eq!(overall, "prohibited");
         let reasons = text_of(&c, "#check-result", "ACCORD").await;
         assert!(reasons.contains("3A090"), "{reasons}");
+        assert!(
+            !reasons.contains("null"),
+            "no empty values shown: {reasons}"
+        );
         // The chart shows the item against the thresholds.
         let chart = text_of(&c, "#chart-svg", "TPP").await;
         assert!(chart.contains("H100") || chart.contains("h100"), "{chart}");
@@ -175,6 +179,38 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
             .find(Locator::Css("#chart-svg .threshold rect"))
             .await
             .is_ok());
+        // The rule version before, one click away: the day before 2023-11-17,
+        // when performance density came in, shows the 2022 thresholds.
+        let versions = text_of(&c, "#chart-versions", "2023-11-16").await;
+        assert!(versions.contains("2023-11-17"), "{versions}");
+        let before = "//span[@id='chart-versions']/button[text()='2023-11-16']";
+        c.find(Locator::XPath(before))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let legend = text_of(&c, "#chart .legend", "io_bw").await;
+        assert!(
+            !legend.contains("pd >="),
+            "no density thresholds before 2023-11-17: {legend}"
+        );
+        let date = c.find(Locator::Css("#chart-date")).await.unwrap();
+        assert_eq!(
+            date.prop("value").await.unwrap().as_deref(),
+            Some("2023-11-16")
+        );
+        // A picture of the check for people reviewing the UI (not compared).
+        let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/ui-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        c.execute(
+            "document.getElementById('chart-box').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+        std::fs::write(shots.join("check.png"), c.screenshot().await.unwrap()).unwrap();
 
         // Licences with balances.
         click(&c, "nav button[data-tab=licences]").await;

@@ -187,7 +187,7 @@ async function check(ev) {
     const hits = d.party_hits && d.party_hits.length
       ? el("ul", { class: "hits" }, d.party_hits.map((h) => el("li", {}, h.role + " " + JSON.stringify(h.party) + " on " + h.list + " (" + h.entry_name + ", score " + fmt(h.score) + ")")))
       : null;
-    out.replaceChildren(head, hits, ...determinations(d));
+    out.replaceChildren(...[head, hits, ...determinations(d)].filter(Boolean));
     chart(d.item, d.as_of);
   } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
 }
@@ -220,7 +220,12 @@ function svg(tag, attrs, text) {
   return e;
 }
 
+let charted = null;
+const versionDates = new Set();
+
 async function chart(item, asOf) {
+  charted = item;
+  $("#chart-date").value = asOf;
   const box = $("#chart-box");
   const m = item.metrics || {};
   if (!m.tpp) { box.hidden = true; return; }
@@ -242,20 +247,42 @@ async function chart(item, asOf) {
   }
   s.append(svg("text", { x: W / 2, y: H - 8, class: "axis" }, "TPP (total processing performance)"));
   s.append(svg("text", { x: 12, y: H / 2, class: "axis", transform: `rotate(-90 12 ${H / 2})` }, "performance density"));
+  const legend = el("ol", { class: "legend" });
   boxes.forEach(({ r, t }, i) => {
     const x0 = x(t.tppLo), x1 = t.tppHi ? x(t.tppHi) : W - P;
     const y0 = t.pdHi ? y(t.pdHi) : P, y1 = t.pdLo ? y(t.pdLo) : H - P;
-    const g = svg("g", { class: "threshold " + (r.status === "in force" ? "in-force" : "other") });
+    const inForce = r.status === "in_force";
+    const g = svg("g", { class: "threshold " + (inForce ? "in-force" : "other") });
     g.append(svg("rect", { x: x0, y: y0, width: Math.max(x1 - x0, 1), height: Math.max(y1 - y0, 1) }));
-    g.append(svg("text", { x: x0 + 4, y: y0 + 14 + (i % 4) * 12, class: "label" }, (r.paragraph || r.control || r.id) + " (" + r.jurisdiction + ", from " + r.effective_from + ")"));
+    // A number in the box's lower left corner, explained in the legend.
+    g.append(svg("text", { x: x0 + 3, y: y1 - 4 - (i % 3) * 11, class: "tag" }, String(i + 1)));
     g.append(svg("title", {}, r.title + " — " + r.when + " — " + r.citation));
     s.append(g);
+    legend.append(el("li", { class: inForce ? "" : "muted" },
+      (r.paragraph || r.control || r.id) + " (" + r.jurisdiction + ", from " + r.effective_from + (inForce ? "" : ", " + r.status.replace(/_/g, " ")) + "): " + r.when));
   });
   const dot = svg("g", { class: "item" });
-  dot.append(svg("circle", { cx: x(m.tpp), cy: y(m.pd || 0.01), r: 6 }));
-  dot.append(svg("text", { x: x(m.tpp) + 9, y: y(m.pd || 0.01) - 8, class: "label" }, item.name + " (TPP " + fmt(m.tpp) + ", PD " + fmt(m.pd) + ")"));
+  const cx = x(m.tpp), cy = y(m.pd || 0.01);
+  dot.append(svg("circle", { cx, cy, r: 6 }));
+  const label = item.name + " (TPP " + fmt(m.tpp) + ", PD " + fmt(m.pd) + ")";
+  // About 6.5 px a character at 11 px: put the label where it fits.
+  const right = cx + 10 + label.length * 6.5 < W;
+  dot.append(svg("text", { x: right ? cx + 10 : cx - 10, y: cy + 18, class: "label item-label" + (right ? "" : " end") }, label));
   s.append(dot);
-  $("#chart").replaceChildren(s);
+  $("#chart").replaceChildren(s, legend);
+  // The dates the thresholds change, and the day before each: one click
+  // shows each rule version, and walking back finds the earlier ones.
+  for (const { r } of boxes) {
+    if (r.effective_from) {
+      versionDates.add(r.effective_from);
+      const before = new Date(r.effective_from + "T00:00:00Z");
+      before.setUTCDate(before.getUTCDate() - 1);
+      versionDates.add(before.toISOString().slice(0, 10));
+    }
+    if (r.effective_to) versionDates.add(r.effective_to);
+  }
+  $("#chart-versions").replaceChildren(...[...versionDates].sort().map((d) =>
+    el("button", { type: "button", class: "small" + (d === asOf ? " current" : ""), onclick: () => chart(charted, d) }, d)));
   box.hidden = false;
 }
 
@@ -328,10 +355,11 @@ async function verify() {
   out.replaceChildren(el("p", {}, "verifying…"));
   try {
     const r = await api("GET", "/audit/verify");
-    out.replaceChildren(
+    out.replaceChildren(...[
       el("p", { class: r.ok ? "ok" : "error", id: "verify-verdict" }, r.ok ? "the trail verifies" : r.problem_count + " problem(s)"),
       el("p", {}, r.entries + " entries, " + r.records + " records, keys " + r.keys.join(", ") + ", head " + r.head),
-      r.problems.length ? table(["entry", "table", "record", "problem"], r.problems.map((p) => [p.seq ?? "–", p.table ?? "–", p.record_id ?? "–", p.problem])) : null);
+      r.problems.length ? table(["entry", "table", "record", "problem"], r.problems.map((p) => [p.seq ?? "–", p.table ?? "–", p.record_id ?? "–", p.problem])) : null,
+    ].filter(Boolean));
   } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
 }
 
@@ -360,6 +388,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#licence-form").addEventListener("submit", addLicence);
   $("#history-form").addEventListener("submit", history);
   $("#verify-btn").addEventListener("click", verify);
+  $("#chart-date").addEventListener("change", (e) => { if (charted && e.target.value) chart(charted, e.target.value); });
   document.addEventListener("keydown", (e) => {
     const tabs = ["screen", "check", "compare", "dispositions", "licences", "history", "audit"];
     if (e.altKey && e.key >= "1" && e.key <= "7") { e.preventDefault(); showTab(tabs[Number(e.key) - 1]); }
