@@ -360,12 +360,17 @@ async fn check_batch(
     }
     let mut results = Vec::with_capacity(b.checks.len());
     for c in b.checks {
-        results.push(match run_check(&s, &caller, c).await {
-            Ok(v) => json!({"ok": true, "result": v}),
-            Err(e) => json!({"ok": false, "status": e.status.as_u16(), "error": e.message}),
-        });
+        results.push(batch_row(run_check(&s, &caller, c).await));
     }
     Ok(Json(json!({ "results": results })))
+}
+
+/// One answer of a batch: `{ok, result}`, or `{ok: false, status, error}`.
+fn batch_row(r: ApiResult<Value>) -> Value {
+    match r {
+        Ok(v) => json!({"ok": true, "result": v}),
+        Err(e) => json!({"ok": false, "status": e.status.as_u16(), "error": e.message}),
+    }
 }
 
 // ----- screening -------------------------------------------------------------
@@ -500,10 +505,7 @@ async fn screen_batch(
     }
     let mut results = Vec::with_capacity(b.parties.len());
     for p in b.parties {
-        results.push(match run_screen(&s, &caller, p).await {
-            Ok(v) => json!({"ok": true, "result": v}),
-            Err(e) => json!({"ok": false, "status": e.status.as_u16(), "error": e.message}),
-        });
+        results.push(batch_row(run_screen(&s, &caller, p).await));
     }
     Ok(Json(json!({ "results": results })))
 }

@@ -171,25 +171,10 @@ fn checks_screen_parties_use_licences_and_draw_them_down_without_overdraw() {
     assert_eq!(status, 400, "{d}");
     assert!(d["error"].as_str().unwrap().contains("not shipped"));
     // Concurrent shipments of 1 unit: exactly the 40 left go through.
-    let results: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|t| {
-                let s = &s;
-                let officer = &officer;
-                scope.spawn(move || {
-                    (0..6)
-                        .map(|n| {
-                            s.call("POST", "/api/v1/shipments", Some(officer),
-                                Some(json!({"licence": "us:D-API-1", "reference": format!("C-{t}-{n}"), "quantity": 1, "date": "2026-06-01"}))).0
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    let results = common::in_parallel(8, 6, |t, n| {
+        let body = json!({"licence": "us:D-API-1", "reference": format!("C-{t}-{n}"), "quantity": 1, "date": "2026-06-01"});
+        s.call("POST", "/api/v1/shipments", Some(&officer), Some(body))
+            .0
     });
     assert_eq!(
         results.iter().filter(|s| **s == 200).count(),
@@ -215,32 +200,14 @@ fn checks_screen_parties_use_licences_and_draw_them_down_without_overdraw() {
         .iter()
         .any(|h| h["list"] == "EL"));
     // Many recorded checks at once: every one recorded once, the trail whole.
-    let ids: Vec<i64> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|_| {
-                let s = &s;
-                let officer = &officer;
-                scope.spawn(move || {
-                    (0..25)
-                        .map(|_| {
-                            s.call(
-                                "POST",
-                                "/api/v1/check",
-                                Some(officer),
-                                Some(json!({"item": "a100", "to": "VN"})),
-                            )
-                            .1["record"]
-                                .as_i64()
-                                .unwrap()
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    let ids = common::in_parallel(8, 25, |_, _| {
+        let (_, d) = s.call(
+            "POST",
+            "/api/v1/check",
+            Some(&officer),
+            Some(json!({"item": "a100", "to": "VN"})),
+        );
+        d["record"].as_i64().unwrap()
     });
     let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
     assert_eq!(distinct.len(), 200);
@@ -557,22 +524,14 @@ fn two_instances_on_one_postgresql_database_share_licences_and_the_trail() {
         200
     );
     // Shipments of 1 unit through both instances at once: exactly 30 go.
-    let ok: usize = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..6)
-            .map(|t| {
-                let (server, officer) = (if t % 2 == 0 { &a } else { &b }, &officer);
-                scope.spawn(move || {
-                    (0..8)
-                        .filter(|n| {
-                            server.call("POST", "/api/v1/shipments", Some(officer),
-                                Some(json!({"licence": "us:D-PG-1", "reference": format!("PG-{t}-{n}"), "quantity": 1, "date": "2026-06-01"}))).0 == 200
-                        })
-                        .count()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    });
+    let ok = common::in_parallel(6, 8, |t, n| {
+        let server = if t % 2 == 0 { &a } else { &b };
+        let body = json!({"licence": "us:D-PG-1", "reference": format!("PG-{t}-{n}"), "quantity": 1, "date": "2026-06-01"});
+        server.call("POST", "/api/v1/shipments", Some(&officer), Some(body)).0
+    })
+    .into_iter()
+    .filter(|s| *s == 200)
+    .count();
     assert_eq!(ok, 30);
     for s in [&a, &b] {
         for _ in 0..10 {
@@ -591,4 +550,61 @@ fn two_instances_on_one_postgresql_database_share_licences_and_the_trail() {
     let (_, report) = a.call("GET", "/api/v1/audit/verify", Some(&officer), None);
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["keys"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn batches_answer_each_row_on_its_own() {
+    let s = Server::start(Options::default());
+    let officer = s.key("officer", "erp");
+    let (status, v) = s.call("POST", "/api/v1/check/batch", Some(&officer), Some(json!({"checks": [
+        {"item": "h100", "to": "CN"},
+        {"item": "no-such-chip", "to": "CN"},
+        {"item": "h20", "to": "DE", "end_user": {"name": "Huawei Technologies", "country": "CN"}}
+    ]})));
+    assert_eq!(status, 200, "{v}");
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["result"]["overall"], "prohibited");
+    assert_eq!(
+        (rows[1]["ok"].clone(), rows[1]["status"].clone()),
+        (json!(false), json!(400))
+    );
+    assert!(rows[1]["error"].as_str().unwrap().contains("no-such-chip"));
+    assert!(rows[2]["result"]["party_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["list"] == "EL"));
+    let (_, h) = s.call("GET", "/api/v1/history?kind=check", Some(&officer), None);
+    assert_eq!(
+        h.as_array().unwrap().len(),
+        2,
+        "the two good rows are recorded"
+    );
+    let (_, v) = s.call(
+        "POST",
+        "/api/v1/screen/batch",
+        Some(&officer),
+        Some(json!({"parties": [
+            {"name": "Hikvision"}, {"name": ""}, {"name": "Иван Петров", "record": false}
+        ]})),
+    );
+    let rows = v["results"].as_array().unwrap();
+    assert!(rows[0]["result"]["matches"][0]["name"]
+        .as_str()
+        .unwrap()
+        .contains("Hikvision"));
+    assert_eq!(rows[1]["status"], 400);
+    assert!(
+        rows[2]["result"]["record"].is_null(),
+        "not recorded when asked not to"
+    );
+    let too_many: Vec<Value> = (0..1001).map(|_| json!({"name": "x"})).collect();
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/screen/batch",
+        Some(&officer),
+        Some(json!({"parties": too_many})),
+    );
+    assert_eq!(status, 400);
 }

@@ -204,3 +204,22 @@ pub async fn fresh_postgres(name: &str) -> Option<String> {
     let (prefix, _) = base.rsplit_once('/').unwrap();
     Some(format!("{prefix}/{db}"))
 }
+
+/// Runs `each(thread, n)` for n in 0..per_thread on `threads` threads at once;
+/// all the answers, in no particular order.
+pub fn in_parallel<T: Send>(
+    threads: usize,
+    per_thread: usize,
+    each: impl Fn(usize, usize) -> T + Sync,
+) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let each = &each;
+        let handles: Vec<_> = (0..threads)
+            .map(|t| scope.spawn(move || (0..per_thread).map(|n| each(t, n)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
