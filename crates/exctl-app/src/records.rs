@@ -241,6 +241,32 @@ pub fn designated(rules: &[PartyRules]) -> ListSet {
     set
 }
 
+/// The lists a command screens against: the `--list` specs given, else the
+/// configured lists; `None` when neither names any list.
+pub fn list_set(lists: &[String], lists_dir: Option<&Path>) -> Result<Option<ListSet>> {
+    let table = screening::countries()?;
+    let resolve = screening::resolver(&table);
+    if lists.is_empty() {
+        let dir = screening::lists_dir(lists_dir);
+        return screening::load_configured(&dir, &resolve).map_err(|e| bad(e.to_string()));
+    }
+    let mut all = ListSet::default();
+    for spec in lists {
+        let one = screening::load_spec(spec, &resolve).map_err(|e| bad(e.to_string()))?;
+        all.sources.extend(one.sources);
+        all.entries.extend(one.entries);
+    }
+    Ok(Some(all))
+}
+
+/// A screener over `set` plus the parties packs designate themselves.
+pub fn with_designated(rules: &[PartyRules], mut set: ListSet) -> Screener {
+    let d = designated(rules);
+    set.sources.extend(d.sources);
+    set.entries.extend(d.entries);
+    Screener::new(set)
+}
+
 /// The screener for parties in checks and rescreens: the `--list`s given,
 /// else the configured lists, plus the packs' designated parties.
 pub fn party_screener(
@@ -248,26 +274,42 @@ pub fn party_screener(
     lists: &[String],
     lists_dir: Option<&Path>,
 ) -> Result<Screener> {
-    let table = screening::countries()?;
-    let resolve = screening::resolver(&table);
-    let dir = screening::lists_dir(lists_dir);
-    let mut set = if lists.is_empty() {
-        screening::load_configured(&dir, &resolve)
-            .map_err(|e| bad(e.to_string()))?
-            .ok_or_else(|| bad(screening::no_list_message(&dir)))?
-    } else {
-        let mut all = ListSet::default();
-        for spec in lists {
-            let one = screening::load_spec(spec, &resolve).map_err(|e| bad(e.to_string()))?;
-            all.sources.extend(one.sources);
-            all.entries.extend(one.entries);
-        }
-        all
-    };
-    let d = designated(rules);
-    set.sources.extend(d.sources);
-    set.entries.extend(d.entries);
-    Ok(Screener::new(set))
+    let set = list_set(lists, lists_dir)?
+        .ok_or_else(|| bad(screening::no_list_message(&screening::lists_dir(lists_dir))))?;
+    Ok(with_designated(rules, set))
+}
+
+/// A licence file's text checked against the data: a known jurisdiction,
+/// and items resolved to catalog ids so that any alias matches later.
+pub fn licence_from_text(
+    data: &exctl_data::Data,
+    path: &str,
+    text: &str,
+) -> Result<exctl_core::Licence> {
+    let mut licence = exctl_core::Licence::from_text(path, text).map_err(|e| bad(e.to_string()))?;
+    if data.engine.pack(&licence.jurisdiction).is_none() {
+        return Err(bad(format!(
+            "{path}: field `jurisdiction`: unknown jurisdiction {:?}",
+            licence.jurisdiction
+        )));
+    }
+    let mut ids = Vec::new();
+    for i in &licence.items {
+        let item = data
+            .catalog
+            .resolve(i)
+            .map_err(|e| bad(format!("{path}: field `items`: {e}")))?;
+        ids.push(item.item.id.clone());
+    }
+    licence.items = ids;
+    Ok(licence)
+}
+
+/// Splits a licence reference `JURISDICTION:NUMBER`, e.g. `us:D123456`.
+pub fn licence_ref(s: &str) -> Result<(&str, &str)> {
+    s.split_once(':')
+        .filter(|(j, n)| !j.trim().is_empty() && !n.trim().is_empty())
+        .ok_or_else(|| bad(format!("licence {s:?}: expected JURISDICTION:NUMBER")))
 }
 
 /// Hits of one name, as stored records.

@@ -537,25 +537,7 @@ async fn add_licence(
     Extension(caller): Extension<Caller>,
     Body(v): Body<Value>,
 ) -> ApiResult {
-    let text = v.to_string();
-    let mut licence = exctl_core::Licence::from_text("request.json", &text)
-        .map_err(|e| ApiError::bad(e.to_string()))?;
-    if s.data.engine.pack(&licence.jurisdiction).is_none() {
-        return Err(ApiError::bad(format!(
-            "field `jurisdiction`: unknown jurisdiction {:?}",
-            licence.jurisdiction
-        )));
-    }
-    let mut ids = Vec::new();
-    for i in &licence.items {
-        let e = s
-            .data
-            .catalog
-            .resolve(i)
-            .map_err(|e| ApiError::bad(format!("field `items`: {e}")))?;
-        ids.push(e.item.id.clone());
-    }
-    licence.items = ids;
+    let licence = records::licence_from_text(&s.data, "request.json", &v.to_string())?;
     let id = s
         .store
         .acting_as(&actor(&caller))
@@ -594,12 +576,7 @@ async fn ship(
     Extension(caller): Extension<Caller>,
     Body(r): Body<ShipmentRequest>,
 ) -> ApiResult {
-    let (j, number) = r.licence.split_once(':').ok_or_else(|| {
-        ApiError::bad(format!(
-            "licence {:?}: expected JURISDICTION:NUMBER",
-            r.licence
-        ))
-    })?;
+    let (j, number) = records::licence_ref(&r.licence)?;
     let receipt = s
         .store
         .acting_as(&actor(&caller))

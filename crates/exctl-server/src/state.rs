@@ -50,20 +50,17 @@ struct ListSource {
 
 impl ListSource {
     /// Builds the screener (CPU-heavy for large lists: call off the runtime).
+    /// With no list given or configured, the bundled demo list stands in.
     fn load(&self) -> Result<Lists> {
-        let configured = self.specs.is_empty()
-            && exctl_app::screening::load_configured(
-                &exctl_app::screening::lists_dir(self.dir.as_deref()),
-                &exctl_app::screening::resolver(&exctl_app::screening::countries()?),
-            )?
-            .is_some();
-        let demo = self.specs.is_empty() && !configured;
-        let specs = if demo {
-            vec!["demo".to_string()]
-        } else {
-            self.specs.clone()
+        let found = records::list_set(&self.specs, self.dir.as_deref())?;
+        let demo = found.is_none();
+        let set = match found {
+            Some(set) => set,
+            None => exctl_app::screening::demo_set(&exctl_app::screening::resolver(
+                &exctl_app::screening::countries()?,
+            ))?,
         };
-        let screener = records::party_screener(&self.rules, &specs, self.dir.as_deref())?;
+        let screener = records::with_designated(&self.rules, set);
         let v = screener.version();
         Ok(Lists {
             version: v.hash.clone(),

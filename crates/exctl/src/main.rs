@@ -877,24 +877,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let path = file.display().to_string();
                     let text =
                         std::fs::read_to_string(&file).map_err(|e| bad(format!("{path}: {e}")))?;
-                    let mut licence = exctl_core::Licence::from_text(&path, &text)
-                        .map_err(|e| bad(e.to_string()))?;
-                    if data.engine.pack(&licence.jurisdiction).is_none() {
-                        return Err(bad(format!(
-                            "{path}: field `jurisdiction`: unknown jurisdiction {:?}",
-                            licence.jurisdiction
-                        )));
-                    }
-                    // Items are stored as catalog ids, so any alias matches later.
-                    let mut ids = Vec::new();
-                    for i in &licence.items {
-                        let item = data
-                            .catalog
-                            .resolve(i)
-                            .map_err(|e| bad(format!("{path}: field `items`: {e}")))?;
-                        ids.push(item.item.id.clone());
-                    }
-                    licence.items = ids;
+                    let licence = records::licence_from_text(&data, &path, &text)?;
                     let store = cli.place.open(&rt)?;
                     let id = rt
                         .block_on(store.add_licence(&licence))
@@ -927,11 +910,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             value,
             date,
         } => {
-            let (j, number) = licence.split_once(':').ok_or_else(|| {
-                bad(format!(
-                    "--licence {licence:?}: expected JURISDICTION:NUMBER"
-                ))
-            })?;
+            let (j, number) = records::licence_ref(&licence)?;
             let date = parse_date(&date)?;
             let rt = records::runtime()?;
             let store = cli.place.open(&rt)?;
@@ -1175,20 +1154,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 })?),
             };
             let dir = screening::lists_dir(lists_dir.as_deref());
-            let set = if lists.is_empty() {
-                screening::load_configured(&dir, &resolve)
-                    .map_err(|e| bad(e.to_string()))?
-                    .ok_or_else(|| bad(screening::no_list_message(&dir)))?
-            } else {
-                let mut all = exctl_screen::ListSet::default();
-                for spec in &lists {
-                    let one =
-                        screening::load_spec(spec, &resolve).map_err(|e| bad(e.to_string()))?;
-                    all.sources.extend(one.sources);
-                    all.entries.extend(one.entries);
-                }
-                all
-            };
+            let set = records::list_set(&lists, lists_dir.as_deref())?
+                .ok_or_else(|| bad(screening::no_list_message(&dir)))?;
             let screener = exctl_screen::Screener::new(set);
             if let (Some(input), Some(output)) = (input, output) {
                 let mut recorder = if no_record || !cli.place.initialised() {
