@@ -92,8 +92,13 @@ pub struct CheckRequest {
     /// The date the rules are applied as of; default today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
+    /// One of the end-use vocabulary (`civil`, `supercomputer`, …); any
+    /// other value is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_use: Option<String>,
+    /// Free text about the end use, kept with the record; no rule reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_use_note: Option<String>,
     /// Country of the end user's headquarters (or ultimate parent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_user_hq: Option<String>,
@@ -234,7 +239,7 @@ pub fn prepare(
         item,
         as_of: request.as_of.unwrap_or(today),
         destination: Some(to),
-        end_use: request.end_use.clone(),
+        end_use: crate::normalize_end_use(request.end_use.as_deref()),
         facts: facts.clone(),
         jurisdictions: request.jurisdictions.clone(),
         explain: request.explain,

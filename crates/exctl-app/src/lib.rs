@@ -10,6 +10,7 @@
 //! command line exits 2 on them, the server answers 400.
 
 pub mod check;
+pub mod paths;
 pub mod records;
 pub mod screening;
 pub mod views;
@@ -31,6 +32,12 @@ impl std::error::Error for BadInput {}
 /// A [`BadInput`] as an `anyhow` error.
 pub fn bad(msg: impl Into<String>) -> anyhow::Error {
     BadInput(msg.into()).into()
+}
+
+/// A stated end use as the rules read it: trimmed and lowercased, empty as
+/// not stated. The engine then refuses any value outside the vocabulary.
+pub fn normalize_end_use(s: Option<&str>) -> Option<String> {
+    s.map(|u| u.trim().to_lowercase()).filter(|u| !u.is_empty())
 }
 
 /// Parses a transaction fact `NAME=VALUE`: booleans, numbers, else text.

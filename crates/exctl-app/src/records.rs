@@ -243,12 +243,12 @@ pub fn designated(rules: &[PartyRules]) -> ListSet {
 
 /// The lists a command screens against: the `--list` specs given, else the
 /// configured lists; `None` when neither names any list.
-pub fn list_set(lists: &[String], lists_dir: Option<&Path>) -> Result<Option<ListSet>> {
+/// `lists_dir` is the configured folder ([`screening::lists_dir`]).
+pub fn list_set(lists: &[String], lists_dir: &Path) -> Result<Option<ListSet>> {
     let table = screening::countries()?;
     let resolve = screening::resolver(&table);
     if lists.is_empty() {
-        let dir = screening::lists_dir(lists_dir);
-        return screening::load_configured(&dir, &resolve).map_err(|e| bad(e.to_string()));
+        return screening::load_configured(lists_dir, &resolve).map_err(|e| bad(e.to_string()));
     }
     let mut all = ListSet::default();
     for spec in lists {
@@ -272,10 +272,10 @@ pub fn with_designated(rules: &[PartyRules], mut set: ListSet) -> Screener {
 pub fn party_screener(
     rules: &[PartyRules],
     lists: &[String],
-    lists_dir: Option<&Path>,
+    lists_dir: &Path,
 ) -> Result<Screener> {
-    let set = list_set(lists, lists_dir)?
-        .ok_or_else(|| bad(screening::no_list_message(&screening::lists_dir(lists_dir))))?;
+    let set =
+        list_set(lists, lists_dir)?.ok_or_else(|| bad(screening::no_list_message(lists_dir)))?;
     Ok(with_designated(rules, set))
 }
 

@@ -15,20 +15,88 @@ pub const CSL_URL: &str =
 /// The repository's demo list, built in.
 pub const DEMO_LIST: &str = include_str!("../../../lists/demo.csv");
 
-/// Where configured lists live: `EXCTL_LISTS`, else `$XDG_DATA_HOME/exctl/lists`,
-/// else `~/.local/share/exctl/lists`.
-pub fn lists_dir(explicit: Option<&Path>) -> PathBuf {
+/// Where configured lists live: `--lists-dir`, else `EXCTL_LISTS`, else the
+/// `lists` folder of this instance's home (`--home`/`EXCTL_HOME`).
+pub fn lists_dir(explicit: Option<&Path>, home: &Path) -> PathBuf {
     if let Some(p) = explicit {
         return p.to_path_buf();
     }
-    if let Some(p) = std::env::var_os("EXCTL_LISTS") {
+    if let Some(p) = std::env::var_os("EXCTL_LISTS").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    if let Some(p) = std::env::var_os("XDG_DATA_HOME") {
-        return PathBuf::from(p).join("exctl/lists");
+    home.join("lists")
+}
+
+/// Removes one configured list (a file, or an OFAC folder) from `dir`.
+/// `name` must be a plain name inside the folder: nothing outside it is
+/// ever removed.
+pub fn remove(dir: &Path, name: &str) -> Result<()> {
+    let target = crate::paths::child(dir, name, "list")?;
+    let meta = std::fs::symlink_metadata(&target)
+        .map_err(|_| crate::bad(format!("no list {name:?} in {}", dir.display())))?;
+    if meta.is_dir() {
+        std::fs::remove_dir_all(&target)
+    } else {
+        std::fs::remove_file(&target)
     }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-    home.join(".local/share/exctl/lists")
+    .with_context(|| format!("removing {}", target.display()))
+}
+
+/// How much a replacement list may lose against the list it replaces
+/// before it is refused; `force` accepts it anyway (a real delisting wave).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossGuard {
+    /// Share of entries (0–1), in all and per source.
+    pub max_loss: f64,
+    pub force: bool,
+}
+
+impl Default for LossGuard {
+    fn default() -> LossGuard {
+        LossGuard {
+            max_loss: exctl_screen::model::DEFAULT_MAX_LOSS,
+            force: false,
+        }
+    }
+}
+
+impl LossGuard {
+    /// From a percentage as the shells take it (`--max-list-loss 5`).
+    pub fn from_percent(percent: f64, force: bool) -> Result<LossGuard> {
+        if !(percent.is_finite() && (0.0..=100.0).contains(&percent)) {
+            return Err(crate::bad(format!(
+                "--max-list-loss {percent}: expected a percentage from 0 to 100"
+            )));
+        }
+        Ok(LossGuard {
+            max_loss: percent / 100.0,
+            force,
+        })
+    }
+
+    /// Refuses `after` when it lost too much against `before`, unless forced.
+    pub fn check(&self, before: &[(String, usize)], after: &[(String, usize)]) -> Result<()> {
+        if self.force {
+            return Ok(());
+        }
+        exctl_screen::model::check_loss(before, after, self.max_loss).map_err(|e| {
+            crate::bad(format!(
+                "{e}: refused, the current lists stay (if the loss is real, run again with --force, or raise --max-list-loss)"
+            ))
+        })
+    }
+}
+
+/// The entry count of the list at `target` that a new one would replace,
+/// named `name`; nothing when there is none (or it no longer parses: a
+/// broken list may always be replaced).
+fn replaced(target: &Path, name: &str, countries: CountryResolver<'_>) -> Vec<(String, usize)> {
+    if !target.exists() {
+        return Vec::new();
+    }
+    load_path(target, None, countries)
+        .map(|set| vec![(name.to_string(), set.entries.len())])
+        .unwrap_or_default()
 }
 
 pub fn countries() -> Result<CountryTable> {
@@ -302,6 +370,7 @@ pub fn batch(
     countries: CountryResolver<'_>,
     mut recorder: Option<&mut crate::records::Recorder>,
 ) -> Result<(usize, usize, usize)> {
+    crate::paths::ensure_distinct(input, output)?;
     let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
     let text = decode(&input.display().to_string(), &bytes)?;
     let total_rows = text.lines().count().saturating_sub(1);
@@ -442,7 +511,13 @@ pub fn batch(
 }
 
 /// Downloads a list to `dir/name` atomically: written beside, parsed, then renamed.
-pub fn fetch(url: &str, dir: &Path, name: &str, countries: CountryResolver<'_>) -> Result<ListSet> {
+pub fn fetch(
+    url: &str,
+    dir: &Path,
+    name: &str,
+    guard: LossGuard,
+    countries: CountryResolver<'_>,
+) -> Result<ListSet> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -481,7 +556,15 @@ pub fn fetch(url: &str, dir: &Path, name: &str, countries: CountryResolver<'_>) 
             )));
         }
     };
-    std::fs::rename(&tmp, dir.join(name))
+    let target = crate::paths::child(dir, name, "list")?;
+    if let Err(e) = guard.check(
+        &replaced(&target, name, countries),
+        &[(name.to_string(), set.entries.len())],
+    ) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, &target)
         .with_context(|| format!("moving the download into {}", dir.display()))?;
     Ok(set)
 }
@@ -491,13 +574,18 @@ pub fn add(
     path: &Path,
     format: Option<Format>,
     dir: &Path,
+    guard: LossGuard,
     countries: CountryResolver<'_>,
 ) -> Result<ListSet> {
     let set = load_path(path, format, countries)?;
-    std::fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("list");
+    let target = crate::paths::child(dir, name, "list")?;
+    guard.check(
+        &replaced(&target, name, countries),
+        &[(name.to_string(), set.entries.len())],
+    )?;
+    std::fs::create_dir_all(dir)?;
     if path.is_dir() {
-        let target = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp)?;
@@ -512,7 +600,7 @@ pub fn add(
     } else {
         let tmp = dir.join(format!(".{name}.tmp"));
         std::fs::copy(path, &tmp)?;
-        std::fs::rename(&tmp, dir.join(name))?;
+        std::fs::rename(&tmp, &target)?;
     }
     Ok(set)
 }
@@ -593,6 +681,7 @@ pub fn import_feed(
     feed: &Path,
     public_key: &Path,
     dir: &Path,
+    guard: LossGuard,
     countries: CountryResolver<'_>,
 ) -> Result<(String, usize)> {
     let bytes = std::fs::read(feed).map_err(|e| crate::bad(format!("{}: {e}", feed.display())))?;
@@ -656,9 +745,14 @@ pub fn import_feed(
         })
         .collect();
     let name = format!("accord-denied-{slug}.csv");
+    let target = crate::paths::child(dir, &name, "list")?;
+    guard.check(
+        &replaced(&target, &name, countries),
+        &[(name.clone(), entries.len())],
+    )?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let tmp = dir.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, &text)?;
-    std::fs::rename(&tmp, dir.join(&name))?;
+    std::fs::rename(&tmp, &target)?;
     Ok((name, entries.len()))
 }

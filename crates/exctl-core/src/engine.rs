@@ -267,6 +267,27 @@ impl Engine {
                     reason: format!("expects a {}, got a {}", p.type_name, value.type_name()),
                 });
             }
+            let bad = |reason: String| QueryError::BadFact {
+                name: name.clone(),
+                reason,
+            };
+            match value {
+                FactValue::Num(n) if !n.is_finite() => {
+                    return Err(bad(format!("{n} is not a finite number")));
+                }
+                FactValue::Str(s) => self.vocab.check_value(name, s).map_err(bad)?,
+                FactValue::List(items) => {
+                    for s in items {
+                        self.vocab.check_value(name, s).map_err(bad)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(u) = &q.end_use {
+            self.vocab
+                .check_value("end_use", u)
+                .map_err(|reason| QueryError::BadEndUse { reason })?;
         }
         Ok(())
     }
@@ -355,6 +376,7 @@ impl Engine {
         if let Some(u) = end_use {
             txn.set("end_use", FactValue::Str(u.to_string()));
         }
+        txn.set("end_use_stated", FactValue::Bool(end_use.is_some()));
         if let Some(FactValue::Str(hq)) = stated.get("end_user_hq") {
             let groups = self.groups.groups_of(hq, p.as_of);
             txn.set("hq_groups", FactValue::List(groups));

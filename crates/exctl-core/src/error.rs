@@ -94,4 +94,6 @@ pub enum QueryError {
     UnknownKind { kind: String, known: String },
     #[error("fact {name:?}: {reason}")]
     BadFact { name: String, reason: String },
+    #[error("end use: {reason}")]
+    BadEndUse { reason: String },
 }

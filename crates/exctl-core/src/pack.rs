@@ -489,6 +489,27 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
     }
     let mut comparisons = Vec::new();
     collect_comparisons(program.expression(), false, &mut comparisons);
+    // A literal outside a closed vocabulary is a typo that would never match:
+    // the rule would silently stop applying.
+    for c in &comparisons {
+        let Some(allowed) = vocab.values(&c.var) else {
+            continue;
+        };
+        let literals: Vec<&str> = match &c.value {
+            Literal::Str(s) => vec![s.as_str()],
+            Literal::List(l) => l.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for l in literals {
+            if !allowed.iter().any(|a| a == l) {
+                return Err(err(format!(
+                    "condition compares {} with {}",
+                    c.var,
+                    crate::vocab::unknown_value(l, allowed)
+                )));
+            }
+        }
+    }
     Ok(Rule {
         file: file.to_string(),
         from,

@@ -37,6 +37,11 @@ pub struct Parameter {
     pub question: String,
     /// For a value the engine derives: the fact the user supplies instead.
     pub derived_from: Option<String>,
+    /// The closed set of values a `string` (or each element of a `list`)
+    /// may take. A stated value outside it is refused, never read by a rule;
+    /// a rule comparing the parameter with a literal outside it does not load.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
 }
 
 /// An item kind rules may name in `applies_to`.
@@ -74,6 +79,35 @@ impl Vocabulary {
                     &p.name,
                     format!("type {:?} is not number, bool, string or list", p.type_name),
                 ));
+            }
+            if let Some(values) = &p.values {
+                if !["string", "list"].contains(&p.type_name.as_str()) {
+                    return Err(DataError::in_entry(
+                        file,
+                        &p.name,
+                        "values: only a string or list parameter has a closed set of values",
+                    ));
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                for v in values {
+                    if v.trim().is_empty() || v != &v.trim().to_lowercase() || v == "none" {
+                        return Err(DataError::in_entry(
+                            file,
+                            &p.name,
+                            format!("values: {v:?} must be lowercase text without surrounding spaces (and not \"none\", which states an empty list)"),
+                        ));
+                    }
+                    if !seen.insert(v.as_str()) {
+                        return Err(DataError::in_entry(
+                            file,
+                            &p.name,
+                            format!("values: {v:?} is listed twice"),
+                        ));
+                    }
+                }
+                if values.is_empty() {
+                    return Err(DataError::in_entry(file, &p.name, "values: empty"));
+                }
             }
             if by_name.contains_key(&p.name) {
                 return Err(DataError::in_entry(file, &p.name, "declared twice"));
@@ -130,10 +164,53 @@ impl Vocabulary {
             .unwrap_or(name)
     }
 
+    /// The closed set of values of a parameter, if it declares one.
+    pub fn values(&self, name: &str) -> Option<&[String]> {
+        self.by_name.get(name).and_then(|p| p.values.as_deref())
+    }
+
+    /// Checks one stated value of `name` against its closed set, if any.
+    /// The error names the allowed values and the nearest one.
+    pub fn check_value(&self, name: &str, value: &str) -> Result<(), String> {
+        let Some(values) = self.values(name) else {
+            return Ok(());
+        };
+        if values.iter().any(|v| v == value) {
+            return Ok(());
+        }
+        let mut reason = unknown_value(value, values);
+        if self
+            .by_name
+            .get(name)
+            .is_some_and(|p| p.type_name == "list")
+        {
+            reason.push_str(" (\"none\" states that none applies)");
+        }
+        Err(reason)
+    }
+
     /// The question to ask for an unknown parameter.
     pub fn question(&self, name: &str) -> String {
         self.by_name
             .get(name)
             .map_or_else(|| format!("What is {name}?"), |p| p.question.clone())
     }
+}
+
+/// "unknown value X (did you mean Y?); allowed: A, B, C".
+pub fn unknown_value(value: &str, allowed: &[String]) -> String {
+    let folded = value.trim().to_lowercase();
+    let nearest = allowed
+        .iter()
+        .map(|a| (strsim::normalized_damerau_levenshtein(&folded, a), a))
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, a)| a);
+    format!(
+        "unknown value {value:?}{}; allowed: {}",
+        nearest
+            .map(|n| format!(" (did you mean {n:?}?)"))
+            .unwrap_or_default(),
+        allowed.join(", ")
+    )
 }

@@ -103,9 +103,9 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(
     let io = |p: &Path, e: std::io::Error| DataError::new(&p.display().to_string(), e.to_string());
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| io(dir, e))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| io(dir, e))?;
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -143,6 +143,67 @@ pub fn countries(files: &Files) -> Result<CountryTable, DataError> {
     CountryTable::from_toml(path, files.require(path)?)
 }
 
+/// The file that names the data set's rule packs.
+pub const INDEX_PATH: &str = "packs/index.toml";
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackIndex {
+    packs: Vec<String>,
+}
+
+/// The pack ids `packs/index.toml` declares, checked against the folders
+/// present: a declared pack that is missing, or a pack folder not declared,
+/// is an error, so a data set cannot silently lose a jurisdiction.
+fn declared_packs(files: &Files) -> Result<Vec<String>, DataError> {
+    let text = files.get(INDEX_PATH).ok_or_else(|| {
+        DataError::new(
+            INDEX_PATH,
+            format!(
+                "missing from {}: a data set names its rule packs in {INDEX_PATH}, e.g. packs = [\"us\", \"accord\"]",
+                files.origin
+            ),
+        )
+    })?;
+    let index: PackIndex =
+        toml::from_str(text).map_err(|e| DataError::toml(INDEX_PATH, &e, text))?;
+    let mut declared = std::collections::BTreeSet::new();
+    for id in &index.packs {
+        if id.is_empty()
+            || id == "countries"
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(DataError::new(
+                INDEX_PATH,
+                format!("packs: {id:?} is not a pack folder name (letters, digits, hyphens; not \"countries\")"),
+            ));
+        }
+        if !declared.insert(id.clone()) {
+            return Err(DataError::new(
+                INDEX_PATH,
+                format!("packs: {id:?} is listed twice"),
+            ));
+        }
+    }
+    if declared.is_empty() {
+        return Err(DataError::new(INDEX_PATH, "packs: no rule packs declared"));
+    }
+    let present: std::collections::BTreeSet<String> = files
+        .paths()
+        .filter_map(|p| {
+            let (id, _) = p.strip_prefix("packs/")?.split_once('/')?;
+            (id != "countries").then(|| id.to_string())
+        })
+        .collect();
+    if let Some(stray) = present.difference(&declared).next() {
+        return Err(DataError::new(
+            &format!("packs/{stray}/"),
+            format!("a pack folder that {INDEX_PATH} does not declare (add {stray:?} to its packs, or remove the folder)"),
+        ));
+    }
+    Ok(index.packs)
+}
+
 /// Loads and validates every file; the first problem is returned with its
 /// file, line and rule.
 pub fn load(files: &Files) -> Result<Data, DataError> {
@@ -167,17 +228,18 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
     let mut packs = Vec::new();
     let mut golden = BTreeMap::new();
     let mut parties = Vec::new();
-    let pack_ids: Vec<String> = files
-        .paths()
-        .filter_map(|p| {
-            let rest = p.strip_prefix("packs/")?;
-            let (id, file) = rest.split_once('/')?;
-            (file == "pack.toml").then(|| id.to_string())
-        })
-        .collect();
+    let pack_ids = declared_packs(files)?;
     for id in pack_ids {
         let meta_path = format!("packs/{id}/pack.toml");
-        let meta_text = files.require(&meta_path)?;
+        let meta_text = files.get(&meta_path).ok_or_else(|| {
+            DataError::new(
+                &meta_path,
+                format!(
+                    "missing from {}: pack {id:?} is declared in {INDEX_PATH} but its pack.toml is not there",
+                    files.origin
+                ),
+            )
+        })?;
         let rules = files.under(&format!("packs/{id}/rules/"));
         let pack = RulePack::build(&meta_path, meta_text, &rules, &vocab)?;
         if pack.meta.id != id {
@@ -192,7 +254,19 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
         golden.insert(id.clone(), files.under(&format!("packs/{id}/golden/")));
         let parties_path = format!("packs/{id}/parties.toml");
         if let Some(text) = files.get(&parties_path) {
-            parties.push(PartyRules::from_toml(&id, &parties_path, text)?);
+            let rules = PartyRules::from_toml(&id, &parties_path, text)?;
+            for effect in &rules.effects {
+                for u in &effect.end_uses {
+                    vocab.check_value("end_use", u).map_err(|reason| {
+                        DataError::in_entry(
+                            &parties_path,
+                            &format!("list {}", effect.id),
+                            format!("end_uses: {reason}"),
+                        )
+                    })?;
+                }
+            }
+            parties.push(rules);
         }
         packs.push(pack);
     }

@@ -215,6 +215,102 @@ impl ListSet {
     }
 }
 
+/// The share of its entries a new list version may lose against the one it
+/// replaces before the swap is refused (5 %).
+pub const DEFAULT_MAX_LOSS: f64 = 0.05;
+
+/// One source's entry count before and after a refresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLoss {
+    pub file: String,
+    pub before: usize,
+    pub after: usize,
+}
+
+/// A new list version lost more entries than allowed, in all or in one
+/// source: a cut download or a truncated file, not a real list change,
+/// until a person says otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct Shrinkage {
+    pub before: usize,
+    pub after: usize,
+    /// The sources that lost more than allowed (a source that is gone has 0 after).
+    pub sources: Vec<SourceLoss>,
+    pub max_loss: f64,
+}
+
+impl Shrinkage {
+    fn describe(&self) -> String {
+        let pct = |b: usize, a: usize| 100.0 * (b.saturating_sub(a)) as f64 / b.max(1) as f64;
+        let mut s = format!(
+            "the new lists have {} entries where the current ones have {} (-{:.1} %; at most {:.1} % may be lost)",
+            self.after,
+            self.before,
+            pct(self.before, self.after),
+            100.0 * self.max_loss
+        );
+        for src in &self.sources {
+            s.push_str(&format!(
+                "; {}: {} -> {} entries (-{:.1} %)",
+                src.file,
+                src.before,
+                src.after,
+                pct(src.before, src.after)
+            ));
+        }
+        s
+    }
+}
+
+/// Refuses a new version that lost more than `max_loss` (a share, 0–1) of
+/// the entries in all, or of any one source's entries (sources matched by
+/// file name; one that disappeared lost all of them). Growth is never refused.
+pub fn check_loss(
+    before: &[(String, usize)],
+    after: &[(String, usize)],
+    max_loss: f64,
+) -> Result<(), Shrinkage> {
+    let lost_too_much =
+        |b: usize, a: usize| b > 0 && (b.saturating_sub(a)) as f64 > max_loss * b as f64;
+    let total = |v: &[(String, usize)]| v.iter().map(|(_, n)| n).sum::<usize>();
+    let (b, a) = (total(before), total(after));
+    let sources: Vec<SourceLoss> = before
+        .iter()
+        .filter_map(|(file, nb)| {
+            let na = after
+                .iter()
+                .filter(|(f, _)| f == file)
+                .map(|(_, n)| n)
+                .sum::<usize>();
+            lost_too_much(*nb, na).then(|| SourceLoss {
+                file: file.clone(),
+                before: *nb,
+                after: na,
+            })
+        })
+        .collect();
+    if lost_too_much(b, a) || !sources.is_empty() {
+        return Err(Shrinkage {
+            before: b,
+            after: a,
+            sources,
+            max_loss,
+        });
+    }
+    Ok(())
+}
+
+impl ListVersion {
+    /// Each source's file and entry count, for [`check_loss`].
+    pub fn counts(&self) -> Vec<(String, usize)> {
+        self.sources
+            .iter()
+            .map(|s| (s.file.clone(), s.entries))
+            .collect()
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -222,4 +318,47 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// SHA-256 of bytes, as lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(pairs: &[(&str, usize)]) -> Vec<(String, usize)> {
+        pairs.iter().map(|(f, n)| (f.to_string(), *n)).collect()
+    }
+
+    #[test]
+    fn a_list_cut_at_a_row_boundary_is_refused_with_its_counts() {
+        let e = check_loss(
+            &v(&[("csl.csv", 36)]),
+            &v(&[("csl.csv", 11)]),
+            DEFAULT_MAX_LOSS,
+        )
+        .unwrap_err();
+        assert_eq!((e.before, e.after), (36, 11));
+        let msg = e.to_string();
+        assert!(msg.contains("csl.csv: 36 -> 11"), "{msg}");
+    }
+
+    #[test]
+    fn one_source_losing_too_much_is_refused_even_when_the_total_grows() {
+        let before = v(&[("sdn.csv", 100), ("csl.csv", 1000)]);
+        let after = v(&[("sdn.csv", 80), ("csl.csv", 1200)]);
+        let e = check_loss(&before, &after, DEFAULT_MAX_LOSS).unwrap_err();
+        assert_eq!(e.sources.len(), 1);
+        assert_eq!(e.sources[0].file, "sdn.csv");
+        // A source that is gone lost all its entries.
+        let e = check_loss(&before, &v(&[("csl.csv", 1300)]), DEFAULT_MAX_LOSS).unwrap_err();
+        assert_eq!(e.sources[0].after, 0);
+    }
+
+    #[test]
+    fn small_losses_growth_and_new_sources_pass() {
+        let before = v(&[("csl.csv", 1000)]);
+        assert!(check_loss(&before, &v(&[("csl.csv", 950)]), DEFAULT_MAX_LOSS).is_ok());
+        assert!(check_loss(&before, &v(&[("csl.csv", 949)]), DEFAULT_MAX_LOSS).is_err());
+        assert!(check_loss(&before, &v(&[("csl.csv", 5000), ("un.xml", 10)]), 0.0).is_ok());
+        assert!(check_loss(&[], &v(&[("csl.csv", 1)]), 0.0).is_ok());
+    }
 }

@@ -771,16 +771,33 @@ async fn lists(State(s): State<Arc<AppState>>) -> Json<Value> {
 /// Reload the lists beside the current ones and swap them in atomically;
 /// on failure the current lists keep serving.
 #[utoipa::path(post, path = "/api/v1/lists/refresh", tag = "screening",
+    params(("force" = Option<bool>, Query, description = "Swap in lists that lost more entries than the server allows")),
     responses((status = 200, description = "The new lists", body = Object),
+              (status = 409, description = "The new lists lost more entries than allowed; the previous lists still serve", body = Object),
               (status = 502, description = "The refresh failed; the previous lists still serve", body = Object)))]
-async fn refresh(State(s): State<Arc<AppState>>) -> ApiResult {
-    match s.refresh_lists().await {
+async fn refresh(
+    State(s): State<Arc<AppState>>,
+    axum::extract::Query(q): axum::extract::Query<RefreshQuery>,
+) -> ApiResult {
+    match s.refresh_lists(q.force).await {
         Ok(_) => Ok(Json(lists_json(&s))),
+        Err(crate::state::RefreshError::Shrank(e)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("list refresh refused, the previous lists keep serving: {e}"),
+        )),
         Err(e) => Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             format!("list refresh failed, the previous lists keep serving: {e}"),
         )),
     }
+}
+
+/// `POST /api/v1/lists/refresh?force=true`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshQuery {
+    #[serde(default)]
+    force: bool,
 }
 
 /// API keys (never their secrets).

@@ -57,6 +57,9 @@ pub struct Config {
     pub body_limit: usize,
     /// Longest a request may take.
     pub timeout: Duration,
+    /// Share of entries (0–1) a list refresh may lose, in all or of one
+    /// source, before it is refused (`?force=true` accepts it).
+    pub max_list_loss: f64,
     /// Reload the lists this often (as `POST /api/v1/lists/refresh` does).
     pub refresh_every: Option<Duration>,
 }
@@ -104,7 +107,7 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
             tick.tick().await;
             loop {
                 tick.tick().await;
-                let _ = s.refresh_lists().await;
+                let _ = s.refresh_lists(false).await;
             }
         });
     }

@@ -26,8 +26,21 @@ pub struct Lists {
     /// When these lists were loaded (Unix seconds).
     pub loaded_at: i64,
     pub sources: serde_json::Value,
+    /// Each source's file and entry count, to judge the next refresh by.
+    pub counts: Vec<(String, usize)>,
     /// The bundled demo list stands in: no list is configured.
     pub demo: bool,
+}
+
+/// Why a list refresh did not swap new lists in.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RefreshError {
+    /// The new lists lost more entries than allowed.
+    #[error("{0}")]
+    Shrank(String),
+    /// The new lists could not be read.
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// The outcome of the latest list refresh.
@@ -45,14 +58,14 @@ pub struct RefreshStatus {
 struct ListSource {
     rules: Arc<Vec<PartyRules>>,
     specs: Vec<String>,
-    dir: Option<PathBuf>,
+    dir: PathBuf,
 }
 
 impl ListSource {
     /// Builds the screener (CPU-heavy for large lists: call off the runtime).
     /// With no list given or configured, the bundled demo list stands in.
     fn load(&self) -> Result<Lists> {
-        let found = records::list_set(&self.specs, self.dir.as_deref())?;
+        let found = records::list_set(&self.specs, &self.dir)?;
         let demo = found.is_none();
         let set = match found {
             Some(set) => set,
@@ -66,6 +79,7 @@ impl ListSource {
             version: v.hash.clone(),
             entries: v.entries,
             sources: serde_json::to_value(&v.sources).unwrap_or_default(),
+            counts: v.counts(),
             loaded_at: chrono::Utc::now().timestamp(),
             screener: Arc::new(screener),
             demo,
@@ -84,6 +98,8 @@ pub struct AppState {
     pub webhooks: Webhooks,
     ready: AtomicBool,
     pub started: std::time::Instant,
+    /// Share of entries a refresh may lose before it is refused.
+    max_list_loss: f64,
 }
 
 impl AppState {
@@ -96,7 +112,7 @@ impl AppState {
         let source = ListSource {
             rules: Arc::new(data.parties.clone()),
             specs: config.lists.clone(),
-            dir: config.lists_dir.clone(),
+            dir: exctl_app::screening::lists_dir(config.lists_dir.as_deref(), &config.place.dir()),
         };
         let loader = source.clone();
         let lists = tokio::task::spawn_blocking(move || loader.load()).await??;
@@ -130,6 +146,7 @@ impl AppState {
             webhooks,
             ready: AtomicBool::new(false),
             started: std::time::Instant::now(),
+            max_list_loss: config.max_list_loss,
         }))
     }
 
@@ -142,13 +159,26 @@ impl AppState {
     }
 
     /// Reloads the lists beside the current ones and swaps them in; on
-    /// failure the current lists keep serving and the error is kept.
-    pub async fn refresh_lists(&self) -> Result<Arc<Lists>, String> {
+    /// failure the current lists keep serving and the error is kept. New
+    /// lists that lost more than the allowed share of entries (in all or of
+    /// one source) are refused unless `force`.
+    pub async fn refresh_lists(&self, force: bool) -> Result<Arc<Lists>, RefreshError> {
         let loader = self.source.clone();
+        let current = self.lists();
+        let guard = exctl_app::screening::LossGuard {
+            max_loss: self.max_list_loss,
+            force: force || current.demo,
+        };
         let result = tokio::task::spawn_blocking(move || loader.load())
             .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.map_err(|e| e.to_string()));
+            .map_err(|e| RefreshError::Failed(e.to_string()))
+            .and_then(|r| r.map_err(|e| RefreshError::Failed(e.to_string())))
+            .and_then(|new| {
+                guard
+                    .check(&current.counts, &new.counts)
+                    .map_err(|e| RefreshError::Shrank(e.to_string()))?;
+                Ok(new)
+            });
         let mut status = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
         status.last_attempt = Some(chrono::Utc::now().to_rfc3339());
         match result {
@@ -166,7 +196,7 @@ impl AppState {
             Err(e) => {
                 status.ok = false;
                 status.failures += 1;
-                status.error = Some(e.clone());
+                status.error = Some(e.to_string());
                 tracing::warn!(error = %e, "list refresh failed; the previous lists keep serving");
                 Err(e)
             }

@@ -608,3 +608,53 @@ fn batches_answer_each_row_on_its_own() {
     );
     assert_eq!(status, 400);
 }
+
+#[test]
+fn a_list_refresh_that_lost_entries_is_refused_unless_forced() {
+    let s = Server::start(Options {
+        lists: Vec::new(),
+        ..Options::default()
+    });
+    let own = s.lists.join("own.csv");
+    let rows = |n: usize| {
+        let mut t = String::from("name,aliases,country,list,note\n");
+        for i in 0..n {
+            t.push_str(&format!("Listed Trading Company {i},,CN,EL,test\n"));
+        }
+        t
+    };
+    std::fs::write(&own, rows(36)).unwrap();
+    let (status, v) = s.call("POST", "/api/v1/lists/refresh", Some(&s.admin), None);
+    assert_eq!(status, 200, "{v}");
+    let full = v["version"].as_str().unwrap().to_string();
+    // Cut at a row boundary: it parses, but lost 25 of 36 entries.
+    std::fs::write(&own, rows(11)).unwrap();
+    let (status, v) = s.call("POST", "/api/v1/lists/refresh", Some(&s.admin), None);
+    assert_eq!(status, 409, "{v}");
+    let e = v["error"].as_str().unwrap();
+    assert!(e.contains("11 entries") && e.contains("36"), "{e}");
+    let (_, lists) = s.call("GET", "/api/v1/lists", Some(&s.admin), None);
+    assert_eq!(lists["version"], full.as_str());
+    assert_eq!(lists["entries"], 36 + designated_entries(&s));
+    // An officer who knows the delisting is real forces it.
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/lists/refresh?force=true",
+        Some(&s.admin),
+        None,
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_ne!(v["version"], full.as_str());
+}
+
+/// Entries the packs designate themselves, served beside every list.
+fn designated_entries(s: &Server) -> u64 {
+    let (_, v) = s.call("GET", "/api/v1/lists", Some(&s.admin), None);
+    v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|src| !src["file"].as_str().unwrap_or("").ends_with("own.csv"))
+        .map(|src| src["entries"].as_u64().unwrap())
+        .sum()
+}

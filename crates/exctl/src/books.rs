@@ -205,9 +205,7 @@ impl Columns {
             facts.set(&k, v);
         }
         engine.coerce_facts(&mut facts);
-        let end_use = Some(get(self.end_use))
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+        let end_use = exctl_app::normalize_end_use(Some(get(self.end_use)));
         let key = format!(
             "{item}\u{1}{to}\u{1}{}\u{1}{hq}\u{1}{fact_text}",
             end_use.as_deref().unwrap_or("")
@@ -367,6 +365,7 @@ struct Book {
 impl Book {
     /// Opens the input, reads its header, and starts the output with `columns`.
     fn open(input: &Path, output: &Path, columns: &[&str]) -> Result<Book> {
+        exctl_app::paths::ensure_distinct(input, output)?;
         let (mut rows, n) = reader(input)?;
         let cols = Columns::from(&rows.headers()?.clone(), &input.display().to_string())?;
         let mut out = csv::Writer::from_path(output)

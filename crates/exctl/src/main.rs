@@ -74,9 +74,13 @@ enum Command {
         /// Batch: where to write the results CSV.
         #[arg(long, value_name = "CSV", requires = "input")]
         output: Option<PathBuf>,
-        /// End use (e.g. civil, supercomputer, advanced-node-ic, military).
-        #[arg(long, value_name = "TEXT")]
+        /// End use, one of: civil, supercomputer, advanced-node-ic, military, wmd, nuclear,
+        /// chemical-biological, missile, 6g-standards (anything else is refused).
+        #[arg(long, value_name = "END_USE")]
         end_use: Option<String>,
+        /// Free text about the end use, recorded with the check; no rule reads it.
+        #[arg(long, value_name = "TEXT")]
+        end_use_note: Option<String>,
         /// Country where the end user (or its ultimate parent) is headquartered.
         #[arg(long, value_name = "CC")]
         end_user_hq: Option<String>,
@@ -313,6 +317,10 @@ enum Command {
         /// Reload the lists every S seconds (they are swapped in atomically).
         #[arg(long, value_name = "S")]
         refresh_every_s: Option<u64>,
+        /// Refuse a list refresh that lost more than this percentage of the entries, in all
+        /// or of one source (`POST /api/v1/lists/refresh?force=true` accepts it).
+        #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+        max_list_loss: f64,
         /// Log JSON lines instead of text.
         #[arg(long)]
         log_json: bool,
@@ -346,6 +354,8 @@ enum ListsCommand {
         /// Where to download from.
         #[arg(long, default_value = screening::CSL_URL)]
         url: String,
+        #[command(flatten)]
+        loss: LossArgs,
     },
     /// Check a list file (or OFAC folder) parses, then add it to the configured lists.
     Add {
@@ -353,6 +363,8 @@ enum ListsCommand {
         /// Format when it cannot be recognised: csl-csv, csl-json, ofac, un-xml, dpl, ftm, csv.
         #[arg(long)]
         format: Option<String>,
+        #[command(flatten)]
+        loss: LossArgs,
     },
     /// Remove a configured list by file name.
     Remove { name: String },
@@ -374,7 +386,27 @@ enum ListsCommand {
         /// The publisher's public key file (their audit-public-key.txt).
         #[arg(long = "public-key", value_name = "FILE")]
         public_key: PathBuf,
+        #[command(flatten)]
+        loss: LossArgs,
     },
+}
+
+/// How much a list that replaces another may lose before it is refused.
+#[derive(clap::Args)]
+struct LossArgs {
+    /// Refuse a replacement that has lost more than this percentage of the entries it
+    /// replaces, in all or in one source (a cut download, a truncated file).
+    #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+    max_list_loss: f64,
+    /// Accept the replacement however many entries it lost.
+    #[arg(long)]
+    force: bool,
+}
+
+impl LossArgs {
+    fn guard(&self) -> Result<screening::LossGuard> {
+        screening::LossGuard::from_percent(self.max_list_loss, self.force)
+    }
 }
 
 #[derive(Subcommand)]
@@ -560,7 +592,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let ctx = books::BookContext {
                 screener: Box::new(|| {
-                    records::party_screener(&data.parties, &lists, lists_dir.as_deref())
+                    records::party_screener(
+                        &data.parties,
+                        &lists,
+                        &screening::lists_dir(lists_dir.as_deref(), &cli.place.dir()),
+                    )
                 }),
                 recorder,
             };
@@ -612,6 +648,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             item,
             to,
             end_use,
+            end_use_note,
             end_user_hq,
             facts,
             deemed,
@@ -651,6 +688,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|_| parse_date(&common.as_of))
                     .transpose()?,
                 end_use,
+                end_use_note,
                 end_user_hq,
                 facts: fact_map,
                 deemed,
@@ -688,7 +726,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(records::party_screener(
                     &data.parties,
                     &lists,
-                    lists_dir.as_deref(),
+                    &screening::lists_dir(lists_dir.as_deref(), &cli.place.dir()),
                 )?)
             };
             let mut clearances = records::Clearances::new();
@@ -773,8 +811,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             body_limit,
             timeout_s,
             refresh_every_s,
+            max_list_loss,
             log_json,
         } => {
+            let guard = screening::LossGuard::from_percent(max_list_loss, false)?;
             let data = std::sync::Arc::new(load(&cli.data)?);
             exctl_server::init_logging(log_json);
             let config = exctl_server::Config {
@@ -790,6 +830,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 body_limit,
                 timeout: std::time::Duration::from_secs(timeout_s.max(1)),
                 refresh_every: refresh_every_s.map(|s| std::time::Duration::from_secs(s.max(1))),
+                max_list_loss: guard.max_loss,
             };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -1007,7 +1048,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let data = load(&cli.data)?;
             let rt = records::runtime()?;
             let store = cli.place.open(&rt)?;
-            let screener = records::party_screener(&data.parties, &lists, lists_dir.as_deref())?;
+            let screener = records::party_screener(
+                &data.parties,
+                &lists,
+                &screening::lists_dir(lists_dir.as_deref(), &cli.place.dir()),
+            )?;
             let parties = rt.block_on(store.parties()).map_err(records::store_error)?;
             let results = records::rescreen_all(&screener, parties, true);
             let report = rt
@@ -1153,8 +1198,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     ))
                 })?),
             };
-            let dir = screening::lists_dir(lists_dir.as_deref());
-            let set = records::list_set(&lists, lists_dir.as_deref())?
+            let dir = screening::lists_dir(lists_dir.as_deref(), &cli.place.dir());
+            let set = records::list_set(&lists, &dir)?
                 .ok_or_else(|| bad(screening::no_list_message(&dir)))?;
             let screener = exctl_screen::Screener::new(set);
             if let (Some(input), Some(output)) = (input, output) {
@@ -1229,7 +1274,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )
         }
         Command::Lists { command, lists_dir } => {
-            let dir = screening::lists_dir(lists_dir.as_deref());
+            let dir = screening::lists_dir(lists_dir.as_deref(), &cli.place.dir());
             let table = screening::countries()?;
             let resolve = screening::resolver(&table);
             match command {
@@ -1264,8 +1309,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     };
                     emit(json, serde_json::to_value(&v)?, text)
                 }
-                ListsCommand::Fetch { url } => {
-                    let set = screening::fetch(&url, &dir, "consolidated.csv", &resolve)?;
+                ListsCommand::Fetch { url, loss } => {
+                    let set =
+                        screening::fetch(&url, &dir, "consolidated.csv", loss.guard()?, &resolve)?;
                     let v = set.version();
                     println!(
                         "fetched {} entries from {url} into {} (version {})",
@@ -1275,14 +1321,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     );
                     Ok(ExitCode::SUCCESS)
                 }
-                ListsCommand::Add { path, format } => {
+                ListsCommand::Add { path, format, loss } => {
                     let format = match format {
                         None => None,
                         Some(f) => Some(exctl_screen::Format::parse_name(&f).ok_or_else(|| {
                             bad(format!("--format {f:?}: expected csl-csv, csl-json, ofac, un-xml, dpl, ftm or csv"))
                         })?),
                     };
-                    let set = screening::add(&path, format, &dir, &resolve)
+                    let set = screening::add(&path, format, &dir, loss.guard()?, &resolve)
                         .map_err(|e| bad(e.to_string()))?;
                     println!(
                         "added {} ({} entries) to {}",
@@ -1313,8 +1359,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     );
                     Ok(ExitCode::SUCCESS)
                 }
-                ListsCommand::Import { feed, public_key } => {
-                    let (name, n) = screening::import_feed(&feed, &public_key, &dir, &resolve)?;
+                ListsCommand::Import {
+                    feed,
+                    public_key,
+                    loss,
+                } => {
+                    let (name, n) =
+                        screening::import_feed(&feed, &public_key, &dir, loss.guard()?, &resolve)?;
                     println!(
                         "imported {n} denied parties as {name} into {}",
                         dir.display()
@@ -1322,15 +1373,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 ListsCommand::Remove { name } => {
-                    let target = dir.join(&name);
-                    if name.contains('/') || !target.exists() {
-                        return Err(bad(format!("no list {name:?} in {}", dir.display())));
-                    }
-                    if target.is_dir() {
-                        std::fs::remove_dir_all(&target)?;
-                    } else {
-                        std::fs::remove_file(&target)?;
-                    }
+                    screening::remove(&dir, &name)?;
                     println!("removed {name}");
                     Ok(ExitCode::SUCCESS)
                 }

@@ -72,6 +72,7 @@ impl Server {
             body_limit: opts.body_limit,
             timeout: Duration::from_secs(30),
             refresh_every: None,
+            max_list_loss: 0.05,
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -1,0 +1,106 @@
+//! File names and paths taken from users, checked before anything is read,
+//! written or removed: a name is one plain component inside its folder, and
+//! a command never writes over the file it reads.
+
+use crate::bad;
+use anyhow::Result;
+use std::path::{Component, Path, PathBuf};
+
+/// `dir/name`, where `name` must be a single plain file or folder name: not
+/// empty, not `.` or `..`, no separator, no drive or root, not hidden.
+/// `what` names the thing for the error ("list", "checkpoint").
+pub fn child(dir: &Path, name: &str, what: &str) -> Result<PathBuf> {
+    let mut parts = Path::new(name).components();
+    let plain = match (parts.next(), parts.next()) {
+        (Some(Component::Normal(n)), None) => n.to_str() == Some(name),
+        _ => false,
+    };
+    if !plain || name.starts_with('.') || name.contains(['/', '\\', '\0']) {
+        return Err(bad(format!(
+            "{what} name {name:?} is not a plain file name inside {} (no `/`, `..`, `.` or leading dot)",
+            dir.display()
+        )));
+    }
+    Ok(dir.join(name))
+}
+
+/// Refuses to go on when `output` is `input` (the same path, a link to it,
+/// or a hard link): reading while overwriting loses the input or never ends.
+pub fn ensure_distinct(input: &Path, output: &Path) -> Result<()> {
+    if same_file(input, output) {
+        return Err(bad(format!(
+            "the output {} is the input {}: write the results to another file",
+            output.display(),
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        // The output does not exist yet: compare where it would be.
+        return match (a.canonicalize(), resolved(b)) {
+            (Ok(ca), Some(cb)) => ca == cb,
+            _ => false,
+        };
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (ma, mb);
+        a.canonicalize().ok() == b.canonicalize().ok()
+    }
+}
+
+/// The absolute path `p` would have, resolving its folder.
+fn resolved(p: &Path) -> Option<PathBuf> {
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.canonicalize().ok()?,
+        _ => std::env::current_dir().ok()?,
+    };
+    Some(parent.join(p.file_name()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_names_are_children() {
+        let dir = Path::new("/lists");
+        for name in [
+            "..", ".", "", "a/b", "../x", "/etc", ".hidden", "a\\b", "x\0",
+        ] {
+            assert!(child(dir, name, "list").is_err(), "{name:?} accepted");
+        }
+        assert_eq!(
+            child(dir, "sdn.csv", "list").unwrap(),
+            Path::new("/lists/sdn.csv")
+        );
+    }
+
+    #[test]
+    fn the_same_file_under_other_names_is_caught() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("orders.csv");
+        std::fs::write(&a, "item,to\n").unwrap();
+        assert!(ensure_distinct(&a, &a).is_err());
+        let dotted = tmp.path().join(".").join("orders.csv");
+        assert!(ensure_distinct(&a, &dotted).is_err());
+        let hard = tmp.path().join("hard.csv");
+        std::fs::hard_link(&a, &hard).unwrap();
+        assert!(ensure_distinct(&a, &hard).is_err());
+        #[cfg(unix)]
+        {
+            let soft = tmp.path().join("soft.csv");
+            std::os::unix::fs::symlink(&a, &soft).unwrap();
+            assert!(ensure_distinct(&a, &soft).is_err());
+        }
+        assert!(ensure_distinct(&a, &tmp.path().join("out.csv")).is_ok());
+    }
+}

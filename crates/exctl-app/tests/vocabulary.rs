@@ -1,0 +1,202 @@
+//! Closed vocabularies: no value outside a parameter's declared set may make
+//! an answer more lenient than `needs_info`. Every such value is refused
+//! before any rule reads it; every value inside the set is accepted.
+
+use exctl_app::check::{prepare, CheckRequest};
+use exctl_app::BadInput;
+use exctl_core::Outcome;
+use exctl_data::Data;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+fn data() -> &'static Data {
+    static DATA: OnceLock<Data> = OnceLock::new();
+    DATA.get_or_init(|| exctl_data::load(&exctl_data::Files::bundled()).expect("bundled data"))
+}
+
+/// Parameters with a closed set that some rule (or the engine, for the end
+/// use) reads, with their type.
+fn closed_parameters() -> Vec<(String, String, Vec<String>)> {
+    let d = data();
+    let read: std::collections::BTreeSet<&str> = d
+        .engine
+        .packs
+        .iter()
+        .flat_map(|p| p.rules.iter())
+        .flat_map(|r| r.references.iter().map(String::as_str))
+        .collect();
+    let out: Vec<_> = d
+        .engine
+        .vocab
+        .iter()
+        .filter(|p| read.contains(p.name.as_str()))
+        .filter_map(|p| {
+            p.values
+                .clone()
+                .map(|v| (p.name.clone(), p.type_name.clone(), v))
+        })
+        .collect();
+    assert!(
+        out.iter().any(|(n, ..)| n == "end_use") && out.iter().any(|(n, ..)| n == "red_flags"),
+        "end_use and red_flags have closed sets"
+    );
+    out
+}
+
+const ITEMS: [&str; 4] = ["H100", "H20", "RTX 4090", "MI300X"];
+const DESTINATIONS: [&str; 5] = ["DE", "CN", "AE", "MY", "RU"];
+
+fn request(item: &str, to: &str, name: &str, ty: &str, value: &str) -> CheckRequest {
+    let mut r = CheckRequest {
+        item: item.into(),
+        to: to.into(),
+        end_user_hq: Some(to.into()),
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 7, 1),
+        ..CheckRequest::default()
+    };
+    // Red flags reviewed, so that an accepted value would decide the answer.
+    r.facts
+        .insert("red_flags".into(), serde_json::Value::Array(Vec::new()));
+    if name == "end_use" {
+        r.end_use = Some(value.into());
+    } else if ty == "list" {
+        r.facts
+            .insert(name.into(), serde_json::json!([value.to_string()]));
+    } else {
+        r.facts.insert(name.into(), serde_json::json!(value));
+    }
+    r
+}
+
+fn outcome_of(r: CheckRequest) -> Result<Outcome, String> {
+    let d = data();
+    let item = d
+        .catalog
+        .resolve(&r.item)
+        .expect("catalog item")
+        .item
+        .clone();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 7, 1).expect("date");
+    match prepare(d, &item, r, today) {
+        Ok(p) => Ok(p.decision.overall.expect("a destination gives an outcome")),
+        Err(e) => {
+            assert!(
+                e.downcast_ref::<BadInput>().is_some(),
+                "a refusal is the user's input, not a failure: {e}"
+            );
+            Err(e.to_string())
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_value_outside_the_vocabulary_is_never_lenient(
+        value in "[a-zA-Z0-9 _-]{1,30}",
+        item in 0..ITEMS.len(),
+        to in 0..DESTINATIONS.len(),
+        which in 0usize..16,
+    ) {
+        let params = closed_parameters();
+        let (name, ty, allowed) = &params[which % params.len()];
+        let folded = value.trim().to_lowercase();
+        prop_assume!(!allowed.contains(&folded) && folded != "none" && !folded.is_empty());
+        match outcome_of(request(ITEMS[item], DESTINATIONS[to], name, ty, &value)) {
+            Err(msg) => {
+                // The refusal names the allowed values.
+                prop_assert!(msg.contains(&allowed[0]), "{msg}");
+            }
+            Ok(o) => prop_assert!(
+                o.rank() >= Outcome::NeedsInfo.rank(),
+                "{name}={value:?} gave {o:?}"
+            ),
+        }
+    }
+
+    #[test]
+    fn every_value_inside_the_vocabulary_is_accepted(
+        item in 0..ITEMS.len(),
+        to in 0..DESTINATIONS.len(),
+        which in 0usize..16,
+        pick in 0usize..64,
+        upper in any::<bool>(),
+    ) {
+        let params = closed_parameters();
+        let (name, ty, allowed) = &params[which % params.len()];
+        let mut value = allowed[pick % allowed.len()].clone();
+        if upper && name == "end_use" {
+            value = format!("  {}  ", value.to_uppercase());
+        }
+        let r = request(ITEMS[item], DESTINATIONS[to], name, ty, &value);
+        prop_assert!(outcome_of(r).is_ok());
+    }
+}
+
+#[test]
+fn the_examples_that_failed_open_are_refused_with_the_nearest_value() {
+    let facts = |k: &str, v: serde_json::Value| BTreeMap::from([(k.to_string(), v)]);
+    let base = CheckRequest {
+        item: "H100".into(),
+        to: "DE".into(),
+        end_user_hq: Some("DE".into()),
+        ..CheckRequest::default()
+    };
+    let e = outcome_of(CheckRequest {
+        to: "CN".into(),
+        end_user_hq: Some("CN".into()),
+        end_use: Some("super-computer".into()),
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert!(e.contains("did you mean \"supercomputer\""), "{e}");
+    let e = outcome_of(CheckRequest {
+        end_use: Some("supercomputer development".into()),
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert!(e.contains("allowed: civil"), "{e}");
+    let e = outcome_of(CheckRequest {
+        facts: facts("red_flags", serde_json::json!("transhipment-route")),
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert!(e.contains("did you mean \"transshipment-route\""), "{e}");
+    let e = outcome_of(CheckRequest {
+        facts: facts("red_flags", serde_json::json!("nope")),
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert!(e.contains("\"none\" states that none applies"), "{e}");
+    // The free-text note is kept but never read.
+    let noted = outcome_of(CheckRequest {
+        end_use: Some("civil".into()),
+        end_use_note: Some("supercomputer development for a university".into()),
+        facts: facts("red_flags", serde_json::json!("none")),
+        ..base.clone()
+    })
+    .unwrap();
+    let plain = outcome_of(CheckRequest {
+        end_use: Some("civil".into()),
+        facts: facts("red_flags", serde_json::json!("none")),
+        ..base
+    })
+    .unwrap();
+    assert_eq!(noted, plain);
+}
+
+#[test]
+fn a_pack_rule_comparing_with_a_value_outside_the_vocabulary_does_not_load() {
+    let mut files = exctl_data::Files::bundled();
+    let path = "packs/us/rules/red-flags.toml";
+    let text = files.get(path).expect("bundled").replace(
+        "'transshipment-route' in red_flags",
+        "'transhipment-route' in red_flags",
+    );
+    files.insert(path, &text);
+    let e = exctl_data::load(&files).unwrap_err().to_string();
+    assert!(e.contains(path) && e.contains("transhipment-route"), "{e}");
+    assert!(e.contains("did you mean \"transshipment-route\""), "{e}");
+}
