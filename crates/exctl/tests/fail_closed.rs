@@ -1,0 +1,276 @@
+//! Fail closed, through the binary: no input makes an answer more lenient,
+//! and no command destroys what it was not asked to touch.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("exctl-fc-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs exctl with `home` as its home and no lists or data from the environment.
+fn exctl(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exctl"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env_remove("EXCTL_LISTS")
+        .env_remove("EXCTL_DATA")
+        .env_remove("EXCTL_DB")
+        .output()
+        .expect("exctl runs")
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn own_list(n: usize) -> String {
+    let mut t = String::from("name,aliases,country,list,note\n");
+    for i in 0..n {
+        t.push_str(&format!("Listed Trading Company {i},,CN,EL,test\n"));
+    }
+    t
+}
+
+#[test]
+fn lists_live_under_the_home_and_remove_never_leaves_their_folder() {
+    let home = tmpdir("remove");
+    let src = home.join("../exctl-fc-own.csv");
+    std::fs::write(&src, own_list(3)).unwrap();
+    let o = exctl(&home, &["lists", "add", src.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    // The default lists folder is the home's.
+    assert!(home.join("lists/exctl-fc-own.csv").is_file());
+    // What sits beside the lists: the system of record.
+    std::fs::write(home.join("records.db"), "the record").unwrap();
+    std::fs::write(home.join("audit-signing-key.pk8"), "the key").unwrap();
+    for name in [
+        "..",
+        ".",
+        "",
+        "../records.db",
+        "/",
+        "lists/../..",
+        ".hidden",
+    ] {
+        let o = exctl(&home, &["lists", "remove", name]);
+        assert_eq!(o.status.code(), Some(2), "remove {name:?}: {}", err(&o));
+        assert!(err(&o).contains("not a plain file name"), "{}", err(&o));
+    }
+    assert!(home.join("records.db").is_file() && home.join("audit-signing-key.pk8").is_file());
+    assert!(home.join("lists/exctl-fc-own.csv").is_file());
+    let o = exctl(&home, &["lists", "remove", "nothing-here.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = exctl(&home, &["lists", "remove", "exctl-fc-own.csv"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!home.join("lists/exctl-fc-own.csv").exists());
+    assert!(home.join("records.db").is_file());
+}
+
+#[test]
+fn a_batch_never_reads_back_its_own_output() {
+    let home = tmpdir("same");
+    let orders = home.join("orders.csv");
+    let text = "id,item,to,end_use\n1,H100,DE,civil\n2,H20,CN,civil\n";
+    std::fs::write(&orders, text).unwrap();
+    let link = home.join("link.csv");
+    std::os::unix::fs::symlink(&orders, &link).unwrap();
+    let dotted = home.join(".").join("orders.csv");
+    for out in [&orders, &link, &dotted] {
+        for args in [
+            vec!["check", "--no-record", "--input"],
+            vec![
+                "impact",
+                "--from",
+                "2023-01-01",
+                "--to",
+                "2024-01-01",
+                "--input",
+            ],
+        ] {
+            let mut a: Vec<&str> = args.clone();
+            a.extend([orders.to_str().unwrap(), "--output", out.to_str().unwrap()]);
+            let o = exctl(&home, &a);
+            assert_eq!(o.status.code(), Some(2), "{a:?}: {}", err(&o));
+            assert!(err(&o).contains("is the input"), "{}", err(&o));
+            assert_eq!(std::fs::read_to_string(&orders).unwrap(), text);
+        }
+    }
+    let names = home.join("names.csv");
+    std::fs::write(&names, "name\nHuawei\n").unwrap();
+    let o = exctl(
+        &home,
+        &[
+            "screen",
+            "--list",
+            "demo",
+            "--no-record",
+            "--input",
+            names.to_str().unwrap(),
+            "--output",
+            names.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(std::fs::read_to_string(&names).unwrap(), "name\nHuawei\n");
+}
+
+#[test]
+fn unknown_end_uses_and_red_flags_are_refused_in_flags_and_order_books() {
+    let home = tmpdir("vocab");
+    for args in [
+        vec!["--to", "CN", "--end-use", "super-computer"],
+        vec!["--to", "CN", "--end-use", "supercomputer development"],
+        vec!["--to", "DE", "--fact", "red_flags=transhipment-route"],
+        vec!["--to", "DE", "--fact", "red_flags=nope"],
+    ] {
+        let mut a = vec!["check", "--no-record", "--item", "H100"];
+        a.extend(args.iter().copied());
+        let o = exctl(&home, &a);
+        assert_eq!(o.status.code(), Some(2), "{a:?}: {}", err(&o));
+        assert!(err(&o).contains("allowed:"), "{}", err(&o));
+    }
+    let o = exctl(
+        &home,
+        &[
+            "check",
+            "--no-record",
+            "--item",
+            "H100",
+            "--to",
+            "CN",
+            "--end-use",
+            "super-computer",
+        ],
+    );
+    assert!(
+        err(&o).contains("did you mean \"supercomputer\""),
+        "{}",
+        err(&o)
+    );
+    // In an order book the row is an error, never an answer.
+    let orders = home.join("orders.csv");
+    std::fs::write(
+        &orders,
+        "id,item,to,end_use,end_user_hq,facts\n\
+         1,H100,DE,super-computer,DE,red_flags=none\n\
+         2,H100,DE,civil,DE,red_flags=nope\n\
+         3,H100,DE,Civil,DE,red_flags=none\n",
+    )
+    .unwrap();
+    let out = home.join("out.csv");
+    let o = exctl(
+        &home,
+        &[
+            "check",
+            "--no-record",
+            "--input",
+            orders.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    let rows: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        rows[1].contains("error") && rows[1].contains("super-computer"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[2].contains("error") && rows[2].contains("nope"),
+        "{}",
+        rows[2]
+    );
+    assert!(rows[3].contains("no_license_required"), "{}", rows[3]);
+}
+
+#[test]
+fn a_data_folder_that_lost_a_pack_does_not_load() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = tmpdir("data");
+    for sub in ["packs", "catalog"] {
+        let o = Command::new("cp")
+            .arg("-r")
+            .arg(repo.join(sub))
+            .arg(root.join(sub))
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
+    let classify = |root: &Path| {
+        exctl(
+            root,
+            &[
+                "--data",
+                root.to_str().unwrap(),
+                "classify",
+                "h100",
+                "--json",
+            ],
+        )
+    };
+    let o = classify(&root);
+    assert!(o.status.success(), "{}", err(&o));
+    std::fs::remove_file(root.join("packs/us/pack.toml")).unwrap();
+    let o = classify(&root);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("packs/us/pack.toml"), "{}", err(&o));
+    std::fs::remove_dir_all(root.join("packs/us")).unwrap();
+    let o = classify(&root);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("\"us\""), "{}", err(&o));
+    std::fs::remove_file(root.join("packs/index.toml")).unwrap();
+    let o = classify(&root);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("packs/index.toml"), "{}", err(&o));
+}
+
+#[test]
+fn a_replacement_list_that_lost_entries_is_refused_unless_forced() {
+    let home = tmpdir("loss");
+    let src = home.join("own.csv");
+    std::fs::write(&src, own_list(36)).unwrap();
+    let o = exctl(&home, &["lists", "add", src.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    // Cut at a row boundary: it parses, but 25 of 36 entries are gone.
+    std::fs::write(&src, own_list(11)).unwrap();
+    let o = exctl(&home, &["lists", "add", src.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("36 -> 11"), "{}", err(&o));
+    let kept = std::fs::read_to_string(home.join("lists/own.csv")).unwrap();
+    assert_eq!(kept.lines().count(), 37);
+    let o = exctl(
+        &home,
+        &[
+            "lists",
+            "add",
+            src.to_str().unwrap(),
+            "--max-list-loss",
+            "80",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    std::fs::write(&src, own_list(1)).unwrap();
+    let o = exctl(&home, &["lists", "add", src.to_str().unwrap(), "--force"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let o = exctl(
+        &home,
+        &[
+            "lists",
+            "add",
+            src.to_str().unwrap(),
+            "--max-list-loss",
+            "101",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
