@@ -59,6 +59,28 @@ impl DataError {
     }
 }
 
+/// A file's bytes as text: UTF-8 (a leading BOM is dropped). Invalid bytes
+/// are an error naming the file and line, never replaced.
+pub fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String, DataError> {
+    let bytes = match bytes.strip_prefix(b"\xef\xbb\xbf") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        DataError::new(
+            file,
+            format!("invalid UTF-8 at byte {valid} (the file must be UTF-8 text)"),
+        )
+        .at_line(Some(line))
+    })
+}
+
 /// 1-based line number of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
@@ -96,4 +118,20 @@ pub enum QueryError {
     BadFact { name: String, reason: String },
     #[error("end use: {reason}")]
     BadEndUse { reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let e = utf8_text("items.toml", b"kind = \"ic\"\nname = \"X\xff\"\n".to_vec()).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(
+            e.to_string().starts_with("items.toml:2: invalid UTF-8"),
+            "{e}"
+        );
+        assert_eq!(utf8_text("f", b"\xef\xbb\xbfok".to_vec()).unwrap(), "ok");
+    }
 }

@@ -114,7 +114,8 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(
             p.extension().and_then(|e| e.to_str()),
             Some("toml" | "json")
         ) {
-            let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
+            let bytes = std::fs::read(&p).map_err(|e| io(&p, e))?;
+            let text = exctl_core::error::utf8_text(&p.display().to_string(), bytes)?;
             let rel = p
                 .strip_prefix(root)
                 .unwrap_or(&p)
@@ -288,9 +289,10 @@ impl Data {
         let path = Path::new(arg);
         let looks_like_file = arg.ends_with(".toml") || arg.ends_with(".json") || arg.contains('/');
         if looks_like_file || (path.is_file() && self.catalog.resolve(arg).is_err()) {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let bytes = std::fs::read(path).map_err(|e| {
                 ItemError::Data(DataError::new(arg, format!("cannot read item file: {e}")))
             })?;
+            let text = exctl_core::error::utf8_text(arg, bytes)?;
             let resolve = |n: &str| {
                 self.catalog
                     .resolve(n)

@@ -367,7 +367,11 @@ impl Book {
     fn open(input: &Path, output: &Path, columns: &[&str]) -> Result<Book> {
         exctl_app::paths::ensure_distinct(input, output)?;
         let (mut rows, n) = reader(input)?;
-        let cols = Columns::from(&rows.headers()?.clone(), &input.display().to_string())?;
+        let header = rows
+            .headers()
+            .map_err(|e| exctl_app::bad(format!("{}:1: header row: {e}", input.display())))?
+            .clone();
+        let cols = Columns::from(&header, &input.display().to_string())?;
         let mut out = csv::Writer::from_path(output)
             .with_context(|| format!("creating {}", output.display()))?;
         out.write_record(columns)?;

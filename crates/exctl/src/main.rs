@@ -515,6 +515,9 @@ pub(crate) use exctl_app::{bad, parse_fact, records, screening, BadInput};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quit_quietly_on_closed_pipe();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -526,6 +529,19 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// Output piped into a reader that stops early (`exctl history --json | head`)
+/// ends the command the way Unix tools end, not with a panic: Rust ignores
+/// SIGPIPE by default, which turns a closed pipe into a failed print. The
+/// server keeps ignoring it (a closed socket is an error it handles).
+fn quit_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any
+    // thread starts, has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -916,8 +932,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 LicencesCommand::Add { file } => {
                     let data = load(&cli.data)?;
                     let path = file.display().to_string();
-                    let text =
-                        std::fs::read_to_string(&file).map_err(|e| bad(format!("{path}: {e}")))?;
+                    let bytes = std::fs::read(&file).map_err(|e| bad(format!("{path}: {e}")))?;
+                    let text = exctl_core::error::utf8_text(&path, bytes)
+                        .map_err(|e| bad(e.to_string()))?;
                     let licence = records::licence_from_text(&data, &path, &text)?;
                     let store = cli.place.open(&rt)?;
                     let id = rt

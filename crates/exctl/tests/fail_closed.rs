@@ -274,3 +274,60 @@ fn a_replacement_list_that_lost_entries_is_refused_unless_forced() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_without_a_panic() {
+    use std::io::Read as _;
+    let home = tmpdir("pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exctl"))
+        .args(["rules", "--json"])
+        .arg("--home")
+        .arg(&home)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is closed here, long before the output ends.
+    let o = child.wait_with_output().unwrap();
+    let stderr = err(&o);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    use std::os::unix::process::ExitStatusExt as _;
+    assert_eq!(
+        o.status.signal(),
+        Some(13),
+        "ended by SIGPIPE: {:?}",
+        o.status
+    );
+}
+
+#[test]
+fn invalid_utf8_is_refused_with_its_file_and_line() {
+    let home = tmpdir("utf8");
+    let orders = home.join("orders.csv");
+    std::fs::write(&orders, b"id,it\xffem,to\n1,H100,DE\n").unwrap();
+    let out = home.join("out.csv");
+    let o = exctl(
+        &home,
+        &[
+            "check",
+            "--no-record",
+            "--input",
+            orders.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("orders.csv:1: header row"), "{}", err(&o));
+    let item = home.join("item.toml");
+    std::fs::write(&item, b"kind = \"ic\"\nname = \"X\xff\"\n").unwrap();
+    let o = exctl(&home, &["classify", item.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("item.toml:2: invalid UTF-8"),
+        "{}",
+        err(&o)
+    );
+}
