@@ -1,9 +1,13 @@
-//! Property-based fuzzing: every list parser, the normaliser and the
-//! screener take arbitrary input without panicking. Bounded in time by the
-//! number of cases (`PROPTEST_CASES` raises it for a longer run).
+//! Property-based fuzzing: every list parser (OFAC's four files included),
+//! the normaliser and the screener take arbitrary input without panicking.
+//! Bounded by the number of cases: `EXCTL_FUZZ_CASES` raises it for the long
+//! run of `scripts/fuzz`. A failing case is kept: proptest writes its seed to
+//! `proptest-regressions/`, and a minimised input goes in `tests/regressions/`,
+//! which [`kept_regressions_still_parse_without_panicking`] replays.
 
 use exctl_screen::parse::{
-    decode, parse_csl_csv, parse_csl_json, parse_dpl, parse_ftm, parse_un_xml, parse_user_csv,
+    decode, parse_csl_csv, parse_csl_json, parse_dpl, parse_ftm, parse_ofac, parse_un_xml,
+    parse_user_csv, OfacFiles,
 };
 use exctl_screen::{EntityType, Entry, ListSet, Query, Screener, SourceInfo, Strength};
 use proptest::prelude::*;
@@ -12,7 +16,42 @@ fn country(s: &str) -> Option<String> {
     (s.len() == 2).then(|| s.to_ascii_uppercase())
 }
 
+/// Cases per property: `EXCTL_FUZZ_CASES`, else `n`.
+fn cases(n: u32) -> u32 {
+    std::env::var("EXCTL_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
+}
+
+/// OFAC's quartet (primary, alternate names, addresses, comments) from four blobs.
+fn ofac(primary: &[u8], alt: &[u8], add: &[u8], comments: &[u8]) {
+    let files = OfacFiles {
+        primary: "sdn.csv".into(),
+        alt: Some("alt.csv".into()),
+        add: Some("add.csv".into()),
+        comments: Some("sdn_comments.csv".into()),
+        consolidated: false,
+    };
+    let blobs = [
+        ("sdn.csv".to_string(), primary.to_vec()),
+        ("alt.csv".to_string(), alt.to_vec()),
+        ("add.csv".to_string(), add.to_vec()),
+        ("sdn_comments.csv".to_string(), comments.to_vec()),
+    ];
+    let _ = parse_ofac(&files, &blobs, &country);
+    let only = OfacFiles {
+        alt: None,
+        add: None,
+        comments: None,
+        consolidated: true,
+        ..files
+    };
+    let _ = parse_ofac(&only, &blobs[..1], &country);
+}
+
 fn all_parsers(bytes: &[u8]) {
+    ofac(bytes, bytes, bytes, bytes);
     if let Ok(text) = decode("fuzz", bytes) {
         let _ = parse_csl_csv("fuzz", text, &country);
         let _ = parse_csl_json("fuzz", text, &country);
@@ -47,7 +86,7 @@ fn near_format() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn parsers_never_panic_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
@@ -57,6 +96,16 @@ proptest! {
     #[test]
     fn parsers_never_panic_on_near_formats(text in near_format()) {
         all_parsers(text.as_bytes());
+    }
+
+    #[test]
+    fn ofac_never_panics_on_near_rows(
+        primary in ofac_rows(12),
+        alt in ofac_rows(5),
+        add in ofac_rows(6),
+        comments in ofac_rows(2),
+    ) {
+        ofac(primary.as_bytes(), alt.as_bytes(), add.as_bytes(), comments.as_bytes());
     }
 
     #[test]
@@ -79,4 +128,35 @@ proptest! {
             prop_assert!(own.first().is_some_and(|m| m.score >= 0.99), "{listed:?} did not match itself: {own:?}");
         }
     }
+}
+
+/// OFAC-like CSV rows of `width` fields: numbers, `-0-`, quotes and
+/// remarks with `a.k.a.` fragments, so the fuzzer reaches the joins.
+fn ofac_rows(width: usize) -> impl Strategy<Value = String> {
+    let field = prop_oneof![
+        Just("-0-".to_string()),
+        "[0-9]{1,4}",
+        Just("\"a.k.a. 'X'; a.k.a. 'Y'.\"".to_string()),
+        Just("\"\"".to_string()),
+        Just("[SDGT] [IRGC]".to_string()),
+        "[^\u{0}\n]{0,20}",
+    ];
+    let row =
+        prop::collection::vec(field, width.saturating_sub(1)..=width + 1).prop_map(|v| v.join(","));
+    prop::collection::vec(row, 0..8).prop_map(|rows| rows.join("\n"))
+}
+
+#[test]
+fn kept_regressions_still_parse_without_panicking() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("tests/regressions") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "md") {
+            continue;
+        }
+        all_parsers(&std::fs::read(&p).expect("readable"));
+        n += 1;
+    }
+    assert!(n > 0, "no kept cases in {}", dir.display());
 }

@@ -261,3 +261,37 @@ fn encodings_bom_and_windows_line_ends() {
     assert!(load_path(Path::new("/nonexistent/list.csv"), None, &country).is_err());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn an_overlong_alias_is_refused_in_every_format() {
+    let long = "A".repeat(exctl_screen::parse::MAX_NAME_BYTES + 1);
+    let dir = std::env::temp_dir().join(format!("exctl-alias-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, format, text) in [
+        (
+            "csl.json",
+            Format::CslJson,
+            format!(r#"{{"results":[{{"source":"Entity List (EL)","name":"Short Name","alt_names":["{long}"]}}]}}"#),
+        ),
+        (
+            "un.xml",
+            Format::UnXml,
+            format!("<CONSOLIDATED_LIST><ENTITIES><ENTITY><DATAID>1</DATAID><FIRST_NAME>Short Name</FIRST_NAME><ENTITY_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>{long}</ALIAS_NAME></ENTITY_ALIAS></ENTITY></ENTITIES></CONSOLIDATED_LIST>"),
+        ),
+        (
+            "ftm.json",
+            Format::Ftm,
+            format!(r#"{{"id":"x1","schema":"Company","properties":{{"name":["Short Name"],"alias":["{long}"]}}}}"#),
+        ),
+        (
+            "own.csv",
+            Format::UserCsv,
+            format!("name,aliases,country,list,note\nShort Name,{long},CN,EL,test\n"),
+        ),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, &text).unwrap();
+        let e = load_path(&p, Some(format), &country).unwrap_err().to_string();
+        assert!(e.contains("longer than 4096"), "{name}: {e}");
+    }
+}

@@ -9,7 +9,7 @@ mod ofac;
 mod un;
 mod user;
 
-use crate::model::{sha256, ListSet, SourceInfo};
+use crate::model::{sha256, Entry, ListSet, SourceInfo};
 use std::path::Path;
 
 pub use csl::{parse_csl_csv, parse_csl_json};
@@ -173,6 +173,29 @@ pub(crate) fn check_name(file: &str, line: Option<usize>, name: &str) -> Result<
     Ok(())
 }
 
+/// Every name of every entry (aliases, weak aliases and previous names
+/// included, in every format) within [`MAX_NAME_BYTES`]: one limit for all
+/// formats, whatever each parser checked on the way.
+pub(crate) fn check_all_names(file: &str, entries: &[Entry]) -> Result<(), ParseError> {
+    for e in entries {
+        for n in &e.names {
+            if n.text.len() > MAX_NAME_BYTES {
+                let shown: String = e.primary_name().chars().take(60).collect();
+                return Err(ParseError::new(
+                    file,
+                    None,
+                    format!(
+                        "entry {} ({shown:?}): a name of {} bytes is longer than {MAX_NAME_BYTES}",
+                        e.id,
+                        n.text.len()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads a list from a path in the given (or detected) format, into a new
 /// [`ListSet`] that the caller swaps in only when everything parsed.
 pub fn load_path(
@@ -232,6 +255,7 @@ pub fn load_path(
     if entries.is_empty() {
         return Err(ParseError::new(&file, None, "list has no entries"));
     }
+    check_all_names(&file, &entries)?;
     set.add(
         SourceInfo {
             file,
