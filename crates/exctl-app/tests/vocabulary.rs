@@ -91,7 +91,9 @@ fn outcome_of(r: CheckRequest) -> Result<Outcome, String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("EXCTL_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+    ))]
 
     #[test]
     fn a_value_outside_the_vocabulary_is_never_lenient(

@@ -331,3 +331,87 @@ fn invalid_utf8_is_refused_with_its_file_and_line() {
         err(&o)
     );
 }
+
+mod order_books {
+    //! Order books fuzzed through the binary (a process per case, so few
+    //! cases here; `EXCTL_FUZZ_CASES` raises them for `scripts/fuzz`).
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cases(n: u32) -> u32 {
+        std::env::var("EXCTL_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(n)
+    }
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("H100".to_string()),
+            Just("CN".to_string()),
+            Just("civil".to_string()),
+            Just("red_flags=none;deemed=maybe".to_string()),
+            Just("Huawei;owner=X:150".to_string()),
+            Just("\"a,b\"".to_string()),
+            Just("\"".to_string()),
+            Just("2026-02-30".to_string()),
+            Just("-1".to_string()),
+            Just("NaN".to_string()),
+            "[^\n\u{0}]{0,16}",
+        ]
+    }
+
+    fn book() -> impl Strategy<Value = String> {
+        let header = prop::sample::subsequence(
+            vec![
+                "id",
+                "item",
+                "to",
+                "end_use",
+                "as_of",
+                "end_user_hq",
+                "facts",
+                "end_user",
+                "consignee",
+                "intermediates",
+                "quantity",
+                "value",
+                "bogus",
+            ],
+            0..8,
+        );
+        header
+            .prop_flat_map(|h| {
+                let width = h.len().max(1);
+                let rows = prop::collection::vec(
+                    prop::collection::vec(cell(), width - 1..=width + 1),
+                    0..5,
+                );
+                (Just(h), rows)
+            })
+            .prop_map(|(h, rows)| {
+                let mut t = h.join(",");
+                for r in rows {
+                    t.push('\n');
+                    t.push_str(&r.join(","));
+                }
+                t
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(12)))]
+
+        #[test]
+        fn order_books_are_refused_or_answered_never_crash(text in book()) {
+            let home = tmpdir("book");
+            let input = home.join("orders.csv");
+            std::fs::write(&input, &text).unwrap();
+            let out = home.join("out.csv");
+            let o = exctl(&home, &["check", "--no-record", "--list", "demo", "--input", input.to_str().unwrap(), "--output", out.to_str().unwrap()]);
+            let stderr = err(&o);
+            prop_assert!(!stderr.contains("panicked"), "{text:?}: {stderr}");
+            prop_assert!(matches!(o.status.code(), Some(0 | 2 | 3)), "{text:?}: {:?} {stderr}", o.status);
+        }
+    }
+}
