@@ -4,7 +4,7 @@
 //! a value or an error naming the file; none may panic, and an item that
 //! parses can always be decided. `EXCTL_FUZZ_CASES` raises the number of
 //! cases for the long run of `scripts/fuzz`; failing seeds are kept in
-//! `proptest-regressions/`.
+//! a `proptest-regressions` file.
 
 use chrono::NaiveDate;
 use exctl_core::{Licence, Query, RulePack, Vocabulary};

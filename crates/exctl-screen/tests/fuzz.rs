@@ -1,8 +1,8 @@
 //! Property-based fuzzing: every list parser (OFAC's four files included),
 //! the normaliser and the screener take arbitrary input without panicking.
 //! Bounded by the number of cases: `EXCTL_FUZZ_CASES` raises it for the long
-//! run of `scripts/fuzz`. A failing case is kept: proptest writes its seed to
-//! `proptest-regressions/`, and a minimised input goes in `tests/regressions/`,
+//! run of `scripts/fuzz`. A failing case is kept: proptest writes its seed to a
+//! `proptest-regressions` file, and a minimised input goes in `tests/regressions/`,
 //! which [`kept_regressions_still_parse_without_panicking`] replays.
 
 use exctl_screen::parse::{
