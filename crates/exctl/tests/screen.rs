@@ -216,6 +216,10 @@ fn lists_fetch_swaps_in_the_csl_atomically() {
     let csl = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/csl-2026-07/consolidated.csv");
     if !csl.exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "../shared/data/csl-2026-07 is absent under CI"
+        );
         eprintln!("skipping: ../shared/data/csl-2026-07 is absent");
         return;
     }
@@ -226,6 +230,20 @@ fn lists_fetch_swaps_in_the_csl_atomically() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("25921 entries"));
     let before = std::fs::read(dir.join("consolidated.csv")).unwrap();
+    // A download cut at a row boundary parses, but lost most entries: refused.
+    let text = String::from_utf8(before.clone()).unwrap();
+    let cut: String = text.split_inclusive('\n').take(2001).collect();
+    let (url, h) = serve(cut.into_bytes(), 1);
+    let o = exctl(&["lists", "fetch", "--url", &url], &dir);
+    h.join().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("consolidated.csv: 25921 -> 2000 entries"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(dir.join("consolidated.csv")).unwrap(), before);
+    assert!(!dir.join(".consolidated.csv.tmp").exists());
     // A broken download keeps the current list.
     let (url, h) = serve(b"source,name\nEntity List (EL),\n".to_vec(), 1);
     let o = exctl(&["lists", "fetch", "--url", &url], &dir);
