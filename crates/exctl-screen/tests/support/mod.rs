@@ -12,6 +12,10 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "../shared/data/{rel} is absent under CI"
+        );
         eprintln!("skipping: ../shared/data/{rel} is absent");
         None
     }
