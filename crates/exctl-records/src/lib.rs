@@ -28,9 +28,9 @@ pub use access::{ApiKey, Refusal, Role};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
 pub use keys::Signer;
 pub use store::{
-    party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HitRecord, NewDecision,
-    NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt, Store, StoredDecision,
-    StoredLicence,
+    party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,
+    NewDecision, NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt, Store,
+    StoredDecision, StoredLicence,
 };
 
 /// What can go wrong with the records.

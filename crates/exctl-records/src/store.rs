@@ -102,7 +102,33 @@ pub struct HistoryFilter {
     pub from: Option<NaiveDate>,
     /// Recorded on or before this day.
     pub to: Option<NaiveDate>,
+    /// Only records older than this one (its id): the cursor of the next
+    /// page, as [`HistoryPage::next_before`] gives it.
+    pub before: Option<i64>,
     pub limit: Option<i64>,
+}
+
+/// One page of history, newest first, with the cursor of the next page.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPage {
+    pub decisions: Vec<StoredDecision>,
+    /// Pass as `before` for the next (older) page; `None` on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// `text` as a LIKE pattern that matches it literally anywhere: `%`, `_`
+/// and the escape character itself are escaped (with `ESCAPE '\'`).
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 /// A licence on file with what it has used.
@@ -509,8 +535,34 @@ impl Store {
         Ok(found)
     }
 
-    /// Recorded decisions, oldest first.
+    /// Recorded decisions, newest first.
     pub async fn history(&self, f: &HistoryFilter) -> Result<Vec<StoredDecision>, Error> {
+        self.history_rows(f, f.limit).await
+    }
+
+    /// One page of recorded decisions, newest first (`limit` rows, 200 when
+    /// not given), with the cursor of the next page.
+    pub async fn history_page(&self, f: &HistoryFilter) -> Result<HistoryPage, Error> {
+        let limit = f.limit.unwrap_or(200).max(1);
+        let mut decisions = self.history_rows(f, Some(limit + 1)).await?;
+        let more = decisions.len() as i64 > limit;
+        decisions.truncate(limit as usize);
+        let next_before = if more {
+            decisions.last().map(|d| d.id)
+        } else {
+            None
+        };
+        Ok(HistoryPage {
+            decisions,
+            next_before,
+        })
+    }
+
+    async fn history_rows(
+        &self,
+        f: &HistoryFilter,
+        limit: Option<i64>,
+    ) -> Result<Vec<StoredDecision>, Error> {
         let mut conds: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
         let mut add = |cond: &str, value: String| {
@@ -521,10 +573,16 @@ impl Store {
             add("kind = ?", k.clone());
         }
         if let Some(p) = &f.party {
-            add("LOWER(parties) LIKE ?", format!("%{}%", p.to_lowercase()));
+            add(
+                "LOWER(parties) LIKE ? ESCAPE '\\'",
+                like_contains(&p.to_lowercase()),
+            );
         }
         if let Some(i) = &f.item {
-            add("LOWER(subject) LIKE ?", format!("%{}%", i.to_lowercase()));
+            add(
+                "LOWER(subject) LIKE ? ESCAPE '\\'",
+                like_contains(&i.to_lowercase()),
+            );
         }
         if let Some(o) = &f.outcome {
             add("outcome = ?", o.clone());
@@ -535,13 +593,17 @@ impl Store {
         if let Some(d) = f.to.and_then(|d| d.succ_opt()) {
             add("recorded_at < ?", d.to_string());
         }
+        if let Some(b) = f.before {
+            // An integer, so it goes into the text directly.
+            conds.push(format!("id < {b}"));
+        }
         let mut sql = "SELECT id, request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result FROM decisions".to_string();
         if !conds.is_empty() {
             sql.push_str(" WHERE ");
             sql.push_str(&conds.join(" AND "));
         }
-        sql.push_str(" ORDER BY id");
-        if let Some(n) = f.limit {
+        sql.push_str(" ORDER BY id DESC");
+        if let Some(n) = limit {
             sql.push_str(&format!(" LIMIT {}", n.max(0)));
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -638,6 +700,35 @@ impl Store {
         shipped_on: NaiveDate,
         decision_id: Option<i64>,
     ) -> Result<ShipmentReceipt, Error> {
+        self.record_shipment_from(
+            jurisdiction,
+            &[number.to_string()],
+            reference,
+            quantity,
+            value,
+            shipped_on,
+            decision_id,
+        )
+        .await
+    }
+
+    /// Records a shipment against the first of `numbers`, in their order,
+    /// that is valid on the day and has the balance left for it. Balances
+    /// are read under the store's write lock, in the transaction that draws
+    /// the licence down: a licence another shipment has just used up is
+    /// passed over for the next one, and none is ever overdrawn. Refused,
+    /// with every licence's reason, when none can take it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_shipment_from(
+        &self,
+        jurisdiction: &str,
+        numbers: &[String],
+        reference: &str,
+        quantity: f64,
+        value: f64,
+        shipped_on: NaiveDate,
+        decision_id: Option<i64>,
+    ) -> Result<ShipmentReceipt, Error> {
         if reference.trim().is_empty() {
             return Err(Error::Rejected("the shipment reference is empty".into()));
         }
@@ -651,34 +742,13 @@ impl Store {
                 "give a quantity or a value to draw down".into(),
             ));
         }
+        if numbers.is_empty() {
+            return Err(Error::Rejected(format!(
+                "no {jurisdiction} licence to draw shipment {reference:?} on"
+            )));
+        }
         self.signer()?;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT id, body, quantity_used, value_used, recorded_at FROM licences WHERE jurisdiction = $1 AND number = $2",
-        )
-        .bind(jurisdiction)
-        .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| {
-            Error::Rejected(format!(
-                "no licence {number:?} registered for jurisdiction {jurisdiction:?}"
-            ))
-        })?;
-        let stored = licence_from_row(&row)?;
-        let l = &stored.licence;
-        if shipped_on < l.valid_from {
-            return Err(Error::Rejected(format!(
-                "licence {number} is not valid until {}",
-                l.valid_from
-            )));
-        }
-        if shipped_on > l.valid_to {
-            return Err(Error::Rejected(format!(
-                "licence {number} expired on {}",
-                l.valid_to
-            )));
-        }
         let dup = sqlx::query("SELECT id FROM shipments WHERE reference = $1")
             .bind(reference)
             .fetch_optional(&mut *tx)
@@ -688,65 +758,75 @@ impl Store {
                 "shipment {reference:?} is already recorded"
             )));
         }
-        let remaining = Remaining {
-            quantity: l.quantity.map(|q| q - stored.drawn.quantity - quantity),
-            value: l.value.map(|v| v - stored.drawn.value - value),
-        };
-        if let Some(left) = remaining.quantity {
-            if left < -1e-9 {
-                return Err(Error::Rejected(format!(
-                    "licence {number} would be overdrawn: {} units left, {quantity} asked",
-                    left + quantity
-                )));
-            }
-        }
-        if let Some(left) = remaining.value {
-            if left < -1e-9 {
-                return Err(Error::Rejected(format!(
-                    "licence {number} would be overdrawn: {} {} of value left, {value} asked",
-                    left + value,
-                    l.currency
-                )));
-            }
-        }
-        let before = row_json(&mut tx, "licences", stored.id).await?;
-        sqlx::query(
-            "UPDATE licences SET quantity_used = quantity_used + $1, value_used = value_used + $2 WHERE id = $3",
-        )
-        .bind(quantity)
-        .bind(value)
-        .bind(stored.id)
-        .execute(&mut *tx)
-        .await?;
-        self.audit_update(&mut tx, "draw down", "licences", stored.id, before)
+        let mut refused = Vec::new();
+        for number in numbers {
+            let row = sqlx::query(
+                "SELECT id, body, quantity_used, value_used, recorded_at FROM licences WHERE jurisdiction = $1 AND number = $2",
+            )
+            .bind(jurisdiction)
+            .bind(number)
+            .fetch_optional(&mut *tx)
             .await?;
-        let shipment_id: i64 = sqlx::query(
-            "INSERT INTO shipments (licence_id, reference, quantity, value, shipped_on, decision_id, recorded_at, actor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(stored.id)
-        .bind(reference)
-        .bind(quantity)
-        .bind(value)
-        .bind(shipped_on.to_string())
-        .bind(decision_id)
-        .bind(crate::now())
-        .bind(&self.actor)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        self.audit_insert(&mut tx, "record", "shipments", shipment_id)
+            let Some(row) = row else {
+                refused.push(format!(
+                    "no licence {number:?} registered for jurisdiction {jurisdiction:?}"
+                ));
+                continue;
+            };
+            let stored = licence_from_row(&row)?;
+            let remaining = match draw_refusal(&stored, shipped_on, quantity, value) {
+                Ok(r) => r,
+                Err(why) => {
+                    refused.push(why);
+                    continue;
+                }
+            };
+            let before = row_json(&mut tx, "licences", stored.id).await?;
+            sqlx::query(
+                "UPDATE licences SET quantity_used = quantity_used + $1, value_used = value_used + $2 WHERE id = $3",
+            )
+            .bind(quantity)
+            .bind(value)
+            .bind(stored.id)
+            .execute(&mut *tx)
             .await?;
-        self.commit(tx).await?;
-        Ok(ShipmentReceipt {
-            shipment_id,
-            jurisdiction: jurisdiction.to_string(),
-            licence: number.to_string(),
-            reference: reference.to_string(),
-            quantity,
-            value,
-            remaining,
-        })
+            self.audit_update(&mut tx, "draw down", "licences", stored.id, before)
+                .await?;
+            let shipment_id: i64 = sqlx::query(
+                "INSERT INTO shipments (licence_id, reference, quantity, value, shipped_on, decision_id, recorded_at, actor)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(stored.id)
+            .bind(reference)
+            .bind(quantity)
+            .bind(value)
+            .bind(shipped_on.to_string())
+            .bind(decision_id)
+            .bind(crate::now())
+            .bind(&self.actor)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+            self.audit_insert(&mut tx, "record", "shipments", shipment_id)
+                .await?;
+            self.commit(tx).await?;
+            return Ok(ShipmentReceipt {
+                shipment_id,
+                jurisdiction: jurisdiction.to_string(),
+                licence: number.to_string(),
+                reference: reference.to_string(),
+                quantity,
+                value,
+                remaining,
+            });
+        }
+        Err(Error::Rejected(match refused.as_slice() {
+            [one] => one.clone(),
+            _ => format!(
+                "no licence can take shipment {reference:?}: {}",
+                refused.join("; ")
+            ),
+        }))
     }
 
     // ----- parties, hits, dispositions, rescreening ------------------------
@@ -1321,6 +1401,49 @@ fn decision_from_row(r: &AnyRow) -> Result<StoredDecision, Error> {
         input: json(12)?,
         result: json(13)?,
     })
+}
+
+/// What is left of a licence after drawing `quantity` and `value` on
+/// `shipped_on`, or why it cannot be drawn.
+fn draw_refusal(
+    stored: &StoredLicence,
+    shipped_on: NaiveDate,
+    quantity: f64,
+    value: f64,
+) -> Result<Remaining, String> {
+    let l = &stored.licence;
+    let number = &l.number;
+    if shipped_on < l.valid_from {
+        return Err(format!(
+            "licence {number} is not valid until {}",
+            l.valid_from
+        ));
+    }
+    if shipped_on > l.valid_to {
+        return Err(format!("licence {number} expired on {}", l.valid_to));
+    }
+    let remaining = Remaining {
+        quantity: l.quantity.map(|q| q - stored.drawn.quantity - quantity),
+        value: l.value.map(|v| v - stored.drawn.value - value),
+    };
+    if let Some(left) = remaining.quantity {
+        if left < -1e-9 {
+            return Err(format!(
+                "licence {number} would be overdrawn: {} units left, {quantity} asked",
+                left + quantity
+            ));
+        }
+    }
+    if let Some(left) = remaining.value {
+        if left < -1e-9 {
+            return Err(format!(
+                "licence {number} would be overdrawn: {} {} of value left, {value} asked",
+                left + value,
+                l.currency
+            ));
+        }
+    }
+    Ok(remaining)
 }
 
 fn licence_from_row(r: &AnyRow) -> Result<StoredLicence, Error> {

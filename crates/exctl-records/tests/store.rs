@@ -420,3 +420,148 @@ async fn api_keys_authenticate_until_revoked_and_refusals_are_audited() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn history_pages_newest_first_and_matches_wildcards_literally() {
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("history").await {
+        let store = open(&url, &signer).await;
+        let names = [
+            "100% Steel",
+            "A_B Ltd",
+            "AxB Ltd",
+            "Back\\slash Co",
+            "Plain Co",
+        ];
+        for (n, party) in names.iter().enumerate() {
+            store
+                .record_decisions(&[decision(
+                    &format!("h{n}"),
+                    "nvidia-h100-sxm",
+                    party,
+                    "license_required",
+                )])
+                .await
+                .unwrap();
+        }
+        // Newest first, two at a time, every record reachable through the cursor.
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store
+                .history_page(&HistoryFilter {
+                    before,
+                    limit: Some(2),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert!(page.decisions.len() <= 2);
+            seen.extend(page.decisions.iter().map(|d| d.parties[0].clone()));
+            match page.next_before {
+                Some(next) => before = Some(next),
+                None => break,
+            }
+        }
+        let newest_first: Vec<String> = names.iter().rev().map(|s| s.to_string()).collect();
+        assert_eq!(seen, newest_first, "{url}");
+        // LIKE wildcards and the escape character match only themselves.
+        let party = |p: &str| {
+            let store = store.clone();
+            let p = p.to_string();
+            async move {
+                store
+                    .history(&HistoryFilter {
+                        party: Some(p),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|d| d.parties[0].clone())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(party("%").await, vec!["100% Steel"], "{url}");
+        assert_eq!(party("_").await, vec!["A_B Ltd"], "{url}");
+        assert_eq!(party("a_b").await, vec!["A_B Ltd"], "{url}");
+        assert_eq!(party("\\").await, vec!["Back\\slash Co"], "{url}");
+        assert_eq!(party("co").await.len(), 2, "{url}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_shipment_falls_back_on_the_next_covering_licence_under_contention() {
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("fallback").await {
+        let store = open(&url, &signer).await;
+        store.add_licence(&licence("F1", 10.0)).await.unwrap();
+        store.add_licence(&licence("F2", 10.0)).await.unwrap();
+        let both = ["F1".to_string(), "F2".to_string()];
+        // F1 is used up after the check chose it: the shipment goes on F2.
+        store
+            .record_shipment("us", "F1", "PO-1", 8.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        let r = store
+            .record_shipment_from("us", &both, "PO-2", 5.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.licence.as_str(), r.remaining.quantity),
+            ("F2", Some(5.0))
+        );
+        // Concurrent shipments on separate connections, each naming F1
+        // first: 2 units are left on F1 and 5 on F2, so exactly the 1-unit
+        // shipments that fit go, on whichever licence still has the units.
+        let mut tasks = Vec::new();
+        for i in 0..9 {
+            let (url, signer, both) = (url.clone(), signer.clone(), both.clone());
+            tasks.push(tokio::spawn(async move {
+                let s = open(&url, &signer).await;
+                let r = s
+                    .record_shipment_from(
+                        "us",
+                        &both,
+                        &format!("C-{i}"),
+                        1.0,
+                        0.0,
+                        date("2026-04-01"),
+                        None,
+                    )
+                    .await;
+                s.close().await;
+                r.map(|r| r.licence)
+            }));
+        }
+        let mut on = std::collections::BTreeMap::<String, usize>::new();
+        let mut refused = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(l) => *on.entry(l).or_default() += 1,
+                Err(e) => refused.push(e.to_string()),
+            }
+        }
+        assert_eq!(on.get("F1"), Some(&2), "{url}: {on:?}");
+        assert_eq!(on.get("F2"), Some(&5), "{url}: {on:?}");
+        assert_eq!(refused.len(), 2, "{url}");
+        assert!(
+            refused
+                .iter()
+                .all(|e| e.contains("F1 would be overdrawn") && e.contains("F2 would be overdrawn")),
+            "{url}: {refused:?}"
+        );
+        assert_eq!(
+            store.licence("us", "F1").await.unwrap().drawn.quantity,
+            10.0
+        );
+        assert_eq!(
+            store.licence("us", "F2").await.unwrap().drawn.quantity,
+            10.0
+        );
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        store.close().await;
+    }
+}

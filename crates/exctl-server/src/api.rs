@@ -294,12 +294,12 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
     if let Some(reference) = &p.request.ship {
         let store = s.store.acting_as(&actor(caller));
         let mut receipts = Vec::new();
-        for (j, number, reference) in check::drawdowns(&p.decision, reference)? {
+        for d in check::drawdowns(&p, &licences, reference)? {
             let receipt = store
-                .record_shipment(
-                    &j,
-                    &number,
-                    &reference,
+                .record_shipment_from(
+                    &d.jurisdiction,
+                    &d.licences,
+                    &d.reference,
                     p.request.quantity.unwrap_or(0.0),
                     p.request.value.unwrap_or(0.0),
                     p.decision.as_of,
@@ -667,12 +667,19 @@ struct HistoryQuery {
     to: Option<NaiveDate>,
     /// Default 200, at most 5,000.
     limit: Option<i64>,
+    /// Only records older than this id: the `X-Next-Before` of the page before.
+    before: Option<i64>,
 }
 
-/// Recorded checks and screens, newest matching first by date range.
+/// Recorded checks and screens, newest first; `X-Next-Before` is the cursor
+/// of the next (older) page, absent on the last one.
 #[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryQuery),
-    responses((status = 200, description = "Recorded decisions with inputs and results", body = Object)))]
-async fn history(State(s): State<Arc<AppState>>, Query(q): Query<HistoryQuery>) -> ApiResult {
+    responses((status = 200, description = "Recorded decisions with inputs and results", body = Object,
+        headers(("X-Next-Before" = i64, description = "Pass as `before` for the next page")))))]
+async fn history(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Response> {
     let filter = exctl_records::HistoryFilter {
         kind: q.kind,
         party: q.party,
@@ -680,12 +687,15 @@ async fn history(State(s): State<Arc<AppState>>, Query(q): Query<HistoryQuery>) 
         outcome: q.outcome,
         from: q.from,
         to: q.to,
+        before: q.before,
         limit: Some(q.limit.unwrap_or(200).clamp(1, 5000)),
     };
-    let rows = s.store.history(&filter).await?;
-    Ok(Json(
-        serde_json::to_value(rows).map_err(|_| ApiError::internal())?,
-    ))
+    let page = s.store.history_page(&filter).await?;
+    let body = Json(serde_json::to_value(&page.decisions).map_err(|_| ApiError::internal())?);
+    Ok(match page.next_before {
+        Some(next) => ([("x-next-before", next.to_string())], body).into_response(),
+        None => body.into_response(),
+    })
 }
 
 /// Rescreen every stored party against the lists serving now; report

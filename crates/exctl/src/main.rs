@@ -160,8 +160,12 @@ enum Command {
         from: Option<String>,
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: Option<String>,
-        #[arg(long)]
-        limit: Option<i64>,
+        /// Records per page, newest first.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        /// Only records older than this id: the next page, as the last one said.
+        #[arg(long, value_name = "ID")]
+        before: Option<i64>,
         #[arg(long, conflicts_with = "csv")]
         json: bool,
         #[arg(long)]
@@ -740,16 +744,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (Some(reference), Some(store)) = (ship, store) else {
                 return Ok(ExitCode::SUCCESS);
             };
-            let draws = check::drawdowns(decision, &reference)?;
+            let draws = check::drawdowns(&prepared, &licences, &reference)?;
             if draws.is_empty() {
                 println!("no licence needed for this shipment: nothing to draw down");
             }
-            for (j, number, reference) in draws {
+            for d in draws {
                 let receipt = rt
-                    .block_on(store.record_shipment(
-                        &j,
-                        &number,
-                        &reference,
+                    .block_on(store.record_shipment_from(
+                        &d.jurisdiction,
+                        &d.licences,
+                        &d.reference,
                         quantity.unwrap_or(0.0),
                         value.unwrap_or(0.0),
                         decision.as_of,
@@ -928,6 +932,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             from,
             to,
             limit,
+            before,
             json,
             csv,
         } => {
@@ -945,13 +950,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 outcome,
                 from: from.as_ref().map(|_| parse_date(&from)).transpose()?,
                 to: to.as_ref().map(|_| parse_date(&to)).transpose()?,
-                limit,
+                before,
+                limit: Some(limit.max(1)),
             };
             let rt = records::runtime()?;
             let store = cli.place.open_read(&rt)?;
-            let rows = rt
-                .block_on(store.history(&filter))
+            let page = rt
+                .block_on(store.history_page(&filter))
                 .map_err(records::store_error)?;
+            if let Some(next) = page.next_before {
+                eprintln!("more records: add --before {next} for the next page");
+            }
+            let rows = page.decisions;
             if csv {
                 print!("{}", render::history_csv(&rows)?);
                 return Ok(ExitCode::SUCCESS);
