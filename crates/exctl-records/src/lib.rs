@@ -21,11 +21,13 @@
 
 mod access;
 mod audit;
+mod checkpoint;
 pub mod keys;
 mod store;
 
 pub use access::{ApiKey, Refusal, Role};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
+pub use checkpoint::{Checkpoint, CHECKPOINT_FORMAT};
 pub use keys::Signer;
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,

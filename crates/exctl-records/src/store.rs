@@ -1,6 +1,7 @@
 //! The store: one interface over SQLite and PostgreSQL.
 
 use crate::audit::{self, row_json, AuditBundle, VerifyReport, WriteTx};
+use crate::checkpoint::Checkpoint;
 use crate::keys::Signer;
 use crate::Error;
 use chrono::NaiveDate;
@@ -28,6 +29,10 @@ pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) signer: Option<std::sync::Arc<Signer>>,
     pub(crate) actor: String,
+    /// Where [`Store::close`] leaves a checkpoint of the head, when set.
+    pub(crate) checkpoints: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// Whether this store (or a clone) has committed audit entries.
+    pub(crate) wrote: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A check or screen to record.
@@ -326,6 +331,8 @@ impl Store {
             backend,
             signer: signer.map(std::sync::Arc::new),
             actor: actor.to_string(),
+            checkpoints: None,
+            wrote: Default::default(),
         };
         if let Some(s) = &store.signer {
             sqlx::query(
@@ -377,7 +384,19 @@ impl Store {
 
     /// Seals the transaction's audit entries with one signature and commits.
     pub(crate) async fn commit(&self, tx: WriteTx) -> Result<(), Error> {
-        tx.commit(self.signer.as_deref()).await
+        let appended = tx.appended();
+        tx.commit(self.signer.as_deref()).await?;
+        if appended {
+            self.wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// The same store, leaving a signed checkpoint of the trail's head in
+    /// `dir` when it is closed after writing.
+    pub fn with_checkpoints(mut self, dir: std::path::PathBuf) -> Store {
+        self.checkpoints = Some(std::sync::Arc::new(dir));
+        self
     }
 
     pub(crate) async fn audit_insert(
@@ -1277,7 +1296,33 @@ impl Store {
 
     /// Verifies the whole trail and every record against it.
     pub async fn verify(&self, pinned: &[Vec<u8>]) -> Result<VerifyReport, Error> {
-        audit::verify(&self.pool, pinned).await
+        audit::verify(&self.pool, pinned, &[]).await
+    }
+
+    /// [`Store::verify`], and that the trail still holds every checkpointed
+    /// entry with its checkpointed hash (each checkpoint named, e.g. by its
+    /// file): a trail truncated or rolled back since is reported.
+    pub async fn verify_against(
+        &self,
+        pinned: &[Vec<u8>],
+        checkpoints: &[(String, Checkpoint)],
+    ) -> Result<VerifyReport, Error> {
+        audit::verify(&self.pool, pinned, checkpoints).await
+    }
+
+    /// The head of the trail: its entry count and last hash. The head entry
+    /// must be sealed by a valid signature.
+    pub async fn head(&self) -> Result<(i64, String), Error> {
+        let mut conn = self.pool.acquire().await?;
+        audit::head(&mut conn).await
+    }
+
+    /// A checkpoint of the trail's head, signed with this store's key, to
+    /// keep outside the database (a file elsewhere, a webhook receiver).
+    pub async fn checkpoint(&self) -> Result<Checkpoint, Error> {
+        let signer = self.signer()?;
+        let (entries, head) = self.head().await?;
+        Checkpoint::sign(signer, entries, &head)
     }
 
     /// The trail from `from` to `to` (days included), with the public keys.
@@ -1305,12 +1350,28 @@ impl Store {
     /// Closes the store; on SQLite the write-ahead log is folded into the
     /// database file, so the file alone is the whole record.
     pub async fn close(self) {
+        self.close_checked().await.ok();
+    }
+
+    /// [`Store::close`], saying whether the checkpoint it leaves (when the
+    /// store was opened [`Store::with_checkpoints`] and wrote) was written.
+    pub async fn close_checked(self) -> Result<Option<std::path::PathBuf>, Error> {
+        let mut saved = Ok(None);
+        if let Some(dir) = &self.checkpoints {
+            if self.wrote.load(std::sync::atomic::Ordering::Relaxed) {
+                saved = match self.checkpoint().await {
+                    Ok(c) => c.save_in(dir).map(Some),
+                    Err(e) => Err(e),
+                };
+            }
+        }
         if self.backend == Backend::Sqlite {
             let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
                 .await;
         }
         self.pool.close().await;
+        saved
     }
 }
 

@@ -565,3 +565,128 @@ async fn a_shipment_falls_back_on_the_next_covering_licence_under_contention() {
         store.close().await;
     }
 }
+
+/// The rollback attack: whoever can write the database deletes the last
+/// transaction's audit entries and puts its rows back from their `before`
+/// images. The trail that is left is shorter but whole, so it verifies on
+/// its own, even against the pinned key; a checkpoint of the head held
+/// outside the database shows the entries it names are gone.
+#[tokio::test]
+async fn a_rolled_back_transaction_is_caught_by_a_checkpoint_only() {
+    use exctl_records::Checkpoint;
+    let signer = Arc::new(Signer::generate().unwrap());
+    let pinned = [signer.public_key().to_vec()];
+    for (url, dir) in stores("rollback").await {
+        let store = open(&url, &signer)
+            .await
+            .with_checkpoints(dir.path().join("checkpoints"));
+        store.add_licence(&licence("R1", 100.0)).await.unwrap();
+        let (before_ship, _) = store.head().await.unwrap();
+        store
+            .record_shipment("us", "R1", "PO-1", 60.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        let checkpoint = store.checkpoint().await.unwrap();
+        assert!(checkpoint.signed_by(signer.public_key()));
+        assert!(checkpoint.entries > before_ship);
+        let held = vec![("held-elsewhere.json".to_string(), checkpoint.clone())];
+        let report = store.verify_against(&pinned, &held).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        assert_eq!(report.checkpoints, 1);
+
+        // The attack, in plain SQL.
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT tbl, record_id, before_json FROM audit WHERE seq > $1 ORDER BY seq DESC",
+        )
+        .bind(before_ship)
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2, "{url}: the draw-down and the shipment");
+        for (table, id, before) in rows {
+            match (table.as_str(), before) {
+                ("licences", Some(b)) => {
+                    let v: Vec<serde_json::Value> = serde_json::from_str(&b).unwrap();
+                    sqlx::query(
+                        "UPDATE licences SET quantity_used = $1, value_used = $2 WHERE id = $3",
+                    )
+                    .bind(v[5].as_f64().unwrap())
+                    .bind(v[6].as_f64().unwrap())
+                    .bind(id)
+                    .execute(&raw)
+                    .await
+                    .unwrap();
+                }
+                ("shipments", None) => {
+                    sqlx::query("DELETE FROM shipments WHERE id = $1")
+                        .bind(id)
+                        .execute(&raw)
+                        .await
+                        .unwrap();
+                }
+                other => panic!("unexpected entry {other:?}"),
+            }
+        }
+        sqlx::query("DELETE FROM audit WHERE seq > $1")
+            .bind(before_ship)
+            .execute(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        // The licence is whole again, and could be shipped against again.
+        assert_eq!(store.licence("us", "R1").await.unwrap().drawn.quantity, 0.0);
+
+        // Alone, the trail cannot tell: it verifies, even against the pinned key.
+        let alone = store.verify(&pinned).await.unwrap();
+        assert!(alone.ok, "{url}: {:?}", alone.problems);
+        // With the checkpoint, the missing entries are reported, naming it.
+        let report = store.verify_against(&pinned, &held).await.unwrap();
+        assert!(!report.ok, "{url}");
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.seq == Some(checkpoint.entries)
+                    && p.problem.contains("held-elsewhere.json")
+                    && p.problem.contains("truncated or rolled back")),
+            "{url}: {:?}",
+            report.problems
+        );
+        // A checkpoint whose count or head was edited does not verify.
+        let mut forged = checkpoint.clone();
+        forged.entries = before_ship;
+        let report = store
+            .verify_against(&pinned, &[("forged.json".into(), forged)])
+            .await
+            .unwrap();
+        assert!(report
+            .problems
+            .iter()
+            .any(|p| p.problem.contains("forged.json")
+                && p.problem.contains("signature does not verify")));
+        // Rewriting instead of cutting: the same count with another head.
+        store
+            .record_shipment("us", "R1", "PO-9", 1.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        let report = store.verify_against(&pinned, &held).await.unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.seq == Some(checkpoint.entries) && p.problem.contains("rewritten")),
+            "{url}: {:?}",
+            report.problems
+        );
+        // Closing after writing leaves a checkpoint of the head in the folder.
+        let (entries, head) = store.head().await.unwrap();
+        let saved = store.close_checked().await.unwrap().unwrap();
+        let on_disk = Checkpoint::load(&saved).unwrap();
+        assert_eq!(
+            (on_disk[0].1.entries, on_disk[0].1.head.clone()),
+            (entries, head)
+        );
+    }
+}
