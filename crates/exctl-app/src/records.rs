@@ -50,6 +50,12 @@ impl Place {
         self.dir().join("audit-public-key.txt")
     }
 
+    /// Where the command line leaves a signed checkpoint of the audit
+    /// trail's head after each transaction it writes.
+    pub fn checkpoints_dir(&self) -> PathBuf {
+        self.dir().join("checkpoints")
+    }
+
     pub fn url(&self) -> String {
         match &self.db {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => u.clone(),
@@ -81,9 +87,12 @@ impl Place {
         Ok(Signer::from_pkcs8(&der)?)
     }
 
-    /// Opens the store for writing; `exctl init` must have run.
+    /// Opens the store for writing; `exctl init` must have run. Each
+    /// transaction it commits leaves a checkpoint in [`Place::checkpoints_dir`].
     pub fn open(&self, rt: &tokio::runtime::Runtime) -> Result<Store> {
-        rt.block_on(self.open_async())
+        Ok(rt
+            .block_on(self.open_async())?
+            .with_checkpoints(self.checkpoints_dir()))
     }
 
     /// [`Place::open`] inside a runtime.
@@ -174,6 +183,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
+}
+
+/// The checkpoints of each path given: a checkpoint file, or a folder of
+/// them. A path that names none is bad input: a check asked for must run.
+pub fn load_checkpoints(paths: &[PathBuf]) -> Result<Vec<(String, exctl_records::Checkpoint)>> {
+    let mut all = Vec::new();
+    for p in paths {
+        let found = exctl_records::Checkpoint::load(p).map_err(|e| bad(e.to_string()))?;
+        if found.is_empty() {
+            return Err(bad(format!(
+                "{}: no checkpoint files (*.json)",
+                p.display()
+            )));
+        }
+        all.extend(found);
+    }
+    Ok(all)
 }
 
 /// A database URL without its password.

@@ -113,7 +113,7 @@ impl Checkpoint {
         if path.exists() {
             return Ok(path);
         }
-        let tmp = path.with_extension("json.tmp");
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(&tmp, self.to_text()).map_err(|e| io("writing", &tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| io("moving into place", &path, e))?;
         Ok(path)

@@ -29,10 +29,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) signer: Option<std::sync::Arc<Signer>>,
     pub(crate) actor: String,
-    /// Where [`Store::close`] leaves a checkpoint of the head, when set.
+    /// Where each commit leaves a signed checkpoint of the head, when set.
     pub(crate) checkpoints: Option<std::sync::Arc<std::path::PathBuf>>,
-    /// Whether this store (or a clone) has committed audit entries.
-    pub(crate) wrote: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A check or screen to record.
@@ -332,7 +330,6 @@ impl Store {
             signer: signer.map(std::sync::Arc::new),
             actor: actor.to_string(),
             checkpoints: None,
-            wrote: Default::default(),
         };
         if let Some(s) = &store.signer {
             sqlx::query(
@@ -386,14 +383,21 @@ impl Store {
     pub(crate) async fn commit(&self, tx: WriteTx) -> Result<(), Error> {
         let appended = tx.appended();
         tx.commit(self.signer.as_deref()).await?;
-        if appended {
-            self.wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let (true, Some(dir)) = (appended, &self.checkpoints) {
+            // Best effort: the records are committed either way, and
+            // `exctl audit checkpoint` reports what stops a checkpoint.
+            if let Ok(c) = self.checkpoint().await {
+                c.save_in(dir).ok();
+            }
         }
         Ok(())
     }
 
     /// The same store, leaving a signed checkpoint of the trail's head in
-    /// `dir` when it is closed after writing.
+    /// `dir` after each transaction it commits: for short-lived writers
+    /// (the command line), whose every command then leaves an anchor to
+    /// copy elsewhere. A busy server hands out checkpoints on request
+    /// instead ([`Store::checkpoint`]).
     pub fn with_checkpoints(mut self, dir: std::path::PathBuf) -> Store {
         self.checkpoints = Some(std::sync::Arc::new(dir));
         self
@@ -1350,28 +1354,12 @@ impl Store {
     /// Closes the store; on SQLite the write-ahead log is folded into the
     /// database file, so the file alone is the whole record.
     pub async fn close(self) {
-        self.close_checked().await.ok();
-    }
-
-    /// [`Store::close`], saying whether the checkpoint it leaves (when the
-    /// store was opened [`Store::with_checkpoints`] and wrote) was written.
-    pub async fn close_checked(self) -> Result<Option<std::path::PathBuf>, Error> {
-        let mut saved = Ok(None);
-        if let Some(dir) = &self.checkpoints {
-            if self.wrote.load(std::sync::atomic::Ordering::Relaxed) {
-                saved = match self.checkpoint().await {
-                    Ok(c) => c.save_in(dir).map(Some),
-                    Err(e) => Err(e),
-                };
-            }
-        }
         if self.backend == Backend::Sqlite {
             let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
                 .await;
         }
         self.pool.close().await;
-        saved
     }
 }
 

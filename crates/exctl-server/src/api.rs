@@ -739,6 +739,19 @@ async fn verify(State(s): State<Arc<AppState>>) -> ApiResult {
     ))
 }
 
+/// A checkpoint of the audit trail's head (entry count and hash, time, key
+/// id), signed with this instance's ML-DSA-65 key: keep it outside the
+/// database, and `exctl audit verify --checkpoint` proves later that the
+/// trail still holds that entry, not truncated or rolled back.
+#[utoipa::path(get, path = "/api/v1/audit/head", tag = "records",
+    responses((status = 200, description = "The signed checkpoint: format, entries, head, at, key_id, signature", body = Object)))]
+async fn audit_head(State(s): State<Arc<AppState>>) -> ApiResult {
+    let checkpoint = s.store.checkpoint().await?;
+    Ok(Json(
+        serde_json::to_value(checkpoint).map_err(|_| ApiError::internal())?,
+    ))
+}
+
 #[derive(Deserialize, IntoParams)]
 struct RangeQuery {
     from: Option<NaiveDate>,
@@ -943,6 +956,7 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/history", get(history))
         .route("/api/v1/rescreen", post(rescreen))
         .route("/api/v1/audit/verify", get(verify))
+        .route("/api/v1/audit/head", get(audit_head))
         .route("/api/v1/audit/export", get(export))
         .route("/api/v1/lists", get(lists))
         .route("/api/v1/lists/refresh", post(refresh))
@@ -972,9 +986,9 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
 /// The handlers the OpenAPI document describes.
 pub mod paths {
     pub use super::{
-        __path_add_licence, __path_catalog, __path_check, __path_check_batch, __path_classify,
-        __path_clear, __path_compare, __path_create_key, __path_dispositions, __path_export,
-        __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
+        __path_add_licence, __path_audit_head, __path_catalog, __path_check, __path_check_batch,
+        __path_classify, __path_clear, __path_compare, __path_create_key, __path_dispositions,
+        __path_export, __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
         __path_refusals, __path_rescreen, __path_revoke_key, __path_rules, __path_screen,
         __path_screen_batch, __path_ship, __path_verify, __path_whoami,
     };

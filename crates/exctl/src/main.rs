@@ -446,8 +446,20 @@ enum AuditCommand {
         /// Accept only this public key (repeatable), e.g. audit-public-key.txt.
         #[arg(long = "public-key", value_name = "FILE")]
         public_keys: Vec<PathBuf>,
+        /// A checkpoint file, or a folder of them (repeatable): the trail must
+        /// still hold each checkpointed entry with its hash. Without one, a
+        /// rollback of the newest transactions cannot be detected.
+        #[arg(long = "checkpoint", value_name = "FILE|DIR")]
+        checkpoints: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+    /// Sign a checkpoint of the trail's head (entry count and hash) to keep
+    /// outside the database.
+    Checkpoint {
+        /// Where to write it (default: a new file in HOME/checkpoints).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Write a reviewable bundle (JSON, CSV, public keys) of a date range.
     Export {
@@ -1029,9 +1041,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Audit { command } => {
             let rt = records::runtime()?;
-            let store = cli.place.open_read(&rt)?;
             match command {
-                AuditCommand::Verify { public_keys, json } => {
+                AuditCommand::Checkpoint { out } => {
+                    let store = cli.place.open(&rt)?;
+                    let checkpoint = rt
+                        .block_on(store.checkpoint())
+                        .map_err(records::store_error)?;
+                    rt.block_on(store.close());
+                    let path = match out {
+                        Some(p) => {
+                            let tmp = p.with_extension("tmp");
+                            std::fs::write(&tmp, checkpoint.to_text())
+                                .and_then(|_| std::fs::rename(&tmp, &p))
+                                .map_err(|e| bad(format!("{}: {e}", p.display())))?;
+                            p
+                        }
+                        None => checkpoint
+                            .save_in(&cli.place.checkpoints_dir())
+                            .map_err(records::store_error)?,
+                    };
+                    println!(
+                        "checkpoint of entry {} (head {}), signed by key {}: {}",
+                        checkpoint.entries,
+                        checkpoint.head,
+                        checkpoint.key_id,
+                        path.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuditCommand::Verify {
+                    public_keys,
+                    checkpoints,
+                    json,
+                } => {
+                    let store = cli.place.open_read(&rt)?;
                     let mut pinned = Vec::new();
                     for p in &public_keys {
                         let text = std::fs::read_to_string(p)
@@ -1042,8 +1085,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             })?,
                         );
                     }
+                    let checkpoints = records::load_checkpoints(&checkpoints)?;
                     let report = rt
-                        .block_on(store.verify(&pinned))
+                        .block_on(store.verify_against(&pinned, &checkpoints))
                         .map_err(records::store_error)?;
                     rt.block_on(store.close());
                     if json {
@@ -1058,6 +1102,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     })
                 }
                 AuditCommand::Export { from, to, out } => {
+                    let store = cli.place.open_read(&rt)?;
                     let from = from.as_ref().map(|_| parse_date(&from)).transpose()?;
                     let to = to.as_ref().map(|_| parse_date(&to)).transpose()?;
                     if let (Some(f), Some(t)) = (from, to) {

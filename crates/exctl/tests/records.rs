@@ -766,3 +766,131 @@ fn batch_checks_screen_parties_use_licences_and_batch_screens_are_recorded() {
         assert!(i.ok(&["audit", "verify"]).contains("verifies"));
     }
 }
+
+/// The rollback attack through the command line, on SQLite: the last
+/// transaction (a shipment's draw-down) is cut from the trail and the
+/// licence put back from its `before` image. `audit verify` alone still
+/// passes, pinned key or not: the trail that is left is whole. With a
+/// checkpoint made before the attack, it fails and names the checkpoint.
+/// (The store's tests run the same attack on PostgreSQL; here the test
+/// database would be shared with tests running beside this one.)
+#[test]
+fn a_rollback_passes_verify_alone_and_fails_it_with_a_checkpoint() {
+    let i = Instance::new(None);
+    let number = unique("RB");
+    let lic = i.file("lic.toml", &licence(&number, 100));
+    i.ok(&["licences", "add", &lic]);
+    let db = i.home.path().join("records.db");
+    let url = format!("sqlite://{}", db.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    sqlx::any::install_default_drivers();
+    let last_seq = || -> i64 {
+        rt.block_on(async {
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            n
+        })
+    };
+    let before_ship = last_seq();
+    let spec = format!("us:{number}");
+    let ship = |reference: &str, quantity: &str| {
+        i.run(&[
+            "ship",
+            "--licence",
+            &spec,
+            "--reference",
+            reference,
+            "--quantity",
+            quantity,
+            "--date",
+            "2026-05-01",
+        ])
+    };
+    assert!(ship("PO-1", "60").status.success());
+    let cp = i.home.path().join("held-elsewhere.json");
+    let out = i.ok(&["audit", "checkpoint", "--out", &cp.display().to_string()]);
+    assert!(
+        out.contains(&format!("checkpoint of entry {}", last_seq())),
+        "{out}"
+    );
+    // Every recording command also left one in HOME/checkpoints.
+    let local = i.home.path().join("checkpoints");
+    assert!(std::fs::read_dir(&local).unwrap().count() >= 2);
+
+    // The attack: cut the shipment's transaction, restore the licence row.
+    rt.block_on(async {
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        let before: String =
+            sqlx::query_scalar("SELECT before_json FROM audit WHERE seq > $1 AND tbl = 'licences'")
+                .bind(before_ship)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let v: Vec<serde_json::Value> = serde_json::from_str(&before).unwrap();
+        sqlx::query("UPDATE licences SET quantity_used = $1 WHERE number = $2")
+            .bind(v[5].as_f64().unwrap())
+            .bind(&number)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM shipments WHERE reference = 'PO-1'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM audit WHERE seq > $1")
+            .bind(before_ship)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let public = i
+        .home
+        .path()
+        .join("audit-public-key.txt")
+        .display()
+        .to_string();
+    // Alone, the trail cannot tell.
+    let alone = i.run(&["audit", "verify", "--public-key", &public]);
+    assert!(
+        alone.status.success(),
+        "{}",
+        String::from_utf8_lossy(&alone.stdout)
+    );
+    assert!(String::from_utf8_lossy(&alone.stdout).contains("no checkpoint given"));
+    // With the checkpoint held elsewhere, or the local folder, it fails.
+    for held in [cp.display().to_string(), local.display().to_string()] {
+        let out = i.run(&[
+            "audit",
+            "verify",
+            "--public-key",
+            &public,
+            "--checkpoint",
+            &held,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains("truncated or rolled back"), "{text}");
+    }
+    let out = i.run(&["audit", "verify", "--checkpoint", &cp.display().to_string()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("held-elsewhere.json"));
+    // A checkpoint path that holds none is an error, not a pass.
+    let empty = i.home.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = i.run(&[
+        "audit",
+        "verify",
+        "--checkpoint",
+        &empty.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // What the rollback gave back could be shipped again.
+    assert!(ship("PO-2", "100").status.success());
+}
