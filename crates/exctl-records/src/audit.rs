@@ -145,6 +145,17 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "supersessions",
+        &[
+            ("id", Int),
+            ("decision_id", Int),
+            ("supersedes_id", Int),
+            ("line", Text),
+            ("recorded_at", Text),
+            ("actor", Text),
+        ],
+    ),
+    (
         "rescreens",
         &[
             ("id", Int),

@@ -31,8 +31,8 @@ pub use checkpoint::{Checkpoint, CHECKPOINT_FORMAT};
 pub use keys::Signer;
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,
-    NewDecision, NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt, Store,
-    StoredDecision, StoredLicence,
+    LineRecorded, NewDecision, NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt,
+    Store, StoredDecision, StoredLicence,
 };
 
 /// What can go wrong with the records.

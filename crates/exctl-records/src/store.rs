@@ -90,6 +90,32 @@ pub struct StoredDecision {
     pub list_version: Option<String>,
     pub input: Value,
     pub result: Value,
+    /// The decision that superseded this one (the same batch line recorded
+    /// again with other content or versions); this one stays on record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<i64>,
+}
+
+/// What became of one batch line given to [`Store::record_lines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineRecorded {
+    /// Recorded; the line had no decision before.
+    New(i64),
+    /// Already recorded with this content and these versions (a rerun or
+    /// a resume): nothing written.
+    Unchanged(i64),
+    /// Recorded, superseding the line's earlier decision, which is kept.
+    Superseding { id: i64, supersedes: i64 },
+}
+
+impl LineRecorded {
+    pub fn id(&self) -> i64 {
+        match *self {
+            LineRecorded::New(id) | LineRecorded::Unchanged(id) => id,
+            LineRecorded::Superseding { id, .. } => id,
+        }
+    }
 }
 
 /// What `history` selects; all conditions must hold.
@@ -233,7 +259,7 @@ pub struct RescreenReport {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(i64, &str, &'static str); 2] = match backend {
+    let sql: [(i64, &str, &'static str); 3] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -244,6 +270,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "access",
                 include_str!("../migrations/sqlite/0002_access.sql"),
+            ),
+            (
+                4,
+                "supersessions",
+                include_str!("../migrations/sqlite/0004_supersessions.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -256,6 +287,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "access",
                 include_str!("../migrations/postgres/0002_access.sql"),
+            ),
+            (
+                4,
+                "supersessions",
+                include_str!("../migrations/postgres/0004_supersessions.sql"),
             ),
         ],
     };
@@ -272,6 +308,24 @@ fn migrator(backend: Backend) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// A digest of everything a decision rests on and says: kind, subject,
+/// destination, parties, input, result, rule and list versions (not the
+/// day it was made on, which a screen's result does not depend on).
+pub(crate) fn content_digest(d: &NewDecision) -> String {
+    let text = serde_json::json!([
+        d.kind,
+        d.subject,
+        d.destination,
+        d.parties,
+        d.input,
+        d.result,
+        d.rules_hash,
+        d.list_version,
+    ])
+    .to_string();
+    crate::keys::sha256_hex(text.as_bytes())[..32].to_string()
 }
 
 /// The normalised identity of a party: name (case and spacing folded),
@@ -478,27 +532,150 @@ impl Store {
         self.signer()?;
         let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(batch.len());
-        for Recording {
+        for r in batch {
+            out.push(self.record_in(&mut tx, r, &r.decision.request_key).await?);
+        }
+        self.commit(tx).await?;
+        Ok(out)
+    }
+
+    /// Records the lines of a batch, in one transaction. Each is `(line,
+    /// recording)`: `line` names the batch line (batch id and line number),
+    /// and the request key is the line with a digest of everything the
+    /// decision rests on and says (its input, result, rule and list
+    /// versions), so the recording's own `request_key` is not used. A line
+    /// recorded before with the same digest is left as it is (a rerun or a
+    /// resume); with another, the new decision is recorded and supersedes
+    /// the line's latest, which stays on record.
+    pub async fn record_lines(
+        &self,
+        lines: &[(String, Recording)],
+    ) -> Result<Vec<LineRecorded>, Error> {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let mut out = Vec::with_capacity(lines.len());
+        for (line, r) in lines {
+            let base = format!("{line}#{}", content_digest(&r.decision));
+            let latest = self.latest_of_line(&mut tx, line).await?;
+            if let Some((id, key)) = &latest {
+                if *key == base || key.starts_with(&format!("{base}.")) {
+                    out.push(LineRecorded::Unchanged(*id));
+                    continue;
+                }
+            }
+            // Back to content recorded before and superseded since: recorded
+            // again, under the next free key.
+            let mut key = base.clone();
+            let mut n = 1;
+            while self.key_taken(&mut tx, &key).await? {
+                n += 1;
+                key = format!("{base}.{n}");
+            }
+            let (id, _) = self.record_in(&mut tx, r, &key).await?;
+            match latest {
+                None => out.push(LineRecorded::New(id)),
+                Some((old, _)) => {
+                    let acting;
+                    let this = match &r.actor {
+                        Some(a) if *a != self.actor => {
+                            acting = self.acting_as(a);
+                            &acting
+                        }
+                        _ => self,
+                    };
+                    let row = sqlx::query(AssertSqlSafe(format!(
+                        "INSERT INTO supersessions (decision_id, supersedes_id, line, recorded_at, actor)
+                         VALUES ($1, $2, $3, $4, $5) {}",
+                        audit::returning("supersessions")
+                    )))
+                    .bind(id)
+                    .bind(old)
+                    .bind(line)
+                    .bind(crate::now())
+                    .bind(&this.actor)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    this.audit_returned(&mut tx, "supersede", "supersessions", &row)
+                        .await?;
+                    out.push(LineRecorded::Superseding {
+                        id,
+                        supersedes: old,
+                    });
+                }
+            }
+        }
+        self.commit(tx).await?;
+        Ok(out)
+    }
+
+    /// The latest decision recorded for a batch line: (id, request key).
+    /// Keys are `line#digest[.n]`; a line recorded before digests were
+    /// part of the key has the line itself as its key.
+    async fn latest_of_line(
+        &self,
+        tx: &mut WriteTx,
+        line: &str,
+    ) -> Result<Option<(i64, String)>, Error> {
+        // Keys from `line#` up to, not including, `line$` ('$' follows '#'),
+        // compared byte by byte.
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT id, request_key FROM decisions WHERE (request_key >= $1 AND request_key < $2) OR request_key = $3 ORDER BY id DESC LIMIT 1"
+            }
+            Backend::Postgres => {
+                "SELECT id, request_key FROM decisions WHERE (request_key COLLATE \"C\" >= $1 AND request_key COLLATE \"C\" < $2) OR request_key = $3 ORDER BY id DESC LIMIT 1"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(format!("{line}#"))
+            .bind(format!("{line}$"))
+            .bind(line)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    async fn key_taken(&self, tx: &mut WriteTx, key: &str) -> Result<bool, Error> {
+        Ok(
+            sqlx::query("SELECT id FROM decisions WHERE request_key = $1")
+                .bind(key)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Records one decision under `key` with its parties, in `tx`; an
+    /// existing key gives its id with `false`.
+    async fn record_in(
+        &self,
+        tx: &mut WriteTx,
+        r: &Recording,
+        key: &str,
+    ) -> Result<(i64, bool), Error> {
+        let Recording {
             decision: d,
             parties,
             actor,
-        } in batch
-        {
-            let acting;
-            let this = match actor {
-                Some(a) if *a != self.actor => {
-                    acting = self.acting_as(a);
-                    &acting
-                }
-                _ => self,
-            };
-            let inserted = sqlx::query(AssertSqlSafe(format!(
+        } = r;
+        let acting;
+        let this = match actor {
+            Some(a) if *a != self.actor => {
+                acting = self.acting_as(a);
+                &acting
+            }
+            _ => self,
+        };
+        let inserted = sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO decisions (request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                  ON CONFLICT (request_key) DO NOTHING {}",
                 audit::returning("decisions")
             )))
-            .bind(&d.request_key)
+            .bind(key)
             .bind(&d.kind)
             .bind(crate::now())
             .bind(&this.actor)
@@ -511,31 +688,26 @@ impl Store {
             .bind(&d.list_version)
             .bind(d.input.to_string())
             .bind(d.result.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
-            match inserted {
-                Some(r) => {
-                    let id = this
-                        .audit_returned(&mut tx, "record", "decisions", &r)
-                        .await?;
-                    let version = d.list_version.as_deref().unwrap_or("");
-                    for p in parties {
-                        this.note_party_in(&mut tx, p, version).await?;
-                    }
-                    out.push((id, true));
+        match inserted {
+            Some(r) => {
+                let id = this.audit_returned(tx, "record", "decisions", &r).await?;
+                let version = d.list_version.as_deref().unwrap_or("");
+                for p in parties {
+                    this.note_party_in(tx, p, version).await?;
                 }
-                None => {
-                    let id: i64 = sqlx::query("SELECT id FROM decisions WHERE request_key = $1")
-                        .bind(&d.request_key)
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get(0)?;
-                    out.push((id, false));
-                }
+                Ok((id, true))
+            }
+            None => {
+                let id: i64 = sqlx::query("SELECT id FROM decisions WHERE request_key = $1")
+                    .bind(key)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get(0)?;
+                Ok((id, false))
             }
         }
-        self.commit(tx).await?;
-        Ok(out)
     }
 
     /// Which of these request keys are already recorded.
@@ -620,7 +792,7 @@ impl Store {
             // An integer, so it goes into the text directly.
             conds.push(format!("id < {b}"));
         }
-        let mut sql = "SELECT id, request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result FROM decisions".to_string();
+        let mut sql = "SELECT id, request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result, (SELECT MAX(s.decision_id) FROM supersessions s WHERE s.supersedes_id = decisions.id) FROM decisions".to_string();
         if !conds.is_empty() {
             sql.push_str(" WHERE ");
             sql.push_str(&conds.join(" AND "));
@@ -1449,6 +1621,7 @@ fn decision_from_row(r: &AnyRow) -> Result<StoredDecision, Error> {
         list_version: r.try_get(11)?,
         input: json(12)?,
         result: json(13)?,
+        superseded_by: r.try_get(14)?,
     })
 }
 

@@ -712,7 +712,9 @@ fn batch_checks_screen_parties_use_licences_and_batch_screens_are_recorded() {
         assert_eq!(i.history_count(&["--kind", "check", "--party", &clean]), 3);
         let again = i.run(&args);
         assert!(
-            String::from_utf8_lossy(&again.stderr).contains("recorded 0 decisions (4 were already")
+            String::from_utf8_lossy(&again.stderr)
+                .contains("recorded 0 decisions: 0 new, 0 superseding")
+                && String::from_utf8_lossy(&again.stderr).contains("4 unchanged")
         );
         assert_eq!(i.history_count(&["--kind", "check", "--party", &clean]), 3);
         let h: serde_json::Value = serde_json::from_str(
@@ -748,9 +750,9 @@ fn batch_checks_screen_parties_use_licences_and_batch_screens_are_recorded() {
         let hits_before = i.history_count(&cambricon);
         let out = i.run(&screen);
         assert_eq!(out.status.code(), Some(3));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 2 decisions (0 were"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 2 decisions: 2 new"));
         let out = i.run(&screen);
-        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 0 decisions (2 were"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("2 unchanged"));
         assert_eq!(i.history_count(&["--kind", "screen", "--party", &other]), 1);
         assert_eq!(i.history_count(&cambricon), hits_before + 1);
         // A rescreen covers every party in the database: on a shared
@@ -893,4 +895,118 @@ fn a_rollback_passes_verify_alone_and_fails_it_with_a_checkpoint() {
     assert_eq!(out.status.code(), Some(2));
     // What the rollback gave back could be shipped again.
     assert!(ship("PO-2", "100").status.success());
+}
+
+/// A batch line is keyed by its content and the rule and list versions: an
+/// edited order book under the same `--batch-id`, or a screen batch rerun
+/// after the lists changed, records the changed rows as new decisions that
+/// supersede the old ones (kept on record), and says so.
+#[test]
+fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
+    for db in backends() {
+        let i = Instance::new(db);
+        let batch = unique("book");
+        let party = unique("Birchwood Analytics");
+        let book = |second_to: &str| {
+            i.file(
+                "orders.csv",
+                &format!(
+                    "id,item,to,end_user\n\
+                     one,h100,DE,{party};country=DE\n\
+                     two,h100,{second_to},{party};country={second_to}\n"
+                ),
+            )
+        };
+        let output = i.home.path().join("results.csv").display().to_string();
+        let run = |input: &str| {
+            let out = i.run(&[
+                "check",
+                "--input",
+                input,
+                "--output",
+                &output,
+                "--as-of",
+                "2026-06-01",
+                "--list",
+                "demo",
+                "-j",
+                "us",
+                "--batch-id",
+                &batch,
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let first = run(&book("DE"));
+        assert!(first.contains("recorded 2 decisions: 2 new"), "{first}");
+        // The same book again: nothing new.
+        let again = run(&book("DE"));
+        assert!(
+            again.contains("recorded 0 decisions") && again.contains("2 unchanged"),
+            "{again}"
+        );
+        // Row two now ships to China: recorded, superseding the old row two.
+        let edited = run(&book("CN"));
+        assert!(
+            edited.contains("recorded 1 decisions: 0 new, 1 superseding")
+                && edited.contains("1 unchanged"),
+            "{edited}"
+        );
+        let h: serde_json::Value = serde_json::from_str(
+            &i.ok(&["history", "--kind", "check", "--party", &party, "--json"]),
+        )
+        .unwrap();
+        let rows = h.as_array().unwrap();
+        assert_eq!(rows.len(), 3, "nothing deleted: {h}");
+        // Newest first: the new row two, then the old one, marked.
+        assert_eq!(rows[0]["destination"], "CN");
+        assert!(rows[0].get("superseded_by").is_none());
+        assert_eq!(rows[1]["destination"], "DE");
+        assert_eq!(rows[1]["superseded_by"], rows[0]["id"], "{h}");
+        let results = std::fs::read_to_string(&output).unwrap();
+        assert!(
+            results.contains(",CN,"),
+            "the output shows what is on record"
+        );
+
+        // A screen batch rerun after the list changed: the clear becomes a hit.
+        let name = unique("Quillon Maritime");
+        let parties = i.file("parties.csv", &format!("id,name,country\n1,{name},SG\n"));
+        let hits = i.home.path().join("hits.csv").display().to_string();
+        let list = i.home.path().join("own.csv");
+        let screen = |entries: &str| {
+            std::fs::write(&list, format!("name,aliases,country,list,note\n{entries}")).unwrap();
+            let out = i.run(&[
+                "screen",
+                "--input",
+                &parties,
+                "--output",
+                &hits,
+                "--list",
+                &list.display().to_string(),
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let clear = screen("Unrelated Holdings,,CN,OWN,x\n");
+        assert!(clear.contains("1 new"), "{clear}");
+        let hit = screen(&format!("Unrelated Holdings,,CN,OWN,x\n{name},,SG,OWN,y\n"));
+        assert!(hit.contains("1 superseding"), "{hit}");
+        let h: serde_json::Value = serde_json::from_str(
+            &i.ok(&["history", "--kind", "screen", "--party", &name, "--json"]),
+        )
+        .unwrap();
+        assert_eq!(h[0]["outcome"], "hit", "{h}");
+        assert_eq!(h[1]["outcome"], "clear");
+        assert_eq!(h[1]["superseded_by"], h[0]["id"]);
+        assert!(i.ok(&["audit", "verify"]).contains("verifies"));
+    }
 }
