@@ -694,3 +694,61 @@ async fn a_rolled_back_transaction_is_caught_by_a_checkpoint_only() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn batch_lines_are_new_unchanged_or_superseding_and_nothing_is_lost() {
+    use exctl_records::{LineRecorded, Recording};
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("lines").await {
+        let store = open(&url, &signer).await;
+        let line = |outcome: &str| {
+            vec![(
+                "batch:b1:2".to_string(),
+                Recording {
+                    decision: decision("ignored", "nvidia-h100-sxm", "Acme", outcome),
+                    parties: vec![],
+                    actor: None,
+                },
+            )]
+        };
+        let a = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert!(matches!(a, LineRecorded::New(_)), "{url}");
+        let again = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert_eq!(again, LineRecorded::Unchanged(a.id()), "{url}");
+        let b = store.record_lines(&line("prohibited")).await.unwrap()[0];
+        assert_eq!(
+            b,
+            LineRecorded::Superseding {
+                id: b.id(),
+                supersedes: a.id()
+            },
+            "{url}"
+        );
+        // Back to the first content: recorded again, superseding the second.
+        let c = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert_eq!(
+            c,
+            LineRecorded::Superseding {
+                id: c.id(),
+                supersedes: b.id()
+            },
+            "{url}"
+        );
+        let again = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert_eq!(again, LineRecorded::Unchanged(c.id()), "{url}");
+        let h = store.history(&HistoryFilter::default()).await.unwrap();
+        let by: Vec<(i64, Option<i64>)> = h.iter().map(|d| (d.id, d.superseded_by)).collect();
+        assert_eq!(
+            by,
+            vec![
+                (c.id(), None),
+                (b.id(), Some(c.id())),
+                (a.id(), Some(b.id()))
+            ],
+            "{url}"
+        );
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        store.close().await;
+    }
+}
