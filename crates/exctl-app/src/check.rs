@@ -7,7 +7,7 @@ use crate::records::{self, Clearances, PartyScreen};
 use crate::{bad, parse_fact};
 use anyhow::Result;
 use chrono::NaiveDate;
-use exctl_core::licence::OnFile;
+use exctl_core::licence::{Drawn, OnFile, Shipment};
 use exctl_core::parties::{Party, Role};
 use exctl_core::{Decision, FactValue, Facts, Item, Outcome, Query};
 use exctl_data::Data;
@@ -313,34 +313,77 @@ pub fn recording(p: &Prepared, request_key: String, screened: Option<&PartyScree
     }
 }
 
-/// The licences to draw a shipment down from: (jurisdiction, number,
-/// reference). Refused unless the overall outcome lets the shipment go.
-pub fn drawdowns(decision: &Decision, reference: &str) -> Result<Vec<(String, String, String)>> {
+/// A licence drawdown a shipment needs in one jurisdiction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drawdown {
+    pub jurisdiction: String,
+    /// The licences that may take it, in order of preference: the one the
+    /// check named, then every other licence on file that covers the
+    /// shipment when its balance is set aside, in the order they were
+    /// registered. The store draws on the first with the balance left when
+    /// it writes, so a licence another shipment used up in the meantime is
+    /// passed over for the next.
+    pub licences: Vec<String>,
+    /// The shipment's reference (suffixed `#jurisdiction` when several
+    /// jurisdictions each draw a licence).
+    pub reference: String,
+}
+
+/// The licence drawdowns a shipment needs, given the licences on file the
+/// check was offered (in registration order). Refused unless the overall
+/// outcome lets the shipment go.
+pub fn drawdowns(p: &Prepared, licences: &[OnFile], reference: &str) -> Result<Vec<Drawdown>> {
+    let decision = &p.decision;
     let overall = decision.overall.unwrap_or(Outcome::NotControlled);
     if overall > Outcome::Authorized {
         return Err(bad(format!(
             "not shipped: the overall outcome is {overall}; nothing was drawn down"
         )));
     }
-    let authorising: Vec<(String, String)> = decision
+    let destination = decision
+        .destination
+        .as_ref()
+        .map(|d| d.code.as_str())
+        .unwrap_or("");
+    let authorising: Vec<(&exctl_core::Determination, String)> = decision
         .determinations
         .iter()
-        .filter_map(|d| {
-            d.licence
-                .as_ref()
-                .map(|l| (d.jurisdiction.clone(), l.number.clone()))
-        })
+        .filter_map(|d| d.licence.as_ref().map(|l| (d, l.number.clone())))
         .collect();
     let several = authorising.len() > 1;
     Ok(authorising
         .into_iter()
-        .map(|(j, number)| {
+        .map(|(det, number)| {
+            let shipment = Shipment {
+                jurisdiction: &det.jurisdiction,
+                item_id: &decision.item.id,
+                controls: &det.controls,
+                destination,
+                end_user: p.end_user(),
+                listed_parties: &det.listed_parties,
+                date: decision.as_of,
+                quantity: p.request.quantity.unwrap_or(0.0),
+                value: p.request.value.unwrap_or(0.0),
+            };
+            let mut numbers = vec![number];
+            for l in licences {
+                if l.licence.jurisdiction == det.jurisdiction
+                    && !numbers.contains(&l.licence.number)
+                    && l.licence.covers(&shipment, Drawn::default()).is_ok()
+                {
+                    numbers.push(l.licence.number.clone());
+                }
+            }
             let r = if several {
-                format!("{reference}#{j}")
+                format!("{reference}#{}", det.jurisdiction)
             } else {
                 reference.to_string()
             };
-            (j, number, r)
+            Drawdown {
+                jurisdiction: det.jurisdiction.clone(),
+                licences: numbers,
+                reference: r,
+            }
         })
         .collect())
 }
@@ -360,4 +403,73 @@ pub fn result_json(
         v["record"] = serde_json::json!(id);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exctl_core::Licence;
+
+    fn on_file(number: &str, item: &str, quantity: f64, drawn: f64) -> OnFile {
+        OnFile {
+            licence: Licence {
+                jurisdiction: "us".into(),
+                number: number.into(),
+                holder: "Acme Exports".into(),
+                valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                valid_to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+                items: vec![item.into()],
+                controls: vec![],
+                destinations: vec!["AE".into()],
+                end_users: vec![],
+                parties: vec![],
+                quantity: Some(quantity),
+                value: None,
+                currency: "USD".into(),
+                provisos: vec![],
+            },
+            drawn: Drawn {
+                quantity: drawn,
+                value: 0.0,
+            },
+        }
+    }
+
+    /// The licence the check named comes first, then every other licence
+    /// that covers the shipment apart from its balance, in registration
+    /// order; licences for another item, or too small in all, are left out.
+    #[test]
+    fn drawdowns_offer_the_named_licence_then_the_other_covering_ones() {
+        let data = exctl_data::load(&exctl_data::Files::bundled()).unwrap();
+        let item = data.item("h100").unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let request = CheckRequest {
+            item: "h100".into(),
+            to: "AE".into(),
+            as_of: Some(day),
+            end_use: Some("civil".into()),
+            quantity: Some(4.0),
+            jurisdictions: vec!["us".into()],
+            ..Default::default()
+        };
+        let mut p = prepare(&data, &item, request, day).unwrap();
+        let licences = vec![
+            on_file("A-used-up", "nvidia-h100-sxm", 5.0, 5.0),
+            on_file("B-other-item", "nvidia-h20", 100.0, 0.0),
+            on_file("C", "nvidia-h100-sxm", 10.0, 0.0),
+            on_file("D-too-small", "nvidia-h100-sxm", 3.0, 0.0),
+            on_file("E", "nvidia-h100-sxm", 10.0, 9.0),
+        ];
+        complete(&data, &mut p, None, &Clearances::new(), &licences);
+        assert_eq!(p.decision.overall, Some(Outcome::Authorized));
+        let d = drawdowns(&p, &licences, "PO-1").unwrap();
+        assert_eq!(
+            d,
+            vec![Drawdown {
+                jurisdiction: "us".into(),
+                licences: vec!["C".into(), "A-used-up".into(), "E".into()],
+                reference: "PO-1".into(),
+            }]
+        );
+    }
 }

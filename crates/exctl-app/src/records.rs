@@ -7,7 +7,7 @@ use exctl_core::licence::{apply_licences, OnFile};
 use exctl_core::parties::{apply_parties, ListHit, Party, PartyRules};
 use exctl_core::{Decision, Facts};
 use exctl_records::{
-    keys, Disposition, HitRecord, NewDecision, NotedParty, Recording, Signer, Store,
+    keys, Disposition, HitRecord, LineRecorded, NewDecision, NotedParty, Recording, Signer, Store,
 };
 use exctl_screen::model::{Entry, ListSet, SourceInfo, Strength};
 use exctl_screen::{Screener, DEFAULT_THRESHOLD};
@@ -50,6 +50,12 @@ impl Place {
         self.dir().join("audit-public-key.txt")
     }
 
+    /// Where the command line leaves a signed checkpoint of the audit
+    /// trail's head after each transaction it writes.
+    pub fn checkpoints_dir(&self) -> PathBuf {
+        self.dir().join("checkpoints")
+    }
+
     pub fn url(&self) -> String {
         match &self.db {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => u.clone(),
@@ -81,9 +87,12 @@ impl Place {
         Ok(Signer::from_pkcs8(&der)?)
     }
 
-    /// Opens the store for writing; `exctl init` must have run.
+    /// Opens the store for writing; `exctl init` must have run. Each
+    /// transaction it commits leaves a checkpoint in [`Place::checkpoints_dir`].
     pub fn open(&self, rt: &tokio::runtime::Runtime) -> Result<Store> {
-        rt.block_on(self.open_async())
+        Ok(rt
+            .block_on(self.open_async())?
+            .with_checkpoints(self.checkpoints_dir()))
     }
 
     /// [`Place::open`] inside a runtime.
@@ -174,6 +183,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
+}
+
+/// The checkpoints of each path given: a checkpoint file, or a folder of
+/// them. A path that names none is bad input: a check asked for must run.
+pub fn load_checkpoints(paths: &[PathBuf]) -> Result<Vec<(String, exctl_records::Checkpoint)>> {
+    let mut all = Vec::new();
+    for p in paths {
+        let found = exctl_records::Checkpoint::load(p).map_err(|e| bad(e.to_string()))?;
+        if found.is_empty() {
+            return Err(bad(format!(
+                "{}: no checkpoint files (*.json)",
+                p.display()
+            )));
+        }
+        all.extend(found);
+    }
+    Ok(all)
 }
 
 /// A database URL without its password.
@@ -570,16 +596,23 @@ pub fn rescreen_all(
     out
 }
 
-/// Records a batch in chunks, one transaction each, keyed by the batch id
-/// and the row's line: a rerun after a crash records only what is missing,
-/// and never a row twice.
+/// Records a batch in chunks, one transaction each. Each row is keyed by
+/// the batch id, its line and a digest of its content, result and rule and
+/// list versions ([`Store::record_lines`]): a rerun after a crash records
+/// only what is missing and never a row twice, and a row that changed (an
+/// edited book under the same batch id, new lists or packs) is recorded
+/// anew, superseding what its line recorded before, which is kept.
 pub struct Recorder {
     rt: tokio::runtime::Runtime,
     store: Store,
     batch: String,
-    pending: Vec<Recording>,
-    pub recorded: usize,
-    pub already: usize,
+    pending: Vec<(String, Recording)>,
+    /// Lines recorded for the first time.
+    pub new: usize,
+    /// Lines already recorded with the same content and versions.
+    pub unchanged: usize,
+    /// Lines recorded again, superseding their earlier record.
+    pub superseding: usize,
 }
 
 impl Recorder {
@@ -591,8 +624,9 @@ impl Recorder {
             store,
             batch,
             pending: Vec::new(),
-            recorded: 0,
-            already: 0,
+            new: 0,
+            unchanged: 0,
+            superseding: 0,
         }
     }
 
@@ -609,8 +643,8 @@ impl Recorder {
         Ok(format!("{}@{date}", keys::sha256_hex(&bytes)))
     }
 
-    /// The request key of a row of this batch.
-    pub fn key(&self, kind: &str, line: u64) -> String {
+    /// The name of a line of this batch (the store adds its content digest).
+    pub fn line(&self, kind: &str, line: u64) -> String {
         match kind {
             "check" => format!("batch:{}:{line}", self.batch),
             _ => format!("{kind}-batch:{}:{line}", self.batch),
@@ -622,8 +656,10 @@ impl Recorder {
         (&self.rt, &self.store)
     }
 
-    pub fn push(&mut self, r: Recording) -> Result<()> {
-        self.pending.push(r);
+    /// Queues the recording of one row, as line `line` of kind `kind`.
+    pub fn push(&mut self, kind: &str, line: u64, r: Recording) -> Result<()> {
+        let name = self.line(kind, line);
+        self.pending.push((name, r));
         if self.pending.len() >= Self::CHUNK {
             self.flush()?;
         }
@@ -634,28 +670,36 @@ impl Recorder {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let ids = self
+        let done = self
             .rt
-            .block_on(self.store.record(&self.pending))
+            .block_on(self.store.record_lines(&self.pending))
             .map_err(store_error)?;
-        for (_, new) in ids {
-            if new {
-                self.recorded += 1;
-            } else {
-                self.already += 1;
+        for d in done {
+            match d {
+                LineRecorded::New(_) => self.new += 1,
+                LineRecorded::Unchanged(_) => self.unchanged += 1,
+                LineRecorded::Superseding { .. } => self.superseding += 1,
             }
         }
         self.pending.clear();
         Ok(())
     }
 
+    /// What was recorded, in one line.
+    pub fn summary(&self) -> String {
+        format!(
+            "recorded {} decisions: {} new, {} superseding an earlier record of the same line (kept, marked superseded); {} unchanged, already recorded by an earlier run of this batch",
+            self.new + self.superseding,
+            self.new,
+            self.superseding,
+            self.unchanged
+        )
+    }
+
     /// Flushes what is left and says what was recorded.
     pub fn finish(mut self) -> Result<()> {
         self.flush()?;
-        eprintln!(
-            "recorded {} decisions ({} were already recorded by an earlier run of this batch)",
-            self.recorded, self.already
-        );
+        eprintln!("{}", self.summary());
         self.rt.block_on(self.store.close());
         Ok(())
     }

@@ -470,10 +470,12 @@ pub fn batch(
         let matches = screener.screen(&q, limit, threshold);
         screened += 1;
         if let Some(r) = recorder.as_mut() {
-            let key = r.key("screen", line);
-            r.push(crate::records::screen_recording(
-                key, &q, id, screener, &matches, threshold,
-            ))?;
+            let key = r.line("screen", line);
+            r.push(
+                "screen",
+                line,
+                crate::records::screen_recording(key, &q, id, screener, &matches, threshold),
+            )?;
         }
         let qc = country.unwrap_or_default();
         let base = BatchRow {

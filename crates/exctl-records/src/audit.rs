@@ -6,6 +6,7 @@
 //! back from the database in the same transaction, so verification can tell
 //! a record changed behind the trail's back.
 
+use crate::checkpoint::Checkpoint;
 use crate::keys::{self, sha256_hex, Signer};
 use crate::Error;
 use serde::Serialize;
@@ -141,6 +142,17 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("status", Int),
             ("reason", Text),
             ("remote", Text),
+        ],
+    ),
+    (
+        "supersessions",
+        &[
+            ("id", Int),
+            ("decision_id", Int),
+            ("supersedes_id", Int),
+            ("line", Text),
+            ("recorded_at", Text),
+            ("actor", Text),
         ],
     ),
     (
@@ -328,6 +340,11 @@ impl WriteTx {
         Ok(e.seq)
     }
 
+    /// Whether this transaction appended entries (to seal at commit).
+    pub(crate) fn appended(&self) -> bool {
+        self.appended
+    }
+
     /// Seals what this transaction appended with one signature, then commits.
     pub(crate) async fn commit(mut self, signer: Option<&Signer>) -> Result<(), Error> {
         if self.appended {
@@ -343,6 +360,34 @@ impl WriteTx {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// The head of the chain, (entries, hash), with the head entry checked:
+/// sealed by a valid signature of a key the trail knows.
+pub(crate) async fn head(conn: &mut AnyConnection) -> Result<(i64, String), Error> {
+    let Some(r) = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit ORDER BY seq DESC LIMIT 1"
+    )))
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok((0, GENESIS.to_string()));
+    };
+    let (e, sig) = entry_from_row(&r)?;
+    let key: Option<Vec<u8>> = sqlx::query("SELECT public_key FROM audit_keys WHERE key_id = $1")
+        .bind(&e.key_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    let sealed = key.is_some_and(|k| keys::verify(&k, e.hash.as_bytes(), &sig));
+    if entry_hash(&e) != e.hash || !sealed {
+        return Err(Error::Rejected(format!(
+            "the trail's last entry ({}) is not sealed by a valid signature: run `exctl audit verify`; no checkpoint was made",
+            e.seq
+        )));
+    }
+    Ok((e.seq, e.hash))
 }
 
 /// One audit entry, as exported.
@@ -412,6 +457,8 @@ pub struct VerifyReport {
     /// The head of the chain: its last hash.
     pub head: String,
     pub ok: bool,
+    /// How many checkpoints the trail was checked against.
+    pub checkpoints: usize,
     /// The first problems found, trail first (at most 100).
     pub problems: Vec<Problem>,
     pub problem_count: usize,
@@ -429,10 +476,13 @@ impl VerifyReport {
 
 /// Checks the whole chain, every signature, and every record against the
 /// last state the trail holds for it. `pinned` keys, when given, are the only
-/// ones accepted.
+/// ones accepted. Each checkpoint (named by where it came from) must be
+/// signed by an accepted key, and its entry must be in the trail with the
+/// hash it states.
 pub(crate) async fn verify(
     pool: &sqlx::AnyPool,
     pinned: &[Vec<u8>],
+    checkpoints: &[(String, Checkpoint)],
 ) -> Result<VerifyReport, Error> {
     let mut conn = pool.acquire().await?;
     let mut known: HashMap<String, Vec<u8>> = HashMap::new();
@@ -448,10 +498,38 @@ pub(crate) async fn verify(
         keys: known.keys().cloned().collect(),
         head: GENESIS.to_string(),
         ok: true,
+        checkpoints: checkpoints.len(),
         problems: Vec::new(),
         problem_count: 0,
     };
     report.keys.sort();
+    // Checkpointed entries by sequence number: (name, hash), still to be found.
+    let mut anchored: HashMap<i64, Vec<(&str, &Checkpoint)>> = HashMap::new();
+    for (name, c) in checkpoints {
+        let signed = if pinned.is_empty() {
+            known.values().any(|k| c.signed_by(k))
+        } else {
+            pinned.iter().any(|k| c.signed_by(k))
+        };
+        if !signed {
+            report.add(Problem {
+                seq: None,
+                table: None,
+                record_id: None,
+                problem: format!(
+                    "checkpoint {name} ({} entries, {}): its signature does not verify under {} keys",
+                    c.entries,
+                    c.at,
+                    if pinned.is_empty() { "the trail's" } else { "the pinned" }
+                ),
+            });
+        } else if c.entries > 0 {
+            anchored
+                .entry(c.entries)
+                .or_default()
+                .push((name.as_str(), c));
+        }
+    }
     for (id, key) in &known {
         if keys::key_id(key) != *id {
             report.add(Problem {
@@ -537,6 +615,14 @@ pub(crate) async fn verify(
                     }
                 }
             }
+            for (name, c) in anchored.remove(&e.seq).unwrap_or_default() {
+                if c.head != e.hash {
+                    report.add(bad(format!(
+                        "checkpoint {name} ({}) says entry {} has hash {}, the trail has {}: the trail was rewritten since",
+                        c.at, c.entries, c.head, e.hash
+                    )));
+                }
+            }
             if let Some(after) = &e.after {
                 state.insert((e.table.clone(), e.record_id), sha256_hex(after.as_bytes()));
             }
@@ -556,6 +642,23 @@ pub(crate) async fn verify(
         });
     }
     report.head = prev;
+    let mut lost: Vec<_> = anchored.into_iter().collect();
+    lost.sort_by_key(|(seq, _)| *seq);
+    for (seq, cps) in lost {
+        for (name, c) in cps {
+            report.add(Problem {
+                seq: Some(seq),
+                table: None,
+                record_id: None,
+                problem: format!(
+                    "checkpoint {name} ({}) holds entry {seq} with hash {}; the trail ends at entry {}: it was truncated or rolled back since",
+                    c.at,
+                    c.head,
+                    expected_seq - 1
+                ),
+            });
+        }
+    }
     // Every record must be exactly as the trail last saw it.
     for (table, cols) in TABLES {
         let mut after_id = i64::MIN;
@@ -627,7 +730,7 @@ pub(crate) async fn export(
     from: Option<chrono::NaiveDate>,
     to: Option<chrono::NaiveDate>,
 ) -> Result<AuditBundle, Error> {
-    let verification = verify(pool, &[]).await?;
+    let verification = verify(pool, &[], &[]).await?;
     let mut conn = pool.acquire().await?;
     let mut public_keys = BTreeMap::new();
     for r in sqlx::query("SELECT key_id, public_key FROM audit_keys")

@@ -21,16 +21,18 @@
 
 mod access;
 mod audit;
+mod checkpoint;
 pub mod keys;
 mod store;
 
 pub use access::{ApiKey, Refusal, Role};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
+pub use checkpoint::{Checkpoint, CHECKPOINT_FORMAT};
 pub use keys::Signer;
 pub use store::{
-    party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HitRecord, NewDecision,
-    NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt, Store, StoredDecision,
-    StoredLicence,
+    party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,
+    LineRecorded, NewDecision, NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt,
+    Store, StoredDecision, StoredLicence,
 };
 
 /// What can go wrong with the records.

@@ -1,6 +1,7 @@
 //! The store: one interface over SQLite and PostgreSQL.
 
 use crate::audit::{self, row_json, AuditBundle, VerifyReport, WriteTx};
+use crate::checkpoint::Checkpoint;
 use crate::keys::Signer;
 use crate::Error;
 use chrono::NaiveDate;
@@ -28,6 +29,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) signer: Option<std::sync::Arc<Signer>>,
     pub(crate) actor: String,
+    /// Where each commit leaves a signed checkpoint of the head, when set.
+    pub(crate) checkpoints: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 /// A check or screen to record.
@@ -87,6 +90,32 @@ pub struct StoredDecision {
     pub list_version: Option<String>,
     pub input: Value,
     pub result: Value,
+    /// The decision that superseded this one (the same batch line recorded
+    /// again with other content or versions); this one stays on record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<i64>,
+}
+
+/// What became of one batch line given to [`Store::record_lines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineRecorded {
+    /// Recorded; the line had no decision before.
+    New(i64),
+    /// Already recorded with this content and these versions (a rerun or
+    /// a resume): nothing written.
+    Unchanged(i64),
+    /// Recorded, superseding the line's earlier decision, which is kept.
+    Superseding { id: i64, supersedes: i64 },
+}
+
+impl LineRecorded {
+    pub fn id(&self) -> i64 {
+        match *self {
+            LineRecorded::New(id) | LineRecorded::Unchanged(id) => id,
+            LineRecorded::Superseding { id, .. } => id,
+        }
+    }
 }
 
 /// What `history` selects; all conditions must hold.
@@ -102,7 +131,33 @@ pub struct HistoryFilter {
     pub from: Option<NaiveDate>,
     /// Recorded on or before this day.
     pub to: Option<NaiveDate>,
+    /// Only records older than this one (its id): the cursor of the next
+    /// page, as [`HistoryPage::next_before`] gives it.
+    pub before: Option<i64>,
     pub limit: Option<i64>,
+}
+
+/// One page of history, newest first, with the cursor of the next page.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPage {
+    pub decisions: Vec<StoredDecision>,
+    /// Pass as `before` for the next (older) page; `None` on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// `text` as a LIKE pattern that matches it literally anywhere: `%`, `_`
+/// and the escape character itself are escaped (with `ESCAPE '\'`).
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 /// A licence on file with what it has used.
@@ -204,7 +259,7 @@ pub struct RescreenReport {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(i64, &str, &'static str); 2] = match backend {
+    let sql: [(i64, &str, &'static str); 3] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -215,6 +270,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "access",
                 include_str!("../migrations/sqlite/0002_access.sql"),
+            ),
+            (
+                4,
+                "supersessions",
+                include_str!("../migrations/sqlite/0004_supersessions.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -227,6 +287,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "access",
                 include_str!("../migrations/postgres/0002_access.sql"),
+            ),
+            (
+                4,
+                "supersessions",
+                include_str!("../migrations/postgres/0004_supersessions.sql"),
             ),
         ],
     };
@@ -243,6 +308,24 @@ fn migrator(backend: Backend) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// A digest of everything a decision rests on and says: kind, subject,
+/// destination, parties, input, result, rule and list versions (not the
+/// day it was made on, which a screen's result does not depend on).
+pub(crate) fn content_digest(d: &NewDecision) -> String {
+    let text = serde_json::json!([
+        d.kind,
+        d.subject,
+        d.destination,
+        d.parties,
+        d.input,
+        d.result,
+        d.rules_hash,
+        d.list_version,
+    ])
+    .to_string();
+    crate::keys::sha256_hex(text.as_bytes())[..32].to_string()
 }
 
 /// The normalised identity of a party: name (case and spacing folded),
@@ -300,6 +383,7 @@ impl Store {
             backend,
             signer: signer.map(std::sync::Arc::new),
             actor: actor.to_string(),
+            checkpoints: None,
         };
         if let Some(s) = &store.signer {
             sqlx::query(
@@ -351,7 +435,26 @@ impl Store {
 
     /// Seals the transaction's audit entries with one signature and commits.
     pub(crate) async fn commit(&self, tx: WriteTx) -> Result<(), Error> {
-        tx.commit(self.signer.as_deref()).await
+        let appended = tx.appended();
+        tx.commit(self.signer.as_deref()).await?;
+        if let (true, Some(dir)) = (appended, &self.checkpoints) {
+            // Best effort: the records are committed either way, and
+            // `exctl audit checkpoint` reports what stops a checkpoint.
+            if let Ok(c) = self.checkpoint().await {
+                c.save_in(dir).ok();
+            }
+        }
+        Ok(())
+    }
+
+    /// The same store, leaving a signed checkpoint of the trail's head in
+    /// `dir` after each transaction it commits: for short-lived writers
+    /// (the command line), whose every command then leaves an anchor to
+    /// copy elsewhere. A busy server hands out checkpoints on request
+    /// instead ([`Store::checkpoint`]).
+    pub fn with_checkpoints(mut self, dir: std::path::PathBuf) -> Store {
+        self.checkpoints = Some(std::sync::Arc::new(dir));
+        self
     }
 
     pub(crate) async fn audit_insert(
@@ -429,27 +532,150 @@ impl Store {
         self.signer()?;
         let mut tx = self.begin_write().await?;
         let mut out = Vec::with_capacity(batch.len());
-        for Recording {
+        for r in batch {
+            out.push(self.record_in(&mut tx, r, &r.decision.request_key).await?);
+        }
+        self.commit(tx).await?;
+        Ok(out)
+    }
+
+    /// Records the lines of a batch, in one transaction. Each is `(line,
+    /// recording)`: `line` names the batch line (batch id and line number),
+    /// and the request key is the line with a digest of everything the
+    /// decision rests on and says (its input, result, rule and list
+    /// versions), so the recording's own `request_key` is not used. A line
+    /// recorded before with the same digest is left as it is (a rerun or a
+    /// resume); with another, the new decision is recorded and supersedes
+    /// the line's latest, which stays on record.
+    pub async fn record_lines(
+        &self,
+        lines: &[(String, Recording)],
+    ) -> Result<Vec<LineRecorded>, Error> {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let mut out = Vec::with_capacity(lines.len());
+        for (line, r) in lines {
+            let base = format!("{line}#{}", content_digest(&r.decision));
+            let latest = self.latest_of_line(&mut tx, line).await?;
+            if let Some((id, key)) = &latest {
+                if *key == base || key.starts_with(&format!("{base}.")) {
+                    out.push(LineRecorded::Unchanged(*id));
+                    continue;
+                }
+            }
+            // Back to content recorded before and superseded since: recorded
+            // again, under the next free key.
+            let mut key = base.clone();
+            let mut n = 1;
+            while self.key_taken(&mut tx, &key).await? {
+                n += 1;
+                key = format!("{base}.{n}");
+            }
+            let (id, _) = self.record_in(&mut tx, r, &key).await?;
+            match latest {
+                None => out.push(LineRecorded::New(id)),
+                Some((old, _)) => {
+                    let acting;
+                    let this = match &r.actor {
+                        Some(a) if *a != self.actor => {
+                            acting = self.acting_as(a);
+                            &acting
+                        }
+                        _ => self,
+                    };
+                    let row = sqlx::query(AssertSqlSafe(format!(
+                        "INSERT INTO supersessions (decision_id, supersedes_id, line, recorded_at, actor)
+                         VALUES ($1, $2, $3, $4, $5) {}",
+                        audit::returning("supersessions")
+                    )))
+                    .bind(id)
+                    .bind(old)
+                    .bind(line)
+                    .bind(crate::now())
+                    .bind(&this.actor)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    this.audit_returned(&mut tx, "supersede", "supersessions", &row)
+                        .await?;
+                    out.push(LineRecorded::Superseding {
+                        id,
+                        supersedes: old,
+                    });
+                }
+            }
+        }
+        self.commit(tx).await?;
+        Ok(out)
+    }
+
+    /// The latest decision recorded for a batch line: (id, request key).
+    /// Keys are `line#digest[.n]`; a line recorded before digests were
+    /// part of the key has the line itself as its key.
+    async fn latest_of_line(
+        &self,
+        tx: &mut WriteTx,
+        line: &str,
+    ) -> Result<Option<(i64, String)>, Error> {
+        // Keys from `line#` up to, not including, `line$` ('$' follows '#'),
+        // compared byte by byte.
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT id, request_key FROM decisions WHERE (request_key >= $1 AND request_key < $2) OR request_key = $3 ORDER BY id DESC LIMIT 1"
+            }
+            Backend::Postgres => {
+                "SELECT id, request_key FROM decisions WHERE (request_key COLLATE \"C\" >= $1 AND request_key COLLATE \"C\" < $2) OR request_key = $3 ORDER BY id DESC LIMIT 1"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(format!("{line}#"))
+            .bind(format!("{line}$"))
+            .bind(line)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    async fn key_taken(&self, tx: &mut WriteTx, key: &str) -> Result<bool, Error> {
+        Ok(
+            sqlx::query("SELECT id FROM decisions WHERE request_key = $1")
+                .bind(key)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Records one decision under `key` with its parties, in `tx`; an
+    /// existing key gives its id with `false`.
+    async fn record_in(
+        &self,
+        tx: &mut WriteTx,
+        r: &Recording,
+        key: &str,
+    ) -> Result<(i64, bool), Error> {
+        let Recording {
             decision: d,
             parties,
             actor,
-        } in batch
-        {
-            let acting;
-            let this = match actor {
-                Some(a) if *a != self.actor => {
-                    acting = self.acting_as(a);
-                    &acting
-                }
-                _ => self,
-            };
-            let inserted = sqlx::query(AssertSqlSafe(format!(
+        } = r;
+        let acting;
+        let this = match actor {
+            Some(a) if *a != self.actor => {
+                acting = self.acting_as(a);
+                &acting
+            }
+            _ => self,
+        };
+        let inserted = sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO decisions (request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                  ON CONFLICT (request_key) DO NOTHING {}",
                 audit::returning("decisions")
             )))
-            .bind(&d.request_key)
+            .bind(key)
             .bind(&d.kind)
             .bind(crate::now())
             .bind(&this.actor)
@@ -462,31 +688,26 @@ impl Store {
             .bind(&d.list_version)
             .bind(d.input.to_string())
             .bind(d.result.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
-            match inserted {
-                Some(r) => {
-                    let id = this
-                        .audit_returned(&mut tx, "record", "decisions", &r)
-                        .await?;
-                    let version = d.list_version.as_deref().unwrap_or("");
-                    for p in parties {
-                        this.note_party_in(&mut tx, p, version).await?;
-                    }
-                    out.push((id, true));
+        match inserted {
+            Some(r) => {
+                let id = this.audit_returned(tx, "record", "decisions", &r).await?;
+                let version = d.list_version.as_deref().unwrap_or("");
+                for p in parties {
+                    this.note_party_in(tx, p, version).await?;
                 }
-                None => {
-                    let id: i64 = sqlx::query("SELECT id FROM decisions WHERE request_key = $1")
-                        .bind(&d.request_key)
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get(0)?;
-                    out.push((id, false));
-                }
+                Ok((id, true))
+            }
+            None => {
+                let id: i64 = sqlx::query("SELECT id FROM decisions WHERE request_key = $1")
+                    .bind(key)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get(0)?;
+                Ok((id, false))
             }
         }
-        self.commit(tx).await?;
-        Ok(out)
     }
 
     /// Which of these request keys are already recorded.
@@ -509,8 +730,34 @@ impl Store {
         Ok(found)
     }
 
-    /// Recorded decisions, oldest first.
+    /// Recorded decisions, newest first.
     pub async fn history(&self, f: &HistoryFilter) -> Result<Vec<StoredDecision>, Error> {
+        self.history_rows(f, f.limit).await
+    }
+
+    /// One page of recorded decisions, newest first (`limit` rows, 200 when
+    /// not given), with the cursor of the next page.
+    pub async fn history_page(&self, f: &HistoryFilter) -> Result<HistoryPage, Error> {
+        let limit = f.limit.unwrap_or(200).max(1);
+        let mut decisions = self.history_rows(f, Some(limit + 1)).await?;
+        let more = decisions.len() as i64 > limit;
+        decisions.truncate(limit as usize);
+        let next_before = if more {
+            decisions.last().map(|d| d.id)
+        } else {
+            None
+        };
+        Ok(HistoryPage {
+            decisions,
+            next_before,
+        })
+    }
+
+    async fn history_rows(
+        &self,
+        f: &HistoryFilter,
+        limit: Option<i64>,
+    ) -> Result<Vec<StoredDecision>, Error> {
         let mut conds: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
         let mut add = |cond: &str, value: String| {
@@ -521,10 +768,16 @@ impl Store {
             add("kind = ?", k.clone());
         }
         if let Some(p) = &f.party {
-            add("LOWER(parties) LIKE ?", format!("%{}%", p.to_lowercase()));
+            add(
+                "LOWER(parties) LIKE ? ESCAPE '\\'",
+                like_contains(&p.to_lowercase()),
+            );
         }
         if let Some(i) = &f.item {
-            add("LOWER(subject) LIKE ?", format!("%{}%", i.to_lowercase()));
+            add(
+                "LOWER(subject) LIKE ? ESCAPE '\\'",
+                like_contains(&i.to_lowercase()),
+            );
         }
         if let Some(o) = &f.outcome {
             add("outcome = ?", o.clone());
@@ -535,13 +788,17 @@ impl Store {
         if let Some(d) = f.to.and_then(|d| d.succ_opt()) {
             add("recorded_at < ?", d.to_string());
         }
-        let mut sql = "SELECT id, request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result FROM decisions".to_string();
+        if let Some(b) = f.before {
+            // An integer, so it goes into the text directly.
+            conds.push(format!("id < {b}"));
+        }
+        let mut sql = "SELECT id, request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result, (SELECT MAX(s.decision_id) FROM supersessions s WHERE s.supersedes_id = decisions.id) FROM decisions".to_string();
         if !conds.is_empty() {
             sql.push_str(" WHERE ");
             sql.push_str(&conds.join(" AND "));
         }
-        sql.push_str(" ORDER BY id");
-        if let Some(n) = f.limit {
+        sql.push_str(" ORDER BY id DESC");
+        if let Some(n) = limit {
             sql.push_str(&format!(" LIMIT {}", n.max(0)));
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -638,6 +895,35 @@ impl Store {
         shipped_on: NaiveDate,
         decision_id: Option<i64>,
     ) -> Result<ShipmentReceipt, Error> {
+        self.record_shipment_from(
+            jurisdiction,
+            &[number.to_string()],
+            reference,
+            quantity,
+            value,
+            shipped_on,
+            decision_id,
+        )
+        .await
+    }
+
+    /// Records a shipment against the first of `numbers`, in their order,
+    /// that is valid on the day and has the balance left for it. Balances
+    /// are read under the store's write lock, in the transaction that draws
+    /// the licence down: a licence another shipment has just used up is
+    /// passed over for the next one, and none is ever overdrawn. Refused,
+    /// with every licence's reason, when none can take it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_shipment_from(
+        &self,
+        jurisdiction: &str,
+        numbers: &[String],
+        reference: &str,
+        quantity: f64,
+        value: f64,
+        shipped_on: NaiveDate,
+        decision_id: Option<i64>,
+    ) -> Result<ShipmentReceipt, Error> {
         if reference.trim().is_empty() {
             return Err(Error::Rejected("the shipment reference is empty".into()));
         }
@@ -651,34 +937,13 @@ impl Store {
                 "give a quantity or a value to draw down".into(),
             ));
         }
+        if numbers.is_empty() {
+            return Err(Error::Rejected(format!(
+                "no {jurisdiction} licence to draw shipment {reference:?} on"
+            )));
+        }
         self.signer()?;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT id, body, quantity_used, value_used, recorded_at FROM licences WHERE jurisdiction = $1 AND number = $2",
-        )
-        .bind(jurisdiction)
-        .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| {
-            Error::Rejected(format!(
-                "no licence {number:?} registered for jurisdiction {jurisdiction:?}"
-            ))
-        })?;
-        let stored = licence_from_row(&row)?;
-        let l = &stored.licence;
-        if shipped_on < l.valid_from {
-            return Err(Error::Rejected(format!(
-                "licence {number} is not valid until {}",
-                l.valid_from
-            )));
-        }
-        if shipped_on > l.valid_to {
-            return Err(Error::Rejected(format!(
-                "licence {number} expired on {}",
-                l.valid_to
-            )));
-        }
         let dup = sqlx::query("SELECT id FROM shipments WHERE reference = $1")
             .bind(reference)
             .fetch_optional(&mut *tx)
@@ -688,65 +953,75 @@ impl Store {
                 "shipment {reference:?} is already recorded"
             )));
         }
-        let remaining = Remaining {
-            quantity: l.quantity.map(|q| q - stored.drawn.quantity - quantity),
-            value: l.value.map(|v| v - stored.drawn.value - value),
-        };
-        if let Some(left) = remaining.quantity {
-            if left < -1e-9 {
-                return Err(Error::Rejected(format!(
-                    "licence {number} would be overdrawn: {} units left, {quantity} asked",
-                    left + quantity
-                )));
-            }
-        }
-        if let Some(left) = remaining.value {
-            if left < -1e-9 {
-                return Err(Error::Rejected(format!(
-                    "licence {number} would be overdrawn: {} {} of value left, {value} asked",
-                    left + value,
-                    l.currency
-                )));
-            }
-        }
-        let before = row_json(&mut tx, "licences", stored.id).await?;
-        sqlx::query(
-            "UPDATE licences SET quantity_used = quantity_used + $1, value_used = value_used + $2 WHERE id = $3",
-        )
-        .bind(quantity)
-        .bind(value)
-        .bind(stored.id)
-        .execute(&mut *tx)
-        .await?;
-        self.audit_update(&mut tx, "draw down", "licences", stored.id, before)
+        let mut refused = Vec::new();
+        for number in numbers {
+            let row = sqlx::query(
+                "SELECT id, body, quantity_used, value_used, recorded_at FROM licences WHERE jurisdiction = $1 AND number = $2",
+            )
+            .bind(jurisdiction)
+            .bind(number)
+            .fetch_optional(&mut *tx)
             .await?;
-        let shipment_id: i64 = sqlx::query(
-            "INSERT INTO shipments (licence_id, reference, quantity, value, shipped_on, decision_id, recorded_at, actor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(stored.id)
-        .bind(reference)
-        .bind(quantity)
-        .bind(value)
-        .bind(shipped_on.to_string())
-        .bind(decision_id)
-        .bind(crate::now())
-        .bind(&self.actor)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        self.audit_insert(&mut tx, "record", "shipments", shipment_id)
+            let Some(row) = row else {
+                refused.push(format!(
+                    "no licence {number:?} registered for jurisdiction {jurisdiction:?}"
+                ));
+                continue;
+            };
+            let stored = licence_from_row(&row)?;
+            let remaining = match draw_refusal(&stored, shipped_on, quantity, value) {
+                Ok(r) => r,
+                Err(why) => {
+                    refused.push(why);
+                    continue;
+                }
+            };
+            let before = row_json(&mut tx, "licences", stored.id).await?;
+            sqlx::query(
+                "UPDATE licences SET quantity_used = quantity_used + $1, value_used = value_used + $2 WHERE id = $3",
+            )
+            .bind(quantity)
+            .bind(value)
+            .bind(stored.id)
+            .execute(&mut *tx)
             .await?;
-        self.commit(tx).await?;
-        Ok(ShipmentReceipt {
-            shipment_id,
-            jurisdiction: jurisdiction.to_string(),
-            licence: number.to_string(),
-            reference: reference.to_string(),
-            quantity,
-            value,
-            remaining,
-        })
+            self.audit_update(&mut tx, "draw down", "licences", stored.id, before)
+                .await?;
+            let shipment_id: i64 = sqlx::query(
+                "INSERT INTO shipments (licence_id, reference, quantity, value, shipped_on, decision_id, recorded_at, actor)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(stored.id)
+            .bind(reference)
+            .bind(quantity)
+            .bind(value)
+            .bind(shipped_on.to_string())
+            .bind(decision_id)
+            .bind(crate::now())
+            .bind(&self.actor)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+            self.audit_insert(&mut tx, "record", "shipments", shipment_id)
+                .await?;
+            self.commit(tx).await?;
+            return Ok(ShipmentReceipt {
+                shipment_id,
+                jurisdiction: jurisdiction.to_string(),
+                licence: number.to_string(),
+                reference: reference.to_string(),
+                quantity,
+                value,
+                remaining,
+            });
+        }
+        Err(Error::Rejected(match refused.as_slice() {
+            [one] => one.clone(),
+            _ => format!(
+                "no licence can take shipment {reference:?}: {}",
+                refused.join("; ")
+            ),
+        }))
     }
 
     // ----- parties, hits, dispositions, rescreening ------------------------
@@ -1197,7 +1472,33 @@ impl Store {
 
     /// Verifies the whole trail and every record against it.
     pub async fn verify(&self, pinned: &[Vec<u8>]) -> Result<VerifyReport, Error> {
-        audit::verify(&self.pool, pinned).await
+        audit::verify(&self.pool, pinned, &[]).await
+    }
+
+    /// [`Store::verify`], and that the trail still holds every checkpointed
+    /// entry with its checkpointed hash (each checkpoint named, e.g. by its
+    /// file): a trail truncated or rolled back since is reported.
+    pub async fn verify_against(
+        &self,
+        pinned: &[Vec<u8>],
+        checkpoints: &[(String, Checkpoint)],
+    ) -> Result<VerifyReport, Error> {
+        audit::verify(&self.pool, pinned, checkpoints).await
+    }
+
+    /// The head of the trail: its entry count and last hash. The head entry
+    /// must be sealed by a valid signature.
+    pub async fn head(&self) -> Result<(i64, String), Error> {
+        let mut conn = self.pool.acquire().await?;
+        audit::head(&mut conn).await
+    }
+
+    /// A checkpoint of the trail's head, signed with this store's key, to
+    /// keep outside the database (a file elsewhere, a webhook receiver).
+    pub async fn checkpoint(&self) -> Result<Checkpoint, Error> {
+        let signer = self.signer()?;
+        let (entries, head) = self.head().await?;
+        Checkpoint::sign(signer, entries, &head)
     }
 
     /// The trail from `from` to `to` (days included), with the public keys.
@@ -1320,7 +1621,51 @@ fn decision_from_row(r: &AnyRow) -> Result<StoredDecision, Error> {
         list_version: r.try_get(11)?,
         input: json(12)?,
         result: json(13)?,
+        superseded_by: r.try_get(14)?,
     })
+}
+
+/// What is left of a licence after drawing `quantity` and `value` on
+/// `shipped_on`, or why it cannot be drawn.
+fn draw_refusal(
+    stored: &StoredLicence,
+    shipped_on: NaiveDate,
+    quantity: f64,
+    value: f64,
+) -> Result<Remaining, String> {
+    let l = &stored.licence;
+    let number = &l.number;
+    if shipped_on < l.valid_from {
+        return Err(format!(
+            "licence {number} is not valid until {}",
+            l.valid_from
+        ));
+    }
+    if shipped_on > l.valid_to {
+        return Err(format!("licence {number} expired on {}", l.valid_to));
+    }
+    let remaining = Remaining {
+        quantity: l.quantity.map(|q| q - stored.drawn.quantity - quantity),
+        value: l.value.map(|v| v - stored.drawn.value - value),
+    };
+    if let Some(left) = remaining.quantity {
+        if left < -1e-9 {
+            return Err(format!(
+                "licence {number} would be overdrawn: {} units left, {quantity} asked",
+                left + quantity
+            ));
+        }
+    }
+    if let Some(left) = remaining.value {
+        if left < -1e-9 {
+            return Err(format!(
+                "licence {number} would be overdrawn: {} {} of value left, {value} asked",
+                left + value,
+                l.currency
+            ));
+        }
+    }
+    Ok(remaining)
 }
 
 fn licence_from_row(r: &AnyRow) -> Result<StoredLicence, Error> {

@@ -420,3 +420,335 @@ async fn api_keys_authenticate_until_revoked_and_refusals_are_audited() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn history_pages_newest_first_and_matches_wildcards_literally() {
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("history").await {
+        let store = open(&url, &signer).await;
+        let names = [
+            "100% Steel",
+            "A_B Ltd",
+            "AxB Ltd",
+            "Back\\slash Co",
+            "Plain Co",
+        ];
+        for (n, party) in names.iter().enumerate() {
+            store
+                .record_decisions(&[decision(
+                    &format!("h{n}"),
+                    "nvidia-h100-sxm",
+                    party,
+                    "license_required",
+                )])
+                .await
+                .unwrap();
+        }
+        // Newest first, two at a time, every record reachable through the cursor.
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store
+                .history_page(&HistoryFilter {
+                    before,
+                    limit: Some(2),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert!(page.decisions.len() <= 2);
+            seen.extend(page.decisions.iter().map(|d| d.parties[0].clone()));
+            match page.next_before {
+                Some(next) => before = Some(next),
+                None => break,
+            }
+        }
+        let newest_first: Vec<String> = names.iter().rev().map(|s| s.to_string()).collect();
+        assert_eq!(seen, newest_first, "{url}");
+        // LIKE wildcards and the escape character match only themselves.
+        let party = |p: &str| {
+            let store = store.clone();
+            let p = p.to_string();
+            async move {
+                store
+                    .history(&HistoryFilter {
+                        party: Some(p),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|d| d.parties[0].clone())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(party("%").await, vec!["100% Steel"], "{url}");
+        assert_eq!(party("_").await, vec!["A_B Ltd"], "{url}");
+        assert_eq!(party("a_b").await, vec!["A_B Ltd"], "{url}");
+        assert_eq!(party("\\").await, vec!["Back\\slash Co"], "{url}");
+        assert_eq!(party("co").await.len(), 2, "{url}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_shipment_falls_back_on_the_next_covering_licence_under_contention() {
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("fallback").await {
+        let store = open(&url, &signer).await;
+        store.add_licence(&licence("F1", 10.0)).await.unwrap();
+        store.add_licence(&licence("F2", 10.0)).await.unwrap();
+        let both = ["F1".to_string(), "F2".to_string()];
+        // F1 is used up after the check chose it: the shipment goes on F2.
+        store
+            .record_shipment("us", "F1", "PO-1", 8.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        let r = store
+            .record_shipment_from("us", &both, "PO-2", 5.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.licence.as_str(), r.remaining.quantity),
+            ("F2", Some(5.0))
+        );
+        // Concurrent shipments on separate connections, each naming F1
+        // first: 2 units are left on F1 and 5 on F2, so exactly the 1-unit
+        // shipments that fit go, on whichever licence still has the units.
+        let mut tasks = Vec::new();
+        for i in 0..9 {
+            let (url, signer, both) = (url.clone(), signer.clone(), both.clone());
+            tasks.push(tokio::spawn(async move {
+                let s = open(&url, &signer).await;
+                let r = s
+                    .record_shipment_from(
+                        "us",
+                        &both,
+                        &format!("C-{i}"),
+                        1.0,
+                        0.0,
+                        date("2026-04-01"),
+                        None,
+                    )
+                    .await;
+                s.close().await;
+                r.map(|r| r.licence)
+            }));
+        }
+        let mut on = std::collections::BTreeMap::<String, usize>::new();
+        let mut refused = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(l) => *on.entry(l).or_default() += 1,
+                Err(e) => refused.push(e.to_string()),
+            }
+        }
+        assert_eq!(on.get("F1"), Some(&2), "{url}: {on:?}");
+        assert_eq!(on.get("F2"), Some(&5), "{url}: {on:?}");
+        assert_eq!(refused.len(), 2, "{url}");
+        assert!(
+            refused
+                .iter()
+                .all(|e| e.contains("F1 would be overdrawn") && e.contains("F2 would be overdrawn")),
+            "{url}: {refused:?}"
+        );
+        assert_eq!(
+            store.licence("us", "F1").await.unwrap().drawn.quantity,
+            10.0
+        );
+        assert_eq!(
+            store.licence("us", "F2").await.unwrap().drawn.quantity,
+            10.0
+        );
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        store.close().await;
+    }
+}
+
+/// The rollback attack: whoever can write the database deletes the last
+/// transaction's audit entries and puts its rows back from their `before`
+/// images. The trail that is left is shorter but whole, so it verifies on
+/// its own, even against the pinned key; a checkpoint of the head held
+/// outside the database shows the entries it names are gone.
+#[tokio::test]
+async fn a_rolled_back_transaction_is_caught_by_a_checkpoint_only() {
+    use exctl_records::Checkpoint;
+    let signer = Arc::new(Signer::generate().unwrap());
+    let pinned = [signer.public_key().to_vec()];
+    for (url, dir) in stores("rollback").await {
+        let store = open(&url, &signer)
+            .await
+            .with_checkpoints(dir.path().join("checkpoints"));
+        store.add_licence(&licence("R1", 100.0)).await.unwrap();
+        let (before_ship, _) = store.head().await.unwrap();
+        store
+            .record_shipment("us", "R1", "PO-1", 60.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        let checkpoint = store.checkpoint().await.unwrap();
+        assert!(checkpoint.signed_by(signer.public_key()));
+        assert!(checkpoint.entries > before_ship);
+        let held = vec![("held-elsewhere.json".to_string(), checkpoint.clone())];
+        let report = store.verify_against(&pinned, &held).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        assert_eq!(report.checkpoints, 1);
+
+        // The attack, in plain SQL.
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT tbl, record_id, before_json FROM audit WHERE seq > $1 ORDER BY seq DESC",
+        )
+        .bind(before_ship)
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2, "{url}: the draw-down and the shipment");
+        for (table, id, before) in rows {
+            match (table.as_str(), before) {
+                ("licences", Some(b)) => {
+                    let v: Vec<serde_json::Value> = serde_json::from_str(&b).unwrap();
+                    sqlx::query(
+                        "UPDATE licences SET quantity_used = $1, value_used = $2 WHERE id = $3",
+                    )
+                    .bind(v[5].as_f64().unwrap())
+                    .bind(v[6].as_f64().unwrap())
+                    .bind(id)
+                    .execute(&raw)
+                    .await
+                    .unwrap();
+                }
+                ("shipments", None) => {
+                    sqlx::query("DELETE FROM shipments WHERE id = $1")
+                        .bind(id)
+                        .execute(&raw)
+                        .await
+                        .unwrap();
+                }
+                other => panic!("unexpected entry {other:?}"),
+            }
+        }
+        sqlx::query("DELETE FROM audit WHERE seq > $1")
+            .bind(before_ship)
+            .execute(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        // The licence is whole again, and could be shipped against again.
+        assert_eq!(store.licence("us", "R1").await.unwrap().drawn.quantity, 0.0);
+
+        // Alone, the trail cannot tell: it verifies, even against the pinned key.
+        let alone = store.verify(&pinned).await.unwrap();
+        assert!(alone.ok, "{url}: {:?}", alone.problems);
+        // With the checkpoint, the missing entries are reported, naming it.
+        let report = store.verify_against(&pinned, &held).await.unwrap();
+        assert!(!report.ok, "{url}");
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.seq == Some(checkpoint.entries)
+                    && p.problem.contains("held-elsewhere.json")
+                    && p.problem.contains("truncated or rolled back")),
+            "{url}: {:?}",
+            report.problems
+        );
+        // A checkpoint whose count or head was edited does not verify.
+        let mut forged = checkpoint.clone();
+        forged.entries = before_ship;
+        let report = store
+            .verify_against(&pinned, &[("forged.json".into(), forged)])
+            .await
+            .unwrap();
+        assert!(report
+            .problems
+            .iter()
+            .any(|p| p.problem.contains("forged.json")
+                && p.problem.contains("signature does not verify")));
+        // Rewriting instead of cutting: the same count with another head.
+        store
+            .record_shipment("us", "R1", "PO-9", 1.0, 0.0, date("2026-03-01"), None)
+            .await
+            .unwrap();
+        let report = store.verify_against(&pinned, &held).await.unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.seq == Some(checkpoint.entries) && p.problem.contains("rewritten")),
+            "{url}: {:?}",
+            report.problems
+        );
+        // Every commit left a checkpoint of the head it made in the folder:
+        // the newest is the head now.
+        let (entries, head) = store.head().await.unwrap();
+        let on_disk = Checkpoint::load(&dir.path().join("checkpoints")).unwrap();
+        assert!(on_disk
+            .iter()
+            .any(|(_, c)| c.entries == entries && c.head == head));
+        // The folder holds the checkpoint made before the rollback as well:
+        // verifying against the folder catches it.
+        let report = store.verify_against(&pinned, &on_disk).await.unwrap();
+        assert!(!report.ok, "{url}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn batch_lines_are_new_unchanged_or_superseding_and_nothing_is_lost() {
+    use exctl_records::{LineRecorded, Recording};
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("lines").await {
+        let store = open(&url, &signer).await;
+        let line = |outcome: &str| {
+            vec![(
+                "batch:b1:2".to_string(),
+                Recording {
+                    decision: decision("ignored", "nvidia-h100-sxm", "Acme", outcome),
+                    parties: vec![],
+                    actor: None,
+                },
+            )]
+        };
+        let a = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert!(matches!(a, LineRecorded::New(_)), "{url}");
+        let again = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert_eq!(again, LineRecorded::Unchanged(a.id()), "{url}");
+        let b = store.record_lines(&line("prohibited")).await.unwrap()[0];
+        assert_eq!(
+            b,
+            LineRecorded::Superseding {
+                id: b.id(),
+                supersedes: a.id()
+            },
+            "{url}"
+        );
+        // Back to the first content: recorded again, superseding the second.
+        let c = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert_eq!(
+            c,
+            LineRecorded::Superseding {
+                id: c.id(),
+                supersedes: b.id()
+            },
+            "{url}"
+        );
+        let again = store.record_lines(&line("license_required")).await.unwrap()[0];
+        assert_eq!(again, LineRecorded::Unchanged(c.id()), "{url}");
+        let h = store.history(&HistoryFilter::default()).await.unwrap();
+        let by: Vec<(i64, Option<i64>)> = h.iter().map(|d| (d.id, d.superseded_by)).collect();
+        assert_eq!(
+            by,
+            vec![
+                (c.id(), None),
+                (b.id(), Some(c.id())),
+                (a.id(), Some(b.id()))
+            ],
+            "{url}"
+        );
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        store.close().await;
+    }
+}

@@ -294,12 +294,12 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
     if let Some(reference) = &p.request.ship {
         let store = s.store.acting_as(&actor(caller));
         let mut receipts = Vec::new();
-        for (j, number, reference) in check::drawdowns(&p.decision, reference)? {
+        for d in check::drawdowns(&p, &licences, reference)? {
             let receipt = store
-                .record_shipment(
-                    &j,
-                    &number,
-                    &reference,
+                .record_shipment_from(
+                    &d.jurisdiction,
+                    &d.licences,
+                    &d.reference,
                     p.request.quantity.unwrap_or(0.0),
                     p.request.value.unwrap_or(0.0),
                     p.decision.as_of,
@@ -667,12 +667,19 @@ struct HistoryQuery {
     to: Option<NaiveDate>,
     /// Default 200, at most 5,000.
     limit: Option<i64>,
+    /// Only records older than this id: the `X-Next-Before` of the page before.
+    before: Option<i64>,
 }
 
-/// Recorded checks and screens, newest matching first by date range.
+/// Recorded checks and screens, newest first; `X-Next-Before` is the cursor
+/// of the next (older) page, absent on the last one.
 #[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryQuery),
-    responses((status = 200, description = "Recorded decisions with inputs and results", body = Object)))]
-async fn history(State(s): State<Arc<AppState>>, Query(q): Query<HistoryQuery>) -> ApiResult {
+    responses((status = 200, description = "Recorded decisions with inputs and results", body = Object,
+        headers(("X-Next-Before" = i64, description = "Pass as `before` for the next page")))))]
+async fn history(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Response> {
     let filter = exctl_records::HistoryFilter {
         kind: q.kind,
         party: q.party,
@@ -680,12 +687,15 @@ async fn history(State(s): State<Arc<AppState>>, Query(q): Query<HistoryQuery>) 
         outcome: q.outcome,
         from: q.from,
         to: q.to,
+        before: q.before,
         limit: Some(q.limit.unwrap_or(200).clamp(1, 5000)),
     };
-    let rows = s.store.history(&filter).await?;
-    Ok(Json(
-        serde_json::to_value(rows).map_err(|_| ApiError::internal())?,
-    ))
+    let page = s.store.history_page(&filter).await?;
+    let body = Json(serde_json::to_value(&page.decisions).map_err(|_| ApiError::internal())?);
+    Ok(match page.next_before {
+        Some(next) => ([("x-next-before", next.to_string())], body).into_response(),
+        None => body.into_response(),
+    })
 }
 
 /// Rescreen every stored party against the lists serving now; report
@@ -726,6 +736,19 @@ async fn verify(State(s): State<Arc<AppState>>) -> ApiResult {
     let report = s.store.verify(&[]).await?;
     Ok(Json(
         serde_json::to_value(report).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// A checkpoint of the audit trail's head (entry count and hash, time, key
+/// id), signed with this instance's ML-DSA-65 key: keep it outside the
+/// database, and `exctl audit verify --checkpoint` proves later that the
+/// trail still holds that entry, not truncated or rolled back.
+#[utoipa::path(get, path = "/api/v1/audit/head", tag = "records",
+    responses((status = 200, description = "The signed checkpoint: format, entries, head, at, key_id, signature", body = Object)))]
+async fn audit_head(State(s): State<Arc<AppState>>) -> ApiResult {
+    let checkpoint = s.store.checkpoint().await?;
+    Ok(Json(
+        serde_json::to_value(checkpoint).map_err(|_| ApiError::internal())?,
     ))
 }
 
@@ -950,6 +973,7 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/history", get(history))
         .route("/api/v1/rescreen", post(rescreen))
         .route("/api/v1/audit/verify", get(verify))
+        .route("/api/v1/audit/head", get(audit_head))
         .route("/api/v1/audit/export", get(export))
         .route("/api/v1/lists", get(lists))
         .route("/api/v1/lists/refresh", post(refresh))
@@ -979,9 +1003,9 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
 /// The handlers the OpenAPI document describes.
 pub mod paths {
     pub use super::{
-        __path_add_licence, __path_catalog, __path_check, __path_check_batch, __path_classify,
-        __path_clear, __path_compare, __path_create_key, __path_dispositions, __path_export,
-        __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
+        __path_add_licence, __path_audit_head, __path_catalog, __path_check, __path_check_batch,
+        __path_classify, __path_clear, __path_compare, __path_create_key, __path_dispositions,
+        __path_export, __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
         __path_refusals, __path_rescreen, __path_revoke_key, __path_rules, __path_screen,
         __path_screen_batch, __path_ship, __path_verify, __path_whoami,
     };

@@ -23,6 +23,8 @@ pub fn required_role(method: &Method, path: &str) -> Option<Role> {
         "keys" | "refusals" => Role::Admin,
         "licences" | "lists" if !read => Role::Admin,
         "audit" if rest.starts_with("audit/export") => Role::Admin,
+        // A signed checkpoint of the trail's head, to hold elsewhere.
+        "audit" if rest == "audit/head" && read => Role::Viewer,
         // Recorded decisions and dispositions.
         "check" | "screen" | "shipments" | "rescreen" => Role::Officer,
         "dispositions" if !read => Role::Officer,

@@ -39,7 +39,7 @@ impl Modify for Security {
     ),
     paths(
         whoami, catalog, rules, classify, compare, check, check_batch, screen, screen_batch,
-        licences, add_licence, ship, dispositions, clear, history, rescreen, verify, export,
+        licences, add_licence, ship, dispositions, clear, history, rescreen, verify, audit_head, export,
         lists, refresh, keys, create_key, revoke_key, refusals
     ),
     components(schemas(

@@ -658,3 +658,66 @@ fn designated_entries(s: &Server) -> u64 {
         .map(|src| src["entries"].as_u64().unwrap())
         .sum()
 }
+
+/// The signed head for viewers, and history newest first in pages.
+#[test]
+fn the_audit_head_is_signed_and_history_pages_through_a_cursor() {
+    let s = Server::start(Options::default());
+    let viewer = s.key("viewer", "anchor");
+    let officer = s.key("officer", "pager");
+    for _ in 0..3 {
+        let (status, v) = s.call(
+            "POST",
+            "/api/v1/check",
+            Some(&officer),
+            Some(json!({"item": "h100", "to": "DE"})),
+        );
+        assert_eq!(status, 200, "{v}");
+    }
+    assert_eq!(s.call("GET", "/api/v1/audit/head", None, None).0, 401);
+    let (status, head) = s.call("GET", "/api/v1/audit/head", Some(&viewer), None);
+    assert_eq!(status, 200, "{head}");
+    let checkpoint: exctl_records::Checkpoint = serde_json::from_value(head.clone()).unwrap();
+    let key = std::fs::read_to_string(s.home.path().join("audit-public-key.txt")).unwrap();
+    let key = exctl_records::keys::parse_public_key_file(&key).unwrap();
+    assert!(checkpoint.signed_by(&key), "{head}");
+    let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&viewer), None);
+    assert!(checkpoint.entries > 0);
+    assert!(report["entries"].as_i64().unwrap() >= checkpoint.entries);
+    // Two at a time, newest first, the next page named by X-Next-Before.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let page = |before: Option<&str>| {
+        let url = format!(
+            "{}/api/v1/history?kind=check&limit=2{}",
+            s.url,
+            before.map(|b| format!("&before={b}")).unwrap_or_default()
+        );
+        let mut r = agent
+            .get(&url)
+            .header("authorization", &format!("Bearer {viewer}"))
+            .call()
+            .unwrap();
+        let next = r
+            .headers()
+            .get("x-next-before")
+            .map(|v| v.to_str().unwrap().to_string());
+        let rows: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        let ids: Vec<i64> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect();
+        (ids, next)
+    };
+    let (first, next) = page(None);
+    assert_eq!(first.len(), 2);
+    assert!(first[0] > first[1], "newest first: {first:?}");
+    let (second, last) = page(next.as_deref());
+    assert_eq!(second.len(), 1);
+    assert!(second[0] < first[1]);
+    assert_eq!(last, None, "the last page has no cursor");
+}

@@ -594,17 +594,21 @@ pub fn check_book(
                 "value": o.value,
             });
             let decision = records::new_check(
-                r.key("check", line),
+                r.line("check", line),
                 &decision,
                 input,
                 &o.parties,
                 list_version.clone(),
             );
-            if let Err(e) = r.push(Recording {
-                decision,
-                parties: screened,
-                actor: None,
-            }) {
+            if let Err(e) = r.push(
+                "check",
+                line,
+                Recording {
+                    decision,
+                    parties: screened,
+                    actor: None,
+                },
+            ) {
                 fatal = Some(e);
             }
         }

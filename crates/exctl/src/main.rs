@@ -164,8 +164,12 @@ enum Command {
         from: Option<String>,
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: Option<String>,
-        #[arg(long)]
-        limit: Option<i64>,
+        /// Records per page, newest first.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        /// Only records older than this id: the next page, as the last one said.
+        #[arg(long, value_name = "ID")]
+        before: Option<i64>,
         #[arg(long, conflicts_with = "csv")]
         json: bool,
         #[arg(long)]
@@ -474,8 +478,20 @@ enum AuditCommand {
         /// Accept only this public key (repeatable), e.g. audit-public-key.txt.
         #[arg(long = "public-key", value_name = "FILE")]
         public_keys: Vec<PathBuf>,
+        /// A checkpoint file, or a folder of them (repeatable): the trail must
+        /// still hold each checkpointed entry with its hash. Without one, a
+        /// rollback of the newest transactions cannot be detected.
+        #[arg(long = "checkpoint", value_name = "FILE|DIR")]
+        checkpoints: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+    /// Sign a checkpoint of the trail's head (entry count and hash) to keep
+    /// outside the database.
+    Checkpoint {
+        /// Where to write it (default: a new file in HOME/checkpoints).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Write a reviewable bundle (JSON, CSV, public keys) of a date range.
     Export {
@@ -794,16 +810,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (Some(reference), Some(store)) = (ship, store) else {
                 return Ok(ExitCode::SUCCESS);
             };
-            let draws = check::drawdowns(decision, &reference)?;
+            let draws = check::drawdowns(&prepared, &licences, &reference)?;
             if draws.is_empty() {
                 println!("no licence needed for this shipment: nothing to draw down");
             }
-            for (j, number, reference) in draws {
+            for d in draws {
                 let receipt = rt
-                    .block_on(store.record_shipment(
-                        &j,
-                        &number,
-                        &reference,
+                    .block_on(store.record_shipment_from(
+                        &d.jurisdiction,
+                        &d.licences,
+                        &d.reference,
                         quantity.unwrap_or(0.0),
                         value.unwrap_or(0.0),
                         decision.as_of,
@@ -986,6 +1002,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             from,
             to,
             limit,
+            before,
             json,
             csv,
         } => {
@@ -1003,13 +1020,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 outcome,
                 from: from.as_ref().map(|_| parse_date(&from)).transpose()?,
                 to: to.as_ref().map(|_| parse_date(&to)).transpose()?,
-                limit,
+                before,
+                limit: Some(limit.max(1)),
             };
             let rt = records::runtime()?;
             let store = cli.place.open_read(&rt)?;
-            let rows = rt
-                .block_on(store.history(&filter))
+            let page = rt
+                .block_on(store.history_page(&filter))
                 .map_err(records::store_error)?;
+            if let Some(next) = page.next_before {
+                eprintln!("more records: add --before {next} for the next page");
+            }
+            let rows = page.decisions;
             if csv {
                 print!("{}", render::history_csv(&rows)?);
                 return Ok(ExitCode::SUCCESS);
@@ -1081,9 +1103,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Audit { command } => {
             let rt = records::runtime()?;
-            let store = cli.place.open_read(&rt)?;
             match command {
-                AuditCommand::Verify { public_keys, json } => {
+                AuditCommand::Checkpoint { out } => {
+                    let store = cli.place.open(&rt)?;
+                    let checkpoint = rt
+                        .block_on(store.checkpoint())
+                        .map_err(records::store_error)?;
+                    rt.block_on(store.close());
+                    let path = match out {
+                        Some(p) => {
+                            let tmp = p.with_extension("tmp");
+                            std::fs::write(&tmp, checkpoint.to_text())
+                                .and_then(|_| std::fs::rename(&tmp, &p))
+                                .map_err(|e| bad(format!("{}: {e}", p.display())))?;
+                            p
+                        }
+                        None => checkpoint
+                            .save_in(&cli.place.checkpoints_dir())
+                            .map_err(records::store_error)?,
+                    };
+                    println!(
+                        "checkpoint of entry {} (head {}), signed by key {}: {}",
+                        checkpoint.entries,
+                        checkpoint.head,
+                        checkpoint.key_id,
+                        path.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuditCommand::Verify {
+                    public_keys,
+                    checkpoints,
+                    json,
+                } => {
+                    let store = cli.place.open_read(&rt)?;
                     let mut pinned = Vec::new();
                     for p in &public_keys {
                         let text = std::fs::read_to_string(p)
@@ -1094,8 +1147,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             })?,
                         );
                     }
+                    let checkpoints = records::load_checkpoints(&checkpoints)?;
                     let report = rt
-                        .block_on(store.verify(&pinned))
+                        .block_on(store.verify_against(&pinned, &checkpoints))
                         .map_err(records::store_error)?;
                     rt.block_on(store.close());
                     if json {
@@ -1110,6 +1164,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     })
                 }
                 AuditCommand::Export { from, to, out } => {
+                    let store = cli.place.open_read(&rt)?;
                     let from = from.as_ref().map(|_| parse_date(&from)).transpose()?;
                     let to = to.as_ref().map(|_| parse_date(&to)).transpose()?;
                     if let (Some(f), Some(t)) = (from, to) {

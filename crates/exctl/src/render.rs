@@ -678,6 +678,18 @@ pub fn verify_text(r: &exctl_records::VerifyReport) -> String {
             r.keys.join(", "),
             r.head
         );
+        if r.checkpoints == 0 {
+            let _ = writeln!(
+                s,
+                "no checkpoint given: removing the newest transactions whole would not show; pass --checkpoint"
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "every entry of {} checkpoint(s) is in the trail",
+                r.checkpoints
+            );
+        }
         return s;
     }
     let _ = writeln!(

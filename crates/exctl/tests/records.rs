@@ -64,7 +64,7 @@ impl Instance {
     }
 
     fn history_count(&self, extra: &[&str]) -> usize {
-        let mut args = vec!["history", "--csv"];
+        let mut args = vec!["history", "--csv", "--limit", "1000000"];
         args.extend_from_slice(extra);
         let out = self.ok(&args);
         let mut r = csv::Reader::from_reader(out.as_bytes());
@@ -239,6 +239,68 @@ fn concurrent_processes_never_overdraw_a_licence() {
             .find(|l| l["licence"]["number"] == number.as_str())
             .unwrap();
         assert_eq!(this["drawn"]["quantity"], 98.0);
+        assert!(i.ok(&["audit", "verify"]).contains("verifies"));
+    }
+}
+
+/// Checks that ship at once, with two licences covering them: when the
+/// licence a check chose runs out before its shipment is written, the
+/// shipment goes on the other, so every shipment that fits in the two goes.
+#[test]
+fn concurrent_checks_fall_back_on_the_other_covering_licence() {
+    for db in backends() {
+        let i = Instance::new(db);
+        let (first, second) = (unique("F1"), unique("F2"));
+        for n in [&first, &second] {
+            let lic = i.file("lic.toml", &licence_for(n, "b200", 4));
+            i.ok(&["licences", "add", &lic]);
+        }
+        let children: Vec<_> = (0..8)
+            .map(|n| {
+                i.cmd(&[
+                    "check",
+                    "--item",
+                    "b200",
+                    "--to",
+                    "AE",
+                    "--as-of",
+                    "2026-06-01",
+                    "--quantity",
+                    "1",
+                    "--ship",
+                    &format!("{first}-{n}"),
+                    "-j",
+                    "us",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "8 units on two licences of 4: every shipment fits: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&i.ok(&["licences", "list", "--json"])).unwrap();
+        // A shared PostgreSQL database may hold earlier runs' b200 licences.
+        if i.db.is_none() {
+            for n in [&first, &second] {
+                let this = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["licence"]["number"] == n.as_str())
+                    .unwrap();
+                assert_eq!(this["drawn"]["quantity"], 4.0, "{n}");
+            }
+        }
         assert!(i.ok(&["audit", "verify"]).contains("verifies"));
     }
 }
@@ -650,7 +712,9 @@ fn batch_checks_screen_parties_use_licences_and_batch_screens_are_recorded() {
         assert_eq!(i.history_count(&["--kind", "check", "--party", &clean]), 3);
         let again = i.run(&args);
         assert!(
-            String::from_utf8_lossy(&again.stderr).contains("recorded 0 decisions (4 were already")
+            String::from_utf8_lossy(&again.stderr)
+                .contains("recorded 0 decisions: 0 new, 0 superseding")
+                && String::from_utf8_lossy(&again.stderr).contains("4 unchanged")
         );
         assert_eq!(i.history_count(&["--kind", "check", "--party", &clean]), 3);
         let h: serde_json::Value = serde_json::from_str(
@@ -686,9 +750,9 @@ fn batch_checks_screen_parties_use_licences_and_batch_screens_are_recorded() {
         let hits_before = i.history_count(&cambricon);
         let out = i.run(&screen);
         assert_eq!(out.status.code(), Some(3));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 2 decisions (0 were"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 2 decisions: 2 new"));
         let out = i.run(&screen);
-        assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 0 decisions (2 were"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("2 unchanged"));
         assert_eq!(i.history_count(&["--kind", "screen", "--party", &other]), 1);
         assert_eq!(i.history_count(&cambricon), hits_before + 1);
         // A rescreen covers every party in the database: on a shared
@@ -701,6 +765,248 @@ fn batch_checks_screen_parties_use_licences_and_batch_screens_are_recorded() {
             assert_eq!(r["parties"], 6, "{r}");
             assert_eq!(r["new"], 0, "nothing changed since: {r}");
         }
+        assert!(i.ok(&["audit", "verify"]).contains("verifies"));
+    }
+}
+
+/// The rollback attack through the command line, on SQLite: the last
+/// transaction (a shipment's draw-down) is cut from the trail and the
+/// licence put back from its `before` image. `audit verify` alone still
+/// passes, pinned key or not: the trail that is left is whole. With a
+/// checkpoint made before the attack, it fails and names the checkpoint.
+/// (The store's tests run the same attack on PostgreSQL; here the test
+/// database would be shared with tests running beside this one.)
+#[test]
+fn a_rollback_passes_verify_alone_and_fails_it_with_a_checkpoint() {
+    let i = Instance::new(None);
+    let number = unique("RB");
+    let lic = i.file("lic.toml", &licence(&number, 100));
+    i.ok(&["licences", "add", &lic]);
+    let db = i.home.path().join("records.db");
+    let url = format!("sqlite://{}", db.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    sqlx::any::install_default_drivers();
+    let last_seq = || -> i64 {
+        rt.block_on(async {
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            n
+        })
+    };
+    let before_ship = last_seq();
+    let spec = format!("us:{number}");
+    let ship = |reference: &str, quantity: &str| {
+        i.run(&[
+            "ship",
+            "--licence",
+            &spec,
+            "--reference",
+            reference,
+            "--quantity",
+            quantity,
+            "--date",
+            "2026-05-01",
+        ])
+    };
+    assert!(ship("PO-1", "60").status.success());
+    let cp = i.home.path().join("held-elsewhere.json");
+    let out = i.ok(&["audit", "checkpoint", "--out", &cp.display().to_string()]);
+    assert!(
+        out.contains(&format!("checkpoint of entry {}", last_seq())),
+        "{out}"
+    );
+    // Every recording command also left one in HOME/checkpoints.
+    let local = i.home.path().join("checkpoints");
+    assert!(std::fs::read_dir(&local).unwrap().count() >= 2);
+
+    // The attack: cut the shipment's transaction, restore the licence row.
+    rt.block_on(async {
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        let before: String =
+            sqlx::query_scalar("SELECT before_json FROM audit WHERE seq > $1 AND tbl = 'licences'")
+                .bind(before_ship)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let v: Vec<serde_json::Value> = serde_json::from_str(&before).unwrap();
+        sqlx::query("UPDATE licences SET quantity_used = $1 WHERE number = $2")
+            .bind(v[5].as_f64().unwrap())
+            .bind(&number)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM shipments WHERE reference = 'PO-1'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM audit WHERE seq > $1")
+            .bind(before_ship)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let public = i
+        .home
+        .path()
+        .join("audit-public-key.txt")
+        .display()
+        .to_string();
+    // Alone, the trail cannot tell.
+    let alone = i.run(&["audit", "verify", "--public-key", &public]);
+    assert!(
+        alone.status.success(),
+        "{}",
+        String::from_utf8_lossy(&alone.stdout)
+    );
+    assert!(String::from_utf8_lossy(&alone.stdout).contains("no checkpoint given"));
+    // With the checkpoint held elsewhere, or the local folder, it fails.
+    for held in [cp.display().to_string(), local.display().to_string()] {
+        let out = i.run(&[
+            "audit",
+            "verify",
+            "--public-key",
+            &public,
+            "--checkpoint",
+            &held,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains("truncated or rolled back"), "{text}");
+    }
+    let out = i.run(&["audit", "verify", "--checkpoint", &cp.display().to_string()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("held-elsewhere.json"));
+    // A checkpoint path that holds none is an error, not a pass.
+    let empty = i.home.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = i.run(&[
+        "audit",
+        "verify",
+        "--checkpoint",
+        &empty.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // What the rollback gave back could be shipped again.
+    assert!(ship("PO-2", "100").status.success());
+}
+
+/// A batch line is keyed by its content and the rule and list versions: an
+/// edited order book under the same `--batch-id`, or a screen batch rerun
+/// after the lists changed, records the changed rows as new decisions that
+/// supersede the old ones (kept on record), and says so.
+#[test]
+fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
+    for db in backends() {
+        let i = Instance::new(db);
+        let batch = unique("book");
+        let party = unique("Birchwood Analytics");
+        let book = |second_to: &str| {
+            i.file(
+                "orders.csv",
+                &format!(
+                    "id,item,to,end_user\n\
+                     one,h100,DE,{party};country=DE\n\
+                     two,h100,{second_to},{party};country={second_to}\n"
+                ),
+            )
+        };
+        let output = i.home.path().join("results.csv").display().to_string();
+        let run = |input: &str| {
+            let out = i.run(&[
+                "check",
+                "--input",
+                input,
+                "--output",
+                &output,
+                "--as-of",
+                "2026-06-01",
+                "--list",
+                "demo",
+                "-j",
+                "us",
+                "--batch-id",
+                &batch,
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let first = run(&book("DE"));
+        assert!(first.contains("recorded 2 decisions: 2 new"), "{first}");
+        // The same book again: nothing new.
+        let again = run(&book("DE"));
+        assert!(
+            again.contains("recorded 0 decisions") && again.contains("2 unchanged"),
+            "{again}"
+        );
+        // Row two now ships to China: recorded, superseding the old row two.
+        let edited = run(&book("CN"));
+        assert!(
+            edited.contains("recorded 1 decisions: 0 new, 1 superseding")
+                && edited.contains("1 unchanged"),
+            "{edited}"
+        );
+        let h: serde_json::Value = serde_json::from_str(
+            &i.ok(&["history", "--kind", "check", "--party", &party, "--json"]),
+        )
+        .unwrap();
+        let rows = h.as_array().unwrap();
+        assert_eq!(rows.len(), 3, "nothing deleted: {h}");
+        // Newest first: the new row two, then the old one, marked.
+        assert_eq!(rows[0]["destination"], "CN");
+        assert!(rows[0].get("superseded_by").is_none());
+        assert_eq!(rows[1]["destination"], "DE");
+        assert_eq!(rows[1]["superseded_by"], rows[0]["id"], "{h}");
+        let results = std::fs::read_to_string(&output).unwrap();
+        assert!(
+            results.contains(",CN,"),
+            "the output shows what is on record"
+        );
+
+        // A screen batch rerun after the list changed: the clear becomes a hit.
+        let name = unique("Quillon Maritime");
+        let parties = i.file("parties.csv", &format!("id,name,country\n1,{name},SG\n"));
+        let hits = i.home.path().join("hits.csv").display().to_string();
+        let list = i.home.path().join("own.csv");
+        let screen = |entries: &str| {
+            std::fs::write(&list, format!("name,aliases,country,list,note\n{entries}")).unwrap();
+            let out = i.run(&[
+                "screen",
+                "--input",
+                &parties,
+                "--output",
+                &hits,
+                "--list",
+                &list.display().to_string(),
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let clear = screen("Unrelated Holdings,,CN,OWN,x\n");
+        assert!(clear.contains("1 new"), "{clear}");
+        let hit = screen(&format!("Unrelated Holdings,,CN,OWN,x\n{name},,SG,OWN,y\n"));
+        assert!(hit.contains("1 superseding"), "{hit}");
+        let h: serde_json::Value = serde_json::from_str(
+            &i.ok(&["history", "--kind", "screen", "--party", &name, "--json"]),
+        )
+        .unwrap();
+        assert_eq!(h[0]["outcome"], "hit", "{h}");
+        assert_eq!(h[1]["outcome"], "clear");
+        assert_eq!(h[1]["superseded_by"], h[0]["id"]);
         assert!(i.ok(&["audit", "verify"]).contains("verifies"));
     }
 }
