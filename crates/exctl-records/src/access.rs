@@ -71,6 +71,32 @@ pub struct Refusal {
     pub remote: Option<String>,
 }
 
+/// Longest key name, in characters.
+pub const MAX_KEY_NAME: usize = 200;
+
+/// Checks a key's name: who or what uses it, on one line, not empty and at
+/// most [`MAX_KEY_NAME`] characters. Returns it trimmed.
+pub fn check_key_name(name: &str) -> Result<&str, Error> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::Invalid(
+            "name: empty; a key needs a name (who or what uses it)".into(),
+        ));
+    }
+    let chars = name.chars().count();
+    if chars > MAX_KEY_NAME {
+        return Err(Error::Invalid(format!(
+            "name: {chars} characters; the limit is {MAX_KEY_NAME}"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "name: control characters (line breaks, tabs…) are not allowed".into(),
+        ));
+    }
+    Ok(name)
+}
+
 const KEY_COLUMNS: &str = "id, key_id, secret_hash, role, name, created_at, revoked_at, actor";
 
 fn key_from_row(r: &sqlx::any::AnyRow) -> Result<(ApiKey, String), Error> {
@@ -100,11 +126,7 @@ fn split_token(token: &str) -> Option<(&str, &str)> {
 impl Store {
     /// Creates a key; returns it and its token, which is shown only now.
     pub async fn create_api_key(&self, role: Role, name: &str) -> Result<(ApiKey, String), Error> {
-        if name.trim().is_empty() {
-            return Err(Error::Rejected(
-                "a key needs a name (who or what uses it)".into(),
-            ));
-        }
+        let name = check_key_name(name)?;
         self.signer()?;
         let mut id_bytes = [0u8; 8];
         let mut secret_bytes = [0u8; 24];
@@ -119,7 +141,7 @@ impl Store {
         .bind(&key_id)
         .bind(keys::sha256_hex(secret.as_bytes()))
         .bind(role.as_str())
-        .bind(name.trim())
+        .bind(name)
         .bind(crate::now())
         .bind(&self.actor)
         .fetch_one(&mut *tx)
@@ -262,5 +284,17 @@ mod tests {
         assert!(Role::Viewer < Role::Officer && Role::Officer < Role::Admin);
         assert_eq!(Role::parse(" Admin"), Some(Role::Admin));
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn key_names_are_one_line_and_not_empty() {
+        assert_eq!(check_key_name("  SAP bridge ").ok(), Some("SAP bridge"));
+        for bad in ["", "   ", "a\nb", "tab\there"] {
+            let e = check_key_name(bad).unwrap_err();
+            assert!(e.is_invalid() && e.is_rejection(), "{bad:?}: {e}");
+            assert!(e.to_string().starts_with("name:"), "{e}");
+        }
+        assert!(check_key_name(&"k".repeat(MAX_KEY_NAME)).is_ok());
+        assert!(check_key_name(&"k".repeat(MAX_KEY_NAME + 1)).is_err());
     }
 }

@@ -24,7 +24,7 @@ mod audit;
 pub mod keys;
 mod store;
 
-pub use access::{ApiKey, Refusal, Role};
+pub use access::{check_key_name, ApiKey, Refusal, Role, MAX_KEY_NAME};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
 pub use keys::Signer;
 pub use store::{
@@ -47,12 +47,22 @@ pub enum Error {
     Rejected(String),
     #[error("this store was opened without a signing key: run `exctl init` first")]
     NoKey,
+    /// The request is malformed (an empty or overlong name…): nothing was
+    /// tried.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl Error {
     /// Whether the error is the user's request rather than the system.
     pub fn is_rejection(&self) -> bool {
-        matches!(self, Error::Rejected(_) | Error::NoKey)
+        matches!(self, Error::Rejected(_) | Error::NoKey | Error::Invalid(_))
+    }
+
+    /// Whether the request itself is malformed (HTTP 400), rather than
+    /// refused by what is on record (409).
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Error::Invalid(_))
     }
 }
 

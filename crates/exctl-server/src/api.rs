@@ -59,6 +59,9 @@ impl From<anyhow::Error> for ApiError {
             return ApiError::bad(b.0.clone());
         }
         if let Some(r) = e.downcast_ref::<exctl_records::Error>() {
+            if r.is_invalid() {
+                return ApiError::bad(r.to_string());
+            }
             if r.is_rejection() {
                 return ApiError::new(StatusCode::CONFLICT, r.to_string());
             }
@@ -70,7 +73,9 @@ impl From<anyhow::Error> for ApiError {
 
 impl From<exctl_records::Error> for ApiError {
     fn from(e: exctl_records::Error) -> ApiError {
-        if e.is_rejection() {
+        if e.is_invalid() {
+            ApiError::bad(e.to_string())
+        } else if e.is_rejection() {
             ApiError::new(StatusCode::CONFLICT, e.to_string())
         } else {
             tracing::error!(error = %e, "records failed");
@@ -81,24 +86,83 @@ impl From<exctl_records::Error> for ApiError {
 
 type ApiResult<T = Json<Value>> = Result<T, ApiError>;
 
-/// A JSON body whose rejections (malformed, wrong type, too large) are
-/// answered as JSON errors.
+/// The largest request body, as the router was built with (`--body-limit`).
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body whose rejections are JSON errors: 400 naming the field for
+/// a malformed body or a field of the wrong type, 413 past the body limit.
+/// Every handler that takes a body takes it through this.
 pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let limit = req.extensions().get::<BodyLimit>().copied();
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
-            Err(rejection) => Err(rejection_error(rejection)),
+            Err(rejection) => Err(rejection_error(rejection, limit)),
         }
     }
 }
 
-fn rejection_error(r: JsonRejection) -> ApiError {
-    let status = r.status();
-    ApiError::new(status, r.body_text())
+/// What to answer for a body that is not the JSON a handler takes.
+fn rejection_error(r: JsonRejection, limit: Option<BodyLimit>) -> ApiError {
+    const DATA: &str = "Failed to deserialize the JSON body into the target type: ";
+    const SYNTAX: &str = "Failed to parse the request body as JSON: ";
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            match limit {
+                Some(BodyLimit(n)) => {
+                    format!("the request body is larger than this server's limit of {n} bytes")
+                }
+                None => "the request body is larger than this server's limit".to_string(),
+            },
+        );
+    }
+    let text = r.body_text();
+    match r {
+        JsonRejection::JsonDataError(_) => {
+            let detail = text.strip_prefix(DATA).unwrap_or(&text);
+            ApiError::bad(format!("bad field in the JSON body: {detail}"))
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            let detail = text.strip_prefix(SYNTAX).unwrap_or(&text);
+            ApiError::bad(format!("the body is not valid JSON: {detail}"))
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::bad("the body must be JSON, sent with content-type: application/json")
+        }
+        _ => ApiError::bad(format!("could not read the request body: {text}")),
+    }
+}
+
+/// Query parameters whose rejections are 400 JSON errors naming the
+/// parameter.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for Params<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Params(v)),
+            Err(r) => {
+                let text = r.body_text();
+                let detail = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                Err(ApiError::bad(format!("bad query parameter: {detail}")))
+            }
+        }
+    }
 }
 
 fn actor(caller: &Caller) -> String {
@@ -152,7 +216,7 @@ fn jurisdictions(s: &AppState, list: Option<&str>) -> ApiResult<Vec<String>> {
 /// Rules in force (or noted) on a date, with citations.
 #[utoipa::path(get, path = "/api/v1/rules", tag = "items", params(RulesQuery),
     responses((status = 200, description = "Rules with status and citations", body = Object)))]
-async fn rules(State(s): State<Arc<AppState>>, Query(q): Query<RulesQuery>) -> ApiResult {
+async fn rules(State(s): State<Arc<AppState>>, Params(q): Params<RulesQuery>) -> ApiResult {
     let as_of = q.as_of.unwrap_or_else(today);
     let js = jurisdictions(&s, q.jurisdictions.as_deref())?;
     let rules = s.data.engine.rules_on(as_of, &js);
@@ -355,9 +419,7 @@ async fn check_batch(
     Extension(caller): Extension<Caller>,
     Body(b): Body<CheckBatch>,
 ) -> ApiResult {
-    if b.checks.len() > 1000 {
-        return Err(ApiError::bad("a batch takes at most 1,000 checks"));
-    }
+    check::check_batch_len("checks", b.checks.len())?;
     let mut results = Vec::with_capacity(b.checks.len());
     for c in b.checks {
         results.push(batch_row(run_check(&s, &caller, c).await));
@@ -402,11 +464,11 @@ async fn run_screen(s: &AppState, caller: &Caller, r: ScreenRequest) -> ApiResul
     if r.name.trim().is_empty() {
         return Err(ApiError::bad("name: empty"));
     }
-    if r.name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+    if r.name.len() > check::limits::NAME_BYTES {
         return Err(ApiError::bad(format!(
             "name: {} bytes; the limit is {}",
             r.name.len(),
-            exctl_screen::parse::MAX_NAME_BYTES
+            check::limits::NAME_BYTES
         )));
     }
     let threshold = r.threshold.unwrap_or(exctl_screen::DEFAULT_THRESHOLD);
@@ -500,9 +562,7 @@ async fn screen_batch(
     Extension(caller): Extension<Caller>,
     Body(b): Body<ScreenBatch>,
 ) -> ApiResult {
-    if b.parties.len() > 1000 {
-        return Err(ApiError::bad("a batch takes at most 1,000 parties"));
-    }
+    check::check_batch_len("parties", b.parties.len())?;
     let mut results = Vec::with_capacity(b.parties.len());
     for p in b.parties {
         results.push(batch_row(run_screen(&s, &caller, p).await));
@@ -520,7 +580,10 @@ struct JurisdictionQuery {
 /// Licences on file with their balances.
 #[utoipa::path(get, path = "/api/v1/licences", tag = "licences", params(JurisdictionQuery),
     responses((status = 200, description = "Licences with used and remaining amounts", body = Object)))]
-async fn licences(State(s): State<Arc<AppState>>, Query(q): Query<JurisdictionQuery>) -> ApiResult {
+async fn licences(
+    State(s): State<Arc<AppState>>,
+    Params(q): Params<JurisdictionQuery>,
+) -> ApiResult {
     let list = s.store.licences(q.jurisdiction.as_deref()).await?;
     Ok(Json(
         serde_json::to_value(list).map_err(|_| ApiError::internal())?,
@@ -672,7 +735,7 @@ struct HistoryQuery {
 /// Recorded checks and screens, newest matching first by date range.
 #[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryQuery),
     responses((status = 200, description = "Recorded decisions with inputs and results", body = Object)))]
-async fn history(State(s): State<Arc<AppState>>, Query(q): Query<HistoryQuery>) -> ApiResult {
+async fn history(State(s): State<Arc<AppState>>, Params(q): Params<HistoryQuery>) -> ApiResult {
     let filter = exctl_records::HistoryFilter {
         kind: q.kind,
         party: q.party,
@@ -738,7 +801,7 @@ struct RangeQuery {
 /// The audit trail of a date range with the public keys, for reviewers.
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "records", params(RangeQuery),
     responses((status = 200, description = "The bundle: entries, public keys and a verification", body = Object)))]
-async fn export(State(s): State<Arc<AppState>>, Query(q): Query<RangeQuery>) -> ApiResult {
+async fn export(State(s): State<Arc<AppState>>, Params(q): Params<RangeQuery>) -> ApiResult {
     let bundle = s.store.export(q.from, q.to).await?;
     Ok(Json(
         serde_json::to_value(bundle).map_err(|_| ApiError::internal())?,
@@ -955,7 +1018,10 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        // Ours, not axum's default of 2 MiB: bodies are read by `Body`,
+        // which answers past the limit with a JSON 413.
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(Extension(BodyLimit(body_limit)))
         .with_state(state)
 }
 

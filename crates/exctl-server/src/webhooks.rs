@@ -13,6 +13,26 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// Checks the webhook URLs at start-up: each must be an absolute `http://`
+/// or `https://` URL with a host. The first that is not is named.
+pub fn check_urls(urls: &[String]) -> anyhow::Result<()> {
+    for url in urls {
+        let why = match url.parse::<ureq::http::Uri>() {
+            Err(e) => Some(e.to_string()),
+            Ok(u) => match (u.scheme_str(), u.host()) {
+                (Some("http" | "https"), Some(h)) if !h.is_empty() => None,
+                (Some("http" | "https"), _) => Some("no host".to_string()),
+                (Some(other), _) => Some(format!("the scheme {other:?} is not http or https")),
+                (None, _) => Some("not an absolute http:// or https:// URL".to_string()),
+            },
+        };
+        if let Some(why) = why {
+            return Err(exctl_app::bad(format!("--webhook {url:?}: {why}")));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct Event {
     pub kind: String,

@@ -237,18 +237,20 @@ fn bad_requests_get_clear_json_errors_and_change_nothing() {
         .len();
     let cases: Vec<(String, u16, &str)> = vec![
         ("{not json".into(), 400, "JSON"),
-        (json!({"item": "h100"}).to_string(), 422, "missing field `to`"),
-        (json!({"item": "h100", "to": "DE", "colour": "red"}).to_string(), 422, "unknown field `colour`"),
+        (json!({"item": "h100"}).to_string(), 400, "missing field `to`"),
+        (json!({"item": "h100", "to": "DE", "colour": "red"}).to_string(), 400, "unknown field `colour`"),
+        (json!({"item": "h100", "to": "DE", "end_user": {"name": "A", "owners": [{"name": "B", "percent": "most"}]}}).to_string(), 400, "end_user.owners[0].percent"),
+        (json!({"item": "h100", "to": 5}).to_string(), 400, "to: invalid type"),
         (json!({"item": "no-such-chip", "to": "DE"}).to_string(), 400, "no-such-chip"),
         (json!({"item": "h100", "to": "ZZ"}).to_string(), 400, "ZZ"),
         (json!({"item": "h100", "to": "DE", "quantity": -1}).to_string(), 400, "quantity"),
         (json!({"item": "h100", "to": "DE", "end_user": {"name": "A", "owners": [{"name": "B", "percent": 120}]}}).to_string(), 400, "percentage"),
-        (format!("{{\"item\": \"{}\", \"to\": \"DE\"}}", "x".repeat(70 * 1024)), 413, ""),
+        (format!("{{\"item\": \"{}\", \"to\": \"DE\"}}", "x".repeat(70 * 1024)), 413, "limit of 65536 bytes"),
     ];
     for (body, want, says) in cases {
         let (status, text) = s.raw("POST", "/api/v1/check", Some(&officer), Some(body.clone()));
         assert_eq!(status, want, "{}: {text}", &body[..body.len().min(80)]);
-        if want != 413 {
+        {
             let v: Value = serde_json::from_str(&text).expect("errors are JSON");
             let msg = v["error"].as_str().unwrap();
             assert!(msg.contains(says), "{msg:?} should say {says:?}");
@@ -273,6 +275,207 @@ fn bad_requests_get_clear_json_errors_and_change_nothing() {
         Some(json!({"licence": "us:NOPE", "reference": "R", "quantity": 1})),
     );
     assert_eq!(status, 409, "{v}");
+    // A bad query parameter is a JSON 400 naming it.
+    let (status, v) = s.call(
+        "GET",
+        "/api/v1/history?from=yesterday",
+        Some(&officer),
+        None,
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("from"), "{v}");
+    // Key names: empty or multi-line is bad input (400), not a conflict.
+    for name in ["", "  ", "two\nlines"] {
+        let (status, v) = s.call(
+            "POST",
+            "/api/v1/keys",
+            Some(&s.admin),
+            Some(json!({"role": "viewer", "name": name})),
+        );
+        assert_eq!(status, 400, "{name:?}: {v}");
+        assert!(v["error"].as_str().unwrap().starts_with("name:"), "{v}");
+    }
+}
+
+/// A check body of about `bytes` bytes: within every field limit but the
+/// end use's, which says so with a 400 once the body is read.
+fn body_of(bytes: usize) -> String {
+    format!(
+        "{{\"item\": \"h100\", \"to\": \"DE\", \"end_use\": \"{}\"}}",
+        "x".repeat(bytes)
+    )
+}
+
+#[test]
+fn the_body_limit_is_ours_at_the_default_and_when_raised_and_answers_json() {
+    let cases = [
+        (exctl_server::DEFAULT_BODY_LIMIT, 4 << 20),
+        (12 << 20, 12 << 20),
+    ];
+    for (limit, expected) in cases {
+        assert_eq!(limit, expected, "the documented default is 4 MiB");
+        let s = Server::start(Options {
+            body_limit: limit,
+            ..Options::default()
+        });
+        let officer = s.key("officer", "erp");
+        // Past axum's own 2 MiB default and under ours: read, then judged.
+        let (status, text) = s.raw(
+            "POST",
+            "/api/v1/check",
+            Some(&officer),
+            Some(body_of(limit - 4096)),
+        );
+        assert_eq!(status, 400, "{limit}: {}", &text[..text.len().min(200)]);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert!(v["error"].as_str().unwrap().contains("end_use"), "{v}");
+        // Past ours: a JSON 413 that names the limit.
+        let (status, text) = s.raw(
+            "POST",
+            "/api/v1/check",
+            Some(&officer),
+            Some(body_of(limit + 1)),
+        );
+        assert_eq!(status, 413);
+        let v: Value = serde_json::from_str(&text).expect("413 is JSON");
+        assert!(
+            v["error"].as_str().unwrap().contains(&limit.to_string()),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn oversized_parties_owners_and_batches_are_refused_naming_field_and_limit() {
+    let s = Server::start(Options {
+        body_limit: exctl_server::DEFAULT_BODY_LIMIT,
+        ..Options::default()
+    });
+    let officer = s.key("officer", "erp");
+    let owners: Vec<Value> = (0..40_000)
+        .map(|i| json!({"name": format!("Owner {i}"), "percent": 0.0025}))
+        .collect();
+    let cases = [
+        (
+            json!({"item": "h100", "to": "DE", "end_user": {"name": "Acme", "owners": owners}}),
+            "end_user.owners",
+            "100",
+        ),
+        (
+            json!({"item": "h100", "to": "DE", "consignee": {"name": "n".repeat(1_900_000)}}),
+            "consignee.name",
+            "4096",
+        ),
+        (
+            json!({"item": "h100", "to": "DE", "intermediates": (0..40).map(|i| json!({"name": format!("Hop {i}")})).collect::<Vec<_>>()}),
+            "parties",
+            "32",
+        ),
+    ];
+    for (body, field, limit) in cases {
+        for path in ["/api/v1/check", "/api/v1/check/batch"] {
+            let body = if path.ends_with("batch") {
+                json!({"checks": [body.clone()]})
+            } else {
+                body.clone()
+            };
+            let (status, v) = s.call("POST", path, Some(&officer), Some(body));
+            let error = if path.ends_with("batch") {
+                assert_eq!(status, 200, "{path}: {v}");
+                assert_eq!(v["results"][0]["status"], 400, "{v}");
+                v["results"][0]["error"].clone()
+            } else {
+                assert_eq!(status, 400, "{path}: {v}");
+                v["error"].clone()
+            };
+            let error = error.as_str().unwrap();
+            assert!(error.contains(field) && error.contains(limit), "{error}");
+        }
+    }
+    let rows: Vec<Value> = (0..1001)
+        .map(|_| json!({"item": "h100", "to": "DE"}))
+        .collect();
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/check/batch",
+        Some(&officer),
+        Some(json!({"checks": rows})),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("1000"), "{v}");
+    let rows: Vec<Value> = (0..1001).map(|_| json!({"name": "Acme"})).collect();
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/screen/batch",
+        Some(&officer),
+        Some(json!({"parties": rows})),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("parties"), "{v}");
+    // Nothing of it was recorded.
+    let (_, h) = s.call("GET", "/api/v1/history", Some(&officer), None);
+    assert_eq!(h.as_array().unwrap().len(), 0, "{h}");
+}
+
+/// Starts a server that must fail; its home afterwards.
+fn failed_start(
+    opts: Options,
+    change: impl FnOnce(&mut exctl_server::Config),
+) -> (String, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let mut config = common::config(home.path(), &opts);
+    change(&mut config);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let announced = std::cell::Cell::new(false);
+    let r = rt.block_on(exctl_server::serve(config, |_| announced.set(true)));
+    assert!(!announced.get(), "a failed start announces nothing");
+    (format!("{:#}", r.expect_err("the start fails")), home)
+}
+
+fn keys_on_file(home: &std::path::Path) -> usize {
+    let place = exctl_app::records::Place {
+        home: Some(home.to_path_buf()),
+        db: None,
+        user: None,
+    };
+    if !place.key_path().exists() {
+        return 0;
+    }
+    let rt = exctl_app::records::runtime().unwrap();
+    let store = place.open(&rt).unwrap();
+    rt.block_on(store.api_keys()).unwrap().len()
+}
+
+#[test]
+fn a_failed_start_leaves_no_admin_key_behind() {
+    // TLS files that are not there.
+    let (error, home) = failed_start(Options::default(), |c| {
+        c.tls = Some(("no-such-cert.pem".into(), "no-such-key.pem".into()))
+    });
+    assert!(error.contains("no-such-cert.pem"), "{error}");
+    assert_eq!(keys_on_file(home.path()), 0);
+    // An address already taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (error, home) = failed_start(Options::default(), |c| c.addr = taken.local_addr().unwrap());
+    assert!(error.contains("binding"), "{error}");
+    assert_eq!(keys_on_file(home.path()), 0);
+    // A webhook URL that is not http(s): refused before anything is made.
+    for url in [
+        "file:///etc/passwd",
+        "not a url",
+        "ftp://example.org/x",
+        "http://",
+    ] {
+        let (error, home) = failed_start(
+            Options {
+                webhooks: vec![url.to_string()],
+                ..Options::default()
+            },
+            |_| {},
+        );
+        assert!(error.contains("webhook"), "{url}: {error}");
+        assert_eq!(keys_on_file(home.path()), 0, "{url}");
+    }
 }
 
 #[test]
