@@ -24,7 +24,7 @@ mod audit;
 pub mod keys;
 mod store;
 
-pub use access::{check_key_name, ApiKey, Refusal, Role, MAX_KEY_NAME};
+pub use access::{check_key_name, token_key_id, ApiKey, Refusal, Role, MAX_KEY_NAME};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
 pub use keys::Signer;
 pub use store::{

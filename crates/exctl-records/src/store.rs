@@ -204,8 +204,8 @@ pub struct RescreenReport {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(i64, &str, &'static str); 2] = match backend {
-        Backend::Sqlite => [
+    let sql: &[(i64, &str, &'static str)] = match backend {
+        Backend::Sqlite => &[
             (
                 1,
                 "records",
@@ -216,8 +216,13 @@ fn migrator(backend: Backend) -> Migrator {
                 "access",
                 include_str!("../migrations/sqlite/0002_access.sql"),
             ),
+            (
+                3,
+                "refusals_outbox",
+                include_str!("../migrations/sqlite/0003_refusals_outbox.sql"),
+            ),
         ],
-        Backend::Postgres => [
+        Backend::Postgres => &[
             (
                 1,
                 "records",
@@ -228,11 +233,16 @@ fn migrator(backend: Backend) -> Migrator {
                 "access",
                 include_str!("../migrations/postgres/0002_access.sql"),
             ),
+            (
+                3,
+                "refusals_outbox",
+                include_str!("../migrations/postgres/0003_refusals_outbox.sql"),
+            ),
         ],
     };
     Migrator::with_migrations(
-        sql.into_iter()
-            .map(|(version, name, text)| {
+        sql.iter()
+            .map(|&(version, name, text)| {
                 Migration::new(
                     version,
                     name.into(),

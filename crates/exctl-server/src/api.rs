@@ -906,12 +906,18 @@ async fn revoke_key(
     ))
 }
 
-/// The latest refused requests.
+/// Refused requests, per client address and window (a minute), newest
+/// first: the windows still being counted (`recorded: false`), then those
+/// in the audit trail.
 #[utoipa::path(get, path = "/api/v1/refusals", tag = "access",
-    responses((status = 200, description = "Refusals, newest first", body = Object)))]
+    responses((status = 200, description = "Refusal windows: count, first and last time, statuses, key ids, paths, reasons; newest first", body = Object)))]
 async fn refusals(State(s): State<Arc<AppState>>) -> ApiResult {
+    let mut all = s.refusals.pending();
+    all.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+    all.extend(s.store.refusals(500).await?);
+    all.truncate(500);
     Ok(Json(
-        serde_json::to_value(s.store.refusals(500).await?).map_err(|_| ApiError::internal())?,
+        serde_json::to_value(all).map_err(|_| ApiError::internal())?,
     ))
 }
 

@@ -24,6 +24,7 @@ pub mod auth;
 pub mod metrics;
 pub mod openapi;
 pub mod recorder;
+pub mod refusals;
 pub mod state;
 pub mod tls;
 pub mod ui;
@@ -65,6 +66,9 @@ pub struct Config {
     /// Refused requests are written to the audit trail once per client per
     /// this window (one minute; shorter in tests).
     pub refusal_window: Duration,
+    /// How many refused requests a client address or key id may make, and
+    /// how fast that allowance comes back; past it they get 429.
+    pub refusal_rate: refusals::Rate,
 }
 
 impl Config {
@@ -85,6 +89,7 @@ impl Config {
             timeout: Duration::from_secs(30),
             refresh_every: None,
             refusal_window: Duration::from_secs(60),
+            refusal_rate: refusals::Rate::default(),
         }
     }
 }
@@ -170,6 +175,7 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
         Some(acceptor) => tls::serve(listener, acceptor, app, shutdown).await?,
     }
     state.recorder.close().await;
+    state.write_refusals(true).await;
     Ok(())
 }
 

@@ -115,18 +115,29 @@ fn roles_allow_what_they_should_and_every_refusal_is_audited() {
         200
     );
     assert_eq!(s.call("GET", "/api/v1/catalog", Some(&viewer), None).0, 401);
-    // Every refusal is on record, in the signed trail, naming key and path.
+    // Every refusal is counted, per client and minute, naming keys and paths.
     let (_, refusals) = s.call("GET", "/api/v1/refusals", Some(&s.admin), None);
     let refusals = refusals.as_array().unwrap();
-    assert_eq!(
-        refusals.iter().filter(|r| r["status"] == 403).count(),
-        3,
-        "{refusals:?}"
-    );
-    assert_eq!(refusals.iter().filter(|r| r["status"] == 401).count(), 2);
-    assert!(refusals
-        .iter()
-        .any(|r| r["path"] == "/api/v1/licences" && r["role"] == "officer"));
+    let total = |status: &str| -> u64 {
+        refusals
+            .iter()
+            .map(|r| r["statuses"][status].as_u64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(total("403"), 3, "{refusals:?}");
+    assert_eq!(total("401"), 2, "{refusals:?}");
+    let officer_id = officer.split('_').nth(1).unwrap();
+    assert!(refusals.iter().any(|r| {
+        r["paths"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("POST /api/v1/licences"))
+            && r["key_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(officer_id))
+            && r["remote"] == "127.0.0.1"
+    }));
     let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&officer), None);
     assert_eq!(report["ok"], true, "{report}");
     // The decision names who made it.
@@ -295,6 +306,108 @@ fn bad_requests_get_clear_json_errors_and_change_nothing() {
         assert_eq!(status, 400, "{name:?}: {v}");
         assert!(v["error"].as_str().unwrap().starts_with("name:"), "{v}");
     }
+}
+
+#[test]
+fn refusals_are_rate_limited_and_written_once_per_client_per_window() {
+    let window = std::time::Duration::from_millis(400);
+    let s = Server::start(Options {
+        refusal_window: window,
+        refusal_rate: exctl_server::refusals::Rate {
+            burst: 10,
+            per_minute: 0,
+        },
+        ..Options::default()
+    });
+    let officer = s.key("officer", "erp");
+    let before: i64 = audit_entries(&s);
+    // A flood without a key: ten refusals, then 429s, all JSON.
+    let statuses: Vec<u16> = (0..100)
+        .map(|i| {
+            let (status, v) = s.call("GET", &format!("/api/v1/catalog?n={i}"), None, None);
+            assert!(v["error"].is_string(), "{v}");
+            status
+        })
+        .collect();
+    assert_eq!(statuses.iter().filter(|&&x| x == 401).count(), 10);
+    assert_eq!(statuses.iter().filter(|&&x| x == 429).count(), 90);
+    // A wrong secret for a real key id is a refusal of that key too.
+    let officer_id = officer.split('_').nth(1).unwrap().to_string();
+    assert_eq!(
+        s.call(
+            "GET",
+            "/api/v1/catalog",
+            Some(&format!("exk_{officer_id}_00")),
+            None
+        )
+        .0,
+        429,
+        "the address is past its rate"
+    );
+    // A valid key from the same address is never held back.
+    assert_eq!(
+        s.call("GET", "/api/v1/catalog", Some(&officer), None).0,
+        200
+    );
+    // The windows close and are written: every refusal counted, each
+    // client's window once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let rows = loop {
+        let (_, v) = s.call("GET", "/api/v1/refusals", Some(&s.admin), None);
+        let rows = v.as_array().unwrap().clone();
+        let recorded: u64 = rows
+            .iter()
+            .filter(|r| r["recorded"] == true)
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum();
+        if recorded == 101 || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let recorded: Vec<&Value> = rows.iter().filter(|r| r["recorded"] == true).collect();
+    let count: u64 = recorded.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    let limited: u64 = recorded
+        .iter()
+        .map(|r| r["limited"].as_u64().unwrap())
+        .sum();
+    assert_eq!((count, limited), (101, 91), "{rows:?}");
+    let window_of = |t: &Value| {
+        chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap())
+            .unwrap()
+            .timestamp_millis()
+            / window.as_millis() as i64
+    };
+    let mut windows = std::collections::BTreeSet::new();
+    for r in &recorded {
+        assert_eq!(window_of(&r["first_at"]), window_of(&r["last_at"]), "{r}");
+        assert!(
+            windows.insert((r["remote"].to_string(), window_of(&r["first_at"]))),
+            "one row per client per window: {rows:?}"
+        );
+        assert!(r["paths"].as_array().unwrap().len() <= 32);
+    }
+    assert!(recorded.iter().any(|r| r["key_ids"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(officer_id))));
+    // Each window is one audit entry, and the trail verifies.
+    assert_eq!(audit_entries(&s) - before, recorded.len() as i64);
+    let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&s.admin), None);
+    assert_eq!(report["ok"], true, "{report}");
+    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("exctl_rate_limited_requests_total 91"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("exctl_refused_requests_total{status=\"401\"} 10"));
+    assert!(metrics.contains(&format!("exctl_refusal_windows_total {}", recorded.len())));
+}
+
+/// Entries in the audit trail, as the verification counts them.
+fn audit_entries(s: &Server) -> i64 {
+    let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&s.admin), None);
+    report["entries"].as_i64().expect("entries in the report")
 }
 
 /// A check body of about `bytes` bytes: within every field limit but the

@@ -28,6 +28,7 @@ pub struct Options {
     /// The home of an instance stopped before ([`Server::stop`]).
     pub home: Option<tempfile::TempDir>,
     pub refusal_window: Duration,
+    pub refusal_rate: exctl_server::refusals::Rate,
     pub webhook_ca: Option<PathBuf>,
     pub webhook_attempts: u32,
     pub webhook_backoff: Duration,
@@ -44,6 +45,7 @@ impl Default for Options {
             admin: None,
             home: None,
             refusal_window: Duration::from_secs(60),
+            refusal_rate: exctl_server::refusals::Rate::default(),
             webhook_ca: None,
             webhook_attempts: 4,
             webhook_backoff: Duration::from_millis(50),
@@ -74,6 +76,7 @@ pub fn config(home: &std::path::Path, opts: &Options) -> exctl_server::Config {
         webhook_ca: opts.webhook_ca.clone(),
         body_limit: opts.body_limit,
         refusal_window: opts.refusal_window,
+        refusal_rate: opts.refusal_rate,
         ..exctl_server::Config::new(
             "127.0.0.1:0".parse().unwrap(),
             data,
