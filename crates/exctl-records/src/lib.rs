@@ -22,11 +22,13 @@
 mod access;
 mod audit;
 pub mod keys;
+mod outbox;
 mod store;
 
 pub use access::{check_key_name, token_key_id, ApiKey, Refusal, Role, MAX_KEY_NAME};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
 pub use keys::Signer;
+pub use outbox::{Attempt, OutboxItem};
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HitRecord, NewDecision,
     NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt, Store, StoredDecision,

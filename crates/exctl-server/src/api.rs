@@ -370,7 +370,7 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
                     id,
                 )
                 .await?;
-            licence_events(s, &receipt);
+            licence_events(s, &receipt).await;
             receipts.push(receipt);
         }
         v["shipments"] = serde_json::to_value(receipts).unwrap_or_default();
@@ -378,13 +378,13 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
     Ok(v)
 }
 
-fn licence_events(s: &AppState, r: &exctl_records::ShipmentReceipt) {
+async fn licence_events(s: &AppState, r: &exctl_records::ShipmentReceipt) {
     let body = serde_json::to_value(r).unwrap_or_default();
-    s.webhooks.send("licence.drawn", body.clone());
+    s.webhooks.send("licence.drawn", body.clone()).await;
     let exhausted = r.remaining.quantity.is_some_and(|q| q <= 0.0)
         || r.remaining.value.is_some_and(|v| v <= 0.0);
     if exhausted {
-        s.webhooks.send("licence.exhausted", body);
+        s.webhooks.send("licence.exhausted", body).await;
     }
 }
 
@@ -609,7 +609,8 @@ async fn add_licence(
     s.webhooks.send(
         "licence.added",
         json!({"id": id, "jurisdiction": licence.jurisdiction, "number": licence.number, "holder": licence.holder, "valid_to": licence.valid_to}),
-    );
+    )
+    .await;
     Ok(Json(json!({"id": id, "licence": licence})))
 }
 
@@ -653,7 +654,7 @@ async fn ship(
             None,
         )
         .await?;
-    licence_events(&s, &receipt);
+    licence_events(&s, &receipt).await;
     Ok(Json(
         serde_json::to_value(receipt).map_err(|_| ApiError::internal())?,
     ))
@@ -772,10 +773,12 @@ async fn rescreen(
         .apply_rescreen(&lists.version, &results)
         .await?;
     if !report.alerts.is_empty() {
-        s.webhooks.send(
-            "rescreen.alerts",
-            serde_json::to_value(&report).unwrap_or_default(),
-        );
+        s.webhooks
+            .send(
+                "rescreen.alerts",
+                serde_json::to_value(&report).unwrap_or_default(),
+            )
+            .await;
     }
     Ok(Json(
         serde_json::to_value(report).map_err(|_| ApiError::internal())?,

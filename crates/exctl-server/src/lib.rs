@@ -113,6 +113,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
 /// failed start never leaves a key on file that nobody was shown.
 pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()> {
     webhooks::check_urls(&config.webhooks)?;
+    webhooks::agent(config.webhook_ca.as_deref())?;
     let tls = match &config.tls {
         Some((cert, key)) => Some(tls::acceptor(cert, key)?),
         None => None,

@@ -113,8 +113,10 @@ impl AppState {
         let signer = config.place.signer()?;
         let metrics = Arc::new(Metrics::default());
         let webhooks = Webhooks::start(
+            store.clone(),
             config.webhooks.clone(),
             signer,
+            crate::webhooks::agent(config.webhook_ca.as_deref())?,
             config.webhook_backoff,
             config.webhook_attempts,
             metrics.clone(),

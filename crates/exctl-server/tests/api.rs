@@ -659,44 +659,249 @@ fn a_list_refresh_swaps_atomically_and_a_failed_one_keeps_serving() {
     ));
 }
 
-/// A webhook receiver on loopback that answers 500 to the first `fail`
-/// deliveries and 200 after; it hands back every request it saw.
-fn receiver(fail: usize) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+/// Reads one HTTP request from `stream`, answers `status` (with `extra`
+/// headers) and gives back the request's headers and body.
+fn answer_hook<S: std::io::Read + std::io::Write>(
+    stream: S,
+    status: &str,
+    extra: &str,
+) -> (String, String) {
     use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let mut reader = BufReader::new(stream);
+    let mut headers = String::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        headers.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let stream = reader.get_mut();
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\n{extra}content-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    let _ = stream.flush();
+    (headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// A webhook receiver on `listener` that answers `status(n)` to the n-th
+/// request; it hands back every request it saw.
+fn receiver_on(
+    listener: std::net::TcpListener,
+    status: impl Fn(usize) -> (String, String) + Send + 'static,
+) -> std::sync::mpsc::Receiver<(String, String)> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                headers.push_str(&line);
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let status = if n < fail {
-                "500 Internal Server Error"
-            } else {
-                "200 OK"
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            );
-            let _ = tx.send((headers, String::from_utf8_lossy(&body).into_owned()));
+            let Ok(stream) = stream else { continue };
+            let (status, extra) = status(n);
+            let _ = tx.send(answer_hook(stream, &status, &extra));
+        }
+    });
+    rx
+}
+
+/// A webhook receiver on loopback that answers 500 to the first `fail`
+/// deliveries and 200 after; it hands back every request it saw.
+fn receiver(fail: usize) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let rx = receiver_on(listener, move |n| {
+        let status = if n < fail {
+            "500 Internal Server Error"
+        } else {
+            "200 OK"
+        };
+        (status.to_string(), String::new())
+    });
+    (url, rx)
+}
+
+/// A webhook receiver over TLS with the test certificate for `localhost`.
+fn tls_receiver() -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    use rustls::pki_types::pem::PemObject;
+    let certs: Vec<_> =
+        rustls::pki_types::CertificateDer::pem_file_iter(common::fixture("test-cert.pem"))
+            .unwrap()
+            .map(|c| c.unwrap())
+            .collect();
+    let key =
+        rustls::pki_types::PrivateKeyDer::from_pem_file(common::fixture("test-key.pem")).unwrap();
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://localhost:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let tls = rustls::StreamOwned::new(conn, stream);
+            let _ = tx.send(answer_hook(tls, "200 OK", ""));
         }
     });
     (url, rx)
+}
+
+fn metric(s: &Server, line: &str) -> u64 {
+    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(line).map(|v| v.trim().parse().unwrap_or(0)))
+        .unwrap_or(0)
+}
+
+/// Waits (up to a minute) until `ok` holds.
+fn eventually(what: &str, ok: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ok() {
+        assert!(std::time::Instant::now() < deadline, "waited for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn licence(number: &str) -> Value {
+    json!({"jurisdiction": "us", "number": number, "holder": "Acme", "valid_from": "2026-01-01",
+           "valid_to": "2026-12-31", "items": ["h100"], "destinations": ["AE"], "quantity": 5})
+}
+
+#[test]
+fn webhooks_follow_no_redirect_and_a_3xx_is_a_failed_delivery() {
+    let (target, seen_by_target) = receiver(0);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let seen = receiver_on(listener, move |_| {
+        ("302 Found".to_string(), format!("location: {target}\r\n"))
+    });
+    let s = Server::start(Options {
+        webhooks: vec![url],
+        webhook_attempts: 2,
+        ..Options::default()
+    });
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/licences",
+        Some(&s.admin),
+        Some(licence("D-REDIR")),
+    );
+    assert_eq!(status, 200);
+    eventually("the delivery given up", || {
+        metric(&s, "exctl_webhook_deliveries_total{result=\"given_up\"}") == 1
+    });
+    assert_eq!(
+        seen.try_iter().count(),
+        2,
+        "two attempts, both answered 302"
+    );
+    assert_eq!(
+        metric(&s, "exctl_webhook_deliveries_total{result=\"failed\"}"),
+        2
+    );
+    assert_eq!(
+        metric(&s, "exctl_webhook_deliveries_total{result=\"delivered\"}"),
+        0
+    );
+    assert!(
+        seen_by_target.try_recv().is_err(),
+        "the signed request never reached the redirect's target"
+    );
+}
+
+#[test]
+fn webhooks_reach_https_receivers_that_chain_to_the_ca_given() {
+    let (url, seen) = tls_receiver();
+    let s = Server::start(Options {
+        webhooks: vec![url],
+        webhook_ca: Some(common::fixture("test-ca.pem")),
+        ..Options::default()
+    });
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/licences",
+        Some(&s.admin),
+        Some(licence("D-TLS")),
+    );
+    assert_eq!(status, 200);
+    let (headers, body) = seen
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a delivery over TLS");
+    assert!(
+        headers.contains("x-exctl-event: licence.added"),
+        "{headers}"
+    );
+    assert!(body.contains("D-TLS"), "{body}");
+    eventually("delivered", || {
+        metric(&s, "exctl_webhook_deliveries_total{result=\"delivered\"}") == 1
+    });
+}
+
+#[test]
+fn undelivered_webhooks_survive_a_restart_and_are_resumed() {
+    // A receiver that is not there yet: the port is free.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let first = Server::start(Options {
+        webhooks: vec![url.clone()],
+        webhook_attempts: 50,
+        ..Options::default()
+    });
+    let (status, _) = first.call(
+        "POST",
+        "/api/v1/licences",
+        Some(&first.admin),
+        Some(licence("D-RESTART")),
+    );
+    assert_eq!(status, 200);
+    eventually("a failed attempt", || {
+        metric(&first, "exctl_webhook_deliveries_total{result=\"failed\"}") >= 1
+    });
+    let admin = first.admin.clone();
+    let home = first.stop();
+    // The receiver comes up; a new server on the same records resumes.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let seen = receiver_on(listener, |_| ("200 OK".to_string(), String::new()));
+    let second = Server::start(Options {
+        webhooks: vec![url],
+        home: Some(home),
+        admin: Some(admin),
+        ..Options::default()
+    });
+    let (headers, body) = seen
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the delivery resumed");
+    assert!(
+        headers.contains("x-exctl-event: licence.added"),
+        "{headers}"
+    );
+    assert!(body.contains("D-RESTART"), "{body}");
+    eventually("delivered", || {
+        metric(
+            &second,
+            "exctl_webhook_deliveries_total{result=\"delivered\"}",
+        ) == 1
+    });
 }
 
 #[test]
