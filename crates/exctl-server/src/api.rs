@@ -165,6 +165,30 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
     }
 }
 
+/// Runs CPU-heavy work (decisions, screening) on the blocking pool, at
+/// most as many at once as the server has cores ([`AppState::cpu`]), so
+/// the async workers stay free for health checks and I/O under load.
+async fn cpu<T: Send + 'static>(
+    s: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let permit = s
+        .cpu
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal())?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "a worker failed");
+        ApiError::internal()
+    })
+}
+
 fn actor(caller: &Caller) -> String {
     format!("api:{} ({})", caller.0.name, caller.0.key_id)
 }
@@ -270,7 +294,8 @@ fn classify_one(s: &AppState, r: &ClassifyRequest) -> ApiResult<exctl_core::Deci
     responses((status = 200, description = "The decision: controls per jurisdiction with reasons and citations", body = Object),
               (status = 400, description = "Unknown item or jurisdiction", body = Object)))]
 async fn classify(State(s): State<Arc<AppState>>, Body(r): Body<ClassifyRequest>) -> ApiResult {
-    let d = classify_one(&s, &r)?;
+    let state = s.clone();
+    let d = cpu(&s, move || classify_one(&state, &r)).await??;
     Ok(Json(
         serde_json::to_value(d).map_err(|_| ApiError::internal())?,
     ))
@@ -293,24 +318,32 @@ async fn compare(State(s): State<Arc<AppState>>, Body(r): Body<CompareRequest>) 
     if r.items.len() < 2 || r.items.len() > 20 {
         return Err(ApiError::bad("compare takes 2 to 20 items"));
     }
-    let mut decisions = Vec::new();
-    for i in &r.items {
-        decisions.push(classify_one(
-            &s,
-            &ClassifyRequest {
-                item: i.clone(),
-                as_of: r.as_of,
-                jurisdictions: Vec::new(),
-                explain: false,
-            },
-        )?);
-    }
+    let state = s.clone();
+    let decisions = cpu(&s, move || {
+        r.items
+            .iter()
+            .map(|i| {
+                classify_one(
+                    &state,
+                    &ClassifyRequest {
+                        item: i.clone(),
+                        as_of: r.as_of,
+                        jurisdictions: Vec::new(),
+                        explain: false,
+                    },
+                )
+            })
+            .collect::<ApiResult<Vec<_>>>()
+    })
+    .await??;
     Ok(Json(exctl_app::views::compare_json(&decisions)))
 }
 
 // ----- checks ----------------------------------------------------------------
 
-async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiResult<Value> {
+async fn run_check(s: &Arc<AppState>, caller: &Caller, request: CheckRequest) -> ApiResult<Value> {
+    // Cheap checks here; the decision and the screening on a worker.
+    check::check_limits(&request)?;
     let item = item(s, &request.item)?;
     let record = request.record.unwrap_or(true);
     if request.ship.is_some() && !record {
@@ -318,7 +351,8 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
             "a shipment (ship) is always recorded: drop record: false",
         ));
     }
-    let mut p = check::prepare(&s.data, &item, request, today())?;
+    let data = s.data.clone();
+    let mut p = cpu(s, move || check::prepare(&data, &item, request, today())).await??;
     let lists = s.lists();
     let mut clearances = Clearances::new();
     for (name, country) in records::screened_names(&p.parties) {
@@ -329,13 +363,13 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
         clearances.insert((name, country), d);
     }
     let licences = records::licences_on_file(s.store.licences(None).await?);
-    let screened = check::complete(
-        &s.data,
-        &mut p,
-        Some(&lists.screener),
-        &clearances,
-        &licences,
-    );
+    let data = s.data.clone();
+    let (p, screened) = cpu(s, move || {
+        let screened =
+            check::complete(&data, &mut p, Some(&lists.screener), &clearances, &licences);
+        (p, screened)
+    })
+    .await?;
     let overall = p
         .decision
         .overall
@@ -460,7 +494,7 @@ pub struct ScreenRequest {
     record: Option<bool>,
 }
 
-async fn run_screen(s: &AppState, caller: &Caller, r: ScreenRequest) -> ApiResult<Value> {
+async fn run_screen(s: &Arc<AppState>, caller: &Caller, r: ScreenRequest) -> ApiResult<Value> {
     if r.name.trim().is_empty() {
         return Err(ApiError::bad("name: empty"));
     }
@@ -509,19 +543,26 @@ async fn run_screen(s: &AppState, caller: &Caller, r: ScreenRequest) -> ApiResul
         entity_type,
     };
     let lists = s.lists();
-    let matches = lists.screener.screen(&q, limit, threshold);
+    let record = r.record.unwrap_or(true);
+    let (hit, mut v, rec) = cpu(s, move || {
+        let matches = lists.screener.screen(&q, limit, threshold);
+        let v = exctl_app::screening::screen_json(&q, &lists.screener, &matches);
+        let rec = record.then(|| {
+            records::screen_recording(
+                records::request_key("screen"),
+                &q,
+                "",
+                &lists.screener,
+                &matches,
+                threshold,
+            )
+        });
+        (!matches.is_empty(), v, rec)
+    })
+    .await?;
     s.metrics
-        .outcome("screen", if matches.is_empty() { "clear" } else { "hit" });
-    let mut v = exctl_app::screening::screen_json(&q, &lists.screener, &matches);
-    if r.record.unwrap_or(true) {
-        let mut rec = records::screen_recording(
-            records::request_key("screen"),
-            &q,
-            "",
-            &lists.screener,
-            &matches,
-            threshold,
-        );
+        .outcome("screen", if hit { "hit" } else { "clear" });
+    if let Some(mut rec) = rec {
         rec.actor = Some(actor(caller));
         let (id, _) = s.recorder.record(rec).await.map_err(|e| {
             tracing::error!(error = %e, "recording a screen failed");
@@ -763,10 +804,7 @@ async fn rescreen(
     let lists = s.lists();
     let parties = s.store.parties().await?;
     let screener = lists.screener.clone();
-    let results =
-        tokio::task::spawn_blocking(move || records::rescreen_all(&screener, parties, false))
-            .await
-            .map_err(|_| ApiError::internal())?;
+    let results = cpu(&s, move || records::rescreen_all(&screener, parties, false)).await?;
     let report = s
         .store
         .acting_as(&actor(&caller))

@@ -84,6 +84,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub webhooks: Webhooks,
     pub refusals: Arc<Refusals>,
+    /// Permits for CPU-heavy work (decisions, screening) on the blocking
+    /// pool: one per core, so that it never takes the async workers.
+    pub cpu: Arc<tokio::sync::Semaphore>,
     /// Windows of refusals whose writing failed, tried again next time.
     unwritten: tokio::sync::Mutex<Vec<exctl_records::Refusal>>,
     ready: AtomicBool,
@@ -136,6 +139,9 @@ impl AppState {
             metrics,
             webhooks,
             refusals,
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             unwritten: tokio::sync::Mutex::new(Vec::new()),
             ready: AtomicBool::new(false),
             started: std::time::Instant::now(),
