@@ -268,7 +268,7 @@ mod tests {
             },
         );
         let t0 = Instant::now();
-        let minute = 1_800_000_000_000_i64 - 1_800_000_000_000_i64 % 60_000;
+        let minute: i64 = 30_000_000 * 60_000;
         // Ten refusals in one second from one address: five, then limited.
         let limited: Vec<bool> = (0..10)
             .map(|i| r.refuse_at(&refused("10.0.0.1", None, "/api/v1/keys"), minute + i, t0))

@@ -666,7 +666,7 @@ fn answer_hook<S: std::io::Read + std::io::Write>(
     status: &str,
     extra: &str,
 ) -> (String, String) {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, BufReader, Read};
     let mut reader = BufReader::new(stream);
     let mut headers = String::new();
     let mut length = 0;
