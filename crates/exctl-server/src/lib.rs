@@ -7,7 +7,8 @@
 //! - [`api`]: the endpoints under `/api/v1`, described by the OpenAPI
 //!   document at `/openapi.json` ([`openapi`]).
 //! - [`auth`]: API keys (created with `exctl keys`) and the route → role
-//!   table; every refused request is recorded in the audit trail.
+//!   table; every refused request is counted, and written to the audit trail
+//!   as one entry per client per minute ([`refusals`], rate-limited: 429).
 //! - [`state`]: the shared state, with restricted-party lists that are
 //!   reloaded beside the old ones and swapped in atomically.
 //! - [`recorder`]: group commit — concurrent requests' records land in one
