@@ -136,6 +136,141 @@ pub struct CheckRequest {
     pub record: Option<bool>,
 }
 
+/// The limits on a check's input, the same for every shell. A request past
+/// one is refused as bad input naming the field and the limit, before any
+/// work is done: a party name is screened against every list, so its size
+/// and the number of names bound how long a check may take.
+pub mod limits {
+    /// Bytes in one name (a party's or an owner's): what the list parsers
+    /// accept for a list entry.
+    pub const NAME_BYTES: usize = exctl_screen::parse::MAX_NAME_BYTES;
+    /// Owners of one party.
+    pub const OWNERS_PER_PARTY: usize = 100;
+    /// Parties in one check: end user, consignee and intermediates.
+    pub const PARTIES_PER_CHECK: usize = 32;
+    /// Rows in one batch request (checks or screens).
+    pub const BATCH_ROWS: usize = 1000;
+    /// Transaction facts in one check.
+    pub const FACTS: usize = 64;
+    /// Bytes in any other text field (item, end use, shipment reference, a
+    /// fact's name or text value).
+    pub const TEXT_BYTES: usize = 4096;
+}
+
+fn too_long(field: &str, text: &str, limit: usize) -> Result<()> {
+    if text.len() > limit {
+        return Err(bad(format!(
+            "{field}: {} bytes; the limit is {limit}",
+            text.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_party_limits(field: &str, p: &PartyIn) -> Result<()> {
+    too_long(&format!("{field}.name"), &p.name, limits::NAME_BYTES)?;
+    if let Some(c) = &p.country {
+        too_long(&format!("{field}.country"), c, limits::TEXT_BYTES)?;
+    }
+    if p.owners.len() > limits::OWNERS_PER_PARTY {
+        return Err(bad(format!(
+            "{field}.owners: {} owners; the limit is {} per party",
+            p.owners.len(),
+            limits::OWNERS_PER_PARTY
+        )));
+    }
+    for (i, o) in p.owners.iter().enumerate() {
+        too_long(
+            &format!("{field}.owners[{i}].name"),
+            &o.name,
+            limits::NAME_BYTES,
+        )?;
+        if let Some(c) = &o.country {
+            too_long(
+                &format!("{field}.owners[{i}].country"),
+                c,
+                limits::TEXT_BYTES,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a request is within [`limits`]; the first field past one is
+/// named. Cheap: call it before handing the check to a worker.
+pub fn check_limits(r: &CheckRequest) -> Result<()> {
+    too_long("item", &r.item, limits::TEXT_BYTES)?;
+    too_long("to", &r.to, limits::TEXT_BYTES)?;
+    for (field, v) in [
+        ("end_use", &r.end_use),
+        ("end_use_note", &r.end_use_note),
+        ("end_user_hq", &r.end_user_hq),
+        ("ship", &r.ship),
+    ] {
+        if let Some(v) = v {
+            too_long(field, v, limits::TEXT_BYTES)?;
+        }
+    }
+    if r.facts.len() > limits::FACTS {
+        return Err(bad(format!(
+            "facts: {} facts; the limit is {}",
+            r.facts.len(),
+            limits::FACTS
+        )));
+    }
+    for (k, v) in &r.facts {
+        too_long("facts (a name)", k, limits::TEXT_BYTES)?;
+        let text = match v {
+            serde_json::Value::String(s) => s.len(),
+            serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map_or(0, str::len)).sum(),
+            _ => 0,
+        };
+        if text > limits::TEXT_BYTES {
+            return Err(bad(format!(
+                "facts.{k}: {text} bytes; the limit is {}",
+                limits::TEXT_BYTES
+            )));
+        }
+    }
+    if r.jurisdictions.len() > limits::FACTS {
+        return Err(bad(format!(
+            "jurisdictions: {} named; the limit is {}",
+            r.jurisdictions.len(),
+            limits::FACTS
+        )));
+    }
+    let parties = usize::from(r.end_user.is_some())
+        + usize::from(r.consignee.is_some())
+        + r.intermediates.len();
+    if parties > limits::PARTIES_PER_CHECK {
+        return Err(bad(format!(
+            "intermediates: {parties} parties in the check; the limit is {} (end user, consignee and intermediates)",
+            limits::PARTIES_PER_CHECK
+        )));
+    }
+    if let Some(p) = &r.end_user {
+        check_party_limits("end_user", p)?;
+    }
+    if let Some(p) = &r.consignee {
+        check_party_limits("consignee", p)?;
+    }
+    for (i, p) in r.intermediates.iter().enumerate() {
+        check_party_limits(&format!("intermediates[{i}]"), p)?;
+    }
+    Ok(())
+}
+
+/// Whether a batch is within [`limits::BATCH_ROWS`].
+pub fn check_batch_len(field: &str, rows: usize) -> Result<()> {
+    if rows > limits::BATCH_ROWS {
+        return Err(bad(format!(
+            "{field}: {rows} rows; the limit is {} per request",
+            limits::BATCH_ROWS
+        )));
+    }
+    Ok(())
+}
+
 /// A fact from JSON: booleans, numbers, text, or a list of texts.
 pub fn fact_from_json(name: &str, v: &serde_json::Value) -> Result<FactValue> {
     use serde_json::Value;
@@ -191,6 +326,7 @@ pub fn prepare(
     request: CheckRequest,
     today: NaiveDate,
 ) -> Result<Prepared> {
+    check_limits(&request)?;
     let mut facts = Facts::default();
     for (k, v) in &request.facts {
         facts.set(k, fact_from_json(k, v)?);
@@ -471,5 +607,102 @@ mod tests {
                 reference: "PO-1".into(),
             }]
         );
+    }
+
+    fn party(name: &str, owners: usize) -> PartyIn {
+        PartyIn {
+            name: name.into(),
+            country: None,
+            owners: (0..owners)
+                .map(|i| OwnerIn {
+                    name: format!("Owner {i}"),
+                    country: None,
+                    percent: 0.001,
+                })
+                .collect(),
+        }
+    }
+
+    fn request() -> CheckRequest {
+        CheckRequest {
+            item: "h100".into(),
+            to: "DE".into(),
+            ..CheckRequest::default()
+        }
+    }
+
+    fn refusal(r: &CheckRequest) -> String {
+        let e = check_limits(r).expect_err("refused");
+        assert!(e.downcast_ref::<crate::BadInput>().is_some(), "bad input");
+        e.to_string()
+    }
+
+    #[test]
+    fn limits_refuse_each_field_by_name_and_accept_the_limit_itself() {
+        let mut r = request();
+        r.end_user = Some(party(
+            &"x".repeat(limits::NAME_BYTES),
+            limits::OWNERS_PER_PARTY,
+        ));
+        r.intermediates = (0..limits::PARTIES_PER_CHECK - 1)
+            .map(|i| party(&format!("Hop {i}"), 0))
+            .collect();
+        check_limits(&r).expect("at the limits");
+
+        let mut long = request();
+        long.end_user = Some(party(&"x".repeat(limits::NAME_BYTES + 1), 0));
+        let e = refusal(&long);
+        assert!(e.contains("end_user.name") && e.contains("4096"), "{e}");
+
+        let mut owners = request();
+        owners.consignee = Some(party("Acme", 40_000));
+        let e = refusal(&owners);
+        assert!(e.contains("consignee.owners") && e.contains("100"), "{e}");
+
+        let mut owner_name = request();
+        let mut p = party("Acme", 2);
+        p.owners[1].name = "y".repeat(2_000_000);
+        owner_name.intermediates = vec![p];
+        let e = refusal(&owner_name);
+        assert!(e.contains("intermediates[0].owners[1].name"), "{e}");
+
+        let mut many = request();
+        many.intermediates = (0..limits::PARTIES_PER_CHECK + 1)
+            .map(|i| party(&format!("Hop {i}"), 0))
+            .collect();
+        let e = refusal(&many);
+        assert!(e.contains("parties") && e.contains("32"), "{e}");
+
+        let mut end_use = request();
+        end_use.end_use = Some("z".repeat(limits::TEXT_BYTES + 1));
+        assert!(refusal(&end_use).contains("end_use"));
+        let mut note = request();
+        note.end_use_note = Some("z".repeat(limits::TEXT_BYTES + 1));
+        assert!(refusal(&note).contains("end_use_note"));
+
+        let mut facts = request();
+        facts.facts = (0..limits::FACTS + 1)
+            .map(|i| (format!("f{i}"), serde_json::json!(true)))
+            .collect();
+        assert!(refusal(&facts).contains("facts"));
+
+        assert!(check_batch_len("checks", limits::BATCH_ROWS).is_ok());
+        let e = check_batch_len("checks", limits::BATCH_ROWS + 1).unwrap_err();
+        assert!(e.to_string().contains("checks") && e.to_string().contains("1000"));
+    }
+
+    #[test]
+    fn prepare_applies_the_limits_before_deciding() {
+        let data = exctl_data::load(&exctl_data::Files::bundled()).expect("bundled data");
+        let item = data.catalog.resolve("h100").expect("h100").item.clone();
+        let mut r = request();
+        r.end_user = Some(party("Acme", 40_000));
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+        let e = prepare(&data, &item, r, today).err().expect("refused");
+        assert!(e.to_string().contains("end_user.owners"), "{e}");
+        // Within the limits the same check is decided.
+        let mut ok = request();
+        ok.end_user = Some(party("Acme", 3));
+        assert!(prepare(&data, &item, ok, today).is_ok());
     }
 }

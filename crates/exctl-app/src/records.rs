@@ -104,9 +104,63 @@ impl Place {
             )));
         }
         let signer = self.signer()?;
-        Store::open(&self.url(), Some(signer), &self.actor())
+        let created = self.create_private_db()?;
+        let store = Store::open(&self.url(), Some(signer), &self.actor())
             .await
-            .map_err(store_error)
+            .map_err(store_error)?;
+        if created {
+            self.restrict_db_files()?;
+        }
+        Ok(store)
+    }
+
+    /// The SQLite file the records are in, when they are in one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.url();
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or("");
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    /// Creates the SQLite file, readable and writable by its owner only
+    /// (0600), before SQLite opens it; SQLite gives its `-wal` and `-shm`
+    /// files the same mode. `true` when the file was created now.
+    fn create_private_db(&self) -> Result<bool> {
+        let Some(path) = self.sqlite_path() else {
+            return Ok(false);
+        };
+        if path.exists() {
+            return Ok(false);
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        match write_private(&path, &[]) {
+            Ok(()) => Ok(true),
+            // Another process created it in between: theirs stands.
+            Err(_) if path.exists() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets the database file and its `-wal` and `-shm` files to 0600.
+    fn restrict_db_files(&self) -> Result<()> {
+        #[cfg(unix)]
+        if let Some(path) = self.sqlite_path() {
+            use std::os::unix::fs::PermissionsExt as _;
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let p = PathBuf::from(p);
+                if p.exists() {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .with_context(|| format!("restricting {}", p.display()))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Opens the store to read (and verify): no key needed.
@@ -155,9 +209,13 @@ impl Place {
             self.public_key_path().display()
         ));
         let url = self.url();
+        let created = self.create_private_db()?;
         let store = Store::open(&url, Some(signer), &self.actor())
             .await
             .map_err(store_error)?;
+        if created {
+            self.restrict_db_files()?;
+        }
         report.push_str(&format!(
             "records: {} ({:?})\n",
             redact(&url),
@@ -746,5 +804,58 @@ pub fn screen_recording(
             hits: hit_records(screener, matches),
         }],
         actor: None,
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[test]
+    fn records_and_signing_key_are_readable_by_their_owner_only() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let place = Place {
+            home: Some(home.path().to_path_buf()),
+            db: None,
+            user: Some("tester".into()),
+        };
+        let rt = runtime().expect("runtime");
+        place.init(&rt).expect("init");
+        // A write leaves the WAL and shared-memory files beside the database.
+        let store = place.open(&rt).expect("open");
+        rt.block_on(store.create_api_key(exctl_records::Role::Viewer, "perm test"))
+            .expect("a key");
+        let db = home.path().join("records.db");
+        assert_eq!(mode(&db), 0o600, "records.db");
+        for suffix in ["-wal", "-shm"] {
+            let p = home.path().join(format!("records.db{suffix}"));
+            assert!(p.exists(), "{} exists while the store is open", p.display());
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+        assert_eq!(mode(&place.key_path()), 0o600, "signing key");
+        rt.block_on(store.close());
+
+        // A database named with --db, in a folder of its own, opened by serve.
+        let other = Place {
+            db: Some(
+                home.path()
+                    .join("elsewhere/records.db")
+                    .display()
+                    .to_string(),
+            ),
+            ..place.clone()
+        };
+        let store = other.open(&rt).expect("open --db");
+        assert_eq!(mode(&home.path().join("elsewhere/records.db")), 0o600);
+        rt.block_on(store.close());
     }
 }

@@ -7,6 +7,7 @@ use crate::store::Store;
 use crate::Error;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
+use std::collections::BTreeMap;
 
 /// What a key may do; each role may do everything the one before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -58,17 +59,67 @@ pub struct ApiKey {
     pub actor: String,
 }
 
-/// A request the server refused.
-#[derive(Debug, Clone, Serialize)]
+/// Requests the server refused from one client address in one window (a
+/// minute): counted in memory by the server, written as one record once
+/// the window closes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Refusal {
-    pub at: String,
-    pub key_id: Option<String>,
-    pub role: Option<String>,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub reason: String,
+    pub first_at: String,
+    pub last_at: String,
     pub remote: Option<String>,
+    /// Requests refused (401, 403, or 429 past the client's rate).
+    pub count: u64,
+    /// Of those, answered 429.
+    pub limited: u64,
+    /// Refusals by status ("401", "403", "429").
+    pub statuses: BTreeMap<String, u64>,
+    /// The distinct key ids named (a wrong secret names one too), capped.
+    pub key_ids: Vec<String>,
+    /// The distinct "METHOD /path" refused, capped.
+    pub paths: Vec<String>,
+    /// The distinct reasons given, capped.
+    pub reasons: Vec<String>,
+    /// In the audit trail; `false` while the window is still being counted.
+    pub recorded: bool,
+}
+
+/// The key id a token `exk_<key_id>_<secret>` claims, if it is one.
+pub fn token_key_id(token: &str) -> Option<&str> {
+    split_token(token).map(|(id, _)| id)
+}
+
+fn json_text<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn from_json_text<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+/// Longest key name, in characters.
+pub const MAX_KEY_NAME: usize = 200;
+
+/// Checks a key's name: who or what uses it, on one line, not empty and at
+/// most [`MAX_KEY_NAME`] characters. Returns it trimmed.
+pub fn check_key_name(name: &str) -> Result<&str, Error> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::Invalid(
+            "name: empty; a key needs a name (who or what uses it)".into(),
+        ));
+    }
+    let chars = name.chars().count();
+    if chars > MAX_KEY_NAME {
+        return Err(Error::Invalid(format!(
+            "name: {chars} characters; the limit is {MAX_KEY_NAME}"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "name: control characters (line breaks, tabs…) are not allowed".into(),
+        ));
+    }
+    Ok(name)
 }
 
 const KEY_COLUMNS: &str = "id, key_id, secret_hash, role, name, created_at, revoked_at, actor";
@@ -100,11 +151,7 @@ fn split_token(token: &str) -> Option<(&str, &str)> {
 impl Store {
     /// Creates a key; returns it and its token, which is shown only now.
     pub async fn create_api_key(&self, role: Role, name: &str) -> Result<(ApiKey, String), Error> {
-        if name.trim().is_empty() {
-            return Err(Error::Rejected(
-                "a key needs a name (who or what uses it)".into(),
-            ));
-        }
+        let name = check_key_name(name)?;
         self.signer()?;
         let mut id_bytes = [0u8; 8];
         let mut secret_bytes = [0u8; 24];
@@ -119,7 +166,7 @@ impl Store {
         .bind(&key_id)
         .bind(keys::sha256_hex(secret.as_bytes()))
         .bind(role.as_str())
-        .bind(name.trim())
+        .bind(name)
         .bind(crate::now())
         .bind(&self.actor)
         .fetch_one(&mut *tx)
@@ -197,53 +244,89 @@ impl Store {
         Ok((same && key.revoked_at.is_none()).then_some(key))
     }
 
-    /// Records a refused request in the audit trail.
-    pub async fn record_refusal(&self, r: &Refusal) -> Result<i64, Error> {
+    /// Records windows of refused requests in the audit trail: one
+    /// transaction and one seal for them all.
+    pub async fn record_refusals(&self, windows: &[Refusal]) -> Result<(), Error> {
+        if windows.is_empty() {
+            return Ok(());
+        }
         self.signer()?;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO refusals (at, key_id, role, method, path, status, reason, remote) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) {}",
-            audit::returning("refusals")
-        )))
-        .bind(&r.at)
-        .bind(&r.key_id)
-        .bind(&r.role)
-        .bind(&r.method)
-        .bind(&r.path)
-        .bind(i64::from(r.status))
-        .bind(&r.reason)
-        .bind(&r.remote)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id = self
-            .audit_returned(&mut tx, "refuse", "refusals", &row)
+        for r in windows {
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO refusal_windows (first_at, last_at, remote, refused, limited, statuses, key_ids, paths, reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) {}",
+                audit::returning("refusal_windows")
+            )))
+            .bind(&r.first_at)
+            .bind(&r.last_at)
+            .bind(&r.remote)
+            .bind(i64::try_from(r.count).unwrap_or(i64::MAX))
+            .bind(i64::try_from(r.limited).unwrap_or(i64::MAX))
+            .bind(json_text(&r.statuses))
+            .bind(json_text(&r.key_ids))
+            .bind(json_text(&r.paths))
+            .bind(json_text(&r.reasons))
+            .fetch_one(&mut *tx)
             .await?;
+            self.audit_returned(&mut tx, "refuse", "refusal_windows", &row)
+                .await?;
+        }
         self.commit(tx).await?;
-        Ok(id)
+        Ok(())
     }
 
-    /// The latest refusals, newest first.
+    /// The latest refusals on record, newest first: the windows, and the
+    /// single refusals written one by one before windows were kept.
     pub async fn refusals(&self, limit: i64) -> Result<Vec<Refusal>, Error> {
         let rows = sqlx::query(
-            "SELECT at, key_id, role, method, path, status, reason, remote FROM refusals ORDER BY id DESC LIMIT $1",
+            "SELECT first_at, last_at, remote, refused, limited, statuses, key_ids, paths, reasons FROM refusal_windows ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Refusal {
-                    at: r.try_get(0)?,
-                    key_id: r.try_get(1)?,
-                    role: r.try_get(2)?,
-                    method: r.try_get(3)?,
-                    path: r.try_get(4)?,
-                    status: u16::try_from(r.try_get::<i64, _>(5)?).unwrap_or(0),
-                    reason: r.try_get(6)?,
-                    remote: r.try_get(7)?,
-                })
-            })
-            .collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(Refusal {
+                first_at: r.try_get(0)?,
+                last_at: r.try_get(1)?,
+                remote: r.try_get(2)?,
+                count: u64::try_from(r.try_get::<i64, _>(3)?).unwrap_or(0),
+                limited: u64::try_from(r.try_get::<i64, _>(4)?).unwrap_or(0),
+                statuses: from_json_text(&r.try_get::<String, _>(5)?),
+                key_ids: from_json_text(&r.try_get::<String, _>(6)?),
+                paths: from_json_text(&r.try_get::<String, _>(7)?),
+                reasons: from_json_text(&r.try_get::<String, _>(8)?),
+                recorded: true,
+            });
+        }
+        let single = sqlx::query(
+            "SELECT at, key_id, method, path, status, reason, remote FROM refusals ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &single {
+            let at: String = r.try_get(0)?;
+            let key_id: Option<String> = r.try_get(1)?;
+            let method: String = r.try_get(2)?;
+            let path: String = r.try_get(3)?;
+            let status: i64 = r.try_get(4)?;
+            out.push(Refusal {
+                first_at: at.clone(),
+                last_at: at,
+                remote: r.try_get(6)?,
+                count: 1,
+                limited: 0,
+                statuses: BTreeMap::from([(status.to_string(), 1)]),
+                key_ids: key_id.into_iter().collect(),
+                paths: vec![format!("{method} {path}")],
+                reasons: vec![r.try_get(5)?],
+                recorded: true,
+            });
+        }
+        out.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+        out.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(out)
     }
 }
 
@@ -262,5 +345,17 @@ mod tests {
         assert!(Role::Viewer < Role::Officer && Role::Officer < Role::Admin);
         assert_eq!(Role::parse(" Admin"), Some(Role::Admin));
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn key_names_are_one_line_and_not_empty() {
+        assert_eq!(check_key_name("  SAP bridge ").ok(), Some("SAP bridge"));
+        for bad in ["", "   ", "a\nb", "tab\there"] {
+            let e = check_key_name(bad).unwrap_err();
+            assert!(e.is_invalid() && e.is_rejection(), "{bad:?}: {e}");
+            assert!(e.to_string().starts_with("name:"), "{e}");
+        }
+        assert!(check_key_name(&"k".repeat(MAX_KEY_NAME)).is_ok());
+        assert!(check_key_name(&"k".repeat(MAX_KEY_NAME + 1)).is_err());
     }
 }

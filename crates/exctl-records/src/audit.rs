@@ -156,6 +156,21 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "refusal_windows",
+        &[
+            ("id", Int),
+            ("first_at", Text),
+            ("last_at", Text),
+            ("remote", Text),
+            ("refused", Int),
+            ("limited", Int),
+            ("statuses", Text),
+            ("key_ids", Text),
+            ("paths", Text),
+            ("reasons", Text),
+        ],
+    ),
+    (
         "rescreens",
         &[
             ("id", Int),

@@ -23,12 +23,14 @@ mod access;
 mod audit;
 mod checkpoint;
 pub mod keys;
+mod outbox;
 mod store;
 
-pub use access::{ApiKey, Refusal, Role};
+pub use access::{check_key_name, token_key_id, ApiKey, Refusal, Role, MAX_KEY_NAME};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
 pub use checkpoint::{Checkpoint, CHECKPOINT_FORMAT};
 pub use keys::Signer;
+pub use outbox::{Attempt, OutboxItem};
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,
     LineRecorded, NewDecision, NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt,
@@ -49,12 +51,22 @@ pub enum Error {
     Rejected(String),
     #[error("this store was opened without a signing key: run `exctl init` first")]
     NoKey,
+    /// The request is malformed (an empty or overlong name…): nothing was
+    /// tried.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl Error {
     /// Whether the error is the user's request rather than the system.
     pub fn is_rejection(&self) -> bool {
-        matches!(self, Error::Rejected(_) | Error::NoKey)
+        matches!(self, Error::Rejected(_) | Error::NoKey | Error::Invalid(_))
+    }
+
+    /// Whether the request itself is malformed (HTTP 400), rather than
+    /// refused by what is on record (409).
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Error::Invalid(_))
     }
 }
 

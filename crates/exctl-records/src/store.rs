@@ -259,8 +259,8 @@ pub struct RescreenReport {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(i64, &str, &'static str); 3] = match backend {
-        Backend::Sqlite => [
+    let sql: &[(i64, &str, &'static str)] = match backend {
+        Backend::Sqlite => &[
             (
                 1,
                 "records",
@@ -272,12 +272,17 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/sqlite/0002_access.sql"),
             ),
             (
+                3,
+                "refusals_outbox",
+                include_str!("../migrations/sqlite/0003_refusals_outbox.sql"),
+            ),
+            (
                 4,
                 "supersessions",
                 include_str!("../migrations/sqlite/0004_supersessions.sql"),
             ),
         ],
-        Backend::Postgres => [
+        Backend::Postgres => &[
             (
                 1,
                 "records",
@@ -289,6 +294,11 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../migrations/postgres/0002_access.sql"),
             ),
             (
+                3,
+                "refusals_outbox",
+                include_str!("../migrations/postgres/0003_refusals_outbox.sql"),
+            ),
+            (
                 4,
                 "supersessions",
                 include_str!("../migrations/postgres/0004_supersessions.sql"),
@@ -296,8 +306,8 @@ fn migrator(backend: Backend) -> Migrator {
         ],
     };
     Migrator::with_migrations(
-        sql.into_iter()
-            .map(|(version, name, text)| {
+        sql.iter()
+            .map(|&(version, name, text)| {
                 Migration::new(
                     version,
                     name.into(),

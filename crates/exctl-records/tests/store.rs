@@ -392,20 +392,26 @@ async fn api_keys_authenticate_until_revoked_and_refusals_are_audited() {
         assert!(store.authenticate(&token).await.unwrap().is_none());
         assert!(store.revoke_api_key(&key.key_id).await.is_err());
         store
-            .record_refusal(&Refusal {
-                at: "2026-12-01T00:00:00Z".into(),
-                key_id: Some(key.key_id.clone()),
-                role: Some("officer".into()),
-                method: "POST".into(),
-                path: "/api/v1/licences".into(),
-                status: 403,
-                reason: "needs admin".into(),
+            .record_refusals(&[Refusal {
+                first_at: "2026-12-01T00:00:00Z".into(),
+                last_at: "2026-12-01T00:00:40Z".into(),
                 remote: Some("127.0.0.1".into()),
-            })
+                count: 250,
+                limited: 190,
+                statuses: [("403".to_string(), 60), ("429".to_string(), 190)].into(),
+                key_ids: vec![key.key_id.clone()],
+                paths: vec!["POST /api/v1/licences".into()],
+                reasons: vec!["needs admin".into()],
+                recorded: false,
+            }])
             .await
             .unwrap();
         let refusals = store.refusals(10).await.unwrap();
-        assert_eq!(refusals[0].status, 403);
+        assert_eq!(refusals.len(), 1, "one row for the window: {refusals:?}");
+        assert_eq!((refusals[0].count, refusals[0].limited), (250, 190));
+        assert_eq!(refusals[0].statuses["403"], 60);
+        assert_eq!(refusals[0].paths, ["POST /api/v1/licences"]);
+        assert!(refusals[0].recorded);
         // The secret is stored only as a digest.
         sqlx::any::install_default_drivers();
         let raw = sqlx::AnyPool::connect(&url).await.unwrap();

@@ -59,6 +59,9 @@ impl From<anyhow::Error> for ApiError {
             return ApiError::bad(b.0.clone());
         }
         if let Some(r) = e.downcast_ref::<exctl_records::Error>() {
+            if r.is_invalid() {
+                return ApiError::bad(r.to_string());
+            }
             if r.is_rejection() {
                 return ApiError::new(StatusCode::CONFLICT, r.to_string());
             }
@@ -70,7 +73,9 @@ impl From<anyhow::Error> for ApiError {
 
 impl From<exctl_records::Error> for ApiError {
     fn from(e: exctl_records::Error) -> ApiError {
-        if e.is_rejection() {
+        if e.is_invalid() {
+            ApiError::bad(e.to_string())
+        } else if e.is_rejection() {
             ApiError::new(StatusCode::CONFLICT, e.to_string())
         } else {
             tracing::error!(error = %e, "records failed");
@@ -81,24 +86,107 @@ impl From<exctl_records::Error> for ApiError {
 
 type ApiResult<T = Json<Value>> = Result<T, ApiError>;
 
-/// A JSON body whose rejections (malformed, wrong type, too large) are
-/// answered as JSON errors.
+/// The largest request body, as the router was built with (`--body-limit`).
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body whose rejections are JSON errors: 400 naming the field for
+/// a malformed body or a field of the wrong type, 413 past the body limit.
+/// Every handler that takes a body takes it through this.
 pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let limit = req.extensions().get::<BodyLimit>().copied();
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
-            Err(rejection) => Err(rejection_error(rejection)),
+            Err(rejection) => Err(rejection_error(rejection, limit)),
         }
     }
 }
 
-fn rejection_error(r: JsonRejection) -> ApiError {
-    let status = r.status();
-    ApiError::new(status, r.body_text())
+/// What to answer for a body that is not the JSON a handler takes.
+fn rejection_error(r: JsonRejection, limit: Option<BodyLimit>) -> ApiError {
+    const DATA: &str = "Failed to deserialize the JSON body into the target type: ";
+    const SYNTAX: &str = "Failed to parse the request body as JSON: ";
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            match limit {
+                Some(BodyLimit(n)) => {
+                    format!("the request body is larger than this server's limit of {n} bytes")
+                }
+                None => "the request body is larger than this server's limit".to_string(),
+            },
+        );
+    }
+    let text = r.body_text();
+    match r {
+        JsonRejection::JsonDataError(_) => {
+            let detail = text.strip_prefix(DATA).unwrap_or(&text);
+            ApiError::bad(format!("bad field in the JSON body: {detail}"))
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            let detail = text.strip_prefix(SYNTAX).unwrap_or(&text);
+            ApiError::bad(format!("the body is not valid JSON: {detail}"))
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::bad("the body must be JSON, sent with content-type: application/json")
+        }
+        _ => ApiError::bad(format!("could not read the request body: {text}")),
+    }
+}
+
+/// Query parameters whose rejections are 400 JSON errors naming the
+/// parameter.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for Params<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Params(v)),
+            Err(r) => {
+                let text = r.body_text();
+                let detail = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                Err(ApiError::bad(format!("bad query parameter: {detail}")))
+            }
+        }
+    }
+}
+
+/// Runs CPU-heavy work (decisions, screening) on the blocking pool, at
+/// most as many at once as the server has cores ([`AppState::cpu`]), so
+/// the async workers stay free for health checks and I/O under load.
+async fn cpu<T: Send + 'static>(
+    s: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let permit = s
+        .cpu
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal())?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "a worker failed");
+        ApiError::internal()
+    })
 }
 
 fn actor(caller: &Caller) -> String {
@@ -152,7 +240,7 @@ fn jurisdictions(s: &AppState, list: Option<&str>) -> ApiResult<Vec<String>> {
 /// Rules in force (or noted) on a date, with citations.
 #[utoipa::path(get, path = "/api/v1/rules", tag = "items", params(RulesQuery),
     responses((status = 200, description = "Rules with status and citations", body = Object)))]
-async fn rules(State(s): State<Arc<AppState>>, Query(q): Query<RulesQuery>) -> ApiResult {
+async fn rules(State(s): State<Arc<AppState>>, Params(q): Params<RulesQuery>) -> ApiResult {
     let as_of = q.as_of.unwrap_or_else(today);
     let js = jurisdictions(&s, q.jurisdictions.as_deref())?;
     let rules = s.data.engine.rules_on(as_of, &js);
@@ -206,7 +294,8 @@ fn classify_one(s: &AppState, r: &ClassifyRequest) -> ApiResult<exctl_core::Deci
     responses((status = 200, description = "The decision: controls per jurisdiction with reasons and citations", body = Object),
               (status = 400, description = "Unknown item or jurisdiction", body = Object)))]
 async fn classify(State(s): State<Arc<AppState>>, Body(r): Body<ClassifyRequest>) -> ApiResult {
-    let d = classify_one(&s, &r)?;
+    let state = s.clone();
+    let d = cpu(&s, move || classify_one(&state, &r)).await??;
     Ok(Json(
         serde_json::to_value(d).map_err(|_| ApiError::internal())?,
     ))
@@ -229,24 +318,32 @@ async fn compare(State(s): State<Arc<AppState>>, Body(r): Body<CompareRequest>) 
     if r.items.len() < 2 || r.items.len() > 20 {
         return Err(ApiError::bad("compare takes 2 to 20 items"));
     }
-    let mut decisions = Vec::new();
-    for i in &r.items {
-        decisions.push(classify_one(
-            &s,
-            &ClassifyRequest {
-                item: i.clone(),
-                as_of: r.as_of,
-                jurisdictions: Vec::new(),
-                explain: false,
-            },
-        )?);
-    }
+    let state = s.clone();
+    let decisions = cpu(&s, move || {
+        r.items
+            .iter()
+            .map(|i| {
+                classify_one(
+                    &state,
+                    &ClassifyRequest {
+                        item: i.clone(),
+                        as_of: r.as_of,
+                        jurisdictions: Vec::new(),
+                        explain: false,
+                    },
+                )
+            })
+            .collect::<ApiResult<Vec<_>>>()
+    })
+    .await??;
     Ok(Json(exctl_app::views::compare_json(&decisions)))
 }
 
 // ----- checks ----------------------------------------------------------------
 
-async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiResult<Value> {
+async fn run_check(s: &Arc<AppState>, caller: &Caller, request: CheckRequest) -> ApiResult<Value> {
+    // Cheap checks here; the decision and the screening on a worker.
+    check::check_limits(&request)?;
     let item = item(s, &request.item)?;
     let record = request.record.unwrap_or(true);
     if request.ship.is_some() && !record {
@@ -254,7 +351,8 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
             "a shipment (ship) is always recorded: drop record: false",
         ));
     }
-    let mut p = check::prepare(&s.data, &item, request, today())?;
+    let data = s.data.clone();
+    let mut p = cpu(s, move || check::prepare(&data, &item, request, today())).await??;
     let lists = s.lists();
     let mut clearances = Clearances::new();
     for (name, country) in records::screened_names(&p.parties) {
@@ -264,14 +362,14 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
             .await?;
         clearances.insert((name, country), d);
     }
-    let licences = records::licences_on_file(s.store.licences(None).await?);
-    let screened = check::complete(
-        &s.data,
-        &mut p,
-        Some(&lists.screener),
-        &clearances,
-        &licences,
-    );
+    let licences = Arc::new(records::licences_on_file(s.store.licences(None).await?));
+    let data = s.data.clone();
+    let on_file = licences.clone();
+    let (p, screened) = cpu(s, move || {
+        let screened = check::complete(&data, &mut p, Some(&lists.screener), &clearances, &on_file);
+        (p, screened)
+    })
+    .await?;
     let overall = p
         .decision
         .overall
@@ -306,7 +404,7 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
                     id,
                 )
                 .await?;
-            licence_events(s, &receipt);
+            licence_events(s, &receipt).await;
             receipts.push(receipt);
         }
         v["shipments"] = serde_json::to_value(receipts).unwrap_or_default();
@@ -314,13 +412,13 @@ async fn run_check(s: &AppState, caller: &Caller, request: CheckRequest) -> ApiR
     Ok(v)
 }
 
-fn licence_events(s: &AppState, r: &exctl_records::ShipmentReceipt) {
+async fn licence_events(s: &AppState, r: &exctl_records::ShipmentReceipt) {
     let body = serde_json::to_value(r).unwrap_or_default();
-    s.webhooks.send("licence.drawn", body.clone());
+    s.webhooks.send("licence.drawn", body.clone()).await;
     let exhausted = r.remaining.quantity.is_some_and(|q| q <= 0.0)
         || r.remaining.value.is_some_and(|v| v <= 0.0);
     if exhausted {
-        s.webhooks.send("licence.exhausted", body);
+        s.webhooks.send("licence.exhausted", body).await;
     }
 }
 
@@ -355,9 +453,7 @@ async fn check_batch(
     Extension(caller): Extension<Caller>,
     Body(b): Body<CheckBatch>,
 ) -> ApiResult {
-    if b.checks.len() > 1000 {
-        return Err(ApiError::bad("a batch takes at most 1,000 checks"));
-    }
+    check::check_batch_len("checks", b.checks.len())?;
     let mut results = Vec::with_capacity(b.checks.len());
     for c in b.checks {
         results.push(batch_row(run_check(&s, &caller, c).await));
@@ -398,15 +494,15 @@ pub struct ScreenRequest {
     record: Option<bool>,
 }
 
-async fn run_screen(s: &AppState, caller: &Caller, r: ScreenRequest) -> ApiResult<Value> {
+async fn run_screen(s: &Arc<AppState>, caller: &Caller, r: ScreenRequest) -> ApiResult<Value> {
     if r.name.trim().is_empty() {
         return Err(ApiError::bad("name: empty"));
     }
-    if r.name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+    if r.name.len() > check::limits::NAME_BYTES {
         return Err(ApiError::bad(format!(
             "name: {} bytes; the limit is {}",
             r.name.len(),
-            exctl_screen::parse::MAX_NAME_BYTES
+            check::limits::NAME_BYTES
         )));
     }
     let threshold = r.threshold.unwrap_or(exctl_screen::DEFAULT_THRESHOLD);
@@ -447,19 +543,26 @@ async fn run_screen(s: &AppState, caller: &Caller, r: ScreenRequest) -> ApiResul
         entity_type,
     };
     let lists = s.lists();
-    let matches = lists.screener.screen(&q, limit, threshold);
+    let record = r.record.unwrap_or(true);
+    let (hit, mut v, rec) = cpu(s, move || {
+        let matches = lists.screener.screen(&q, limit, threshold);
+        let v = exctl_app::screening::screen_json(&q, &lists.screener, &matches);
+        let rec = record.then(|| {
+            records::screen_recording(
+                records::request_key("screen"),
+                &q,
+                "",
+                &lists.screener,
+                &matches,
+                threshold,
+            )
+        });
+        (!matches.is_empty(), v, rec)
+    })
+    .await?;
     s.metrics
-        .outcome("screen", if matches.is_empty() { "clear" } else { "hit" });
-    let mut v = exctl_app::screening::screen_json(&q, &lists.screener, &matches);
-    if r.record.unwrap_or(true) {
-        let mut rec = records::screen_recording(
-            records::request_key("screen"),
-            &q,
-            "",
-            &lists.screener,
-            &matches,
-            threshold,
-        );
+        .outcome("screen", if hit { "hit" } else { "clear" });
+    if let Some(mut rec) = rec {
         rec.actor = Some(actor(caller));
         let (id, _) = s.recorder.record(rec).await.map_err(|e| {
             tracing::error!(error = %e, "recording a screen failed");
@@ -500,9 +603,7 @@ async fn screen_batch(
     Extension(caller): Extension<Caller>,
     Body(b): Body<ScreenBatch>,
 ) -> ApiResult {
-    if b.parties.len() > 1000 {
-        return Err(ApiError::bad("a batch takes at most 1,000 parties"));
-    }
+    check::check_batch_len("parties", b.parties.len())?;
     let mut results = Vec::with_capacity(b.parties.len());
     for p in b.parties {
         results.push(batch_row(run_screen(&s, &caller, p).await));
@@ -520,7 +621,10 @@ struct JurisdictionQuery {
 /// Licences on file with their balances.
 #[utoipa::path(get, path = "/api/v1/licences", tag = "licences", params(JurisdictionQuery),
     responses((status = 200, description = "Licences with used and remaining amounts", body = Object)))]
-async fn licences(State(s): State<Arc<AppState>>, Query(q): Query<JurisdictionQuery>) -> ApiResult {
+async fn licences(
+    State(s): State<Arc<AppState>>,
+    Params(q): Params<JurisdictionQuery>,
+) -> ApiResult {
     let list = s.store.licences(q.jurisdiction.as_deref()).await?;
     Ok(Json(
         serde_json::to_value(list).map_err(|_| ApiError::internal())?,
@@ -546,7 +650,8 @@ async fn add_licence(
     s.webhooks.send(
         "licence.added",
         json!({"id": id, "jurisdiction": licence.jurisdiction, "number": licence.number, "holder": licence.holder, "valid_to": licence.valid_to}),
-    );
+    )
+    .await;
     Ok(Json(json!({"id": id, "licence": licence})))
 }
 
@@ -590,7 +695,7 @@ async fn ship(
             None,
         )
         .await?;
-    licence_events(&s, &receipt);
+    licence_events(&s, &receipt).await;
     Ok(Json(
         serde_json::to_value(receipt).map_err(|_| ApiError::internal())?,
     ))
@@ -678,7 +783,7 @@ struct HistoryQuery {
         headers(("X-Next-Before" = i64, description = "Pass as `before` for the next page")))))]
 async fn history(
     State(s): State<Arc<AppState>>,
-    Query(q): Query<HistoryQuery>,
+    Params(q): Params<HistoryQuery>,
 ) -> ApiResult<Response> {
     let filter = exctl_records::HistoryFilter {
         kind: q.kind,
@@ -709,20 +814,19 @@ async fn rescreen(
     let lists = s.lists();
     let parties = s.store.parties().await?;
     let screener = lists.screener.clone();
-    let results =
-        tokio::task::spawn_blocking(move || records::rescreen_all(&screener, parties, false))
-            .await
-            .map_err(|_| ApiError::internal())?;
+    let results = cpu(&s, move || records::rescreen_all(&screener, parties, false)).await?;
     let report = s
         .store
         .acting_as(&actor(&caller))
         .apply_rescreen(&lists.version, &results)
         .await?;
     if !report.alerts.is_empty() {
-        s.webhooks.send(
-            "rescreen.alerts",
-            serde_json::to_value(&report).unwrap_or_default(),
-        );
+        s.webhooks
+            .send(
+                "rescreen.alerts",
+                serde_json::to_value(&report).unwrap_or_default(),
+            )
+            .await;
     }
     Ok(Json(
         serde_json::to_value(report).map_err(|_| ApiError::internal())?,
@@ -761,7 +865,7 @@ struct RangeQuery {
 /// The audit trail of a date range with the public keys, for reviewers.
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "records", params(RangeQuery),
     responses((status = 200, description = "The bundle: entries, public keys and a verification", body = Object)))]
-async fn export(State(s): State<Arc<AppState>>, Query(q): Query<RangeQuery>) -> ApiResult {
+async fn export(State(s): State<Arc<AppState>>, Params(q): Params<RangeQuery>) -> ApiResult {
     let bundle = s.store.export(q.from, q.to).await?;
     Ok(Json(
         serde_json::to_value(bundle).map_err(|_| ApiError::internal())?,
@@ -798,10 +902,7 @@ async fn lists(State(s): State<Arc<AppState>>) -> Json<Value> {
     responses((status = 200, description = "The new lists", body = Object),
               (status = 409, description = "The new lists lost more entries than allowed; the previous lists still serve", body = Object),
               (status = 502, description = "The refresh failed; the previous lists still serve", body = Object)))]
-async fn refresh(
-    State(s): State<Arc<AppState>>,
-    axum::extract::Query(q): axum::extract::Query<RefreshQuery>,
-) -> ApiResult {
+async fn refresh(State(s): State<Arc<AppState>>, Params(q): Params<RefreshQuery>) -> ApiResult {
     match s.refresh_lists(q.force).await {
         Ok(_) => Ok(Json(lists_json(&s))),
         Err(crate::state::RefreshError::Shrank(e)) => Err(ApiError::new(
@@ -883,12 +984,18 @@ async fn revoke_key(
     ))
 }
 
-/// The latest refused requests.
+/// Refused requests, per client address and window (a minute), newest
+/// first: the windows still being counted (`recorded: false`), then those
+/// in the audit trail.
 #[utoipa::path(get, path = "/api/v1/refusals", tag = "access",
-    responses((status = 200, description = "Refusals, newest first", body = Object)))]
+    responses((status = 200, description = "Refusal windows: count, first and last time, statuses, key ids, paths, reasons; newest first", body = Object)))]
 async fn refusals(State(s): State<Arc<AppState>>) -> ApiResult {
+    let mut all = s.refusals.pending();
+    all.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+    all.extend(s.store.refusals(500).await?);
+    all.truncate(500);
     Ok(Json(
-        serde_json::to_value(s.store.refusals(500).await?).map_err(|_| ApiError::internal())?,
+        serde_json::to_value(all).map_err(|_| ApiError::internal())?,
     ))
 }
 
@@ -996,7 +1103,10 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        // Ours, not axum's default of 2 MiB: bodies are read by `Body`,
+        // which answers past the limit with a JSON 413.
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(Extension(BodyLimit(body_limit)))
         .with_state(state)
 }
 

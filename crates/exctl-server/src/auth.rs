@@ -1,14 +1,17 @@
 //! Who may call what. Every route's role is in [`required_role`], one table
 //! for the whole API; the middleware authenticates the API key
 //! (`Authorization: Bearer exk_…` or `X-Api-Key`), refuses with 401 or 403,
-//! and records every refusal in the audit trail.
+//! and counts every refusal for the audit trail ([`crate::refusals`]: one
+//! entry per client per minute, never on the request's path; past a
+//! client's rate, 429).
 
+use crate::refusals::Refused;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use exctl_records::{ApiKey, Refusal, Role};
+use exctl_records::{ApiKey, Role};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -64,9 +67,10 @@ pub async fn middleware(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
-    let key = match token(&req) {
+    let given = token(&req);
+    let key = match &given {
         None => None,
-        Some(t) => match state.store.authenticate(&t).await {
+        Some(t) => match state.store.authenticate(t).await {
             Ok(k) => k,
             Err(e) => {
                 tracing::error!(error = %e, "authentication failed");
@@ -86,21 +90,36 @@ pub async fn middleware(
         Some(_) => None,
     };
     if let Some((status, reason)) = refusal {
-        state.metrics.refusal(status.as_u16());
-        let r = Refusal {
-            at: chrono::Utc::now().to_rfc3339(),
-            key_id: key.as_ref().map(|k| k.key_id.clone()),
-            role: key.as_ref().map(|k| k.role.to_string()),
-            method: req.method().to_string(),
-            path: req.uri().path().chars().take(512).collect(),
+        let named = key.as_ref().map(|k| k.key_id.clone()).or_else(|| {
+            given
+                .as_deref()
+                .and_then(exctl_records::token_key_id)
+                .map(str::to_string)
+        });
+        let path: String = req.uri().path().chars().take(512).collect();
+        let limited = state.refusals.refuse(&Refused {
+            remote: remote.as_deref(),
+            key_id: named.as_deref(),
             status: status.as_u16(),
-            reason: reason.clone(),
-            remote,
-        };
-        if let Err(e) = state.store.record_refusal(&r).await {
-            tracing::error!(error = %e, "could not record a refusal");
+            method: req.method().as_str(),
+            path: &path,
+            reason: &reason,
+        });
+        if limited {
+            state.metrics.rate_limited();
+            let mut response = crate::api::ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many refused requests from this client: slow down",
+            )
+            .into_response();
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("60"),
+            );
+            return response;
         }
-        tracing::warn!(method = %r.method, path = %r.path, status = r.status, %reason, "refused");
+        state.metrics.refusal(status.as_u16());
+        tracing::warn!(method = %req.method(), %path, status = status.as_u16(), %reason, "refused");
         return crate::api::ApiError::new(status, reason).into_response();
     }
     if let Some(k) = key {

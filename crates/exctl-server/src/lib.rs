@@ -7,7 +7,8 @@
 //! - [`api`]: the endpoints under `/api/v1`, described by the OpenAPI
 //!   document at `/openapi.json` ([`openapi`]).
 //! - [`auth`]: API keys (created with `exctl keys`) and the route → role
-//!   table; every refused request is recorded in the audit trail.
+//!   table; every refused request is counted, and written to the audit trail
+//!   as one entry per client per minute ([`refusals`], rate-limited: 429).
 //! - [`state`]: the shared state, with restricted-party lists that are
 //!   reloaded beside the old ones and swapped in atomically.
 //! - [`recorder`]: group commit — concurrent requests' records land in one
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod metrics;
 pub mod openapi;
 pub mod recorder;
+pub mod refusals;
 pub mod state;
 pub mod tls;
 pub mod ui;
@@ -53,6 +55,9 @@ pub struct Config {
     /// First retry delay of a failed webhook delivery; doubles each time.
     pub webhook_backoff: Duration,
     pub webhook_attempts: u32,
+    /// PEM certificates the webhook receivers' TLS certificates must chain
+    /// to, instead of the public web roots.
+    pub webhook_ca: Option<PathBuf>,
     /// Largest request body accepted.
     pub body_limit: usize,
     /// Longest a request may take.
@@ -62,6 +67,36 @@ pub struct Config {
     pub max_list_loss: f64,
     /// Reload the lists this often (as `POST /api/v1/lists/refresh` does).
     pub refresh_every: Option<Duration>,
+    /// Refused requests are written to the audit trail once per client per
+    /// this window (one minute; shorter in tests).
+    pub refusal_window: Duration,
+    /// How many refused requests a client address or key id may make, and
+    /// how fast that allowance comes back; past it they get 429.
+    pub refusal_rate: refusals::Rate,
+}
+
+impl Config {
+    /// The defaults of `exctl serve` for everything but where and what.
+    pub fn new(addr: SocketAddr, data: Arc<Data>, place: Place) -> Config {
+        Config {
+            addr,
+            data,
+            place,
+            lists: Vec::new(),
+            lists_dir: None,
+            tls: None,
+            webhooks: Vec::new(),
+            webhook_backoff: Duration::from_secs(1),
+            webhook_attempts: 8,
+            webhook_ca: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            timeout: Duration::from_secs(30),
+            refresh_every: None,
+            max_list_loss: exctl_screen::model::DEFAULT_MAX_LOSS,
+            refusal_window: Duration::from_secs(60),
+            refusal_rate: refusals::Rate::default(),
+        }
+    }
 }
 
 /// What `serve` prints before it listens: the URL and, on a fresh
@@ -72,14 +107,33 @@ pub struct Started {
     pub notes: Vec<String>,
 }
 
+/// The default largest request body (`--body-limit`): 4 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
+
 /// Prepares the instance (key pair, database, first admin key) and the
 /// state, then serves until SIGINT or SIGTERM, finishing requests in flight.
+///
+/// Everything that can fail at start-up (the TLS files, the socket, the
+/// database, the lists) is done before the first admin key is created, so a
+/// failed start never leaves a key on file that nobody was shown.
 pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()> {
+    webhooks::check_urls(&config.webhooks)?;
+    webhooks::agent(config.webhook_ca.as_deref())?;
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let local = listener.local_addr()?;
     let mut notes = Vec::new();
     if !config.place.initialised() {
         notes.push(config.place.init_async().await?.trim_end().to_string());
     }
     let store = Arc::new(config.place.open_async().await?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let state = state::AppState::new(&config, store.clone(), &mut notes).await?;
     let first_admin_key = if store.api_keys().await?.is_empty() {
         let (_, token) = store
             .create_api_key(exctl_records::Role::Admin, "first admin")
@@ -89,16 +143,6 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
     } else {
         None
     };
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("binding {}", config.addr))?;
-    let local = listener.local_addr()?;
-    let tls = match &config.tls {
-        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
-        None => None,
-    };
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let state = state::AppState::new(&config, store, &mut notes).await?;
     let app = api::router(state.clone(), config.body_limit, config.timeout);
     if let Some(every) = config.refresh_every {
         let s = state.clone();
@@ -137,6 +181,7 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
         Some(acceptor) => tls::serve(listener, acceptor, app, shutdown).await?,
     }
     state.recorder.close().await;
+    state.write_refusals(true).await;
     Ok(())
 }
 

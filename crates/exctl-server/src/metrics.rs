@@ -27,6 +27,8 @@ pub struct Metrics {
     refusals: Mutex<BTreeMap<u16, u64>>,
     webhooks: Mutex<BTreeMap<String, u64>>,
     pub recorded: AtomicU64,
+    rate_limited: AtomicU64,
+    refusal_windows: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -57,6 +59,18 @@ impl Metrics {
 
     pub fn refusal(&self, status: u16) {
         *lock(&self.refusals).entry(status).or_default() += 1;
+    }
+
+    /// A request answered 429: its client is past its rate of refusals.
+    pub fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+        self.refusal(429);
+    }
+
+    /// Windows of refusals written to the audit trail.
+    pub fn refusal_windows(&self, n: usize) {
+        self.refusal_windows
+            .fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     pub fn webhook(&self, result: &str) {
@@ -124,12 +138,32 @@ impl Metrics {
         }
         let _ = writeln!(
             s,
-            "# HELP exctl_refused_requests_total Requests refused for want of a key or a role."
+            "# HELP exctl_refused_requests_total Requests refused for want of a key (401) or a role (403), or past their client's rate (429)."
         );
         let _ = writeln!(s, "# TYPE exctl_refused_requests_total counter");
         for (status, n) in lock(&self.refusals).iter() {
             let _ = writeln!(s, "exctl_refused_requests_total{{status=\"{status}\"}} {n}");
         }
+        let _ = writeln!(
+            s,
+            "# HELP exctl_rate_limited_requests_total Requests answered 429: their client was past its rate of refused requests."
+        );
+        let _ = writeln!(s, "# TYPE exctl_rate_limited_requests_total counter");
+        let _ = writeln!(
+            s,
+            "exctl_rate_limited_requests_total {}",
+            self.rate_limited.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP exctl_refusal_windows_total Windows of refused requests (one per client per minute) written to the audit trail."
+        );
+        let _ = writeln!(s, "# TYPE exctl_refusal_windows_total counter");
+        let _ = writeln!(
+            s,
+            "exctl_refusal_windows_total {}",
+            self.refusal_windows.load(Ordering::Relaxed)
+        );
         let _ = writeln!(
             s,
             "# HELP exctl_webhook_deliveries_total Webhook delivery attempts by result."

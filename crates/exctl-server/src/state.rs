@@ -5,6 +5,7 @@
 
 use crate::metrics::Metrics;
 use crate::recorder::Recorder;
+use crate::refusals::Refusals;
 use crate::webhooks::Webhooks;
 use crate::Config;
 use anyhow::Result;
@@ -96,6 +97,12 @@ pub struct AppState {
     pub recorder: Recorder,
     pub metrics: Arc<Metrics>,
     pub webhooks: Webhooks,
+    pub refusals: Arc<Refusals>,
+    /// Permits for CPU-heavy work (decisions, screening) on the blocking
+    /// pool: one per core, so that it never takes the async workers.
+    pub cpu: Arc<tokio::sync::Semaphore>,
+    /// Windows of refusals whose writing failed, tried again next time.
+    unwritten: tokio::sync::Mutex<Vec<exctl_records::Refusal>>,
     ready: AtomicBool,
     pub started: std::time::Instant,
     /// Share of entries a refresh may lose before it is refused.
@@ -125,14 +132,17 @@ impl AppState {
         let signer = config.place.signer()?;
         let metrics = Arc::new(Metrics::default());
         let webhooks = Webhooks::start(
+            store.clone(),
             config.webhooks.clone(),
             signer,
+            crate::webhooks::agent(config.webhook_ca.as_deref())?,
             config.webhook_backoff,
             config.webhook_attempts,
             metrics.clone(),
         );
         let recorder = Recorder::start(store.clone());
-        Ok(Arc::new(AppState {
+        let refusals = Arc::new(Refusals::new(config.refusal_window, config.refusal_rate));
+        let state = Arc::new(AppState {
             data,
             store,
             lists: RwLock::new(Arc::new(lists)),
@@ -144,10 +154,57 @@ impl AppState {
             recorder,
             metrics,
             webhooks,
+            refusals,
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
+            unwritten: tokio::sync::Mutex::new(Vec::new()),
             ready: AtomicBool::new(false),
             started: std::time::Instant::now(),
             max_list_loss: config.max_list_loss,
-        }))
+        });
+        // Writes the windows of refusals as they close.
+        let weak = Arc::downgrade(&state);
+        let every = (config.refusal_window / 4).clamp(
+            std::time::Duration::from_millis(50),
+            std::time::Duration::from_secs(5),
+        );
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(state) = weak.upgrade() else { break };
+                state.write_refusals(false).await;
+            }
+        });
+        Ok(state)
+    }
+
+    /// Writes the windows of refusals that have closed (every window with
+    /// `all`, at shutdown) to the audit trail, in one transaction.
+    pub async fn write_refusals(&self, all: bool) {
+        let mut unwritten = self.unwritten.lock().await;
+        unwritten.extend(self.refusals.take_closed(all));
+        if unwritten.is_empty() {
+            return;
+        }
+        match self.store.record_refusals(&unwritten).await {
+            Ok(()) => {
+                self.metrics.refusal_windows(unwritten.len());
+                unwritten.clear();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, windows = unwritten.len(), "could not record refusals; trying again");
+                // Bounded: past this the oldest are dropped, and said so.
+                const KEEP: usize = 100_000;
+                if unwritten.len() > KEEP {
+                    let dropped = unwritten.len() - KEEP;
+                    unwritten.drain(..dropped);
+                    tracing::error!(dropped, "refusal windows dropped unwritten");
+                }
+            }
+        }
     }
 
     /// The lists serving now.

@@ -115,18 +115,29 @@ fn roles_allow_what_they_should_and_every_refusal_is_audited() {
         200
     );
     assert_eq!(s.call("GET", "/api/v1/catalog", Some(&viewer), None).0, 401);
-    // Every refusal is on record, in the signed trail, naming key and path.
+    // Every refusal is counted, per client and minute, naming keys and paths.
     let (_, refusals) = s.call("GET", "/api/v1/refusals", Some(&s.admin), None);
     let refusals = refusals.as_array().unwrap();
-    assert_eq!(
-        refusals.iter().filter(|r| r["status"] == 403).count(),
-        3,
-        "{refusals:?}"
-    );
-    assert_eq!(refusals.iter().filter(|r| r["status"] == 401).count(), 2);
-    assert!(refusals
-        .iter()
-        .any(|r| r["path"] == "/api/v1/licences" && r["role"] == "officer"));
+    let total = |status: &str| -> u64 {
+        refusals
+            .iter()
+            .map(|r| r["statuses"][status].as_u64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(total("403"), 3, "{refusals:?}");
+    assert_eq!(total("401"), 2, "{refusals:?}");
+    let officer_id = officer.split('_').nth(1).unwrap();
+    assert!(refusals.iter().any(|r| {
+        r["paths"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("POST /api/v1/licences"))
+            && r["key_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(officer_id))
+            && r["remote"] == "127.0.0.1"
+    }));
     let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&officer), None);
     assert_eq!(report["ok"], true, "{report}");
     // The decision names who made it.
@@ -237,18 +248,20 @@ fn bad_requests_get_clear_json_errors_and_change_nothing() {
         .len();
     let cases: Vec<(String, u16, &str)> = vec![
         ("{not json".into(), 400, "JSON"),
-        (json!({"item": "h100"}).to_string(), 422, "missing field `to`"),
-        (json!({"item": "h100", "to": "DE", "colour": "red"}).to_string(), 422, "unknown field `colour`"),
+        (json!({"item": "h100"}).to_string(), 400, "missing field `to`"),
+        (json!({"item": "h100", "to": "DE", "colour": "red"}).to_string(), 400, "unknown field `colour`"),
+        (json!({"item": "h100", "to": "DE", "end_user": {"name": "A", "owners": [{"name": "B", "percent": "most"}]}}).to_string(), 400, "end_user.owners[0].percent"),
+        (json!({"item": "h100", "to": 5}).to_string(), 400, "to: invalid type"),
         (json!({"item": "no-such-chip", "to": "DE"}).to_string(), 400, "no-such-chip"),
         (json!({"item": "h100", "to": "ZZ"}).to_string(), 400, "ZZ"),
         (json!({"item": "h100", "to": "DE", "quantity": -1}).to_string(), 400, "quantity"),
         (json!({"item": "h100", "to": "DE", "end_user": {"name": "A", "owners": [{"name": "B", "percent": 120}]}}).to_string(), 400, "percentage"),
-        (format!("{{\"item\": \"{}\", \"to\": \"DE\"}}", "x".repeat(70 * 1024)), 413, ""),
+        (format!("{{\"item\": \"{}\", \"to\": \"DE\"}}", "x".repeat(70 * 1024)), 413, "limit of 65536 bytes"),
     ];
     for (body, want, says) in cases {
         let (status, text) = s.raw("POST", "/api/v1/check", Some(&officer), Some(body.clone()));
         assert_eq!(status, want, "{}: {text}", &body[..body.len().min(80)]);
-        if want != 413 {
+        {
             let v: Value = serde_json::from_str(&text).expect("errors are JSON");
             let msg = v["error"].as_str().unwrap();
             assert!(msg.contains(says), "{msg:?} should say {says:?}");
@@ -273,6 +286,309 @@ fn bad_requests_get_clear_json_errors_and_change_nothing() {
         Some(json!({"licence": "us:NOPE", "reference": "R", "quantity": 1})),
     );
     assert_eq!(status, 409, "{v}");
+    // A bad query parameter is a JSON 400 naming it.
+    let (status, v) = s.call(
+        "GET",
+        "/api/v1/history?from=yesterday",
+        Some(&officer),
+        None,
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("from"), "{v}");
+    // Key names: empty or multi-line is bad input (400), not a conflict.
+    for name in ["", "  ", "two\nlines"] {
+        let (status, v) = s.call(
+            "POST",
+            "/api/v1/keys",
+            Some(&s.admin),
+            Some(json!({"role": "viewer", "name": name})),
+        );
+        assert_eq!(status, 400, "{name:?}: {v}");
+        assert!(v["error"].as_str().unwrap().starts_with("name:"), "{v}");
+    }
+}
+
+#[test]
+fn refusals_are_rate_limited_and_written_once_per_client_per_window() {
+    let window = std::time::Duration::from_millis(400);
+    let s = Server::start(Options {
+        refusal_window: window,
+        refusal_rate: exctl_server::refusals::Rate {
+            burst: 10,
+            per_minute: 0,
+        },
+        ..Options::default()
+    });
+    let officer = s.key("officer", "erp");
+    let before: i64 = audit_entries(&s);
+    // A flood without a key: ten refusals, then 429s, all JSON.
+    let statuses: Vec<u16> = (0..100)
+        .map(|i| {
+            let (status, v) = s.call("GET", &format!("/api/v1/catalog?n={i}"), None, None);
+            assert!(v["error"].is_string(), "{v}");
+            status
+        })
+        .collect();
+    assert_eq!(statuses.iter().filter(|&&x| x == 401).count(), 10);
+    assert_eq!(statuses.iter().filter(|&&x| x == 429).count(), 90);
+    // A wrong secret for a real key id is a refusal of that key too.
+    let officer_id = officer.split('_').nth(1).unwrap().to_string();
+    assert_eq!(
+        s.call(
+            "GET",
+            "/api/v1/catalog",
+            Some(&format!("exk_{officer_id}_00")),
+            None
+        )
+        .0,
+        429,
+        "the address is past its rate"
+    );
+    // A valid key from the same address is never held back.
+    assert_eq!(
+        s.call("GET", "/api/v1/catalog", Some(&officer), None).0,
+        200
+    );
+    // The windows close and are written: every refusal counted, each
+    // client's window once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let rows = loop {
+        let (_, v) = s.call("GET", "/api/v1/refusals", Some(&s.admin), None);
+        let rows = v.as_array().unwrap().clone();
+        let recorded: u64 = rows
+            .iter()
+            .filter(|r| r["recorded"] == true)
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum();
+        if recorded == 101 || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let recorded: Vec<&Value> = rows.iter().filter(|r| r["recorded"] == true).collect();
+    let count: u64 = recorded.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    let limited: u64 = recorded
+        .iter()
+        .map(|r| r["limited"].as_u64().unwrap())
+        .sum();
+    assert_eq!((count, limited), (101, 91), "{rows:?}");
+    let window_of = |t: &Value| {
+        chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap())
+            .unwrap()
+            .timestamp_millis()
+            / window.as_millis() as i64
+    };
+    let mut windows = std::collections::BTreeSet::new();
+    for r in &recorded {
+        assert_eq!(window_of(&r["first_at"]), window_of(&r["last_at"]), "{r}");
+        assert!(
+            windows.insert((r["remote"].to_string(), window_of(&r["first_at"]))),
+            "one row per client per window: {rows:?}"
+        );
+        assert!(r["paths"].as_array().unwrap().len() <= 32);
+    }
+    assert!(recorded.iter().any(|r| r["key_ids"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(officer_id))));
+    // Each window is one audit entry, and the trail verifies.
+    assert_eq!(audit_entries(&s) - before, recorded.len() as i64);
+    let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&s.admin), None);
+    assert_eq!(report["ok"], true, "{report}");
+    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("exctl_rate_limited_requests_total 91"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("exctl_refused_requests_total{status=\"401\"} 10"));
+    assert!(metrics.contains(&format!("exctl_refusal_windows_total {}", recorded.len())));
+}
+
+/// Entries in the audit trail, as the verification counts them.
+fn audit_entries(s: &Server) -> i64 {
+    let (_, report) = s.call("GET", "/api/v1/audit/verify", Some(&s.admin), None);
+    report["entries"].as_i64().expect("entries in the report")
+}
+
+/// A check body of about `bytes` bytes: within every field limit but the
+/// end use's, which says so with a 400 once the body is read.
+fn body_of(bytes: usize) -> String {
+    format!(
+        "{{\"item\": \"h100\", \"to\": \"DE\", \"end_use\": \"{}\"}}",
+        "x".repeat(bytes)
+    )
+}
+
+#[test]
+fn the_body_limit_is_ours_at_the_default_and_when_raised_and_answers_json() {
+    let cases = [
+        (exctl_server::DEFAULT_BODY_LIMIT, 4 << 20),
+        (12 << 20, 12 << 20),
+    ];
+    for (limit, expected) in cases {
+        assert_eq!(limit, expected, "the documented default is 4 MiB");
+        let s = Server::start(Options {
+            body_limit: limit,
+            ..Options::default()
+        });
+        let officer = s.key("officer", "erp");
+        // Past axum's own 2 MiB default and under ours: read, then judged.
+        let (status, text) = s.raw(
+            "POST",
+            "/api/v1/check",
+            Some(&officer),
+            Some(body_of(limit - 4096)),
+        );
+        assert_eq!(status, 400, "{limit}: {}", &text[..text.len().min(200)]);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert!(v["error"].as_str().unwrap().contains("end_use"), "{v}");
+        // Past ours: a JSON 413 that names the limit.
+        let (status, text) = s.raw(
+            "POST",
+            "/api/v1/check",
+            Some(&officer),
+            Some(body_of(limit + 1)),
+        );
+        assert_eq!(status, 413);
+        let v: Value = serde_json::from_str(&text).expect("413 is JSON");
+        assert!(
+            v["error"].as_str().unwrap().contains(&limit.to_string()),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn oversized_parties_owners_and_batches_are_refused_naming_field_and_limit() {
+    let s = Server::start(Options {
+        body_limit: exctl_server::DEFAULT_BODY_LIMIT,
+        ..Options::default()
+    });
+    let officer = s.key("officer", "erp");
+    let owners: Vec<Value> = (0..40_000)
+        .map(|i| json!({"name": format!("Owner {i}"), "percent": 0.0025}))
+        .collect();
+    let cases = [
+        (
+            json!({"item": "h100", "to": "DE", "end_user": {"name": "Acme", "owners": owners}}),
+            "end_user.owners",
+            "100",
+        ),
+        (
+            json!({"item": "h100", "to": "DE", "consignee": {"name": "n".repeat(1_900_000)}}),
+            "consignee.name",
+            "4096",
+        ),
+        (
+            json!({"item": "h100", "to": "DE", "intermediates": (0..40).map(|i| json!({"name": format!("Hop {i}")})).collect::<Vec<_>>()}),
+            "parties",
+            "32",
+        ),
+    ];
+    for (body, field, limit) in cases {
+        for path in ["/api/v1/check", "/api/v1/check/batch"] {
+            let body = if path.ends_with("batch") {
+                json!({"checks": [body.clone()]})
+            } else {
+                body.clone()
+            };
+            let (status, v) = s.call("POST", path, Some(&officer), Some(body));
+            let error = if path.ends_with("batch") {
+                assert_eq!(status, 200, "{path}: {v}");
+                assert_eq!(v["results"][0]["status"], 400, "{v}");
+                v["results"][0]["error"].clone()
+            } else {
+                assert_eq!(status, 400, "{path}: {v}");
+                v["error"].clone()
+            };
+            let error = error.as_str().unwrap();
+            assert!(error.contains(field) && error.contains(limit), "{error}");
+        }
+    }
+    let rows: Vec<Value> = (0..1001)
+        .map(|_| json!({"item": "h100", "to": "DE"}))
+        .collect();
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/check/batch",
+        Some(&officer),
+        Some(json!({"checks": rows})),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("1000"), "{v}");
+    let rows: Vec<Value> = (0..1001).map(|_| json!({"name": "Acme"})).collect();
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/screen/batch",
+        Some(&officer),
+        Some(json!({"parties": rows})),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("parties"), "{v}");
+    // Nothing of it was recorded.
+    let (_, h) = s.call("GET", "/api/v1/history", Some(&officer), None);
+    assert_eq!(h.as_array().unwrap().len(), 0, "{h}");
+}
+
+/// Starts a server that must fail; its home afterwards.
+fn failed_start(
+    opts: Options,
+    change: impl FnOnce(&mut exctl_server::Config),
+) -> (String, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let mut config = common::config(home.path(), &opts);
+    change(&mut config);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let announced = std::cell::Cell::new(false);
+    let r = rt.block_on(exctl_server::serve(config, |_| announced.set(true)));
+    assert!(!announced.get(), "a failed start announces nothing");
+    (format!("{:#}", r.expect_err("the start fails")), home)
+}
+
+fn keys_on_file(home: &std::path::Path) -> usize {
+    let place = exctl_app::records::Place {
+        home: Some(home.to_path_buf()),
+        db: None,
+        user: None,
+    };
+    if !place.key_path().exists() {
+        return 0;
+    }
+    let rt = exctl_app::records::runtime().unwrap();
+    let store = place.open(&rt).unwrap();
+    rt.block_on(store.api_keys()).unwrap().len()
+}
+
+#[test]
+fn a_failed_start_leaves_no_admin_key_behind() {
+    // TLS files that are not there.
+    let (error, home) = failed_start(Options::default(), |c| {
+        c.tls = Some(("no-such-cert.pem".into(), "no-such-key.pem".into()))
+    });
+    assert!(error.contains("no-such-cert.pem"), "{error}");
+    assert_eq!(keys_on_file(home.path()), 0);
+    // An address already taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (error, home) = failed_start(Options::default(), |c| c.addr = taken.local_addr().unwrap());
+    assert!(error.contains("binding"), "{error}");
+    assert_eq!(keys_on_file(home.path()), 0);
+    // A webhook URL that is not http(s): refused before anything is made.
+    for url in [
+        "file:///etc/passwd",
+        "not a url",
+        "ftp://example.org/x",
+        "http://",
+    ] {
+        let (error, home) = failed_start(
+            Options {
+                webhooks: vec![url.to_string()],
+                ..Options::default()
+            },
+            |_| {},
+        );
+        assert!(error.contains("webhook"), "{url}: {error}");
+        assert_eq!(keys_on_file(home.path()), 0, "{url}");
+    }
 }
 
 #[test]
@@ -343,44 +659,249 @@ fn a_list_refresh_swaps_atomically_and_a_failed_one_keeps_serving() {
     ));
 }
 
-/// A webhook receiver on loopback that answers 500 to the first `fail`
-/// deliveries and 200 after; it hands back every request it saw.
-fn receiver(fail: usize) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+/// Reads one HTTP request from `stream`, answers `status` (with `extra`
+/// headers) and gives back the request's headers and body.
+fn answer_hook<S: std::io::Read + std::io::Write>(
+    stream: S,
+    status: &str,
+    extra: &str,
+) -> (String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut reader = BufReader::new(stream);
+    let mut headers = String::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        headers.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let stream = reader.get_mut();
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\n{extra}content-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    let _ = stream.flush();
+    (headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// A webhook receiver on `listener` that answers `status(n)` to the n-th
+/// request; it hands back every request it saw.
+fn receiver_on(
+    listener: std::net::TcpListener,
+    status: impl Fn(usize) -> (String, String) + Send + 'static,
+) -> std::sync::mpsc::Receiver<(String, String)> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                headers.push_str(&line);
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let status = if n < fail {
-                "500 Internal Server Error"
-            } else {
-                "200 OK"
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            );
-            let _ = tx.send((headers, String::from_utf8_lossy(&body).into_owned()));
+            let Ok(stream) = stream else { continue };
+            let (status, extra) = status(n);
+            let _ = tx.send(answer_hook(stream, &status, &extra));
+        }
+    });
+    rx
+}
+
+/// A webhook receiver on loopback that answers 500 to the first `fail`
+/// deliveries and 200 after; it hands back every request it saw.
+fn receiver(fail: usize) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let rx = receiver_on(listener, move |n| {
+        let status = if n < fail {
+            "500 Internal Server Error"
+        } else {
+            "200 OK"
+        };
+        (status.to_string(), String::new())
+    });
+    (url, rx)
+}
+
+/// A webhook receiver over TLS with the test certificate for `localhost`.
+fn tls_receiver() -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    use rustls::pki_types::pem::PemObject;
+    let certs: Vec<_> =
+        rustls::pki_types::CertificateDer::pem_file_iter(common::fixture("test-cert.pem"))
+            .unwrap()
+            .map(|c| c.unwrap())
+            .collect();
+    let key =
+        rustls::pki_types::PrivateKeyDer::from_pem_file(common::fixture("test-key.pem")).unwrap();
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://localhost:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let tls = rustls::StreamOwned::new(conn, stream);
+            let _ = tx.send(answer_hook(tls, "200 OK", ""));
         }
     });
     (url, rx)
+}
+
+fn metric(s: &Server, line: &str) -> u64 {
+    let (_, metrics) = s.raw("GET", "/metrics", None, None);
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(line).map(|v| v.trim().parse().unwrap_or(0)))
+        .unwrap_or(0)
+}
+
+/// Waits (up to a minute) until `ok` holds.
+fn eventually(what: &str, ok: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ok() {
+        assert!(std::time::Instant::now() < deadline, "waited for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn licence(number: &str) -> Value {
+    json!({"jurisdiction": "us", "number": number, "holder": "Acme", "valid_from": "2026-01-01",
+           "valid_to": "2026-12-31", "items": ["h100"], "destinations": ["AE"], "quantity": 5})
+}
+
+#[test]
+fn webhooks_follow_no_redirect_and_a_3xx_is_a_failed_delivery() {
+    let (target, seen_by_target) = receiver(0);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let seen = receiver_on(listener, move |_| {
+        ("302 Found".to_string(), format!("location: {target}\r\n"))
+    });
+    let s = Server::start(Options {
+        webhooks: vec![url],
+        webhook_attempts: 2,
+        ..Options::default()
+    });
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/licences",
+        Some(&s.admin),
+        Some(licence("D-REDIR")),
+    );
+    assert_eq!(status, 200);
+    eventually("the delivery given up", || {
+        metric(&s, "exctl_webhook_deliveries_total{result=\"given_up\"}") == 1
+    });
+    assert_eq!(
+        seen.try_iter().count(),
+        2,
+        "two attempts, both answered 302"
+    );
+    assert_eq!(
+        metric(&s, "exctl_webhook_deliveries_total{result=\"failed\"}"),
+        2
+    );
+    assert_eq!(
+        metric(&s, "exctl_webhook_deliveries_total{result=\"delivered\"}"),
+        0
+    );
+    assert!(
+        seen_by_target.try_recv().is_err(),
+        "the signed request never reached the redirect's target"
+    );
+}
+
+#[test]
+fn webhooks_reach_https_receivers_that_chain_to_the_ca_given() {
+    let (url, seen) = tls_receiver();
+    let s = Server::start(Options {
+        webhooks: vec![url],
+        webhook_ca: Some(common::fixture("test-ca.pem")),
+        ..Options::default()
+    });
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/licences",
+        Some(&s.admin),
+        Some(licence("D-TLS")),
+    );
+    assert_eq!(status, 200);
+    let (headers, body) = seen
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a delivery over TLS");
+    assert!(
+        headers.contains("x-exctl-event: licence.added"),
+        "{headers}"
+    );
+    assert!(body.contains("D-TLS"), "{body}");
+    eventually("delivered", || {
+        metric(&s, "exctl_webhook_deliveries_total{result=\"delivered\"}") == 1
+    });
+}
+
+#[test]
+fn undelivered_webhooks_survive_a_restart_and_are_resumed() {
+    // A receiver that is not there yet: the port is free.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let first = Server::start(Options {
+        webhooks: vec![url.clone()],
+        webhook_attempts: 50,
+        ..Options::default()
+    });
+    let (status, _) = first.call(
+        "POST",
+        "/api/v1/licences",
+        Some(&first.admin),
+        Some(licence("D-RESTART")),
+    );
+    assert_eq!(status, 200);
+    eventually("a failed attempt", || {
+        metric(&first, "exctl_webhook_deliveries_total{result=\"failed\"}") >= 1
+    });
+    let admin = first.admin.clone();
+    let home = first.stop();
+    // The receiver comes up; a new server on the same records resumes.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let seen = receiver_on(listener, |_| ("200 OK".to_string(), String::new()));
+    let second = Server::start(Options {
+        webhooks: vec![url],
+        home: Some(home),
+        admin: Some(admin),
+        ..Options::default()
+    });
+    let (headers, body) = seen
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the delivery resumed");
+    assert!(
+        headers.contains("x-exctl-event: licence.added"),
+        "{headers}"
+    );
+    assert!(body.contains("D-RESTART"), "{body}");
+    eventually("delivered", || {
+        metric(
+            &second,
+            "exctl_webhook_deliveries_total{result=\"delivered\"}",
+        ) == 1
+    });
 }
 
 #[test]

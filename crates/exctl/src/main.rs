@@ -312,8 +312,12 @@ enum Command {
         /// Attempts per webhook delivery.
         #[arg(long, default_value_t = 8, value_name = "N")]
         webhook_attempts: u32,
+        /// PEM CA certificates that HTTPS webhook receivers must chain to
+        /// (default: the public web roots).
+        #[arg(long, value_name = "PEM")]
+        webhook_ca: Option<PathBuf>,
         /// Largest request body, in bytes.
-        #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+        #[arg(long, default_value_t = exctl_server::DEFAULT_BODY_LIMIT, value_name = "BYTES")]
         body_limit: usize,
         /// Longest a request may take, in seconds.
         #[arg(long, default_value_t = 30, value_name = "S")]
@@ -840,6 +844,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             webhooks,
             webhook_backoff_ms,
             webhook_attempts,
+            webhook_ca,
             body_limit,
             timeout_s,
             refresh_every_s,
@@ -850,19 +855,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let data = std::sync::Arc::new(load(&cli.data)?);
             exctl_server::init_logging(log_json);
             let config = exctl_server::Config {
-                addr,
-                data,
-                place: cli.place.clone(),
                 lists,
                 lists_dir,
                 tls: tls_cert.zip(tls_key),
                 webhooks,
                 webhook_backoff: std::time::Duration::from_millis(webhook_backoff_ms),
                 webhook_attempts,
+                webhook_ca,
                 body_limit,
                 timeout: std::time::Duration::from_secs(timeout_s.max(1)),
                 refresh_every: refresh_every_s.map(|s| std::time::Duration::from_secs(s.max(1))),
                 max_list_loss: guard.max_loss,
+                ..exctl_server::Config::new(addr, data, cli.place.clone())
             };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -25,6 +25,13 @@ pub struct Options {
     pub db: Option<String>,
     /// The admin key of an instance already on this database.
     pub admin: Option<String>,
+    /// The home of an instance stopped before ([`Server::stop`]).
+    pub home: Option<tempfile::TempDir>,
+    pub refusal_window: Duration,
+    pub refusal_rate: exctl_server::refusals::Rate,
+    pub webhook_ca: Option<PathBuf>,
+    pub webhook_attempts: u32,
+    pub webhook_backoff: Duration,
 }
 
 impl Default for Options {
@@ -36,6 +43,12 @@ impl Default for Options {
             body_limit: 1 << 20,
             db: None,
             admin: None,
+            home: None,
+            refusal_window: Duration::from_secs(60),
+            refusal_rate: exctl_server::refusals::Rate::default(),
+            webhook_ca: None,
+            webhook_attempts: 4,
+            webhook_backoff: Duration::from_millis(50),
         }
     }
 }
@@ -46,34 +59,45 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-impl Server {
-    pub fn start(opts: Options) -> Server {
-        let known_admin = opts.admin.clone();
-        let home = tempfile::tempdir().unwrap();
-        let lists = home.path().join("lists");
-        std::fs::create_dir_all(&lists).unwrap();
-        let data = std::sync::Arc::new(exctl_data::load(&exctl_data::Files::bundled()).unwrap());
-        let config = exctl_server::Config {
-            addr: "127.0.0.1:0".parse().unwrap(),
+/// The configuration a test server runs with, in `home`.
+pub fn config(home: &std::path::Path, opts: &Options) -> exctl_server::Config {
+    let lists = home.join("lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    let data = std::sync::Arc::new(exctl_data::load(&exctl_data::Files::bundled()).unwrap());
+    exctl_server::Config {
+        lists: opts.lists.clone(),
+        lists_dir: Some(lists),
+        tls: opts
+            .tls
+            .then(|| (fixture("test-cert.pem"), fixture("test-key.pem"))),
+        webhooks: opts.webhooks.clone(),
+        webhook_backoff: opts.webhook_backoff,
+        webhook_attempts: opts.webhook_attempts,
+        webhook_ca: opts.webhook_ca.clone(),
+        body_limit: opts.body_limit,
+        refusal_window: opts.refusal_window,
+        refusal_rate: opts.refusal_rate,
+        ..exctl_server::Config::new(
+            "127.0.0.1:0".parse().unwrap(),
             data,
-            place: Place {
-                home: Some(home.path().to_path_buf()),
+            Place {
+                home: Some(home.to_path_buf()),
                 db: opts.db.clone(),
                 user: Some("tester".into()),
             },
-            lists: opts.lists,
-            lists_dir: Some(lists.clone()),
-            tls: opts
-                .tls
-                .then(|| (fixture("test-cert.pem"), fixture("test-key.pem"))),
-            webhooks: opts.webhooks,
-            webhook_backoff: Duration::from_millis(50),
-            webhook_attempts: 4,
-            body_limit: opts.body_limit,
-            timeout: Duration::from_secs(30),
-            refresh_every: None,
-            max_list_loss: 0.05,
-        };
+        )
+    }
+}
+
+impl Server {
+    pub fn start(mut opts: Options) -> Server {
+        let known_admin = opts.admin.clone();
+        let home = opts
+            .home
+            .take()
+            .unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let config = config(home.path(), &opts);
+        let lists = home.path().join("lists");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -173,6 +197,18 @@ impl Server {
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
         (status, text)
+    }
+}
+
+impl Server {
+    /// Stops the server (as SIGTERM would: requests in flight finish) and
+    /// hands back its home, to start another on it.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(5));
+        }
+        let home = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.home, home)
     }
 }
 
