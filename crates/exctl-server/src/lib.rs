@@ -65,6 +65,10 @@ pub struct Config {
     /// Share of entries (0–1) a list refresh may lose, in all or of one
     /// source, before it is refused (`?force=true` accepts it).
     pub max_list_loss: f64,
+    /// Leave a signed checkpoint of the trail's head this often, when the
+    /// head moved: in `HOME/checkpoints` and as an `audit.checkpoint`
+    /// webhook event (and once more at shutdown). `None`: only on request.
+    pub checkpoint_every: Option<Duration>,
     /// Reload the lists this often (as `POST /api/v1/lists/refresh` does).
     pub refresh_every: Option<Duration>,
     /// Refused requests are written to the audit trail once per client per
@@ -93,6 +97,7 @@ impl Config {
             timeout: Duration::from_secs(30),
             refresh_every: None,
             max_list_loss: exctl_screen::model::DEFAULT_MAX_LOSS,
+            checkpoint_every: Some(Duration::from_secs(60)),
             refusal_window: Duration::from_secs(60),
             refusal_rate: refusals::Rate::default(),
         }
@@ -155,6 +160,21 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
             }
         });
     }
+    if let Some(every) = config.checkpoint_every {
+        let s = state.clone();
+        let dir = config.place.checkpoints_dir();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The first tick is immediate: start one period in.
+            tick.tick().await;
+            let mut last = None;
+            loop {
+                tick.tick().await;
+                last = s.checkpoint_if_moved(&dir, last).await;
+            }
+        });
+    }
     announce(&Started {
         url: format!("{scheme}://{local}/"),
         first_admin_key,
@@ -182,6 +202,11 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
     }
     state.recorder.close().await;
     state.write_refusals(true).await;
+    if config.checkpoint_every.is_some() {
+        state
+            .checkpoint_if_moved(&config.place.checkpoints_dir(), None)
+            .await;
+    }
     Ok(())
 }
 

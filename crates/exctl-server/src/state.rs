@@ -207,6 +207,41 @@ impl AppState {
         }
     }
 
+    /// Signs a checkpoint of the trail's head when it moved past `last`,
+    /// keeps it in `dir` and sends it to the webhooks as `audit.checkpoint`,
+    /// so that copies of the head live outside the database. Returns the
+    /// head now checkpointed (or `last` when nothing was done).
+    pub async fn checkpoint_if_moved(
+        &self,
+        dir: &std::path::Path,
+        last: Option<i64>,
+    ) -> Option<i64> {
+        let entries = match self.store.head().await {
+            Ok((n, _)) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the audit head for a checkpoint");
+                return last;
+            }
+        };
+        if entries == 0 || last == Some(entries) {
+            return last;
+        }
+        let checkpoint = match self.store.checkpoint().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not sign a checkpoint of the audit head");
+                return last;
+            }
+        };
+        if let Err(e) = checkpoint.save_in(dir) {
+            tracing::warn!(error = %e, dir = %dir.display(), "could not keep a checkpoint");
+        }
+        let body = serde_json::to_value(&checkpoint).unwrap_or_default();
+        self.webhooks.send("audit.checkpoint", body).await;
+        tracing::info!(entries = checkpoint.entries, head = %checkpoint.head, "audit checkpoint");
+        Some(checkpoint.entries)
+    }
+
     /// The lists serving now.
     pub fn lists(&self) -> Arc<Lists> {
         self.lists

@@ -1242,3 +1242,47 @@ fn the_audit_head_is_signed_and_history_pages_through_a_cursor() {
     assert!(second[0] < first[1]);
     assert_eq!(last, None, "the last page has no cursor");
 }
+
+/// As the trail grows, the server signs checkpoints of its head and keeps
+/// them outside the database: in HOME/checkpoints and at the webhooks.
+#[test]
+fn the_head_is_checkpointed_outside_the_database_as_it_moves() {
+    let (url, events) = receiver(0);
+    let s = Server::start(Options {
+        webhooks: vec![url],
+        checkpoint_every: Some(std::time::Duration::from_millis(100)),
+        ..Options::default()
+    });
+    let officer = s.key("officer", "anchored");
+    let (status, v) = s.call(
+        "POST",
+        "/api/v1/check",
+        Some(&officer),
+        Some(json!({"item": "h100", "to": "DE", "end_use": "civil"})),
+    );
+    assert_eq!(status, 200, "{v}");
+    let (_, head) = s.call("GET", "/api/v1/audit/head", Some(&officer), None);
+    let recorded = head["entries"].as_i64().unwrap();
+    let key_text = std::fs::read_to_string(s.home.path().join("audit-public-key.txt")).unwrap();
+    let public = exctl_records::keys::parse_public_key_file(&key_text).unwrap();
+    // An `audit.checkpoint` event covering the check arrives, signed by the instance key.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let checkpoint = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let (_, body) = events
+            .recv_timeout(left)
+            .expect("an audit.checkpoint event");
+        let event: Value = serde_json::from_str(&body).unwrap();
+        if event["event"] != "audit.checkpoint" {
+            continue;
+        }
+        let c: exctl_records::Checkpoint = serde_json::from_value(event["data"].clone()).unwrap();
+        if c.entries >= recorded {
+            break c;
+        }
+    };
+    assert!(checkpoint.signed_by(&public));
+    // The same checkpoint is kept in the home's checkpoints folder.
+    let kept = exctl_records::Checkpoint::load(&s.home.path().join("checkpoints")).unwrap();
+    assert!(kept.iter().any(|(_, c)| *c == checkpoint), "{kept:?}");
+}

@@ -325,6 +325,10 @@ enum Command {
         /// Reload the lists every S seconds (they are swapped in atomically).
         #[arg(long, value_name = "S")]
         refresh_every_s: Option<u64>,
+        /// Sign a checkpoint of the audit trail's head every S seconds when it moved, into
+        /// HOME/checkpoints and to the webhooks as `audit.checkpoint` (0: only on request).
+        #[arg(long, value_name = "S", default_value_t = 60)]
+        checkpoint_every_s: u64,
         /// Refuse a list refresh that lost more than this percentage of the entries, in all
         /// or of one source (`POST /api/v1/lists/refresh?force=true` accepts it).
         #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
@@ -848,6 +852,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             body_limit,
             timeout_s,
             refresh_every_s,
+            checkpoint_every_s,
             max_list_loss,
             log_json,
         } => {
@@ -866,6 +871,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 timeout: std::time::Duration::from_secs(timeout_s.max(1)),
                 refresh_every: refresh_every_s.map(|s| std::time::Duration::from_secs(s.max(1))),
                 max_list_loss: guard.max_loss,
+                checkpoint_every: (checkpoint_every_s > 0)
+                    .then(|| std::time::Duration::from_secs(checkpoint_every_s)),
                 ..exctl_server::Config::new(addr, data, cli.place.clone())
             };
             let rt = tokio::runtime::Builder::new_multi_thread()

@@ -32,6 +32,8 @@ pub struct Options {
     pub webhook_ca: Option<PathBuf>,
     pub webhook_attempts: u32,
     pub webhook_backoff: Duration,
+    /// How often the server checkpoints the audit head (`None`: never on its own).
+    pub checkpoint_every: Option<Duration>,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             webhook_ca: None,
             webhook_attempts: 4,
             webhook_backoff: Duration::from_millis(50),
+            checkpoint_every: None,
         }
     }
 }
@@ -77,6 +80,7 @@ pub fn config(home: &std::path::Path, opts: &Options) -> exctl_server::Config {
         body_limit: opts.body_limit,
         refusal_window: opts.refusal_window,
         refusal_rate: opts.refusal_rate,
+        checkpoint_every: opts.checkpoint_every,
         ..exctl_server::Config::new(
             "127.0.0.1:0".parse().unwrap(),
             data,
