@@ -31,6 +31,28 @@ pub fn catalog_json(data: &Data) -> Value {
     )
 }
 
+/// The facts a transaction may state, with their closed sets of values:
+/// what a form offers, so that nothing outside the vocabulary is sent.
+pub fn vocabulary_json(data: &Data) -> Value {
+    Value::Array(
+        data.engine
+            .vocab
+            .iter()
+            .filter(|p| p.scope == exctl_core::vocab::Scope::Transaction)
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "type": p.type_name,
+                    "label": p.label,
+                    "description": p.description,
+                    "question": p.question,
+                    "values": p.values,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// `a / base`, when both are known and `base` is not zero.
 pub fn ratio(a: Option<f64>, base: Option<f64>) -> Option<f64> {
     match (a, base) {

@@ -213,6 +213,15 @@ async fn catalog(State(s): State<Arc<AppState>>) -> Json<Value> {
     Json(exctl_app::views::catalog_json(&s.data))
 }
 
+/// The transaction facts a check may state (`end_use`, `red_flags`, …),
+/// each with its closed set of values where it has one; any other value is
+/// refused with 400.
+#[utoipa::path(get, path = "/api/v1/vocabulary", tag = "items",
+    responses((status = 200, description = "Transaction facts with types, questions and allowed values", body = Object)))]
+async fn vocabulary(State(s): State<Arc<AppState>>) -> Json<Value> {
+    Json(exctl_app::views::vocabulary_json(&s.data))
+}
+
 #[derive(Deserialize, IntoParams)]
 struct RulesQuery {
     /// YYYY-MM-DD; default today.
@@ -1067,6 +1076,7 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
     let routes = Router::new()
         .route("/api/v1/whoami", get(whoami))
         .route("/api/v1/catalog", get(catalog))
+        .route("/api/v1/vocabulary", get(vocabulary))
         .route("/api/v1/rules", get(rules))
         .route("/api/v1/classify", post(classify))
         .route("/api/v1/compare", post(compare))
@@ -1117,7 +1127,7 @@ pub mod paths {
         __path_classify, __path_clear, __path_compare, __path_create_key, __path_dispositions,
         __path_export, __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
         __path_refusals, __path_rescreen, __path_revoke_key, __path_rules, __path_screen,
-        __path_screen_batch, __path_ship, __path_verify, __path_whoami,
+        __path_screen_batch, __path_ship, __path_verify, __path_vocabulary, __path_whoami,
     };
     pub use super::{
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ScreenBatch,

@@ -159,6 +159,17 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
             selected.attr("aria-selected").await.unwrap(),
             Some("true".into())
         );
+        // End uses and red flags are offered from the vocabulary, nothing else.
+        let end_uses = text_of(&c, "#end-use", "advanced-node-ic").await;
+        assert!(end_uses.contains("6g-standards"), "{end_uses}");
+        let flags = text_of(&c, "#red-flags", "transshipment-route").await;
+        assert!(!flags.contains("transhipment"), "{flags}");
+        c.find(Locator::Css("#end-use"))
+            .await
+            .unwrap()
+            .select_by_value("supercomputer")
+            .await
+            .unwrap();
         let item = c.find(Locator::Css("#check-item")).await.unwrap();
         item.send_keys("h100").await.unwrap();
         fill(&c, "#check-form input[name=to]", "CN").await;

@@ -70,6 +70,7 @@ async function signIn(key) {
     $("#signout").hidden = false;
     status("");
     loadCatalog();
+    loadVocabulary();
   } catch (e) {
     state.role = null;
     $("#who").textContent = "";
@@ -166,6 +167,10 @@ function checkBody(f) {
   const body = { item: f.get("item"), to: f.get("to") };
   if (f.get("as_of")) body.as_of = f.get("as_of");
   if (f.get("end_use")) body.end_use = f.get("end_use");
+  if (f.get("end_use_note")) body.end_use_note = f.get("end_use_note");
+  const flags = f.getAll("red_flags");
+  // Flags chosen, or none chosen and the review done: stated. Otherwise the rules ask.
+  if (flags.length || f.get("flags_reviewed") === "on") body.facts = { red_flags: flags };
   if (f.get("end_user")) {
     body.end_user = { name: f.get("end_user") };
     if (f.get("end_user_country")) body.end_user.country = f.get("end_user_country");
@@ -361,6 +366,17 @@ async function verify() {
       r.problems.length ? table(["entry", "table", "record", "problem"], r.problems.map((p) => [p.seq ?? "–", p.table ?? "–", p.record_id ?? "–", p.problem])) : null,
     ].filter(Boolean));
   } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
+}
+
+/// The closed sets of the vocabulary, as the only choices the form offers.
+async function loadVocabulary() {
+  try {
+    const facts = await api("GET", "/vocabulary");
+    const values = (name) => (facts.find((p) => p.name === name) || {}).values || [];
+    $("#end-use").replaceChildren(el("option", { value: "" }, "(not stated)"),
+      ...values("end_use").map((v) => el("option", { value: v }, v)));
+    $("#red-flags").replaceChildren(...values("red_flags").map((v) => el("option", { value: v }, v)));
+  } catch (_) { /* the server refuses what it does not know either way */ }
 }
 
 async function loadCatalog() {
