@@ -28,6 +28,21 @@ fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `exctl check --no-record --input ORDERS --output OUT`.
+fn check_book(home: &Path, orders: &Path, out: &Path) -> Output {
+    exctl(
+        home,
+        &[
+            "check",
+            "--no-record",
+            "--input",
+            orders.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    )
+}
+
 fn own_list(n: usize) -> String {
     let mut t = String::from("name,aliases,country,list,note\n");
     for i in 0..n {
@@ -163,17 +178,7 @@ fn unknown_end_uses_and_red_flags_are_refused_in_flags_and_order_books() {
     )
     .unwrap();
     let out = home.join("out.csv");
-    let o = exctl(
-        &home,
-        &[
-            "check",
-            "--no-record",
-            "--input",
-            orders.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = check_book(&home, &orders, &out);
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
     let rows: Vec<String> = std::fs::read_to_string(&out)
         .unwrap()
@@ -308,17 +313,7 @@ fn invalid_utf8_is_refused_with_its_file_and_line() {
     let orders = home.join("orders.csv");
     std::fs::write(&orders, b"id,it\xffem,to\n1,H100,DE\n").unwrap();
     let out = home.join("out.csv");
-    let o = exctl(
-        &home,
-        &[
-            "check",
-            "--no-record",
-            "--input",
-            orders.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = check_book(&home, &orders, &out);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("orders.csv:1: header row"), "{}", err(&o));
     let item = home.join("item.toml");
