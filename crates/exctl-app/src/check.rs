@@ -103,7 +103,12 @@ pub struct CheckRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_user_hq: Option<String>,
     /// Transaction facts the rules ask for: booleans, numbers, text or lists.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// A name given twice is refused.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
     #[schema(value_type = Object)]
     pub facts: BTreeMap<String, serde_json::Value>,
     /// A deemed export (technology released to a foreign national at home).
@@ -271,6 +276,38 @@ pub fn check_batch_len(field: &str, rows: usize) -> Result<()> {
     Ok(())
 }
 
+/// A JSON object whose keys are each given once: serde's maps keep the last
+/// of a repeated key, which would let a later fact silently replace an
+/// earlier one.
+fn unique_keys<'de, D>(d: D) -> std::result::Result<BTreeMap<String, serde_json::Value>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, serde_json::Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of facts, each named once")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!(
+                        "fact {k:?} is stated twice: state it once"
+                    )));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique)
+}
+
 /// A fact from JSON: booleans, numbers, text, or a list of texts.
 pub fn fact_from_json(name: &str, v: &serde_json::Value) -> Result<FactValue> {
     use serde_json::Value;
@@ -335,12 +372,10 @@ pub fn prepare(
     if to.is_empty() {
         return Err(bad("the destination (to) is required"));
     }
-    if let Some(hq) = &request.end_user_hq {
-        // The engine validates the code with the destination.
-        facts.set(
-            "end_user_hq",
-            FactValue::Str(hq.trim().to_ascii_uppercase()),
-        );
+    // The engine validates the code with the destination.
+    if let Some(hq) = crate::end_user_hq(request.end_user_hq.as_deref(), facts.get("end_user_hq"))?
+    {
+        facts.set("end_user_hq", FactValue::Str(hq));
     }
     if request.deemed {
         if !matches!(item.kind.name(), "technology" | "model") {

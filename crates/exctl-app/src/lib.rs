@@ -40,6 +40,51 @@ pub fn normalize_end_use(s: Option<&str>) -> Option<String> {
     s.map(|u| u.trim().to_lowercase()).filter(|u| !u.is_empty())
 }
 
+/// Parses the `NAME=VALUE` facts of one check. A fact stated twice is
+/// refused, never decided by whichever came last: `red_flags=transshipment-route`
+/// followed by `red_flags=none` would otherwise erase a raised flag.
+pub fn parse_facts<'a>(
+    specs: impl IntoIterator<Item = &'a str>,
+) -> anyhow::Result<Vec<(String, FactValue)>> {
+    let mut out: Vec<(String, FactValue)> = Vec::new();
+    for spec in specs {
+        let (name, value) = parse_fact(spec)?;
+        if let Some((_, first)) = out.iter().find(|(n, _)| *n == name) {
+            return Err(bad(format!(
+                "fact {name:?} is stated twice ({first} and {value}): state it once"
+            )));
+        }
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// The end user's headquarters from the dedicated field and from a fact,
+/// which must agree when both are given.
+pub fn end_user_hq(
+    field: Option<&str>,
+    fact: Option<&FactValue>,
+) -> anyhow::Result<Option<String>> {
+    let field = field
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty());
+    let fact = match fact {
+        None => None,
+        Some(FactValue::Str(c)) => Some(c.trim().to_ascii_uppercase()),
+        Some(other) => {
+            return Err(bad(format!(
+                "fact \"end_user_hq\": {other} is not a country code"
+            )))
+        }
+    };
+    match (field, fact) {
+        (Some(a), Some(b)) if a != b => Err(bad(format!(
+            "end_user_hq is given twice, as {a} and as the fact {b}: state it once"
+        ))),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
 /// Parses a transaction fact `NAME=VALUE`: booleans, numbers, else text.
 pub fn parse_fact(s: &str) -> anyhow::Result<(String, FactValue)> {
     let (k, v) = s

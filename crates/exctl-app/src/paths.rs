@@ -37,11 +37,38 @@ pub fn ensure_distinct(input: &Path, output: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses an output that is one of `files` (under any name) or lies inside
+/// one of `dirs`: a results file must never land on the records, the keys
+/// or the lists a later command reads.
+pub fn ensure_outside(output: &Path, files: &[PathBuf], dirs: &[PathBuf]) -> Result<()> {
+    if let Some(f) = files.iter().find(|f| same_file(f, output)) {
+        return Err(bad(format!(
+            "the output {} is {}, one of this instance's own files: write the results elsewhere",
+            output.display(),
+            f.display()
+        )));
+    }
+    let out = resolved(output).or_else(|| output.canonicalize().ok());
+    for d in dirs {
+        if let (Some(out), Ok(dir)) = (&out, d.canonicalize()) {
+            if out.starts_with(&dir) {
+                return Err(bad(format!(
+                    "the output {} is inside {}, which this instance reads: write the results elsewhere",
+                    output.display(),
+                    d.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
-        // The output does not exist yet: compare where it would be.
-        return match (a.canonicalize(), resolved(b)) {
-            (Ok(ca), Some(cb)) => ca == cb,
+        // One does not exist (yet): compare where each is or would be.
+        let where_ = |p: &Path| p.canonicalize().ok().or_else(|| resolved(p));
+        return match (where_(a), where_(b)) {
+            (Some(ca), Some(cb)) => ca == cb,
             _ => false,
         };
     };
@@ -102,5 +129,25 @@ mod tests {
             assert!(ensure_distinct(&a, &soft).is_err());
         }
         assert!(ensure_distinct(&a, &tmp.path().join("out.csv")).is_ok());
+    }
+
+    #[test]
+    fn outputs_stay_off_the_instance_files_and_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("records.db");
+        std::fs::write(&db, "records").unwrap();
+        let wal = tmp.path().join("records.db-wal");
+        let lists = tmp.path().join("lists");
+        std::fs::create_dir_all(&lists).unwrap();
+        let files = [db.clone(), wal.clone()];
+        let dirs = [lists.clone()];
+        assert!(ensure_outside(&db, &files, &dirs).is_err());
+        assert!(ensure_outside(&tmp.path().join("./records.db"), &files, &dirs).is_err());
+        assert!(
+            ensure_outside(&wal, &files, &dirs).is_err(),
+            "not there yet, still refused"
+        );
+        assert!(ensure_outside(&lists.join("out.csv"), &files, &dirs).is_err());
+        assert!(ensure_outside(&tmp.path().join("out.csv"), &files, &dirs).is_ok());
     }
 }

@@ -56,6 +56,23 @@ impl Place {
         self.dir().join("checkpoints")
     }
 
+    /// Refuses to let a command's results file land on this instance's own
+    /// files (the keys, the SQLite records with their `-wal`/`-shm`) or in
+    /// the folders it reads (checkpoints, `lists_dir`).
+    pub fn ensure_not_own(&self, output: &Path, lists_dir: &Path) -> Result<()> {
+        let mut files = vec![self.key_path(), self.public_key_path()];
+        if let Some(db) = self.sqlite_path() {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                files.push(PathBuf::from(format!("{}{suffix}", db.display())));
+            }
+        }
+        crate::paths::ensure_outside(
+            output,
+            &files,
+            &[self.checkpoints_dir(), lists_dir.to_path_buf()],
+        )
+    }
+
     pub fn url(&self) -> String {
         match &self.db {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => u.clone(),

@@ -174,22 +174,34 @@ impl Engine {
     }
 
     /// Turns stated facts into their declared types where the text form is
-    /// unambiguous: a list parameter given as "a,b" (or "none") becomes a list.
+    /// unambiguous: a list parameter given as "a,b" becomes a list, and
+    /// "none" (alone) the empty list. Anything ambiguous — an empty or blank
+    /// answer, an empty item, "none" beside values — is left as text for
+    /// [`Engine::validate`] to refuse: silence is never read as "none".
     pub fn coerce_facts(&self, facts: &mut Facts) {
         let names: Vec<String> = facts.iter().map(|(k, _)| k.clone()).collect();
         for name in names {
             let Some(p) = self.vocab.get(&name) else {
                 continue;
             };
-            if p.type_name == "list" {
-                if let Some(FactValue::Str(s)) = facts.get(&name).cloned() {
-                    let items: Vec<String> = s
-                        .split(',')
-                        .map(|x| x.trim().to_string())
-                        .filter(|x| !x.is_empty() && x != "none")
-                        .collect();
+            if p.type_name != "list" {
+                continue;
+            }
+            match facts.get(&name).cloned() {
+                Some(FactValue::Str(s)) => {
+                    let items: Vec<String> = s.split(',').map(|x| x.trim().to_string()).collect();
+                    if items.iter().any(|x| x.is_empty())
+                        || (items.len() > 1 && items.iter().any(|x| x == "none"))
+                    {
+                        continue;
+                    }
+                    let items = if items == ["none"] { Vec::new() } else { items };
                     facts.set(&name, FactValue::List(items));
                 }
+                Some(FactValue::List(items)) if items == ["none"] => {
+                    facts.set(&name, FactValue::List(Vec::new()));
+                }
+                _ => {}
             }
         }
     }
@@ -249,6 +261,16 @@ impl Engine {
                     reason: "not a declared parameter".into(),
                 });
             };
+            if name == "end_use" {
+                // One place for the end use, so that a fact cannot be
+                // checked and then overridden (or ignored).
+                return Err(QueryError::BadFact {
+                    name: name.clone(),
+                    reason:
+                        "state the end use as the end use (--end-use, `end_use`), not as a fact"
+                            .into(),
+                });
+            }
             if p.scope != Scope::Transaction {
                 return Err(QueryError::BadFact {
                     name: name.clone(),
@@ -260,6 +282,26 @@ impl Engine {
                         }
                     ),
                 });
+            }
+            if let (FactValue::Str(text), "list") = (value, p.type_name.as_str()) {
+                return Err(QueryError::BadFact {
+                    name: name.clone(),
+                    reason: if text.split(',').all(|x| x.trim().is_empty()) {
+                        "an empty answer: give the values, comma-separated, or \"none\" when none applies".into()
+                    } else if text.split(',').any(|x| x.trim().is_empty()) {
+                        format!("{text:?} has an empty item between commas")
+                    } else {
+                        format!("{text:?}: \"none\" cannot be combined with other values")
+                    },
+                });
+            }
+            if let FactValue::List(items) = value {
+                if items.iter().any(|x| x == "none") {
+                    return Err(QueryError::BadFact {
+                        name: name.clone(),
+                        reason: "\"none\" cannot be combined with other values".into(),
+                    });
+                }
             }
             if value.type_name() != p.type_name {
                 return Err(QueryError::BadFact {

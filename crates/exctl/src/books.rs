@@ -188,21 +188,25 @@ impl Columns {
             ),
         };
         let mut facts = Facts::default();
-        let hq = get(self.hq).to_ascii_uppercase();
+        let fact_text = get(self.facts);
+        let stated = exctl_app::parse_facts(
+            fact_text
+                .split(';')
+                .map(str::trim)
+                .filter(|f| !f.is_empty()),
+        )
+        .map_err(|e| e.to_string())?;
+        for (k, v) in stated {
+            facts.set(&k, v);
+        }
+        let hq = exctl_app::end_user_hq(Some(get(self.hq)), facts.get("end_user_hq"))
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
         if !hq.is_empty() {
             if countries.get(&hq).is_none() {
                 return Err(format!("unknown end_user_hq {hq:?}"));
             }
             facts.set("end_user_hq", FactValue::Str(hq.clone()));
-        }
-        let fact_text = get(self.facts);
-        for f in fact_text
-            .split(';')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-        {
-            let (k, v) = exctl_app::parse_fact(f).map_err(|e| e.to_string())?;
-            facts.set(&k, v);
         }
         engine.coerce_facts(&mut facts);
         let end_use = exctl_app::normalize_end_use(Some(get(self.end_use)));

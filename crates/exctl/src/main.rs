@@ -535,7 +535,7 @@ enum DataCommand {
     },
 }
 
-pub(crate) use exctl_app::{bad, parse_fact, records, screening, BadInput};
+pub(crate) use exctl_app::{bad, records, screening, BadInput};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -620,6 +620,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             lists_dir,
             ..
         } => {
+            cli.place.ensure_not_own(
+                &output,
+                &screening::lists_dir(lists_dir.as_deref(), &cli.place.dir()),
+            )?;
             let data = load(&cli.data)?;
             let date = parse_date(&common.as_of)?;
             let recorder = if no_record || !cli.place.initialised() {
@@ -656,6 +660,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             to,
             old_data,
         } => {
+            cli.place
+                .ensure_not_own(&output, &screening::lists_dir(None, &cli.place.dir()))?;
             let data = load(&cli.data)?;
             let from_date = parse_date(&from)?;
             let to_date = match &to {
@@ -708,8 +714,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let item_arg = item.ok_or_else(|| bad("--item is required"))?;
             let item = data.item(&item_arg).map_err(|e| bad(e.to_string()))?;
             let mut fact_map = std::collections::BTreeMap::new();
-            for f in &facts {
-                let (k, v) = parse_fact(f)?;
+            for (k, v) in exctl_app::parse_facts(facts.iter().map(String::as_str))? {
                 let json = match v {
                     FactValue::Bool(b) => serde_json::Value::Bool(b),
                     FactValue::Num(n) => serde_json::json!(n),
@@ -1158,7 +1163,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             })?,
                         );
                     }
-                    let checkpoints = records::load_checkpoints(&checkpoints)?;
+                    // With the records in the home's own SQLite file, the
+                    // checkpoints the home keeps are checked too: a rollback
+                    // must not pass just because no one named them.
+                    let checkpoints = if checkpoints.is_empty()
+                        && cli.place.db.is_none()
+                        && cli.place.checkpoints_dir().is_dir()
+                    {
+                        let own = records::load_checkpoints(&[cli.place.checkpoints_dir()])
+                            .unwrap_or_default();
+                        if !own.is_empty() && !json {
+                            println!(
+                                "checking against the {} checkpoints in {}",
+                                own.len(),
+                                cli.place.checkpoints_dir().display()
+                            );
+                        }
+                        own
+                    } else {
+                        records::load_checkpoints(&checkpoints)?
+                    };
                     let report = rt
                         .block_on(store.verify_against(&pinned, &checkpoints))
                         .map_err(records::store_error)?;
@@ -1286,6 +1310,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .ok_or_else(|| bad(screening::no_list_message(&dir)))?;
             let screener = exctl_screen::Screener::new(set);
             if let (Some(input), Some(output)) = (input, output) {
+                cli.place.ensure_not_own(&output, &dir)?;
                 let mut recorder = if no_record || !cli.place.initialised() {
                     None
                 } else {

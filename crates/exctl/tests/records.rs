@@ -859,7 +859,15 @@ fn a_rollback_passes_verify_alone_and_fails_it_with_a_checkpoint() {
         .join("audit-public-key.txt")
         .display()
         .to_string();
-    // Alone, the trail cannot tell.
+    // The home's own checkpoints are checked without being named.
+    let by_default = i.run(&["audit", "verify", "--public-key", &public]);
+    let text = String::from_utf8_lossy(&by_default.stdout);
+    assert_eq!(by_default.status.code(), Some(1), "{text}");
+    assert!(text.contains("truncated or rolled back"), "{text}");
+    // An attacker who also empties them leaves a trail that cannot tell alone.
+    let moved = i.home.path().join("checkpoints-kept-elsewhere");
+    std::fs::rename(&local, &moved).unwrap();
+    let local = moved;
     let alone = i.run(&["audit", "verify", "--public-key", &public]);
     assert!(
         alone.status.success(),
