@@ -277,6 +277,51 @@ pub fn load_checkpoints(paths: &[PathBuf]) -> Result<Vec<(String, exctl_records:
     Ok(all)
 }
 
+/// Most records one history page returns.
+pub const HISTORY_MAX_LIMIT: i64 = 5000;
+
+/// Refuses a history filter that could only match nothing by mistake (a
+/// misspelt kind or outcome) or that asks for an impossible page: an empty
+/// answer must mean "no such records", never "a typo".
+pub fn check_history_filter(f: &exctl_records::HistoryFilter) -> Result<()> {
+    if let Some(k) = &f.kind {
+        if !matches!(k.as_str(), "check" | "screen") {
+            return Err(bad(format!("kind {k:?}: expected check or screen")));
+        }
+    }
+    if let Some(o) = &f.outcome {
+        if exctl_core::Outcome::parse(o).is_none()
+            && !matches!(o.as_str(), "hit" | "clear" | "classified")
+        {
+            let known: Vec<String> = exctl_core::Outcome::ALL
+                .iter()
+                .map(|o| o.to_string())
+                .chain(["hit", "clear", "classified"].map(String::from))
+                .collect();
+            return Err(bad(format!(
+                "outcome {}",
+                exctl_core::vocab::unknown_value(o, &known)
+            )));
+        }
+    }
+    if let Some(l) = f.limit {
+        if !(1..=HISTORY_MAX_LIMIT).contains(&l) {
+            return Err(bad(format!("limit {l}: expected 1 to {HISTORY_MAX_LIMIT}")));
+        }
+    }
+    if let Some(b) = f.before {
+        if b < 1 {
+            return Err(bad(format!("before {b}: expected a record id (1 or more)")));
+        }
+    }
+    if let (Some(from), Some(to)) = (f.from, f.to) {
+        if to < from {
+            return Err(bad(format!("to {to} is before from {from}")));
+        }
+    }
+    Ok(())
+}
+
 /// A database URL without its password.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
@@ -688,6 +733,8 @@ pub struct Recorder {
     pub unchanged: usize,
     /// Lines recorded again, superseding their earlier record.
     pub superseding: usize,
+    /// Row keys seen in this run: a repeated order id is refused.
+    seen: std::collections::HashSet<String>,
 }
 
 impl Recorder {
@@ -702,6 +749,32 @@ impl Recorder {
             new: 0,
             unchanged: 0,
             superseding: 0,
+            seen: std::collections::HashSet::new(),
+        }
+    }
+
+    /// The key of one row of a batch: its `id` when the row has one, so
+    /// that a reordered book still matches each order with its own earlier
+    /// decision; its line otherwise. `#` and `%` are escaped (the store
+    /// reads a row's records by the prefix `KEY#`).
+    pub fn row_key(line: u64, id: &str) -> String {
+        let id = id.trim();
+        if id.is_empty() {
+            line.to_string()
+        } else {
+            format!("id={}", id.replace('%', "%25").replace('#', "%23"))
+        }
+    }
+
+    /// Claims a row key for this run: an id given to two rows is refused,
+    /// since the second would silently supersede the first.
+    pub fn claim(&mut self, kind: &str, key: &str) -> std::result::Result<(), String> {
+        if self.seen.insert(self.line(kind, key)) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{key} is given to an earlier row too: ids must be unique in a recorded batch"
+            ))
         }
     }
 
@@ -718,8 +791,9 @@ impl Recorder {
         Ok(format!("{}@{date}", keys::sha256_hex(&bytes)))
     }
 
-    /// The name of a line of this batch (the store adds its content digest).
-    pub fn line(&self, kind: &str, line: u64) -> String {
+    /// The name of a row of this batch, by its [`Recorder::row_key`] (the
+    /// store adds its content digest).
+    pub fn line(&self, kind: &str, line: &str) -> String {
         match kind {
             "check" => format!("batch:{}:{line}", self.batch),
             _ => format!("{kind}-batch:{}:{line}", self.batch),
@@ -731,8 +805,8 @@ impl Recorder {
         (&self.rt, &self.store)
     }
 
-    /// Queues the recording of one row, as line `line` of kind `kind`.
-    pub fn push(&mut self, kind: &str, line: u64, r: Recording) -> Result<()> {
+    /// Queues the recording of one row, under its key, of kind `kind`.
+    pub fn push(&mut self, kind: &str, line: &str, r: Recording) -> Result<()> {
         let name = self.line(kind, line);
         self.pending.push((name, r));
         if self.pending.len() >= Self::CHUNK {

@@ -462,6 +462,14 @@ pub fn batch(
                 }
             },
         };
+        let row_key = crate::records::Recorder::row_key(line, id);
+        if let Some(r) = recorder.as_mut() {
+            if let Err(msg) = r.claim("screen", &row_key) {
+                errors += 1;
+                put(&mut w, BatchRow::error(id, name, &msg))?;
+                continue;
+            }
+        }
         let q = Query {
             name: name.to_string(),
             country: country.clone(),
@@ -470,10 +478,10 @@ pub fn batch(
         let matches = screener.screen(&q, limit, threshold);
         screened += 1;
         if let Some(r) = recorder.as_mut() {
-            let key = r.line("screen", line);
+            let key = r.line("screen", &row_key);
             r.push(
                 "screen",
-                line,
+                &row_key,
                 crate::records::screen_recording(key, &q, id, screener, &matches, threshold),
             )?;
         }

@@ -769,6 +769,7 @@ async fn clear(
 // ----- history, rescreen, audit ---------------------------------------------
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 struct HistoryQuery {
     /// check or screen.
     kind: Option<String>,
@@ -802,8 +803,10 @@ async fn history(
         from: q.from,
         to: q.to,
         before: q.before,
-        limit: Some(q.limit.unwrap_or(200).clamp(1, 5000)),
+        limit: Some(q.limit.unwrap_or(200)),
     };
+    records::check_history_filter(&filter)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     let page = s.store.history_page(&filter).await?;
     let body = Json(serde_json::to_value(&page.decisions).map_err(|_| ApiError::internal())?);
     Ok(match page.next_before {

@@ -266,6 +266,13 @@ impl AppState {
             .map_err(|e| RefreshError::Failed(e.to_string()))
             .and_then(|r| r.map_err(|e| RefreshError::Failed(e.to_string())))
             .and_then(|new| {
+                if new.demo && !current.demo {
+                    // The configured lists are gone: never fall back to the
+                    // demo list, forced or not.
+                    return Err(RefreshError::Failed(
+                        "no list is configured any more (the lists folder is empty or gone); the bundled demo list never replaces real lists".into(),
+                    ));
+                }
                 guard
                     .check(&current.counts, &new.counts)
                     .map_err(|e| RefreshError::Shrank(e.to_string()))?;

@@ -1166,6 +1166,23 @@ fn a_list_refresh_that_lost_entries_is_refused_unless_forced() {
     );
     assert_eq!(status, 200, "{v}");
     assert_ne!(v["version"], full.as_str());
+    // With the configured list gone, no refresh falls back to the demo list.
+    std::fs::remove_file(&own).unwrap();
+    for path in ["/api/v1/lists/refresh", "/api/v1/lists/refresh?force=true"] {
+        let (status, v) = s.call("POST", path, Some(&s.admin), None);
+        assert_eq!(status, 502, "{path}: {v}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains("demo list never replaces"),
+            "{v}"
+        );
+    }
+    let (_, lists) = s.call("GET", "/api/v1/lists", Some(&s.admin), None);
+    assert_eq!(lists["demo"], false);
+    let (_, health) = s.call("GET", "/healthz", None, None);
+    assert_eq!(health["status"], "degraded");
 }
 
 /// Entries the packs designate themselves, served beside every list.
@@ -1285,4 +1302,48 @@ fn the_head_is_checkpointed_outside_the_database_as_it_moves() {
     // The same checkpoint is kept in the home's checkpoints folder.
     let kept = exctl_records::Checkpoint::load(&s.home.path().join("checkpoints")).unwrap();
     assert!(kept.iter().any(|(_, c)| *c == checkpoint), "{kept:?}");
+}
+
+/// A history filter with a typo is refused, never answered with nothing.
+#[test]
+fn history_filters_with_typos_are_refused() {
+    let s = Server::start(Options::default());
+    let viewer = s.key("viewer", "reader");
+    for query in [
+        "outcome=aproved",
+        "kind=chek",
+        "partty=Huawei",
+        "limit=0",
+        "limit=-1",
+        "limit=5001",
+        "before=0",
+        "from=2026-02-01&to=2026-01-01",
+    ] {
+        let (status, v) = s.call(
+            "GET",
+            &format!("/api/v1/history?{query}"),
+            Some(&viewer),
+            None,
+        );
+        assert_eq!(status, 400, "{query}: {v}");
+        assert!(v["error"].is_string(), "{query}: {v}");
+    }
+    let (_, v) = s.call(
+        "GET",
+        "/api/v1/history?outcome=prohibted",
+        Some(&viewer),
+        None,
+    );
+    let e = v["error"].as_str().unwrap();
+    assert!(
+        e.contains("did you mean \"prohibited\"") && e.contains("allowed:"),
+        "{e}"
+    );
+    let (status, _) = s.call(
+        "GET",
+        "/api/v1/history?outcome=prohibited&kind=check&limit=5000",
+        Some(&viewer),
+        None,
+    );
+    assert_eq!(status, 200);
 }

@@ -496,6 +496,10 @@ pub fn check_book(
         if fatal.is_some() {
             return Err("not checked: the records failed (see the error)".into());
         }
+        let row_key = Recorder::row_key(line, &o.id);
+        if let Some(r) = recorder.as_mut() {
+            r.claim("check", &row_key)?;
+        }
         let date = o.as_of.unwrap_or(default_date);
         let (base, base_summary) = decider.decide_full(&o, date)?;
         let completes = !o.parties.is_empty() || !licences.is_empty();
@@ -581,8 +585,11 @@ pub fn check_book(
             licence_cells,
         ];
         if let Some(r) = recorder.as_mut() {
+            // An order with an id is the same order on any line: its line is
+            // left out, so that a reordered book is not a new decision.
+            let line_of_record = o.id.trim().is_empty().then_some(line);
             let input = serde_json::json!({
-                "line": line,
+                "line": line_of_record,
                 "id": o.id,
                 "item": o.item,
                 "to": o.to,
@@ -598,7 +605,7 @@ pub fn check_book(
                 "value": o.value,
             });
             let decision = records::new_check(
-                r.line("check", line),
+                r.line("check", &row_key),
                 &decision,
                 input,
                 &o.parties,
@@ -606,7 +613,7 @@ pub fn check_book(
             );
             if let Err(e) = r.push(
                 "check",
-                line,
+                &row_key,
                 Recording {
                     decision,
                     parties: screened,

@@ -1022,13 +1022,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             csv,
         } => {
-            if let Some(o) = &outcome {
-                if exctl_core::Outcome::parse(o).is_none()
-                    && !matches!(o.as_str(), "hit" | "clear" | "classified")
-                {
-                    return Err(bad(format!("--outcome {o:?} is not an outcome")));
-                }
-            }
             let filter = exctl_records::HistoryFilter {
                 kind,
                 party,
@@ -1037,8 +1030,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 from: from.as_ref().map(|_| parse_date(&from)).transpose()?,
                 to: to.as_ref().map(|_| parse_date(&to)).transpose()?,
                 before,
-                limit: Some(limit.max(1)),
+                limit: Some(limit),
             };
+            records::check_history_filter(&filter)?;
             let rt = records::runtime()?;
             let store = cli.place.open_read(&rt)?;
             let page = rt

@@ -980,6 +980,49 @@ fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
             results.contains(",CN,"),
             "the output shows what is on record"
         );
+        // The same orders in another order: matched by id, nothing superseded.
+        let reordered = i.file(
+            "reordered.csv",
+            &format!(
+                "id,item,to,end_user
+                 two,h100,CN,{party};country=CN
+                 one,h100,DE,{party};country=DE
+"
+            ),
+        );
+        let again = run(&reordered);
+        assert!(
+            again.contains("recorded 0 decisions") && again.contains("2 unchanged"),
+            "{again}"
+        );
+        // An id given twice would let one order supersede another: the row is refused.
+        let twice = i.file(
+            "twice.csv",
+            &format!(
+                "id,item,to,end_user
+                 one,h100,DE,{party};country=DE
+                 one,h100,CN,{party};country=CN
+"
+            ),
+        );
+        let out = i.run(&[
+            "check",
+            "--input",
+            &twice,
+            "--output",
+            &output,
+            "--as-of",
+            "2026-06-01",
+            "--list",
+            "demo",
+            "-j",
+            "us",
+            "--batch-id",
+            &batch,
+        ]);
+        assert_eq!(out.status.code(), Some(3));
+        let results = std::fs::read_to_string(&output).unwrap();
+        assert!(results.contains("ids must be unique"), "{results}");
 
         // A screen batch rerun after the list changed: the clear becomes a hit.
         let name = unique("Quillon Maritime");
