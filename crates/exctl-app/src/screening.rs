@@ -75,7 +75,11 @@ impl LossGuard {
     }
 
     /// Refuses `after` when it lost too much against `before`, unless forced.
-    pub fn check(&self, before: &[(String, usize)], after: &[(String, usize)]) -> Result<()> {
+    pub fn check(
+        &self,
+        before: &[exctl_screen::model::SourceIdentity],
+        after: &[exctl_screen::model::SourceIdentity],
+    ) -> Result<()> {
         if self.force {
             return Ok(());
         }
@@ -87,16 +91,30 @@ impl LossGuard {
     }
 }
 
-/// The entry count of the list at `target` that a new one would replace,
-/// named `name`; nothing when there is none (or it no longer parses: a
+/// The entries of the list at `target` that a new one would replace, as
+/// the source `name`; nothing when there is none (or it no longer parses: a
 /// broken list may always be replaced).
-fn replaced(target: &Path, name: &str, countries: CountryResolver<'_>) -> Vec<(String, usize)> {
+fn replaced(
+    target: &Path,
+    name: &str,
+    countries: CountryResolver<'_>,
+) -> Vec<exctl_screen::model::SourceIdentity> {
     if !target.exists() {
         return Vec::new();
     }
     load_path(target, None, countries)
-        .map(|set| vec![(name.to_string(), set.entries.len())])
+        .map(|set| named(&set, name))
         .unwrap_or_default()
+}
+
+/// A loaded list's entries as the one source `name`.
+fn named(set: &ListSet, name: &str) -> Vec<exctl_screen::model::SourceIdentity> {
+    let ids = set.identities().into_iter().flat_map(|s| s.ids).collect();
+    vec![exctl_screen::model::SourceIdentity {
+        file: name.to_string(),
+        entries: set.entries.len(),
+        ids,
+    }]
 }
 
 pub fn countries() -> Result<CountryTable> {
@@ -567,10 +585,7 @@ pub fn fetch(
         }
     };
     let target = crate::paths::child(dir, name, "list")?;
-    if let Err(e) = guard.check(
-        &replaced(&target, name, countries),
-        &[(name.to_string(), set.entries.len())],
-    ) {
+    if let Err(e) = guard.check(&replaced(&target, name, countries), &named(&set, name)) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
@@ -590,10 +605,7 @@ pub fn add(
     let set = load_path(path, format, countries)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("list");
     let target = crate::paths::child(dir, name, "list")?;
-    guard.check(
-        &replaced(&target, name, countries),
-        &[(name.to_string(), set.entries.len())],
-    )?;
+    guard.check(&replaced(&target, name, countries), &named(&set, name))?;
     std::fs::create_dir_all(dir)?;
     if path.is_dir() {
         let tmp = dir.join(format!(".{name}.tmp"));
@@ -756,9 +768,20 @@ pub fn import_feed(
         .collect();
     let name = format!("accord-denied-{slug}.csv");
     let target = crate::paths::child(dir, &name, "list")?;
+    let mut incoming = ListSet::default();
+    incoming.add(
+        SourceInfo {
+            file: name.clone(),
+            format: Format::UserCsv.name().into(),
+            entries: entries.len(),
+            date: None,
+            sha256: String::new(),
+        },
+        entries.clone(),
+    );
     guard.check(
         &replaced(&target, &name, countries),
-        &[(name.clone(), entries.len())],
+        &named(&incoming, &name),
     )?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let tmp = dir.join(format!(".{name}.tmp"));

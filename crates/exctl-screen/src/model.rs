@@ -219,81 +219,99 @@ impl ListSet {
 /// replaces before the swap is refused (5 %).
 pub const DEFAULT_MAX_LOSS: f64 = 0.05;
 
-/// One source's entry count before and after a refresh.
+/// One source's entries before and after a refresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceLoss {
     pub file: String,
     pub before: usize,
     pub after: usize,
+    /// Entries of before that are not in after (by entry id).
+    pub lost: usize,
 }
 
 /// A new list version lost more entries than allowed, in all or in one
-/// source: a cut download or a truncated file, not a real list change,
-/// until a person says otherwise.
+/// source: a cut download or a truncated or rewritten file, not a real list
+/// change, until a person says otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct Shrinkage {
     pub before: usize,
     pub after: usize,
-    /// The sources that lost more than allowed (a source that is gone has 0 after).
+    /// Entries of the current lists missing from the new ones.
+    pub lost: usize,
+    /// The sources that lost more than allowed (a source that is gone lost all).
     pub sources: Vec<SourceLoss>,
     pub max_loss: f64,
 }
 
 impl Shrinkage {
     fn describe(&self) -> String {
-        let pct = |b: usize, a: usize| 100.0 * (b.saturating_sub(a)) as f64 / b.max(1) as f64;
+        let pct = |lost: usize, b: usize| 100.0 * lost as f64 / b.max(1) as f64;
         let mut s = format!(
-            "the new lists have {} entries where the current ones have {} (-{:.1} %; at most {:.1} % may be lost)",
+            "the new lists have {} entries where the current ones have {}, and {} of the current entries are gone (-{:.1} %; at most {:.1} % may be lost)",
             self.after,
             self.before,
-            pct(self.before, self.after),
+            self.lost,
+            pct(self.lost, self.before),
             100.0 * self.max_loss
         );
         for src in &self.sources {
             s.push_str(&format!(
-                "; {}: {} -> {} entries (-{:.1} %)",
+                "; {}: {} -> {} entries, {} gone (-{:.1} %)",
                 src.file,
                 src.before,
                 src.after,
-                pct(src.before, src.after)
+                src.lost,
+                pct(src.lost, src.before)
             ));
         }
         s
     }
 }
 
+/// The entries of one source, by identity, for [`check_loss`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceIdentity {
+    pub file: String,
+    /// Entries of the source (ids may repeat within it).
+    pub entries: usize,
+    /// A hash of each entry's list and id.
+    pub ids: std::collections::HashSet<u64>,
+}
+
 /// Refuses a new version that lost more than `max_loss` (a share, 0–1) of
-/// the entries in all, or of any one source's entries (sources matched by
-/// file name; one that disappeared lost all of them). Growth is never refused.
+/// the current entries in all, or of any one source's (sources matched by
+/// file name; one that disappeared lost all). An entry is lost when its id
+/// is gone, so a file whose entries were all replaced by others of the same
+/// number loses them all. Growth is never refused.
 pub fn check_loss(
-    before: &[(String, usize)],
-    after: &[(String, usize)],
+    before: &[SourceIdentity],
+    after: &[SourceIdentity],
     max_loss: f64,
 ) -> Result<(), Shrinkage> {
-    let lost_too_much =
-        |b: usize, a: usize| b > 0 && (b.saturating_sub(a)) as f64 > max_loss * b as f64;
-    let total = |v: &[(String, usize)]| v.iter().map(|(_, n)| n).sum::<usize>();
-    let (b, a) = (total(before), total(after));
-    let sources: Vec<SourceLoss> = before
-        .iter()
-        .filter_map(|(file, nb)| {
-            let na = after
-                .iter()
-                .filter(|(f, _)| f == file)
-                .map(|(_, n)| n)
-                .sum::<usize>();
-            lost_too_much(*nb, na).then(|| SourceLoss {
-                file: file.clone(),
-                before: *nb,
-                after: na,
-            })
-        })
-        .collect();
-    if lost_too_much(b, a) || !sources.is_empty() {
+    let too_much = |lost: usize, b: usize| b > 0 && lost as f64 > max_loss * b as f64;
+    let empty = std::collections::HashSet::new();
+    let mut sources = Vec::new();
+    let (mut total_before, mut total_lost) = (0usize, 0usize);
+    for src in before {
+        let now = after.iter().find(|a| a.file == src.file);
+        let lost = src.ids.difference(now.map_or(&empty, |a| &a.ids)).count();
+        total_before += src.ids.len();
+        total_lost += lost;
+        if too_much(lost, src.ids.len()) {
+            sources.push(SourceLoss {
+                file: src.file.clone(),
+                before: src.entries,
+                after: now.map_or(0, |a| a.entries),
+                lost,
+            });
+        }
+    }
+    if too_much(total_lost, total_before) || !sources.is_empty() {
         return Err(Shrinkage {
-            before: b,
-            after: a,
+            before: before.iter().map(|b| b.entries).sum(),
+            after: after.iter().map(|a| a.entries).sum(),
+            lost: total_lost,
             sources,
             max_loss,
         });
@@ -301,13 +319,30 @@ pub fn check_loss(
     Ok(())
 }
 
-impl ListVersion {
-    /// Each source's file and entry count, for [`check_loss`].
-    pub fn counts(&self) -> Vec<(String, usize)> {
-        self.sources
-            .iter()
-            .map(|s| (s.file.clone(), s.entries))
-            .collect()
+impl ListSet {
+    /// Each source's entries by identity (entries are kept in source order).
+    pub fn identities(&self) -> Vec<SourceIdentity> {
+        use std::hash::{Hash, Hasher};
+        let mut out = Vec::with_capacity(self.sources.len());
+        let mut at = 0;
+        for src in &self.sources {
+            let end = (at + src.entries).min(self.entries.len());
+            let ids = self.entries[at..end]
+                .iter()
+                .map(|e| {
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    (&e.list, &e.id).hash(&mut h);
+                    h.finish()
+                })
+                .collect();
+            out.push(SourceIdentity {
+                file: src.file.clone(),
+                entries: end - at,
+                ids,
+            });
+            at = end;
+        }
+        out
     }
 }
 
@@ -324,41 +359,62 @@ pub fn sha256(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn v(pairs: &[(&str, usize)]) -> Vec<(String, usize)> {
-        pairs.iter().map(|(f, n)| (f.to_string(), *n)).collect()
+    /// A source of `n` entries numbered from `from`.
+    fn src(file: &str, from: u64, n: u64) -> SourceIdentity {
+        SourceIdentity {
+            file: file.into(),
+            entries: n as usize,
+            ids: (from..from + n).collect(),
+        }
     }
 
     #[test]
     fn a_list_cut_at_a_row_boundary_is_refused_with_its_counts() {
         let e = check_loss(
-            &v(&[("csl.csv", 36)]),
-            &v(&[("csl.csv", 11)]),
+            &[src("csl.csv", 0, 36)],
+            &[src("csl.csv", 0, 11)],
             DEFAULT_MAX_LOSS,
         )
         .unwrap_err();
-        assert_eq!((e.before, e.after), (36, 11));
+        assert_eq!((e.before, e.after, e.lost), (36, 11, 25));
         let msg = e.to_string();
-        assert!(msg.contains("csl.csv: 36 -> 11"), "{msg}");
+        assert!(msg.contains("csl.csv: 36 -> 11 entries, 25 gone"), "{msg}");
     }
 
     #[test]
     fn one_source_losing_too_much_is_refused_even_when_the_total_grows() {
-        let before = v(&[("sdn.csv", 100), ("csl.csv", 1000)]);
-        let after = v(&[("sdn.csv", 80), ("csl.csv", 1200)]);
+        let before = [src("sdn.csv", 0, 100), src("csl.csv", 1000, 1000)];
+        let after = [src("sdn.csv", 0, 80), src("csl.csv", 1000, 1200)];
         let e = check_loss(&before, &after, DEFAULT_MAX_LOSS).unwrap_err();
         assert_eq!(e.sources.len(), 1);
         assert_eq!(e.sources[0].file, "sdn.csv");
         // A source that is gone lost all its entries.
-        let e = check_loss(&before, &v(&[("csl.csv", 1300)]), DEFAULT_MAX_LOSS).unwrap_err();
+        let e = check_loss(&before, &[src("csl.csv", 1000, 1300)], DEFAULT_MAX_LOSS).unwrap_err();
         assert_eq!(e.sources[0].after, 0);
     }
 
     #[test]
+    fn entries_replaced_by_as_many_others_are_lost() {
+        let e = check_loss(
+            &[src("own.csv", 0, 34)],
+            &[src("own.csv", 100, 34)],
+            DEFAULT_MAX_LOSS,
+        )
+        .unwrap_err();
+        assert_eq!(e.lost, 34);
+    }
+
+    #[test]
     fn small_losses_growth_and_new_sources_pass() {
-        let before = v(&[("csl.csv", 1000)]);
-        assert!(check_loss(&before, &v(&[("csl.csv", 950)]), DEFAULT_MAX_LOSS).is_ok());
-        assert!(check_loss(&before, &v(&[("csl.csv", 949)]), DEFAULT_MAX_LOSS).is_err());
-        assert!(check_loss(&before, &v(&[("csl.csv", 5000), ("un.xml", 10)]), 0.0).is_ok());
-        assert!(check_loss(&[], &v(&[("csl.csv", 1)]), 0.0).is_ok());
+        let before = [src("csl.csv", 0, 1000)];
+        assert!(check_loss(&before, &[src("csl.csv", 0, 950)], DEFAULT_MAX_LOSS).is_ok());
+        assert!(check_loss(&before, &[src("csl.csv", 0, 949)], DEFAULT_MAX_LOSS).is_err());
+        assert!(check_loss(
+            &before,
+            &[src("csl.csv", 0, 5000), src("un.xml", 9000, 10)],
+            0.0
+        )
+        .is_ok());
+        assert!(check_loss(&[], &[src("csl.csv", 0, 1)], 0.0).is_ok());
     }
 }

@@ -27,8 +27,8 @@ pub struct Lists {
     /// When these lists were loaded (Unix seconds).
     pub loaded_at: i64,
     pub sources: serde_json::Value,
-    /// Each source's file and entry count, to judge the next refresh by.
-    pub counts: Vec<(String, usize)>,
+    /// Each source's entries by identity, to judge the next refresh by.
+    pub identities: Vec<exctl_screen::model::SourceIdentity>,
     /// The bundled demo list stands in: no list is configured.
     pub demo: bool,
 }
@@ -74,13 +74,14 @@ impl ListSource {
                 &exctl_app::screening::countries()?,
             ))?,
         };
+        let identities = set.identities();
         let screener = records::with_designated(&self.rules, set);
         let v = screener.version();
         Ok(Lists {
             version: v.hash.clone(),
             entries: v.entries,
             sources: serde_json::to_value(&v.sources).unwrap_or_default(),
-            counts: v.counts(),
+            identities,
             loaded_at: chrono::Utc::now().timestamp(),
             screener: Arc::new(screener),
             demo,
@@ -274,7 +275,7 @@ impl AppState {
                     ));
                 }
                 guard
-                    .check(&current.counts, &new.counts)
+                    .check(&current.identities, &new.identities)
                     .map_err(|e| RefreshError::Shrank(e.to_string()))?;
                 Ok(new)
             });

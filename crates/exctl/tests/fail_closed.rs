@@ -253,6 +253,12 @@ fn a_replacement_list_that_lost_entries_is_refused_unless_forced() {
     assert!(err(&o).contains("36 -> 11"), "{}", err(&o));
     let kept = std::fs::read_to_string(home.join("lists/own.csv")).unwrap();
     assert_eq!(kept.lines().count(), 37);
+    // As many entries, but all of them others: every listed party is gone.
+    std::fs::write(&src, own_list(36).replace("Listed", "Other")).unwrap();
+    let o = exctl(&home, &["lists", "add", src.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("36 -> 36 entries, 36 gone"), "{}", err(&o));
+    std::fs::write(&src, own_list(11)).unwrap();
     let o = exctl(
         &home,
         &[

@@ -119,7 +119,8 @@ fn batch_streams_rows_and_reports_bad_ones() {
     text.push_str("5,김정은,,individual\n");
     text.push_str("6,Sugon,CN,spaceship\n");
     std::fs::write(&input, text).unwrap();
-    let output = dir.join("hits.csv");
+    // Not in the lists folder: results there would be read as a list.
+    let output = tmpdir("batch-out").join("hits.csv");
     let o = exctl(
         &[
             "screen",
