@@ -201,4 +201,21 @@ fn a_pack_rule_comparing_with_a_value_outside_the_vocabulary_does_not_load() {
     let e = exctl_data::load(&files).unwrap_err().to_string();
     assert!(e.contains(path) && e.contains("transhipment-route"), "{e}");
     assert!(e.contains("did you mean \"transshipment-route\""), "{e}");
+    // The same misspelling inside macros, which compare element by element.
+    for form in [
+        "red_flags.exists(f, f == 'transhipment-route')",
+        "['transhipment-route'].exists(x, x in red_flags)",
+    ] {
+        let mut files = exctl_data::Files::bundled();
+        let text = files
+            .get(path)
+            .expect("bundled")
+            .replace("'transshipment-route' in red_flags", form);
+        files.insert(path, &text);
+        let e = exctl_data::load(&files).unwrap_err().to_string();
+        assert!(
+            e.contains("did you mean \"transshipment-route\""),
+            "{form}: {e}"
+        );
+    }
 }

@@ -510,6 +510,33 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             }
         }
     }
+    // The same for literals a comparison above does not reach (`exists`
+    // macros, lists compared element by element): a string one or two edits
+    // away from a closed-set value is a misspelling, not another value.
+    let closed: Vec<(&str, &[String])> = references
+        .iter()
+        .filter_map(|v| vocab.values(v).map(|vals| (v.as_str(), vals)))
+        .collect();
+    if !closed.is_empty() {
+        let mut literals = Vec::new();
+        string_literals(program.expression(), &mut literals);
+        for l in &literals {
+            for (var, allowed) in &closed {
+                if allowed.iter().any(|a| a == l) {
+                    continue;
+                }
+                let near = allowed
+                    .iter()
+                    .any(|a| strsim::damerau_levenshtein(l, a) <= 2 && l.len() >= 4);
+                if near {
+                    return Err(err(format!(
+                        "condition reads {var} and has the literal {}",
+                        crate::vocab::unknown_value(l, allowed)
+                    )));
+                }
+            }
+        }
+    }
     Ok(Rule {
         file: file.to_string(),
         from,
@@ -602,6 +629,39 @@ fn collect_comparisons(e: &IdedExpr, negated: bool, out: &mut Vec<Comparison>) {
                 collect_comparisons(el, negated, out);
             }
         }
+        _ => {}
+    }
+}
+
+/// Every string literal in an expression, macros included.
+fn string_literals(e: &IdedExpr, out: &mut Vec<String>) {
+    match &e.expr {
+        Expr::Literal(LiteralValue::String(v)) => out.push(v.inner().to_string()),
+        Expr::Call(call) => {
+            if let Some(t) = &call.target {
+                string_literals(t, out);
+            }
+            for a in &call.args {
+                string_literals(a, out);
+            }
+        }
+        Expr::List(l) => {
+            for el in &l.elements {
+                string_literals(el, out);
+            }
+        }
+        Expr::Comprehension(c) => {
+            for part in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                string_literals(part, out);
+            }
+        }
+        Expr::Select(sel) => string_literals(&sel.operand, out),
         _ => {}
     }
 }

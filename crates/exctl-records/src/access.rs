@@ -119,7 +119,22 @@ pub fn check_key_name(name: &str) -> Result<&str, Error> {
             "name: control characters (line breaks, tabs…) are not allowed".into(),
         ));
     }
+    // Invisible and direction-changing characters let a name read as
+    // another in listings and in the audit trail.
+    if name.chars().any(is_format_char) {
+        return Err(Error::Invalid(
+            "name: invisible or direction-changing characters (zero-width, bidi controls) are not allowed".into(),
+        ));
+    }
     Ok(name)
+}
+
+/// Unicode format characters that change how text reads without showing:
+/// zero-width characters, bidirectional controls, the BOM, soft hyphen.
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 const KEY_COLUMNS: &str = "id, key_id, secret_hash, role, name, created_at, revoked_at, actor";
@@ -350,7 +365,15 @@ mod tests {
     #[test]
     fn key_names_are_one_line_and_not_empty() {
         assert_eq!(check_key_name("  SAP bridge ").ok(), Some("SAP bridge"));
-        for bad in ["", "   ", "a\nb", "tab\there"] {
+        for bad in [
+            "",
+            "   ",
+            "a\nb",
+            "tab\there",
+            "\u{200b}",
+            "\u{202e}evil",
+            "admin\u{2066}",
+        ] {
             let e = check_key_name(bad).unwrap_err();
             assert!(e.is_invalid() && e.is_rejection(), "{bad:?}: {e}");
             assert!(e.to_string().starts_with("name:"), "{e}");

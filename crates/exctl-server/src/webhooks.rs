@@ -30,6 +30,9 @@ pub fn check_urls(urls: &[String]) -> anyhow::Result<()> {
     for url in urls {
         let why = match url.parse::<ureq::http::Uri>() {
             Err(e) => Some(e.to_string()),
+            Ok(u) if u.authority().is_some_and(|a| a.as_str().contains('@')) => Some(
+                "credentials in the URL would be stored and logged with every delivery; receivers check the signature instead".to_string(),
+            ),
             Ok(u) => match (u.scheme_str(), u.host()) {
                 (Some("http" | "https"), Some(h)) if !h.is_empty() => None,
                 (Some("http" | "https"), _) => Some("no host".to_string()),

@@ -578,6 +578,7 @@ fn a_failed_start_leaves_no_admin_key_behind() {
         "not a url",
         "ftp://example.org/x",
         "http://",
+        "https://user:secret@example.org/hook",
     ] {
         let (error, home) = failed_start(
             Options {

@@ -579,6 +579,13 @@ pub fn history_text(rows: &[exctl_records::StoredDecision]) -> String {
             r.as_of,
             r.parties.join("; ")
         );
+        if let Some(by) = r.superseded_by {
+            let _ = writeln!(
+                s,
+                "{:>6}  superseded by {by} (a later run of the same batch row)",
+                ""
+            );
+        }
     }
     s
 }

@@ -975,6 +975,11 @@ fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
         assert!(rows[0].get("superseded_by").is_none());
         assert_eq!(rows[1]["destination"], "DE");
         assert_eq!(rows[1]["superseded_by"], rows[0]["id"], "{h}");
+        let text = i.ok(&["history", "--kind", "check", "--party", &party]);
+        assert!(
+            text.contains(&format!("superseded by {}", rows[0]["id"])),
+            "{text}"
+        );
         let results = std::fs::read_to_string(&output).unwrap();
         assert!(
             results.contains(",CN,"),
