@@ -219,3 +219,63 @@ fn a_pack_rule_comparing_with_a_value_outside_the_vocabulary_does_not_load() {
         );
     }
 }
+
+#[test]
+fn empty_ambiguous_or_repeated_answers_are_refused() {
+    let base = CheckRequest {
+        item: "H100".into(),
+        to: "DE".into(),
+        end_use: Some("civil".into()),
+        end_user_hq: Some("DE".into()),
+        ..CheckRequest::default()
+    };
+    let with = |v: serde_json::Value| CheckRequest {
+        facts: BTreeMap::from([("red_flags".to_string(), v)]),
+        ..base.clone()
+    };
+    // Silence is not "none": an empty or blank answer, an empty item, or
+    // "none" beside a flag is refused.
+    for v in [
+        serde_json::json!(""),
+        serde_json::json!(" , "),
+        serde_json::json!("transshipment-route,,evasive-end-use"),
+        serde_json::json!("none,transshipment-route"),
+        serde_json::json!(["none", "transshipment-route"]),
+    ] {
+        let e = outcome_of(with(v.clone())).unwrap_err();
+        assert!(e.contains("red_flags"), "{v}: {e}");
+    }
+    // "none" alone, as text or as the one element, is the empty list.
+    let none = outcome_of(with(serde_json::json!("none"))).unwrap();
+    assert_eq!(none, outcome_of(with(serde_json::json!(["none"]))).unwrap());
+    assert_eq!(none, outcome_of(with(serde_json::json!([]))).unwrap());
+    assert_eq!(none, Outcome::NoLicenseRequired);
+    // A fact given twice in a body is refused before anything is read.
+    let body = r#"{"item": "H100", "to": "DE",
+        "facts": {"red_flags": ["transshipment-route"], "red_flags": "none"}}"#;
+    let e = serde_json::from_str::<CheckRequest>(body).unwrap_err();
+    assert!(e.to_string().contains("stated twice"), "{e}");
+    // The end use is stated as the end use only.
+    let e = outcome_of(CheckRequest {
+        end_use: None,
+        facts: BTreeMap::from([("end_use".to_string(), serde_json::json!("military"))]),
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert!(e.contains("not as a fact"), "{e}");
+    // The headquarters given two ways must agree.
+    let e = outcome_of(CheckRequest {
+        facts: BTreeMap::from([("end_user_hq".to_string(), serde_json::json!("CN"))]),
+        ..base.clone()
+    })
+    .unwrap_err();
+    assert!(e.contains("end_user_hq is given twice"), "{e}");
+    let agreeing = CheckRequest {
+        facts: BTreeMap::from([
+            ("end_user_hq".to_string(), serde_json::json!("de")),
+            ("red_flags".to_string(), serde_json::json!("none")),
+        ]),
+        ..base
+    };
+    assert_eq!(outcome_of(agreeing).unwrap(), Outcome::NoLicenseRequired);
+}

@@ -115,6 +115,36 @@ fn a_batch_never_reads_back_its_own_output() {
             assert_eq!(std::fs::read_to_string(&orders).unwrap(), text);
         }
     }
+    // Nor over the instance's own records, keys or lists.
+    let o = exctl(&home, &["init"]);
+    assert!(o.status.success(), "{}", err(&o));
+    std::fs::create_dir_all(home.join("lists")).unwrap();
+    let db = home.join("records.db");
+    let size = std::fs::metadata(&db).unwrap().len();
+    for out in [
+        db.clone(),
+        home.join("records.db-wal"),
+        home.join("audit-signing-key.pk8"),
+        home.join("lists/results.csv"),
+    ] {
+        let o = exctl(
+            &home,
+            &[
+                "check",
+                "--input",
+                orders.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}: {}", out.display(), err(&o));
+        assert!(
+            err(&o).contains("write the results elsewhere"),
+            "{}",
+            err(&o)
+        );
+    }
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), size);
     let names = home.join("names.csv");
     std::fs::write(&names, "name\nHuawei\n").unwrap();
     let o = exctl(
@@ -142,12 +172,22 @@ fn unknown_end_uses_and_red_flags_are_refused_in_flags_and_order_books() {
         vec!["--to", "CN", "--end-use", "supercomputer development"],
         vec!["--to", "DE", "--fact", "red_flags=transhipment-route"],
         vec!["--to", "DE", "--fact", "red_flags=nope"],
+        vec!["--to", "DE", "--fact", "red_flags="],
+        vec![
+            "--to",
+            "DE",
+            "--fact",
+            "red_flags=transshipment-route",
+            "--fact",
+            "red_flags=none",
+        ],
+        vec!["--to", "DE", "--fact", "end_use=military"],
     ] {
         let mut a = vec!["check", "--no-record", "--item", "H100"];
         a.extend(args.iter().copied());
         let o = exctl(&home, &a);
         assert_eq!(o.status.code(), Some(2), "{a:?}: {}", err(&o));
-        assert!(err(&o).contains("allowed:"), "{}", err(&o));
+        assert!(err(&o).contains("error: "), "{}", err(&o));
     }
     let o = exctl(
         &home,
