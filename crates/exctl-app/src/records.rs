@@ -277,13 +277,15 @@ pub fn load_checkpoints(paths: &[PathBuf]) -> Result<Vec<(String, exctl_records:
     Ok(all)
 }
 
-/// Most records one history page returns.
+/// Most records one history page of the API returns.
 pub const HISTORY_MAX_LIMIT: i64 = 5000;
 
 /// Refuses a history filter that could only match nothing by mistake (a
 /// misspelt kind or outcome) or that asks for an impossible page: an empty
 /// answer must mean "no such records", never "a typo".
-pub fn check_history_filter(f: &exctl_records::HistoryFilter) -> Result<()> {
+/// `max_limit` is the largest page allowed ([`HISTORY_MAX_LIMIT`] for the
+/// API; the command line, reading its own records, allows more).
+pub fn check_history_filter(f: &exctl_records::HistoryFilter, max_limit: i64) -> Result<()> {
     if let Some(k) = &f.kind {
         if !matches!(k.as_str(), "check" | "screen") {
             return Err(bad(format!("kind {k:?}: expected check or screen")));
@@ -305,8 +307,8 @@ pub fn check_history_filter(f: &exctl_records::HistoryFilter) -> Result<()> {
         }
     }
     if let Some(l) = f.limit {
-        if !(1..=HISTORY_MAX_LIMIT).contains(&l) {
-            return Err(bad(format!("limit {l}: expected 1 to {HISTORY_MAX_LIMIT}")));
+        if !(1..=max_limit).contains(&l) {
+            return Err(bad(format!("limit {l}: expected 1 to {max_limit}")));
         }
     }
     if let Some(b) = f.before {

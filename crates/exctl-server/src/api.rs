@@ -805,7 +805,7 @@ async fn history(
         before: q.before,
         limit: Some(q.limit.unwrap_or(200)),
     };
-    records::check_history_filter(&filter)
+    records::check_history_filter(&filter, records::HISTORY_MAX_LIMIT)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
     let page = s.store.history_page(&filter).await?;
     let body = Json(serde_json::to_value(&page.decisions).map_err(|_| ApiError::internal())?);

@@ -1032,7 +1032,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 before,
                 limit: Some(limit),
             };
-            records::check_history_filter(&filter)?;
+            records::check_history_filter(&filter, i64::MAX)?;
             let rt = records::runtime()?;
             let store = cli.place.open_read(&rt)?;
             let page = rt
