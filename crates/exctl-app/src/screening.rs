@@ -397,7 +397,16 @@ pub fn batch(
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let headers = rdr.headers().context("reading the header row")?.clone();
-    let idx = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
+    check_columns(
+        &input.display().to_string(),
+        &headers,
+        &["id", "name", "country", "type"],
+    )?;
+    let idx = |n: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(n))
+    };
     let name_col = idx("name")
         .ok_or_else(|| crate::bad(format!("{}: header has no `name` column", input.display())))?;
     let (country_col, type_col, id_col) = (idx("country"), idx("type"), idx("id"));
@@ -427,6 +436,16 @@ pub fn batch(
             Ok(())
         };
         let r = match row {
+            Ok(r) if r.len() > headers.len() => {
+                errors += 1;
+                let msg = format!(
+                    "the row has {} cells where the header has {} columns",
+                    r.len(),
+                    headers.len()
+                );
+                put(&mut w, BatchRow::error("", "", &msg))?;
+                continue;
+            }
             Ok(r) => r,
             Err(msg) => {
                 errors += 1;
@@ -536,6 +555,32 @@ pub fn batch(
     std::fs::rename(&tmp, output)
         .with_context(|| format!("moving {} into place", tmp.display()))?;
     Ok((screened, hit_rows, errors))
+}
+
+/// Every column of a batch header is one the batch reads, once: a misspelt
+/// `contry` or a second `name` column is refused, never skipped or shadowed.
+/// Columns named `note` or starting with `x_` are carried and not read.
+pub fn check_columns(file: &str, headers: &csv::StringRecord, known: &[&str]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for h in headers.iter() {
+        let name = h.trim().to_ascii_lowercase();
+        if name.starts_with("x_") || name == "note" {
+            continue;
+        }
+        if !known.contains(&name.as_str()) {
+            let allowed: Vec<String> = known.iter().map(|c| c.to_string()).collect();
+            return Err(crate::bad(format!(
+                "{file}:1: column {}; columns named `note` or starting with `x_` are carried and not read",
+                exctl_core::vocab::unknown_value(h.trim(), &allowed)
+            )));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(crate::bad(format!(
+                "{file}:1: column `{name}` appears twice: give each column once"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Downloads a list to `dir/name` atomically: written beside, parsed, then renamed.

@@ -174,10 +174,11 @@ impl Engine {
     }
 
     /// Turns stated facts into their declared types where the text form is
-    /// unambiguous: a list parameter given as "a,b" becomes a list, and
-    /// "none" (alone) the empty list. Anything ambiguous — an empty or blank
-    /// answer, an empty item, "none" beside values — is left as text for
-    /// [`Engine::validate`] to refuse: silence is never read as "none".
+    /// unambiguous: a list parameter given as "a,b" becomes a list (and
+    /// "none" the list `["none"]`, which decisions read as empty). Anything
+    /// ambiguous — an empty or blank answer, an empty item, "none" beside
+    /// values — is left as text for [`Engine::validate`] to refuse: silence
+    /// is never read as "none".
     pub fn coerce_facts(&self, facts: &mut Facts) {
         let names: Vec<String> = facts.iter().map(|(k, _)| k.clone()).collect();
         for name in names {
@@ -195,11 +196,7 @@ impl Engine {
                     {
                         continue;
                     }
-                    let items = if items == ["none"] { Vec::new() } else { items };
                     facts.set(&name, FactValue::List(items));
-                }
-                Some(FactValue::List(items)) if items == ["none"] => {
-                    facts.set(&name, FactValue::List(Vec::new()));
                 }
                 _ => {}
             }
@@ -296,11 +293,20 @@ impl Engine {
                 });
             }
             if let FactValue::List(items) = value {
-                if items.iter().any(|x| x == "none") {
+                if items.is_empty() {
+                    return Err(QueryError::BadFact {
+                        name: name.clone(),
+                        reason: "an empty list is no answer: give the values, or [\"none\"] when none applies".into(),
+                    });
+                }
+                if items.len() > 1 && items.iter().any(|x| x == "none") {
                     return Err(QueryError::BadFact {
                         name: name.clone(),
                         reason: "\"none\" cannot be combined with other values".into(),
                     });
+                }
+                if items == &["none"] {
+                    continue;
                 }
             }
             if value.type_name() != p.type_name {
@@ -415,6 +421,15 @@ impl Engine {
         stated: &Facts,
     ) -> Decision {
         let mut txn = stated.clone();
+        // `["none"]` is how a list fact says that nothing applies.
+        let nones: Vec<String> = txn
+            .iter()
+            .filter(|(_, v)| matches!(v, FactValue::List(items) if items == &["none"]))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in nones {
+            txn.set(&k, FactValue::List(Vec::new()));
+        }
         if let Some(u) = end_use {
             txn.set("end_use", FactValue::Str(u.to_string()));
         }

@@ -108,11 +108,29 @@ fn summarise(d: &Decision) -> Summary {
     }
 }
 
+/// The columns an order book may have.
+const ORDER_COLUMNS: [&str; 12] = [
+    "id",
+    "item",
+    "to",
+    "end_use",
+    "as_of",
+    "end_user_hq",
+    "facts",
+    "end_user",
+    "consignee",
+    "intermediates",
+    "quantity",
+    "value",
+];
+
 /// Reads the orders CSV header: `item` and `to` required; `id`, `end_use`,
 /// `as_of`, `end_user_hq`, `facts` (`name=value;…`), the parties
 /// `end_user`, `consignee` and `intermediates` (`|`-separated), each in the
 /// `--end-user` form, and `quantity` and `value` optional.
 struct Columns {
+    /// How many columns the header has: a row with more cells is an error.
+    width: usize,
     item: usize,
     to: usize,
     id: Option<usize>,
@@ -129,6 +147,7 @@ struct Columns {
 
 impl Columns {
     fn from(headers: &csv::StringRecord, file: &str) -> Result<Columns> {
+        exctl_app::screening::check_columns(file, headers, &ORDER_COLUMNS)?;
         let idx = |n: &str| {
             headers
                 .iter()
@@ -138,6 +157,7 @@ impl Columns {
             idx(n).ok_or_else(|| exctl_app::bad(format!("{file}: header has no `{n}` column")))
         };
         Ok(Columns {
+            width: headers.len(),
             item: need("item")?,
             to: need("to")?,
             id: idx("id"),
@@ -170,6 +190,13 @@ impl Columns {
     }
 
     fn order(&self, r: &csv::StringRecord, engine: &Engine) -> std::result::Result<Order, String> {
+        if r.len() > self.width {
+            return Err(format!(
+                "the row has {} cells where the header has {} columns",
+                r.len(),
+                self.width
+            ));
+        }
         let countries = &engine.countries;
         let get = |c: Option<usize>| c.and_then(|i| r.get(i)).map(str::trim).unwrap_or("");
         let item = get(Some(self.item));

@@ -331,7 +331,8 @@ fn a_reader_that_stops_early_ends_the_command_without_a_panic() {
     use std::io::Read as _;
     let home = tmpdir("pipe");
     let mut child = Command::new(env!("CARGO_BIN_EXE_exctl"))
-        .args(["rules", "--json"])
+        // More than a pipe holds (64 KiB on Linux), so it cannot finish unread.
+        .args(["catalog", "--json"])
         .arg("--home")
         .arg(&home)
         .stdout(std::process::Stdio::piped())
@@ -455,4 +456,64 @@ mod order_books {
             prop_assert!(matches!(o.status.code(), Some(0 | 2 | 3)), "{text:?}: {:?} {stderr}", o.status);
         }
     }
+}
+
+#[test]
+fn order_book_and_party_columns_are_all_read_once() {
+    let home = tmpdir("columns");
+    let out = home.join("out.csv");
+    let book = |name: &str, text: &str| {
+        let p = home.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    // A misspelt column is refused with the one it is near, never skipped.
+    let misspelt = book(
+        "misspelt.csv",
+        "item,to,end-use,end_user_hq,facts\nh100,AE,military,AE,red_flags=none\n",
+    );
+    let o = check_book(&home, &misspelt, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("did you mean \"end_use\""), "{}", err(&o));
+    // A column given twice is refused, never shadowed.
+    let twice = book(
+        "twice.csv",
+        "item,to,end_use,end_user_hq,facts,facts\nh100,AE,civil,AE,red_flags=none,red_flags=residential-address\n",
+    );
+    let o = check_book(&home, &twice, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("appears twice"), "{}", err(&o));
+    // Cells past the header are an error row, never dropped.
+    let extra = book(
+        "extra.csv",
+        "item,to,end_use,end_user_hq,facts,x_ref\nh100,AE,civil,AE,red_flags=none,PO-7,red_flags=residential-address\n",
+    );
+    let o = check_book(&home, &extra, &out);
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    let rows = std::fs::read_to_string(&out).unwrap();
+    assert!(rows.contains("7 cells where the header has 6"), "{rows}");
+    // Carried columns (`note`, `x_…`) are allowed and not read.
+    let carried = book(
+        "carried.csv",
+        "item,to,end_use,end_user_hq,facts,note,x_ref\nh100,AE,civil,AE,red_flags=none,urgent,PO-7\n",
+    );
+    let o = check_book(&home, &carried, &out);
+    assert!(o.status.success(), "{}", err(&o));
+    // The same for batch screens.
+    let parties = book("parties.csv", "name,contry\nHuawei,CN\n");
+    let o = exctl(
+        &home,
+        &[
+            "screen",
+            "--list",
+            "demo",
+            "--no-record",
+            "--input",
+            parties.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("did you mean \"country\""), "{}", err(&o));
 }

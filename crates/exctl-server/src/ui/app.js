@@ -170,7 +170,8 @@ function checkBody(f) {
   if (f.get("end_use_note")) body.end_use_note = f.get("end_use_note");
   const flags = f.getAll("red_flags");
   // Flags chosen, or none chosen and the review done: stated. Otherwise the rules ask.
-  if (flags.length || f.get("flags_reviewed") === "on") body.facts = { red_flags: flags };
+  if (flags.length) body.facts = { red_flags: flags };
+  else if (f.get("flags_reviewed") === "on") body.facts = { red_flags: ["none"] };
   if (f.get("end_user")) {
     body.end_user = { name: f.get("end_user") };
     if (f.get("end_user_country")) body.end_user.country = f.get("end_user_country");
