@@ -39,18 +39,22 @@ pub fn ensure_distinct(input: &Path, output: &Path) -> Result<()> {
 
 /// Refuses an output that is one of `files` (under any name) or lies inside
 /// one of `dirs`: a results file must never land on the records, the keys
-/// or the lists a later command reads.
+/// or the lists a later command reads. Symbolic links are followed, even to
+/// files or folders that do not exist yet.
 pub fn ensure_outside(output: &Path, files: &[PathBuf], dirs: &[PathBuf]) -> Result<()> {
-    if let Some(f) = files.iter().find(|f| same_file(f, output)) {
+    let out = effective(output);
+    if let Some(f) = files
+        .iter()
+        .find(|f| same_file(f, output) || (out.is_some() && out == effective(f)))
+    {
         return Err(bad(format!(
             "the output {} is {}, one of this instance's own files: write the results elsewhere",
             output.display(),
             f.display()
         )));
     }
-    let out = resolved(output).or_else(|| output.canonicalize().ok());
     for d in dirs {
-        if let (Some(out), Ok(dir)) = (&out, d.canonicalize()) {
+        if let (Some(out), Some(dir)) = (&out, effective(d)) {
             if out.starts_with(&dir) {
                 return Err(bad(format!(
                     "the output {} is inside {}, which this instance reads: write the results elsewhere",
@@ -61,6 +65,26 @@ pub fn ensure_outside(output: &Path, files: &[PathBuf], dirs: &[PathBuf]) -> Res
         }
     }
     Ok(())
+}
+
+/// Where writing to `p` would land: symbolic links followed (a dangling one
+/// to where it points), the folder resolved, whether or not the file exists.
+fn effective(p: &Path) -> Option<PathBuf> {
+    let mut p = p.to_path_buf();
+    for _ in 0..16 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p).ok()?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            Ok(_) => return p.canonicalize().ok(),
+            Err(_) => return resolved(&p),
+        }
+    }
+    None
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -149,5 +173,17 @@ mod tests {
         );
         assert!(ensure_outside(&lists.join("out.csv"), &files, &dirs).is_err());
         assert!(ensure_outside(&tmp.path().join("out.csv"), &files, &dirs).is_ok());
+        // Links that point at them, even where nothing exists yet.
+        #[cfg(unix)]
+        {
+            let to_wal = tmp.path().join("to-wal");
+            std::os::unix::fs::symlink(&wal, &to_wal).unwrap();
+            assert!(ensure_outside(&to_wal, &files, &dirs).is_err());
+            let later = tmp.path().join("checkpoints");
+            let to_later = tmp.path().join("to-checkpoints");
+            std::os::unix::fs::symlink(&later, &to_later).unwrap();
+            assert!(ensure_outside(&to_later, &files, std::slice::from_ref(&later)).is_err());
+            assert!(ensure_outside(&later, &files, std::slice::from_ref(&later)).is_err());
+        }
     }
 }

@@ -61,7 +61,12 @@ impl Place {
     /// the folders it reads (checkpoints, `lists_dir`).
     pub fn ensure_not_own(&self, output: &Path, lists_dir: &Path) -> Result<()> {
         let mut files = vec![self.key_path(), self.public_key_path()];
-        if let Some(db) = self.sqlite_path() {
+        // The records in use, and the home's own even when --db is elsewhere.
+        let dbs = self
+            .sqlite_path()
+            .into_iter()
+            .chain([self.dir().join("records.db")]);
+        for db in dbs {
             for suffix in ["", "-wal", "-shm", "-journal"] {
                 files.push(PathBuf::from(format!("{}{suffix}", db.display())));
             }
@@ -277,6 +282,24 @@ pub fn load_checkpoints(paths: &[PathBuf]) -> Result<Vec<(String, exctl_records:
     Ok(all)
 }
 
+/// A batch id or row id as one part of a row's key: `%`, `:` and `#` are
+/// escaped, so that no batch and row can spell another's key (`:` separates
+/// the parts, `#` starts the content digest the store adds).
+fn key_part(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace(':', "%3A")
+        .replace('#', "%23")
+}
+
+/// The key of row `row` ([`Recorder::row_key`]) of batch `batch`.
+fn line_key(kind: &str, batch: &str, row: &str) -> String {
+    let batch = key_part(batch);
+    match kind {
+        "check" => format!("batch:{batch}:{row}"),
+        _ => format!("{kind}-batch:{batch}:{row}"),
+    }
+}
+
 /// Most records one history page of the API returns.
 pub const HISTORY_MAX_LIMIT: i64 = 5000;
 
@@ -286,6 +309,13 @@ pub const HISTORY_MAX_LIMIT: i64 = 5000;
 /// `max_limit` is the largest page allowed ([`HISTORY_MAX_LIMIT`] for the
 /// API; the command line, reading its own records, allows more).
 pub fn check_history_filter(f: &exctl_records::HistoryFilter, max_limit: i64) -> Result<()> {
+    for (field, v) in [("party", &f.party), ("item", &f.item)] {
+        if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(bad(format!(
+                "{field} is empty: it would match every record; leave it out instead"
+            )));
+        }
+    }
     if let Some(k) = &f.kind {
         if !matches!(k.as_str(), "check" | "screen") {
             return Err(bad(format!("kind {k:?}: expected check or screen")));
@@ -764,7 +794,7 @@ impl Recorder {
         if id.is_empty() {
             line.to_string()
         } else {
-            format!("id={}", id.replace('%', "%25").replace('#', "%23"))
+            format!("id={}", key_part(id))
         }
     }
 
@@ -796,10 +826,7 @@ impl Recorder {
     /// The name of a row of this batch, by its [`Recorder::row_key`] (the
     /// store adds its content digest).
     pub fn line(&self, kind: &str, line: &str) -> String {
-        match kind {
-            "check" => format!("batch:{}:{line}", self.batch),
-            _ => format!("{kind}-batch:{}:{line}", self.batch),
-        }
+        line_key(kind, &self.batch, line)
     }
 
     /// The store, for reads during the batch (licences, dispositions).
@@ -897,6 +924,28 @@ pub fn screen_recording(
             hits: hit_records(screener, matches),
         }],
         actor: None,
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn no_batch_and_row_spell_another_batch_and_row() {
+        let a = line_key("check", "Q:id=zz", &Recorder::row_key(2, ""));
+        let b = line_key("check", "Q", &Recorder::row_key(0, "zz:2"));
+        assert_ne!(a, b);
+        let c = line_key("check", "Q", &Recorder::row_key(0, "A#1"));
+        assert!(!c.contains('#'), "{c}");
+        assert_eq!(
+            line_key("check", "B1", &Recorder::row_key(7, "")),
+            "batch:B1:7"
+        );
+        assert_eq!(
+            line_key("screen", "B1", &Recorder::row_key(7, "PO-1")),
+            "screen-batch:B1:id=PO-1"
+        );
     }
 }
 

@@ -188,17 +188,14 @@ impl Engine {
             if p.type_name != "list" {
                 continue;
             }
-            match facts.get(&name).cloned() {
-                Some(FactValue::Str(s)) => {
-                    let items: Vec<String> = s.split(',').map(|x| x.trim().to_string()).collect();
-                    if items.iter().any(|x| x.is_empty())
-                        || (items.len() > 1 && items.iter().any(|x| x == "none"))
-                    {
-                        continue;
-                    }
-                    facts.set(&name, FactValue::List(items));
+            if let Some(FactValue::Str(s)) = facts.get(&name).cloned() {
+                let items: Vec<String> = s.split(',').map(|x| x.trim().to_string()).collect();
+                if items.iter().any(|x| x.is_empty())
+                    || (items.len() > 1 && items.iter().any(|x| x == "none"))
+                {
+                    continue;
                 }
-                _ => {}
+                facts.set(&name, FactValue::List(items));
             }
         }
     }

@@ -510,31 +510,17 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             }
         }
     }
-    // The same for literals a comparison above does not reach (`exists`
-    // macros, lists compared element by element): a string one or two edits
-    // away from a closed-set value is a misspelling, not another value.
-    let closed: Vec<(&str, &[String])> = references
-        .iter()
-        .filter_map(|v| vocab.values(v).map(|vals| (v.as_str(), vals)))
-        .collect();
-    if !closed.is_empty() {
-        let mut literals = Vec::new();
-        string_literals(program.expression(), &mut literals);
-        for l in &literals {
-            for (var, allowed) in &closed {
-                if allowed.iter().any(|a| a == l) {
-                    continue;
-                }
-                let near = allowed
-                    .iter()
-                    .any(|a| strsim::damerau_levenshtein(l, a) <= 2 && l.len() >= 4);
-                if near {
-                    return Err(err(format!(
-                        "condition reads {var} and has the literal {}",
-                        crate::vocab::unknown_value(l, allowed)
-                    )));
-                }
-            }
+    // A closed-set parameter is read only in comparisons with literals
+    // (`==`, `!=`, `in`), which are checked above: inside a macro, a
+    // function or a computed value no check could tell a misspelling.
+    for var in references.iter().filter(|v| vocab.values(v).is_some()) {
+        let mut uses = 0;
+        count_ident(program.expression(), var, &mut uses);
+        let compared = comparisons.iter().filter(|c| &c.var == var).count();
+        if uses > compared {
+            return Err(err(format!(
+                "{var} has a closed set of values: compare it only with literals (`{var} == 'x'`, `{var} in ['x', 'y']`, `'x' in {var}`), not inside macros, functions or computed values"
+            )));
         }
     }
     Ok(Rule {
@@ -633,21 +619,21 @@ fn collect_comparisons(e: &IdedExpr, negated: bool, out: &mut Vec<Comparison>) {
     }
 }
 
-/// Every string literal in an expression, macros included.
-fn string_literals(e: &IdedExpr, out: &mut Vec<String>) {
+/// How often the identifier `name` occurs in an expression, macros included.
+fn count_ident(e: &IdedExpr, name: &str, n: &mut usize) {
     match &e.expr {
-        Expr::Literal(LiteralValue::String(v)) => out.push(v.inner().to_string()),
+        Expr::Ident(id) if id == name => *n += 1,
         Expr::Call(call) => {
             if let Some(t) = &call.target {
-                string_literals(t, out);
+                count_ident(t, name, n);
             }
             for a in &call.args {
-                string_literals(a, out);
+                count_ident(a, name, n);
             }
         }
         Expr::List(l) => {
             for el in &l.elements {
-                string_literals(el, out);
+                count_ident(el, name, n);
             }
         }
         Expr::Comprehension(c) => {
@@ -658,10 +644,18 @@ fn string_literals(e: &IdedExpr, out: &mut Vec<String>) {
                 &c.loop_step,
                 &c.result,
             ] {
-                string_literals(part, out);
+                count_ident(part, name, n);
             }
         }
-        Expr::Select(sel) => string_literals(&sel.operand, out),
+        Expr::Select(sel) => count_ident(&sel.operand, name, n),
+        Expr::Map(m) => {
+            for entry in &m.entries {
+                if let cel::common::ast::EntryExpr::MapEntry(me) = &entry.expr {
+                    count_ident(&me.key, name, n);
+                    count_ident(&me.value, name, n);
+                }
+            }
+        }
         _ => {}
     }
 }

@@ -275,15 +275,16 @@ pub struct SourceIdentity {
     pub file: String,
     /// Entries of the source (ids may repeat within it).
     pub entries: usize,
-    /// A hash of each entry's list and id.
+    /// A hash of each entry's list, id and primary name: an entry renamed
+    /// under the same id counts as lost (its listed name is gone).
     pub ids: std::collections::HashSet<u64>,
 }
 
 /// Refuses a new version that lost more than `max_loss` (a share, 0–1) of
 /// the current entries in all, or of any one source's (sources matched by
-/// file name; one that disappeared lost all). An entry is lost when its id
-/// is gone, so a file whose entries were all replaced by others of the same
-/// number loses them all. Growth is never refused.
+/// file name; one that disappeared lost all). An entry is lost when its
+/// identity (list, id, primary name) is gone, so a file whose entries were
+/// all replaced or renamed loses them all. Growth is never refused.
 pub fn check_loss(
     before: &[SourceIdentity],
     after: &[SourceIdentity],
@@ -331,7 +332,7 @@ impl ListSet {
                 .iter()
                 .map(|e| {
                     let mut h = std::collections::hash_map::DefaultHasher::new();
-                    (&e.list, &e.id).hash(&mut h);
+                    (&e.list, &e.id, e.primary_name().to_lowercase()).hash(&mut h);
                     h.finish()
                 })
                 .collect();

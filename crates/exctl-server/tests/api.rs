@@ -1319,6 +1319,7 @@ fn history_filters_with_typos_are_refused() {
         "limit=5001",
         "before=0",
         "from=2026-02-01&to=2026-01-01",
+        "party=",
     ] {
         let (status, v) = s.call(
             "GET",

@@ -594,7 +594,7 @@ fn parse_date(s: &Option<String>) -> Result<NaiveDate> {
     match s {
         None => Ok(chrono::Utc::now().date_naive()),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| bad(format!("--as-of {s:?} is not a date (expected YYYY-MM-DD)"))),
+            .map_err(|_| bad(format!("{s:?} is not a date (expected YYYY-MM-DD)"))),
     }
 }
 
