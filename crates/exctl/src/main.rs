@@ -591,10 +591,15 @@ fn write_or_print(out: Option<PathBuf>, text: &str) -> Result<ExitCode> {
 }
 
 fn parse_date(s: &Option<String>) -> Result<NaiveDate> {
+    parse_flag_date("--as-of", s)
+}
+
+/// A `YYYY-MM-DD` option, today when absent; the error names the option.
+fn parse_flag_date(flag: &str, s: &Option<String>) -> Result<NaiveDate> {
     match s {
         None => Ok(chrono::Utc::now().date_naive()),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| bad(format!("{s:?} is not a date (expected YYYY-MM-DD)"))),
+            .map_err(|_| bad(format!("{flag} {s:?} is not a date (expected YYYY-MM-DD)"))),
     }
 }
 
@@ -1027,8 +1032,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 party,
                 item,
                 outcome,
-                from: from.as_ref().map(|_| parse_date(&from)).transpose()?,
-                to: to.as_ref().map(|_| parse_date(&to)).transpose()?,
+                from: from
+                    .as_ref()
+                    .map(|_| parse_flag_date("--from", &from))
+                    .transpose()?,
+                to: to
+                    .as_ref()
+                    .map(|_| parse_flag_date("--to", &to))
+                    .transpose()?,
                 before,
                 limit: Some(limit),
             };
