@@ -467,22 +467,22 @@ fn order_book_and_party_columns_are_all_read_once() {
         std::fs::write(&p, text).unwrap();
         p
     };
-    // A misspelt column is refused with the one it is near, never skipped.
-    let misspelt = book(
-        "misspelt.csv",
-        "item,to,end-use,end_user_hq,facts\nh100,AE,military,AE,red_flags=none\n",
-    );
-    let o = check_book(&home, &misspelt, &out);
-    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
-    assert!(err(&o).contains("did you mean \"end_use\""), "{}", err(&o));
-    // A column given twice is refused, never shadowed.
-    let twice = book(
-        "twice.csv",
-        "item,to,end_use,end_user_hq,facts,facts\nh100,AE,civil,AE,red_flags=none,red_flags=residential-address\n",
-    );
-    let o = check_book(&home, &twice, &out);
-    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
-    assert!(err(&o).contains("appears twice"), "{}", err(&o));
+    // A misspelt column is refused with the one it is near, never skipped;
+    // a column given twice is refused, never shadowed.
+    for (text, want) in [
+        (
+            "item,to,end-use,end_user_hq,facts\nh100,AE,military,AE,red_flags=none\n",
+            "did you mean \"end_use\"",
+        ),
+        (
+            "item,to,end_use,end_user_hq,facts,facts\nh100,AE,civil,AE,red_flags=none,red_flags=residential-address\n",
+            "appears twice",
+        ),
+    ] {
+        let o = check_book(&home, &book("refused.csv", text), &out);
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+        assert!(err(&o).contains(want), "{}", err(&o));
+    }
     // Cells past the header are an error row, never dropped.
     let extra = book(
         "extra.csv",

@@ -926,8 +926,8 @@ fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
             )
         };
         let output = i.home.path().join("results.csv").display().to_string();
-        let run = |input: &str| {
-            let out = i.run(&[
+        let check = |input: &str| {
+            i.run(&[
                 "check",
                 "--input",
                 input,
@@ -941,7 +941,10 @@ fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
                 "us",
                 "--batch-id",
                 &batch,
-            ]);
+            ])
+        };
+        let run = |input: &str| {
+            let out = check(input);
             assert!(
                 out.status.success(),
                 "{}",
@@ -1010,21 +1013,7 @@ fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
 "
             ),
         );
-        let out = i.run(&[
-            "check",
-            "--input",
-            &twice,
-            "--output",
-            &output,
-            "--as-of",
-            "2026-06-01",
-            "--list",
-            "demo",
-            "-j",
-            "us",
-            "--batch-id",
-            &batch,
-        ]);
+        let out = check(&twice);
         assert_eq!(out.status.code(), Some(3));
         let results = std::fs::read_to_string(&output).unwrap();
         assert!(results.contains("ids must be unique"), "{results}");
