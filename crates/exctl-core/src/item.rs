@@ -26,12 +26,15 @@ pub enum Precision {
     Bf16,
     Fp8,
     Int8,
+    /// FP6 counts 6 bits: on parts that run it at the FP4 rate (AMD CDNA 4)
+    /// it sets TPP.
+    Fp6,
     Fp4,
     Int4,
 }
 
 impl Precision {
-    pub const ALL: [Precision; 9] = [
+    pub const ALL: [Precision; 10] = [
         Precision::Fp64,
         Precision::Fp32,
         Precision::Tf32,
@@ -39,6 +42,7 @@ impl Precision {
         Precision::Bf16,
         Precision::Fp8,
         Precision::Int8,
+        Precision::Fp6,
         Precision::Fp4,
         Precision::Int4,
     ];
@@ -50,6 +54,7 @@ impl Precision {
             Precision::Fp32 | Precision::Tf32 => 32,
             Precision::Fp16 | Precision::Bf16 => 16,
             Precision::Fp8 | Precision::Int8 => 8,
+            Precision::Fp6 => 6,
             Precision::Fp4 | Precision::Int4 => 4,
         }
     }
@@ -63,6 +68,7 @@ impl Precision {
             Precision::Bf16 => "bf16",
             Precision::Fp8 => "fp8",
             Precision::Int8 => "int8",
+            Precision::Fp6 => "fp6",
             Precision::Fp4 => "fp4",
             Precision::Int4 => "int4",
         }

@@ -150,3 +150,14 @@ proptest! {
         prop_assert!(outcome(&item, dest, date) >= Outcome::NeedsInfo);
     }
 }
+
+/// MI350X runs FP6 at its FP4 rate, so FP6's 6 bits set its TPP
+/// (9,227.5 TOPS × 6), not BF16's 2,309.6 × 16.
+#[test]
+fn fp6_at_the_fp4_rate_sets_the_mi350x_tpp() {
+    let data = load(&Files::bundled()).expect("bundled data");
+    let item = data.catalog.resolve("MI350X").expect("MI350X").item.clone();
+    let tpp = item.metrics().tpp.expect("TPP");
+    assert!((tpp - 9227.5 * 6.0).abs() < 0.01, "TPP {tpp}");
+    assert_eq!(Precision::parse("FP6").map(Precision::bits), Some(6));
+}
