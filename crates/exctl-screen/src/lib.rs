@@ -19,5 +19,5 @@ pub use model::{EntityType, Entry, ListName, ListSet, ListVersion, SourceInfo, S
 pub use parse::{load_path, Format, ParseError};
 pub use screen::{Explanation, Match, Query, Screener};
 
-/// Default alert threshold, chosen on nomenklatura's name_bench (see README).
+/// Default alert threshold, chosen on nomenklatura's name_bench (see docs/screening.md).
 pub const DEFAULT_THRESHOLD: f64 = 0.80;

@@ -3,7 +3,7 @@
 //! persons screened against the full 2026-07 CSL.
 //!
 //! `SCREEN_SAMPLE=N` screens every N-th negative (default 4, to keep CI
-//! short); the README's figures use `SCREEN_SAMPLE=1` in release mode.
+//! short); the figures in docs/screening.md use `SCREEN_SAMPLE=1` in release mode.
 
 mod support;
 

@@ -43,6 +43,23 @@ fn check_book(home: &Path, orders: &Path, out: &Path) -> Output {
     )
 }
 
+/// `exctl screen --list demo --no-record --input PARTIES --output OUT`.
+fn screen_batch(home: &Path, parties: &Path, out: &Path) -> Output {
+    exctl(
+        home,
+        &[
+            "screen",
+            "--list",
+            "demo",
+            "--no-record",
+            "--input",
+            parties.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    )
+}
+
 fn own_list(n: usize) -> String {
     let mut t = String::from("name,aliases,country,list,note\n");
     for i in 0..n {
@@ -147,19 +164,7 @@ fn a_batch_never_reads_back_its_own_output() {
     assert_eq!(std::fs::metadata(&db).unwrap().len(), size);
     let names = home.join("names.csv");
     std::fs::write(&names, "name\nHuawei\n").unwrap();
-    let o = exctl(
-        &home,
-        &[
-            "screen",
-            "--list",
-            "demo",
-            "--no-record",
-            "--input",
-            names.to_str().unwrap(),
-            "--output",
-            names.to_str().unwrap(),
-        ],
-    );
+    let o = screen_batch(&home, &names, &names);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert_eq!(std::fs::read_to_string(&names).unwrap(), "name\nHuawei\n");
 }
@@ -501,19 +506,7 @@ fn order_book_and_party_columns_are_all_read_once() {
     assert!(o.status.success(), "{}", err(&o));
     // The same for batch screens.
     let parties = book("parties.csv", "name,contry\nHuawei,CN\n");
-    let o = exctl(
-        &home,
-        &[
-            "screen",
-            "--list",
-            "demo",
-            "--no-record",
-            "--input",
-            parties.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = screen_batch(&home, &parties, &out);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("did you mean \"country\""), "{}", err(&o));
 }
