@@ -56,6 +56,10 @@ pub struct Determination {
     pub exceptions: Vec<ExceptionUse>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<Question>,
+    /// Duties that are not licence requirements (reporting, a provider's
+    /// obligations), each with its rule and citation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<Reason>,
     pub reasons: Vec<Reason>,
     /// Rules that matched but do not bind on the date (not enforced,
     /// compliance pending).

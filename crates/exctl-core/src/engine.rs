@@ -535,6 +535,7 @@ impl Engine {
             review_policy: None,
             exceptions: Vec::new(),
             questions: Vec::new(),
+            obligations: Vec::new(),
             reasons: Vec::new(),
             notes: Vec::new(),
             licence: None,
@@ -570,6 +571,7 @@ impl Engine {
         let mut hits: Vec<Hit<'_>> = Vec::new();
         let mut eligible: Vec<(&Rule, String)> = Vec::new();
         let mut policies: Vec<&Rule> = Vec::new();
+        let mut obligations: Vec<Reason> = Vec::new();
         for rule in pack.rules_on(p.as_of) {
             if rule.def.kind == RuleKind::Control || !rule.applies_to_kind(kind) {
                 continue;
@@ -602,6 +604,7 @@ impl Engine {
                         }
                         RuleKind::Exception => eligible.push((rule, text)),
                         RuleKind::ReviewPolicy => policies.push(rule),
+                        RuleKind::Obligation => obligations.push(reason(rule, text, None)),
                         RuleKind::Control => {}
                     }
                 }
@@ -633,6 +636,13 @@ impl Engine {
                                 });
                             }
                         }
+                        // An obligation never changes whether a licence is
+                        // needed: say it may apply rather than ask.
+                        RuleKind::Obligation => notes.push(reason(
+                            rule,
+                            self.reason_text(rule, &facts, true),
+                            Some(format!("may apply: {var} is not known")),
+                        )),
                         RuleKind::Control => {}
                     }
                 }
@@ -742,6 +752,10 @@ impl Engine {
         if outcome == Outcome::LicenseRequired && !policy_texts.is_empty() {
             d.review_policy = Some(policy_texts.join("; "));
         }
+        if outcome == Outcome::NoLicenseRequired && !obligations.is_empty() {
+            outcome = Outcome::ObligationsApply;
+        }
+        d.obligations = obligations;
         d.outcome = Some(outcome);
         // One question per fact, however many rules need it.
         let mut seen = BTreeSet::new();

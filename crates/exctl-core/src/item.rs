@@ -251,6 +251,16 @@ impl IcSpec {
     pub fn int8_tops(&self) -> Option<f64> {
         self.throughput.get(&Precision::Int8).copied()
     }
+
+    /// Peak TOPS (2 × MacTOPS) at the precision that gives the most, not
+    /// weighted by bit length: the "processing performance" of 3A991.p.1.
+    pub fn peak_tops(&self) -> Option<f64> {
+        self.throughput
+            .values()
+            .copied()
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .reduce(f64::max)
+    }
 }
 
 impl ModelSpec {
@@ -353,6 +363,7 @@ impl Item {
         if let Some((_, ic)) = self.ic() {
             num(&mut f, "die_area", ic.die_area_mm2);
             num(&mut f, "io_bw", ic.io_bandwidth_gbps);
+            num(&mut f, "peak_tops", ic.peak_tops());
             num(&mut f, "mem_bw", ic.memory_bandwidth_gbps);
             if let Some(dc) = ic.datacenter {
                 f.set("datacenter", FactValue::Bool(dc));
@@ -365,6 +376,10 @@ impl Item {
             ItemKind::Model(model) => {
                 if let Some(p) = model.weights_published {
                     f.set("weights_published", FactValue::Bool(p));
+                }
+                // ISO dates compare as text in rule conditions.
+                if let Some(d) = self.release_date {
+                    f.set("release_date", FactValue::Str(d.format("%Y-%m-%d").to_string()));
                 }
             }
             ItemKind::Hbm(h) => {

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod facts;
 pub mod item;
+pub mod law;
 pub mod licence;
 mod outcome;
 pub mod pack;

@@ -16,6 +16,10 @@ pub enum Outcome {
     NotControlled,
     /// The item is controlled, but not for this destination, end use and date.
     NoLicenseRequired,
+    /// No licence is needed, but the regime puts duties on someone (a
+    /// developer's notification, a model provider's obligations); the
+    /// determination lists them under `obligations`.
+    ObligationsApply,
     /// A licence is required, but a licence exception is available.
     ExceptionEligible,
     /// A licence is required and a licence on file covers the shipment, with
@@ -31,9 +35,10 @@ pub enum Outcome {
 
 impl Outcome {
     /// All outcomes, best first.
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::NotControlled,
         Outcome::NoLicenseRequired,
+        Outcome::ObligationsApply,
         Outcome::ExceptionEligible,
         Outcome::Authorized,
         Outcome::NeedsInfo,
@@ -46,6 +51,7 @@ impl Outcome {
         match self {
             Outcome::NotControlled => 0,
             Outcome::NoLicenseRequired => 10,
+            Outcome::ObligationsApply => 15,
             Outcome::ExceptionEligible => 20,
             Outcome::Authorized => 30,
             Outcome::NeedsInfo => 40,
@@ -68,6 +74,7 @@ impl Outcome {
         match self {
             Outcome::NotControlled => "not_controlled",
             Outcome::NoLicenseRequired => "no_license_required",
+            Outcome::ObligationsApply => "obligations_apply",
             Outcome::ExceptionEligible => "exception_eligible",
             Outcome::Authorized => "authorized",
             Outcome::NeedsInfo => "needs_info",

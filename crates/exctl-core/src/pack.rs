@@ -30,6 +30,9 @@ pub struct PackMeta {
     /// only to some exports, e.g. Korea's to exports from Korea.
     #[serde(default)]
     pub opt_in: bool,
+    /// The pack's CCL snapshot, relative to the pack folder (e.g.
+    /// `ccl.json`): its control rules are then checked against the text.
+    pub ccl: Option<String>,
 }
 
 /// What a rule does when its condition holds.
@@ -44,6 +47,10 @@ pub enum RuleKind {
     Exception,
     /// Sets the licence review policy of listed requirements.
     ReviewPolicy,
+    /// A duty that is not a licence requirement (reporting to a government,
+    /// a model provider's obligations): listed under `obligations`, it never
+    /// makes a shipment need a licence.
+    Obligation,
 }
 
 /// A rule as written in a pack file.
@@ -91,9 +98,36 @@ pub struct RuleDef {
     pub covers: Vec<String>,
     /// Free text shown with the reason (conditions, notifications, caveats).
     pub note: Option<String>,
-    /// Confidence of the source: `primary` or `secondary`.
+    /// Confidence of the source: `primary` (the default: the law's text),
+    /// `secondary` (notes, filings, guidance; needs `source_gap`) or
+    /// `reported` (press reports of terms with no published text).
     pub source_quality: Option<String>,
+    /// For a `secondary` rule: which primary text is missing and why.
+    pub source_gap: Option<String>,
+    /// The CCL paragraph(s) the rule encodes, e.g. `3A090.a.1` (checked
+    /// against the pack's CCL snapshot when it has one).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub ccl: Vec<String>,
+    /// The sentence of the regulation the rule encodes, quoted.
+    pub source_text: Option<String>,
 }
+
+/// `"x"` or `["x", "y"]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+/// The values `source_quality` may take.
+pub const SOURCE_QUALITIES: &[&str] = &["primary", "secondary", "reported"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -356,6 +390,23 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
     if def.title.trim().is_empty() {
         return Err(err("title is empty".into()));
     }
+    let quality = def.source_quality.as_deref().unwrap_or("primary");
+    if !SOURCE_QUALITIES.contains(&quality) {
+        return Err(err(format!(
+            "source_quality {quality:?} is not one of {}",
+            SOURCE_QUALITIES.join(", ")
+        )));
+    }
+    if quality == "secondary" && def.source_gap.as_deref().is_none_or(|g| g.trim().is_empty()) {
+        return Err(err(
+            "source_quality = \"secondary\" needs source_gap: which primary text is missing and why".into(),
+        ));
+    }
+    if quality != "secondary" && def.source_gap.is_some() {
+        return Err(err(format!(
+            "source_gap is only for secondary rules (this one is {quality})"
+        )));
+    }
     let from = parse_date(
         file,
         &format!("{entry}: effective_from"),
@@ -446,6 +497,15 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             absent("control", def.control.is_some())?;
             absent("outcome", def.outcome.is_some())?;
             absent("otherwise", def.otherwise)?;
+        }
+        RuleKind::Obligation => {
+            absent("control", def.control.is_some())?;
+            absent("outcome", def.outcome.is_some())?;
+            absent("exception", def.exception.is_some())?;
+            absent("covers", !def.covers.is_empty())?;
+            absent("review_policy", def.review_policy.is_some())?;
+            absent("otherwise", def.otherwise)?;
+            absent("excludes", def.excludes)?;
         }
         RuleKind::ReviewPolicy => {
             present("review_policy", def.review_policy.is_some())?;

@@ -47,6 +47,8 @@ pub struct GoldenCase {
     pub reason: Option<String>,
     /// A rule id that must appear among the notes (matched, not binding).
     pub note: Option<String>,
+    /// Rule ids of the obligations listed, exactly (`[]`: none).
+    pub obligations: Option<Vec<String>>,
 }
 
 /// The result of one case.
@@ -193,6 +195,12 @@ fn run_case(
                 "note: expected rule {r}, got {:?}",
                 d.notes.iter().map(|x| &x.rule).collect::<Vec<_>>()
             ));
+        }
+    }
+    if let Some(want) = &case.obligations {
+        let got: Vec<&String> = d.obligations.iter().map(|x| &x.rule).collect();
+        if got.len() != want.len() || want.iter().any(|w| !got.contains(&w)) {
+            failures.push(format!("obligations: expected {want:?}, got {got:?}"));
         }
     }
     Ok(CaseResult {

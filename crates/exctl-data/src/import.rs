@@ -179,3 +179,249 @@ pub fn models_from_epoch_csv(
     }
     Ok(out)
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EcfrCcl {
+    citation: String,
+    ecfr_issue_date: String,
+    source: Option<serde_json::Value>,
+    entries: Vec<EcfrCclEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EcfrCclEntry {
+    eccn: String,
+    heading: String,
+    reason_for_control: Option<String>,
+    #[serde(default)]
+    country_chart: Vec<EcfrCountryChartRow>,
+    #[serde(default)]
+    items: Vec<EcfrCclItem>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EcfrCountryChartRow {
+    control: Option<String>,
+    #[serde(rename = "countryChart")]
+    country_chart: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EcfrCclItem {
+    paragraph: Option<String>,
+    kind: String,
+    text: String,
+}
+
+/// Converts an eCFR-derived CCL snapshot (Supp. No. 1 to Part 774 as JSON:
+/// `entries` [{`eccn`, `heading`, `items` [{`paragraph`, `kind`, `text`}],
+/// `topLevelParagraphs`, `countryChart`}], `ecfrIssueDate`) into exctl's
+/// `ccl.json`.
+///
+/// The snapshot lists an entry's paragraphs and its notes in one sequence,
+/// and a note's own lettered sub-items (`a.`, `b.` under "Note to 3A090")
+/// carry labels like the entry's paragraphs. A label is read as a paragraph
+/// of the entry only when it is new, its parent is a paragraph (or, at the
+/// top, its words are the entry's own top-level paragraph), and otherwise it
+/// stays with the note it follows.
+pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
+    use exctl_core::law::{CclEntry, CclFile};
+    let snap: EcfrCcl = serde_json::from_str(json).map_err(|e| DataError::json(file, &e))?;
+    let url = snap
+        .source
+        .as_ref()
+        .and_then(|s| s.get("url"))
+        .and_then(|u| u.as_str())
+        .unwrap_or("")
+        .to_string();
+    let mut entries = Vec::new();
+    for e in snap.entries {
+        let mut paragraphs: Vec<(String, String)> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut note_run: Option<char> = None;
+        let mut after_note = false;
+        for item in e.items {
+            let text = item.text.trim().to_string();
+            let label = item.paragraph.clone().filter(|_| item.kind == "item");
+            // Text such as "c.3.a Two or more RF independent sources;" is a
+            // paragraph whose label the extraction left in its words.
+            let (label, text) = match label {
+                Some(l) => (Some(l), text),
+                None if item.kind == "text" => match text.split_once(' ') {
+                    Some((l, rest)) if is_label(l) && parent_known(l, &seen) => {
+                        (Some(l.to_string()), rest.to_string())
+                    }
+                    _ => (None, text),
+                },
+                None => (None, text),
+            };
+            let is_paragraph = match &label {
+                None => false,
+                Some(l) if l.contains('.') => !seen.contains(l) && parent_known(l, &seen),
+                // A note's own list restarts at `a.` after the note's text
+                // and runs on in order; the entry's next paragraph breaks it.
+                Some(l) => {
+                    let letter = l.chars().next().unwrap_or('a');
+                    if note_run == Some(letter) {
+                        note_run = next_letter(letter);
+                        false
+                    } else if after_note && letter == 'a' && seen.contains(l) {
+                        note_run = next_letter(letter);
+                        false
+                    } else {
+                        !seen.contains(l)
+                    }
+                }
+            };
+            if is_paragraph {
+                note_run = None;
+                after_note = false;
+            } else if label.is_none() {
+                after_note = true;
+            }
+            match (is_paragraph, label) {
+                (true, Some(l)) => {
+                    seen.insert(l.clone());
+                    paragraphs.push((l, text));
+                }
+                (_, Some(l)) => match notes.last_mut() {
+                    Some(n) => {
+                        n.push_str(&format!("\n{l}. {text}"));
+                    }
+                    None => notes.push(format!("{l}. {text}")),
+                },
+                (_, None) => {
+                    let prefix = match (&item.kind[..], &item.paragraph) {
+                        ("note", Some(n)) => format!("{n}. "),
+                        _ => String::new(),
+                    };
+                    notes.push(format!("{prefix}{text}"));
+                }
+            }
+        }
+        let controls: Vec<(String, String)> = e
+            .country_chart
+            .into_iter()
+            .filter_map(|r| Some((r.control?.trim().to_string(), r.country_chart?.trim().to_string())))
+            .collect();
+        let entry = CclEntry {
+            eccn: e.eccn,
+            heading: e.heading.trim().to_string(),
+            reasons: e.reason_for_control.map(|r| r.trim().to_string()),
+            controls,
+            paragraphs,
+            notes,
+        };
+        entries.extend(split_merged_entry(entry));
+    }
+    let out = CclFile {
+        generated_by: "exctl data import-ccl".into(),
+        citation: snap.citation,
+        source: url,
+        ecfr_date: snap.ecfr_issue_date,
+        entries,
+    };
+    // One entry per line: a new snapshot's diff reads entry by entry.
+    let mut text = String::from("{\n");
+    let head = serde_json::json!({
+        "generated_by": out.generated_by,
+        "citation": out.citation,
+        "source": out.source,
+        "ecfr_date": out.ecfr_date,
+    });
+    for (k, v) in head.as_object().into_iter().flatten() {
+        let _ = writeln!(text, "  {}: {},", serde_json::to_string(k).unwrap_or_default(), v);
+    }
+    text.push_str("  \"entries\": [\n");
+    for (i, e) in out.entries.iter().enumerate() {
+        let line = serde_json::to_string(e).map_err(|e| DataError::new(file, e.to_string()))?;
+        let _ = writeln!(
+            text,
+            "    {line}{}",
+            if i + 1 < out.entries.len() { "," } else { "" }
+        );
+    }
+    text.push_str("  ]\n}\n");
+    // What we write must read back.
+    exctl_core::law::Ccl::from_json(file, &text)?;
+    Ok(text)
+}
+
+fn next_letter(c: char) -> Option<char> {
+    char::from_u32(c as u32 + 1).filter(char::is_ascii_lowercase)
+}
+
+/// The extraction sometimes runs an entry's whole text into its heading and
+/// on into the next ECCN's heading (3E001 swallowed 3E002, whose licence
+/// requirements and paragraphs it then carried). Such an entry is cut back
+/// to its heading, its own text kept as a note, and the next ECCN becomes an
+/// entry of its own with the requirements and paragraphs that are its.
+fn split_merged_entry(mut entry: exctl_core::law::CclEntry) -> Vec<exctl_core::law::CclEntry> {
+    let Some(cut) = entry.heading.find("License Requirements") else {
+        return vec![entry];
+    };
+    let rest = entry.heading[cut..].to_string();
+    entry.heading = entry.heading[..cut].trim().trim_end_matches('.').trim().to_string();
+    // The last ECCN heading in the run-on text, e.g. `3E002 “ Technology ”`.
+    let next = rest
+        .char_indices()
+        .filter(|(i, _)| {
+            let w = &rest[*i..];
+            let b = w.as_bytes();
+            b.len() > 6
+                && b[0].is_ascii_digit()
+                && b[1].is_ascii_uppercase()
+                && b[2..5].iter().all(u8::is_ascii_digit)
+                && b[5] == b' '
+                && (*i == 0 || rest.as_bytes()[i - 1] == b' ')
+                && w[6..].trim_start().starts_with('“')
+                && &w[..5] != entry.eccn.as_str()
+        })
+        .map(|(i, _)| i)
+        .next_back();
+    let mut out = Vec::new();
+    match next {
+        Some(at) => {
+            let own = rest[..at].trim().to_string();
+            let next_heading = rest[at + 5..].trim().to_string();
+            let next = exctl_core::law::CclEntry {
+                eccn: rest[at..at + 5].to_string(),
+                heading: next_heading,
+                reasons: None,
+                controls: std::mem::take(&mut entry.controls),
+                paragraphs: std::mem::take(&mut entry.paragraphs),
+                notes: std::mem::take(&mut entry.notes),
+            };
+            entry.notes = vec![own];
+            entry.reasons = None;
+            out.push(entry);
+            out.push(next);
+        }
+        None => {
+            entry.notes.insert(0, rest.trim().to_string());
+            out.push(entry);
+        }
+    }
+    out
+}
+
+/// `a`, `c.3.a`, `f.1.b.2`: letters and numbers joined by dots.
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').enumerate().all(|(i, part)| {
+            if i % 2 == 0 {
+                part.len() == 1 && part.chars().all(|c| c.is_ascii_lowercase())
+            } else {
+                !part.is_empty() && part.len() <= 2 && part.chars().all(|c| c.is_ascii_digit())
+            }
+        })
+}
+
+fn parent_known(label: &str, seen: &std::collections::BTreeSet<String>) -> bool {
+    label
+        .rsplit_once('.')
+        .is_some_and(|(parent, _)| seen.contains(parent))
+}

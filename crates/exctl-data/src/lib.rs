@@ -136,6 +136,8 @@ pub struct Data {
     pub golden: BTreeMap<String, Vec<(String, String)>>,
     /// Each pack's party rules (`packs/<id>/parties.toml`), where it has them.
     pub parties: Vec<PartyRules>,
+    /// Each pack's CCL snapshot, where it has one.
+    pub laws: BTreeMap<String, exctl_core::law::Ccl>,
 }
 
 /// The country table of a data set.
@@ -229,6 +231,7 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
     let mut packs = Vec::new();
     let mut golden = BTreeMap::new();
     let mut parties = Vec::new();
+    let mut laws = BTreeMap::new();
     let pack_ids = declared_packs(files)?;
     for id in pack_ids {
         let meta_path = format!("packs/{id}/pack.toml");
@@ -251,6 +254,18 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
                     pack.meta.id
                 ),
             ));
+        }
+        if let Some(name) = &pack.meta.ccl {
+            let ccl_path = format!("packs/{id}/{name}");
+            let text = files.get(&ccl_path).ok_or_else(|| {
+                DataError::new(
+                    &meta_path,
+                    format!("ccl: {ccl_path} is missing from {} (write it with `exctl data import-ccl`)", files.origin),
+                )
+            })?;
+            let ccl = exctl_core::law::Ccl::from_json(&ccl_path, text)?;
+            exctl_core::law::check_pack(&pack, &ccl, &ccl_path)?;
+            laws.insert(id.clone(), ccl);
         }
         golden.insert(id.clone(), files.under(&format!("packs/{id}/golden/")));
         let parties_path = format!("packs/{id}/parties.toml");
@@ -280,6 +295,7 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
         catalog,
         golden,
         parties,
+        laws,
     })
 }
 

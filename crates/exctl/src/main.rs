@@ -525,6 +525,15 @@ enum DataCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Convert an eCFR CCL snapshot (JSON) into packs/us/ccl.json, the text
+    /// the us pack's control rules are checked against.
+    ImportCcl {
+        /// The snapshot, e.g. ../shared/data/eccn-mcp-seelpeed/ccl.json
+        snapshot: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Convert an eCFR Country Groups snapshot (JSON) into packs/countries/groups.toml.
     ImportCountryGroups {
         /// The snapshot, e.g. ../shared/data/eccn-mcp-seelpeed/country-groups.json
@@ -1570,6 +1579,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )
                 .map_err(|e| bad(e.to_string()))?;
                 write_or_print(out, &toml)
+            }
+            DataCommand::ImportCcl { snapshot, out } => {
+                let text = std::fs::read_to_string(&snapshot)
+                    .map_err(|e| bad(format!("{}: {e}", snapshot.display())))?;
+                let json =
+                    exctl_data::import::ccl_from_ecfr_json(&snapshot.display().to_string(), &text)
+                        .map_err(|e| bad(e.to_string()))?;
+                write_or_print(out, &json)
             }
             DataCommand::ImportCountryGroups { snapshot, out } => {
                 let countries =
