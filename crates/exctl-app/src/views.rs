@@ -105,6 +105,10 @@ pub fn rules_json(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) ->
             "not_enforced_from": r.not_enforced_from,
             "status": st,
             "when": r.def.when,
+            "ccl": r.def.ccl,
+            "source_quality": r.def.source_quality.as_deref().unwrap_or("primary"),
+            "source_gap": r.def.source_gap,
+            "law": r.law_text,
         })).collect::<Vec<_>>(),
     })
 }

@@ -16,6 +16,10 @@ pub struct Reason {
     /// Status of the rule on the as-of date when it is not simply in force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// The words of the regulation the rule encodes: its `source_text`, or
+    /// its CCL paragraph as the pack's snapshot reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub law: Option<String>,
 }
 
 /// A fact the rules need and do not have.

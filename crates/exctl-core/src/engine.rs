@@ -712,6 +712,7 @@ impl Engine {
                         .find(|r| r.def.id == question.rule)
                         .map_or_else(String::new, |r| r.def.citation.clone());
                     notes.push(Reason {
+                        law: None,
                         rule: question.rule.clone(),
                         citation,
                         text: format!(
@@ -1021,6 +1022,7 @@ fn eval(rule: &Rule, scope: &cel::Context<'_, '_>) -> Truth {
 
 fn reason(rule: &Rule, text: String, status: Option<String>) -> Reason {
     Reason {
+        law: rule.law_text.clone(),
         rule: rule.def.id.clone(),
         citation: rule.def.citation.clone(),
         text,

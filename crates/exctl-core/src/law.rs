@@ -285,6 +285,29 @@ pub fn check_pack(pack: &RulePack, ccl: &Ccl, ccl_file: &str) -> Result<(), Data
     Ok(())
 }
 
+/// Gives each rule that quotes nothing the words of the paragraph it names,
+/// so decisions can show the law beside the reason.
+pub fn attach_text(pack: &mut RulePack, ccl: &Ccl) {
+    for rule in &mut pack.rules {
+        if rule.law_text.is_some() || rule.def.ccl.is_empty() {
+            continue;
+        }
+        let text: Vec<String> = rule
+            .def
+            .ccl
+            .iter()
+            .filter_map(|r| ccl.paragraph_text(r))
+            .collect();
+        if !text.is_empty() {
+            rule.law_text = Some(format!(
+                "{} (15 CFR 774 Supp. 1, eCFR {})",
+                text.join("\n"),
+                ccl.date
+            ));
+        }
+    }
+}
+
 fn check_rule(rule: &Rule, ccl: &Ccl, ccl_file: &str) -> Result<(), DataError> {
     let def = &rule.def;
     let err = |msg: String| DataError::in_entry(&rule.file, &format!("rule {}", def.id), msg);

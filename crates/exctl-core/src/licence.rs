@@ -296,6 +296,7 @@ pub fn apply_licences(
                 Ok(remaining) => {
                     det.outcome = Some(Outcome::Authorized);
                     det.reasons.push(Reason {
+                        law: None,
                         rule: format!("licence:{}", l.number),
                         citation: format!("{} licence {}", l.jurisdiction.to_uppercase(), l.number),
                         text: format!(
@@ -320,6 +321,7 @@ pub fn apply_licences(
                     break;
                 }
                 Err(why) => det.notes.push(Reason {
+                    law: None,
                     rule: format!("licence:{}", l.number),
                     citation: format!("{} licence {}", l.jurisdiction.to_uppercase(), l.number),
                     text: format!(

@@ -207,6 +207,9 @@ pub struct Rule {
     pub comparisons: Vec<Comparison>,
     pub references: BTreeSet<String>,
     pub outcome: crate::Outcome,
+    /// The regulation's words: `source_text`, or the CCL paragraph filled in
+    /// when the pack's snapshot is loaded.
+    pub law_text: Option<String>,
 }
 
 /// How a rule stands on a date.
@@ -593,6 +596,7 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
         comparisons,
         references,
         outcome,
+        law_text: def.source_text.clone(),
         def,
     })
 }

@@ -435,6 +435,7 @@ impl PartyRules {
             let status = rule_status(rule, date);
             if total + 1e-9 < rule.threshold {
                 det.notes.push(Reason {
+                    law: None,
                     rule: rule.id.clone(),
                     citation: rule.citation.clone(),
                     text: format!(
@@ -459,6 +460,7 @@ impl PartyRules {
             match status {
                 None => {
                     det.reasons.push(Reason {
+                        law: None,
                         rule: rule.id.clone(),
                         citation: rule.citation.clone(),
                         text: why.clone(),
@@ -467,6 +469,7 @@ impl PartyRules {
                     impose(det, worst.3, worst.2, &why, facts);
                 }
                 Some(s) => det.notes.push(Reason {
+                    law: None,
                     rule: rule.id.clone(),
                     citation: rule.citation.clone(),
                     text: why,
@@ -505,6 +508,7 @@ fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str
             .unwrap_or_else(|| effect.id.clone());
         if matches!(facts.get(&fact), Some(FactValue::Bool(true))) {
             det.reasons.push(Reason {
+                law: None,
                 rule: effect.id.clone(),
                 citation: effect.citation.clone(),
                 text: format!("{why}; {fact} is on file"),
@@ -532,6 +536,7 @@ fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str
         _ => effect.citation.clone(),
     };
     det.reasons.push(Reason {
+        law: None,
         rule: effect.id.clone(),
         citation,
         text,

@@ -245,7 +245,7 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
             )
         })?;
         let rules = files.under(&format!("packs/{id}/rules/"));
-        let pack = RulePack::build(&meta_path, meta_text, &rules, &vocab)?;
+        let mut pack = RulePack::build(&meta_path, meta_text, &rules, &vocab)?;
         if pack.meta.id != id {
             return Err(DataError::new(
                 &meta_path,
@@ -265,6 +265,7 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
             })?;
             let ccl = exctl_core::law::Ccl::from_json(&ccl_path, text)?;
             exctl_core::law::check_pack(&pack, &ccl, &ccl_path)?;
+            exctl_core::law::attach_text(&mut pack, &ccl);
             laws.insert(id.clone(), ccl);
         }
         golden.insert(id.clone(), files.under(&format!("packs/{id}/golden/")));

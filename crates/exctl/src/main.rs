@@ -237,6 +237,10 @@ enum Command {
     Rules {
         #[command(flatten)]
         common: Common,
+        /// Only the rules that do not rest on the law's own text (secondary
+        /// or reported sources, or no quotation), with what is missing.
+        #[arg(long)]
+        quality: bool,
     },
     /// Screen a party (or a CSV of parties) against restricted-party lists.
     Screen {
@@ -1267,7 +1271,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 || render::compare_table(&decisions),
             )
         }
-        Command::Rules { common } => {
+        Command::Rules { common, quality } => {
             let data = load(&cli.data)?;
             let as_of = parse_date(&common.as_of)?;
             for j in &common.jurisdictions {
@@ -1275,11 +1279,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Err(bad(format!("unknown jurisdiction {j:?}")));
                 }
             }
-            let rules = data.engine.rules_on(as_of, &common.jurisdictions);
+            let mut rules = data.engine.rules_on(as_of, &common.jurisdictions);
+            if quality {
+                rules.retain(|(_, r, _)| {
+                    r.def.source_quality.as_deref().unwrap_or("primary") != "primary"
+                        || r.law_text.is_none()
+                });
+            }
             emit(
                 common.json,
                 exctl_app::views::rules_json(as_of, &rules),
-                || render::rules_table(as_of, &rules),
+                || render::rules_table(as_of, &rules, quality),
             )
         }
         Command::Screen {

@@ -94,8 +94,17 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
         for q in &det.questions {
             let _ = writeln!(s, "  needs: {} [{}; rule {}]", q.question, q.fact, q.rule);
         }
+        for r in &det.obligations {
+            let _ = writeln!(s, "  obligation: {} — {}\n      {}", r.rule, r.citation, r.text);
+            if explain {
+                law_lines(&mut s, r);
+            }
+        }
         for r in &det.reasons {
             let _ = writeln!(s, "  - {} — {}\n      {}", r.rule, r.citation, r.text);
+            if explain {
+                law_lines(&mut s, r);
+            }
         }
         for r in &det.notes {
             let _ = writeln!(
@@ -120,6 +129,16 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
         }
     }
     s
+}
+
+/// The regulation's words under a reason (`--explain`).
+fn law_lines(s: &mut String, r: &exctl_core::Reason) {
+    if let Some(law) = &r.law {
+        for (i, line) in law.lines().enumerate() {
+            let lead = if i == 0 { "the law: " } else { "         " };
+            let _ = writeln!(s, "      {lead}{line}");
+        }
+    }
 }
 
 pub fn catalog_table(data: &Data) -> String {
@@ -257,7 +276,11 @@ fn status_name(s: RuleStatus) -> &'static str {
     }
 }
 
-pub fn rules_table(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -> String {
+pub fn rules_table(
+    as_of: NaiveDate,
+    rules: &[(&RulePack, &Rule, RuleStatus)],
+    quality: bool,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "rules as of {as_of}:");
     let mut last = "";
@@ -287,6 +310,14 @@ pub fn rules_table(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -
             "  {:<34} {:<22} {}{state}\n  {:<34} {}",
             r.def.id, what, r.def.title, "", r.def.citation
         );
+        if quality {
+            let source = r.def.source_quality.as_deref().unwrap_or("primary");
+            let law = if r.law_text.is_some() { "quotes the law" } else { "quotes nothing" };
+            let _ = writeln!(s, "  {:<34} source: {source}; {law}", "");
+            if let Some(gap) = &r.def.source_gap {
+                let _ = writeln!(s, "  {:<34} missing: {gap}", "");
+            }
+        }
     }
     s
 }
