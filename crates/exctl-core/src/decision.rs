@@ -47,6 +47,9 @@ pub struct ExceptionUse {
 pub struct Determination {
     pub jurisdiction: String,
     pub authority: String,
+    /// The pack's standing caveat, shown with every answer it gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     /// Absent for a classification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,

@@ -529,6 +529,7 @@ impl Engine {
         let mut d = Determination {
             jurisdiction: pack.meta.id.clone(),
             authority: pack.meta.authority.clone(),
+            notice: pack.meta.notice.clone(),
             outcome: None,
             controls: controls.clone(),
             paragraphs,

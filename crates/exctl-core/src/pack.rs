@@ -30,6 +30,9 @@ pub struct PackMeta {
     /// only to some exports, e.g. Korea's to exports from Korea.
     #[serde(default)]
     pub opt_in: bool,
+    /// A caveat every determination of the pack carries (e.g. that its
+    /// terms come from press reports, not a published text).
+    pub notice: Option<String>,
     /// The pack's CCL snapshot, relative to the pack folder (e.g.
     /// `ccl.json`): its control rules are then checked against the text.
     pub ccl: Option<String>,

@@ -219,3 +219,37 @@ fn a_secondary_rule_must_say_what_primary_text_is_missing() {
     let err = with_rule_edit(file, &text[start..end], "").unwrap_err();
     assert!(err.contains("needs source_gap"), "{err}");
 }
+
+#[test]
+fn korean_quotes_are_words_of_the_foreign_trade_act() {
+    let Some(json) = snapshot("korean-law.json") else {
+        return;
+    };
+    let law: serde_json::Value = serde_json::from_str(&json).expect("json");
+    // Every string in the file, normalised: the quote must be inside one.
+    let mut texts = Vec::new();
+    let mut stack = vec![&law];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) => texts.push(exctl_core::law::normalise(s)),
+            serde_json::Value::Array(a) => stack.extend(a),
+            serde_json::Value::Object(o) => stack.extend(o.values()),
+            _ => {}
+        }
+    }
+    let data = load(&Files::bundled()).expect("bundled data loads");
+    let kr = data.engine.pack("kr").expect("kr pack");
+    let mut quoted = 0;
+    for rule in &kr.rules {
+        if let Some(q) = &rule.def.source_text {
+            quoted += 1;
+            let q = exctl_core::law::normalise(q);
+            assert!(
+                texts.iter().any(|t| t.contains(&q)),
+                "rule {}: source_text is not words of the Foreign Trade Act as published",
+                rule.def.id
+            );
+        }
+    }
+    assert!(quoted >= 2, "only {quoted} Korean rules quote the Act");
+}

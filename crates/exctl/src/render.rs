@@ -81,6 +81,9 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
                 let _ = writeln!(s, "{}: {controls}", det.jurisdiction);
             }
         }
+        if let Some(n) = &det.notice {
+            let _ = writeln!(s, "  notice: {n}");
+        }
         if let Some(p) = &det.review_policy {
             let _ = writeln!(s, "  review policy: {p}");
         }
