@@ -430,6 +430,13 @@ impl Engine {
         if let Some(u) = end_use {
             txn.set("end_use", FactValue::Str(u.to_string()));
         }
+        for param in self.vocab.iter() {
+            if let Some(d) = param.default {
+                if txn.get(&param.name).is_none() {
+                    txn.set(&param.name, FactValue::Bool(d));
+                }
+            }
+        }
         txn.set("end_use_stated", FactValue::Bool(end_use.is_some()));
         if let Some(FactValue::Str(hq)) = stated.get("end_user_hq") {
             let groups = self.groups.groups_of(hq, p.as_of);

@@ -42,6 +42,10 @@ pub struct Parameter {
     /// a rule comparing the parameter with a literal outside it does not load.
     #[serde(default)]
     pub values: Option<Vec<String>>,
+    /// For a `bool` transaction fact: what not stating it means (`deemed`
+    /// is false unless the request says the release is a deemed export).
+    /// Only a default that makes the stricter rules apply belongs here.
+    pub default: Option<bool>,
 }
 
 /// An item kind rules may name in `applies_to`.
@@ -78,6 +82,13 @@ impl Vocabulary {
                     file,
                     &p.name,
                     format!("type {:?} is not number, bool, string or list", p.type_name),
+                ));
+            }
+            if p.default.is_some() && (p.type_name != "bool" || p.scope != Scope::Transaction) {
+                return Err(DataError::in_entry(
+                    file,
+                    &p.name,
+                    "default: only a bool transaction fact may have one",
                 ));
             }
             if let Some(values) = &p.values {

@@ -687,6 +687,8 @@ fn deemed_exports_and_red_flags_from_the_command_line() {
         "--to",
         "CN",
         "--deemed",
+        "--end-use",
+        "civil",
         "--as-of",
         "2024-06-01",
         "-j",
@@ -694,8 +696,26 @@ fn deemed_exports_and_red_flags_from_the_command_line() {
         "--json",
     ]);
     assert_eq!(
-        v["overall"], "license_required",
-        "release to a Chinese national is an export to China"
+        v["overall"], "no_license_required",
+        "15 CFR 742.6(a)(6)(iv): the 3A090 licences do not apply to deemed exports"
+    );
+    let sent = json(&[
+        "check",
+        "--item",
+        tech.to_str().unwrap(),
+        "--to",
+        "CN",
+        "--end-use",
+        "civil",
+        "--as-of",
+        "2024-06-01",
+        "-j",
+        "us",
+        "--json",
+    ]);
+    assert_eq!(
+        sent["overall"], "license_required",
+        "sending the same technology to China is an export"
     );
     assert_bad_input(
         &["check", "--item", "h100", "--to", "CN", "--deemed"],
