@@ -438,6 +438,14 @@ impl Engine {
             }
         }
         txn.set("end_use_stated", FactValue::Bool(end_use.is_some()));
+        // Which transaction facts the request states, before defaults: a
+        // rule may raise a stated fact for any item yet ask it only of some.
+        let mut stated_names: Vec<String> = stated.iter().map(|(k, _)| k.clone()).collect();
+        if end_use.is_some() {
+            stated_names.push("end_use".into());
+        }
+        stated_names.sort();
+        txn.set("facts_stated", FactValue::List(stated_names));
         if let Some(FactValue::Str(hq)) = stated.get("end_user_hq") {
             let groups = self.groups.groups_of(hq, p.as_of);
             txn.set("hq_groups", FactValue::List(groups));
