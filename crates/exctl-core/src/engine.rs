@@ -588,6 +588,7 @@ impl Engine {
         let mut eligible: Vec<(&Rule, String)> = Vec::new();
         let mut policies: Vec<&Rule> = Vec::new();
         let mut obligations: Vec<Reason> = Vec::new();
+        let mut covering_questions: Vec<(&Rule, Question)> = Vec::new();
         for rule in pack.rules_on(p.as_of) {
             if rule.def.kind == RuleKind::Control || !rule.applies_to_kind(kind) {
                 continue;
@@ -634,23 +635,26 @@ impl Engine {
                     if !binding {
                         continue;
                     }
+                    let question = Question {
+                        question: self.vocab.question(&var),
+                        fact: self.vocab.supplied_as(&var).to_string(),
+                        rule: rule.def.id.clone(),
+                    };
                     match rule.def.kind {
-                        // An exception or policy we cannot confirm is simply not
-                        // applied; the question is still worth asking.
-                        RuleKind::Requirement | RuleKind::Exception | RuleKind::ReviewPolicy => {
-                            questions.push(Question {
-                                question: self.vocab.question(&var),
-                                fact: self.vocab.supplied_as(&var).to_string(),
-                                rule: rule.def.id.clone(),
+                        RuleKind::Requirement => {
+                            questions.push(question);
+                            hits.push(Hit {
+                                rule,
+                                outcome: Outcome::NeedsInfo,
+                                policy: None,
+                                exception: None,
                             });
-                            if rule.def.kind == RuleKind::Requirement {
-                                hits.push(Hit {
-                                    rule,
-                                    outcome: Outcome::NeedsInfo,
-                                    policy: None,
-                                    exception: None,
-                                });
-                            }
+                        }
+                        // An exception or policy we cannot confirm is simply not
+                        // applied; its question is worth asking only if a
+                        // requirement it covers applies (decided below).
+                        RuleKind::Exception | RuleKind::ReviewPolicy => {
+                            covering_questions.push((rule, question));
                         }
                         // An obligation never changes whether a licence is
                         // needed: say it may apply rather than ask.
@@ -677,6 +681,14 @@ impl Engine {
                         });
                     }
                 }
+            }
+        }
+        for (rule, question) in covering_questions {
+            if hits.iter().any(|h| {
+                matches!(h.outcome, Outcome::LicenseRequired | Outcome::NeedsInfo)
+                    && rule.def.covers.contains(&h.rule.def.id)
+            }) {
+                questions.push(question);
             }
         }
         // Later review-policy rules override earlier ones.

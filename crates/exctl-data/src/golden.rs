@@ -77,13 +77,21 @@ pub fn run_pack(data: &Data, pack: &str) -> Result<Vec<CaseResult>, DataError> {
     Ok(out)
 }
 
-fn run_case(
+/// What a case asks: its item, date and stated facts.
+#[derive(Debug, Clone)]
+pub struct CaseInput {
+    pub item: exctl_core::Item,
+    pub as_of: chrono::NaiveDate,
+    pub facts: Facts,
+}
+
+/// Builds a case's item, date and facts (for properties run over the cases).
+pub fn case_input(
     data: &Data,
-    pack: &str,
     file: &str,
     text: &str,
     case: &GoldenCase,
-) -> Result<CaseResult, DataError> {
+) -> Result<CaseInput, DataError> {
     let bad = |m: String| DataError::in_entry(file, &format!("case {:?}", case.name), m);
     let item = match (&case.item, &case.item_def) {
         (Some(name), None) => data
@@ -109,6 +117,18 @@ fn run_case(
     for (k, v) in &case.facts {
         facts.set(k, v.clone());
     }
+    Ok(CaseInput { item, as_of, facts })
+}
+
+fn run_case(
+    data: &Data,
+    pack: &str,
+    file: &str,
+    text: &str,
+    case: &GoldenCase,
+) -> Result<CaseResult, DataError> {
+    let bad = |m: String| DataError::in_entry(file, &format!("case {:?}", case.name), m);
+    let CaseInput { item, as_of, facts } = case_input(data, file, text, case)?;
     let query = Query {
         item: &item,
         as_of,
