@@ -253,3 +253,27 @@ fn korean_quotes_are_words_of_the_foreign_trade_act() {
     }
     assert!(quoted >= 2, "only {quoted} Korean rules quote the Act");
 }
+
+#[test]
+fn every_licence_requirement_states_its_review_policy_or_says_there_is_none() {
+    let data = load(&Files::bundled()).expect("bundled data loads");
+    let mut silent = Vec::new();
+    for pack in &data.engine.packs {
+        let covered: Vec<&String> = pack
+            .rules
+            .iter()
+            .filter(|r| r.def.kind == exctl_core::RuleKind::ReviewPolicy)
+            .flat_map(|r| &r.def.covers)
+            .collect();
+        for r in &pack.rules {
+            if r.def.kind == exctl_core::RuleKind::Requirement
+                && r.outcome == exctl_core::Outcome::LicenseRequired
+                && r.def.review_policy.as_deref().is_none_or(|p| p.trim().is_empty())
+                && !covered.contains(&&r.def.id)
+            {
+                silent.push(format!("{}: {}", pack.meta.id, r.def.id));
+            }
+        }
+    }
+    assert!(silent.is_empty(), "requirements with no review policy: {silent:?}");
+}
