@@ -183,6 +183,13 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
             !reasons.contains("null"),
             "no empty values shown: {reasons}"
         );
+        // The accord's answers say where its terms come from.
+        assert!(reasons.contains("reported in the press"), "{reasons}");
+        // "Show the law": the regulation's words behind a reason.
+        assert!(reasons.contains("show the law"), "{reasons}");
+        click(&c, "#check-result details.law summary").await;
+        let law = text_of(&c, "#check-result details.law blockquote", "15 CFR 774").await;
+        assert!(law.contains("total processing performance"), "{law}");
         // The chart shows the item against the thresholds.
         let chart = text_of(&c, "#chart-svg", "TPP").await;
         assert!(chart.contains("H100") || chart.contains("h100"), "{chart}");

@@ -151,14 +151,21 @@ async function screen(ev) {
 
 // ----- checks and the chart ---------------------------------------------------
 
+// The regulation's words behind a reason, folded away until asked for.
+function law(r) {
+  return r.law ? el("details", { class: "law" }, el("summary", {}, "show the law"), el("blockquote", {}, r.law)) : null;
+}
+
 function determinations(d) {
   return d.determinations.map((x) => el("div", { class: "det " + (x.outcome || "classified") },
     el("h3", {}, x.jurisdiction.toUpperCase() + " (" + x.authority + "): ", el("span", { class: "outcome" }, x.outcome || "classified")),
     x.controls.length ? el("p", {}, "controls: " + x.controls.join(", ")) : null,
+    x.notice ? el("p", { class: "notice" }, x.notice) : null,
     x.review_policy ? el("p", {}, "review policy: " + x.review_policy) : null,
     x.licence ? el("p", { class: "ok" }, "licence " + x.licence.number + " (" + x.licence.holder + ")") : null,
     x.questions && x.questions.length ? el("ul", { class: "questions" }, x.questions.map((q) => el("li", {}, q.question + " [" + q.fact + "]"))) : null,
-    el("ul", { class: "reasons" }, x.reasons.map((r) => el("li", {}, r.text, " ", el("span", { class: "cite" }, r.citation)))),
+    x.obligations && x.obligations.length ? el("ul", { class: "obligations" }, x.obligations.map((r) => el("li", {}, "obligation: ", r.text, " ", el("span", { class: "cite" }, r.citation), law(r)))) : null,
+    el("ul", { class: "reasons" }, x.reasons.map((r) => el("li", {}, r.text, " ", el("span", { class: "cite" }, r.citation), law(r)))),
     x.notes && x.notes.length ? el("details", {}, el("summary", {}, x.notes.length + " note(s)"),
       el("ul", {}, x.notes.map((r) => el("li", {}, r.text, " ", el("span", { class: "cite" }, r.citation))))) : null));
 }
