@@ -379,7 +379,10 @@ impl Item {
                 }
                 // ISO dates compare as text in rule conditions.
                 if let Some(d) = self.release_date {
-                    f.set("release_date", FactValue::Str(d.format("%Y-%m-%d").to_string()));
+                    f.set(
+                        "release_date",
+                        FactValue::Str(d.format("%Y-%m-%d").to_string()),
+                    );
                 }
             }
             ItemKind::Hbm(h) => {

@@ -413,12 +413,16 @@ mod tests {
 
     #[test]
     fn numbers_are_read_as_the_cfr_writes_them() {
-        let n = numbers_in("a 'total processing performance' of 4,800 or more and 5.92; C-NOT error of 10 −4 ;");
+        let n = numbers_in(
+            "a 'total processing performance' of 4,800 or more and 5.92; C-NOT error of 10 −4 ;",
+        );
         assert!(number_written(4800.0, &n));
         assert!(number_written(5.92, &n));
         assert!(number_written(1e-4, &n));
         assert!(!number_written(600.0, &n));
-        let n = numbers_in("600 µW at or below a temperature of 0.1 K; 1.5 W at 4.2 K; 10^12 operations; 1e26");
+        let n = numbers_in(
+            "600 µW at or below a temperature of 0.1 K; 1.5 W at 4.2 K; 10^12 operations; 1e26",
+        );
         assert!(number_written(600.0, &n));
         assert!(number_written(1_500_000.0, &n), "1.5 W is 1,500,000 µW");
         assert!(number_written(0.1, &n));

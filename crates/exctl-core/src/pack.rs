@@ -403,7 +403,12 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             SOURCE_QUALITIES.join(", ")
         )));
     }
-    if quality == "secondary" && def.source_gap.as_deref().is_none_or(|g| g.trim().is_empty()) {
+    if quality == "secondary"
+        && def
+            .source_gap
+            .as_deref()
+            .is_none_or(|g| g.trim().is_empty())
+    {
         return Err(err(
             "source_quality = \"secondary\" needs source_gap: which primary text is missing and why".into(),
         ));

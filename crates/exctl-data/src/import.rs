@@ -265,10 +265,9 @@ pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
                 // and runs on in order; the entry's next paragraph breaks it.
                 Some(l) => {
                     let letter = l.chars().next().unwrap_or('a');
-                    if note_run == Some(letter) {
-                        note_run = next_letter(letter);
-                        false
-                    } else if after_note && letter == 'a' && seen.contains(l) {
+                    let continues_note = note_run == Some(letter);
+                    let starts_note = after_note && letter == 'a' && seen.contains(l);
+                    if continues_note || starts_note {
                         note_run = next_letter(letter);
                         false
                     } else {
@@ -305,7 +304,12 @@ pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
         let controls: Vec<(String, String)> = e
             .country_chart
             .into_iter()
-            .filter_map(|r| Some((r.control?.trim().to_string(), r.country_chart?.trim().to_string())))
+            .filter_map(|r| {
+                Some((
+                    r.control?.trim().to_string(),
+                    r.country_chart?.trim().to_string(),
+                ))
+            })
             .collect();
         let entry = CclEntry {
             eccn: e.eccn,
@@ -333,7 +337,12 @@ pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
         "ecfr_date": out.ecfr_date,
     });
     for (k, v) in head.as_object().into_iter().flatten() {
-        let _ = writeln!(text, "  {}: {},", serde_json::to_string(k).unwrap_or_default(), v);
+        let _ = writeln!(
+            text,
+            "  {}: {},",
+            serde_json::to_string(k).unwrap_or_default(),
+            v
+        );
     }
     text.push_str("  \"entries\": [\n");
     for (i, e) in out.entries.iter().enumerate() {
@@ -364,7 +373,11 @@ fn split_merged_entry(mut entry: exctl_core::law::CclEntry) -> Vec<exctl_core::l
         return vec![entry];
     };
     let rest = entry.heading[cut..].to_string();
-    entry.heading = entry.heading[..cut].trim().trim_end_matches('.').trim().to_string();
+    entry.heading = entry.heading[..cut]
+        .trim()
+        .trim_end_matches('.')
+        .trim()
+        .to_string();
     // The last ECCN heading in the run-on text, e.g. `3E002 “ Technology ”`.
     let next = rest
         .char_indices()

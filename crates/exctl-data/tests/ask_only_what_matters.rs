@@ -34,7 +34,9 @@ fn answers(data: &Data, fact: &str) -> Option<Vec<FactValue>> {
     }
     match (p.type_name.as_str(), &p.values) {
         ("bool", _) => Some(vec![FactValue::Bool(true), FactValue::Bool(false)]),
-        ("string", Some(values)) => Some(values.iter().map(|v| FactValue::Str(v.clone())).collect()),
+        ("string", Some(values)) => {
+            Some(values.iter().map(|v| FactValue::Str(v.clone())).collect())
+        }
         ("list", Some(values)) => {
             let mut out: Vec<FactValue> = values
                 .iter()
@@ -49,7 +51,8 @@ fn answers(data: &Data, fact: &str) -> Option<Vec<FactValue>> {
             for pack in &data.engine.packs {
                 for rule in &pack.rules {
                     for c in &rule.comparisons {
-                        if let (true, exctl_core::pack::Literal::Num(t)) = (c.var == fact, &c.value) {
+                        if let (true, exctl_core::pack::Literal::Num(t)) = (c.var == fact, &c.value)
+                        {
                             n.extend([t * 0.5, *t, t * 2.0]);
                         }
                     }
@@ -130,7 +133,9 @@ fn set_item_fact(item: &mut Item, name: &str, value: &FactValue) {
             ("datacenter", FactValue::Bool(b)) => return spec.datacenter = Some(*b),
             // TPP is asked as throughput: an INT8 figure that gives it.
             ("tpp", FactValue::Num(n)) => {
-                spec.throughput = [(exctl_core::Precision::Int8, n / 8.0)].into_iter().collect();
+                spec.throughput = [(exctl_core::Precision::Int8, n / 8.0)]
+                    .into_iter()
+                    .collect();
                 return;
             }
             _ => {}
@@ -148,7 +153,10 @@ fn answer_of(d: &Decision) -> String {
         "{:?} | {:?} | {:?} | {:?}",
         det.outcome,
         det.review_policy,
-        det.exceptions.iter().map(|e| &e.exception).collect::<Vec<_>>(),
+        det.exceptions
+            .iter()
+            .map(|e| &e.exception)
+            .collect::<Vec<_>>(),
         det.reasons.iter().map(|r| &r.rule).collect::<Vec<_>>()
     )
 }
@@ -256,7 +264,14 @@ fn every_question_in_the_golden_cases_can_change_the_answer() {
 #[test]
 fn every_question_over_the_catalog_destinations_and_dates_can_change_the_answer() {
     let data = load(&Files::bundled()).expect("bundled data loads");
-    let dates = ["2022-11-01", "2023-12-01", "2024-12-15", "2025-06-01", "2026-03-01", "2026-08-01"];
+    let dates = [
+        "2022-11-01",
+        "2023-12-01",
+        "2024-12-15",
+        "2025-06-01",
+        "2026-03-01",
+        "2026-08-01",
+    ];
     let destinations = ["CN", "MO", "VN", "AE", "DE", "RU", "IR", "SG", "KH", "IN"];
     let mut moot = Vec::new();
     let mut needs_info = 0;
@@ -273,7 +288,10 @@ fn every_question_over_the_catalog_destinations_and_dates_can_change_the_answer(
                         end_use: None,
                         facts: Facts::default(),
                     };
-                    let found = moot_questions(&ask, &format!("{} → {to} on {date} ({pack})", entry.item.name));
+                    let found = moot_questions(
+                        &ask,
+                        &format!("{} → {to} on {date} ({pack})", entry.item.name),
+                    );
                     if ask.decide(&[]).is_some_and(|d| {
                         d.determinations[0].outcome == Some(exctl_core::Outcome::NeedsInfo)
                     }) {
@@ -284,7 +302,10 @@ fn every_question_over_the_catalog_destinations_and_dates_can_change_the_answer(
             }
         }
     }
-    assert!(needs_info > 100, "only {needs_info} needs_info answers in the sweep");
+    assert!(
+        needs_info > 100,
+        "only {needs_info} needs_info answers in the sweep"
+    );
     moot.sort();
     moot.dedup();
     assert!(

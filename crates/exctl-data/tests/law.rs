@@ -60,7 +60,10 @@ fn the_importer_keeps_note_lists_out_of_the_entrys_paragraphs() {
         .contains("2400 or more and less than 4800"));
     // 3A991.p's technical notes carry a. and b. of their own.
     assert!(ccl.resolve("3A991.p.2").is_some());
-    assert!(ccl.paragraph_text("3A991.p").unwrap().contains("150 Gbyte/s"));
+    assert!(ccl
+        .paragraph_text("3A991.p")
+        .unwrap()
+        .contains("150 Gbyte/s"));
     // The run-on 3E001/3E002 entry is split in two.
     assert!(ccl.entry("3E002").is_some());
     assert!(ccl.entry("3E001").unwrap().paragraphs.is_empty());
@@ -111,8 +114,7 @@ fn group_history_on_the_snapshot_date_is_the_published_table() {
             if member != listed.contains(&country.code) {
                 mismatches.push(format!(
                     "{} in {group} on {date}: history says {member}, the table says {}",
-                    country.code,
-                    !member
+                    country.code, !member
                 ));
             }
         }
@@ -162,7 +164,10 @@ fn a_rule_naming_a_paragraph_the_ccl_lacks_does_not_load() {
         "ccl = \"3A090.a.9\"",
     )
     .unwrap_err();
-    assert!(err.contains("3A090.a.9") && err.contains("nearest"), "{err}");
+    assert!(
+        err.contains("3A090.a.9") && err.contains("nearest"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -214,7 +219,9 @@ fn a_quote_that_is_not_the_laws_words_does_not_load() {
 fn a_secondary_rule_must_say_what_primary_text_is_missing() {
     let file = "packs/us/rules/notices.toml";
     let text = Files::bundled().get(file).expect("rule file").to_string();
-    let start = text.find("\nsource_gap = ").expect("a secondary rule with a gap");
+    let start = text
+        .find("\nsource_gap = ")
+        .expect("a secondary rule with a gap");
     let end = start + 1 + text[start + 1..].find('\n').expect("line end");
     let err = with_rule_edit(file, &text[start..end], "").unwrap_err();
     assert!(err.contains("needs source_gap"), "{err}");
@@ -268,12 +275,18 @@ fn every_licence_requirement_states_its_review_policy_or_says_there_is_none() {
         for r in &pack.rules {
             if r.def.kind == exctl_core::RuleKind::Requirement
                 && r.outcome == exctl_core::Outcome::LicenseRequired
-                && r.def.review_policy.as_deref().is_none_or(|p| p.trim().is_empty())
+                && r.def
+                    .review_policy
+                    .as_deref()
+                    .is_none_or(|p| p.trim().is_empty())
                 && !covered.contains(&&r.def.id)
             {
                 silent.push(format!("{}: {}", pack.meta.id, r.def.id));
             }
         }
     }
-    assert!(silent.is_empty(), "requirements with no review policy: {silent:?}");
+    assert!(
+        silent.is_empty(),
+        "requirements with no review policy: {silent:?}"
+    );
 }

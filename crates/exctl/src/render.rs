@@ -98,7 +98,11 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
             let _ = writeln!(s, "  needs: {} [{}; rule {}]", q.question, q.fact, q.rule);
         }
         for r in &det.obligations {
-            let _ = writeln!(s, "  obligation: {} — {}\n      {}", r.rule, r.citation, r.text);
+            let _ = writeln!(
+                s,
+                "  obligation: {} — {}\n      {}",
+                r.rule, r.citation, r.text
+            );
             if explain {
                 law_lines(&mut s, r);
             }
@@ -315,7 +319,11 @@ pub fn rules_table(
         );
         if quality {
             let source = r.def.source_quality.as_deref().unwrap_or("primary");
-            let law = if r.law_text.is_some() { "quotes the law" } else { "quotes nothing" };
+            let law = if r.law_text.is_some() {
+                "quotes the law"
+            } else {
+                "quotes nothing"
+            };
             let _ = writeln!(s, "  {:<34} source: {source}; {law}", "");
             if let Some(gap) = &r.def.source_gap {
                 let _ = writeln!(s, "  {:<34} missing: {gap}", "");
