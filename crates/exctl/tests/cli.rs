@@ -638,8 +638,8 @@ fn impact_between_two_rule_pack_versions() {
         );
         replace_in(
             &r.join("packs/us/rules/licensing.toml"),
-            "&& (tpp >= 21000 || mem_bw >= 6500)\"",
-            "&& (tpp >= 40000 || mem_bw >= 9000)\"",
+            "&& tpp < 21000 && mem_bw < 6500)\"",
+            "&& tpp < 40000 && mem_bw < 9000)\"",
         );
     });
     let input = tmp(
