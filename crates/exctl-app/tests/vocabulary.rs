@@ -31,6 +31,8 @@ fn closed_parameters() -> Vec<(String, String, Vec<String>)> {
         .vocab
         .iter()
         .filter(|p| read.contains(p.name.as_str()))
+        // Item parameters come from item files, checked on their own (below).
+        .filter(|p| p.scope != exctl_core::vocab::Scope::Item)
         .filter_map(|p| {
             p.values
                 .clone()
@@ -282,4 +284,46 @@ fn empty_ambiguous_or_repeated_answers_are_refused() {
         ..base
     };
     assert_eq!(outcome_of(agreeing).unwrap(), Outcome::NoLicenseRequired);
+}
+
+#[test]
+fn a_closed_item_parameter_outside_its_set_is_refused_with_the_nearest_value() {
+    let d = data();
+    let mut item = exctl_core::Item {
+        id: "qc".into(),
+        name: "QC".into(),
+        vendor: None,
+        family: None,
+        origin: None,
+        release_date: None,
+        kind: exctl_core::item::ItemKind::Other {
+            name: "quantum-computer".into(),
+        },
+        extra: BTreeMap::new(),
+    };
+    item.extra.insert(
+        "quantum_model".into(),
+        exctl_core::FactValue::Str("anealing".into()),
+    );
+    item.extra
+        .insert("qubits".into(), exctl_core::FactValue::Num(5000.0));
+    let q = exctl_core::Query::classify(
+        &item,
+        chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+    );
+    let err = d.engine.validate(&q).expect_err("a misspelt model is refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("quantum_model") && msg.contains("annealing"),
+        "{msg}"
+    );
+    item.extra.insert(
+        "quantum_model".into(),
+        exctl_core::FactValue::Str("annealing".into()),
+    );
+    let q = exctl_core::Query::classify(
+        &item,
+        chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+    );
+    assert!(d.engine.validate(&q).is_ok());
 }

@@ -202,6 +202,25 @@ impl Engine {
 
     /// Checks that a query names known countries, jurisdictions and facts.
     pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
+        // An item's named parameters with a closed set are checked like
+        // stated facts: a misspelt value never reaches a rule.
+        for (name, value) in &q.item.extra {
+            let bad = |reason: String| QueryError::BadItemParameter {
+                name: name.clone(),
+                reason,
+            };
+            if self.vocab.values(name).is_some() {
+                match value {
+                    FactValue::Str(s) => self.vocab.check_value(name, s).map_err(bad)?,
+                    FactValue::List(items) => {
+                        for s in items {
+                            self.vocab.check_value(name, s).map_err(bad)?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         let kind = q.item.kind.name();
         if !self.vocab.has_kind(kind) {
             return Err(QueryError::UnknownKind {

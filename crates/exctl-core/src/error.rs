@@ -118,6 +118,8 @@ pub enum QueryError {
     BadFact { name: String, reason: String },
     #[error("end use: {reason}")]
     BadEndUse { reason: String },
+    #[error("item parameter {name:?}: {reason}")]
+    BadItemParameter { name: String, reason: String },
 }
 
 #[cfg(test)]
