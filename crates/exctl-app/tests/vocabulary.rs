@@ -311,7 +311,10 @@ fn a_closed_item_parameter_outside_its_set_is_refused_with_the_nearest_value() {
         &item,
         chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
     );
-    let err = d.engine.validate(&q).expect_err("a misspelt model is refused");
+    let err = d
+        .engine
+        .validate(&q)
+        .expect_err("a misspelt model is refused");
     let msg = err.to_string();
     assert!(
         msg.contains("quantum_model") && msg.contains("annealing"),

@@ -303,8 +303,10 @@ impl Engine {
                         "an empty answer: give the values, comma-separated, or \"none\" when none applies".into()
                     } else if text.split(',').any(|x| x.trim().is_empty()) {
                         format!("{text:?} has an empty item between commas")
-                    } else {
+                    } else if text.split(',').any(|x| x.trim() == "none") && text.contains(',') {
                         format!("{text:?}: \"none\" cannot be combined with other values")
+                    } else {
+                        format!("{text:?} is text, but this fact is a list: give [{text:?}]")
                     },
                 });
             }
@@ -746,6 +748,8 @@ impl Engine {
         let mut undecided_but_moot = false;
         if !pending.is_empty() {
             let fired: Vec<&str> = hits.iter().map(|h| h.rule.def.id.as_str()).collect();
+            // Moot undecided controls are noted once per unknown fact.
+            let mut moot: Vec<(Question, Vec<String>)> = Vec::new();
             for (question, control) in pending {
                 if self.control_would_add_requirement(
                     pack, p, kind, &controls, &control, &fired, &ic_scope,
@@ -753,22 +757,33 @@ impl Engine {
                     questions.push(question);
                 } else {
                     undecided_but_moot = true;
-                    let citation = pack
-                        .rules
-                        .iter()
-                        .find(|r| r.def.id == question.rule)
-                        .map_or_else(String::new, |r| r.def.citation.clone());
-                    notes.push(Reason {
-                        law: None,
-                        rule: question.rule.clone(),
-                        citation,
-                        text: format!(
-                            "Whether {control} applies is undecided ({} unknown), but no requirement of this pack would apply to this transaction either way",
-                            question.fact
-                        ),
-                        status: Some("undecided, moot for this transaction".into()),
-                    });
+                    match moot.iter_mut().find(|(q, _)| q.fact == question.fact) {
+                        Some((_, list)) if !list.contains(&control) => list.push(control),
+                        Some(_) => {}
+                        None => moot.push((question, vec![control])),
+                    }
                 }
+            }
+            for (question, list) in moot {
+                let citation = pack
+                    .rules
+                    .iter()
+                    .find(|r| r.def.id == question.rule)
+                    .map_or_else(String::new, |r| r.def.citation.clone());
+                let (which, verb) = match list.as_slice() {
+                    [one] => (one.clone(), "applies"),
+                    many => (many.join(", "), "apply"),
+                };
+                notes.push(Reason {
+                    law: None,
+                    rule: question.rule.clone(),
+                    citation,
+                    text: format!(
+                        "Whether {which} {verb} is undecided ({} unknown), but no requirement of this pack would apply to this transaction either way",
+                        question.fact
+                    ),
+                    status: Some("undecided, moot for this transaction".into()),
+                });
             }
         }
         let mut outcome = if controls.is_empty() && hits.is_empty() && !undecided_but_moot {

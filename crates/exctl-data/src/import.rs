@@ -251,7 +251,7 @@ pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
             let (label, text) = match label {
                 Some(l) => (Some(l), text),
                 None if item.kind == "text" => match text.split_once(' ') {
-                    Some((l, rest)) if is_label(l) && parent_known(l, &seen) => {
+                    Some((l, rest)) if is_label(l) && (parent_known(l, &seen) || is_z(l)) => {
                         (Some(l.to_string()), rest.to_string())
                     }
                     _ => (None, text),
@@ -260,7 +260,9 @@ pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
             };
             let is_paragraph = match &label {
                 None => false,
-                Some(l) if l.contains('.') => !seen.contains(l) && parent_known(l, &seen),
+                Some(l) if l.contains('.') => {
+                    !seen.contains(l) && (parent_known(l, &seen) || is_z(l))
+                }
                 // A note's own list restarts at `a.` after the note's text
                 // and runs on in order; the entry's next paragraph breaks it.
                 Some(l) => {
@@ -431,6 +433,13 @@ fn is_label(s: &str) -> bool {
                 !part.is_empty() && part.len() <= 2 && part.chars().all(|c| c.is_ascii_digit())
             }
         })
+}
+
+/// The `.z` paragraphs (items that also meet 3A090/4A090) are a list of
+/// their own at the end of an entry; the extraction drops some of their
+/// intermediate labels (`z.1` before `z.1.a`), so a `z` label stands alone.
+fn is_z(label: &str) -> bool {
+    label == "z" || label.starts_with("z.")
 }
 
 fn parent_known(label: &str, seen: &std::collections::BTreeSet<String>) -> bool {
