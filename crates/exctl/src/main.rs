@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use exctl_core::{Decision, FactValue, Query};
 use exctl_data::{golden, Data, Files};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -597,9 +597,18 @@ fn load(data: &Option<PathBuf>) -> Result<Data> {
 }
 
 /// Writes generated text to `out`, or to standard output.
-fn write_or_print(out: Option<PathBuf>, text: &str) -> Result<ExitCode> {
+/// Writes a generated file (never over the snapshot it was made from, and
+/// whole or not at all: a temporary file renamed into place), or prints it.
+fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> Result<ExitCode> {
     match out {
-        Some(p) => std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?,
+        Some(p) => {
+            exctl_app::paths::ensure_distinct(input, &p)?;
+            let mut tmp = p.clone().into_os_string();
+            tmp.push(".partial");
+            let tmp = PathBuf::from(tmp);
+            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &p).with_context(|| format!("writing {}", p.display()))?;
+        }
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
@@ -1576,6 +1585,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Data { command } => match command {
             DataCommand::ImportEpoch { csv, min_flop, out } => {
+                if let Some(o) = &out {
+                    exctl_app::paths::ensure_distinct(&csv, o)?;
+                }
                 let mut files = files(&cli.data)?;
                 // The generated file must not collide with itself when regenerated.
                 files.remove("catalog/models-epoch.toml");
@@ -1590,17 +1602,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     &known,
                 )
                 .map_err(|e| bad(e.to_string()))?;
-                write_or_print(out, &toml)
+                write_or_print(out, &toml, &csv)
             }
             DataCommand::ImportCcl { snapshot, out } => {
+                if let Some(o) = &out {
+                    exctl_app::paths::ensure_distinct(&snapshot, o)?;
+                }
                 let text = std::fs::read_to_string(&snapshot)
                     .map_err(|e| bad(format!("{}: {e}", snapshot.display())))?;
                 let json =
                     exctl_data::import::ccl_from_ecfr_json(&snapshot.display().to_string(), &text)
                         .map_err(|e| bad(e.to_string()))?;
-                write_or_print(out, &json)
+                write_or_print(out, &json, &snapshot)
             }
             DataCommand::ImportCountryGroups { snapshot, out } => {
+                if let Some(o) = &out {
+                    exctl_app::paths::ensure_distinct(&snapshot, o)?;
+                }
                 let countries =
                     exctl_data::countries(&files(&cli.data)?).map_err(|e| bad(e.to_string()))?;
                 let text = std::fs::read_to_string(&snapshot)
@@ -1611,7 +1629,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     &countries,
                 )
                 .map_err(|e| bad(e.to_string()))?;
-                write_or_print(out, &toml)
+                write_or_print(out, &toml, &snapshot)
             }
         },
     }

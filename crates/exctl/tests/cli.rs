@@ -864,3 +864,37 @@ fn inventory_without_nvml_says_so() {
     assert_eq!(o.status.code(), Some(4));
     assert!(stderr(&o).contains("NVML is not available") && stderr(&o).contains("--from"));
 }
+
+#[test]
+fn import_ccl_never_writes_over_its_snapshot_and_refuses_a_malformed_one() {
+    let snapshot = tmp("ccl-snapshot.json", "{\"entries\": []}");
+    let before = std::fs::read(&snapshot).unwrap();
+    assert_bad_input(
+        &[
+            "data",
+            "import-ccl",
+            snapshot.to_str().unwrap(),
+            "--out",
+            snapshot.to_str().unwrap(),
+        ],
+        &["is the input"],
+    );
+    assert_eq!(
+        std::fs::read(&snapshot).unwrap(),
+        before,
+        "the snapshot is untouched"
+    );
+    let out = snapshot.with_file_name("ccl-out.json");
+    let _ = std::fs::remove_file(&out);
+    assert_bad_input(
+        &[
+            "data",
+            "import-ccl",
+            snapshot.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &["missing field"],
+    );
+    assert!(!out.exists(), "nothing is written for a malformed snapshot");
+}
