@@ -1300,7 +1300,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             emit(
                 common.json,
                 exctl_app::views::rules_json(as_of, &rules),
-                || render::rules_table(as_of, &rules, quality),
+                || render::rules_table(as_of, &rules, quality, common.explain),
             )
         }
         Command::Screen {

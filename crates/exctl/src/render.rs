@@ -287,6 +287,7 @@ pub fn rules_table(
     as_of: NaiveDate,
     rules: &[(&RulePack, &Rule, RuleStatus)],
     quality: bool,
+    show_law: bool,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "rules as of {as_of}:");
@@ -317,6 +318,14 @@ pub fn rules_table(
             "  {:<34} {:<22} {}{state}\n  {:<34} {}",
             r.def.id, what, r.def.title, "", r.def.citation
         );
+        if show_law {
+            if let Some(law) = &r.law_text {
+                for (i, line) in law.lines().enumerate() {
+                    let lead = if i == 0 { "the law: " } else { "         " };
+                    let _ = writeln!(s, "  {:<34} {lead}{line}", "");
+                }
+            }
+        }
         if quality {
             let source = r.def.source_quality.as_deref().unwrap_or("primary");
             let law = if r.law_text.is_some() {
