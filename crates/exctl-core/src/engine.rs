@@ -200,15 +200,75 @@ impl Engine {
         }
     }
 
+    /// An ECCN-valued item parameter, as the CCL writes it: a malformed value,
+    /// or a paragraph no pack's CCL has, is refused with the nearest ones.
+    fn check_eccn(&self, format: &str, text: &str) -> Result<(), String> {
+        let Some(c) = crate::law::canonical_eccn(text) else {
+            return Err(format!(
+                "{text:?} is not an ECCN (e.g. 3B001.c.1.a, 3A090, or EAR99)"
+            ));
+        };
+        if c == "EAR99" {
+            return if format == "eccn" {
+                Ok(())
+            } else {
+                Err("EAR99 names no controlled item: give the ECCN the technology is for".into())
+            };
+        }
+        let reference = if format == "eccn-entry" { &c[..5] } else { c.as_str() };
+        let laws: Vec<&crate::law::Ccl> = self.packs.iter().filter_map(|p| p.law.as_ref()).collect();
+        // Entries whose paragraphs the snapshot does not carry (categories it
+        // holds by heading only) are checked by entry.
+        let known = |l: &&crate::law::Ccl| {
+            l.resolve(reference).is_some()
+                || l.entry(&reference[..5]).is_some_and(|e| e.paragraphs.is_empty())
+        };
+        if laws.is_empty() || laws.iter().any(known) {
+            return Ok(());
+        }
+        Err(format!(
+            "{reference} is not a paragraph of the CCL of {}; nearest: {}",
+            laws[0].date,
+            laws[0].near(reference).join(", ")
+        ))
+    }
+
+    /// Rewrites ECCN-valued facts as the CCL writes them (`3b001.C.1.a` →
+    /// `3B001.c.1.a`; an entry-only parameter keeps the entry).
+    fn canonical_eccns(&self, facts: &mut Facts) {
+        for p in self.vocab.iter() {
+            let Some(format) = p.format.as_deref() else {
+                continue;
+            };
+            if let Some(FactValue::Str(s)) = facts.get(&p.name) {
+                if let Some(mut c) = crate::law::canonical_eccn(s) {
+                    if format == "eccn-entry" && c.len() > 5 {
+                        c.truncate(5);
+                    }
+                    facts.set(&p.name, FactValue::Str(c));
+                }
+            }
+        }
+    }
+
     /// Checks that a query names known countries, jurisdictions and facts.
     pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
         // An item's named parameters with a closed set are checked like
         // stated facts: a misspelt value never reaches a rule.
-        for (name, value) in &q.item.extra {
+        let inner = match &q.item.kind {
+            ItemKind::Computer(c) => Some(c.ic.extra.iter()),
+            _ => None,
+        };
+        for (name, value) in q.item.extra.iter().chain(inner.into_iter().flatten()) {
             let bad = |reason: String| QueryError::BadItemParameter {
                 name: name.clone(),
                 reason,
             };
+            if let (Some(format), FactValue::Str(s)) =
+                (self.vocab.get(name).and_then(|p| p.format.as_deref()), value)
+            {
+                self.check_eccn(format, s).map_err(bad)?;
+            }
             if self.vocab.values(name).is_some() {
                 match value {
                     FactValue::Str(s) => self.vocab.check_value(name, s).map_err(bad)?,
@@ -379,7 +439,8 @@ impl Engine {
         jurisdictions: &[String],
         explain: bool,
     ) -> Prepared<'e> {
-        let facts = item.facts();
+        let mut facts = item.facts();
+        self.canonical_eccns(&mut facts);
         let mut scope = self.root.new_inner_scope();
         facts.bind(&mut scope, &self.referenced);
         let mut packs = Vec::new();
@@ -395,7 +456,8 @@ impl Engine {
             // A computer is judged by the IC it contains: classify that first.
             let mut ic_controls = None;
             if let ItemKind::Computer(c) = &item.kind {
-                let ic_facts = c.ic.facts();
+                let mut ic_facts = c.ic.facts();
+                self.canonical_eccns(&mut ic_facts);
                 let mut s = self.root.new_inner_scope();
                 ic_facts.bind(&mut s, &self.referenced);
                 let ic_class =

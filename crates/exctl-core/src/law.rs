@@ -141,7 +141,7 @@ impl Ccl {
     }
 
     /// Nearest paragraph references to a missing one, for messages.
-    fn near(&self, reference: &str) -> Vec<String> {
+    pub fn near(&self, reference: &str) -> Vec<String> {
         let eccn = reference.split('.').next().unwrap_or(reference);
         match self.entries.get(eccn) {
             Some(e) => {
@@ -161,6 +161,34 @@ impl Ccl {
             }
         }
     }
+}
+
+/// An ECCN as the CCL writes it (`3B001.c.1.a`, `EAR99`), from what a user
+/// typed (` 3b001.C.1.A `): the entry upper-case, paragraph labels
+/// lower-case. `None` when it is not shaped like an ECCN at all.
+pub fn canonical_eccn(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("EAR99") {
+        return Some("EAR99".into());
+    }
+    let b = t.as_bytes();
+    if b.len() < 5
+        || !b[0].is_ascii_digit()
+        || !matches!(b[1].to_ascii_uppercase(), b'A'..=b'E')
+        || !b[2..5].iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let entry = t[..5].to_ascii_uppercase();
+    let rest = &t[5..];
+    if rest.is_empty() {
+        return Some(entry);
+    }
+    let labels = rest.strip_prefix('.')?;
+    let ok = labels
+        .split('.')
+        .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric()));
+    ok.then(|| format!("{entry}.{}", labels.to_ascii_lowercase()))
 }
 
 /// Text compared without regard to spacing, quotes or case.
@@ -433,6 +461,17 @@ mod tests {
         let n = numbers_in("34, 100, 200");
         assert!(number_written(34.0, &n) && number_written(100.0, &n));
         assert!(!number_written(34100.0, &n));
+    }
+
+    #[test]
+    fn eccns_are_read_as_the_ccl_writes_them() {
+        assert_eq!(canonical_eccn(" 3b001.C.1.A ").as_deref(), Some("3B001.c.1.a"));
+        assert_eq!(canonical_eccn("ear99").as_deref(), Some("EAR99"));
+        assert_eq!(canonical_eccn("3A090").as_deref(), Some("3A090"));
+        assert_eq!(canonical_eccn("3A090.").as_deref(), None);
+        assert_eq!(canonical_eccn("3F001").as_deref(), None);
+        assert_eq!(canonical_eccn("3A090 a").as_deref(), None);
+        assert_eq!(canonical_eccn("quantum").as_deref(), None);
     }
 
     #[test]

@@ -277,6 +277,8 @@ impl Rule {
 pub struct RulePack {
     pub meta: PackMeta,
     pub rules: Vec<Rule>,
+    /// The pack's CCL snapshot, when it has one (set by the loader).
+    pub law: Option<crate::law::Ccl>,
     /// SHA-256 over the pack's file names and contents, for reproducibility.
     pub hash: String,
 }
@@ -348,6 +350,7 @@ impl RulePack {
         Ok(RulePack {
             meta,
             rules,
+            law: None,
             hash: hasher
                 .finalize()
                 .iter()

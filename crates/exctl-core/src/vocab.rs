@@ -46,6 +46,10 @@ pub struct Parameter {
     /// is false unless the request says the release is a deemed export).
     /// Only a default that makes the stricter rules apply belongs here.
     pub default: Option<bool>,
+    /// For a `string` item parameter: `eccn` (an ECCN or EAR99, which must be
+    /// a paragraph of a pack's CCL) or `eccn-entry` (the entry only: a
+    /// paragraph given is read as its entry).
+    pub format: Option<String>,
 }
 
 /// An item kind rules may name in `applies_to`.
@@ -83,6 +87,15 @@ impl Vocabulary {
                     &p.name,
                     format!("type {:?} is not number, bool, string or list", p.type_name),
                 ));
+            }
+            if let Some(f) = &p.format {
+                if !["eccn", "eccn-entry"].contains(&f.as_str()) || p.type_name != "string" {
+                    return Err(DataError::in_entry(
+                        file,
+                        &p.name,
+                        format!("format {f:?}: only \"eccn\" or \"eccn-entry\", on a string parameter"),
+                    ));
+                }
             }
             if p.default.is_some() && (p.type_name != "bool" || p.scope != Scope::Transaction) {
                 return Err(DataError::in_entry(

@@ -266,7 +266,8 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
             let ccl = exctl_core::law::Ccl::from_json(&ccl_path, text)?;
             exctl_core::law::check_pack(&pack, &ccl, &ccl_path)?;
             exctl_core::law::attach_text(&mut pack, &ccl);
-            laws.insert(id.clone(), ccl);
+            laws.insert(id.clone(), ccl.clone());
+            pack.law = Some(ccl);
         }
         golden.insert(id.clone(), files.under(&format!("packs/{id}/golden/")));
         let parties_path = format!("packs/{id}/parties.toml");

@@ -290,3 +290,54 @@ fn every_licence_requirement_states_its_review_policy_or_says_there_is_none() {
         "requirements with no review policy: {silent:?}"
     );
 }
+
+fn equipment(eccn: &str) -> exctl_core::Item {
+    let mut extra = std::collections::BTreeMap::new();
+    extra.insert(
+        "equipment_type".to_string(),
+        exctl_core::FactValue::Str("etch".into()),
+    );
+    extra.insert("eccn".to_string(), exctl_core::FactValue::Str(eccn.into()));
+    exctl_core::Item {
+        id: "e".into(),
+        name: "Etcher".into(),
+        vendor: None,
+        family: None,
+        origin: None,
+        release_date: None,
+        kind: exctl_core::item::ItemKind::Other {
+            name: "equipment".into(),
+        },
+        extra,
+    }
+}
+
+#[test]
+fn a_stated_eccn_is_read_as_the_ccl_writes_it_and_must_be_one_of_its_paragraphs() {
+    let data = load(&Files::bundled()).expect("bundled data loads");
+    let date = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let outcome = |eccn: &str| {
+        let item = equipment(eccn);
+        let q = exctl_core::Query {
+            item: &item,
+            as_of: date,
+            destination: Some("CN".into()),
+            end_use: Some("civil".into()),
+            facts: exctl_core::Facts::default(),
+            jurisdictions: vec!["us".into()],
+            explain: false,
+        };
+        data.engine.validate(&q).map_err(|e| e.to_string())?;
+        Ok::<_, String>(data.engine.decide(&q).overall)
+    };
+    let exact = outcome("3B001.c.1.a").expect("accepted");
+    assert_eq!(exact, Some(exctl_core::Outcome::LicenseRequired));
+    // Case and spaces do not change what the law says.
+    assert_eq!(outcome("3b001.C.1.A").unwrap(), exact);
+    assert_eq!(outcome(" 3B001.c.1.a ").unwrap(), exact);
+    // A paragraph the CCL does not have is refused with the nearest ones.
+    let err = outcome("3B001.z.9").unwrap_err();
+    assert!(err.contains("not a paragraph") && err.contains("3B001."), "{err}");
+    let err = outcome("3B0O1.c").unwrap_err();
+    assert!(err.contains("not an ECCN"), "{err}");
+}
