@@ -6,7 +6,8 @@
 //! tried at its extremes, a headquarters country) is answered with each of
 //! them, over every combination of answers to the other questions; at least
 //! one answer must change the outcome, the review policy, the licence
-//! exception offered or the rules that require the licence. A question that no answer can move is noise that keeps
+//! exception offered, the rules that require the licence, the obligations or
+//! what is asked next. A question that no answer can move is noise that keeps
 //! an officer from an answer, and this test names it.
 
 use chrono::NaiveDate;
@@ -145,19 +146,23 @@ fn set_item_fact(item: &mut Item, name: &str, value: &FactValue) {
 }
 
 /// What an answer can change: the outcome, the review policy, the exception
-/// offered, or the rules that require the licence (they decide what the
-/// application cites, and whether License Exception NAC needs notice).
+/// offered, the rules that require the licence (they decide what the
+/// application cites, and whether License Exception NAC needs notice), the
+/// obligations, or what must be asked next (a rule that needs two figures
+/// asks them one at a time).
 fn answer_of(d: &Decision) -> String {
     let det = &d.determinations[0];
     format!(
-        "{:?} | {:?} | {:?} | {:?}",
+        "{:?} | {:?} | {:?} | {:?} | {:?} | {:?}",
         det.outcome,
         det.review_policy,
         det.exceptions
             .iter()
             .map(|e| &e.exception)
             .collect::<Vec<_>>(),
-        det.reasons.iter().map(|r| &r.rule).collect::<Vec<_>>()
+        det.reasons.iter().map(|r| &r.rule).collect::<Vec<_>>(),
+        det.obligations.iter().map(|r| &r.rule).collect::<Vec<_>>(),
+        det.questions.iter().map(|q| &q.fact).collect::<Vec<_>>()
     )
 }
 
