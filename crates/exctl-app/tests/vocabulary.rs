@@ -296,6 +296,7 @@ fn a_closed_item_parameter_outside_its_set_is_refused_with_the_nearest_value() {
         family: None,
         origin: None,
         release_date: None,
+        release_date_partial: false,
         kind: exctl_core::item::ItemKind::Other {
             name: "quantum-computer".into(),
         },

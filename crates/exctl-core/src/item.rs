@@ -182,6 +182,10 @@ pub struct Item {
     /// ISO code of the country where the item was designed/produced.
     pub origin: Option<String>,
     pub release_date: Option<NaiveDate>,
+    /// The release date was given only as a month or a year (`release_date`
+    /// then holds its first day): rules comparing dates do not read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub release_date_partial: bool,
     pub kind: ItemKind,
     /// Further named parameters, for kinds and rules that need more than the
     /// typed fields (values reach rules under their own names).
@@ -378,7 +382,7 @@ impl Item {
                     f.set("weights_published", FactValue::Bool(p));
                 }
                 // ISO dates compare as text in rule conditions.
-                if let Some(d) = self.release_date {
+                if let Some(d) = self.release_date.filter(|_| !self.release_date_partial) {
                     f.set(
                         "release_date",
                         FactValue::Str(d.format("%Y-%m-%d").to_string()),

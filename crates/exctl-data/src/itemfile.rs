@@ -286,6 +286,10 @@ pub fn build_item(
         family: def.family.clone(),
         origin: def.origin.clone(),
         release_date,
+        release_date_partial: def
+            .release_date
+            .as_deref()
+            .is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()),
         kind,
         extra: def.params.clone(),
     })

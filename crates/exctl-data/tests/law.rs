@@ -305,6 +305,7 @@ fn equipment(eccn: &str) -> exctl_core::Item {
         family: None,
         origin: None,
         release_date: None,
+        release_date_partial: false,
         kind: exctl_core::item::ItemKind::Other {
             name: "equipment".into(),
         },

@@ -29,6 +29,7 @@ fn ic(
         family: Some("Generated".into()),
         origin: None,
         release_date: None,
+        release_date_partial: false,
         kind: ItemKind::Ic(IcSpec {
             throughput: [(Precision::Int8, int8)].into_iter().collect(),
             die_area_mm2: area,
