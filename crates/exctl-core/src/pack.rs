@@ -597,6 +597,25 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             )));
         }
     }
+    // A rule that quotes its regulation outside a CCL paragraph must find its
+    // thresholds in the quotation (a CCL rule is checked against the CCL).
+    if let (Some(quote), true) = (&def.source_text, def.ccl.is_empty()) {
+        let written = crate::law::numbers_in(quote);
+        let missing: Vec<String> = comparisons
+            .iter()
+            .filter_map(|c| match c.value {
+                Literal::Num(n) if !crate::law::number_written(n, &written) => Some(format!("{n}")),
+                _ => None,
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(err(format!(
+                "compares with {} but its source_text does not say {}: quote the sentence that sets the threshold",
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" }
+            )));
+        }
+    }
     Ok(Rule {
         file: file.to_string(),
         from,
@@ -607,7 +626,13 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
         comparisons,
         references,
         outcome,
-        law_text: def.source_text.clone(),
+        // A quotation from a filing or a press report is labelled as such.
+        law_text: def.source_text.clone().map(|t| {
+            match def.source_quality.as_deref().unwrap_or("primary") {
+                "primary" => t,
+                q => format!("[{q} source] {t}"),
+            }
+        }),
         def,
     })
 }
