@@ -264,6 +264,38 @@ impl Engine {
                 name: name.clone(),
                 reason,
             };
+            // Declared, an item parameter, and of its declared type: a
+            // misspelt name or a number written as text never goes unread.
+            let Some(param) = self.vocab.get(name) else {
+                let mut names: Vec<&str> = self
+                    .vocab
+                    .iter()
+                    .filter(|p| p.scope == Scope::Item)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                names.sort_by_key(|n| strsim::levenshtein(n, name));
+                return Err(bad(format!(
+                    "not a declared parameter (nearest: {}); parameters are declared in parameters.toml",
+                    names.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            if param.scope != Scope::Item {
+                return Err(bad(
+                    "is not an item parameter: state it for the transaction (--fact)".into(),
+                ));
+            }
+            if value.type_name() != param.type_name {
+                return Err(bad(format!(
+                    "expects a {}, got a {}",
+                    param.type_name,
+                    value.type_name()
+                )));
+            }
+            if let FactValue::Num(n) = value {
+                if !n.is_finite() || *n < 0.0 {
+                    return Err(bad(format!("{n} is not a finite, non-negative figure")));
+                }
+            }
             if let (Some(format), FactValue::Str(s)) =
                 (self.vocab.get(name).and_then(|p| p.format.as_deref()), value)
             {

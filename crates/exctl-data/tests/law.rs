@@ -342,3 +342,27 @@ fn a_stated_eccn_is_read_as_the_ccl_writes_it_and_must_be_one_of_its_paragraphs(
     let err = outcome("3B0O1.c").unwrap_err();
     assert!(err.contains("not an ECCN"), "{err}");
 }
+
+#[test]
+fn item_parameters_are_declared_typed_and_in_their_set() {
+    let data = load(&Files::bundled()).expect("bundled data loads");
+    let date = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let refused = |name: &str, value: exctl_core::FactValue| {
+        let mut item = equipment("3B001.f.1.b");
+        item.extra.insert(name.to_string(), value);
+        let q = exctl_core::Query::classify(&item, date);
+        data.engine.validate(&q).map_err(|e| e.to_string()).err()
+    };
+    use exctl_core::FactValue::{Num, Str};
+    let e = refused("mrf_nm", Str("forty".into())).expect("text for a number");
+    assert!(e.contains("expects a number"), "{e}");
+    let e = refused("mrf_nn", Num(38.0)).expect("misspelt name");
+    assert!(e.contains("mrf_nm"), "{e}");
+    let e = refused("mrf_nm", Num(-5.0)).expect("negative figure");
+    assert!(e.contains("non-negative"), "{e}");
+    let e = refused("equipment_type", Str("EUV-Lithography".into())).expect("outside the set");
+    assert!(e.contains("euv-lithography"), "{e}");
+    let e = refused("end_user_hq", Str("CN".into())).expect("a transaction fact on an item");
+    assert!(e.contains("--fact"), "{e}");
+    assert_eq!(refused("mrf_nm", Num(38.0)), None);
+}
