@@ -377,7 +377,16 @@ pub fn prepare(
     {
         facts.set("end_user_hq", FactValue::Str(hq));
     }
-    if request.deemed {
+    let stated_deemed = match facts.get("deemed") {
+        Some(FactValue::Bool(b)) => Some(*b),
+        _ => None,
+    };
+    if request.deemed && stated_deemed == Some(false) {
+        return Err(bad(
+            "--deemed (deemed: true) and the fact deemed=false disagree: state it once",
+        ));
+    }
+    if request.deemed || stated_deemed == Some(true) {
         if !matches!(item.kind.name(), "technology" | "model") {
             return Err(bad(format!(
                 "deemed applies to technology (and model weights), not to a {} item",

@@ -142,6 +142,10 @@ pub struct Decision {
     pub destination: Option<Destination>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_use: Option<String>,
+    /// The transaction facts the request stated (`deemed`, `end_user_hq`,
+    /// `red_flags` …), so the record shows what the answer rests on.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub facts: std::collections::BTreeMap<String, crate::FactValue>,
     pub determinations: Vec<Determination>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overall: Option<Outcome>,

@@ -603,6 +603,10 @@ impl Engine {
             },
             destination: dest,
             end_use: end_use.map(str::to_string),
+            facts: stated
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             determinations,
             overall: destination.and(overall),
             packs: p

@@ -27,6 +27,13 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
                 dest.groups.join(", ")
             };
             let _ = writeln!(s, "destination groups: {groups}");
+            if d.facts.get("deemed") == Some(&exctl_core::FactValue::Bool(true)) {
+                let _ = writeln!(
+                    s,
+                    "deemed export: a release of technology to a national of {} at home",
+                    dest.code
+                );
+            }
         }
         None => {
             let _ = writeln!(s, "{} ({}) as of {}", d.item.name, d.item.id, d.as_of);
