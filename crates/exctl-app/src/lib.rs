@@ -85,12 +85,13 @@ pub fn end_user_hq(
     }
 }
 
-/// Parses a transaction fact `NAME=VALUE`: booleans, numbers, else text.
+/// Parses a transaction fact `NAME=VALUE`: booleans (`true`/`false`, or
+/// `yes`/`no`, in any case), numbers, else text.
 pub fn parse_fact(s: &str) -> anyhow::Result<(String, FactValue)> {
     let (k, v) = s
         .split_once('=')
         .ok_or_else(|| bad(format!("--fact {s:?}: expected NAME=VALUE")))?;
-    let value = match v {
+    let value = match v.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" => FactValue::Bool(true),
         "false" | "no" => FactValue::Bool(false),
         _ => match v.parse::<f64>() {

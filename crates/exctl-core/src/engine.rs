@@ -415,6 +415,16 @@ impl Engine {
                         reason: "\"none\" cannot be combined with other values".into(),
                     });
                 }
+                if let Some(twice) = items
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, x)| items[..i].contains(x).then_some(x))
+                {
+                    return Err(QueryError::BadFact {
+                        name: name.clone(),
+                        reason: format!("{twice:?} is listed twice"),
+                    });
+                }
                 if items == &["none"] {
                     continue;
                 }
