@@ -253,6 +253,13 @@ impl Engine {
 
     /// Checks that a query names known countries, jurisdictions and facts.
     pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
+        // Before the earliest rule of any pack, "no rule applies" would be a
+        // silence, not an answer.
+        if let Some(from) = self.packs.iter().flat_map(|p| p.rules.iter().map(|r| r.from)).min() {
+            if q.as_of < from {
+                return Err(QueryError::BeforeCoverage { as_of: q.as_of, from });
+            }
+        }
         // An item's named parameters with a closed set are checked like
         // stated facts: a misspelt value never reaches a rule.
         let inner = match &q.item.kind {

@@ -118,6 +118,11 @@ pub enum QueryError {
     BadFact { name: String, reason: String },
     #[error("end use: {reason}")]
     BadEndUse { reason: String },
+    #[error("as of {as_of}: before the rule packs' coverage, which starts on {from}; exctl does not answer for earlier dates")]
+    BeforeCoverage {
+        as_of: chrono::NaiveDate,
+        from: chrono::NaiveDate,
+    },
     #[error("item parameter {name:?}: {reason}")]
     BadItemParameter { name: String, reason: String },
 }

@@ -229,6 +229,11 @@ struct EcfrCclItem {
 pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
     use exctl_core::law::{CclEntry, CclFile};
     let snap: EcfrCcl = serde_json::from_str(json).map_err(|e| DataError::json(file, &e))?;
+    // A snapshot without entries is no CCL: written out, it would make every
+    // rule fail to load.
+    if snap.entries.is_empty() {
+        return Err(DataError::new(file, "entries: empty; this is not a CCL snapshot"));
+    }
     let url = snap
         .source
         .as_ref()

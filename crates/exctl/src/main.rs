@@ -603,6 +603,9 @@ fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> Result<Exit
     match out {
         Some(p) => {
             exctl_app::paths::ensure_distinct(input, &p)?;
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                return Err(bad(format!("{}: no such folder", dir.display())));
+            }
             let mut tmp = p.clone().into_os_string();
             tmp.push(".partial");
             let tmp = PathBuf::from(tmp);
@@ -1291,6 +1294,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let mut rules = data.engine.rules_on(as_of, &common.jurisdictions);
+            // The quality list covers every date unless one is asked for: a
+            // rule that has ended still answers questions about its years.
+            if quality && common.as_of.is_none() {
+                rules = data
+                    .engine
+                    .packs
+                    .iter()
+                    .filter(|p| {
+                        common.jurisdictions.is_empty() || common.jurisdictions.contains(&p.meta.id)
+                    })
+                    .flat_map(|p| p.rules.iter().map(move |r| (p, r, r.status(as_of))))
+                    .collect();
+            }
             if quality {
                 rules.retain(|(_, r, _)| {
                     r.def.source_quality.as_deref().unwrap_or("primary") != "primary"

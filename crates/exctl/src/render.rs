@@ -280,6 +280,17 @@ pub fn compare_table(decisions: &[Decision]) -> String {
     s
 }
 
+/// A rule kind as packs spell it.
+fn kind_name(k: exctl_core::RuleKind) -> &'static str {
+    match k {
+        exctl_core::RuleKind::Control => "control",
+        exctl_core::RuleKind::Requirement => "requirement",
+        exctl_core::RuleKind::Exception => "exception",
+        exctl_core::RuleKind::ReviewPolicy => "review_policy",
+        exctl_core::RuleKind::Obligation => "obligation",
+    }
+}
+
 fn status_name(s: RuleStatus) -> &'static str {
     match s {
         RuleStatus::InForce => "in force",
@@ -297,6 +308,12 @@ pub fn rules_table(
     show_law: bool,
 ) -> String {
     let mut s = String::new();
+    let w = rules
+        .iter()
+        .map(|(_, r, _)| r.def.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(34);
     let _ = writeln!(s, "rules as of {as_of}:");
     let mut last = "";
     for (p, r, st) in rules {
@@ -314,7 +331,7 @@ pub fn rules_table(
             .clone()
             .or_else(|| r.def.control.clone())
             .or_else(|| r.def.exception.clone().map(|e| format!("exception {e}")))
-            .unwrap_or_else(|| format!("{:?}", r.def.kind).to_lowercase());
+            .unwrap_or_else(|| kind_name(r.def.kind).to_string());
         let state = if *st == RuleStatus::InForce {
             String::new()
         } else {
@@ -322,14 +339,14 @@ pub fn rules_table(
         };
         let _ = writeln!(
             s,
-            "  {:<34} {:<22} {}{state}\n  {:<34} {}",
+            "  {:<w$} {:<22} {}{state}\n  {:<w$} {}",
             r.def.id, what, r.def.title, "", r.def.citation
         );
         if show_law {
             if let Some(law) = &r.law_text {
                 for (i, line) in law.lines().enumerate() {
                     let lead = if i == 0 { "the law: " } else { "         " };
-                    let _ = writeln!(s, "  {:<34} {lead}{line}", "");
+                    let _ = writeln!(s, "  {:<w$} {lead}{line}", "");
                 }
             }
         }
@@ -340,9 +357,9 @@ pub fn rules_table(
             } else {
                 "quotes nothing"
             };
-            let _ = writeln!(s, "  {:<34} source: {source}; {law}", "");
+            let _ = writeln!(s, "  {:<w$} source: {source}; {law}", "");
             if let Some(gap) = &r.def.source_gap {
-                let _ = writeln!(s, "  {:<34} missing: {gap}", "");
+                let _ = writeln!(s, "  {:<w$} missing: {gap}", "");
             }
         }
     }
