@@ -215,13 +215,19 @@ impl Engine {
                 Err("EAR99 names no controlled item: give the ECCN the technology is for".into())
             };
         }
-        let reference = if format == "eccn-entry" { &c[..5] } else { c.as_str() };
-        let laws: Vec<&crate::law::Ccl> = self.packs.iter().filter_map(|p| p.law.as_ref()).collect();
+        let reference = if format == "eccn-entry" {
+            &c[..5]
+        } else {
+            c.as_str()
+        };
+        let laws: Vec<&crate::law::Ccl> =
+            self.packs.iter().filter_map(|p| p.law.as_ref()).collect();
         // Entries whose paragraphs the snapshot does not carry (categories it
         // holds by heading only) are checked by entry.
         let known = |l: &&crate::law::Ccl| {
             l.resolve(reference).is_some()
-                || l.entry(&reference[..5]).is_some_and(|e| e.paragraphs.is_empty())
+                || l.entry(&reference[..5])
+                    .is_some_and(|e| e.paragraphs.is_empty())
         };
         if laws.is_empty() || laws.iter().any(known) {
             return Ok(());
@@ -255,9 +261,17 @@ impl Engine {
     pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
         // Before the earliest rule of any pack, "no rule applies" would be a
         // silence, not an answer.
-        if let Some(from) = self.packs.iter().flat_map(|p| p.rules.iter().map(|r| r.from)).min() {
+        if let Some(from) = self
+            .packs
+            .iter()
+            .flat_map(|p| p.rules.iter().map(|r| r.from))
+            .min()
+        {
             if q.as_of < from {
-                return Err(QueryError::BeforeCoverage { as_of: q.as_of, from });
+                return Err(QueryError::BeforeCoverage {
+                    as_of: q.as_of,
+                    from,
+                });
             }
         }
         // An item's named parameters with a closed set are checked like
@@ -303,9 +317,10 @@ impl Engine {
                     return Err(bad(format!("{n} is not a finite, non-negative figure")));
                 }
             }
-            if let (Some(format), FactValue::Str(s)) =
-                (self.vocab.get(name).and_then(|p| p.format.as_deref()), value)
-            {
+            if let (Some(format), FactValue::Str(s)) = (
+                self.vocab.get(name).and_then(|p| p.format.as_deref()),
+                value,
+            ) {
                 self.check_eccn(format, s).map_err(bad)?;
             }
             if self.vocab.values(name).is_some() {
@@ -620,10 +635,7 @@ impl Engine {
             },
             destination: dest,
             end_use: end_use.map(str::to_string),
-            facts: stated
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            facts: stated.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             determinations,
             overall: destination.and(overall),
             packs: p

@@ -466,7 +466,10 @@ mod tests {
 
     #[test]
     fn eccns_are_read_as_the_ccl_writes_them() {
-        assert_eq!(canonical_eccn(" 3b001.C.1.A ").as_deref(), Some("3B001.c.1.a"));
+        assert_eq!(
+            canonical_eccn(" 3b001.C.1.A ").as_deref(),
+            Some("3B001.c.1.a")
+        );
         assert_eq!(canonical_eccn("ear99").as_deref(), Some("EAR99"));
         assert_eq!(canonical_eccn("3A090").as_deref(), Some("3A090"));
         assert_eq!(canonical_eccn("3A090.").as_deref(), None);

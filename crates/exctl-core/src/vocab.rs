@@ -93,7 +93,9 @@ impl Vocabulary {
                     return Err(DataError::in_entry(
                         file,
                         &p.name,
-                        format!("format {f:?}: only \"eccn\" or \"eccn-entry\", on a string parameter"),
+                        format!(
+                            "format {f:?}: only \"eccn\" or \"eccn-entry\", on a string parameter"
+                        ),
                     ));
                 }
             }

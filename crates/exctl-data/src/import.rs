@@ -232,7 +232,10 @@ pub fn ccl_from_ecfr_json(file: &str, json: &str) -> Result<String, DataError> {
     // A snapshot without entries is no CCL: written out, it would make every
     // rule fail to load.
     if snap.entries.is_empty() {
-        return Err(DataError::new(file, "entries: empty; this is not a CCL snapshot"));
+        return Err(DataError::new(
+            file,
+            "entries: empty; this is not a CCL snapshot",
+        ));
     }
     let url = snap
         .source

@@ -338,7 +338,10 @@ fn a_stated_eccn_is_read_as_the_ccl_writes_it_and_must_be_one_of_its_paragraphs(
     assert_eq!(outcome(" 3B001.c.1.a ").unwrap(), exact);
     // A paragraph the CCL does not have is refused with the nearest ones.
     let err = outcome("3B001.z.9").unwrap_err();
-    assert!(err.contains("not a paragraph") && err.contains("3B001."), "{err}");
+    assert!(
+        err.contains("not a paragraph") && err.contains("3B001."),
+        "{err}"
+    );
     let err = outcome("3B0O1.c").unwrap_err();
     assert!(err.contains("not an ECCN"), "{err}");
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 /// Output columns of `exctl check --input`.
-pub const CHECK_COLUMNS: [&str; 15] = [
+pub const CHECK_COLUMNS: [&str; 18] = [
     "line",
     "id",
     "item",
@@ -32,6 +32,9 @@ pub const CHECK_COLUMNS: [&str; 15] = [
     "rules",
     "party_hits",
     "licences",
+    "obligations",
+    "notes",
+    "notices",
 ];
 
 /// Output columns of `exctl impact`.
@@ -74,6 +77,13 @@ pub struct Summary {
     pub review_policy: String,
     pub questions: String,
     pub rules: BTreeSet<String>,
+    /// `jurisdiction:rule` of each obligation listed beside the answer.
+    pub obligations: String,
+    /// `jurisdiction:rule` of each rule noted (not binding, or undecided but moot).
+    pub notes: String,
+    /// Jurisdictions whose answers carry a standing notice (the accord's
+    /// "as reported in the press").
+    pub notices: String,
 }
 
 fn summarise(d: &Decision) -> Summary {
@@ -82,7 +92,19 @@ fn summarise(d: &Decision) -> Summary {
     let mut policies = Vec::new();
     let mut questions = Vec::new();
     let mut rules = BTreeSet::new();
+    let mut obligations = Vec::new();
+    let mut notes = Vec::new();
+    let mut notices = Vec::new();
     for det in &d.determinations {
+        for r in &det.obligations {
+            obligations.push(format!("{}:{}", det.jurisdiction, r.rule));
+        }
+        for r in &det.notes {
+            notes.push(format!("{}:{}", det.jurisdiction, r.rule));
+        }
+        if det.notice.is_some() {
+            notices.push(det.jurisdiction.clone());
+        }
         let o = det.outcome.map_or("", |o| o.as_str());
         outcomes.push(format!("{}={o}", det.jurisdiction));
         if !det.controls.is_empty() {
@@ -105,6 +127,9 @@ fn summarise(d: &Decision) -> Summary {
         review_policy: policies.join("|"),
         questions: questions.join(";"),
         rules,
+        obligations: obligations.join(";"),
+        notes: notes.join(";"),
+        notices: notices.join(";"),
     }
 }
 
@@ -610,6 +635,9 @@ pub fn check_book(
             s.rules.iter().cloned().collect::<Vec<_>>().join(";"),
             party_cells,
             licence_cells,
+            s.obligations.clone(),
+            s.notes.clone(),
+            s.notices.clone(),
         ];
         if let Some(r) = recorder.as_mut() {
             // An order with an id is the same order on any line: its line is

@@ -603,7 +603,10 @@ fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> Result<Exit
     match out {
         Some(p) => {
             exctl_app::paths::ensure_distinct(input, &p)?;
-            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+            if let Some(dir) = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+            {
                 return Err(bad(format!("{}: no such folder", dir.display())));
             }
             let mut tmp = p.clone().into_os_string();

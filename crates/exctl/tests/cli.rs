@@ -699,7 +699,10 @@ fn deemed_exports_and_red_flags_from_the_command_line() {
         v["overall"], "no_license_required",
         "15 CFR 742.6(a)(6)(iv): the 3A090 licences do not apply to deemed exports"
     );
-    assert_eq!(v["facts"]["deemed"], true, "the record says it was a deemed export");
+    assert_eq!(
+        v["facts"]["deemed"], true,
+        "the record says it was a deemed export"
+    );
     assert_bad_input(
         &[
             "check",
