@@ -110,6 +110,12 @@ pub struct ItemSummary {
     pub vendor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// First release, as the item file gives it (`release_date_partial`
+    /// when only a month or a year is known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_date: Option<chrono::NaiveDate>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub release_date_partial: bool,
     pub metrics: Metrics,
     /// Named parameters of the item (`[params]`), for kinds without typed fields.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]

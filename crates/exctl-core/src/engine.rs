@@ -630,6 +630,8 @@ impl Engine {
                 kind: p.item.kind.name().to_string(),
                 vendor: p.item.vendor.clone(),
                 family: p.item.family.clone(),
+                release_date: p.item.release_date,
+                release_date_partial: p.item.release_date_partial,
                 metrics: p.metrics.clone(),
                 params: p.item.extra.clone(),
             },
@@ -1129,6 +1131,10 @@ impl Engine {
                     let eq = a == t;
                     format!("{label} {a} {} {t}", if eq { "=" } else { "≠" })
                 }
+                (op, FactValue::Str(a), Literal::Str(t)) => {
+                    let shown = if holds { *op } else { negate(*op) };
+                    format!("{label} {a} {} {t}", shown.symbol())
+                }
                 (CompareOp::Eq | CompareOp::Ne, FactValue::Bool(a), Literal::Bool(_)) => {
                     format!("{label}: {}", FactValue::Bool(*a))
                 }
@@ -1189,6 +1195,11 @@ fn comparison_holds(op: CompareOp, actual: &FactValue, value: &Literal) -> Optio
         (CompareOp::Lt, FactValue::Num(a), Literal::Num(t)) => a < t,
         (CompareOp::Eq, FactValue::Num(a), Literal::Num(t)) => a == t,
         (CompareOp::Ne, FactValue::Num(a), Literal::Num(t)) => a != t,
+        // Text orders as text: ISO dates (a release date) compare as dates.
+        (CompareOp::Ge, FactValue::Str(a), Literal::Str(t)) => a >= t,
+        (CompareOp::Gt, FactValue::Str(a), Literal::Str(t)) => a > t,
+        (CompareOp::Le, FactValue::Str(a), Literal::Str(t)) => a <= t,
+        (CompareOp::Lt, FactValue::Str(a), Literal::Str(t)) => a < t,
         (CompareOp::Eq, FactValue::Str(a), Literal::Str(t)) => a == t,
         (CompareOp::Ne, FactValue::Str(a), Literal::Str(t)) => a != t,
         (CompareOp::Eq, FactValue::Bool(a), Literal::Bool(t)) => a == t,
