@@ -641,6 +641,15 @@ fn impact_between_two_rule_pack_versions() {
             "&& tpp < 21000 && mem_bw < 6500)\"",
             "&& tpp < 40000 && mem_bw < 9000)\"",
         );
+        // A new threshold comes with the new text that sets it: both rules
+        // quote the band's sentence, and a quote must carry its figures.
+        let path = r.join("packs/us/rules/licensing.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("TPP less than 21,000"));
+        let text = text
+            .replace("TPP less than 21,000", "TPP less than 40,000")
+            .replace("less than 6,500 GB/s", "less than 9,000 GB/s");
+        std::fs::write(&path, text).unwrap();
     });
     let input = tmp(
         "orders2.csv",
