@@ -379,7 +379,12 @@ pub fn prepare(
     }
     let stated_deemed = match facts.get("deemed") {
         Some(FactValue::Bool(b)) => Some(*b),
-        _ => None,
+        Some(other) => {
+            return Err(bad(format!(
+                "fact \"deemed\": {other} is not true or false"
+            )))
+        }
+        None => None,
     };
     if request.deemed && stated_deemed == Some(false) {
         return Err(bad(

@@ -204,8 +204,18 @@ impl Engine {
     /// or a paragraph no pack's CCL has, is refused with the nearest ones.
     fn check_eccn(&self, format: &str, text: &str) -> Result<(), String> {
         let Some(c) = crate::law::canonical_eccn(text) else {
+            let squeezed: String = text
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_uppercase();
+            let hint = if squeezed == "EAR99" {
+                " (did you mean EAR99?)"
+            } else {
+                ""
+            };
             return Err(format!(
-                "{text:?} is not an ECCN (e.g. 3B001.c.1.a, 3A090, or EAR99)"
+                "{text:?} is not an ECCN{hint} (e.g. 3B001.c.1.a, 3A090, or EAR99)"
             ));
         };
         if c == "EAR99" {
@@ -215,11 +225,12 @@ impl Engine {
                 Err("EAR99 names no controlled item: give the ECCN the technology is for".into())
             };
         }
-        let reference = if format == "eccn-entry" {
-            &c[..5]
-        } else {
-            c.as_str()
-        };
+        if format == "eccn-entry" && c.as_bytes()[1] == b'E' {
+            return Err(format!(
+                "{c} is a technology ECCN: give the controlled item the technology is for (e.g. 3A090 for 3E001 technology)"
+            ));
+        }
+        let reference = c.as_str();
         let laws: Vec<&crate::law::Ccl> =
             self.packs.iter().filter_map(|p| p.law.as_ref()).collect();
         // Entries whose paragraphs the snapshot does not carry (categories it
@@ -240,17 +251,14 @@ impl Engine {
     }
 
     /// Rewrites ECCN-valued facts as the CCL writes them (`3b001.C.1.a` →
-    /// `3B001.c.1.a`; an entry-only parameter keeps the entry).
+    /// `3B001.c.1.a`).
     fn canonical_eccns(&self, facts: &mut Facts) {
         for p in self.vocab.iter() {
-            let Some(format) = p.format.as_deref() else {
+            if p.format.is_none() {
                 continue;
-            };
+            }
             if let Some(FactValue::Str(s)) = facts.get(&p.name) {
-                if let Some(mut c) = crate::law::canonical_eccn(s) {
-                    if format == "eccn-entry" && c.len() > 5 {
-                        c.truncate(5);
-                    }
+                if let Some(c) = crate::law::canonical_eccn(s) {
                     facts.set(&p.name, FactValue::Str(c));
                 }
             }
@@ -300,6 +308,11 @@ impl Engine {
                     names.iter().take(3).copied().collect::<Vec<_>>().join(", ")
                 )));
             };
+            if Item::TYPED_FACTS.contains(&name.as_str()) {
+                return Err(bad(
+                    "is one of the item's own fields or derived figures: give the field itself (e.g. throughput, die_area_mm2, datacenter, vendor) rather than a [params] entry".into(),
+                ));
+            }
             if param.scope != Scope::Item {
                 return Err(bad(
                     "is not an item parameter: state it for the transaction (--fact)".into(),

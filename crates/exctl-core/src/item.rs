@@ -330,6 +330,35 @@ impl Item {
         m
     }
 
+    /// Facts the item's typed fields and derived metrics set: a `[params]`
+    /// entry may not shadow them (metrics are derived, never stated).
+    pub const TYPED_FACTS: &'static [&'static str] = &[
+        "kind",
+        "id",
+        "name",
+        "vendor",
+        "family",
+        "origin",
+        "tpp",
+        "pd",
+        "h100e",
+        "int8_tops",
+        "peak_tops",
+        "system_tpp",
+        "training_flop",
+        "bandwidth_density",
+        "die_area",
+        "io_bw",
+        "mem_bw",
+        "datacenter",
+        "ic_count",
+        "weights_published",
+        "co_packaged",
+        "release_date",
+        "ic_controls",
+        "item_params_stated",
+    ];
+
     /// The known facts of this item, by the names rules use.
     /// Unknown figures are simply absent.
     pub fn facts(&self) -> Facts {
@@ -400,6 +429,12 @@ impl Item {
         for (k, v) in &self.extra {
             f.set(k, v.clone());
         }
+        // Which named parameters the item states: a rule may act on a stated
+        // ECCN without asking every other item for one.
+        f.set(
+            "item_params_stated",
+            FactValue::List(self.extra.keys().cloned().collect()),
+        );
         f
     }
 }

@@ -191,6 +191,11 @@ pub fn canonical_eccn(text: &str) -> Option<String> {
     ok.then(|| format!("{entry}.{}", labels.to_ascii_lowercase()))
 }
 
+/// `ccl = "*"`: the rule reads the paragraph the item itself states (its
+/// `eccn`), so there is no one paragraph to check; such a rule compares no
+/// number.
+pub const STATED: &str = "*";
+
 /// Text compared without regard to spacing, quotes or case.
 pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -317,7 +322,10 @@ pub fn check_pack(pack: &RulePack, ccl: &Ccl, ccl_file: &str) -> Result<(), Data
 /// so decisions can show the law beside the reason.
 pub fn attach_text(pack: &mut RulePack, ccl: &Ccl) {
     for rule in &mut pack.rules {
-        if rule.law_text.is_some() || rule.def.ccl.is_empty() {
+        if rule.law_text.is_some()
+            || rule.def.ccl.is_empty()
+            || rule.def.ccl.iter().any(|r| r == STATED)
+        {
             continue;
         }
         let text: Vec<String> = rule
@@ -347,7 +355,7 @@ fn check_rule(rule: &Rule, ccl: &Ccl, ccl_file: &str) -> Result<(), DataError> {
             ccl.date
         )));
     }
-    for reference in &def.ccl {
+    for reference in def.ccl.iter().filter(|r| *r != STATED) {
         if ccl.resolve(reference).is_none() {
             let near = ccl.near(reference);
             return Err(err(format!(
@@ -363,6 +371,15 @@ fn check_rule(rule: &Rule, ccl: &Ccl, ccl_file: &str) -> Result<(), DataError> {
         }
     }
     let numbers = rule_numbers(rule);
+    if def.ccl.iter().any(|r| r == STATED) {
+        if !numbers.is_empty() {
+            return Err(err(
+                "ccl = \"*\" (the stated paragraph) cannot carry thresholds: name the paragraph"
+                    .into(),
+            ));
+        }
+        return Ok(());
+    }
     // Rules in force on the snapshot's date are checked against its text.
     if in_force_at_snapshot && !def.ccl.is_empty() {
         let text: String = def

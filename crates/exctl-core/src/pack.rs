@@ -597,6 +597,16 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             )));
         }
     }
+    // A primary rule with thresholds rests them on text: a CCL paragraph or
+    // a quotation. Without either it must say it is not primary.
+    let has_numbers = comparisons
+        .iter()
+        .any(|c| matches!(c.value, Literal::Num(_)));
+    if has_numbers && def.ccl.is_empty() && def.source_text.is_none() && quality == "primary" {
+        return Err(err(
+            "compares with thresholds but names no CCL paragraph and quotes no text: add ccl or source_text, or mark source_quality with its source_gap".into(),
+        ));
+    }
     // A rule that quotes its regulation outside a CCL paragraph must find its
     // thresholds in the quotation (a CCL rule is checked against the CCL).
     if let (Some(quote), true) = (&def.source_text, def.ccl.is_empty()) {

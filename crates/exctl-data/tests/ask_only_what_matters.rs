@@ -139,6 +139,10 @@ fn set_item_fact(item: &mut Item, name: &str, value: &FactValue) {
                     .collect();
                 return;
             }
+            ("int8_tops" | "peak_tops", FactValue::Num(n)) => {
+                spec.throughput = [(exctl_core::Precision::Int8, *n)].into_iter().collect();
+                return;
+            }
             _ => {}
         }
     }

@@ -1291,6 +1291,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rules { common, quality } => {
             let data = load(&cli.data)?;
             let as_of = parse_date(&common.as_of)?;
+            if let Some(from) = data
+                .engine
+                .packs
+                .iter()
+                .flat_map(|p| p.rules.iter().map(|r| r.from))
+                .min()
+            {
+                if as_of < from {
+                    return Err(bad(format!(
+                        "--as-of {as_of}: before the rule packs' coverage, which starts on {from}"
+                    )));
+                }
+            }
             for j in &common.jurisdictions {
                 if data.engine.pack(j).is_none() {
                     return Err(bad(format!("unknown jurisdiction {j:?}")));
@@ -1319,7 +1332,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             emit(
                 common.json,
                 exctl_app::views::rules_json(as_of, &rules),
-                || render::rules_table(as_of, &rules, quality, common.explain),
+                || {
+                    let table = render::rules_table(as_of, &rules, quality, common.explain);
+                    if quality && common.as_of.is_none() {
+                        table.replacen(
+                            &format!("rules as of {as_of}:"),
+                            "rules that do not rest on the law's text, at every date:",
+                            1,
+                        )
+                    } else {
+                        table
+                    }
+                },
             )
         }
         Command::Screen {
