@@ -27,6 +27,9 @@ pub struct Engine {
     root: cel::Context<'static, 'static>,
     /// Every name some rule reads: only these are bound for evaluation.
     referenced: BTreeSet<String>,
+    /// The earliest date any rule takes effect: the start of the packs'
+    /// coverage.
+    coverage_from: Option<NaiveDate>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -159,6 +162,10 @@ impl Engine {
             .flat_map(|p| p.rules.iter())
             .flat_map(|r| r.references.iter().cloned())
             .collect();
+        let coverage_from = packs
+            .iter()
+            .flat_map(|p| p.rules.iter().map(|r| r.from))
+            .min();
         Engine {
             vocab,
             countries,
@@ -166,7 +173,13 @@ impl Engine {
             packs,
             root: cel::Context::default(),
             referenced,
+            coverage_from,
         }
+    }
+
+    /// The earliest date any rule takes effect; before it exctl does not answer.
+    pub fn coverage_from(&self) -> Option<NaiveDate> {
+        self.coverage_from
     }
 
     pub fn pack(&self, id: &str) -> Option<&RulePack> {
@@ -269,12 +282,7 @@ impl Engine {
     pub fn validate(&self, q: &Query<'_>) -> Result<(), QueryError> {
         // Before the earliest rule of any pack, "no rule applies" would be a
         // silence, not an answer.
-        if let Some(from) = self
-            .packs
-            .iter()
-            .flat_map(|p| p.rules.iter().map(|r| r.from))
-            .min()
-        {
+        if let Some(from) = self.coverage_from {
             if q.as_of < from {
                 return Err(QueryError::BeforeCoverage {
                     as_of: q.as_of,
@@ -330,10 +338,7 @@ impl Engine {
                     return Err(bad(format!("{n} is not a finite, non-negative figure")));
                 }
             }
-            if let (Some(format), FactValue::Str(s)) = (
-                self.vocab.get(name).and_then(|p| p.format.as_deref()),
-                value,
-            ) {
+            if let (Some(format), FactValue::Str(s)) = (param.format.as_deref(), value) {
                 self.check_eccn(format, s).map_err(bad)?;
             }
             if self.vocab.values(name).is_some() {
@@ -597,7 +602,6 @@ impl Engine {
                 }
             }
         }
-        txn.set("end_use_stated", FactValue::Bool(end_use.is_some()));
         // Which transaction facts the request states, before defaults: a
         // rule may raise a stated fact for any item yet ask it only of some.
         let mut stated_names: Vec<String> = stated.iter().map(|(k, _)| k.clone()).collect();

@@ -295,6 +295,25 @@ pub fn number_written(value: f64, numbers: &[f64]) -> bool {
     })
 }
 
+/// Every threshold of `numbers` is written in `text`; otherwise the message
+/// names the missing ones and `source`, the text they were looked for in.
+pub fn check_written(numbers: &[f64], text: &str, source: &str) -> Result<(), String> {
+    let written = numbers_in(text);
+    let missing: Vec<String> = numbers
+        .iter()
+        .filter(|n| !number_written(**n, &written))
+        .map(|n| format!("{n}"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "compares with {} but {source} does not say {}",
+        missing.join(", "),
+        if missing.len() == 1 { "it" } else { "them" }
+    ))
+}
+
 /// The numeric literals a rule's condition compares with.
 pub fn rule_numbers(rule: &Rule) -> Vec<f64> {
     let mut out: Vec<f64> = rule
@@ -388,20 +407,13 @@ fn check_rule(rule: &Rule, ccl: &Ccl, ccl_file: &str) -> Result<(), DataError> {
             .filter_map(|r| ccl.paragraph_text(r))
             .collect::<Vec<_>>()
             .join("\n");
-        let written = numbers_in(&text);
-        let missing: Vec<String> = numbers
-            .iter()
-            .filter(|n| !number_written(**n, &written))
-            .map(|n| format!("{n}"))
-            .collect();
-        if !missing.is_empty() && def.kind == RuleKind::Control {
-            return Err(err(format!(
-                "compares with {} but the text of {} in the CCL of {} does not say {}",
-                missing.join(", "),
+        if def.kind == RuleKind::Control {
+            let source = format!(
+                "the text of {} in the CCL of {}",
                 def.ccl.join(", "),
-                ccl.date,
-                if missing.len() == 1 { "it" } else { "them" }
-            )));
+                ccl.date
+            );
+            check_written(&numbers, &text, &source).map_err(err)?;
         }
         if let Some(quote) = &def.source_text {
             let entries: String = def
@@ -436,19 +448,7 @@ fn check_rule(rule: &Rule, ccl: &Ccl, ccl_file: &str) -> Result<(), DataError> {
                 ccl.date
             )));
         }
-        let written = numbers_in(quote);
-        let missing: Vec<String> = numbers
-            .iter()
-            .filter(|n| !number_written(**n, &written))
-            .map(|n| format!("{n}"))
-            .collect();
-        if !missing.is_empty() {
-            return Err(err(format!(
-                "compares with {} but its source_text does not say {}",
-                missing.join(", "),
-                if missing.len() == 1 { "it" } else { "them" }
-            )));
-        }
+        check_written(&numbers, quote, "its source_text").map_err(err)?;
     }
     Ok(())
 }

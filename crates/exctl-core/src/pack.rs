@@ -610,21 +610,15 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
     // A rule that quotes its regulation outside a CCL paragraph must find its
     // thresholds in the quotation (a CCL rule is checked against the CCL).
     if let (Some(quote), true) = (&def.source_text, def.ccl.is_empty()) {
-        let written = crate::law::numbers_in(quote);
-        let missing: Vec<String> = comparisons
+        let numbers: Vec<f64> = comparisons
             .iter()
             .filter_map(|c| match c.value {
-                Literal::Num(n) if !crate::law::number_written(n, &written) => Some(format!("{n}")),
+                Literal::Num(n) => Some(n),
                 _ => None,
             })
             .collect();
-        if !missing.is_empty() {
-            return Err(err(format!(
-                "compares with {} but its source_text does not say {}: quote the sentence that sets the threshold",
-                missing.join(", "),
-                if missing.len() == 1 { "it" } else { "them" }
-            )));
-        }
+        crate::law::check_written(&numbers, quote, "its source_text")
+            .map_err(|m| err(format!("{m}: quote the sentence that sets the threshold")))?;
     }
     Ok(Rule {
         file: file.to_string(),

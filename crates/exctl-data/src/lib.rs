@@ -136,8 +136,6 @@ pub struct Data {
     pub golden: BTreeMap<String, Vec<(String, String)>>,
     /// Each pack's party rules (`packs/<id>/parties.toml`), where it has them.
     pub parties: Vec<PartyRules>,
-    /// Each pack's CCL snapshot, where it has one.
-    pub laws: BTreeMap<String, exctl_core::law::Ccl>,
 }
 
 /// The country table of a data set.
@@ -231,7 +229,6 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
     let mut packs = Vec::new();
     let mut golden = BTreeMap::new();
     let mut parties = Vec::new();
-    let mut laws = BTreeMap::new();
     let pack_ids = declared_packs(files)?;
     for id in pack_ids {
         let meta_path = format!("packs/{id}/pack.toml");
@@ -266,7 +263,6 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
             let ccl = exctl_core::law::Ccl::from_json(&ccl_path, text)?;
             exctl_core::law::check_pack(&pack, &ccl, &ccl_path)?;
             exctl_core::law::attach_text(&mut pack, &ccl);
-            laws.insert(id.clone(), ccl.clone());
             pack.law = Some(ccl);
         }
         golden.insert(id.clone(), files.under(&format!("packs/{id}/golden/")));
@@ -297,7 +293,6 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
         catalog,
         golden,
         parties,
-        laws,
     })
 }
 

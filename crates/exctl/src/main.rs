@@ -1291,13 +1291,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rules { common, quality } => {
             let data = load(&cli.data)?;
             let as_of = parse_date(&common.as_of)?;
-            if let Some(from) = data
-                .engine
-                .packs
-                .iter()
-                .flat_map(|p| p.rules.iter().map(|r| r.from))
-                .min()
-            {
+            if let Some(from) = data.engine.coverage_from() {
                 if as_of < from {
                     return Err(bad(format!(
                         "--as-of {as_of}: before the rule packs' coverage, which starts on {from}"

@@ -111,13 +111,13 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
                 r.rule, r.citation, r.text
             );
             if explain {
-                law_lines(&mut s, r);
+                law_lines(&mut s, r.law.as_deref(), "      ");
             }
         }
         for r in &det.reasons {
             let _ = writeln!(s, "  - {} — {}\n      {}", r.rule, r.citation, r.text);
             if explain {
-                law_lines(&mut s, r);
+                law_lines(&mut s, r.law.as_deref(), "      ");
             }
         }
         for r in &det.notes {
@@ -145,13 +145,11 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
     s
 }
 
-/// The regulation's words under a reason (`--explain`).
-fn law_lines(s: &mut String, r: &exctl_core::Reason) {
-    if let Some(law) = &r.law {
-        for (i, line) in law.lines().enumerate() {
-            let lead = if i == 0 { "the law: " } else { "         " };
-            let _ = writeln!(s, "      {lead}{line}");
-        }
+/// The regulation's words, each line after `indent` (`--explain`).
+fn law_lines(s: &mut String, law: Option<&str>, indent: &str) {
+    for (i, line) in law.unwrap_or_default().lines().enumerate() {
+        let lead = if i == 0 { "the law: " } else { "         " };
+        let _ = writeln!(s, "{indent}{lead}{line}");
     }
 }
 
@@ -343,12 +341,7 @@ pub fn rules_table(
             r.def.id, what, r.def.title, "", r.def.citation
         );
         if show_law {
-            if let Some(law) = &r.law_text {
-                for (i, line) in law.lines().enumerate() {
-                    let lead = if i == 0 { "the law: " } else { "         " };
-                    let _ = writeln!(s, "  {:<w$} {lead}{line}", "");
-                }
-            }
+            law_lines(&mut s, r.law_text.as_deref(), &format!("  {:<w$} ", ""));
         }
         if quality {
             let source = r.def.source_quality.as_deref().unwrap_or("primary");
