@@ -376,6 +376,129 @@ impl<'a> BatchRow<'a> {
     }
 }
 
+/// Rows screened together, in parallel, between writes.
+const BATCH_BLOCK: usize = 8192;
+
+/// A batch row, checked: a query to screen, or the reason it cannot be.
+enum Pending {
+    Query {
+        line: u64,
+        id: String,
+        query: Query,
+    },
+    Error {
+        line: u64,
+        id: String,
+        name: String,
+        message: String,
+    },
+}
+
+impl Pending {
+    fn name(&self) -> &str {
+        match self {
+            Pending::Query { query, .. } => &query.name,
+            Pending::Error { name, .. } => name,
+        }
+    }
+}
+
+/// Reads and checks one batch row.
+fn pending_row(
+    rec: std::result::Result<csv::StringRecord, csv::Error>,
+    headers: &csv::StringRecord,
+    name_col: usize,
+    (country_col, type_col, id_col): (Option<usize>, Option<usize>, Option<usize>),
+    countries: CountryResolver<'_>,
+) -> Pending {
+    let error = |line: u64, id: &str, name: &str, message: String| Pending::Error {
+        line,
+        id: id.to_string(),
+        name: name.to_string(),
+        message,
+    };
+    let r = match rec {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e.position().map_or(0, |p| p.line());
+            return error(line, "", "", e.to_string());
+        }
+    };
+    let line = r.position().map_or(0, |p| p.line());
+    if r.len() > headers.len() {
+        let msg = format!(
+            "the row has {} cells where the header has {} columns",
+            r.len(),
+            headers.len()
+        );
+        return error(line, "", "", msg);
+    }
+    let get = |c: Option<usize>| c.and_then(|i| r.get(i)).unwrap_or("");
+    let id = get(id_col);
+    let name = r.get(name_col).unwrap_or("");
+    if name.trim().is_empty() {
+        return error(line, id, name, "empty name".to_string());
+    }
+    if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+        let msg = format!("name of {} bytes is too long", name.len());
+        return error(line, id, "", msg);
+    }
+    let country = match get(country_col) {
+        "" => None,
+        c => match countries(c) {
+            Some(code) => Some(code),
+            None => return error(line, id, name, format!("unknown country {c:?}")),
+        },
+    };
+    let entity_type = match get(type_col) {
+        "" => None,
+        t => match parse_type(t) {
+            Some(t) => Some(t),
+            None => {
+                let msg = format!("unknown type {t:?} (entity, individual, vessel, aircraft)");
+                return error(line, id, name, msg);
+            }
+        },
+    };
+    Pending::Query {
+        line,
+        id: id.to_string(),
+        query: Query {
+            name: name.to_string(),
+            country,
+            entity_type,
+        },
+    }
+}
+
+/// Screens a block of rows on `threads` threads, results in row order.
+fn screen_block(
+    screener: &Screener,
+    block: &[Pending],
+    limit: usize,
+    threshold: f64,
+    threads: usize,
+) -> Vec<Vec<Match>> {
+    let one = |p: &Pending| match p {
+        Pending::Query { query, .. } => screener.screen(query, limit, threshold),
+        Pending::Error { .. } => Vec::new(),
+    };
+    if threads <= 1 || block.len() < 64 {
+        return block.iter().map(one).collect();
+    }
+    let chunk = block.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = block
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)
 /// into `output`, streaming. Bad rows are reported in the `error` column.
 /// With a recorder, every screened row is recorded with its party.
@@ -424,126 +547,91 @@ pub fn batch(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let (mut screened, mut hit_rows, mut errors) = (0usize, 0usize, 0usize);
-    for rec in rdr.records() {
-        bar.inc(1);
-        let (line, row) = match rec {
-            Ok(r) => (r.position().map_or(0, |p| p.line()), Ok(r)),
-            Err(e) => (e.position().map_or(0, |p| p.line()), Err(e.to_string())),
-        };
-        let line_s = line.to_string();
-        let put = |w: &mut csv::Writer<_>, r: BatchRow<'_>| -> Result<()> {
-            w.write_record(r.cells(&line_s, &version))?;
-            Ok(())
-        };
-        let r = match row {
-            Ok(r) if r.len() > headers.len() => {
-                errors += 1;
-                let msg = format!(
-                    "the row has {} cells where the header has {} columns",
-                    r.len(),
-                    headers.len()
-                );
-                put(&mut w, BatchRow::error("", "", &msg))?;
-                continue;
-            }
-            Ok(r) => r,
-            Err(msg) => {
-                errors += 1;
-                put(&mut w, BatchRow::error("", "", &msg))?;
-                continue;
-            }
-        };
-        let get = |c: Option<usize>| c.and_then(|i| r.get(i)).unwrap_or("");
-        let id = get(id_col);
-        let name = r.get(name_col).unwrap_or("");
-        let problem = if name.trim().is_empty() {
-            Some("empty name".to_string())
-        } else if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
-            Some(format!("name of {} bytes is too long", name.len()))
-        } else {
-            None
-        };
-        if let Some(msg) = problem {
-            errors += 1;
-            let shown = if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
-                ""
-            } else {
-                name
-            };
-            put(&mut w, BatchRow::error(id, shown, &msg))?;
-            continue;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut records = rdr.records();
+    loop {
+        // Rows are read and checked in order, screened in parallel a block at
+        // a time, then written and recorded in order: the output is the same
+        // whatever the number of cores.
+        let mut block: Vec<Pending> = Vec::with_capacity(BATCH_BLOCK);
+        for rec in records.by_ref().take(BATCH_BLOCK) {
+            bar.inc(1);
+            block.push(pending_row(
+                rec,
+                &headers,
+                name_col,
+                (country_col, type_col, id_col),
+                countries,
+            ));
         }
-        let country = match get(country_col) {
-            "" => None,
-            c => match countries(c) {
-                Some(code) => Some(code),
-                None => {
+        if block.is_empty() {
+            break;
+        }
+        // Duplicate rows are refused before anything is screened.
+        if let Some(r) = recorder.as_mut() {
+            for p in block.iter_mut() {
+                if let Pending::Query { line, id, .. } = p {
+                    let row_key = crate::records::Recorder::row_key(*line, id);
+                    if let Err(msg) = r.claim("screen", &row_key) {
+                        *p = Pending::Error {
+                            line: *line,
+                            id: id.clone(),
+                            name: p.name().to_string(),
+                            message: msg,
+                        };
+                    }
+                }
+            }
+        }
+        let results = screen_block(screener, &block, limit, threshold, threads);
+        for (p, matches) in block.iter().zip(results) {
+            let (line, id, q) = match p {
+                Pending::Error {
+                    line,
+                    id,
+                    name,
+                    message,
+                } => {
                     errors += 1;
-                    put(
-                        &mut w,
-                        BatchRow::error(id, name, &format!("unknown country {c:?}")),
+                    w.write_record(
+                        BatchRow::error(id, name, message).cells(&line.to_string(), &version),
                     )?;
                     continue;
                 }
-            },
-        };
-        let entity_type = match get(type_col) {
-            "" => None,
-            t => match parse_type(t) {
-                Some(t) => Some(t),
-                None => {
-                    errors += 1;
-                    let msg = format!("unknown type {t:?} (entity, individual, vessel, aircraft)");
-                    put(&mut w, BatchRow::error(id, name, &msg))?;
-                    continue;
-                }
-            },
-        };
-        let row_key = crate::records::Recorder::row_key(line, id);
-        if let Some(r) = recorder.as_mut() {
-            if let Err(msg) = r.claim("screen", &row_key) {
-                errors += 1;
-                put(&mut w, BatchRow::error(id, name, &msg))?;
-                continue;
+                Pending::Query { line, id, query } => (*line, id.as_str(), query),
+            };
+            let line_s = line.to_string();
+            screened += 1;
+            if let Some(r) = recorder.as_mut() {
+                let row_key = crate::records::Recorder::row_key(line, id);
+                let key = r.line("screen", &row_key);
+                r.push(
+                    "screen",
+                    &row_key,
+                    crate::records::screen_recording(key, q, id, screener, &matches, threshold),
+                )?;
             }
-        }
-        let q = Query {
-            name: name.to_string(),
-            country: country.clone(),
-            entity_type,
-        };
-        let matches = screener.screen(&q, limit, threshold);
-        screened += 1;
-        if let Some(r) = recorder.as_mut() {
-            let key = r.line("screen", &row_key);
-            r.push(
-                "screen",
-                &row_key,
-                crate::records::screen_recording(key, &q, id, screener, &matches, threshold),
-            )?;
-        }
-        let qc = country.unwrap_or_default();
-        let base = BatchRow {
-            id,
-            name,
-            country: &qc,
-            status: "clear",
-            error: "",
-            hit: None,
-        };
-        if matches.is_empty() {
-            put(&mut w, base)?;
-        }
-        for (rank, m) in matches.iter().enumerate() {
-            hit_rows += 1;
-            put(
-                &mut w,
-                BatchRow {
+            let qc = q.country.clone().unwrap_or_default();
+            let base = BatchRow {
+                id,
+                name: &q.name,
+                country: &qc,
+                status: "clear",
+                error: "",
+                hit: None,
+            };
+            if matches.is_empty() {
+                w.write_record(base.cells(&line_s, &version))?;
+            }
+            for (rank, m) in matches.iter().enumerate() {
+                hit_rows += 1;
+                let row = BatchRow {
                     status: "hit",
                     hit: Some((rank + 1, m)),
                     ..base
-                },
-            )?;
+                };
+                w.write_record(row.cells(&line_s, &version))?;
+            }
         }
     }
     bar.finish_and_clear();

@@ -545,6 +545,61 @@ pub fn tokenize(latin: &str) -> Vec<String> {
     cleaned.split_whitespace().map(str::to_string).collect()
 }
 
+/// Words of legal forms and organisation words, by first letter, for
+/// correcting their misspellings ("Joint Stok Company", "Technolgies").
+fn known_words() -> &'static std::collections::HashMap<u8, Vec<&'static str>> {
+    static KNOWN: std::sync::OnceLock<std::collections::HashMap<u8, Vec<&'static str>>> =
+        std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| {
+        let mut words: Vec<&'static str> = LEGAL_FORMS
+            .iter()
+            .flat_map(|f| f.split(' '))
+            .chain(WORD_FORMS.iter().flat_map(|(a, b)| [*a, *b]))
+            .chain(GENERIC_WORDS.iter().copied())
+            .filter(|w| w.len() >= 4)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        let mut by_first: std::collections::HashMap<u8, Vec<&'static str>> =
+            std::collections::HashMap::new();
+        for w in words {
+            by_first.entry(w.as_bytes()[0]).or_default().push(w);
+        }
+        by_first
+    })
+}
+
+/// Least similarity for a word to be read as a misspelt legal-form or
+/// organisation word.
+const KNOWN_WORD_FLOOR: f64 = 0.83;
+
+/// Rewrites misspelt legal-form and organisation words to their spelling,
+/// so a typo in "Company" neither stays a name word nor outweighs the name.
+fn correct_known_words(tokens: &mut [String]) {
+    let known = known_words();
+    for t in tokens.iter_mut() {
+        if t.len() < 4 || !t.is_ascii() {
+            continue;
+        }
+        let Some(words) = known.get(&t.as_bytes()[0]) else {
+            continue;
+        };
+        if words.contains(&t.as_str()) {
+            continue;
+        }
+        let best = words
+            .iter()
+            .filter(|w| w.len().abs_diff(t.len()) <= 2)
+            .map(|w| (crate::score::token_similarity(t, w), *w))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((s, w)) = best {
+            if s >= KNOWN_WORD_FLOOR {
+                *t = w.to_string();
+            }
+        }
+    }
+}
+
 fn remove_sequences(tokens: &mut Vec<String>, table: &[&str], found: &mut Vec<String>) {
     let mut seqs: Vec<Vec<&str>> = table.iter().map(|s| s.split(' ').collect()).collect();
     seqs.sort_by_key(|s| std::cmp::Reverse(s.len()));
@@ -620,6 +675,11 @@ pub fn forms(text: &str) -> Vec<NameForm> {
                     Some("umlaut"),
                 ));
             }
+            v.extend(
+                translit::slavic_respellings(&folded)
+                    .into_iter()
+                    .map(|(s, k)| (s, Some(k))),
+            );
             v
         }
         Script::Cyrillic => translit::cyrillic(&folded)
@@ -658,6 +718,7 @@ pub fn forms(text: &str) -> Vec<NameForm> {
         if tokens.iter().any(|t| !STOP_WORDS.contains(&t.as_str())) {
             tokens.retain(|t| !STOP_WORDS.contains(&t.as_str()));
         }
+        correct_known_words(&mut tokens);
         remove_sequences(&mut tokens, LEGAL_FORMS, &mut found);
         let tokens = canonical_tokens(tokens);
         if tokens.is_empty() {

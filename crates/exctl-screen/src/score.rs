@@ -7,7 +7,7 @@
 //! side lower the score instead of being ignored.
 
 use crate::normalize::{legal_form_class, NameForm, GENERIC_LEGAL_FORMS, GENERIC_WORDS};
-use rapidfuzz::distance::{jaro_winkler, levenshtein};
+use rapidfuzz::distance::{jaro_winkler, levenshtein, osa};
 use serde::Serialize;
 
 /// Token similarities below this count as no match.
@@ -80,9 +80,10 @@ where
     if short / long < LEV_CUTOFF {
         return 0.0;
     }
-    let args = levenshtein::Args::default().score_cutoff(LEV_CUTOFF);
+    // Optimal string alignment: a swapped pair of letters is one edit, as typed.
+    let args = osa::Args::default().score_cutoff(LEV_CUTOFF);
     let Some(lev) =
-        levenshtein::normalized_similarity_with_args(a.iter().copied(), b.iter().copied(), &args)
+        osa::normalized_similarity_with_args(a.iter().copied(), b.iter().copied(), &args)
     else {
         return 0.0;
     };

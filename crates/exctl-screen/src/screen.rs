@@ -17,7 +17,10 @@ const COUNTRY_DISAGREE_PENALTY: f64 = 0.05;
 /// Query says person and entry says organisation, or the reverse.
 const TYPE_MISMATCH_PENALTY: f64 = 0.1;
 /// Candidate names scored in full per query.
-const CANDIDATES: usize = 24;
+const CANDIDATES: usize = 32;
+/// A query token found in no list name is looked up among list tokens this
+/// similar (a typo in the rarest word must not lose the candidate).
+const FUZZY_TOKEN_FLOOR: f64 = 0.75;
 
 /// A party to screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +113,14 @@ pub struct Screener {
     form_trigrams: Vec<u16>,
     /// Weight of each token found in the lists (rarer weighs more).
     weights: HashMap<String, f32>,
+    /// Every token of every indexed form, with the forms that hold it.
+    vocab: HashMap<String, u32>,
+    vocab_tokens: Vec<String>,
+    token_postings: Vec<Vec<u32>>,
+    /// Trigrams of the vocabulary's tokens, for looking up a misspelt token.
+    vocab_trigrams: HashMap<u32, Vec<u32>>,
+    /// Sum of each indexed form's token weights.
+    form_weight: Vec<f32>,
 }
 
 fn trigrams(joined: &str) -> Vec<u32> {
@@ -131,6 +142,8 @@ fn trigrams(joined: &str) -> Vec<u32> {
 
 thread_local! {
     static SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+    /// Per form: shared weight, last query token counted, its similarity.
+    static TOKEN_SCRATCH: RefCell<Vec<(f32, u32, f32)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Screener {
@@ -188,12 +201,36 @@ impl Screener {
         }
         let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut form_trigrams = Vec::with_capacity(refs.len());
+        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut vocab_tokens: Vec<String> = Vec::new();
+        let mut token_postings: Vec<Vec<u32>> = Vec::new();
+        let mut form_weight = Vec::with_capacity(refs.len());
         for (fi, r) in refs.iter().enumerate() {
             let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
             let tg = trigrams(&f.joined);
             form_trigrams.push(tg.len().min(u16::MAX as usize) as u16);
             for t in tg {
                 postings.entry(t).or_default().push(fi as u32);
+            }
+            form_weight.push(f.weights.iter().sum::<f32>());
+            for t in &f.tokens {
+                let id = *vocab.entry(t.clone()).or_insert_with(|| {
+                    vocab_tokens.push(t.clone());
+                    token_postings.push(Vec::new());
+                    (vocab_tokens.len() - 1) as u32
+                });
+                let list = &mut token_postings[id as usize];
+                if list.last() != Some(&(fi as u32)) {
+                    list.push(fi as u32);
+                }
+            }
+        }
+        let mut vocab_trigrams: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (id, t) in vocab_tokens.iter().enumerate() {
+            if t.len() >= 4 {
+                for g in trigrams(t) {
+                    vocab_trigrams.entry(g).or_default().push(id as u32);
+                }
             }
         }
         Screener {
@@ -204,6 +241,11 @@ impl Screener {
             trigrams: postings,
             form_trigrams,
             weights,
+            vocab,
+            vocab_tokens,
+            token_postings,
+            vocab_trigrams,
+            form_weight,
         }
     }
 
@@ -277,6 +319,116 @@ impl Screener {
         });
     }
 
+    /// List tokens like a query token that no list name holds: a misspelt
+    /// word, found through shared trigrams and kept when similar enough.
+    fn similar_tokens(&self, token: &str, out: &mut Vec<(u32, f64)>) {
+        if token.len() < 4 {
+            return;
+        }
+        let q = trigrams(token);
+        let mut counts: HashMap<u32, u16> = HashMap::new();
+        for g in &q {
+            if let Some(ids) = self.vocab_trigrams.get(g) {
+                for &id in ids {
+                    *counts.entry(id).or_default() += 1;
+                }
+            }
+        }
+        // One edit changes at most three trigrams (four for a swap).
+        let need = q.len().saturating_sub(4).max(1) as u16;
+        for (id, c) in counts {
+            if c < need {
+                continue;
+            }
+            let s = crate::score::token_similarity(token, &self.vocab_tokens[id as usize]);
+            if s >= FUZZY_TOKEN_FLOOR {
+                out.push((id, s));
+            }
+        }
+    }
+
+    /// The list tokens a query token stands for: itself when some list name
+    /// holds it, else the list tokens like it.
+    fn lookup(&self, token: &str) -> Vec<(u32, f64)> {
+        let mut ids = Vec::new();
+        match self.vocab.get(token) {
+            Some(&id) => ids.push((id, 1.0)),
+            None => self.similar_tokens(token, &mut ids),
+        }
+        ids
+    }
+
+    /// Candidates by words: every form holding a query token, or a token
+    /// like a misspelt one, scored by the weight of the words they share.
+    fn token_candidates(
+        &self,
+        form: &NameForm,
+        lookups: &[Vec<(u32, f64)>],
+        out: &mut Vec<(f64, u32)>,
+    ) {
+        let limit = (self.forms.len() / 8).max(64);
+        let per_token: Vec<(f64, &Vec<(u32, f64)>)> = form
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                (
+                    form.weights.get(i).map_or(1.0, |w| f64::from(*w)),
+                    &lookups[i],
+                )
+            })
+            .collect();
+        let q_weight: f64 = per_token.iter().map(|(w, _)| w).sum();
+        if q_weight <= 0.0 {
+            return;
+        }
+        let any_specific = per_token.iter().any(|(_, ids)| {
+            ids.iter()
+                .any(|(id, _)| self.token_postings[*id as usize].len() <= limit)
+        });
+        TOKEN_SCRATCH.with(|s| {
+            let mut acc = s.borrow_mut();
+            if acc.len() < self.forms.len() {
+                acc.resize(self.forms.len(), (0.0, u32::MAX, 0.0));
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for (ti, (w, ids)) in per_token.iter().enumerate() {
+                let ti = ti as u32;
+                for &(id, sim) in ids.iter() {
+                    let posting = &self.token_postings[id as usize];
+                    // A word on thousands of names finds nothing in particular.
+                    if any_specific && posting.len() > limit {
+                        continue;
+                    }
+                    let (w, sim) = (*w as f32, sim as f32);
+                    for &f in posting {
+                        let e = &mut acc[f as usize];
+                        if e.1 == u32::MAX {
+                            touched.push(f);
+                        }
+                        if e.1 != ti {
+                            e.0 += w * sim;
+                            e.1 = ti;
+                            e.2 = sim;
+                        } else if sim > e.2 {
+                            e.0 += w * (sim - e.2);
+                            e.2 = sim;
+                        }
+                    }
+                }
+            }
+            for &f in &touched {
+                let e = &mut acc[f as usize];
+                let fw = f64::from(self.form_weight[f as usize]);
+                let dice = 2.0 * f64::from(e.0) / (q_weight + fw);
+                if dice >= 0.2 {
+                    out.push((dice, f));
+                }
+                *e = (0.0, u32::MAX, 0.0);
+            }
+        });
+    }
+
     /// Screens one party: matches at or above `threshold`, best first, at most `limit`.
     pub fn screen(&self, q: &Query, limit: usize, threshold: f64) -> Vec<Match> {
         let qforms = forms(&q.name);
@@ -284,12 +436,34 @@ impl Screener {
             return Vec::new();
         }
         let mut qforms = qforms;
+        let mut lookups: Vec<Vec<Vec<(u32, f64)>>> = Vec::with_capacity(qforms.len());
         for f in &mut qforms {
-            f.weights = f.tokens.iter().map(|t| self.weight(t) as f32).collect();
+            let found: Vec<Vec<(u32, f64)>> = if f.native.is_none() {
+                f.tokens.iter().map(|t| self.lookup(t)).collect()
+            } else {
+                vec![Vec::new(); f.tokens.len()]
+            };
+            // A misspelt word weighs what the word it stands for weighs: a typo
+            // in "technologies" does not make it the name's rarest word.
+            f.weights = f
+                .tokens
+                .iter()
+                .zip(&found)
+                .map(|(t, ids)| {
+                    ids.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or_else(
+                        || self.weight(t),
+                        |(id, _)| self.weight(&self.vocab_tokens[*id as usize]),
+                    ) as f32
+                })
+                .collect();
+            lookups.push(found);
         }
         let mut scored: Vec<(f64, u32)> = Vec::new();
-        for f in qforms.iter().filter(|f| f.native.is_none()) {
-            self.candidates(f, &mut scored);
+        for (f, found) in qforms.iter().zip(&lookups) {
+            if f.native.is_none() {
+                self.candidates(f, &mut scored);
+                self.token_candidates(f, found, &mut scored);
+            }
         }
         // Best forms first; each candidate is a name of an entry, so an entry
         // with fifty aliases costs only the aliases that resemble the query.

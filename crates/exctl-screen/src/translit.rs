@@ -793,6 +793,97 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
     out
 }
 
+/// Rewrites a word by ordered (from, to) replacements, leftmost longest first.
+fn respell(word: &str, rules: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    let mut rest = word;
+    'outer: while !rest.is_empty() {
+        for (from, to) in rules {
+            if let Some(tail) = rest.strip_prefix(from) {
+                out.push_str(to);
+                rest = tail;
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// German (Duden) transcription of Russian, back to English spelling.
+const GERMAN_RUSSIAN: &[(&str, &str)] = &[
+    ("schtsch", "shch"),
+    ("tsch", "ch"),
+    ("sch", "sh"),
+    ("ch", "kh"),
+    ("ss", "s"),
+    ("w", "v"),
+    ("j", "y"),
+    ("z", "ts"),
+];
+
+/// Polish transcription of Russian, back to English spelling.
+const POLISH_RUSSIAN: &[(&str, &str)] = &[
+    ("szcz", "shch"),
+    ("sz", "sh"),
+    ("cz", "ch"),
+    ("rz", "zh"),
+    ("ż", "zh"),
+    ("ź", "zh"),
+    ("ch", "kh"),
+    ("ł", "l"),
+    ("w", "v"),
+    ("ie", "e"),
+    ("ia", "ya"),
+    ("io", "yo"),
+    ("iu", "yu"),
+    ("j", "y"),
+    ("c", "ts"),
+];
+
+/// French transcription of Russian, back to English spelling.
+const FRENCH_RUSSIAN: &[(&str, &str)] = &[
+    ("tch", "ch"),
+    ("ch", "sh"),
+    ("ou", "u"),
+    ("gue", "ge"),
+    ("gui", "gi"),
+    ("j", "zh"),
+    ("ff", "v"),
+];
+
+/// English spellings of a Latin name written in a German, Polish or French
+/// transcription of Russian ("Jewgeni Prigoschin", "Siergiej Ławrow",
+/// "Evgueni Prigojine"), each with its scheme, for the schemes whose
+/// letter groups the name has.
+pub fn slavic_respellings(folded: &str) -> Vec<(String, &'static str)> {
+    let has = |pats: &[&str]| pats.iter().any(|p| folded.contains(p));
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    let mut push = |rules: &[(&str, &str)], scheme: &'static str| {
+        let v: String = folded
+            .split(' ')
+            .map(|w| respell(w, rules))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if v != folded && !out.iter().any(|(x, _)| *x == v) {
+            out.push((v, scheme));
+        }
+    };
+    if has(&["sz", "cz", "rz", "ł", "ż", "ź", "ie"]) && has(&["w", "j", "cz", "sz", "ł", "ż"])
+    {
+        push(POLISH_RUSSIAN, "polish transcription");
+    }
+    if has(&["sch", "w", "j"]) {
+        push(GERMAN_RUSSIAN, "german transcription");
+    }
+    if has(&["ou", "tch", "j", "gue", "gui"]) {
+        push(FRENCH_RUSSIAN, "french transcription");
+    }
+    out
+}
+
 /// Character-by-character fallback for any script.
 pub fn fallback(text: &str) -> String {
     any_ascii::any_ascii(text)
@@ -828,6 +919,17 @@ mod tests {
         assert!(has(&v, "park ji seong") || has(&v, "park ji sung"), "{v:?}");
         let v = hangul("이민호");
         assert!(has(&v, "lee min ho"), "{v:?}");
+    }
+
+    #[test]
+    fn slavic_transcriptions_back_to_english() {
+        let v = slavic_respellings("jewgeni prigoschin");
+        assert!(has(&v, "yevgeni prigoshin"), "{v:?}");
+        let v = slavic_respellings("siergiej ławrow");
+        assert!(has(&v, "sergey lavrov"), "{v:?}");
+        let v = slavic_respellings("evgueni prigojine");
+        assert!(has(&v, "evgeni prigozhine"), "{v:?}");
+        assert!(slavic_respellings("anna maria keller").is_empty());
     }
 
     #[test]

@@ -1,0 +1,186 @@
+"""Screening quality on the development set, through the real CLI, with peers.
+
+Usage: screen_dev.py EXCTL DEVSET CSL OUTDIR [--peers]
+
+exctl: `exctl screen --input` over every query of the development set, with a
+threshold of 0 and a high limit, so the output holds every candidate exctl
+scored; recall and false alerts at any threshold follow from it.
+Peers (with --peers): rapidfuzz WRatio over normality.ascii_text names, and
+nomenklatura logic-v2 scoring the 50 best rapidfuzz candidates per query.
+
+A query is found at rank k when one of the CSL entries that carry its
+`expected` name is among its k best matches at or above the threshold; a
+non-listed query is a false alert when anything reaches the threshold.
+Writes OUTDIR/screen-dev.json and prints the tables.
+"""
+import collections
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+exctl, devset, csl, out = sys.argv[1:5]
+peers = "--peers" in sys.argv
+os.makedirs(out, exist_ok=True)
+
+rows = list(csv.DictReader(open(devset, encoding="utf-8")))
+csl_rows = list(csv.DictReader(open(csl, encoding="utf-8")))
+ids_by_name = collections.defaultdict(set)
+entry_names = {}
+for r in csl_rows:
+    names = [r["name"]] + [a.strip() for a in r["alt_names"].split(";") if a.strip()]
+    entry_names[r["_id"]] = names
+    for n in names:
+        ids_by_name[n].add(r["_id"])
+for i, r in enumerate(rows):
+    if r["kind"] != "nonlisted" and r["expected"] not in ids_by_name:
+        sys.exit(f"{devset}: line {i + 2}: expected {r['expected']!r} is not a name on the CSL")
+KINDS = sorted({r["kind"] for r in rows if r["kind"] != "nonlisted"})
+THRESHOLDS = [round(0.50 + 0.05 * i, 2) for i in range(10)]
+
+
+def run_exctl():
+    inp = os.path.join(out, "dev-input.csv")
+    hits = os.path.join(out, "dev-hits.csv")
+    with open(inp, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "country", "type"])
+        for i, r in enumerate(rows):
+            w.writerow([i, r["query"], r["country"], r["type"]])
+    t = time.perf_counter()
+    subprocess.run(
+        [exctl, "screen", "--input", inp, "--output", hits, "--list", f"csl-csv:{csl}",
+         "--no-record", "--limit", "100", "--threshold", "0"],
+        check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - t
+    ranked = collections.defaultdict(list)
+    for h in csv.DictReader(open(hits, encoding="utf-8")):
+        if h["status"] == "error":
+            sys.exit(f"exctl refused dev-set row {h['id']}: {h['error']}")
+        if h["status"] == "hit":
+            ranked[int(h["id"])].append((float(h["score"]), h["entry_id"]))
+    return ranked, elapsed
+
+
+def evaluate(ranked, threshold, default):
+    """Per kind: recall@1, recall@5 at `threshold`, retrieval (any score);
+    false alerts on the non-listed rows."""
+    per = collections.defaultdict(lambda: collections.Counter())
+    for i, r in enumerate(rows):
+        got = sorted(ranked.get(i, []), key=lambda x: -x[0])
+        alerts = [e for s, e in got if s >= threshold]
+        kind = r["kind"]
+        per[kind]["n"] += 1
+        if kind == "nonlisted":
+            per[kind]["false_alert"] += bool(alerts)
+            continue
+        want = ids_by_name[r["expected"]]
+        per[kind]["r1"] += bool(alerts[:1] and alerts[0] in want)
+        per[kind]["r5"] += any(e in want for e in alerts[:5])
+        per[kind]["retrieved"] += any(e in want for _, e in got)
+    return per
+
+
+def summary(per):
+    listed = collections.Counter()
+    for k in KINDS:
+        listed.update(per[k])
+    return {
+        "recall@1": listed["r1"] / max(listed["n"], 1),
+        "recall@5": listed["r5"] / max(listed["n"], 1),
+        "retrieval": listed["retrieved"] / max(listed["n"], 1),
+        "false_alerts": per["nonlisted"]["false_alert"] / max(per["nonlisted"]["n"], 1),
+        "kinds": {k: {"n": per[k]["n"], "recall@1": per[k]["r1"] / per[k]["n"],
+                      "recall@5": per[k]["r5"] / per[k]["n"],
+                      "retrieval": per[k]["retrieved"] / per[k]["n"]} for k in KINDS},
+        "listed": listed["n"],
+        "nonlisted": per["nonlisted"]["n"],
+    }
+
+
+def run_peers():
+    import normality
+    from rapidfuzz import fuzz, process
+    names, owners = [], []
+    for eid, ns in entry_names.items():
+        for n in ns:
+            names.append(normality.ascii_text(n) or n)
+            owners.append(eid)
+    ranked_rf = {}
+    t = time.perf_counter()
+    cands = {}
+    for i, r in enumerate(rows):
+        q = normality.ascii_text(r["query"]) or r["query"]
+        res = process.extract(q, names, scorer=fuzz.WRatio, limit=50)
+        best = {}
+        for _, score, idx in res:
+            e = owners[idx]
+            best[e] = max(best.get(e, 0), score / 100)
+        ranked_rf[i] = sorted(((s, e) for e, s in best.items()), reverse=True)
+        cands[i] = [idx for _, _, idx in res]
+    rf_time = time.perf_counter() - t
+
+    from followthemoney import model
+    from nomenklatura.matching import get_algorithm
+    from nomenklatura.matching.types import ScoringConfig
+    algo = get_algorithm("logic-v2")
+    cfg = ScoringConfig.defaults()
+    schema = {"individual": "Person", "entity": "Organization"}
+    by_id = {r["_id"]: r for r in csl_rows}
+    entity_cache = {}
+
+    def listed_entity(eid):
+        if eid not in entity_cache:
+            r = by_id[eid]
+            e = model.make_entity({"Individual": "Person"}.get(r["type"], "LegalEntity"))
+            e.id = f"csl-{eid}"
+            for n in entry_names[eid]:
+                e.add("name", n)
+            entity_cache[eid] = e
+        return entity_cache[eid]
+
+    ranked_nk = {}
+    t = time.perf_counter()
+    for i, r in enumerate(rows):
+        q = model.make_entity(schema.get(r["type"], "LegalEntity"))
+        q.id = f"query-{i}"  # logic-v2 caches by entity id
+        q.add("name", r["query"])
+        if r["country"]:
+            q.add("country", r["country"].lower())
+        seen = {}
+        for idx in cands[i]:
+            e = owners[idx]
+            if e in seen:
+                continue
+            seen[e] = algo.compare(q, listed_entity(e), cfg).score
+        ranked_nk[i] = sorted(((s, e) for e, s in seen.items()), reverse=True)
+    nk_time = time.perf_counter() - t
+    return ranked_rf, rf_time, ranked_nk, nk_time
+
+
+ranked, exctl_time = run_exctl()
+DEFAULT = float(os.environ.get("SCREEN_THRESHOLD", "0.80"))
+result = {
+    "rows": len(rows),
+    "exctl": {"threshold": DEFAULT, "seconds": exctl_time, **summary(evaluate(ranked, DEFAULT, DEFAULT)),
+              "curve": [{"threshold": t, **{k: v for k, v in summary(evaluate(ranked, t, DEFAULT)).items() if k != "kinds"}}
+                        for t in THRESHOLDS]},
+}
+if peers:
+    rf, rf_time, nk, nk_time = run_peers()
+    result["rapidfuzz"] = {"threshold": 0.90, "seconds": rf_time, **summary(evaluate(rf, 0.90, 0.90))}
+    result["logic-v2"] = {"threshold": 0.70, "seconds": nk_time, **summary(evaluate(nk, 0.70, 0.70))}
+json.dump(result, open(os.path.join(out, "screen-dev.json"), "w"), indent=1)
+
+engines = [e for e in ("exctl", "rapidfuzz", "logic-v2") if e in result]
+print(f"development set: {result['exctl']['listed']} listed queries, {result['exctl']['nonlisted']} non-listed")
+print("kind          n    " + "".join(f"{e + ' r@1/r@5':>22}" for e in engines) + "   exctl retrieval")
+for k in KINDS:
+    cells = "".join(f"{result[e]['kinds'][k]['recall@1']:>14.3f} / {result[e]['kinds'][k]['recall@5']:.3f}" for e in engines)
+    print(f"{k:<12}{result['exctl']['kinds'][k]['n']:>4}  {cells}   {result['exctl']['kinds'][k]['retrieval']:.3f}")
+print(f"{'all':<12}{result['exctl']['listed']:>4}  " + "".join(f"{result[e]['recall@1']:>14.3f} / {result[e]['recall@5']:.3f}" for e in engines)
+      + f"   {result['exctl']['retrieval']:.3f}")
+print(f"{'false alerts':<12}{result['exctl']['nonlisted']:>4}  " + "".join(f"{result[e]['false_alerts']:>22.3f}" for e in engines))
+print("exctl threshold curve: " + ", ".join(f"{c['threshold']:.2f}: r@5 {c['recall@5']:.3f} fa {c['false_alerts']:.3f}" for c in result["exctl"]["curve"]))
