@@ -632,6 +632,12 @@ fn remove_sequences(tokens: &mut Vec<String>, table: &[&str], found: &mut Vec<St
 /// Every Latin form of a name worth comparing, first the plainest.
 pub fn forms(text: &str) -> Vec<NameForm> {
     let mut folded = fold(text);
+    if folded
+        .chars()
+        .any(|c| translit::script_of(c) == Some(Script::Han))
+    {
+        folded = translit::fold_traditional(&folded);
+    }
     let mut legal: Vec<String> = Vec::new();
     for lf in NATIVE_LEGAL_FORMS {
         if folded.contains(lf) && folded.trim() != *lf {

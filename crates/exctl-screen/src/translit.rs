@@ -433,67 +433,228 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
 
 // --------------------------------------------------------------------- Han
 
-/// Organisation words commonly written in Chinese, with their English forms,
-/// so that 华为技术 can meet "Huawei Technologies". Longest first.
-const HAN_ORG_TERMS: &[(&str, &str)] = &[
-    ("研究院", "research institute"),
-    ("研究所", "research institute"),
-    ("微电子", "microelectronics"),
-    ("半导体", "semiconductor"),
-    ("科学院", "academy of sciences"),
-    ("工程", "engineering"),
-    ("技术", "technology"),
-    ("科技", "technology"),
-    ("集团", "group"),
-    ("电子", "electronics"),
-    ("通信", "communication"),
-    ("通讯", "communication"),
-    ("大学", "university"),
-    ("航空", "aviation"),
-    ("航天", "aerospace"),
-    ("工业", "industry"),
-    ("国际", "international"),
-    ("贸易", "trading"),
-    ("控股", "holdings"),
-    ("光电", "optoelectronics"),
-    ("网络", "network"),
-    ("软件", "software"),
-    ("信息", "information"),
-    ("设备", "equipment"),
-    ("智能", "intelligent"),
-    ("系统", "systems"),
-    ("仪器", "instrument"),
-    ("材料", "materials"),
-    ("能源", "energy"),
-    ("机械", "machinery"),
-    ("实验室", "laboratory"),
-    ("中心", "center"),
-    ("研究", "research"),
-    ("发展", "development"),
-    ("物流", "logistics"),
-    ("船舶", "shipbuilding"),
-    ("重工", "heavy industry"),
-    ("精密", "precision"),
-    ("计算机", "computer"),
-    ("超级计算", "supercomputing"),
-    ("超算", "supercomputing"),
-    ("数字", "digital"),
-    ("數字", "digital"),
-    ("产业", "industry"),
-    ("產業", "industry"),
-    ("投资", "investment"),
-    ("投資", "investment"),
-    ("银行", "bank"),
-    ("銀行", "bank"),
-    ("科学", "science"),
-    ("國際", "international"),
-    ("電子", "electronics"),
-    ("技術", "technology"),
-    ("集團", "group"),
-    ("科學院", "academy of sciences"),
-    ("貿易", "trading"),
-    ("通訊", "communication"),
-];
+/// Generated tables (scripts/gen-name-tables); their sources and licences
+/// are in `data/README.md`.
+const HAN_TERMS_TSV: &str = include_str!("../data/han-terms.tsv");
+const T2S_TSV: &str = include_str!("../data/t2s.tsv");
+const CANTONESE_TSV: &str = include_str!("../data/cantonese.tsv");
+const HANJA_TSV: &str = include_str!("../data/hanja.tsv");
+
+fn tsv_lines(tsv: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    tsv.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+}
+
+fn char_table(tsv: &'static str) -> std::collections::HashMap<char, &'static str> {
+    tsv_lines(tsv)
+        .filter_map(|(k, v)| Some((k.chars().next()?, v)))
+        .collect()
+}
+
+/// Chinese organisation and place words with their English renderings
+/// (first the usual one), and the longest word's length in characters.
+fn han_terms() -> &'static (
+    std::collections::HashMap<&'static str, Vec<&'static str>>,
+    usize,
+) {
+    static T: std::sync::OnceLock<(
+        std::collections::HashMap<&'static str, Vec<&'static str>>,
+        usize,
+    )> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let map: std::collections::HashMap<&'static str, Vec<&'static str>> =
+            tsv_lines(HAN_TERMS_TSV)
+                .map(|(k, v)| (k, v.split('|').collect()))
+                .collect();
+        let longest = map.keys().map(|k| k.chars().count()).max().unwrap_or(1);
+        (map, longest)
+    })
+}
+
+fn t2s() -> &'static std::collections::HashMap<char, &'static str> {
+    static T: std::sync::OnceLock<std::collections::HashMap<char, &'static str>> =
+        std::sync::OnceLock::new();
+    T.get_or_init(|| char_table(T2S_TSV))
+}
+
+fn cantonese_table() -> &'static std::collections::HashMap<char, &'static str> {
+    static T: std::sync::OnceLock<std::collections::HashMap<char, &'static str>> =
+        std::sync::OnceLock::new();
+    T.get_or_init(|| char_table(CANTONESE_TSV))
+}
+
+fn hanja_table() -> &'static std::collections::HashMap<char, &'static str> {
+    static T: std::sync::OnceLock<std::collections::HashMap<char, &'static str>> =
+        std::sync::OnceLock::new();
+    T.get_or_init(|| char_table(HANJA_TSV))
+}
+
+/// Traditional characters folded to simplified (華為 → 华为), so both meet
+/// the same words and compare equal in their own script.
+pub fn fold_traditional(text: &str) -> String {
+    let table = t2s();
+    text.chars()
+        .map(|c| table.get(&c).and_then(|s| s.chars().next()).unwrap_or(c))
+        .collect()
+}
+
+/// Hong Kong Government Cantonese romanisation of a Jyutping syllable: the
+/// usual spelling, and a second one where Hong Kong writes it two ways
+/// (Tsang/Chang, Lee/Lei, Chow/Chau).
+pub fn jyutping_to_hk(syllable: &str) -> (String, Option<String>) {
+    let s = syllable.trim_end_matches(|c: char| c.is_ascii_digit());
+    if s == "m" || s == "ng" {
+        return (s.to_string(), None);
+    }
+    let (init, fin) = [
+        "gw", "kw", "ng", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "w", "z", "c",
+        "s", "j",
+    ]
+    .iter()
+    .find(|i| s.starts_with(**i) && s.len() > i.len())
+    .map_or(("", s), |i| (*i, &s[i.len()..]));
+    let hk_init = match init {
+        "b" => "p",
+        "d" => "t",
+        "g" => "k",
+        "gw" => "kw",
+        "z" | "c" => "ch",
+        "j" => "y",
+        other => other,
+    };
+    let hk_fin = match fin {
+        "aa" => "a",
+        "aai" => "ai",
+        "aau" => "au",
+        "aam" => "am",
+        "aan" => "an",
+        "aang" => "ang",
+        "aap" => "ap",
+        "aat" => "at",
+        "aak" => "ak",
+        "ou" => "o",
+        "oeng" => "eung",
+        "oek" => "euk",
+        "eoi" => "ui",
+        "eon" => "un",
+        "eot" => "ut",
+        "yu" if init == "j" => "u",
+        "yu" => "u",
+        "yun" => "uen",
+        "yut" => "uet",
+        "i" if matches!(init, "s") => "ze",
+        other => other,
+    };
+    let hk_init = if init == "s" && matches!(fin, "eoi" | "eon" | "yu" | "yun") {
+        "sh"
+    } else {
+        hk_init
+    };
+    let main = format!("{hk_init}{hk_fin}");
+    let alt = match (init, fin) {
+        ("z" | "c", _) => Some(format!("ts{hk_fin}")),
+        (_, "ei") => Some(format!("{hk_init}ee")),
+        (_, "au") => Some(format!("{hk_init}ow")),
+        (_, "u") => Some(format!("{hk_init}oo")),
+        (_, "i") if init == "s" => Some("si".to_string()),
+        _ => None,
+    };
+    let alt = alt.filter(|a| *a != main);
+    (main, alt)
+}
+
+/// Segments simplified Han text into known words (fewest characters left
+/// unknown, then fewest words). Each piece is a known word or a single
+/// unknown character.
+fn segment_han(chars: &[char]) -> Vec<(usize, usize, bool)> {
+    let (terms, longest) = han_terms();
+    let n = chars.len();
+    // best[i] = (unknown chars, pieces) for chars[i..], with the next cut.
+    let mut best: Vec<(usize, usize, usize, bool)> = vec![(0, 0, n, false); n + 1];
+    for i in (0..n).rev() {
+        let (u, p, _, _) = best[i + 1];
+        let mut choice = (u + 1, p + 1, i + 1, false);
+        let mut word = String::new();
+        for j in i..n.min(i + longest) {
+            word.push(chars[j]);
+            if j > i || chars[i] != '第' {
+                if terms.contains_key(word.as_str()) {
+                    let (u2, p2, _, _) = best[j + 1];
+                    if (u2, p2 + 1) < (choice.0, choice.1) {
+                        choice = (u2, p2 + 1, j + 1, true);
+                    }
+                }
+            }
+        }
+        best[i] = choice;
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let (_, _, next, known) = best[i];
+        out.push((i, next, known));
+        i = next;
+    }
+    out
+}
+
+/// English renderings of an organisation's name in Han characters: known
+/// words in English, other runs in Pinyin joined ("华为技术" → "huawei
+/// technology"). The first uses every word's usual rendering; each further
+/// one swaps one word for its next rendering.
+fn han_translations(simplified: &str) -> Vec<String> {
+    let (terms, _) = han_terms();
+    let chars: Vec<char> = simplified.chars().collect();
+    let pieces = segment_han(&chars);
+    if !pieces.iter().any(|p| p.2) {
+        return Vec::new();
+    }
+    // Each slot: the renderings of a known word, or a run of other characters in Pinyin.
+    let mut slots: Vec<Vec<String>> = Vec::new();
+    let mut run = String::new();
+    for (a, b, known) in pieces {
+        if known {
+            if !run.is_empty() {
+                slots.push(vec![std::mem::take(&mut run)]);
+            }
+            let word: String = chars[a..b].iter().collect();
+            if let Some(r) = terms.get(word.as_str()) {
+                slots.push(r.iter().map(|s| (*s).to_string()).collect());
+            }
+        } else {
+            let c = chars[a];
+            match han_reading(c) {
+                Some(p) => run.push_str(p),
+                None if c.is_alphanumeric() => run.push(c),
+                None => {
+                    if !run.is_empty() {
+                        slots.push(vec![std::mem::take(&mut run)]);
+                    }
+                }
+            }
+        }
+    }
+    if !run.is_empty() {
+        slots.push(vec![run]);
+    }
+    let first: Vec<&str> = slots.iter().map(|s| s[0].as_str()).collect();
+    let mut out = vec![first.join(" ")];
+    for (i, slot) in slots.iter().enumerate() {
+        for alt in slot.iter().skip(1) {
+            let mut v = first.clone();
+            v[i] = alt;
+            out.push(v.join(" "));
+            if out.len() >= MAX_TRANSLATIONS {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// Most English renderings of one Han name.
+const MAX_TRANSLATIONS: usize = 6;
 
 /// Cantonese, Hokkien and Wade–Giles spellings of common Chinese surnames, by Pinyin.
 const CHINESE_SURNAMES: &[(&str, &[&str])] = &[
@@ -689,6 +850,8 @@ pub fn latin_pinyin_to_wade_giles(tokens: &[String]) -> Option<Vec<String>> {
 /// surname variants for short personal names, and organisation terms in
 /// English with the rest in Pinyin.
 pub fn han(text: &str) -> Vec<(String, &'static str)> {
+    let folded = fold_traditional(text);
+    let text = folded.as_str();
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut push = |s: String, scheme: &'static str| {
         let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -750,44 +913,49 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
             }
         }
     }
-    // Organisations: known terms in English, runs of other characters joined in Pinyin.
-    if han_count >= 4 {
-        let chars: Vec<char> = text.chars().collect();
-        let mut words: Vec<String> = Vec::new();
-        let mut run = String::new();
-        let mut i = 0;
-        let mut any_term = false;
-        while i < chars.len() {
-            let rest: String = chars[i..].iter().collect();
-            if let Some((term, english)) = HAN_ORG_TERMS
-                .iter()
-                .filter(|(t, _)| rest.starts_with(t))
-                .max_by_key(|(t, _)| t.chars().count())
-            {
-                if !run.is_empty() {
-                    words.push(std::mem::take(&mut run));
-                }
-                words.push((*english).to_string());
-                i += term.chars().count();
-                any_term = true;
-                continue;
-            }
-            match han_reading(chars[i]) {
-                Some(p) => run.push_str(p),
-                None if chars[i].is_alphanumeric() => run.push(chars[i]),
-                None => {
-                    if !run.is_empty() {
-                        words.push(std::mem::take(&mut run));
-                    }
-                }
-            }
-            i += 1;
+    // Cantonese readings (Hong Kong lists write 鄧炳強 as "Tang Ping-keung")
+    // and Korean readings of Hanja (金正恩 → Kim Jong Un) for personal names.
+    if (2..=4).contains(&han_count)
+        && han_count == text.chars().filter(|c| !c.is_whitespace()).count()
+    {
+        let canton = cantonese_table();
+        let readings: Option<Vec<(String, Option<String>)>> = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| canton.get(&c).map(|j| jyutping_to_hk(j)))
+            .collect();
+        if let Some(r) = readings {
+            push(
+                r.iter()
+                    .map(|(m, _)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "cantonese",
+            );
+            push(
+                r.iter()
+                    .map(|(m, a)| a.as_deref().unwrap_or(m))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "cantonese",
+            );
         }
-        if !run.is_empty() {
-            words.push(run);
+        let hanja = hanja_table();
+        let korean: Option<String> = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| hanja.get(&c).copied())
+            .collect();
+        if let Some(k) = korean {
+            for (spelling, _) in hangul(&k) {
+                push(spelling, "korean reading of hanja");
+            }
         }
-        if any_term {
-            push(words.join(" "), "pinyin + organisation terms");
+    }
+    // Organisations: known words in English, other runs in Pinyin.
+    if han_count >= 2 {
+        for t in han_translations(text) {
+            push(t, "pinyin + translated words");
         }
     }
     out
