@@ -19,6 +19,9 @@ pub struct NameForm {
     /// The name in its own (non-Latin) script, for comparing two names written
     /// in the same script character by character rather than by romanisation.
     pub native: Option<Script>,
+    /// Tokens are consonant skeletons ([`translit::arabic_skeleton`]): the
+    /// form is compared with the skeletons of the lists' Latin spellings.
+    pub skeleton: bool,
     /// Token weights set by an index (empty: the comparer's default applies).
     /// `f32` because a million-entry index holds millions of them.
     pub weights: Vec<f32>,
@@ -37,8 +40,30 @@ impl NameForm {
             legal_forms,
             scheme,
             native,
+            skeleton: false,
             weights: Vec::new(),
         }
+    }
+
+    /// This form's tokens as consonant skeletons, for meeting a name written
+    /// in Arabic script.
+    pub fn to_skeleton(&self) -> NameForm {
+        let tokens: Vec<String> = self
+            .tokens
+            .iter()
+            .map(|t| {
+                let s = translit::latin_skeleton(t);
+                if s.is_empty() {
+                    t.clone()
+                } else {
+                    s
+                }
+            })
+            .collect();
+        let mut f = NameForm::new(tokens, self.legal_forms.clone(), self.scheme, None);
+        f.skeleton = true;
+        f.weights = self.weights.clone();
+        f
     }
 }
 
@@ -700,7 +725,9 @@ pub fn forms(text: &str) -> Vec<NameForm> {
             .into_iter()
             .map(|(s, k)| (s, Some(k)))
             .collect(),
-        Script::Kana | Script::Other => vec![(translit::fallback(&folded), Some("any-ascii"))],
+        Script::Kana | Script::Arabic | Script::Other => {
+            vec![(translit::fallback(&folded), Some("any-ascii"))]
+        }
     };
     let mut out: Vec<NameForm> = Vec::new();
     if script != Script::Latin {
@@ -742,6 +769,18 @@ pub fn forms(text: &str) -> Vec<NameForm> {
             if !out.iter().any(|f| f.tokens == wg) {
                 out.push(NameForm::new(wg, found, Some("wade-giles"), None));
             }
+        }
+    }
+    if script == Script::Arabic {
+        let tokens: Vec<String> = folded
+            .split(|c: char| !c.is_alphanumeric())
+            .map(translit::arabic_skeleton)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !tokens.is_empty() {
+            let mut f = NameForm::new(tokens, legal, Some("arabic consonants"), None);
+            f.skeleton = true;
+            out.push(f);
         }
     }
     out

@@ -357,7 +357,12 @@ pub fn compare_names(
             .map(|j| (i, j))
     });
     let mut consider = |i: usize, j: usize| {
-        let s = compare_as(&q[i], &c[j], weight, kind);
+        // A name in Arabic script meets the consonants of a Latin spelling.
+        let s = if q[i].skeleton && !c[j].skeleton {
+            compare_as(&q[i], &c[j].to_skeleton(), weight, kind)
+        } else {
+            compare_as(&q[i], &c[j], weight, kind)
+        };
         if best.as_ref().is_none_or(|(b, _, _)| s.score > b.score) {
             best = Some((s, i, j));
         }

@@ -121,6 +121,8 @@ pub struct Screener {
     vocab_trigrams: HashMap<u32, Vec<u32>>,
     /// Sum of each indexed form's token weights.
     form_weight: Vec<f32>,
+    /// Vocabulary tokens by consonant skeleton, for names in Arabic script.
+    skeletons: HashMap<String, Vec<u32>>,
 }
 
 fn trigrams(joined: &str) -> Vec<u32> {
@@ -233,6 +235,13 @@ impl Screener {
                 }
             }
         }
+        let mut skeletons: HashMap<String, Vec<u32>> = HashMap::new();
+        for (id, t) in vocab_tokens.iter().enumerate() {
+            let k = crate::translit::latin_skeleton(t);
+            if k.len() >= 2 {
+                skeletons.entry(k).or_default().push(id as u32);
+            }
+        }
         Screener {
             entries,
             version,
@@ -246,6 +255,7 @@ impl Screener {
             token_postings,
             vocab_trigrams,
             form_weight,
+            skeletons,
         }
     }
 
@@ -438,7 +448,17 @@ impl Screener {
         let mut qforms = qforms;
         let mut lookups: Vec<Vec<Vec<(u32, f64)>>> = Vec::with_capacity(qforms.len());
         for f in &mut qforms {
-            let found: Vec<Vec<(u32, f64)>> = if f.native.is_none() {
+            let found: Vec<Vec<(u32, f64)>> = if f.skeleton {
+                f.tokens
+                    .iter()
+                    .map(|t| {
+                        self.skeletons
+                            .get(t)
+                            .map(|ids| ids.iter().map(|id| (*id, 1.0)).collect())
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            } else if f.native.is_none() {
                 f.tokens.iter().map(|t| self.lookup(t)).collect()
             } else {
                 vec![Vec::new(); f.tokens.len()]
@@ -450,6 +470,19 @@ impl Screener {
                 .iter()
                 .zip(&found)
                 .map(|(t, ids)| {
+                    if f.skeleton {
+                        // A skeleton stands for every word with its consonants:
+                        // it weighs what they weigh on average.
+                        let n = ids.len().max(1) as f64;
+                        return if ids.is_empty() {
+                            self.weight(t) as f32
+                        } else {
+                            (ids.iter()
+                                .map(|(id, _)| self.weight(&self.vocab_tokens[*id as usize]))
+                                .sum::<f64>()
+                                / n) as f32
+                        };
+                    }
                     ids.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or_else(
                         || self.weight(t),
                         |(id, _)| self.weight(&self.vocab_tokens[*id as usize]),
@@ -461,7 +494,9 @@ impl Screener {
         let mut scored: Vec<(f64, u32)> = Vec::new();
         for (f, found) in qforms.iter().zip(&lookups) {
             if f.native.is_none() {
-                self.candidates(f, &mut scored);
+                if !f.skeleton {
+                    self.candidates(f, &mut scored);
+                }
                 self.token_candidates(f, found, &mut scored);
             }
         }

@@ -18,6 +18,7 @@ pub enum Script {
     Hangul,
     Han,
     Kana,
+    Arabic,
     Other,
 }
 
@@ -32,13 +33,16 @@ pub fn script_of(c: char) -> Option<Script> {
         0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => Script::Hangul,
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF => Script::Han,
         0x3040..=0x30FF | 0x31F0..=0x31FF => Script::Kana,
+        0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
+            Script::Arabic
+        }
         _ => Script::Other,
     })
 }
 
 /// The main script of a text (by letter count, Latin last).
 pub fn main_script(text: &str) -> Script {
-    let mut counts = [0usize; 6];
+    let mut counts = [0usize; 7];
     for c in text.chars() {
         if let Some(s) = script_of(c) {
             counts[s as usize] += 1;
@@ -49,6 +53,7 @@ pub fn main_script(text: &str) -> Script {
         Script::Hangul,
         Script::Cyrillic,
         Script::Kana,
+        Script::Arabic,
         Script::Other,
         Script::Latin,
     ];
@@ -1052,6 +1057,95 @@ pub fn slavic_respellings(folded: &str) -> Vec<(String, &'static str)> {
     out
 }
 
+// ----------------------------------------------------- Arabic and Persian
+
+/// Consonant class of an Arabic or Persian letter; `None` for the letters
+/// that write vowels, glides, hamza and ayn, which Latin spellings render in
+/// too many ways (or not at all) to compare.
+fn arabic_consonant(c: char) -> Option<char> {
+    Some(match c {
+        'ب' => 'b',
+        'پ' => 'p',
+        'ت' | 'ط' | 'ث' => 't',
+        'ج' => 'j',
+        'چ' | 'ش' => 'S',
+        'ح' | 'ه' | 'ۀ' => 'h',
+        'خ' => 'x',
+        'د' | 'ذ' | 'ض' => 'd',
+        'ر' => 'r',
+        'ز' | 'ظ' | 'ژ' => 'z',
+        'س' | 'ص' => 's',
+        'غ' => 'g',
+        'گ' => 'g',
+        'ف' => 'f',
+        'ق' | 'ك' | 'ک' => 'k',
+        'ل' => 'l',
+        'م' => 'm',
+        'ن' => 'n',
+        _ => return None,
+    })
+}
+
+/// Collapses runs of one letter ("mhmmd" → "mhmd").
+fn dedup_letters(s: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    for c in s {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Consonant skeleton of a word in Arabic script: محمد → "mhmd". Arabic
+/// writes no short vowels, so a name is compared with the lists' Latin
+/// spellings by its consonants.
+pub fn arabic_skeleton(word: &str) -> String {
+    dedup_letters(word.chars().filter_map(arabic_consonant))
+}
+
+/// Consonant skeleton of a Latin spelling of an Arabic or Persian word, in
+/// the classes of [`arabic_skeleton`]: "Mohammed", "Muhammad" → "mhmd";
+/// "Sheikh" → "ShX" written as "Sx"; "Qasim" → "ksm".
+pub fn latin_skeleton(token: &str) -> String {
+    let b = token.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let two = if i + 1 < b.len() {
+            &b[i..i + 2]
+        } else {
+            &b[i..=i]
+        };
+        let (class, step) = match two {
+            b"sh" | b"ch" => (Some('S'), 2),
+            b"kh" => (Some('x'), 2),
+            b"gh" => (Some('g'), 2),
+            b"th" => (Some('t'), 2),
+            b"dh" => (Some('d'), 2),
+            b"zh" => (Some('z'), 2),
+            b"ph" => (Some('f'), 2),
+            b"ck" => (Some('k'), 2),
+            _ => (
+                match b[i] {
+                    b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w' => None,
+                    b'q' | b'c' => Some('k'),
+                    b'v' => Some('f'),
+                    b'x' => Some('x'),
+                    c if c.is_ascii_lowercase() => Some(c as char),
+                    _ => None,
+                },
+                1,
+            ),
+        };
+        if let Some(c) = class {
+            out.push(c);
+        }
+        i += step;
+    }
+    dedup_letters(out.into_iter())
+}
+
 /// Character-by-character fallback for any script.
 pub fn fallback(text: &str) -> String {
     any_ascii::any_ascii(text)
@@ -1098,6 +1192,17 @@ mod tests {
         let v = slavic_respellings("evgueni prigojine");
         assert!(has(&v, "evgeni prigozhine"), "{v:?}");
         assert!(slavic_respellings("anna maria keller").is_empty());
+    }
+
+    #[test]
+    fn arabic_and_latin_skeletons_meet() {
+        assert_eq!(arabic_skeleton("محمد"), "mhmd");
+        assert_eq!(latin_skeleton("mohammed"), "mhmd");
+        assert_eq!(latin_skeleton("muhammad"), "mhmd");
+        assert_eq!(arabic_skeleton("حسين"), latin_skeleton("hussein"));
+        assert_eq!(arabic_skeleton("قاسم"), latin_skeleton("qasim"));
+        assert_eq!(arabic_skeleton("سپاه"), latin_skeleton("sepah"));
+        assert_eq!(arabic_skeleton("شیخ"), latin_skeleton("sheikh"));
     }
 
     #[test]
