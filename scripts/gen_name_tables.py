@@ -124,4 +124,46 @@ with open(os.path.join(out, "hanja.tsv"), "w", encoding="utf-8") as fh:
     for c in chars:
         if c in readings:
             fh.write(f"{c}\t{readings[c]}\n")
-print(f"{len(terms)} terms, {len(chars)} characters")
+# Sino-Korean words: a dictionary word's Hanja read in Hangul keeps its
+# meaning (銀行 → 은행 "bank"); homophones pool their renderings.
+INITIAL_LAW = {"라": "나", "래": "내", "로": "노", "뢰": "뇌", "루": "누", "르": "느",
+               "랴": "야", "려": "여", "례": "예", "료": "요", "류": "유", "리": "이",
+               "락": "낙", "란": "난", "랄": "날", "람": "남", "랍": "납", "랑": "낭",
+               "략": "약", "량": "양", "력": "역", "련": "연", "렬": "열", "렴": "염",
+               "렵": "엽", "령": "영", "록": "녹", "론": "논", "롱": "농", "룡": "용",
+               "륙": "육", "륜": "윤", "률": "율", "륭": "융", "릉": "능", "린": "인",
+               "림": "임", "립": "입"}
+korean = collections.OrderedDict()
+for line in open("scripts/korean-terms-extra.tsv", encoding="utf-8"):
+    if line.startswith("#") or not line.strip():
+        continue
+    term, alts = line.rstrip("\n").split("\t")
+    korean[term] = alts.split("|")
+for trad, simp, pinyin, senses, *_ in cedict:
+    if not 2 <= len(trad) <= 4 or not all(c in readings for c in trad):
+        continue
+    r = renderings(senses, pinyin)
+    if not r or pinyin[:1].isupper():
+        continue
+    reading = "".join(readings[c] for c in trad)
+    # Seoul spells an initial ㄹ as ㄴ or ㅇ (로동 → 노동); Pyongyang does not.
+    # The table gives Seoul's reading, so Pyongyang's is restored where the
+    # character's own reading starts with ㄹ.
+    keys = [reading]
+    own = {v: k for k, v in INITIAL_LAW.items()}
+    if reading[0] in INITIAL_LAW:
+        keys.append(INITIAL_LAW[reading[0]] + reading[1:])
+    elif reading[0] in own and trad[0] in readings:
+        keys.append(own[reading[0]] + reading[1:])
+    for key in keys:
+        have = korean.setdefault(key, [])
+        for x in r:
+            if x not in have and len(have) < 4:
+                have.append(x)
+with open(os.path.join(out, "korean-terms.tsv"), "w", encoding="utf-8") as fh:
+    fh.write(f"# Korean organisation words (Sino-Korean readings of CC-CEDICT words, read with PyPI hanja)\n"
+             f"# with English renderings, and scripts/korean-terms-extra.tsv. CC-CEDICT ({updated}, via npm\n"
+             f"# cc-cedict 1.1.1; CC BY-SA 4.0). Written by scripts/gen-name-tables. CC BY-SA 4.0.\n")
+    for term, alts in sorted(korean.items()):
+        fh.write(f"{term}\t{'|'.join(alts)}\n")
+print(f"{len(terms)} Chinese terms, {len(korean)} Korean terms, {len(chars)} characters")

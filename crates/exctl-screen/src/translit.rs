@@ -433,6 +433,17 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
             }
         }
     }
+    // Organisations: known words in English, other runs romanised.
+    if text
+        .chars()
+        .filter(|c| hangul_syllable(*c).is_some())
+        .count()
+        >= 3
+    {
+        for (t, scheme) in hangul_translations(text) {
+            push(t, scheme);
+        }
+    }
     out
 }
 
@@ -444,6 +455,7 @@ const HAN_TERMS_TSV: &str = include_str!("../data/han-terms.tsv");
 const T2S_TSV: &str = include_str!("../data/t2s.tsv");
 const CANTONESE_TSV: &str = include_str!("../data/cantonese.tsv");
 const HANJA_TSV: &str = include_str!("../data/hanja.tsv");
+const KOREAN_TERMS_TSV: &str = include_str!("../data/korean-terms.tsv");
 
 fn tsv_lines(tsv: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
     tsv.lines()
@@ -458,23 +470,16 @@ fn char_table(tsv: &'static str) -> std::collections::HashMap<char, &'static str
 }
 
 /// Chinese organisation and place words with their English renderings
-/// (first the usual one), and the longest word's length in characters.
-fn han_terms() -> &'static (
-    std::collections::HashMap<&'static str, Vec<&'static str>>,
-    usize,
-) {
-    static T: std::sync::OnceLock<(
-        std::collections::HashMap<&'static str, Vec<&'static str>>,
-        usize,
-    )> = std::sync::OnceLock::new();
-    T.get_or_init(|| {
-        let map: std::collections::HashMap<&'static str, Vec<&'static str>> =
-            tsv_lines(HAN_TERMS_TSV)
-                .map(|(k, v)| (k, v.split('|').collect()))
-                .collect();
-        let longest = map.keys().map(|k| k.chars().count()).max().unwrap_or(1);
-        (map, longest)
-    })
+/// (first the usual one).
+fn han_terms() -> &'static Terms {
+    static T: std::sync::OnceLock<Terms> = std::sync::OnceLock::new();
+    T.get_or_init(|| terms_table(HAN_TERMS_TSV))
+}
+
+/// Korean organisation words with their English renderings.
+fn korean_terms() -> &'static Terms {
+    static T: std::sync::OnceLock<Terms> = std::sync::OnceLock::new();
+    T.get_or_init(|| terms_table(KOREAN_TERMS_TSV))
 }
 
 fn t2s() -> &'static std::collections::HashMap<char, &'static str> {
@@ -569,13 +574,27 @@ pub fn jyutping_to_hk(syllable: &str) -> (String, Option<String>) {
     (main, alt)
 }
 
-/// Segments simplified Han text into known words (fewest characters left
-/// unknown, then fewest words). Each piece is a known word or a single
-/// unknown character.
-fn segment_han(chars: &[char]) -> Vec<(usize, usize, bool)> {
-    let (terms, longest) = han_terms();
+/// A table of words with their English renderings, and its longest word's
+/// length in characters.
+type Terms = (
+    std::collections::HashMap<&'static str, Vec<&'static str>>,
+    usize,
+);
+
+fn terms_table(tsv: &'static str) -> Terms {
+    let map: std::collections::HashMap<&'static str, Vec<&'static str>> = tsv_lines(tsv)
+        .map(|(k, v)| (k, v.split('|').collect()))
+        .collect();
+    let longest = map.keys().map(|k| k.chars().count()).max().unwrap_or(1);
+    (map, longest)
+}
+
+/// Segments text into known words (fewest characters left unknown, then
+/// fewest words): each piece is a known word or a single unknown character.
+/// An ordinal prefix (第, 제) alone is never a word.
+fn segment(chars: &[char], (terms, longest): &Terms) -> Vec<(usize, usize, bool)> {
     let n = chars.len();
-    // best[i] = (unknown chars, pieces) for chars[i..], with the next cut.
+    // best[i] = (unknown chars, pieces, next cut, known) for chars[i..].
     let mut best: Vec<(usize, usize, usize, bool)> = vec![(0, 0, n, false); n + 1];
     for i in (0..n).rev() {
         let (u, p, _, _) = best[i + 1];
@@ -583,12 +602,10 @@ fn segment_han(chars: &[char]) -> Vec<(usize, usize, bool)> {
         let mut word = String::new();
         for j in i..n.min(i + longest) {
             word.push(chars[j]);
-            if j > i || chars[i] != '第' {
-                if terms.contains_key(word.as_str()) {
-                    let (u2, p2, _, _) = best[j + 1];
-                    if (u2, p2 + 1) < (choice.0, choice.1) {
-                        choice = (u2, p2 + 1, j + 1, true);
-                    }
+            if terms.contains_key(word.as_str()) {
+                let (u2, p2, _, _) = best[j + 1];
+                if (u2, p2 + 1) < (choice.0, choice.1) {
+                    choice = (u2, p2 + 1, j + 1, true);
                 }
             }
         }
@@ -604,45 +621,41 @@ fn segment_han(chars: &[char]) -> Vec<(usize, usize, bool)> {
     out
 }
 
-/// English renderings of an organisation's name in Han characters: known
-/// words in English, other runs in Pinyin joined ("华为技术" → "huawei
-/// technology"). The first uses every word's usual rendering; each further
-/// one swaps one word for its next rendering.
-fn han_translations(simplified: &str) -> Vec<String> {
-    let (terms, _) = han_terms();
-    let chars: Vec<char> = simplified.chars().collect();
-    let pieces = segment_han(&chars);
+/// English renderings of a name: its known words in English, other runs
+/// spelt by `spell` and joined ("华为技术" → "huawei technology"). The
+/// first uses every word's usual rendering; each further one swaps one word
+/// for another rendering.
+fn translations(text: &str, terms: &Terms, spell: &dyn Fn(&[char]) -> String) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let pieces = segment(&chars, terms);
     if !pieces.iter().any(|p| p.2) {
         return Vec::new();
     }
-    // Each slot: the renderings of a known word, or a run of other characters in Pinyin.
     let mut slots: Vec<Vec<String>> = Vec::new();
-    let mut run = String::new();
+    let mut run: Vec<char> = Vec::new();
+    let flush = |run: &mut Vec<char>, slots: &mut Vec<Vec<String>>| {
+        let spelt = spell(run);
+        if !spelt.trim().is_empty() {
+            slots.push(vec![spelt]);
+        }
+        run.clear();
+    };
     for (a, b, known) in pieces {
+        let word: String = chars[a..b].iter().collect();
         if known {
-            if !run.is_empty() {
-                slots.push(vec![std::mem::take(&mut run)]);
-            }
-            let word: String = chars[a..b].iter().collect();
-            if let Some(r) = terms.get(word.as_str()) {
+            flush(&mut run, &mut slots);
+            if let Some(r) = terms.0.get(word.as_str()) {
                 slots.push(r.iter().map(|s| (*s).to_string()).collect());
             }
+        } else if matches!(chars[a], '第' | '제') {
+            flush(&mut run, &mut slots);
+        } else if chars[a].is_whitespace() {
+            flush(&mut run, &mut slots);
         } else {
-            let c = chars[a];
-            match han_reading(c) {
-                Some(p) => run.push_str(p),
-                None if c.is_alphanumeric() => run.push(c),
-                None => {
-                    if !run.is_empty() {
-                        slots.push(vec![std::mem::take(&mut run)]);
-                    }
-                }
-            }
+            run.push(chars[a]);
         }
     }
-    if !run.is_empty() {
-        slots.push(vec![run]);
-    }
+    flush(&mut run, &mut slots);
     let first: Vec<&str> = slots.iter().map(|s| s[0].as_str()).collect();
     let mut out = vec![first.join(" ")];
     for (i, slot) in slots.iter().enumerate() {
@@ -652,6 +665,40 @@ fn han_translations(simplified: &str) -> Vec<String> {
             out.push(v.join(" "));
             if out.len() >= MAX_TRANSLATIONS {
                 return out;
+            }
+        }
+    }
+    out
+}
+
+/// English renderings of an organisation's name in Han characters, other
+/// runs of characters in Pinyin.
+fn han_translations(simplified: &str) -> Vec<String> {
+    let spell = |run: &[char]| -> String {
+        run.iter()
+            .map(|c| han_reading(*c).map_or_else(|| c.to_string(), str::to_string))
+            .collect()
+    };
+    translations(simplified, han_terms(), &spell)
+}
+
+/// English renderings of an organisation's name in Hangul, other runs in
+/// North Korean (or Revised) romanisation joined.
+fn hangul_translations(text: &str) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for (scheme, name) in [
+        ("dprk", "dprk + translated words"),
+        ("rr", "revised-romanisation + translated words"),
+    ] {
+        let spell = |run: &[char]| -> String {
+            run.iter()
+                .enumerate()
+                .map(|(i, c)| romanise_syllable(*c, scheme, i == 0))
+                .collect()
+        };
+        for t in translations(text, korean_terms(), &spell) {
+            if !out.iter().any(|(x, _)| *x == t) {
+                out.push((t, name));
             }
         }
     }
