@@ -22,6 +22,9 @@ pub struct NameForm {
     /// Tokens are consonant skeletons ([`translit::arabic_skeleton`]): the
     /// form is compared with the skeletons of the lists' Latin spellings.
     pub skeleton: bool,
+    /// Words the name wrote with a full stop ("Univ.", "Def."): they may
+    /// abbreviate a longer word of the other name.
+    pub abbreviated: Vec<String>,
     /// Token weights set by an index (empty: the comparer's default applies).
     /// `f32` because a million-entry index holds millions of them.
     pub weights: Vec<f32>,
@@ -41,6 +44,7 @@ impl NameForm {
             scheme,
             native,
             skeleton: false,
+            abbreviated: Vec::new(),
             weights: Vec::new(),
         }
     }
@@ -559,6 +563,85 @@ pub fn fold(text: &str) -> String {
     text.nfkc().collect::<String>().to_lowercase()
 }
 
+/// Acronyms a listed organisation may be written as: the initials of its
+/// words (stop words left out), with and without its legal form, with one
+/// letter per Pinyin syllable, and the acronyms its name gives in brackets
+/// ("National University of Defense Technology (NUDT)").
+pub fn acronyms(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |a: String| {
+        if (2..=10).contains(&a.len()) && !out.contains(&a) {
+            out.push(a);
+        }
+    };
+    // Bracketed acronyms, as the list writes them.
+    for part in name.split('(').skip(1) {
+        if let Some(inner) = part.split(')').next() {
+            let t = inner.trim();
+            if (2..=10).contains(&t.len())
+                && t.chars().all(|c| c.is_ascii_alphanumeric())
+                && t.chars().filter(|c| c.is_ascii_uppercase()).count() >= 2
+            {
+                push(t.to_ascii_lowercase());
+            }
+        }
+    }
+    let bare: String = name
+        .split('(')
+        .enumerate()
+        .map(|(i, p)| {
+            if i == 0 {
+                p
+            } else {
+                p.split_once(')').map_or("", |x| x.1)
+            }
+        })
+        .collect();
+    let tokens: Vec<String> = tokenize(&bare)
+        .into_iter()
+        .filter(|t| !STOP_WORDS.contains(&t.as_str()) && !t.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    if tokens.len() < 2 {
+        return out;
+    }
+    let initials =
+        |ts: &[String]| -> String { ts.iter().filter_map(|t| t.chars().next()).collect() };
+    push(initials(&tokens));
+    let mut without = tokens.clone();
+    let mut found = Vec::new();
+    remove_sequences(&mut without, LEGAL_FORMS, &mut found);
+    if without.len() >= 2 {
+        push(initials(&without));
+        let pinyin: String = without
+            .iter()
+            .map(|t| translit::pinyin_initials(t).unwrap_or_else(|| t[..1].to_string()))
+            .collect();
+        push(pinyin);
+    }
+    out
+}
+
+/// Whether `short` can abbreviate `word`: same first letter, its letters in
+/// order within the word, and shorter by at least two ("def" → "defense",
+/// "bk" → "bank", "natl" → "national").
+pub fn abbreviates(short: &str, word: &str) -> bool {
+    let (s, w) = (short.as_bytes(), word.as_bytes());
+    if s.len() < 2 || w.len() < s.len() + 2 || s[0] != w[0] || !short.is_ascii() {
+        return false;
+    }
+    let mut it = w.iter();
+    s.iter().all(|c| it.any(|x| x == c))
+}
+
+/// Whether a word reads as an abbreviation on its own: no vowel after its
+/// first letter ("bk", "grp", "mfg").
+pub fn looks_abbreviated(token: &str) -> bool {
+    (2..=4).contains(&token.len())
+        && token.is_ascii()
+        && token.bytes().all(|b| b.is_ascii_lowercase())
+        && !token.bytes().skip(1).any(|b| b"aeiouy".contains(&b))
+}
+
 /// Splits Latin text into lowercase ASCII alphanumeric tokens.
 pub fn tokenize(latin: &str) -> Vec<String> {
     let ascii = any_ascii::any_ascii(latin).to_lowercase();
@@ -760,11 +843,23 @@ pub fn forms(text: &str) -> Vec<NameForm> {
         if out.iter().any(|f| f.tokens == tokens) {
             continue;
         }
+        let abbreviated: Vec<String> = if spelling.contains('.') {
+            spelling
+                .split_whitespace()
+                .filter(|w| w.ends_with('.') && !w[..w.len() - 1].contains('.'))
+                .flat_map(|w| tokenize(w))
+                .filter(|t| tokens.contains(t))
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Chinese names romanised in Pinyin are also written in Wade–Giles.
         let wade_giles = (script == Script::Latin)
             .then(|| translit::latin_pinyin_to_wade_giles(&tokens))
             .flatten();
-        out.push(NameForm::new(tokens, found.clone(), scheme, None));
+        let mut form = NameForm::new(tokens, found.clone(), scheme, None);
+        form.abbreviated = abbreviated;
+        out.push(form);
         if let Some(wg) = wade_giles {
             if !out.iter().any(|f| f.tokens == wg) {
                 out.push(NameForm::new(wg, found, Some("wade-giles"), None));
@@ -823,6 +918,23 @@ mod tests {
         assert!(f[0].legal_forms.contains(&"有限公司".to_string()));
         let k = forms("삼성전자 주식회사");
         assert!(k[0].legal_forms.contains(&"주식회사".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn acronyms_of_listed_names() {
+        let a = acronyms("National University of Defense Technology (NUDT)");
+        assert!(a.contains(&"nudt".to_string()), "{a:?}");
+        let a = acronyms("Nanjing University of Science and Technology");
+        assert!(
+            a.contains(&"nust".to_string()) && a.contains(&"njust".to_string()),
+            "{a:?}"
+        );
+        let a = acronyms("OCEAN MARITIME MANAGEMENT COMPANY LIMITED");
+        assert!(a.contains(&"omm".to_string()), "{a:?}");
+        assert!(acronyms("Huawei").is_empty());
+        assert!(abbreviates("def", "defense") && abbreviates("bk", "bank"));
+        assert!(!abbreviates("dfe", "defense") && !abbreviates("bank", "bank"));
+        assert!(looks_abbreviated("grp") && !looks_abbreviated("ali"));
     }
 
     #[test]

@@ -6,10 +6,14 @@
 //! word ("group", "trading") cannot carry a match, and extra tokens on either
 //! side lower the score instead of being ignored.
 
-use crate::normalize::{legal_form_class, NameForm, GENERIC_LEGAL_FORMS, GENERIC_WORDS};
+use crate::normalize::{
+    abbreviates, legal_form_class, looks_abbreviated, NameForm, GENERIC_LEGAL_FORMS, GENERIC_WORDS,
+};
 use rapidfuzz::distance::{jaro_winkler, levenshtein, osa};
 use serde::Serialize;
 
+/// An abbreviation against the word it abbreviates ("Def." ~ "Defense").
+const ABBREVIATION_SIMILARITY: f64 = 0.85;
 /// Token similarities below this count as no match.
 const TOKEN_FLOOR: f64 = 0.72;
 /// Unmatched tokens of the listed name weigh this much against the score
@@ -203,6 +207,17 @@ pub fn compare_as(
                 continue;
             }
             let mut s = token_similarity(&a.text, &b.text);
+            // "Def." against "Defense", "Bk" against "Bank".
+            if s == 0.0 && a.len == 1 && b.len == 1 {
+                let short = |f: &NameForm, t: &str| {
+                    f.abbreviated.iter().any(|x| x == t) || looks_abbreviated(t)
+                };
+                if (short(q, &a.text) && abbreviates(&a.text, &b.text))
+                    || (short(c, &b.text) && abbreviates(&b.text, &a.text))
+                {
+                    s = ABBREVIATION_SIMILARITY;
+                }
+            }
             // "JC" against "Jean Claude": a short token of the other side's initials.
             if s == 0.0 && (a.len == 1) != (b.len == 1) {
                 let (short, span, toks) = if a.len == 1 {

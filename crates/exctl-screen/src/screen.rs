@@ -16,6 +16,13 @@ const COUNTRY_AGREE_BONUS: f64 = 0.03;
 const COUNTRY_DISAGREE_PENALTY: f64 = 0.05;
 /// Query says person and entry says organisation, or the reverse.
 const TYPE_MISMATCH_PENALTY: f64 = 0.1;
+/// What an acronym alone scores: below the default threshold, so it alerts
+/// only with the party's country agreeing.
+const ACRONYM_SCORE: f64 = 0.78;
+/// An acronym's organisation in the party's country.
+const ACRONYM_COUNTRY_BONUS: f64 = 0.1;
+/// Organisations an acronym may stand for, at most.
+const ACRONYM_CANDIDATES: usize = 50;
 /// Candidate names scored in full per query.
 const CANDIDATES: usize = 32;
 /// A query token found in no list name is looked up among list tokens this
@@ -123,6 +130,8 @@ pub struct Screener {
     form_weight: Vec<f32>,
     /// Vocabulary tokens by consonant skeleton, for names in Arabic script.
     skeletons: HashMap<String, Vec<u32>>,
+    /// Organisations by the acronyms of their names: weak aliases.
+    acronyms: HashMap<String, Vec<(u32, u16)>>,
 }
 
 fn trigrams(joined: &str) -> Vec<u32> {
@@ -242,6 +251,20 @@ impl Screener {
                 skeletons.entry(k).or_default().push(id as u32);
             }
         }
+        let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
+        for (ei, e) in entries.iter().enumerate() {
+            if e.entity_type == EntityType::Individual {
+                continue;
+            }
+            for (ni, n) in e.names.iter().enumerate().take(u16::MAX as usize) {
+                for a in crate::normalize::acronyms(&n.text) {
+                    let list = acronyms.entry(a).or_default();
+                    if !list.iter().any(|(x, _)| *x == ei as u32) {
+                        list.push((ei as u32, ni as u16));
+                    }
+                }
+            }
+        }
         Screener {
             entries,
             version,
@@ -256,6 +279,7 @@ impl Screener {
             vocab_trigrams,
             form_weight,
             skeletons,
+            acronyms,
         }
     }
 
@@ -532,6 +556,7 @@ impl Screener {
                 }
             }
         }
+        self.acronym_matches(q, threshold, &mut out);
         out.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -539,6 +564,82 @@ impl Screener {
         });
         out.truncate(limit);
         out
+    }
+
+    /// A query that is one short word may be an organisation's acronym: it
+    /// matches the organisations whose names give it, as a weak alias that
+    /// alerts only with the party's country agreeing.
+    fn acronym_matches(&self, q: &Query, threshold: f64, out: &mut Vec<Match>) {
+        let tokens = crate::normalize::tokenize(&q.name);
+        let [token] = tokens.as_slice() else {
+            return;
+        };
+        if !(2..=10).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return;
+        }
+        let Some(hits) = self.acronyms.get(token.as_str()) else {
+            return;
+        };
+        for &(ei, ni) in hits.iter().take(ACRONYM_CANDIDATES) {
+            let e = &self.entries[ei as usize];
+            let (country, country_adj) = match (&q.country, e.countries.is_empty()) {
+                (Some(c), false) if e.countries.contains(c) => ("agree", ACRONYM_COUNTRY_BONUS),
+                (Some(_), false) => ("disagree", -COUNTRY_DISAGREE_PENALTY),
+                _ => ("unknown", 0.0),
+            };
+            let type_adj = match q.entity_type {
+                Some(EntityType::Individual) => -TYPE_MISMATCH_PENALTY,
+                _ => 0.0,
+            };
+            let score = (ACRONYM_SCORE + country_adj + type_adj).clamp(0.0, 1.0);
+            if score < threshold {
+                continue;
+            }
+            if let Some(m) = out.iter().find(|m| m.entry_index == ei as usize) {
+                if m.score >= score {
+                    continue;
+                }
+            }
+            out.retain(|m| m.entry_index != ei as usize);
+            let name = &e.names[usize::from(ni)];
+            out.push(Match {
+                entry_index: ei as usize,
+                entry_id: e.id.clone(),
+                list: e.list.clone(),
+                list_name: e.list_name.clone(),
+                name: e.primary_name().to_string(),
+                matched_name: name.text.clone(),
+                countries: e.countries.clone(),
+                entity_type: e.entity_type,
+                score: round3(score),
+                license_requirement: e.license_requirement.clone(),
+                license_policy: e.license_policy.clone(),
+                federal_register_notice: e.federal_register_notice.clone(),
+                explanation: Explanation {
+                    matched_name: name.text.clone(),
+                    matched_primary: name.primary,
+                    alias_strength: Strength::Weak,
+                    query_form: token.clone(),
+                    query_scheme: Some("acronym"),
+                    list_form: name.text.clone(),
+                    list_scheme: Some("initials of the listed name"),
+                    token_pairs: vec![TokenPair {
+                        query: token.clone(),
+                        list: token.clone(),
+                        similarity: 1.0,
+                    }],
+                    query_coverage: 1.0,
+                    name_coverage: 1.0,
+                    joined_similarity: 1.0,
+                    name_score: ACRONYM_SCORE,
+                    weak_alias_factor: None,
+                    country,
+                    country_adjustment: round3(country_adj),
+                    type_adjustment: type_adj,
+                    legal_forms: Vec::new(),
+                },
+            });
+        }
     }
 
     fn score_entry(

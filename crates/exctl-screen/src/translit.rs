@@ -855,6 +855,14 @@ fn pinyin_syllables() -> &'static std::collections::HashSet<&'static str> {
     })
 }
 
+/// Initials of a Latin word's Pinyin syllables ("nanjing" → "nj"), when it
+/// is two or more syllables of Pinyin: acronyms of Chinese names often take
+/// one letter per syllable (NJUST).
+pub fn pinyin_initials(word: &str) -> Option<String> {
+    let syllables = segment_pinyin(word)?;
+    (syllables.len() >= 2).then(|| syllables.iter().filter_map(|s| s.chars().next()).collect())
+}
+
 /// Splits a Latin word into Pinyin syllables (longest first), if it is one.
 fn segment_pinyin(word: &str) -> Option<Vec<&str>> {
     let set = pinyin_syllables();
