@@ -218,6 +218,10 @@ pub fn compare_as(
                     s = ABBREVIATION_SIMILARITY;
                 }
             }
+            // Consonant skeletons have no initials: "l" is all of "Ali".
+            if q.skeleton && (a.text.len() == 1 || b.text.len() == 1) && a.text != b.text {
+                continue;
+            }
             // "JC" against "Jean Claude": a short token of the other side's initials.
             if s == 0.0 && (a.len == 1) != (b.len == 1) {
                 let (short, span, toks) = if a.len == 1 {

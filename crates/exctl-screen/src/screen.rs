@@ -652,9 +652,12 @@ impl Screener {
         threshold: f64,
     ) -> Option<Match> {
         let e = &self.entries[ei];
-        let kind = match e.entity_type {
-            EntityType::Individual => PartyKind::Person,
-            EntityType::Unknown => PartyKind::Unknown,
+        // The entry's type, else the one the query states.
+        let kind = match (e.entity_type, q.entity_type) {
+            (EntityType::Individual, _) | (EntityType::Unknown, Some(EntityType::Individual)) => {
+                PartyKind::Person
+            }
+            (EntityType::Unknown, None | Some(EntityType::Unknown)) => PartyKind::Unknown,
             _ => PartyKind::Other,
         };
         let mut best: Option<(f64, usize, crate::score::NameScore, usize, usize)> = None;
