@@ -609,7 +609,7 @@ pub fn acronyms(name: &str) -> Vec<String> {
     push(initials(&tokens));
     let mut without = tokens.clone();
     let mut found = Vec::new();
-    remove_sequences(&mut without, LEGAL_FORMS, &mut found);
+    remove_sequences(&mut without, &mut found);
     if without.len() >= 2 {
         push(initials(&without));
         let pinyin: String = without
@@ -695,9 +695,10 @@ fn correct_known_words(tokens: &mut [String]) {
         if words.contains(&t.as_str()) {
             continue;
         }
+        // A misspelling keeps its first two letters and about its length.
         let best = words
             .iter()
-            .filter(|w| w.len().abs_diff(t.len()) <= 2)
+            .filter(|w| w.len().abs_diff(t.len()) <= 2 && w.as_bytes()[1] == t.as_bytes()[1])
             .map(|w| (crate::score::token_similarity(t, w), *w))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((s, w)) = best {
@@ -708,13 +709,23 @@ fn correct_known_words(tokens: &mut [String]) {
     }
 }
 
-fn remove_sequences(tokens: &mut Vec<String>, table: &[&str], found: &mut Vec<String>) {
-    let mut seqs: Vec<Vec<&str>> = table.iter().map(|s| s.split(' ').collect()).collect();
-    seqs.sort_by_key(|s| std::cmp::Reverse(s.len()));
+/// The legal forms as token sequences, longest first, split once.
+fn legal_form_sequences() -> &'static [Vec<&'static str>] {
+    static SEQS: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    SEQS.get_or_init(|| {
+        let mut seqs: Vec<Vec<&'static str>> =
+            LEGAL_FORMS.iter().map(|s| s.split(' ').collect()).collect();
+        seqs.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        seqs
+    })
+}
+
+fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
+    let seqs = legal_form_sequences();
     let mut i = 0;
     while i < tokens.len() {
         let mut removed = false;
-        for seq in &seqs {
+        for seq in seqs {
             if i + seq.len() <= tokens.len()
                 && tokens[i..i + seq.len()]
                     .iter()
@@ -835,7 +846,7 @@ pub fn forms(text: &str) -> Vec<NameForm> {
             tokens.retain(|t| !STOP_WORDS.contains(&t.as_str()));
         }
         correct_known_words(&mut tokens);
-        remove_sequences(&mut tokens, LEGAL_FORMS, &mut found);
+        remove_sequences(&mut tokens, &mut found);
         let tokens = canonical_tokens(tokens);
         if tokens.is_empty() {
             continue;
@@ -847,7 +858,7 @@ pub fn forms(text: &str) -> Vec<NameForm> {
             spelling
                 .split_whitespace()
                 .filter(|w| w.ends_with('.') && !w[..w.len() - 1].contains('.'))
-                .flat_map(|w| tokenize(w))
+                .flat_map(tokenize)
                 .filter(|t| tokens.contains(t))
                 .collect()
         } else {

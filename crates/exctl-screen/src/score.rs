@@ -14,6 +14,8 @@ use serde::Serialize;
 
 /// An abbreviation against the word it abbreviates ("Def." ~ "Defense").
 const ABBREVIATION_SIMILARITY: f64 = 0.85;
+/// A name in Arabic script compared by its consonants scores at most this.
+const SKELETON_FACTOR: f64 = 0.95;
 /// Token similarities below this count as no match.
 const TOKEN_FLOOR: f64 = 0.72;
 /// Unmatched tokens of the listed name weigh this much against the score
@@ -378,7 +380,10 @@ pub fn compare_names(
     let mut consider = |i: usize, j: usize| {
         // A name in Arabic script meets the consonants of a Latin spelling.
         let s = if q[i].skeleton && !c[j].skeleton {
-            compare_as(&q[i], &c[j].to_skeleton(), weight, kind)
+            // Consonants alone say less than a spelling: never a full match.
+            let mut s = compare_as(&q[i], &c[j].to_skeleton(), weight, kind);
+            s.score *= SKELETON_FACTOR;
+            s
         } else {
             compare_as(&q[i], &c[j], weight, kind)
         };
@@ -395,7 +400,15 @@ pub fn compare_names(
             continue;
         }
         for (j, b) in c.iter().enumerate() {
-            if b.native.is_none() {
+            // Two respellings of the same kind add nothing to the spellings
+            // they were made from: one side at least is as written (or as
+            // transliterated from its own script).
+            let respelt = |f: &NameForm| {
+                f.scheme.is_some_and(|s| {
+                    matches!(s, "wade-giles" | "umlaut") || s.ends_with("transcription")
+                })
+            };
+            if b.native.is_none() && !(respelt(a) && respelt(b)) {
                 consider(i, j);
             }
         }

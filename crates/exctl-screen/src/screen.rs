@@ -24,10 +24,12 @@ const ACRONYM_COUNTRY_BONUS: f64 = 0.1;
 /// Organisations an acronym may stand for, at most.
 const ACRONYM_CANDIDATES: usize = 50;
 /// Candidate names scored in full per query.
-const CANDIDATES: usize = 32;
+const CANDIDATES: usize = 24;
 /// A query token found in no list name is looked up among list tokens this
 /// similar (a typo in the rarest word must not lose the candidate).
 const FUZZY_TOKEN_FLOOR: f64 = 0.75;
+/// Trigrams of a misspelt token counted to find the words like it.
+const FUZZY_TRIGRAMS: usize = 6;
 
 /// A party to screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +155,8 @@ fn trigrams(joined: &str) -> Vec<u32> {
 
 thread_local! {
     static SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+    /// Per vocabulary token: trigrams shared with a misspelt query token.
+    static VOCAB_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Per form: shared weight, last query token counted, its similarity.
     static TOKEN_SCRATCH: RefCell<Vec<(f32, u32, f32)>> = const { RefCell::new(Vec::new()) };
 }
@@ -360,25 +364,44 @@ impl Screener {
             return;
         }
         let q = trigrams(token);
-        let mut counts: HashMap<u32, u16> = HashMap::new();
-        for g in &q {
-            if let Some(ids) = self.vocab_trigrams.get(g) {
-                for &id in ids {
-                    *counts.entry(id).or_default() += 1;
+        // The rarest trigrams are cheapest to count and enough to find the
+        // word: one edit changes at most three of them (four for a swap).
+        let mut lists: Vec<&Vec<u32>> = q
+            .iter()
+            .filter_map(|g| self.vocab_trigrams.get(g))
+            .collect();
+        lists.sort_unstable_by_key(|l| l.len());
+        lists.truncate(FUZZY_TRIGRAMS);
+        let need = lists.len().saturating_sub(3).max(1) as u8;
+        VOCAB_SCRATCH.with(|s| {
+            let mut counts = s.borrow_mut();
+            if counts.len() < self.vocab_tokens.len() {
+                counts.resize(self.vocab_tokens.len(), 0);
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for ids in &lists {
+                {
+                    for &id in ids.iter() {
+                        let c = &mut counts[id as usize];
+                        if *c == 0 {
+                            touched.push(id);
+                        }
+                        *c = c.saturating_add(1);
+                    }
                 }
             }
-        }
-        // One edit changes at most three trigrams (four for a swap).
-        let need = q.len().saturating_sub(4).max(1) as u16;
-        for (id, c) in counts {
-            if c < need {
-                continue;
+            for &id in &touched {
+                let c = std::mem::take(&mut counts[id as usize]);
+                let t = &self.vocab_tokens[id as usize];
+                if c < need || t.len().abs_diff(token.len()) > 2 {
+                    continue;
+                }
+                let s = crate::score::token_similarity(token, t);
+                if s >= FUZZY_TOKEN_FLOOR {
+                    out.push((id, s));
+                }
             }
-            let s = crate::score::token_similarity(token, &self.vocab_tokens[id as usize]);
-            if s >= FUZZY_TOKEN_FLOOR {
-                out.push((id, s));
-            }
-        }
+        });
     }
 
     /// The list tokens a query token stands for: itself when some list name
@@ -470,6 +493,12 @@ impl Screener {
             return Vec::new();
         }
         let mut qforms = qforms;
+        // A respelling as a transcription of Russian is worth its cost only
+        // when a word it changed is a word of the lists.
+        qforms.retain(|f| {
+            !f.scheme.is_some_and(|s| s.ends_with("transcription"))
+                || f.tokens.iter().any(|t| self.vocab.contains_key(t))
+        });
         let mut lookups: Vec<Vec<Vec<(u32, f64)>>> = Vec::with_capacity(qforms.len());
         for f in &mut qforms {
             let found: Vec<Vec<(u32, f64)>> = if f.skeleton {
@@ -526,6 +555,12 @@ impl Screener {
         }
         // Best forms first; each candidate is a name of an entry, so an entry
         // with fifty aliases costs only the aliases that resemble the query.
+        // Only the best few hundred need ordering.
+        let keep = CANDIDATES * 8;
+        if scored.len() > keep {
+            scored.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
+            scored.truncate(keep);
+        }
         scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut names: Vec<(u32, u16)> = Vec::with_capacity(CANDIDATES);
         for (_, f) in scored {

@@ -647,9 +647,8 @@ fn translations(text: &str, terms: &Terms, spell: &dyn Fn(&[char]) -> String) ->
             if let Some(r) = terms.0.get(word.as_str()) {
                 slots.push(r.iter().map(|s| (*s).to_string()).collect());
             }
-        } else if matches!(chars[a], '第' | '제') {
-            flush(&mut run, &mut slots);
-        } else if chars[a].is_whitespace() {
+        } else if matches!(chars[a], '第' | '제') || chars[a].is_whitespace() {
+            // An ordinal prefix reads as nothing ("第14研究所" → "14 research institute").
             flush(&mut run, &mut slots);
         } else {
             run.push(chars[a]);
@@ -1156,7 +1155,13 @@ fn dedup_letters(s: impl Iterator<Item = char>) -> String {
 /// writes no short vowels, so a name is compared with the lists' Latin
 /// spellings by its consonants.
 pub fn arabic_skeleton(word: &str) -> String {
-    dedup_letters(word.chars().filter_map(arabic_consonant))
+    let mut s = dedup_letters(word.chars().filter_map(arabic_consonant));
+    // A final long ī (Mohammadi, Hassani) tells names apart that share
+    // their consonants (Mohammed, Hassan): it is kept as "i".
+    if !s.is_empty() && word.ends_with(['ي', 'ی']) {
+        s.push('i');
+    }
+    s
 }
 
 /// Consonant skeleton of a Latin spelling of an Arabic or Persian word, in
@@ -1198,7 +1203,11 @@ pub fn latin_skeleton(token: &str) -> String {
         }
         i += step;
     }
-    dedup_letters(out.into_iter())
+    let mut s = dedup_letters(out.into_iter());
+    if !s.is_empty() && (token.ends_with('i') || token.ends_with("iy") || token.ends_with("ee")) {
+        s.push('i');
+    }
+    s
 }
 
 /// Character-by-character fallback for any script.
@@ -1255,6 +1264,8 @@ mod tests {
         assert_eq!(latin_skeleton("mohammed"), "mhmd");
         assert_eq!(latin_skeleton("muhammad"), "mhmd");
         assert_eq!(arabic_skeleton("حسين"), latin_skeleton("hussein"));
+        assert_eq!(arabic_skeleton("محمدی"), latin_skeleton("mohammadi"));
+        assert_ne!(arabic_skeleton("محمدی"), latin_skeleton("mohammed"));
         assert_eq!(arabic_skeleton("قاسم"), latin_skeleton("qasim"));
         assert_eq!(arabic_skeleton("سپاه"), latin_skeleton("sepah"));
         assert_eq!(arabic_skeleton("شیخ"), latin_skeleton("sheikh"));

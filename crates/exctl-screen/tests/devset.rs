@@ -1,0 +1,95 @@
+//! The screening development set (`tests/data/screen-dev.csv`) against the
+//! 2026-07 CSL: recall@5 per kind of name and false alerts on real non-listed
+//! parties, at the default threshold. The floors are the levels reached so
+//! far, so a change that loses found parties or adds false alerts fails here;
+//! `scripts/bench-screen` reports the same figures through the CLI, with peers.
+
+mod support;
+
+use exctl_screen::{load_path, EntityType, Query, Screener, DEFAULT_THRESHOLD};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Least recall@5 per kind, and the most false alerts, at the default threshold.
+const FLOORS: &[(&str, f64)] = &[
+    ("acronym", 0.81),
+    ("arabic", 0.61),
+    ("cyrillic", 0.80),
+    ("han", 0.56),
+    ("hangul", 0.75),
+    ("latin", 0.92),
+    ("romanisation", 0.56),
+    ("translation", 0.50),
+];
+const MOST_FALSE_ALERTS: f64 = 0.06;
+
+#[test]
+fn recall_and_false_alerts_per_kind() {
+    let Some(csl) = support::shared("csl-2026-07/consolidated.csv") else {
+        return;
+    };
+    let set = load_path(&csl, Some(exctl_screen::Format::CslCsv), &support::country)
+        .expect("the CSL parses");
+    // Every entry that carries a name (primary or alias) counts for it.
+    let mut ids_by_name: HashMap<String, HashSet<String>> = HashMap::new();
+    for e in &set.entries {
+        for n in &e.names {
+            ids_by_name
+                .entry(n.text.clone())
+                .or_default()
+                .insert(e.id.clone());
+        }
+    }
+    let screener = Screener::new(set);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/screen-dev.csv");
+    let mut rdr = csv::Reader::from_path(path).expect("the development set opens");
+    let mut found: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let (mut negatives, mut false_alerts) = (0usize, 0usize);
+    for (i, row) in rdr.records().enumerate() {
+        let r = row.expect("a well-formed row");
+        let (kind, query, expected, country, kind_of_party) = (&r[0], &r[2], &r[3], &r[4], &r[5]);
+        let q = Query {
+            name: query.to_string(),
+            country: (!country.is_empty()).then(|| country.to_string()),
+            entity_type: match kind_of_party {
+                "individual" => Some(EntityType::Individual),
+                "entity" => Some(EntityType::Entity),
+                _ => None,
+            },
+        };
+        let matches = screener.screen(&q, 5, DEFAULT_THRESHOLD);
+        if kind == "nonlisted" {
+            negatives += 1;
+            false_alerts += usize::from(!matches.is_empty());
+            continue;
+        }
+        let want = ids_by_name
+            .get(expected)
+            .unwrap_or_else(|| panic!("line {}: {expected:?} is not a CSL name", i + 2));
+        let e = found.entry(kind.to_string()).or_default();
+        e.1 += 1;
+        e.0 += usize::from(matches.iter().any(|m| want.contains(&m.entry_id)));
+    }
+    let fa = false_alerts as f64 / negatives.max(1) as f64;
+    let mut failures = Vec::new();
+    for (kind, (hit, n)) in &found {
+        let recall = *hit as f64 / *n as f64;
+        println!("{kind:<14} {hit:>4}/{n:<4} recall@5 {recall:.3}");
+        let floor = FLOORS
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map_or_else(|| panic!("no floor for kind {kind}"), |(_, f)| *f);
+        if recall < floor {
+            failures.push(format!("{kind}: recall@5 {recall:.3} < {floor}"));
+        }
+    }
+    println!("false alerts   {false_alerts:>4}/{negatives:<4} {fa:.3}");
+    if fa > MOST_FALSE_ALERTS {
+        failures.push(format!("false alerts {fa:.3} > {MOST_FALSE_ALERTS}"));
+    }
+    assert!(negatives >= 400, "at least 400 non-listed names");
+    assert!(
+        found.values().map(|(_, n)| n).sum::<usize>() >= 800,
+        "at least 800 listed queries"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("; "));
+}
