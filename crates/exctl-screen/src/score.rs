@@ -86,13 +86,23 @@ where
     if short / long < LEV_CUTOFF {
         return 0.0;
     }
-    // Optimal string alignment: a swapped pair of letters is one edit, as typed.
-    let args = osa::Args::default().score_cutoff(LEV_CUTOFF);
-    let Some(lev) =
-        osa::normalized_similarity_with_args(a.iter().copied(), b.iter().copied(), &args)
-    else {
+    // Words differing at both ends are different words (and this is cheap).
+    if a[0] != b[0] && a[la - 1] != b[lb - 1] {
         return 0.0;
+    }
+    // Optimal string alignment: a swapped pair of letters is one edit, as typed.
+    let lev = if la <= OSA_MAX && lb <= OSA_MAX {
+        1.0 - osa_distance(a, b) as f64 / long
+    } else {
+        let args = osa::Args::default().score_cutoff(LEV_CUTOFF);
+        match osa::normalized_similarity_with_args(a.iter().copied(), b.iter().copied(), &args) {
+            Some(x) => x,
+            None => return 0.0,
+        }
     };
+    if lev < LEV_CUTOFF {
+        return 0.0;
+    }
     // Short tokens allow no more than one edit.
     if la.max(lb) <= 4 && lev < 1.0 - 1.0 / long - 1e-9 {
         return 0.0;
@@ -104,6 +114,33 @@ where
     } else {
         s
     }
+}
+
+/// Longest words whose edit distance is computed here, on the stack.
+const OSA_MAX: usize = 31;
+
+/// Optimal string alignment distance (Levenshtein with adjacent swaps) of
+/// two short words, by the textbook recurrence on three rows: cheaper than a
+/// general bit-parallel matcher's set-up for the words names are made of.
+fn osa_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let m = b.len();
+    let mut prev2 = [0usize; OSA_MAX + 1];
+    let mut prev: [usize; OSA_MAX + 1] = std::array::from_fn(|j| j);
+    let mut cur = [0usize; OSA_MAX + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        prev2[..=m].copy_from_slice(&prev[..=m]);
+        prev[..=m].copy_from_slice(&cur[..=m]);
+    }
+    prev[m]
 }
 
 /// Digit test for both byte and char tokens.
@@ -202,6 +239,18 @@ pub fn compare_as(
     let (qw, cw) = (weights_of(q, weight), weights_of(c, weight));
     let qs = spans(q, &qw);
     let cs = spans(c, &cw);
+    compare_spans((q, &qw, &qs), (c, &cw, &cs), kind)
+}
+
+/// A form with its token weights and spans, computed once per comparison of
+/// two names rather than once per pair of forms.
+type Prepared<'a> = (&'a NameForm, &'a [f64], &'a [Span<'a>]);
+
+fn compare_spans(
+    (q, qw, qs): Prepared<'_>,
+    (c, cw, cs): Prepared<'_>,
+    kind: PartyKind,
+) -> NameScore {
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
@@ -377,6 +426,11 @@ pub fn compare_names(
             .position(|b| b.native == Some(script))
             .map(|j| (i, j))
     });
+    // Weights and spans of every form, once.
+    let qw: Vec<Vec<f64>> = q.iter().map(|f| weights_of(f, weight)).collect();
+    let cw: Vec<Vec<f64>> = c.iter().map(|f| weights_of(f, weight)).collect();
+    let qs: Vec<Vec<Span>> = q.iter().zip(&qw).map(|(f, w)| spans(f, w)).collect();
+    let cs: Vec<Vec<Span>> = c.iter().zip(&cw).map(|(f, w)| spans(f, w)).collect();
     let mut consider = |i: usize, j: usize| {
         // A name in Arabic script meets the consonants of a Latin spelling.
         let s = if q[i].skeleton && !c[j].skeleton {
@@ -385,7 +439,7 @@ pub fn compare_names(
             s.score *= SKELETON_FACTOR;
             s
         } else {
-            compare_as(&q[i], &c[j], weight, kind)
+            compare_spans((&q[i], &qw[i], &qs[i]), (&c[j], &cw[j], &cs[j]), kind)
         };
         if best.as_ref().is_none_or(|(b, _, _)| s.score > b.score) {
             best = Some((s, i, j));
@@ -424,6 +478,16 @@ mod tests {
     fn s(a: &str, b: &str) -> f64 {
         compare_names(&forms(a), &forms(b), &default_weight, PartyKind::Unknown)
             .map_or(0.0, |x| x.0.score)
+    }
+
+    #[test]
+    fn osa_counts_a_swap_as_one_edit() {
+        let d = |a: &str, b: &str| osa_distance(a.as_bytes(), b.as_bytes());
+        assert_eq!(d("huawie", "huawei"), 1);
+        assert_eq!(d("kitten", "sitting"), 3);
+        assert_eq!(d("", "abc"), 3);
+        assert_eq!(d("abc", "abc"), 0);
+        assert_eq!(d("ca", "abc"), 3);
     }
 
     #[test]

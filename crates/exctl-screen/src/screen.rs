@@ -28,6 +28,10 @@ const CANDIDATES: usize = 24;
 /// A query token found in no list name is looked up among list tokens this
 /// similar (a typo in the rarest word must not lose the candidate).
 const FUZZY_TOKEN_FLOOR: f64 = 0.75;
+/// Unknown words a thread remembers the look-up of, per index.
+const LOOKUP_CACHE_SIZE: usize = 200_000;
+/// Distinguishes indexes, so a thread's remembered look-ups are never another index's.
+static NEXT_INDEX_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 /// Trigrams of a misspelt token counted to find the words like it.
 const FUZZY_TRIGRAMS: usize = 6;
 
@@ -112,6 +116,8 @@ struct FormRef {
 
 /// A list set indexed for screening.
 pub struct Screener {
+    /// Unique to this index (for per-thread caches).
+    id: u64,
     entries: Vec<Entry>,
     version: ListVersion,
     /// Forms of every name of every entry, by entry.
@@ -155,6 +161,9 @@ fn trigrams(joined: &str) -> Vec<u32> {
 
 thread_local! {
     static SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+    /// Words like an unknown query word, by index.
+    static LOOKUP_CACHE: RefCell<(u64, HashMap<String, Vec<(u32, f64)>>)> =
+        RefCell::new((0, HashMap::new()));
     /// Per vocabulary token: trigrams shared with a misspelt query token.
     static VOCAB_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Per form: shared weight, last query token counted, its similarity.
@@ -270,6 +279,7 @@ impl Screener {
             }
         }
         Screener {
+            id: NEXT_INDEX_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             entries,
             version,
             entry_forms,
@@ -407,12 +417,25 @@ impl Screener {
     /// The list tokens a query token stands for: itself when some list name
     /// holds it, else the list tokens like it.
     fn lookup(&self, token: &str) -> Vec<(u32, f64)> {
-        let mut ids = Vec::new();
-        match self.vocab.get(token) {
-            Some(&id) => ids.push((id, 1.0)),
-            None => self.similar_tokens(token, &mut ids),
+        if let Some(&id) = self.vocab.get(token) {
+            return vec![(id, 1.0)];
         }
-        ids
+        // A batch meets the same unknown words again and again: each thread
+        // remembers what this index answered for them.
+        LOOKUP_CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.0 != self.id || c.1.len() >= LOOKUP_CACHE_SIZE {
+                c.0 = self.id;
+                c.1.clear();
+            }
+            if let Some(ids) = c.1.get(token) {
+                return ids.clone();
+            }
+            let mut ids = Vec::new();
+            self.similar_tokens(token, &mut ids);
+            c.1.insert(token.to_string(), ids.clone());
+            ids
+        })
     }
 
     /// Candidates by words: every form holding a query token, or a token

@@ -1006,7 +1006,9 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
             .map(|c| hanja.get(&c).copied())
             .collect();
         if let Some(k) = korean {
-            for (spelling, _) in hangul(&k) {
+            // The schemes' spellings and the first surname spellings only:
+            // a Korean reading is the rarer case for a name in Han.
+            for (spelling, _) in hangul(&k).into_iter().take(4) {
                 push(spelling, "korean reading of hanja");
             }
         }
