@@ -159,11 +159,13 @@ fn trigrams(joined: &str) -> Vec<u32> {
     out
 }
 
+/// Unknown words and the list words like them (with their similarity).
+type LookupCache = HashMap<String, Vec<(u32, f64)>>;
+
 thread_local! {
     static SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
     /// Words like an unknown query word, by index.
-    static LOOKUP_CACHE: RefCell<(u64, HashMap<String, Vec<(u32, f64)>>)> =
-        RefCell::new((0, HashMap::new()));
+    static LOOKUP_CACHE: RefCell<(u64, LookupCache)> = RefCell::new((0, HashMap::new()));
     /// Per vocabulary token: trigrams shared with a misspelt query token.
     static VOCAB_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Per form: shared weight, last query token counted, its similarity.
