@@ -871,6 +871,21 @@ pub fn forms(text: &str) -> Vec<NameForm> {
         let mut form = NameForm::new(tokens, found.clone(), scheme, None);
         form.abbreviated = abbreviated;
         out.push(form);
+        // Romanised Chinese or Korean organisation words, in English.
+        if script == Script::Latin {
+            if let Some(t) = translit::translate_romanised(
+                &out.last().map(|f| f.tokens.clone()).unwrap_or_default(),
+            ) {
+                if !out.iter().any(|f| f.tokens == t) {
+                    out.push(NameForm::new(
+                        t,
+                        found.clone(),
+                        Some("romanised words translated"),
+                        None,
+                    ));
+                }
+            }
+        }
         if let Some(wg) = wade_giles {
             if !out.iter().any(|f| f.tokens == wg) {
                 out.push(NameForm::new(wg, found, Some("wade-giles"), None));

@@ -1212,6 +1212,93 @@ pub fn latin_skeleton(token: &str) -> String {
     s
 }
 
+/// Chinese and Korean organisation words as Latin text writes them, joined
+/// without spaces or marks (Pinyin and Wade–Giles for Chinese, North Korean,
+/// McCune–Reischauer and Revised spellings for Korean), with their usual
+/// English rendering: "tahsueh" → "university", "muyok" → "trading".
+fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str> {
+    static T: std::sync::OnceLock<std::collections::HashMap<String, &'static str>> =
+        std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let plain = |s: &str| -> String {
+            any_ascii::any_ascii(s)
+                .to_lowercase()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect()
+        };
+        let mut map = std::collections::HashMap::new();
+        let mut add = |key: String, english: &'static str| {
+            if key.len() >= 5 {
+                map.entry(key).or_insert(english);
+            }
+        };
+        for (word, renderings) in &korean_terms().0 {
+            let syllables: Vec<char> = word.chars().collect();
+            if syllables.len() < 2 || !syllables.iter().all(|c| hangul_syllable(*c).is_some()) {
+                continue;
+            }
+            for scheme in ["dprk", "mr", "rr"] {
+                let spelt: String = syllables
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| romanise_syllable(*c, scheme, i == 0))
+                    .collect();
+                add(plain(&spelt), renderings[0]);
+            }
+        }
+        for (word, renderings) in &han_terms().0 {
+            let chars: Vec<char> = word.chars().collect();
+            if chars.len() < 2 {
+                continue;
+            }
+            let Some(py): Option<Vec<&str>> = chars.iter().map(|c| han_reading(*c)).collect()
+            else {
+                continue;
+            };
+            add(py.concat(), renderings[0]);
+            add(
+                py.iter().map(|p| pinyin_to_wade_giles(p)).collect(),
+                renderings[0],
+            );
+        }
+        map
+    })
+}
+
+/// A Latin name whose words are romanised Chinese or Korean organisation
+/// words, with those words in English ("Choson Muyok Unhaeng" → "korea
+/// trading bank", "Harbin Kung Yeh Ta Hsueh" → "harbin industry university"):
+/// syllables written apart are tried joined, up to four at a time.
+pub fn translate_romanised(tokens: &[String]) -> Option<Vec<String>> {
+    let terms = romanised_terms();
+    let mut out: Vec<String> = Vec::new();
+    let mut any = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let mut matched = None;
+        for len in (1..=4.min(tokens.len() - i)).rev() {
+            let joined: String = tokens[i..i + len].concat();
+            if let Some(english) = terms.get(&joined) {
+                matched = Some((len, *english));
+                break;
+            }
+        }
+        match matched {
+            Some((len, english)) => {
+                out.extend(english.split(' ').map(str::to_string));
+                any = true;
+                i += len;
+            }
+            None => {
+                out.push(tokens[i].clone());
+                i += 1;
+            }
+        }
+    }
+    (any && out != tokens).then_some(out)
+}
+
 /// Character-by-character fallback for any script.
 pub fn fallback(text: &str) -> String {
     any_ascii::any_ascii(text)
@@ -1271,6 +1358,23 @@ mod tests {
         assert_eq!(arabic_skeleton("قاسم"), latin_skeleton("qasim"));
         assert_eq!(arabic_skeleton("سپاه"), latin_skeleton("sepah"));
         assert_eq!(arabic_skeleton("شیخ"), latin_skeleton("sheikh"));
+    }
+
+    #[test]
+    fn romanised_words_translated() {
+        let t = |s: &str| {
+            translate_romanised(&s.split(' ').map(str::to_string).collect::<Vec<_>>())
+                .map(|v| v.join(" "))
+        };
+        assert_eq!(
+            t("choson muyok unhaeng").as_deref(),
+            Some("korea trade bank")
+        );
+        assert_eq!(
+            t("harbin kung yeh ta hsueh").as_deref(),
+            Some("harbin polytechnical university")
+        );
+        assert_eq!(t("john smith"), None);
     }
 
     #[test]

@@ -15,9 +15,9 @@ const FLOORS: &[(&str, f64)] = &[
     ("arabic", 0.61),
     ("cyrillic", 0.80),
     ("han", 0.56),
-    ("hangul", 0.75),
+    ("hangul", 0.77),
     ("latin", 0.92),
-    ("romanisation", 0.56),
+    ("romanisation", 0.71),
     ("translation", 0.50),
 ];
 const MOST_FALSE_ALERTS: f64 = 0.06;
