@@ -373,7 +373,22 @@ fn compare_spans(
     };
     // A near-identical whole string (spacing differences, one typo in a long
     // name) is strong evidence even when tokens split differently.
-    let joined_evidence = if joined >= 0.9 { joined * 0.97 } else { 0.0 };
+    // Not when their numbers differ: "Institute 14" is not "Institute 43".
+    fn numbers(f: &NameForm) -> Vec<&str> {
+        let mut n: Vec<&str> = f
+            .tokens
+            .iter()
+            .filter(|t| t.bytes().any(|b| b.is_ascii_digit()))
+            .map(String::as_str)
+            .collect();
+        n.sort_unstable();
+        n
+    }
+    let joined_evidence = if joined >= 0.9 && numbers(q) == numbers(c) {
+        joined * 0.97
+    } else {
+        0.0
+    };
     let mut score = token_score.max(joined_evidence);
     // Different legal forms (AG against GmbH) suggest different companies.
     let specific = |forms: &[String]| -> Vec<String> {
@@ -502,6 +517,12 @@ mod tests {
         assert!(s("Sergey Ivanevich Lavrov", "Sergey Viktorovich LAVROV") < 0.8);
         assert!(s("George Bush", "George Habbash") < 0.7);
         assert!(s("Unit 61398", "Unit 61389") < 0.7);
+        assert!(
+            s(
+                "China Electronics Technology Group Corporation 14 Research Institute",
+                "China Electronics Technology Group Corporation 43 Research Institute"
+            ) < 0.8
+        );
     }
 
     #[test]
