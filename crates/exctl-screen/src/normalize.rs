@@ -750,6 +750,56 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
 
 /// Every Latin form of a name worth comparing, first the plainest.
 pub fn forms(text: &str) -> Vec<NameForm> {
+    let mut out = forms_of(text);
+    // "National University of Defense Technology (NUDT)": the name is also
+    // written without what it brackets (an acronym or a remark).
+    if let Some(bare) = without_brackets(text) {
+        for f in forms_of(&bare) {
+            if !out.iter().any(|x| x.tokens == f.tokens) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// The text without the acronyms it brackets ("… Technology (NUDT)"), when
+/// it has some and something is left. Other bracketed parts stay: "(Hong
+/// Kong)" or "(UK)" tell one subsidiary from another.
+fn without_brackets(text: &str) -> Option<String> {
+    if !text.contains('(') {
+        return None;
+    }
+    let acronym = |inner: &str| {
+        let t = inner.trim();
+        (3..=10).contains(&t.len())
+            && t.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+            && t.chars().filter(char::is_ascii_uppercase).count() >= 3
+            && !matches!(t, "USA" | "UAE" | "PRC" | "ROC" | "ROK")
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut removed = false;
+    while let Some(open) = rest.find('(') {
+        let Some(close) = rest[open..].find(')') else {
+            break;
+        };
+        let inner = &rest[open + 1..open + close];
+        out.push_str(&rest[..open]);
+        if acronym(inner) {
+            removed = true;
+        } else {
+            out.push_str(&rest[open..=open + close]);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    (removed && !out.is_empty()).then_some(out)
+}
+
+fn forms_of(text: &str) -> Vec<NameForm> {
     let mut folded = fold(text);
     if folded
         .chars()

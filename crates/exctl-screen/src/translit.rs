@@ -1229,7 +1229,7 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
         };
         let mut map = std::collections::HashMap::new();
         let mut add = |key: String, english: &'static str| {
-            if key.len() >= 5 {
+            if key.len() >= 4 {
                 map.entry(key).or_insert(english);
             }
         };
