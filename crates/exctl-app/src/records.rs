@@ -495,7 +495,7 @@ pub fn screen_hits(screener: &Screener, name: &str, country: Option<&str>) -> Ve
     let q = exctl_screen::Query {
         name: name.to_string(),
         country: country.map(str::to_string),
-        entity_type: None,
+        ..exctl_screen::Query::default()
     };
     hit_records(screener, &screener.screen(&q, 10, DEFAULT_THRESHOLD))
 }
@@ -580,7 +580,7 @@ pub fn screen_parties_with(
             let q = exctl_screen::Query {
                 name: name.clone(),
                 country: country.clone(),
-                entity_type: None,
+                ..exctl_screen::Query::default()
             };
             let matches = screener.screen(&q, 10, DEFAULT_THRESHOLD);
             let dispositions = cleared

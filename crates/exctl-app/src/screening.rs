@@ -273,6 +273,9 @@ pub fn screen_text(q: &Query, s: &Screener, matches: &[Match], threshold: f64) -
             e.name_coverage * 100.0,
             e.name_score
         );
+        for line in &e.evidence {
+            let _ = writeln!(out, "   {line}");
+        }
         let mut adj = Vec::new();
         if let Some(f) = e.weak_alias_factor {
             adj.push(format!("weak alias ×{f}"));
@@ -408,9 +411,10 @@ fn pending_row(
     rec: std::result::Result<csv::StringRecord, csv::Error>,
     headers: &csv::StringRecord,
     name_col: usize,
-    (country_col, type_col, id_col): (Option<usize>, Option<usize>, Option<usize>),
+    cols: &Columns,
     countries: CountryResolver<'_>,
 ) -> Pending {
+    let (country_col, type_col, id_col) = (cols.country, cols.kind, cols.id);
     let error = |line: u64, id: &str, name: &str, message: String| Pending::Error {
         line,
         id: id.to_string(),
@@ -460,6 +464,17 @@ fn pending_row(
             }
         },
     };
+    let birth_date = match get(cols.dob) {
+        "" => None,
+        d => match parse_birth_date(d) {
+            Ok(d) => Some(d),
+            Err(msg) => return error(line, id, name, msg),
+        },
+    };
+    let ids = match parse_ids(get(cols.ids)) {
+        Ok(ids) => ids,
+        Err(msg) => return error(line, id, name, msg),
+    };
     Pending::Query {
         line,
         id: id.to_string(),
@@ -467,9 +482,64 @@ fn pending_row(
             name: name.to_string(),
             country,
             entity_type,
+            birth_date,
+            ids,
         },
     }
 }
+
+/// The optional columns of a batch, by position.
+struct Columns {
+    country: Option<usize>,
+    kind: Option<usize>,
+    id: Option<usize>,
+    dob: Option<usize>,
+    ids: Option<usize>,
+}
+
+/// A date of birth as given: it must name a year (1850–2100).
+pub fn parse_birth_date(s: &str) -> std::result::Result<String, String> {
+    let t = s.trim();
+    if exctl_screen::model::years_in(t).is_empty() {
+        Err(format!(
+            "date of birth {t:?} names no year (give YYYY or YYYY-MM-DD)"
+        ))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+/// Identifiers as `KIND:NUMBER`, separated by `;`. The kind is one of the
+/// known ones (passport, national-id, tax-id, registration, uscc, lei, imo,
+/// swift, vat) and the number has a digit and at least four characters.
+pub fn parse_ids(s: &str) -> std::result::Result<Vec<exctl_screen::PartyId>, String> {
+    let mut out = Vec::new();
+    for spec in s.split(';').map(str::trim).filter(|x| !x.is_empty()) {
+        let Some((kind, number)) = spec.split_once(':') else {
+            return Err(format!(
+                "identifier {spec:?}: expected KIND:NUMBER ({ID_KINDS})"
+            ));
+        };
+        if exctl_screen::PartyId::kind_of(kind).is_none() {
+            return Err(format!(
+                "identifier {spec:?}: unknown kind {kind:?} ({ID_KINDS})"
+            ));
+        }
+        match exctl_screen::PartyId::new(kind, number) {
+            Some(id) => out.push(id),
+            None => {
+                return Err(format!(
+                "identifier {spec:?}: the number needs a digit and at least four letters or digits"
+            ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The kinds of identifier a query may give.
+pub const ID_KINDS: &str =
+    "kinds: passport, national-id, tax-id, registration, uscc, lei, imo, swift, vat";
 
 /// Screens a block of rows on `threads` threads, results in row order.
 fn screen_block(
@@ -523,7 +593,7 @@ pub fn batch(
     check_columns(
         &input.display().to_string(),
         &headers,
-        &["id", "name", "country", "type"],
+        &["id", "name", "country", "type", "dob", "ids"],
     )?;
     let idx = |n: &str| {
         headers
@@ -532,7 +602,13 @@ pub fn batch(
     };
     let name_col = idx("name")
         .ok_or_else(|| crate::bad(format!("{}: header has no `name` column", input.display())))?;
-    let (country_col, type_col, id_col) = (idx("country"), idx("type"), idx("id"));
+    let cols = Columns {
+        country: idx("country"),
+        kind: idx("type"),
+        id: idx("id"),
+        dob: idx("dob"),
+        ids: idx("ids"),
+    };
     let tmp = output.with_extension("csv.tmp");
     let file =
         std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
@@ -556,13 +632,7 @@ pub fn batch(
         let mut block: Vec<Pending> = Vec::with_capacity(BATCH_BLOCK);
         for rec in records.by_ref().take(BATCH_BLOCK) {
             bar.inc(1);
-            block.push(pending_row(
-                rec,
-                &headers,
-                name_col,
-                (country_col, type_col, id_col),
-                countries,
-            ));
+            block.push(pending_row(rec, &headers, name_col, &cols, countries));
         }
         if block.is_empty() {
             break;

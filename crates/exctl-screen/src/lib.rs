@@ -15,7 +15,7 @@ pub mod score;
 pub mod screen;
 pub mod translit;
 
-pub use model::{EntityType, Entry, ListName, ListSet, ListVersion, SourceInfo, Strength};
+pub use model::{EntityType, Entry, ListName, ListSet, ListVersion, PartyId, SourceInfo, Strength};
 pub use parse::{load_path, Format, ParseError};
 pub use screen::{Explanation, Match, Query, Screener};
 

@@ -58,6 +58,105 @@ pub struct ListName {
     pub primary: bool,
 }
 
+/// An identifying number of a party: passport, national or tax id, company
+/// registration (OGRN, unified social credit code), LEI, IMO, SWIFT/BIC.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct PartyId {
+    /// Canonical kind: `passport`, `national-id`, `tax-id`, `registration`,
+    /// `uscc`, `lei`, `imo`, `swift`, `vat`, or `other`.
+    pub kind: String,
+    /// The number in capitals and digits only ("AB 12-345" → "AB12345").
+    pub number: String,
+}
+
+impl PartyId {
+    /// Kinds of identifier and words their labels use, most specific first.
+    const KINDS: &'static [(&'static str, &'static [&'static str])] = &[
+        ("uscc", &["unified social credit", "uscc"]),
+        ("lei", &["lei", "legal entity identifier"]),
+        ("imo", &["imo"]),
+        ("swift", &["swift", "bic"]),
+        ("vat", &["v.a.t", "vat"]),
+        ("passport", &["passport"]),
+        (
+            "national-id",
+            &[
+                "national id",
+                "national identification",
+                "personal id",
+                "identification number",
+                "cedula",
+                "national identity",
+            ],
+        ),
+        ("tax-id", &["tax", "inn", "ruc", "nit", "rfc"]),
+        (
+            "registration",
+            &[
+                "registration",
+                "ogrn",
+                "matricula",
+                "company number",
+                "commercial registry",
+            ],
+        ),
+    ];
+
+    /// The canonical kind a label names, if it names one.
+    pub fn kind_of(label: &str) -> Option<&'static str> {
+        let l = label.to_lowercase();
+        let words: Vec<&str> = l
+            .split(|c: char| !c.is_alphanumeric() && c != '.')
+            .filter(|w| !w.is_empty())
+            .collect();
+        Self::KINDS.iter().find_map(|(kind, labels)| {
+            labels
+                .iter()
+                .any(|x| {
+                    if x.contains(' ') || x.contains('.') {
+                        l.contains(x)
+                    } else {
+                        words.contains(x)
+                    }
+                })
+                .then_some(*kind)
+        })
+    }
+
+    /// An identifier from a label (kind) and a number; `None` when the
+    /// number has no digit or fewer than four characters.
+    pub fn new(kind: &str, number: &str) -> Option<PartyId> {
+        let number: String = number
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if number.len() < 4 || !number.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let kind = Self::kind_of(kind).unwrap_or("other").to_string();
+        Some(PartyId { kind, number })
+    }
+
+    /// Reads `KIND:NUMBER` (or a bare number, kind `other`).
+    pub fn parse(spec: &str) -> Option<PartyId> {
+        match spec.split_once(':') {
+            Some((k, n)) => PartyId::new(k, n),
+            None => PartyId::new("", spec),
+        }
+    }
+}
+
+/// Years written in a date or date range ("1961-10-01", "circa 1958",
+/// "1960 to 1962").
+pub fn years_in(date: &str) -> Vec<u16> {
+    date.split(|c: char| !c.is_ascii_digit())
+        .filter(|w| w.len() == 4)
+        .filter_map(|w| w.parse::<u16>().ok())
+        .filter(|y| (1850..=2100).contains(y))
+        .collect()
+}
+
 /// One listed party.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
@@ -79,6 +178,10 @@ pub struct Entry {
     pub federal_register_notice: Option<String>,
     pub remarks: Option<String>,
     pub source_url: Option<String>,
+    /// Identifying numbers the list gives (passport, registration, LEI …).
+    pub ids: Vec<PartyId>,
+    /// Dates of birth as the list writes them (a year, a date or a range).
+    pub birth_dates: Vec<String>,
 }
 
 impl Entry {
@@ -97,6 +200,15 @@ impl Entry {
             federal_register_notice: None,
             remarks: None,
             source_url: None,
+            ids: Vec::new(),
+            birth_dates: Vec::new(),
+        }
+    }
+
+    /// Adds an identifier unless it is already there.
+    pub fn add_id(&mut self, id: PartyId) {
+        if !self.ids.contains(&id) {
+            self.ids.push(id);
         }
     }
 

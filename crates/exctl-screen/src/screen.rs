@@ -1,7 +1,7 @@
 //! The screener: an in-memory index over a list set, candidate retrieval by
 //! character trigrams of every Latin form of every name, and explained scores.
 
-use crate::model::{EntityType, Entry, ListSet, ListVersion, Strength};
+use crate::model::{years_in, EntityType, Entry, ListSet, ListVersion, PartyId, Strength};
 use crate::normalize::{forms, NameForm, GENERIC_WORDS};
 use crate::score::{compare_names, PartyKind, TokenPair};
 use serde::Serialize;
@@ -23,6 +23,12 @@ const ACRONYM_SCORE: f64 = 0.78;
 const ACRONYM_COUNTRY_BONUS: f64 = 0.1;
 /// Organisations an acronym may stand for, at most.
 const ACRONYM_CANDIDATES: usize = 50;
+/// An identifier of the query equal to one of the entry's: the same party.
+const ID_MATCH_SCORE: f64 = 0.99;
+/// An identifier of the same kind with another number: evidence against.
+const ID_CONFLICT_PENALTY: f64 = 0.15;
+/// Years of birth more than a year apart: evidence against.
+const BIRTH_YEAR_PENALTY: f64 = 0.1;
 /// Candidate names scored in full per query.
 const CANDIDATES: usize = 24;
 /// A query token found in no list name is looked up among list tokens this
@@ -36,20 +42,23 @@ static NEXT_INDEX_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 const FUZZY_TRIGRAMS: usize = 6;
 
 /// A party to screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Query {
     pub name: String,
     /// ISO 3166 alpha-2.
     pub country: Option<String>,
     pub entity_type: Option<EntityType>,
+    /// Date of birth as the document gives it (a year or a date).
+    pub birth_date: Option<String>,
+    /// Identifying numbers the document gives.
+    pub ids: Vec<PartyId>,
 }
 
 impl Query {
     pub fn name(name: &str) -> Query {
         Query {
             name: name.to_string(),
-            country: None,
-            entity_type: None,
+            ..Query::default()
         }
     }
 }
@@ -79,6 +88,10 @@ pub struct Explanation {
     pub country_adjustment: f64,
     pub type_adjustment: f64,
     pub legal_forms: Vec<String>,
+    /// What else than the name weighed: identifiers and dates of birth,
+    /// each with its effect on the score.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 /// One list entry that matched a query.
@@ -140,6 +153,8 @@ pub struct Screener {
     skeletons: HashMap<String, Vec<u32>>,
     /// Organisations by the acronyms of their names: weak aliases.
     acronyms: HashMap<String, Vec<(u32, u16)>>,
+    /// Entries by identifying number.
+    id_index: HashMap<String, Vec<u32>>,
 }
 
 fn trigrams(joined: &str) -> Vec<u32> {
@@ -266,6 +281,15 @@ impl Screener {
                 skeletons.entry(k).or_default().push(id as u32);
             }
         }
+        let mut id_index: HashMap<String, Vec<u32>> = HashMap::new();
+        for (ei, e) in entries.iter().enumerate() {
+            for id in &e.ids {
+                id_index
+                    .entry(id.number.clone())
+                    .or_default()
+                    .push(ei as u32);
+            }
+        }
         let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
         for (ei, e) in entries.iter().enumerate() {
             if e.entity_type == EntityType::Individual {
@@ -296,6 +320,7 @@ impl Screener {
             form_weight,
             skeletons,
             acronyms,
+            id_index,
         }
     }
 
@@ -597,6 +622,17 @@ impl Screener {
                 }
             }
         }
+        // An entry holding one of the query's identifiers is a candidate
+        // whatever its names: all of them are scored.
+        for id in &q.ids {
+            for &ei in self.id_index.get(&id.number).into_iter().flatten() {
+                for ni in 0..self.entries[ei as usize].names.len().min(u16::MAX as usize) {
+                    if !names.contains(&(ei, ni as u16)) {
+                        names.push((ei, ni as u16));
+                    }
+                }
+            }
+        }
         names.sort_unstable();
         let mut entries: Vec<(u32, Vec<u16>)> = Vec::new();
         for (e, n) in names {
@@ -697,6 +733,7 @@ impl Screener {
                     country_adjustment: round3(country_adj),
                     type_adjustment: type_adj,
                     legal_forms: Vec::new(),
+                    evidence: Vec::new(),
                 },
             });
         }
@@ -756,7 +793,14 @@ impl Screener {
             ) => -TYPE_MISMATCH_PENALTY,
             _ => 0.0,
         };
-        let score = (name_score + country_adj + type_adj).clamp(0.0, 1.0);
+        let (evidence_adj, evidence) = other_evidence(q, e);
+        let mut score = (name_score + country_adj + type_adj + evidence_adj).clamp(0.0, 1.0);
+        if q.ids
+            .iter()
+            .any(|id| e.ids.iter().any(|x| x.number == id.number))
+        {
+            score = score.max(ID_MATCH_SCORE);
+        }
         if score < threshold {
             return None;
         }
@@ -796,9 +840,55 @@ impl Screener {
                 country_adjustment: round3(country_adj),
                 type_adjustment: type_adj,
                 legal_forms,
+                evidence,
             },
         })
     }
+}
+
+/// Identifiers and dates of birth of the query against the entry's: what
+/// they add to (or take from) the score, and a line for each.
+fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
+    let mut adj = 0.0;
+    let mut lines = Vec::new();
+    for id in &q.ids {
+        if let Some(x) = e.ids.iter().find(|x| x.number == id.number) {
+            lines.push(format!(
+                "{} {} is the list's {} {}: the same party",
+                id.kind, id.number, x.kind, x.number
+            ));
+        } else if id.kind != "other" {
+            if let Some(x) = e.ids.iter().find(|x| x.kind == id.kind) {
+                adj -= ID_CONFLICT_PENALTY;
+                lines.push(format!(
+                    "{} {} differs from the list's {}: -{ID_CONFLICT_PENALTY}",
+                    id.kind, id.number, x.number
+                ));
+            }
+        }
+    }
+    if let Some(born) = &q.birth_date {
+        let ours = years_in(born);
+        let theirs: Vec<u16> = e.birth_dates.iter().flat_map(|d| years_in(d)).collect();
+        if !ours.is_empty() && !theirs.is_empty() {
+            let near = ours
+                .iter()
+                .any(|y| theirs.iter().any(|t| y.abs_diff(*t) <= 1));
+            if near {
+                lines.push(format!(
+                    "born {born}; the list gives {}",
+                    e.birth_dates.join(", ")
+                ));
+            } else {
+                adj -= BIRTH_YEAR_PENALTY;
+                lines.push(format!(
+                    "born {born}; the list gives {}: -{BIRTH_YEAR_PENALTY}",
+                    e.birth_dates.join(", ")
+                ));
+            }
+        }
+    }
+    (adj, lines)
 }
 
 /// Most a generic word or an initial may weigh.

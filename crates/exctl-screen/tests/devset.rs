@@ -55,6 +55,7 @@ fn recall_and_false_alerts_per_kind() {
                 "entity" => Some(EntityType::Entity),
                 _ => None,
             },
+            ..Query::default()
         };
         let matches = screener.screen(&q, 5, DEFAULT_THRESHOLD);
         if kind == "nonlisted" {

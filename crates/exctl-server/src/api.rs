@@ -492,6 +492,15 @@ pub struct ScreenRequest {
     /// entity, individual, vessel or aircraft.
     #[serde(default, rename = "type")]
     entity_type: Option<String>,
+    /// Date of birth (YYYY or YYYY-MM-DD): a birth year more than a year
+    /// from the list's lowers the score.
+    #[serde(default)]
+    dob: Option<String>,
+    /// Identifiers as KIND:NUMBER (passport, national-id, tax-id,
+    /// registration, uscc, lei, imo, swift, vat): an equal number on the
+    /// list is decisive, another number of the same kind lowers the score.
+    #[serde(default)]
+    ids: Vec<String>,
     /// Most matches (default 10, at most 100).
     #[serde(default)]
     limit: Option<usize>,
@@ -546,10 +555,21 @@ async fn run_screen(s: &Arc<AppState>, caller: &Caller, r: ScreenRequest) -> Api
             ))
         })?),
     };
+    let birth_date = match r.dob.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            exctl_app::screening::parse_birth_date(d)
+                .map_err(|m| ApiError::bad(format!("dob: {m}")))?,
+        ),
+    };
+    let ids = exctl_app::screening::parse_ids(&r.ids.join(";"))
+        .map_err(|m| ApiError::bad(format!("ids: {m}")))?;
     let q = exctl_screen::Query {
         name: r.name.clone(),
         country,
         entity_type,
+        birth_date,
+        ids,
     };
     let lists = s.lists();
     let record = r.record.unwrap_or(true);

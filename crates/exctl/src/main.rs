@@ -252,6 +252,13 @@ enum Command {
         /// Party type: entity, individual, vessel or aircraft.
         #[arg(long = "type", value_name = "TYPE")]
         entity_type: Option<String>,
+        /// Date of birth (YYYY or YYYY-MM-DD): a birth year more than a year from the list's lowers the score.
+        #[arg(long, value_name = "DATE")]
+        dob: Option<String>,
+        /// Identifier KIND:NUMBER (passport, national-id, tax-id, registration, uscc, lei, imo,
+        /// swift, vat; repeatable): an equal number on the list is decisive.
+        #[arg(long = "id", value_name = "KIND:NUMBER")]
+        ids: Vec<String>,
         /// List to screen against instead of the configured ones: a file, FORMAT:PATH,
         /// an OFAC folder, or `demo` (repeatable).
         #[arg(long = "list", value_name = "FILE")]
@@ -1344,6 +1351,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             name,
             country,
             entity_type,
+            dob,
+            ids,
             lists,
             limit,
             threshold,
@@ -1382,6 +1391,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .ok_or_else(|| bad(screening::no_list_message(&dir)))?;
             let screener = exctl_screen::Screener::new(set);
             if let (Some(input), Some(output)) = (input, output) {
+                if dob.is_some() || !ids.is_empty() {
+                    return Err(bad(
+                        "--dob and --id describe one party; a batch gives them in its `dob` and `ids` columns",
+                    ));
+                }
                 cli.place.ensure_not_own(&output, &dir)?;
                 let mut recorder = if no_record || !cli.place.initialised() {
                     None
@@ -1426,10 +1440,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     exctl_screen::parse::MAX_NAME_BYTES
                 )));
             }
+            let birth_date = dob
+                .as_deref()
+                .map(screening::parse_birth_date)
+                .transpose()
+                .map_err(|m| bad(format!("--dob: {m}")))?;
+            let ids =
+                screening::parse_ids(&ids.join(";")).map_err(|m| bad(format!("--id: {m}")))?;
             let q = exctl_screen::Query {
                 name,
                 country,
                 entity_type,
+                birth_date,
+                ids,
             };
             let matches = screener.screen(&q, limit, threshold);
             if !no_record && cli.place.initialised() {

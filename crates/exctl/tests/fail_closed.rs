@@ -510,3 +510,51 @@ fn order_book_and_party_columns_are_all_read_once() {
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("did you mean \"country\""), "{}", err(&o));
 }
+
+#[test]
+fn batch_birth_dates_and_identifiers_are_read_or_refused_by_row() {
+    let home = tmpdir("party-ids");
+    let out = home.join("out.csv");
+    let parties = home.join("parties.csv");
+    std::fs::write(
+        &parties,
+        "id,name,country,dob,ids\n\
+         1,Huawei Technologies,CN,,registration:91440300192203821Q\n\
+         2,Someone,CN,yesterday,\n\
+         3,Someone Else,CN,,pasport:12345678\n\
+         4,Another,CN,1961,passport:12\n",
+    )
+    .unwrap();
+    let o = screen_batch(&home, &parties, &out);
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    let rows = std::fs::read_to_string(&out).unwrap();
+    assert!(rows.contains("names no year"), "{rows}");
+    assert!(
+        rows.contains("unknown kind") && rows.contains("pasport"),
+        "{rows}"
+    );
+    assert!(rows.contains("needs a digit and at least four"), "{rows}");
+    assert!(
+        rows.lines()
+            .any(|l| l.starts_with("2,1,") && l.contains(",hit,")),
+        "{rows}"
+    );
+    // --dob and --id describe one party: not a batch.
+    let o = exctl(
+        &home,
+        &[
+            "screen",
+            "--list",
+            "demo",
+            "--no-record",
+            "--input",
+            parties.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--dob",
+            "1961",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("`dob` and `ids` columns"), "{}", err(&o));
+}

@@ -82,9 +82,49 @@ pub fn parse_csl_csv(
         e.federal_register_notice = nonempty(get("federal_register_notice"));
         e.remarks = nonempty(get("remarks"));
         e.source_url = nonempty(get("source_list_url"));
+        for id in csl_ids(get("ids")) {
+            e.add_id(id);
+        }
+        e.birth_dates = split_multi(get("dates_of_birth"))
+            .map(str::to_string)
+            .collect();
         out.push(e);
     }
     Ok(out)
+}
+
+/// The identifiers of a CSL `ids` cell: items separated by `;`, each a label,
+/// a number and sometimes a country, in the order of the CSL's era
+/// ("Passport, 836238033, KP" or "US, 80-0890696, Tax ID No."). Items that
+/// are not identifiers (gender, website, directives) are left out.
+pub fn csl_ids(cell: &str) -> Vec<crate::model::PartyId> {
+    let mut out = Vec::new();
+    for item in cell.split(';') {
+        let parts: Vec<&str> = item
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let Some(label) = parts
+            .iter()
+            .find(|p| crate::model::PartyId::kind_of(p).is_some())
+        else {
+            continue;
+        };
+        let number = parts.iter().find(|p| {
+            *p != label
+                && p.chars().any(|c| c.is_ascii_digit())
+                && !(p.len() == 2 && p.chars().all(|c| c.is_ascii_uppercase()))
+        });
+        // "IMO 8898831": the label holds the number.
+        let number = number
+            .copied()
+            .or_else(|| label.chars().any(|c| c.is_ascii_digit()).then_some(*label));
+        if let Some(id) = number.and_then(|n| crate::model::PartyId::new(label, n)) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 /// Parses the CSL JSON: `{"results": [...]}` (bulk file or API page) or a bare array.

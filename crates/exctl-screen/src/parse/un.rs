@@ -108,6 +108,29 @@ pub fn parse_un_xml(
                 e.add_country(&c);
             }
         }
+        for d in node
+            .children()
+            .filter(|c| c.has_tag_name("INDIVIDUAL_DATE_OF_BIRTH"))
+        {
+            let date = ["DATE", "YEAR", "FROM_YEAR", "TO_YEAR"]
+                .iter()
+                .filter_map(|t| text(d, t))
+                .collect::<Vec<_>>()
+                .join(" to ");
+            if !date.is_empty() {
+                e.birth_dates.push(date);
+            }
+        }
+        for d in node
+            .children()
+            .filter(|c| c.has_tag_name("INDIVIDUAL_DOCUMENT"))
+        {
+            if let (Some(kind), Some(number)) = (text(d, "TYPE_OF_DOCUMENT"), text(d, "NUMBER")) {
+                if let Some(id) = crate::model::PartyId::new(kind, number) {
+                    e.add_id(id);
+                }
+            }
+        }
         if !list_type.is_empty() {
             e.programs.push(list_type.to_string());
         }

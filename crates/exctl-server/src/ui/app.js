@@ -121,6 +121,7 @@ function explainMatch(m) {
   parts.push("name score " + fmt(x.name_score));
   if (x.country && x.country !== "unknown") parts.push("country " + x.country + " " + (x.country_adjustment >= 0 ? "+" : "") + fmt(x.country_adjustment, 2));
   if (x.weak_alias_factor) parts.push("weak alias ×" + fmt(x.weak_alias_factor, 2));
+  for (const line of x.evidence || []) parts.push(line);
   return parts.join(" · ");
 }
 
@@ -130,6 +131,8 @@ async function screen(ev) {
   const body = { name: f.get("name") };
   if (f.get("country")) body.country = f.get("country");
   if (f.get("type")) body.type = f.get("type");
+  if (f.get("dob")) body.dob = f.get("dob");
+  if (f.get("ids")) body.ids = f.get("ids").split(";").map(s => s.trim()).filter(Boolean);
   const out = $("#screen-result");
   out.replaceChildren(el("p", {}, "screening…"));
   try {
