@@ -968,7 +968,6 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
         if let Some((_, variants)) = CHINESE_SURNAMES.iter().find(|(p, _)| p == sur) {
             for v in *variants {
                 push(format!("{v} {given}"), "cantonese/hokkien surname");
-                push(format!("{v} {wg_given}"), "cantonese/hokkien surname");
             }
         }
     }
@@ -1229,7 +1228,7 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
         };
         let mut map = std::collections::HashMap::new();
         let mut add = |key: String, english: &'static str| {
-            if key.len() >= 4 {
+            if key.len() >= 5 {
                 map.entry(key).or_insert(english);
             }
         };
