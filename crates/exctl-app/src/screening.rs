@@ -204,7 +204,8 @@ pub fn parse_type(s: &str) -> Option<EntityType> {
 /// JSON for one screen: `{"query", "list_version", "matches": [...]}`.
 pub fn screen_json(q: &Query, s: &Screener, matches: &[Match]) -> serde_json::Value {
     serde_json::json!({
-        "query": {"name": q.name, "country": q.country, "type": q.entity_type.map(|t| t.as_str())},
+        "query": {"name": q.name, "country": q.country, "type": q.entity_type.map(|t| t.as_str()),
+                  "dob": q.birth_date, "ids": q.ids},
         "list_version": s.version(),
         "matches": matches,
     })

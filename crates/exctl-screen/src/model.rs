@@ -73,11 +73,15 @@ impl PartyId {
     /// Kinds of identifier and words their labels use, most specific first.
     const KINDS: &'static [(&'static str, &'static [&'static str])] = &[
         ("uscc", &["unified social credit", "uscc"]),
-        ("lei", &["lei", "legal entity identifier"]),
+        (
+            "lei",
+            &["lei", "legal entity identifier", "legal entity number"],
+        ),
         ("imo", &["imo"]),
         ("swift", &["swift", "bic"]),
         ("vat", &["v.a.t", "vat"]),
         ("passport", &["passport"]),
+        ("tax-id", &["tax", "taxpayer", "inn", "ruc", "nit", "rfc"]),
         (
             "national-id",
             &[
@@ -89,7 +93,6 @@ impl PartyId {
                 "national identity",
             ],
         ),
-        ("tax-id", &["tax", "inn", "ruc", "nit", "rfc"]),
         (
             "registration",
             &[
@@ -104,7 +107,8 @@ impl PartyId {
 
     /// The canonical kind a label names, if it names one.
     pub fn kind_of(label: &str) -> Option<&'static str> {
-        let l = label.to_lowercase();
+        // "national-id" and "national_id" are "national id".
+        let l = label.to_lowercase().replace(['-', '_'], " ");
         let words: Vec<&str> = l
             .split(|c: char| !c.is_alphanumeric() && c != '.')
             .filter(|w| !w.is_empty())
@@ -133,6 +137,15 @@ impl PartyId {
             .collect();
         if number.len() < 4 || !number.chars().any(|c| c.is_ascii_digit()) {
             return None;
+        }
+        // "IMO 8898831": the number is the digits, whatever the label said.
+        if let Some(rest) = number.strip_prefix("IMO") {
+            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+                return Some(PartyId {
+                    kind: "imo".to_string(),
+                    number: rest.to_string(),
+                });
+            }
         }
         let kind = Self::kind_of(kind).unwrap_or("other").to_string();
         Some(PartyId { kind, number })

@@ -86,8 +86,9 @@ where
     if short / long < LEV_CUTOFF {
         return 0.0;
     }
-    // Words differing at both ends are different words (and this is cheap).
-    if a[0] != b[0] && a[la - 1] != b[lb - 1] {
+    // Short words differing at both ends are different words (and this is
+    // cheap); longer ones may be transliteration variants (Yevgeniy, Evgenii).
+    if la.max(lb) <= 6 && a[0] != b[0] && a[la - 1] != b[lb - 1] {
         return 0.0;
     }
     // Optimal string alignment: a swapped pair of letters is one edit, as typed.

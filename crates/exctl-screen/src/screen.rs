@@ -547,7 +547,7 @@ impl Screener {
         // when a word it changed is a word of the lists.
         qforms.retain(|f| {
             !f.scheme.is_some_and(|s| s.ends_with("transcription"))
-                || f.tokens.iter().any(|t| self.vocab.contains_key(t))
+                || f.tokens.iter().any(|t| !self.lookup(t).is_empty())
         });
         let mut lookups: Vec<Vec<Vec<(u32, f64)>>> = Vec::with_capacity(qforms.len());
         for f in &mut qforms {
@@ -676,6 +676,11 @@ impl Screener {
         let Some(hits) = self.acronyms.get(token.as_str()) else {
             return;
         };
+        // The organisations in the party's country first, then the others.
+        let mut hits: Vec<(u32, u16)> = hits.clone();
+        if let Some(c) = &q.country {
+            hits.sort_by_key(|(ei, _)| !self.entries[*ei as usize].countries.contains(c));
+        }
         for &(ei, ni) in hits.iter().take(ACRONYM_CANDIDATES) {
             let e = &self.entries[ei as usize];
             let (country, country_adj) = match (&q.country, e.countries.is_empty()) {
@@ -851,6 +856,7 @@ impl Screener {
 fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
     let mut adj = 0.0;
     let mut lines = Vec::new();
+    let mut conflict = false;
     for id in &q.ids {
         if let Some(x) = e.ids.iter().find(|x| x.number == id.number) {
             lines.push(format!(
@@ -859,9 +865,12 @@ fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
             ));
         } else if id.kind != "other" {
             if let Some(x) = e.ids.iter().find(|x| x.kind == id.kind) {
-                adj -= ID_CONFLICT_PENALTY;
+                // Counted once however many numbers differ.
+                let cost = if conflict { 0.0 } else { ID_CONFLICT_PENALTY };
+                conflict = true;
+                adj -= cost;
                 lines.push(format!(
-                    "{} {} differs from the list's {}: -{ID_CONFLICT_PENALTY}",
+                    "{} {} differs from the list's {}: -{cost}",
                     id.kind, id.number, x.number
                 ));
             }
@@ -870,10 +879,13 @@ fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
     if let Some(born) = &q.birth_date {
         let ours = years_in(born);
         let theirs: Vec<u16> = e.birth_dates.iter().flat_map(|d| years_in(d)).collect();
-        if !ours.is_empty() && !theirs.is_empty() {
-            let near = ours
-                .iter()
-                .any(|y| theirs.iter().any(|t| y.abs_diff(*t) <= 1));
+        if let (false, Some(lo), Some(hi)) = (
+            ours.is_empty(),
+            theirs.iter().min().copied(),
+            theirs.iter().max().copied(),
+        ) {
+            // A listed range ("1950 to 1960") covers the years between.
+            let near = ours.iter().any(|y| *y + 1 >= lo && *y <= hi + 1);
             if near {
                 lines.push(format!(
                     "born {born}; the list gives {}",
@@ -888,7 +900,9 @@ fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
             }
         }
     }
-    (adj, lines)
+    // Identifiers and dates together take off no more than one conflict: a
+    // document cannot talk a listed party off the list.
+    (adj.max(-ID_CONFLICT_PENALTY), lines)
 }
 
 /// Most a generic word or an initial may weigh.

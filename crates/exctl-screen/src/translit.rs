@@ -1232,7 +1232,13 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
                 map.entry(key).or_insert(english);
             }
         };
-        for (word, renderings) in &korean_terms().0 {
+        // In sorted order, so that of two words spelt alike the same one
+        // wins in every run.
+        let mut korean: Vec<_> = korean_terms().0.iter().collect();
+        korean.sort_unstable();
+        let mut chinese: Vec<_> = han_terms().0.iter().collect();
+        chinese.sort_unstable();
+        for (word, renderings) in korean {
             let syllables: Vec<char> = word.chars().collect();
             if syllables.len() < 2 || !syllables.iter().all(|c| hangul_syllable(*c).is_some()) {
                 continue;
@@ -1246,7 +1252,7 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
                 add(plain(&spelt), renderings[0]);
             }
         }
-        for (word, renderings) in &han_terms().0 {
+        for (word, renderings) in chinese {
             let chars: Vec<char> = word.chars().collect();
             if chars.len() < 2 {
                 continue;

@@ -115,8 +115,32 @@ fn identifier_kinds_are_recognised_and_numbers_need_a_digit() {
     assert_eq!(PartyId::kind_of("Gender"), None);
     assert!(PartyId::new("passport", "ABCDE").is_none());
     assert!(PartyId::new("passport", "12").is_none());
+    assert_eq!(PartyId::parse("imo:IMO 8898831").unwrap().number, "8898831");
+    let vessel = PartyId::new("Vessel Registration Identification", "IMO 9187629").unwrap();
     assert_eq!(
-        PartyId::parse("imo:IMO 8898831").unwrap().number,
-        "IMO8898831"
+        (vessel.kind.as_str(), vessel.number.as_str()),
+        ("imo", "9187629")
     );
+    for kind in [
+        "passport",
+        "national-id",
+        "tax-id",
+        "registration",
+        "uscc",
+        "lei",
+        "imo",
+        "swift",
+        "vat",
+    ] {
+        assert_eq!(
+            PartyId::kind_of(kind),
+            Some(kind),
+            "every documented kind is read"
+        );
+    }
+    assert_eq!(
+        PartyId::kind_of("Tax Identification Number"),
+        Some("tax-id")
+    );
+    assert_eq!(PartyId::kind_of("Legal Entity Number"), Some("lei"));
 }
