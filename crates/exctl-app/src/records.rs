@@ -903,6 +903,13 @@ pub fn screen_recording(
     if !id.is_empty() {
         input["id"] = serde_json::Value::from(id);
     }
+    // What else than the name the screen weighed, so the record explains it.
+    if let Some(d) = &q.birth_date {
+        input["dob"] = serde_json::Value::from(d.as_str());
+    }
+    if !q.ids.is_empty() {
+        input["ids"] = serde_json::json!(q.ids);
+    }
     Recording {
         decision: NewDecision {
             request_key,
