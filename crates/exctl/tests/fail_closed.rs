@@ -45,19 +45,23 @@ fn check_book(home: &Path, orders: &Path, out: &Path) -> Output {
 
 /// `exctl screen --list demo --no-record --input PARTIES --output OUT`.
 fn screen_batch(home: &Path, parties: &Path, out: &Path) -> Output {
-    exctl(
-        home,
-        &[
-            "screen",
-            "--list",
-            "demo",
-            "--no-record",
-            "--input",
-            parties.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-    )
+    screen_batch_with(home, parties, out, &[])
+}
+
+/// The same, with more arguments.
+fn screen_batch_with(home: &Path, parties: &Path, out: &Path, more: &[&str]) -> Output {
+    let mut args = vec![
+        "screen",
+        "--list",
+        "demo",
+        "--no-record",
+        "--input",
+        parties.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    exctl(home, &args)
 }
 
 fn own_list(n: usize) -> String {
@@ -540,21 +544,7 @@ fn batch_birth_dates_and_identifiers_are_read_or_refused_by_row() {
         "{rows}"
     );
     // --dob and --id describe one party: not a batch.
-    let o = exctl(
-        &home,
-        &[
-            "screen",
-            "--list",
-            "demo",
-            "--no-record",
-            "--input",
-            parties.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-            "--dob",
-            "1961",
-        ],
-    );
+    let o = screen_batch_with(&home, &parties, &out, &["--dob", "1961"]);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("`dob` and `ids` columns"), "{}", err(&o));
 }
