@@ -949,12 +949,100 @@ fn forms_of(text: &str) -> Vec<NameForm> {
             .filter(|t| !t.is_empty())
             .collect();
         if !tokens.is_empty() {
-            let mut f = NameForm::new(tokens, legal, Some("arabic consonants"), None);
+            let mut f = NameForm::new(tokens, legal.clone(), Some("arabic consonants"), None);
             f.skeleton = true;
             out.push(f);
         }
+        // Bodies are listed by their English names: the organisation words
+        // translated, the rest compared by consonants.
+        if let Some(words) = translit::arabic_words(&folded) {
+            for variant in arabic_variants(&words) {
+                if let Some(f) = arabic_translated_form(&variant, &legal) {
+                    if !out.iter().any(|x| x.tokens == f.tokens) {
+                        out.push(f);
+                    }
+                }
+            }
+        }
     }
     out
+}
+
+/// Most renderings of a name in Arabic script tried.
+const ARABIC_VARIANTS: usize = 4;
+
+/// Renderings of a name's words: each word's usual one, then one word at a
+/// time in another ("iranian" or "iran" for ایرانی). Each word is English
+/// (`true`) or a consonant skeleton.
+fn arabic_variants(words: &[(Vec<&'static str>, String, bool)]) -> Vec<Vec<(String, bool)>> {
+    let first: Vec<(String, bool)> = words
+        .iter()
+        .map(|(renderings, skeleton, english)| match renderings.first() {
+            Some(r) if *english => ((*r).to_string(), true),
+            _ => (skeleton.clone(), false),
+        })
+        .collect();
+    let mut out = vec![first.clone()];
+    for (i, (renderings, _, english)) in words.iter().enumerate() {
+        if !english {
+            continue;
+        }
+        for alt in renderings.iter().skip(1) {
+            if out.len() >= ARABIC_VARIANTS {
+                return out;
+            }
+            let mut v = first.clone();
+            v[i].0 = (*alt).to_string();
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// A form of a name in Arabic script with its organisation words in
+/// English: plain English when every word is known, else all tokens as
+/// consonant skeletons (the English words by their Latin skeletons).
+fn arabic_translated_form(words: &[(String, bool)], legal: &[String]) -> Option<NameForm> {
+    if words.iter().all(|(_, english)| *english) {
+        let english: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).collect();
+        let mut f = forms_of(&english.join(" ")).into_iter().next()?;
+        f.scheme = Some("arabic translated words");
+        f.legal_forms.extend(legal.iter().cloned());
+        return Some(f);
+    }
+    // Skeletons are marked so that no legal form or stop word can equal one.
+    let mut tokens: Vec<String> = words
+        .iter()
+        .flat_map(|(w, english)| {
+            if *english {
+                tokenize(w)
+            } else {
+                vec![format!("#{w}")]
+            }
+        })
+        .filter(|t| !STOP_WORDS.contains(&t.as_str()))
+        .collect();
+    let mut found = legal.to_vec();
+    remove_sequences(&mut tokens, &mut found);
+    let tokens: Vec<String> = tokens
+        .iter()
+        .map(|t| match t.strip_prefix('#') {
+            Some(skeleton) => skeleton.to_string(),
+            None => translit::latin_skeleton(t),
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tokens.is_empty() {
+        return None;
+    }
+    let mut f = NameForm::new(
+        tokens,
+        found,
+        Some("arabic consonants + translated words"),
+        None,
+    );
+    f.skeleton = true;
+    Some(f)
 }
 
 #[cfg(test)]

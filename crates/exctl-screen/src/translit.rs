@@ -965,6 +965,8 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
             format!("{} {wg_given}", pinyin_to_wade_giles(sur)),
             "wade-giles",
         );
+        // Brands and short names are romanised as one word (华为 → "Huawei").
+        push(syllables.concat(), "pinyin (one word)");
         if let Some((_, variants)) = CHINESE_SURNAMES.iter().find(|(p, _)| p == sur) {
             for v in *variants {
                 push(format!("{v} {given}"), "cantonese/hokkien surname");
@@ -1156,13 +1158,30 @@ fn dedup_letters(s: impl Iterator<Item = char>) -> String {
 /// writes no short vowels, so a name is compared with the lists' Latin
 /// spellings by its consonants.
 pub fn arabic_skeleton(word: &str) -> String {
-    let mut s = dedup_letters(word.chars().filter_map(arabic_consonant));
+    // The article is written joined (الحكيم) and often left out of Latin
+    // spellings ("Hakim", "AL HAKIM"): the skeleton leaves it out.
+    let word = word
+        .strip_prefix("ال")
+        .filter(|rest| rest.chars().filter_map(arabic_consonant).count() >= 2)
+        .unwrap_or(word);
+    let mut s = canonical_skeleton(dedup_letters(word.chars().filter_map(arabic_consonant)));
     // A final long ī (Mohammadi, Hassani) tells names apart that share
     // their consonants (Mohammed, Hassan): it is kept as "i".
     if !s.is_empty() && word.ends_with(['ي', 'ی']) {
         s.push('i');
     }
     s
+}
+
+/// Skeletons of the spellings of one name made equal: "Abdul Hakim",
+/// "Abdulhakim" and عبد الحكيم all give "bd" + "hkm" (the "ul" of "Abdul"
+/// is the article of the next word).
+fn canonical_skeleton(s: String) -> String {
+    match s.strip_prefix("bdl") {
+        Some("") => "bd".to_string(),
+        Some(rest) if rest.len() >= 2 => format!("bd{rest}"),
+        _ => s,
+    }
 }
 
 /// Consonant skeleton of a Latin spelling of an Arabic or Persian word, in
@@ -1205,10 +1224,98 @@ pub fn latin_skeleton(token: &str) -> String {
         i += step;
     }
     let mut s = dedup_letters(out.into_iter());
+    // A joined article ("Alhakim", "Elmabruk"), as [`arabic_skeleton`] drops it.
+    if (token.starts_with("al") || token.starts_with("el"))
+        && !matches!(
+            b.get(2),
+            Some(b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'l')
+        )
+        && s.len() >= 4
+    {
+        s.remove(0);
+    }
+    let mut s = canonical_skeleton(s);
     if !s.is_empty() && (token.ends_with('i') || token.ends_with("iy") || token.ends_with("ee")) {
         s.push('i');
     }
     s
+}
+
+/// Folds the letters that spellings of one Arabic or Persian word differ by
+/// (Persian ی and ک, tā' marbūṭa, hamza seats) and drops vowel marks,
+/// tatweel and the zero-width non-joiner (هسته‌ای).
+pub fn arabic_fold(word: &str) -> String {
+    word.chars()
+        .filter_map(|c| match c {
+            'ی' | 'ى' | 'ئ' => Some('ي'),
+            'ک' => Some('ك'),
+            'ة' => Some('ه'),
+            'أ' | 'إ' | 'آ' | 'ٱ' => Some('ا'),
+            'ؤ' => Some('و'),
+            '\u{200c}' | '\u{0640}' | '\u{064b}'..='\u{065f}' | '\u{0670}' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+const ARABIC_TERMS_TSV: &str = include_str!("../data/arabic-terms.tsv");
+
+/// Arabic and Persian organisation words (folded) with their English renderings.
+fn arabic_terms() -> &'static std::collections::HashMap<String, &'static str> {
+    static T: std::sync::OnceLock<std::collections::HashMap<String, &'static str>> =
+        std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        tsv_lines(ARABIC_TERMS_TSV)
+            .map(|(k, v)| (arabic_fold(k), v))
+            .collect()
+    })
+}
+
+/// Words that join the words of a name: and, of, in, from.
+const ARABIC_JOINING_WORDS: &[&str] = &["و", "در", "از", "في", "من", "على", "عن", "به"];
+
+/// The English renderings (`|`-separated, the usual first) of an Arabic or
+/// Persian organisation word, with or without its article, the prepositions
+/// written joined to it (للطيران) and the Persian ezafe (سیمای).
+fn arabic_term(word: &str) -> Option<&'static str> {
+    let terms = arabic_terms();
+    let bare = |w: &str| -> Option<&'static str> {
+        terms.get(w).copied().or_else(|| {
+            ["وال", "بال", "فال", "لل", "ال", "و"]
+                .iter()
+                .filter_map(|p| w.strip_prefix(p))
+                .filter(|rest| rest.chars().count() >= 2)
+                .find_map(|rest| terms.get(rest).copied())
+        })
+    };
+    bare(word).or_else(|| {
+        word.strip_suffix('ي')
+            .filter(|w| w.chars().count() >= 3)
+            .and_then(bare)
+    })
+}
+
+/// The words of a name in Arabic script, each as its English renderings
+/// when it is an organisation word (`true`: سازمان → "organization") or else
+/// as its consonant skeleton; `None` when no word is known.
+pub fn arabic_words(text: &str) -> Option<Vec<(Vec<&'static str>, String, bool)>> {
+    let mut words: Vec<(Vec<&'static str>, String, bool)> = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric() && c != '\u{200c}') {
+        let word = arabic_fold(word);
+        if word.is_empty() || ARABIC_JOINING_WORDS.contains(&word.as_str()) {
+            continue;
+        }
+        match arabic_term(&word) {
+            Some(english) => words.push((english.split('|').collect(), String::new(), true)),
+            None => {
+                let s = arabic_skeleton(&word);
+                if !s.is_empty() {
+                    words.push((Vec::new(), s, false));
+                }
+            }
+        }
+    }
+    words.iter().any(|w| w.2).then_some(words)
 }
 
 /// Chinese and Korean organisation words as Latin text writes them, joined
@@ -1363,6 +1470,40 @@ mod tests {
         assert_eq!(arabic_skeleton("قاسم"), latin_skeleton("qasim"));
         assert_eq!(arabic_skeleton("سپاه"), latin_skeleton("sepah"));
         assert_eq!(arabic_skeleton("شیخ"), latin_skeleton("sheikh"));
+        // The article and the "ul" of Abdul are left out on both sides.
+        assert_eq!(arabic_skeleton("الحكيم"), latin_skeleton("hakim"));
+        assert_eq!(arabic_skeleton("الحكيم"), latin_skeleton("alhakim"));
+        assert_eq!(arabic_skeleton("عبدالقدير"), latin_skeleton("abdulqadir"));
+        assert_eq!(latin_skeleton("abdul"), arabic_skeleton("عبد"));
+        assert_eq!(arabic_skeleton("الله"), latin_skeleton("allah"));
+        assert_ne!(latin_skeleton("alexander"), "xndr");
+    }
+
+    #[test]
+    fn arabic_and_persian_organisation_words_translated() {
+        let english = |text: &str| -> Vec<String> {
+            arabic_words(text)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(r, s, e)| if e { r[0].to_string() } else { s })
+                .collect()
+        };
+        assert_eq!(
+            english("سازمان انرژی اتمی ایران"),
+            ["organization", "energy", "atomic", "iran"]
+        );
+        // Article, joined preposition, Arabic or Persian letters, ezafe.
+        assert_eq!(
+            english("منظمة الطاقة الذرية"),
+            ["organization", "energy", "atomic"]
+        );
+        assert_eq!(
+            english("أجنحة الشام للطيران"),
+            ["wings", "sham", "airlines"]
+        );
+        assert_eq!(english("سیمای"), ["vision"]);
+        assert_eq!(english("هواپیمایی ماهان"), ["airlines", "mhn"]);
+        assert!(arabic_words("محمد حسين").is_none());
     }
 
     #[test]
