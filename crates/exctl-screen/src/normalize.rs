@@ -491,6 +491,50 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
 }
 
 /// Words too common to identify a party; kept, but weighted down.
+/// Words that say what kind of body an organisation is. A query naming one
+/// that the listed name lacks ("Kazan University" against "KAZAN") names
+/// another party.
+pub const KIND_WORDS: &[&str] = &[
+    "university",
+    "institute",
+    "academy",
+    "college",
+    "school",
+    "bank",
+    "airlines",
+    "airline",
+    "airways",
+    "hospital",
+    "ministry",
+    "church",
+    "foundation",
+    "museum",
+    "hotel",
+    "party",
+    "army",
+    "police",
+    "insurance",
+    "laboratory",
+    "bureau",
+    "agency",
+    "committee",
+    "council",
+    "association",
+    "society",
+    "federation",
+];
+
+/// Standard readings of a name written in Han characters (Pinyin,
+/// Wade–Giles): each syllable's spelling is fixed, so a syllable one letter
+/// off is another character. Cantonese and Korean readings are spelt more
+/// loosely ("Wa", "Wah") and keep the usual tolerance.
+pub fn is_han_reading(scheme: Option<&str>) -> bool {
+    matches!(
+        scheme,
+        Some("pinyin" | "wade-giles" | "pinyin (one word)" | "pinyin + translated words")
+    )
+}
+
 pub const GENERIC_WORDS: &[&str] = &[
     "group",
     "international",
@@ -627,6 +671,10 @@ pub fn acronyms(name: &str) -> Vec<String> {
 pub fn abbreviates(short: &str, word: &str) -> bool {
     let (s, w) = (short.as_bytes(), word.as_bytes());
     if s.len() < 2 || w.len() < s.len() + 2 || s[0] != w[0] || !short.is_ascii() {
+        return false;
+    }
+    // A word has a vowel early; an acronym ("spbgu") is not what "spb" stands for.
+    if !w[..=s.len()].iter().any(|b| b"aeiouy".contains(b)) {
         return false;
     }
     let mut it = w.iter();

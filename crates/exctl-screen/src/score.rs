@@ -7,7 +7,8 @@
 //! side lower the score instead of being ignored.
 
 use crate::normalize::{
-    abbreviates, legal_form_class, looks_abbreviated, NameForm, GENERIC_LEGAL_FORMS, GENERIC_WORDS,
+    abbreviates, is_han_reading, legal_form_class, looks_abbreviated, NameForm,
+    GENERIC_LEGAL_FORMS, GENERIC_WORDS, KIND_WORDS,
 };
 use rapidfuzz::distance::{jaro_winkler, levenshtein, osa};
 use serde::Serialize;
@@ -253,12 +254,19 @@ fn compare_spans(
     kind: PartyKind,
 ) -> NameScore {
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    // Readings of Han characters are exact: no typo to forgive in a short
+    // syllable ("ting" is not "ping"); longer words may differ by inflection
+    // ("technology", "technologies").
+    let exact_short = is_han_reading(q.scheme);
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
             if a.len > 1 && b.len > 1 {
                 continue;
             }
             let mut s = token_similarity(&a.text, &b.text);
+            if exact_short && s < 1.0 && a.text.len().min(b.text.len()) < 6 {
+                continue;
+            }
             // "Def." against "Defense", "Bk" against "Bank".
             if s == 0.0 && a.len == 1 && b.len == 1 {
                 let short = |f: &NameForm, t: &str| {
@@ -359,6 +367,15 @@ fn compare_spans(
     };
     let q_unmatched = q_used.iter().any(|u| !u);
     if q_unmatched && c_unmatched > 0.0 {
+        token_score *= CONFLICT_FACTOR;
+    }
+    // A university is not the company that shares its place name.
+    let kind_missing = q.tokens.iter().zip(&q_used).any(|(t, used)| {
+        !used
+            && KIND_WORDS.contains(&t.as_str())
+            && !c.tokens.iter().any(|l| l.contains(t.as_str()))
+    });
+    if kind_missing && !q.skeleton {
         token_score *= CONFLICT_FACTOR;
     }
     let joined = if q.joined == c.joined {
@@ -545,5 +562,28 @@ mod tests {
     fn legal_forms_do_not_carry_a_match() {
         assert!(s("EMMA LLC", "emma daniels") < 0.8);
         assert!(s("Huawei Technologies Co Ltd", "Huawei Technologies") > 0.95);
+    }
+
+    #[test]
+    fn a_kind_of_body_the_listed_name_lacks_names_another_party() {
+        assert!(s("Kazan University", "Kazan") < 0.8);
+        assert!(s("Kazan Bank", "Kazan") < s("Kazan Trading", "Kazan"));
+        // Written into a word of the listed name, the kind is there.
+        assert!(s("Sber Bank", "Sberbank") > 0.9);
+    }
+
+    #[test]
+    fn han_syllables_are_read_exactly() {
+        // 丁磊 reads "Ding Lei" (Wade–Giles "Ting Lei"), not "Lei Ping".
+        assert!(s("丁磊", "Lei Ping") < 0.8);
+        assert!(s("丁磊", "Ding Lei") > 0.9);
+        // A Latin query keeps its tolerance for typos.
+        assert!(s("Ting Lei", "Ping Lei") > s("丁磊", "Ping Lei"));
+    }
+
+    #[test]
+    fn an_acronym_is_not_an_abbreviation_of_a_longer_acronym() {
+        assert!(abbreviates("bk", "bank"));
+        assert!(!abbreviates("spb", "spbgu"));
     }
 }

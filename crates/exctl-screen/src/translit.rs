@@ -1368,6 +1368,15 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
             else {
                 continue;
             };
+            // Two characters rendered as a place and a word (南大 "nanjing
+            // university") abbreviate a name: "Nanda" written in Latin is a
+            // name of its own.
+            let abbreviated_place = renderings[0]
+                .split(' ')
+                .any(|w| py.iter().any(|p| w.len() > p.len() && w.starts_with(p)));
+            if chars.len() == 2 && abbreviated_place {
+                continue;
+            }
             add(py.concat(), renderings[0]);
             add(
                 py.iter().map(|p| pinyin_to_wade_giles(p)).collect(),
