@@ -444,7 +444,39 @@ const PARTICLES: &[(&str, &str)] = &[
 ];
 
 /// Rewrites number words to digits (tens + units combine) and particles to one spelling.
+/// A state's formal names, written in names of its bodies as often as its
+/// short name ("Central Bank of the Democratic People's Republic of Korea",
+/// "… of the DPRK", 조선중앙은행 "Korea Central Bank"): one word each.
+const STATE_NAMES: &[(&[&str], &str)] = &[
+    (&["democratic", "peoples", "republic", "korea"], "korea"),
+    (&["dprk"], "korea"),
+    (&["north", "korea"], "korea"),
+    (&["peoples", "republic", "china"], "china"),
+    (&["prc"], "china"),
+    (&["islamic", "republic", "iran"], "iran"),
+    // Persian and Arabic word order, read word by word.
+    (&["republic", "islamic", "iran"], "iran"),
+    (&["russian", "federation"], "russia"),
+];
+
 fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
+    let mut tokens = tokens;
+    if tokens.len() > 1 {
+        let mut i = 0;
+        while i < tokens.len() {
+            if let Some((seq, short)) = STATE_NAMES.iter().find(|(seq, _)| {
+                tokens.len() > seq.len()
+                    && tokens[i..].len() >= seq.len()
+                    && tokens[i..i + seq.len()]
+                        .iter()
+                        .zip(seq.iter())
+                        .all(|(a, b)| a == b)
+            }) {
+                tokens.splice(i..i + seq.len(), [(*short).to_string()]);
+            }
+            i += 1;
+        }
+    }
     let mut out: Vec<String> = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
@@ -1072,7 +1104,7 @@ fn arabic_translated_form(words: &[(String, bool)], legal: &[String]) -> Option<
         .collect();
     let mut found = legal.to_vec();
     remove_sequences(&mut tokens, &mut found);
-    let tokens: Vec<String> = tokens
+    let tokens: Vec<String> = canonical_tokens(tokens)
         .iter()
         .map(|t| match t.strip_prefix('#') {
             Some(skeleton) => skeleton.to_string(),

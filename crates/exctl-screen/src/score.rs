@@ -573,6 +573,19 @@ mod tests {
     }
 
     #[test]
+    fn a_state_is_one_word_however_formally_named() {
+        let formal = "FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA";
+        assert!(s("Foreign Trade Bank of the DPRK", formal) > 0.95);
+        assert!(s("Korea Foreign Trade Bank", formal) > 0.95);
+        assert!(
+            s(
+                "کشتیرانی جمهوری اسلامی ایران",
+                "Islamic Republic of Iran Shipping"
+            ) > 0.9
+        );
+    }
+
+    #[test]
     fn han_syllables_are_read_exactly() {
         // 丁磊 reads "Ding Lei" (Wade–Giles "Ting Lei"), not "Lei Ping".
         assert!(s("丁磊", "Lei Ping") < 0.8);
