@@ -29,15 +29,22 @@ os.makedirs(out, exist_ok=True)
 
 rows = list(csv.DictReader(open(devset, encoding="utf-8")))
 csl_rows = list(csv.DictReader(open(csl, encoding="utf-8")))
+# A name is the same name in any letter case: an entry listed on two lists
+# ("Joint Stock Company Concern Avrora …", "JOINT STOCK COMPANY CONCERN
+# AVRORA …") is found through either.
+def name_key(n):
+    return " ".join(n.casefold().split())
+
+
 ids_by_name = collections.defaultdict(set)
 entry_names = {}
 for r in csl_rows:
     names = [r["name"]] + [a.strip() for a in r["alt_names"].split(";") if a.strip()]
     entry_names[r["_id"]] = names
     for n in names:
-        ids_by_name[n].add(r["_id"])
+        ids_by_name[name_key(n)].add(r["_id"])
 for i, r in enumerate(rows):
-    if r["kind"] != "nonlisted" and r["expected"] not in ids_by_name:
+    if r["kind"] != "nonlisted" and name_key(r["expected"]) not in ids_by_name:
         sys.exit(f"{devset}: line {i + 2}: expected {r['expected']!r} is not a name on the CSL")
 KINDS = sorted({r["kind"] for r in rows if r["kind"] != "nonlisted"})
 THRESHOLDS = [round(0.50 + 0.05 * i, 2) for i in range(10)]
@@ -78,7 +85,7 @@ def evaluate(ranked, threshold, default):
         if kind == "nonlisted":
             per[kind]["false_alert"] += bool(alerts)
             continue
-        want = ids_by_name[r["expected"]]
+        want = ids_by_name[name_key(r["expected"])]
         per[kind]["r1"] += bool(alerts[:1] and alerts[0] in want)
         per[kind]["r5"] += any(e in want for e in alerts[:5])
         per[kind]["retrieved"] += any(e in want for _, e in got)
