@@ -55,11 +55,31 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
         return 1.0;
     }
     if a.is_ascii() && b.is_ascii() {
+        // (An initial has its own rule.)
+        if a.len() > 1 && b.len() > 1 && !may_be_similar(a.as_bytes(), b.as_bytes()) {
+            return 0.0;
+        }
         token_similarity_in(a.as_bytes(), b.as_bytes())
     } else {
         let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
         token_similarity_in(&a, &b)
     }
+}
+
+/// A cheap bound before any edit distance: each letter of one word that
+/// the other lacks costs an edit, so two words with more such letters than
+/// the floor allows edits cannot be similar.
+fn may_be_similar(a: &[u8], b: &[u8]) -> bool {
+    let mask = |w: &[u8]| w.iter().fold(0u128, |m, c| m | 1u128 << (c & 127));
+    let (ma, mb) = (mask(a), mask(b));
+    let missing = |w: &[u8], other: u128| {
+        w.iter()
+            .filter(|c| other & (1u128 << (*c & 127)) == 0)
+            .count()
+    };
+    let lower_bound = missing(a, mb).max(missing(b, ma));
+    // lev = 1 - d / long must reach LEV_CUTOFF.
+    lower_bound <= most_edits(a.len().max(b.len()))
 }
 
 /// Lowest Levenshtein similarity that can still reach the floor (with a
@@ -175,8 +195,39 @@ pub fn default_weight(token: &str) -> f64 {
 struct Span<'a> {
     start: usize,
     len: usize,
-    text: std::borrow::Cow<'a, str>,
+    /// The token, or tokens joined: a slice of the form's joined text.
+    text: &'a str,
     weight: f64,
+    /// The letters and digits the text holds, one bit each; [`UNKNOWN_LETTERS`]
+    /// when it holds others.
+    letters: u64,
+}
+
+const UNKNOWN_LETTERS: u64 = 1 << 63;
+
+fn letters_of(text: &str) -> u64 {
+    text.bytes().fold(0, |m, b| match b {
+        b'a'..=b'z' => m | 1 << (b - b'a'),
+        b'0'..=b'9' => m | 1 << (26 + b - b'0'),
+        _ => m | UNKNOWN_LETTERS,
+    })
+}
+
+/// Whether two spans' letters allow them to be similar: each letter one
+/// lacks costs the other an edit, and the floor allows few.
+fn letters_allow(a: &Span, b: &Span) -> bool {
+    if (a.letters | b.letters) & UNKNOWN_LETTERS != 0 || a.text.len() < 2 || b.text.len() < 2 {
+        return true;
+    }
+    let missing = (a.letters & !b.letters)
+        .count_ones()
+        .max((b.letters & !a.letters).count_ones()) as usize;
+    missing <= most_edits(a.text.len().max(b.text.len()))
+}
+
+/// Most edits a word of `long` letters may differ by and still reach the floor.
+fn most_edits(long: usize) -> usize {
+    (((1.0 - LEV_CUTOFF) * long as f64 + 1e-9) as usize).max(1)
 }
 
 /// Token weights of a form: its own when the index set them, else `weight`.
@@ -189,26 +240,37 @@ fn weights_of(f: &NameForm, weight: &dyn Fn(&str) -> f64) -> Vec<f64> {
 }
 
 fn spans<'a>(f: &'a NameForm, w: &[f64]) -> Vec<Span<'a>> {
-    use std::borrow::Cow;
-    let mut out = Vec::with_capacity(f.tokens.len() * 2);
-    for i in 0..f.tokens.len() {
+    let n = f.tokens.len();
+    let mut out = Vec::with_capacity(n * 4);
+    // Token i is f.joined[offsets[i]..offsets[i + 1]].
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0);
+    for t in &f.tokens {
+        offsets.push(offsets[offsets.len() - 1] + t.len());
+    }
+    let joined_ok = f.joined.len() == offsets[n];
+    let letters: Vec<u64> = f.tokens.iter().map(|t| letters_of(t)).collect();
+    for i in 0..n {
         out.push(Span {
             start: i,
             len: 1,
-            text: Cow::Borrowed(&f.tokens[i]),
+            text: &f.tokens[i],
             weight: w[i],
+            letters: letters[i],
         });
+        if !joined_ok {
+            continue;
+        }
         // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot";
         // runs of three or four short syllables ("hai kang wei shi").
         for len in 2..=4 {
-            if i + len <= f.tokens.len()
-                && (len == 2 || f.tokens[i..i + len].iter().all(|t| t.len() <= 6))
-            {
+            if i + len <= n && (len == 2 || f.tokens[i..i + len].iter().all(|t| t.len() <= 6)) {
                 out.push(Span {
                     start: i,
                     len,
-                    text: Cow::Owned(f.tokens[i..i + len].concat()),
+                    text: &f.joined[offsets[i]..offsets[i + len]],
                     weight: w[i..i + len].iter().sum(),
+                    letters: letters[i..i + len].iter().fold(0, |m, l| m | l),
                 });
             }
         }
@@ -241,17 +303,53 @@ pub fn compare_as(
     let (qw, cw) = (weights_of(q, weight), weights_of(c, weight));
     let qs = spans(q, &qw);
     let cs = spans(c, &cw);
-    compare_spans((q, &qw, &qs), (c, &cw, &cs), kind)
+    compare_spans((q, &qw, &qs), (c, &cw, &cs), kind, true)
 }
 
 /// A form with its token weights and spans, computed once per comparison of
 /// two names rather than once per pair of forms.
 type Prepared<'a> = (&'a NameForm, &'a [f64], &'a [Span<'a>]);
 
+/// The forms of a name with their token weights and spans, computed once:
+/// a query is compared with many listed names.
+pub struct PreparedForms<'a> {
+    forms: &'a [NameForm],
+    weights: Vec<Vec<f64>>,
+    spans: Vec<Vec<Span<'a>>>,
+}
+
+impl<'a> PreparedForms<'a> {
+    pub fn new(forms: &'a [NameForm], weight: &dyn Fn(&str) -> f64) -> PreparedForms<'a> {
+        let weights: Vec<Vec<f64>> = forms.iter().map(|f| weights_of(f, weight)).collect();
+        let spans = forms
+            .iter()
+            .zip(&weights)
+            .map(|(f, w)| spans(f, w))
+            .collect();
+        PreparedForms {
+            forms,
+            weights,
+            spans,
+        }
+    }
+
+    /// The forms prepared.
+    pub fn forms(&self) -> &'a [NameForm] {
+        self.forms
+    }
+
+    fn get(&self, i: usize) -> Prepared<'_> {
+        (&self.forms[i], &self.weights[i], &self.spans[i])
+    }
+}
+
+/// Compares two prepared forms; the token pairs are written out only when
+/// `explain` (a screen compares many names and explains few).
 fn compare_spans(
     (q, qw, qs): Prepared<'_>,
     (c, cw, cs): Prepared<'_>,
     kind: PartyKind,
+    explain: bool,
 ) -> NameScore {
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
     // Readings of Han characters are exact: no typo to forgive in a short
@@ -263,7 +361,11 @@ fn compare_spans(
             if a.len > 1 && b.len > 1 {
                 continue;
             }
-            let mut s = token_similarity(&a.text, &b.text);
+            let mut s = if letters_allow(a, b) {
+                token_similarity(&a.text, &b.text)
+            } else {
+                0.0
+            };
             if exact_short && s < 1.0 && a.text.len().min(b.text.len()) < 6 {
                 continue;
             }
@@ -326,11 +428,13 @@ fn compare_spans(
             .for_each(|u| *u = true);
         q_matched += a.weight * s;
         c_matched += b.weight * s;
-        pairs.push(TokenPair {
-            query: a.text.to_string(),
-            list: b.text.to_string(),
-            similarity: s,
-        });
+        if explain {
+            pairs.push(TokenPair {
+                query: a.text.to_string(),
+                list: b.text.to_string(),
+                similarity: s,
+            });
+        }
     }
     let q_total: f64 = qw.iter().sum();
     let c_unmatched: f64 = cw
@@ -452,55 +556,70 @@ pub fn compare_names(
     weight: &dyn Fn(&str) -> f64,
     kind: PartyKind,
 ) -> Option<(NameScore, usize, usize)> {
-    let mut best: Option<(NameScore, usize, usize)> = None;
-    let same_script = q.iter().enumerate().find_map(|(i, a)| {
+    compare_prepared(&PreparedForms::new(q, weight), c, weight, kind)
+}
+
+/// [`compare_names`] for a query prepared once.
+pub fn compare_prepared(
+    q: &PreparedForms<'_>,
+    c: &[NameForm],
+    weight: &dyn Fn(&str) -> f64,
+    kind: PartyKind,
+) -> Option<(NameScore, usize, usize)> {
+    let cp = PreparedForms::new(c, weight);
+    let qf = q.forms;
+    // Compares forms i and j: a name in Arabic script meets the consonants
+    // of a Latin spelling, and consonants alone say less than a spelling.
+    let one = |i: usize, j: usize, explain: bool| -> NameScore {
+        if qf[i].skeleton && !c[j].skeleton {
+            let skeleton = c[j].to_skeleton();
+            let sw = weights_of(&skeleton, weight);
+            let ss = spans(&skeleton, &sw);
+            let mut s = compare_spans(q.get(i), (&skeleton, &sw, &ss), kind, explain);
+            s.score *= SKELETON_FACTOR;
+            s
+        } else {
+            compare_spans(q.get(i), cp.get(j), kind, explain)
+        }
+    };
+    let mut best: Option<(f64, usize, usize)> = None;
+    let mut consider = |i: usize, j: usize| {
+        let s = one(i, j, false).score;
+        if best.is_none_or(|(b, _, _)| s > b) {
+            best = Some((s, i, j));
+        }
+    };
+    let same_script = qf.iter().enumerate().find_map(|(i, a)| {
         let script = a.native?;
         c.iter()
             .position(|b| b.native == Some(script))
             .map(|j| (i, j))
     });
-    // Weights and spans of every form, once.
-    let qw: Vec<Vec<f64>> = q.iter().map(|f| weights_of(f, weight)).collect();
-    let cw: Vec<Vec<f64>> = c.iter().map(|f| weights_of(f, weight)).collect();
-    let qs: Vec<Vec<Span>> = q.iter().zip(&qw).map(|(f, w)| spans(f, w)).collect();
-    let cs: Vec<Vec<Span>> = c.iter().zip(&cw).map(|(f, w)| spans(f, w)).collect();
-    let mut consider = |i: usize, j: usize| {
-        // A name in Arabic script meets the consonants of a Latin spelling.
-        let s = if q[i].skeleton && !c[j].skeleton {
-            // Consonants alone say less than a spelling: never a full match.
-            let mut s = compare_as(&q[i], &c[j].to_skeleton(), weight, kind);
-            s.score *= SKELETON_FACTOR;
-            s
-        } else {
-            compare_spans((&q[i], &qw[i], &qs[i]), (&c[j], &cw[j], &cs[j]), kind)
-        };
-        if best.as_ref().is_none_or(|(b, _, _)| s.score > b.score) {
-            best = Some((s, i, j));
-        }
-    };
     if let Some((i, j)) = same_script {
         consider(i, j);
-        return best;
-    }
-    for (i, a) in q.iter().enumerate() {
-        if a.native.is_some() {
-            continue;
-        }
-        for (j, b) in c.iter().enumerate() {
-            // Two respellings of the same kind add nothing to the spellings
-            // they were made from: one side at least is as written (or as
-            // transliterated from its own script).
-            let respelt = |f: &NameForm| {
-                f.scheme.is_some_and(|s| {
-                    matches!(s, "wade-giles" | "umlaut") || s.ends_with("transcription")
-                })
-            };
-            if b.native.is_none() && !(respelt(a) && respelt(b)) {
-                consider(i, j);
+    } else {
+        for (i, a) in qf.iter().enumerate() {
+            if a.native.is_some() {
+                continue;
+            }
+            for (j, b) in c.iter().enumerate() {
+                // Two respellings of the same kind add nothing to the spellings
+                // they were made from: one side at least is as written (or as
+                // transliterated from its own script).
+                let respelt = |f: &NameForm| {
+                    f.scheme.is_some_and(|s| {
+                        matches!(s, "wade-giles" | "umlaut") || s.ends_with("transcription")
+                    })
+                };
+                if b.native.is_none() && !(respelt(a) && respelt(b)) {
+                    consider(i, j);
+                }
             }
         }
     }
-    best
+    // The best comparison again, with its token pairs written out.
+    let (_, i, j) = best?;
+    Some((one(i, j, true), i, j))
 }
 
 #[cfg(test)]
@@ -592,6 +711,51 @@ mod tests {
         assert!(s("丁磊", "Ding Lei") > 0.9);
         // A Latin query keeps its tolerance for typos.
         assert!(s("Ting Lei", "Ping Lei") > s("丁磊", "Ping Lei"));
+    }
+
+    #[test]
+    fn letter_bounds_never_cut_a_similar_pair() {
+        let words = [
+            "mohammed",
+            "muhammad",
+            "mohamad",
+            "yevgeniy",
+            "evgenii",
+            "jong",
+            "jongun",
+            "huawei",
+            "huawie",
+            "technologies",
+            "technolgies",
+            "ali",
+            "alli",
+            "bank",
+            "li",
+            "lee",
+            "kim",
+            "gim",
+            "sergei",
+            "sergej",
+            "lavrov",
+            "lawrow",
+            "prigozhin",
+            "prigoschin",
+            "ab",
+            "ba",
+        ];
+        let form = |w: &str| forms(w).remove(0);
+        for a in words {
+            for b in words {
+                let similar = token_similarity_in(a.as_bytes(), b.as_bytes()) > 0.0;
+                if similar {
+                    assert!(may_be_similar(a.as_bytes(), b.as_bytes()), "{a} ~ {b}");
+                    let (fa, fb) = (form(a), form(b));
+                    let (sa, sb) = (spans(&fa, &[1.0]), spans(&fb, &[1.0]));
+                    assert!(letters_allow(&sa[0], &sb[0]), "{a} ~ {b}");
+                }
+            }
+        }
+        assert!(!may_be_similar(b"huawei", b"sberbank"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::model::{years_in, EntityType, Entry, ListSet, ListVersion, PartyId, Strength};
 use crate::normalize::{forms, NameForm, GENERIC_WORDS};
-use crate::score::{compare_names, PartyKind, TokenPair};
+use crate::score::{compare_prepared, PartyKind, PreparedForms, TokenPair};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -616,10 +616,11 @@ impl Screener {
             }
         }
         let weight = |t: &str| self.weight(t);
+        let prepared = PreparedForms::new(&qforms, &weight);
         let mut out: Vec<Match> = Vec::new();
         for (ei, name_ids) in entries {
             if let Some(m) =
-                self.score_entry(q, &qforms, ei as usize, &name_ids, &weight, threshold)
+                self.score_entry(q, &prepared, ei as usize, &name_ids, &weight, threshold)
             {
                 if m.score >= threshold {
                     out.push(m);
@@ -721,7 +722,7 @@ impl Screener {
     fn score_entry(
         &self,
         q: &Query,
-        qforms: &[NameForm],
+        prepared: &PreparedForms<'_>,
         ei: usize,
         name_ids: &[u16],
         weight: &dyn Fn(&str) -> f64,
@@ -740,7 +741,7 @@ impl Screener {
         for &ni in name_ids {
             let ni = usize::from(ni);
             let cforms = &self.entry_forms[ei][ni];
-            let Some((s, qi, ci)) = compare_names(qforms, cforms, weight, kind) else {
+            let Some((s, qi, ci)) = compare_prepared(prepared, cforms, weight, kind) else {
                 continue;
             };
             let factor = if e.names[ni].strength == Strength::Weak {
@@ -784,7 +785,7 @@ impl Screener {
             return None;
         }
         let name = &e.names[ni];
-        let qf = &qforms[qi];
+        let qf = &prepared.forms()[qi];
         let cf = &self.entry_forms[ei][ni][ci];
         let mut legal_forms = qf.legal_forms.clone();
         legal_forms.extend(cf.legal_forms.iter().cloned());

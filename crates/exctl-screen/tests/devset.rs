@@ -31,7 +31,12 @@ fn recall_and_false_alerts_per_kind() {
         .expect("the CSL parses");
     // Every entry that carries a name (primary or alias), in any letter
     // case, counts for it: a party on two lists is found through either.
-    let name_key = |n: &str| n.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    let name_key = |n: &str| {
+        n.to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut ids_by_name: HashMap<String, HashSet<String>> = HashMap::new();
     for e in &set.entries {
         for n in &e.names {
