@@ -362,7 +362,7 @@ fn compare_spans(
                 continue;
             }
             let mut s = if letters_allow(a, b) {
-                token_similarity(&a.text, &b.text)
+                token_similarity(a.text, b.text)
             } else {
                 0.0
             };
@@ -374,8 +374,8 @@ fn compare_spans(
                 let short = |f: &NameForm, t: &str| {
                     f.abbreviated.iter().any(|x| x == t) || looks_abbreviated(t)
                 };
-                if (short(q, &a.text) && abbreviates(&a.text, &b.text))
-                    || (short(c, &b.text) && abbreviates(&b.text, &a.text))
+                if (short(q, a.text) && abbreviates(a.text, b.text))
+                    || (short(c, b.text) && abbreviates(b.text, a.text))
                 {
                     s = ABBREVIATION_SIMILARITY;
                 }
