@@ -432,6 +432,32 @@ const WORD_FORMS: &[(&str, &str)] = &[
     ("investments", "investment"),
     ("products", "product"),
     ("solutions", "solution"),
+    // British and American spellings.
+    ("defence", "defense"),
+    ("organisation", "organization"),
+    ("centre", "center"),
+    // One word of the native name, rendered in English several ways
+    // (航空 aviation or aeronautics, 무역 trade or trading, завод works or
+    // plant).
+    ("aviation", "aeronautics"),
+    ("aeronautical", "aeronautics"),
+    ("industrial", "industry"),
+    ("technical", "technology"),
+    ("technological", "technology"),
+    ("scientific", "science"),
+    ("physical", "physics"),
+    ("trading", "trade"),
+    ("banking", "bank"),
+    ("automotive", "automobile"),
+    ("works", "plant"),
+    ("factory", "plant"),
+    ("petroleum", "oil"),
+    ("polytechnical", "polytechnic"),
+    ("missiles", "missile"),
+    ("weapons", "weapon"),
+    ("airlines", "airline"),
+    ("forces", "force"),
+    ("guards", "guard"),
 ];
 
 /// Name particles written several ways.
@@ -443,7 +469,6 @@ const PARTICLES: &[(&str, &str)] = &[
     ("bn", "bin"),
 ];
 
-/// Rewrites number words to digits (tens + units combine) and particles to one spelling.
 /// A state's formal names, written in names of its bodies as often as its
 /// short name ("Central Bank of the Democratic People's Republic of Korea",
 /// "… of the DPRK", 조선중앙은행 "Korea Central Bank"): one word each.
@@ -459,6 +484,8 @@ const STATE_NAMES: &[(&[&str], &str)] = &[
     (&["russian", "federation"], "russia"),
 ];
 
+/// Rewrites number words to digits (tens + units combine), word forms and
+/// particles to one spelling, and a state's formal names to one word.
 fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
     let mut tokens = tokens;
     if tokens.len() > 1 {
@@ -1006,10 +1033,21 @@ fn forms_of(text: &str) -> Vec<NameForm> {
             if let Some(t) = translit::translate_romanised(
                 &out.last().map(|f| f.tokens.clone()).unwrap_or_default(),
             ) {
-                if !out.iter().any(|f| f.tokens == t) {
+                // The English words as a Latin name's: without stop words
+                // and legal forms ("muyok hoesa" → "trading company"), in
+                // their usual forms.
+                let mut t: Vec<String> = t
+                    .iter()
+                    .flat_map(|w| tokenize(w))
+                    .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+                    .collect();
+                let mut translated_found = found.clone();
+                remove_sequences(&mut t, &mut translated_found);
+                let t = canonical_tokens(t);
+                if !t.is_empty() && !out.iter().any(|f| f.tokens == t) {
                     out.push(NameForm::new(
                         t,
-                        found.clone(),
+                        translated_found,
                         Some("romanised words translated"),
                         None,
                     ));

@@ -705,6 +705,21 @@ mod tests {
     }
 
     #[test]
+    fn renderings_of_one_native_word_are_one_word() {
+        let listed = "KOREA MINING DEVELOPMENT TRADING CORPORATION";
+        assert!(s("Korea Mining Development Trade Corporation", listed) > 0.95);
+        // Romanised Korean, translated and read as an English name.
+        assert!(s("Choson Kwangop Kaebal Muyok Hoesa", listed) > 0.8);
+        assert!(
+            s(
+                "Aviation and Astronautics University of Nanjing",
+                "Nanjing University of Aeronautics and Astronautics"
+            ) > 0.9
+        );
+        assert!(s("Ministry of Defence", "Ministry of Defense") > 0.95);
+    }
+
+    #[test]
     fn han_syllables_are_read_exactly() {
         // 丁磊 reads "Ding Lei" (Wade–Giles "Ting Lei"), not "Lei Ping".
         assert!(s("丁磊", "Lei Ping") < 0.8);
