@@ -717,6 +717,11 @@ mod tests {
             ) > 0.9
         );
         assert!(s("Ministry of Defence", "Ministry of Defense") > 0.95);
+        // A Korean word with a meaning may be a name: 금강 "diamond", "Kumgang".
+        assert!(forms("조선금강은행")
+            .iter()
+            .any(|f| f.tokens.iter().any(|t| t == "kumgang")));
+        assert!(s("조선금강은행", "KUMGANG BANK") > s("조선금강은행", "KORYO BANK"));
     }
 
     #[test]

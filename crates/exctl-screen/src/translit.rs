@@ -625,7 +625,12 @@ fn segment(chars: &[char], (terms, longest): &Terms) -> Vec<(usize, usize, bool)
 /// spelt by `spell` and joined ("华为技术" → "huawei technology"). The
 /// first uses every word's usual rendering; each further one swaps one word
 /// for another rendering.
-fn translations(text: &str, terms: &Terms, spell: &dyn Fn(&[char]) -> String) -> Vec<String> {
+fn translations(
+    text: &str,
+    terms: &Terms,
+    spell: &dyn Fn(&[char]) -> String,
+    spell_known_words: bool,
+) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let pieces = segment(&chars, terms);
     if !pieces.iter().any(|p| p.2) {
@@ -645,7 +650,13 @@ fn translations(text: &str, terms: &Terms, spell: &dyn Fn(&[char]) -> String) ->
         if known {
             flush(&mut run, &mut slots);
             if let Some(r) = terms.0.get(word.as_str()) {
-                slots.push(r.iter().map(|s| (*s).to_string()).collect());
+                let mut renderings: Vec<String> = r.iter().map(|s| (*s).to_string()).collect();
+                // A word with a meaning may be a name read aloud (금강 "diamond"
+                // in 조선금강은행, listed as "Kumgang Bank"): its spelling too.
+                if spell_known_words {
+                    renderings.push(spell(&chars[a..b]));
+                }
+                slots.push(renderings);
             }
         } else if matches!(chars[a], '第' | '제') || chars[a].is_whitespace() {
             // An ordinal prefix reads as nothing ("第14研究所" → "14 research institute").
@@ -678,7 +689,7 @@ fn han_translations(simplified: &str) -> Vec<String> {
             .map(|c| han_reading(*c).map_or_else(|| c.to_string(), str::to_string))
             .collect()
     };
-    translations(simplified, han_terms(), &spell)
+    translations(simplified, han_terms(), &spell, false)
 }
 
 /// English renderings of an organisation's name in Hangul, other runs in
@@ -695,7 +706,9 @@ fn hangul_translations(text: &str) -> Vec<(String, &'static str)> {
                 .map(|(i, c)| romanise_syllable(*c, scheme, i == 0))
                 .collect()
         };
-        for t in translations(text, korean_terms(), &spell) {
+        // North Korean bodies are listed by romanised names more often than
+        // Chinese ones, whose listed names are English.
+        for t in translations(text, korean_terms(), &spell, true) {
             if !out.iter().any(|(x, _)| *x == t) {
                 out.push((t, name));
             }
