@@ -264,13 +264,63 @@ fn cyrillic_one(text: &str, scheme: &str) -> String {
     out
 }
 
-/// Every scheme's spelling of a Cyrillic text, with the scheme's name.
+const CYRILLIC_TERMS_TSV: &str = include_str!("../data/cyrillic-terms.tsv");
+
+/// Russian organisation-word stems with their English renderings, longest first.
+fn cyrillic_terms() -> &'static [(&'static str, &'static str)] {
+    static T: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut v: Vec<(&str, &str)> = tsv_lines(CYRILLIC_TERMS_TSV).collect();
+        v.sort_by_key(|(stem, _)| std::cmp::Reverse(stem.chars().count()));
+        v
+    })
+}
+
+/// Most letters of an inflection after a stem (-ого, -ыми, -ению).
+const INFLECTION_LETTERS: usize = 4;
+
+/// A name in Cyrillic with its organisation words in English and its other
+/// words in BGN/PCGN spelling (Московский кредитный банк → "moscow credit
+/// bank"); `None` when no word is known.
+pub fn cyrillic_translation(text: &str) -> Option<String> {
+    let mut known = false;
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let english = cyrillic_terms().iter().find_map(|(stem, english)| {
+                lower
+                    .strip_prefix(stem)
+                    .filter(|rest| rest.chars().count() <= INFLECTION_LETTERS)
+                    .map(|_| *english)
+            });
+            match english {
+                Some(e) => {
+                    known = true;
+                    e.to_string()
+                }
+                None => cyrillic_one(&lower, "bgn-pcgn"),
+            }
+        })
+        .collect();
+    known.then(|| words.join(" "))
+}
+
+/// Every scheme's spelling of a Cyrillic text, with the scheme's name, and
+/// the text with its organisation words in English.
 pub fn cyrillic(text: &str) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for s in CYRILLIC_SCHEMES {
         let t = cyrillic_one(text, s);
         if !out.iter().any(|(x, _)| *x == t) {
             out.push((t, s));
+        }
+    }
+    // Bodies are often listed by their English names.
+    if let Some(t) = cyrillic_translation(text) {
+        if !out.iter().any(|(x, _)| *x == t) {
+            out.push((t, "bgn-pcgn + translated words"));
         }
     }
     out
@@ -1499,6 +1549,20 @@ mod tests {
         assert_eq!(latin_skeleton("abdul"), arabic_skeleton("عبد"));
         assert_eq!(arabic_skeleton("الله"), latin_skeleton("allah"));
         assert_ne!(latin_skeleton("alexander"), "xndr");
+    }
+
+    #[test]
+    fn russian_organisation_words_translated() {
+        assert_eq!(
+            cyrillic_translation("Московский кредитный банк").as_deref(),
+            Some("moscow credit bank")
+        );
+        // Inflected forms meet their stem; other words are spelt.
+        assert_eq!(
+            cyrillic_translation("Банк развития Уральского региона").as_deref(),
+            Some("bank development ural regiona")
+        );
+        assert_eq!(cyrillic_translation("Сергей Лавров"), None);
     }
 
     #[test]
