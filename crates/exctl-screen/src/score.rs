@@ -22,6 +22,13 @@ const TOKEN_FLOOR: f64 = 0.72;
 /// Unmatched tokens of the listed name weigh this much against the score
 /// (a sparse query against a rich list entry should still match).
 const LIST_EXTRA_WEIGHT: f64 = 0.7;
+/// Least similarity of a long reading of Han characters to a listed word:
+/// a polyphone or spelling ("zhangjiang", "changjiang"), not another
+/// syllable ("beijing", "beihang").
+const HAN_READING_FLOOR: f64 = 0.85;
+/// Least token score for the whole-string check to count: "LS Electric" is
+/// one letter from "LES Electric" joined, but its one name word is another.
+const JOINED_TOKEN_FLOOR: f64 = 0.5;
 /// Multiplier when both names carry legal forms and none is shared.
 const LEGAL_FORM_FACTOR: f64 = 0.8;
 /// Multiplier when both names keep tokens the other lacks: a different
@@ -353,9 +360,15 @@ fn compare_spans(
 ) -> NameScore {
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
     // Readings of Han characters are exact: no typo to forgive in a short
-    // syllable ("ting" is not "ping"); longer words may differ by inflection
-    // ("technology", "technologies").
-    let exact_short = is_han_reading(q.scheme);
+    // syllable ("ting" is not "ping"), little in a long one ("beijing" is not
+    // "beihang"); the English words of a translation may differ by
+    // inflection ("supercomputing", "supercomputer").
+    let han = is_han_reading(q.scheme);
+    let translated = q.scheme == Some("pinyin + translated words");
+    let exact: Vec<bool> = qs
+        .iter()
+        .map(|a| han && (!translated || crate::translit::is_pinyin_word(a.text)))
+        .collect();
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
             if a.len > 1 && b.len > 1 {
@@ -366,7 +379,8 @@ fn compare_spans(
             } else {
                 0.0
             };
-            if exact_short && s < 1.0 && a.text.len().min(b.text.len()) < 6 {
+            if exact[i] && s < 1.0 && (a.text.len().min(b.text.len()) < 6 || s < HAN_READING_FLOOR)
+            {
                 continue;
             }
             // "Def." against "Defense", "Bk" against "Bank".
@@ -506,11 +520,12 @@ fn compare_spans(
         n.sort_unstable();
         n
     }
-    let joined_evidence = if joined >= 0.9 && numbers(q) == numbers(c) {
-        joined * 0.97
-    } else {
-        0.0
-    };
+    let joined_evidence =
+        if joined >= 0.9 && numbers(q) == numbers(c) && token_score >= JOINED_TOKEN_FLOOR {
+            joined * 0.97
+        } else {
+            0.0
+        };
     let mut score = token_score.max(joined_evidence);
     // Different legal forms (AG against GmbH) suggest different companies.
     let specific = |forms: &[String]| -> Vec<String> {
@@ -731,6 +746,26 @@ mod tests {
         assert!(s("丁磊", "Ding Lei") > 0.9);
         // A Latin query keeps its tolerance for typos.
         assert!(s("Ting Lei", "Ping Lei") > s("丁磊", "Ping Lei"));
+        // Long readings too: Beijing is not Beihang; an inflection is kept.
+        assert!(s("北京大学", "Beihang University") < 0.8);
+        let zhengzhou = "国家超级计算郑州中心";
+        assert!(
+            s(zhengzhou, "National Supercomputer Center Zhengzhou")
+                > s(zhengzhou, "National Supercomputing Center Shenzhen")
+        );
+        // A long run of unknown characters is read two by two.
+        assert!(
+            s(
+                "北京六合华大基因科技",
+                "Beijing Liuhe Huada Gene Technology"
+            ) > 0.9
+        );
+    }
+
+    #[test]
+    fn one_letter_of_the_whole_string_is_not_the_name_word_it_changes() {
+        assert!(s("LS Electric", "LES Electric") < 0.8);
+        assert!(s("Jong Un Kim", "Jongun Kim") > 0.9);
     }
 
     #[test]

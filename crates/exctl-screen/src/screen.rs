@@ -36,6 +36,8 @@ const CANDIDATES: usize = 24;
 const FUZZY_TOKEN_FLOOR: f64 = 0.75;
 /// Unknown words a thread remembers the look-up of, per index.
 const LOOKUP_CACHE_SIZE: usize = 200_000;
+/// A candidate holding all of the query ranks as if this similar.
+const COVERAGE_FACTOR: f64 = 0.8;
 /// Distinguishes indexes, so a thread's remembered look-ups are never another index's.
 static NEXT_INDEX_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 /// Trigrams of a misspelt token counted to find the words like it.
@@ -502,8 +504,13 @@ impl Screener {
                 let e = &mut acc[f as usize];
                 let fw = f64::from(self.form_weight[f as usize]);
                 let dice = 2.0 * f64::from(e.0) / (q_weight + fw);
-                if dice >= 0.2 {
-                    out.push((dice, f));
+                // A long listed name that holds the whole query ("Otkritie
+                // Bank" in "… Bank Financial Corporation Otkritie") shares
+                // little of its own length but all of the query's.
+                let coverage = f64::from(e.0) / q_weight;
+                let score = dice.max(COVERAGE_FACTOR * coverage);
+                if score >= 0.2 {
+                    out.push((score, f));
                 }
                 *e = (0.0, u32::MAX, 0.0);
             }

@@ -734,10 +734,18 @@ fn translations(
 /// English renderings of an organisation's name in Han characters, other
 /// runs of characters in Pinyin.
 fn han_translations(simplified: &str) -> Vec<String> {
+    // Most Chinese words are two characters: a long run of unknown ones
+    // (北京六合华大) is read two by two ("beijing liuhe huada"), a short
+    // one as one word ("huawei").
     let spell = |run: &[char]| -> String {
-        run.iter()
-            .map(|c| han_reading(*c).map_or_else(|| c.to_string(), str::to_string))
-            .collect()
+        let syllable = |c: &char| han_reading(*c).map_or_else(|| c.to_string(), str::to_string);
+        if run.len() < 4 {
+            return run.iter().map(syllable).collect();
+        }
+        run.chunks(2)
+            .map(|pair| pair.iter().map(syllable).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     translations(simplified, han_terms(), &spell, false)
 }
@@ -925,6 +933,11 @@ pub fn pinyin_initials(word: &str) -> Option<String> {
     (syllables.len() >= 2).then(|| syllables.iter().filter_map(|s| s.chars().next()).collect())
 }
 
+/// Whether a Latin word is Pinyin syllables written together ("beijing").
+pub fn is_pinyin_word(word: &str) -> bool {
+    !word.is_empty() && word.len() <= 24 && segment_pinyin(word).is_some()
+}
+
 /// Splits a Latin word into Pinyin syllables (longest first), if it is one.
 fn segment_pinyin(word: &str) -> Option<Vec<&str>> {
     let set = pinyin_syllables();
@@ -1072,7 +1085,11 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
         if let Some(k) = korean {
             // The schemes' spellings and the first surname spellings only:
             // a Korean reading is the rarer case for a name in Han.
-            for (spelling, _) in hangul(&k).into_iter().take(4) {
+            for (spelling, _) in hangul(&k)
+                .into_iter()
+                .filter(|(_, scheme)| !scheme.contains("translated"))
+                .take(4)
+            {
                 push(spelling, "korean reading of hanja");
             }
         }
