@@ -496,6 +496,7 @@ fn compare_spans(
     if kind_missing && !q.skeleton {
         token_score *= CONFLICT_FACTOR;
     }
+
     let joined = if q.joined == c.joined {
         1.0
     } else {
@@ -623,7 +624,14 @@ pub fn compare_prepared(
                 // transliterated from its own script).
                 let respelt = |f: &NameForm| {
                     f.scheme.is_some_and(|s| {
-                        matches!(s, "wade-giles" | "umlaut") || s.ends_with("transcription")
+                        matches!(
+                            s,
+                            "wade-giles"
+                                | "umlaut"
+                                | "cantonese"
+                                | "cantonese/hokkien surname"
+                                | "korean reading of hanja"
+                        ) || s.ends_with("transcription")
                     })
                 };
                 if b.native.is_none() && !(respelt(a) && respelt(b)) {
@@ -766,6 +774,13 @@ mod tests {
     fn one_letter_of_the_whole_string_is_not_the_name_word_it_changes() {
         assert!(s("LS Electric", "LES Electric") < 0.8);
         assert!(s("Jong Un Kim", "Jongun Kim") > 0.9);
+    }
+
+    #[test]
+    fn a_reading_of_han_meets_listed_names_as_written() {
+        // 黃崢 read in Korean ("Hwang Chaeng") against the Wade-Giles
+        // respelling of "Huang Zhanpeng": two respellings prove nothing.
+        assert!(s("黃崢", "HUANG, Zhanpeng") < 0.8);
     }
 
     #[test]
