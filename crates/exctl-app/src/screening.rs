@@ -557,17 +557,34 @@ fn screen_block(
     if threads <= 1 || block.len() < 64 {
         return block.iter().map(one).collect();
     }
-    let chunk = block.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = block
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+    // Threads take small runs of rows in turn, so one that meets slow names
+    // (long Han names read many ways) does not leave the others idle.
+    const RUN: usize = 64;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let runs: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let start = next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed);
+                        if start >= block.len() {
+                            break done;
+                        }
+                        let end = (start + RUN).min(block.len());
+                        done.push((start, block[start..end].iter().map(one).collect()));
+                    }
+                })
+            })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
-    })
+    });
+    let mut runs = runs;
+    runs.sort_unstable_by_key(|(start, _)| *start);
+    runs.into_iter().flat_map(|(_, matches)| matches).collect()
 }
 
 /// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)

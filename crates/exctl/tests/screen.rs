@@ -164,6 +164,49 @@ fn batch_streams_rows_and_reports_bad_ones() {
 }
 
 #[test]
+fn a_batch_screened_on_every_core_keeps_each_rows_answer_in_order() {
+    let dir = tmpdir("batch-order");
+    let input = dir.join("parties.csv");
+    // Enough rows for several threads and runs: listed and clear names alternate.
+    let mut text = String::from("id,name\n");
+    for i in 0..1000 {
+        let name = if i % 3 == 0 {
+            "Huawei Technologies"
+        } else {
+            "Siemens AG"
+        };
+        text.push_str(&format!("{i},{name}\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    let output = tmpdir("batch-order-out").join("hits.csv");
+    let o = exctl(
+        &[
+            "screen",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--list",
+            "demo",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rdr = csv::Reader::from_path(&output).unwrap();
+    let mut last = -1i64;
+    let mut seen = std::collections::BTreeSet::new();
+    for r in rdr.records().map(Result::unwrap) {
+        let id: i64 = r[1].parse().unwrap();
+        assert!(id >= last, "row {id} written after row {last}");
+        last = id;
+        seen.insert(id);
+        let expected = if id % 3 == 0 { "hit" } else { "clear" };
+        assert_eq!(&r[4], expected, "row {id}");
+    }
+    assert_eq!(seen.len(), 1000, "every row answered");
+}
+
+#[test]
 fn lists_add_show_remove_and_bad_lists_change_nothing() {
     let dir = tmpdir("manage");
     let lists = dir.join("lists");
