@@ -237,5 +237,25 @@ if doc:
                   f"`exctl screen --input` with {int(names):,} names against the CSL on this machine's "
                   f"{os.cpu_count()} cores: **{float(secs):.1f} s** ({int(names) / float(secs):,.0f} names/s), "
                   "list loading and indexing included. Target: 1,000,000 names in < 60 s on 2 cores."]
+    # Speed figures of the same run, when the harness wrote them into OUTDIR.
+    def tsv(name):
+        path = os.path.join(out, name)
+        if not os.path.exists(path):
+            return {}
+        return {p[0]: p[1:] for p in (l.strip().split("\t") for l in open(path)) if p and p[0]}
+    speed, peer = tsv("exctl.tsv"), tsv("peers.tsv")
+    if "exctl" in speed:
+        rate, p50, p99 = (float(x) for x in speed["exctl"][:3])
+        lines += ["", "## Single screens and name pairs", "",
+                  "| measure | exctl | peer | ratio | target |", "|---|---|---|---|---|",
+                  f"| single screen vs the full CSL, 1 core (the harness's queries) | {rate:,.0f}/s; p50 {p50:.3f} ms, "
+                  f"**p99 {p99:.3f} ms** | " + (
+                      f"rapidfuzz `process.extract`: {float(peer['rapidfuzz'][0]):.1f}/s, p99 {float(peer['rapidfuzz'][2]):.1f} ms | "
+                      f"{rate / float(peer['rapidfuzz'][0]):.0f}× throughput |" if "rapidfuzz" in peer else "— | — |")
+                  + " p99 < 1 ms |"]
+        if "exctl-pairs" in speed and "logic-v2-pairs" in peer:
+            pairs, nk = float(speed["exctl-pairs"][0]), float(peer["logic-v2-pairs"][0])
+            lines.append(f"| name pairs scored (normalise + score), name_bench, 1 core | {pairs:,.0f} pairs/s | "
+                         f"nomenklatura logic-v2: {nk:,.1f} pairs/s | {pairs / nk:,.0f}× | ≥ 100× |")
     open(doc, "w").write("\n".join(lines) + "\n")
     print(f"wrote {doc}")
