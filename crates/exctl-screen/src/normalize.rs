@@ -1061,11 +1061,24 @@ fn forms_of(text: &str) -> Vec<NameForm> {
         }
     }
     if script == Script::Arabic {
-        let tokens: Vec<String> = folded
+        let skeletons: Vec<String> = folded
             .split(|c: char| !c.is_alphanumeric())
             .map(translit::arabic_skeleton)
             .filter(|t| !t.is_empty())
             .collect();
+        // بن/ابن belongs to the next name, as "bin"/"ben" does in a Latin
+        // spelling ("Sami Ben Khemais" → "binkhemais"): "bn" + "xms".
+        let mut tokens: Vec<String> = Vec::with_capacity(skeletons.len());
+        let mut i = 0;
+        while i < skeletons.len() {
+            if skeletons[i] == "bn" && i + 1 < skeletons.len() {
+                tokens.push(format!("bn{}", skeletons[i + 1]));
+                i += 2;
+            } else {
+                tokens.push(skeletons[i].clone());
+                i += 1;
+            }
+        }
         if !tokens.is_empty() {
             let mut f = NameForm::new(tokens, legal.clone(), Some("arabic consonants"), None);
             f.skeleton = true;

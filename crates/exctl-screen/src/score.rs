@@ -777,6 +777,15 @@ mod tests {
     }
 
     #[test]
+    fn bin_belongs_to_the_next_name_in_either_script() {
+        let listed = "ESSID, Sami Ben Khemais";
+        assert!(forms("سامي بن خميس")
+            .iter()
+            .any(|f| f.skeleton && f.tokens.iter().any(|t| t == "bnxms")));
+        assert!(s("سامي بن خميس", listed) > s("سامي بن صالح", listed));
+    }
+
+    #[test]
     fn a_reading_of_han_meets_listed_names_as_written() {
         // 黃崢 read in Korean ("Hwang Chaeng") against the Wade-Giles
         // respelling of "Huang Zhanpeng": two respellings prove nothing.
