@@ -561,7 +561,7 @@ fn screen_block(
     // (long Han names read many ways) does not leave the others idle.
     const RUN: usize = 64;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let runs: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|scope| {
+    let mut runs: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -582,7 +582,6 @@ fn screen_block(
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let mut runs = runs;
     runs.sort_unstable_by_key(|(start, _)| *start);
     runs.into_iter().flat_map(|(_, matches)| matches).collect()
 }

@@ -855,6 +855,18 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
     }
 }
 
+/// A name's Latin tokens made comparable: stop words dropped (unless nothing
+/// else is left), misspelt organisation words corrected, legal forms set
+/// aside into `found`, word forms and state names in one spelling.
+fn comparable_tokens(mut tokens: Vec<String>, found: &mut Vec<String>) -> Vec<String> {
+    if tokens.iter().any(|t| !STOP_WORDS.contains(&t.as_str())) {
+        tokens.retain(|t| !STOP_WORDS.contains(&t.as_str()));
+    }
+    correct_known_words(&mut tokens);
+    remove_sequences(&mut tokens, found);
+    canonical_tokens(tokens)
+}
+
 /// Every Latin form of a name worth comparing, first the plainest.
 pub fn forms(text: &str) -> Vec<NameForm> {
     let mut out = forms_of(text);
@@ -997,14 +1009,8 @@ fn forms_of(text: &str) -> Vec<NameForm> {
         }
     }
     for (spelling, scheme) in spellings {
-        let mut tokens = tokenize(&spelling);
         let mut found = legal.clone();
-        if tokens.iter().any(|t| !STOP_WORDS.contains(&t.as_str())) {
-            tokens.retain(|t| !STOP_WORDS.contains(&t.as_str()));
-        }
-        correct_known_words(&mut tokens);
-        remove_sequences(&mut tokens, &mut found);
-        let tokens = canonical_tokens(tokens);
+        let tokens = comparable_tokens(tokenize(&spelling), &mut found);
         if tokens.is_empty() {
             continue;
         }
@@ -1036,14 +1042,11 @@ fn forms_of(text: &str) -> Vec<NameForm> {
                 // The English words as a Latin name's: without stop words
                 // and legal forms ("muyok hoesa" → "trading company"), in
                 // their usual forms.
-                let mut t: Vec<String> = t
-                    .iter()
-                    .flat_map(|w| tokenize(w))
-                    .filter(|w| !STOP_WORDS.contains(&w.as_str()))
-                    .collect();
                 let mut translated_found = found.clone();
-                remove_sequences(&mut t, &mut translated_found);
-                let t = canonical_tokens(t);
+                let t = comparable_tokens(
+                    t.iter().flat_map(|w| tokenize(w)).collect(),
+                    &mut translated_found,
+                );
                 if !t.is_empty() && !out.iter().any(|f| f.tokens == t) {
                     out.push(NameForm::new(
                         t,
@@ -1142,7 +1145,7 @@ fn arabic_translated_form(words: &[(String, bool)], legal: &[String]) -> Option<
         return Some(f);
     }
     // Skeletons are marked so that no legal form or stop word can equal one.
-    let mut tokens: Vec<String> = words
+    let tokens: Vec<String> = words
         .iter()
         .flat_map(|(w, english)| {
             if *english {
@@ -1151,11 +1154,9 @@ fn arabic_translated_form(words: &[(String, bool)], legal: &[String]) -> Option<
                 vec![format!("#{w}")]
             }
         })
-        .filter(|t| !STOP_WORDS.contains(&t.as_str()))
         .collect();
     let mut found = legal.to_vec();
-    remove_sequences(&mut tokens, &mut found);
-    let tokens: Vec<String> = canonical_tokens(tokens)
+    let tokens: Vec<String> = comparable_tokens(tokens, &mut found)
         .iter()
         .map(|t| match t.strip_prefix('#') {
             Some(skeleton) => skeleton.to_string(),

@@ -31,6 +31,22 @@ fn ok_json(args: &[&str], lists: &Path) -> Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
+/// `exctl screen --input` against the demo list.
+fn screen_demo_batch(input: &Path, output: &Path, lists: &Path) -> Output {
+    exctl(
+        &[
+            "screen",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--list",
+            "demo",
+        ],
+        lists,
+    )
+}
+
 #[test]
 fn screen_json_shape_and_scripts() {
     let lists = tmpdir("json");
@@ -121,18 +137,7 @@ fn batch_streams_rows_and_reports_bad_ones() {
     std::fs::write(&input, text).unwrap();
     // Not in the lists folder: results there would be read as a list.
     let output = tmpdir("batch-out").join("hits.csv");
-    let o = exctl(
-        &[
-            "screen",
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            output.to_str().unwrap(),
-            "--list",
-            "demo",
-        ],
-        &dir,
-    );
+    let o = screen_demo_batch(&input, &output, &dir);
     assert_eq!(
         o.status.code(),
         Some(3),
@@ -179,18 +184,7 @@ fn a_batch_screened_on_every_core_keeps_each_rows_answer_in_order() {
     }
     std::fs::write(&input, text).unwrap();
     let output = tmpdir("batch-order-out").join("hits.csv");
-    let o = exctl(
-        &[
-            "screen",
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            output.to_str().unwrap(),
-            "--list",
-            "demo",
-        ],
-        &dir,
-    );
+    let o = screen_demo_batch(&input, &output, &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut rdr = csv::Reader::from_path(&output).unwrap();
     let mut last = -1i64;
