@@ -491,13 +491,40 @@ pub fn licence_ref(s: &str) -> Result<(&str, &str)> {
 }
 
 /// Hits of one name, as stored records.
-pub fn screen_hits(screener: &Screener, name: &str, country: Option<&str>) -> Vec<HitRecord> {
+pub fn screen_hits(screener: &Screener, party: &exctl_records::PartyRecord) -> Vec<HitRecord> {
     let q = exctl_screen::Query {
-        name: name.to_string(),
-        country: country.map(str::to_string),
-        ..exctl_screen::Query::default()
+        name: party.name.clone(),
+        country: party.country.clone(),
+        // The party as it was screened: type, date of birth and identifiers
+        // weigh on a rescreen as they did then.
+        entity_type: party
+            .entity_type
+            .as_deref()
+            .map(exctl_screen::EntityType::parse),
+        birth_date: party.evidence.birth_date.clone(),
+        ids: party
+            .evidence
+            .ids
+            .iter()
+            .filter_map(|s| exctl_screen::PartyId::parse(s))
+            .collect(),
     };
     hit_records(screener, &screener.screen(&q, 10, DEFAULT_THRESHOLD))
+}
+
+/// What a screen knew of its party besides the name, as stored.
+pub fn party_evidence(q: &exctl_screen::Query) -> exctl_records::PartyEvidence {
+    let mut ids: Vec<String> = q
+        .ids
+        .iter()
+        .map(|id| format!("{}:{}", id.kind, id.number))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    exctl_records::PartyEvidence {
+        birth_date: q.birth_date.clone(),
+        ids,
+    }
 }
 
 /// Matches as stored hits, with each entry's material hash.
@@ -618,6 +645,7 @@ pub fn screen_parties_with(
                 name,
                 country,
                 entity_type: None,
+                evidence: exctl_records::PartyEvidence::default(),
                 hits: records,
             });
         }
@@ -731,10 +759,7 @@ pub fn rescreen_all(
                     part.iter()
                         .map(|p| {
                             bar.inc(1);
-                            (
-                                p.clone(),
-                                screen_hits(screener, &p.name, p.country.as_deref()),
-                            )
+                            (p.clone(), screen_hits(screener, p))
                         })
                         .collect::<Vec<_>>()
                 })
@@ -928,6 +953,7 @@ pub fn screen_recording(
             name: q.name.clone(),
             country: q.country.clone(),
             entity_type,
+            evidence: party_evidence(q),
             hits: hit_records(screener, matches),
         }],
         actor: None,

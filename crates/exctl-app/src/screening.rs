@@ -498,16 +498,35 @@ struct Columns {
     ids: Option<usize>,
 }
 
-/// A date of birth as given: it must name a year (1850–2100).
+/// A date of birth as given: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, a real date
+/// with its year in 1850–2100. Anything else is refused rather than read
+/// for whatever year it happens to hold.
 pub fn parse_birth_date(s: &str) -> std::result::Result<String, String> {
     let t = s.trim();
-    if exctl_screen::model::years_in(t).is_empty() {
-        Err(format!(
-            "date of birth {t:?} names no year (give YYYY or YYYY-MM-DD)"
-        ))
-    } else {
-        Ok(t.to_string())
+    let refuse = || {
+        format!("date of birth {t:?} is not YYYY, YYYY-MM or YYYY-MM-DD with a year in 1850-2100")
+    };
+    let parts: Vec<&str> = t.split('-').collect();
+    let widths_ok = matches!(parts.as_slice(), [y] | [y, _] | [y, _, _] if y.len() == 4)
+        && parts[1..].iter().all(|p| p.len() == 2)
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if !widths_ok {
+        return Err(refuse());
     }
+    let year: i32 = parts[0].parse().map_err(|_| refuse())?;
+    let month: u32 = parts
+        .get(1)
+        .map_or(Ok(1), |m| m.parse())
+        .map_err(|_| refuse())?;
+    let day: u32 = parts
+        .get(2)
+        .map_or(Ok(1), |d| d.parse())
+        .map_err(|_| refuse())?;
+    if !(1850..=2100).contains(&year) || chrono::NaiveDate::from_ymd_opt(year, month, day).is_none()
+    {
+        return Err(refuse());
+    }
+    Ok(t.to_string())
 }
 
 /// Identifiers as `KIND:NUMBER`, separated by `;`. The kind is one of the
@@ -1008,4 +1027,32 @@ pub fn import_feed(
     std::fs::write(&tmp, &text)?;
     std::fs::rename(&tmp, &target)?;
     Ok((name, entries.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_birth_date;
+
+    #[test]
+    fn a_birth_date_is_a_year_a_month_or_a_day_and_nothing_else() {
+        for ok in ["1961", "1961-10", "1961-10-01", " 2000-02-29 "] {
+            assert!(parse_birth_date(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "born 1961",
+            "1961/10/01",
+            "01-10-1961",
+            "1961-13",
+            "1961-02-30",
+            "1900-2-3",
+            "1849",
+            "2101-01-01",
+            "",
+            "19610",
+            "1961-10-01-02",
+        ] {
+            let err = parse_birth_date(bad).unwrap_err();
+            assert!(err.contains("YYYY-MM-DD"), "{bad}: {err}");
+        }
+    }
 }

@@ -88,6 +88,17 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "party_evidence",
+        &[
+            ("id", Int),
+            ("party_id", Int),
+            ("birth_date", Text),
+            ("ids", Text),
+            ("recorded_at", Text),
+            ("actor", Text),
+        ],
+    ),
+    (
         "hits",
         &[
             ("id", Int),

@@ -33,8 +33,8 @@ pub use keys::Signer;
 pub use outbox::{Attempt, OutboxItem};
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,
-    LineRecorded, NewDecision, NotedParty, PartyRecord, Recording, RescreenReport, ShipmentReceipt,
-    Store, StoredDecision, StoredLicence,
+    LineRecorded, NewDecision, NotedParty, PartyEvidence, PartyRecord, Recording, RescreenReport,
+    ShipmentReceipt, Store, StoredDecision, StoredLicence,
 };
 
 /// What can go wrong with the records.

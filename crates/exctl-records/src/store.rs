@@ -60,7 +60,26 @@ pub struct NotedParty {
     pub name: String,
     pub country: Option<String>,
     pub entity_type: Option<String>,
+    /// What the screen knew besides the name: a rescreen weighs it too.
+    pub evidence: PartyEvidence,
     pub hits: Vec<HitRecord>,
+}
+
+/// A party's date of birth and identifiers (`KIND:NUMBER`), as screens
+/// gave them. Stored append-only: a screen that brings something new adds
+/// a row, and a rescreen reads them all together.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PartyEvidence {
+    /// The latest date of birth a screen gave.
+    pub birth_date: Option<String>,
+    /// Every identifier screens gave, sorted, each once.
+    pub ids: Vec<String>,
+}
+
+impl PartyEvidence {
+    pub fn is_empty(&self) -> bool {
+        self.birth_date.is_none() && self.ids.is_empty()
+    }
 }
 
 /// A decision to record together with the parties it screened: both land
@@ -189,6 +208,7 @@ pub struct PartyRecord {
     pub name: String,
     pub country: Option<String>,
     pub entity_type: Option<String>,
+    pub evidence: PartyEvidence,
 }
 
 /// A list entry a party matched, as stored.
@@ -281,6 +301,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "supersessions",
                 include_str!("../migrations/sqlite/0004_supersessions.sql"),
             ),
+            (
+                5,
+                "party_evidence",
+                include_str!("../migrations/sqlite/0005_party_evidence.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -302,6 +327,11 @@ fn migrator(backend: Backend) -> Migrator {
                 4,
                 "supersessions",
                 include_str!("../migrations/postgres/0004_supersessions.sql"),
+            ),
+            (
+                5,
+                "party_evidence",
+                include_str!("../migrations/postgres/0005_party_evidence.sql"),
             ),
         ],
     };
@@ -351,6 +381,29 @@ pub fn party_key(name: &str, country: Option<&str>, entity_type: Option<&str>) -
         country.unwrap_or("").to_ascii_uppercase(),
         entity_type.unwrap_or("")
     )
+}
+
+/// Identifiers as stored: `KIND:NUMBER` separated by `;`.
+fn split_ids(s: &str) -> Vec<String> {
+    s.split(';')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Later evidence over earlier: its date of birth replaces, its
+/// identifiers join.
+fn merge_evidence(into: &mut PartyEvidence, later: &PartyEvidence) {
+    if later.birth_date.is_some() {
+        into.birth_date.clone_from(&later.birth_date);
+    }
+    for id in &later.ids {
+        if !into.ids.contains(id) {
+            into.ids.push(id.clone());
+        }
+    }
+    into.ids.sort();
 }
 
 impl Store {
@@ -1089,6 +1142,7 @@ impl Store {
             name: name.to_string(),
             country: country.map(str::to_string),
             entity_type: entity_type.map(str::to_string),
+            evidence: PartyEvidence::default(),
             hits: hits.to_vec(),
         };
         let alerts = self.note_party_in(&mut tx, &party, list_version).await?;
@@ -1121,11 +1175,13 @@ impl Store {
                 active_dispositions(conn, Some(id)).await?,
             )
         };
+        self.note_evidence(conn, id, created, &p.evidence).await?;
         let party = PartyRecord {
             id,
             name: p.name.clone(),
             country: p.country.clone(),
             entity_type: p.entity_type.clone(),
+            evidence: p.evidence.clone(),
         };
         let mut counts = Counts::default();
         self.reconcile(
@@ -1259,21 +1315,97 @@ impl Store {
         })
     }
 
-    /// Every stored party, for rescreening.
+    /// Every stored party with what screens knew of it, for rescreening.
     pub async fn parties(&self) -> Result<Vec<PartyRecord>, Error> {
         let rows = sqlx::query("SELECT id, name, country, entity_type FROM parties ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
+        let mut evidence: HashMap<i64, PartyEvidence> = HashMap::new();
+        for r in sqlx::query("SELECT party_id, birth_date, ids FROM party_evidence ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let e = evidence.entry(r.try_get(0)?).or_default();
+            merge_evidence(
+                e,
+                &PartyEvidence {
+                    birth_date: r.try_get(1)?,
+                    ids: split_ids(&r.try_get::<String, _>(2)?),
+                },
+            );
+        }
         rows.iter()
             .map(|r| {
+                let id: i64 = r.try_get(0)?;
                 Ok(PartyRecord {
-                    id: r.try_get(0)?,
+                    id,
                     name: r.try_get(1)?,
                     country: r.try_get(2)?,
                     entity_type: r.try_get(3)?,
+                    evidence: evidence.remove(&id).unwrap_or_default(),
                 })
             })
             .collect()
+    }
+
+    /// Adds a row of evidence when the screen brought a date of birth or an
+    /// identifier the party's stored evidence lacks.
+    async fn note_evidence(
+        &self,
+        conn: &mut WriteTx,
+        party: i64,
+        created: bool,
+        given: &PartyEvidence,
+    ) -> Result<(), Error> {
+        if given.is_empty() {
+            return Ok(());
+        }
+        let mut stored = PartyEvidence::default();
+        if !created {
+            for r in sqlx::query(
+                "SELECT birth_date, ids FROM party_evidence WHERE party_id = $1 ORDER BY id",
+            )
+            .bind(party)
+            .fetch_all(&mut **conn)
+            .await?
+            {
+                merge_evidence(
+                    &mut stored,
+                    &PartyEvidence {
+                        birth_date: r.try_get(0)?,
+                        ids: split_ids(&r.try_get::<String, _>(1)?),
+                    },
+                );
+            }
+        }
+        let mut merged = stored.clone();
+        merge_evidence(&mut merged, given);
+        if merged == stored {
+            return Ok(());
+        }
+        let new_ids: Vec<&String> = given
+            .ids
+            .iter()
+            .filter(|i| !stored.ids.contains(i))
+            .collect();
+        let birth_date = given
+            .birth_date
+            .as_ref()
+            .filter(|d| stored.birth_date.as_ref() != Some(*d));
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO party_evidence (party_id, birth_date, ids, recorded_at, actor) VALUES ($1, $2, $3, $4, $5) {}",
+            audit::returning("party_evidence")
+        )))
+        .bind(party)
+        .bind(birth_date)
+        .bind(new_ids.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(";"))
+        .bind(crate::now())
+        .bind(&self.actor)
+        .fetch_one(&mut **conn)
+        .await?;
+        self.audit_returned(conn, "record", "party_evidence", &row)
+            .await?;
+        Ok(())
     }
 
     /// Applies a rescreen's results: new, changed, re-raised and cleared

@@ -758,3 +758,63 @@ async fn batch_lines_are_new_unchanged_or_superseding_and_nothing_is_lost() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_partys_birth_date_and_identifiers_are_kept_for_rescreening() {
+    use exctl_records::{NotedParty, PartyEvidence, Recording};
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("evidence").await {
+        let store = open(&url, &signer).await;
+        let screen = |key: &str, evidence: PartyEvidence| Recording {
+            decision: NewDecision {
+                kind: "screen".into(),
+                ..decision(key, "Ivan Ivanov", "Ivan Ivanov", "clear")
+            },
+            parties: vec![NotedParty {
+                name: "Ivan Ivanov".into(),
+                country: Some("RU".into()),
+                entity_type: None,
+                evidence,
+                hits: vec![],
+            }],
+            actor: None,
+        };
+        let given = |dob: Option<&str>, ids: &[&str]| PartyEvidence {
+            birth_date: dob.map(str::to_string),
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+        };
+        store
+            .record(&[screen("s1", given(None, &["passport:7512345678"]))])
+            .await
+            .unwrap();
+        // Later screens add what is new; what was stored stays.
+        store
+            .record(&[screen(
+                "s2",
+                given(Some("1961-10-01"), &["passport:7512345678"]),
+            )])
+            .await
+            .unwrap();
+        store
+            .record(&[screen("s3", given(None, &["tax-id:770123456789"]))])
+            .await
+            .unwrap();
+        store
+            .record(&[screen("s4", given(None, &[]))])
+            .await
+            .unwrap();
+        let parties = store.parties().await.unwrap();
+        assert_eq!(parties.len(), 1, "{url}");
+        assert_eq!(
+            parties[0].evidence,
+            given(
+                Some("1961-10-01"),
+                &["passport:7512345678", "tax-id:770123456789"]
+            ),
+            "{url}"
+        );
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        store.close().await;
+    }
+}

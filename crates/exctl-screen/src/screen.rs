@@ -519,11 +519,12 @@ impl Screener {
 
     /// Screens one party: matches at or above `threshold`, best first, at most `limit`.
     pub fn screen(&self, q: &Query, limit: usize, threshold: f64) -> Vec<Match> {
-        let qforms = forms(&q.name);
-        if qforms.is_empty() {
+        let mut qforms = forms(&q.name);
+        // A name that is only a legal form ("LLC") yields no form, but an
+        // identifier it carries still finds its entry.
+        if qforms.is_empty() && q.ids.is_empty() {
             return Vec::new();
         }
-        let mut qforms = qforms;
         // A respelling as a transcription of Russian is worth its cost only
         // when a word it changed is a word of the lists.
         qforms.retain(|f| {
@@ -726,6 +727,54 @@ impl Screener {
         }
     }
 
+    /// An entry found by an identifier alone, when no name of it compares
+    /// with the query's (or the query's name has no form at all): the
+    /// identifier decides, and the explanation says the names did not.
+    fn id_only_match(&self, q: &Query, ei: usize) -> Match {
+        let e = &self.entries[ei];
+        let name = e.names.iter().find(|n| n.primary).unwrap_or(&e.names[0]);
+        let (_, evidence) = other_evidence(q, e);
+        let country = match (&q.country, e.countries.is_empty()) {
+            (Some(c), false) if e.countries.contains(c) => "agree",
+            (Some(_), false) => "disagree",
+            _ => "unknown",
+        };
+        Match {
+            entry_index: ei,
+            entry_id: e.id.clone(),
+            list: e.list.clone(),
+            list_name: e.list_name.clone(),
+            name: e.primary_name().to_string(),
+            matched_name: name.text.clone(),
+            countries: e.countries.clone(),
+            entity_type: e.entity_type,
+            score: ID_MATCH_SCORE,
+            license_requirement: e.license_requirement.clone(),
+            license_policy: e.license_policy.clone(),
+            federal_register_notice: e.federal_register_notice.clone(),
+            explanation: Explanation {
+                matched_name: name.text.clone(),
+                matched_primary: name.primary,
+                alias_strength: name.strength,
+                query_form: String::new(),
+                query_scheme: None,
+                list_form: String::new(),
+                list_scheme: None,
+                token_pairs: Vec::new(),
+                query_coverage: 0.0,
+                name_coverage: 0.0,
+                joined_similarity: 0.0,
+                name_score: 0.0,
+                weak_alias_factor: None,
+                country,
+                country_adjustment: 0.0,
+                type_adjustment: 0.0,
+                legal_forms: Vec::new(),
+                evidence,
+            },
+        }
+    }
+
     fn score_entry(
         &self,
         q: &Query,
@@ -761,7 +810,15 @@ impl Screener {
                 best = Some((adjusted, ni, s, qi, ci));
             }
         }
-        let (name_score, ni, s, qi, ci) = best?;
+        let id_match = q
+            .ids
+            .iter()
+            .any(|id| e.ids.iter().any(|x| x.number == id.number));
+        let Some((name_score, ni, s, qi, ci)) = best else {
+            return id_match
+                .then(|| self.id_only_match(q, ei))
+                .filter(|m| m.score >= threshold);
+        };
         let (country, country_adj) = match (&q.country, e.countries.is_empty()) {
             (Some(c), false) if e.countries.contains(c) => {
                 ("agree", COUNTRY_AGREE_BONUS.min((1.0 - name_score) / 2.0))
@@ -782,10 +839,7 @@ impl Screener {
         };
         let (evidence_adj, evidence) = other_evidence(q, e);
         let mut score = (name_score + country_adj + type_adj + evidence_adj).clamp(0.0, 1.0);
-        if q.ids
-            .iter()
-            .any(|id| e.ids.iter().any(|x| x.number == id.number))
-        {
+        if id_match {
             score = score.max(ID_MATCH_SCORE);
         }
         if score < threshold {

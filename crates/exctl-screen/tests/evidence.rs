@@ -80,6 +80,28 @@ fn an_equal_identifier_is_decisive_whatever_the_name() {
 }
 
 #[test]
+fn an_identifier_decides_even_when_the_name_is_only_a_legal_form() {
+    let s = screener();
+    // "LLC" alone leaves no name to compare: without an identifier nothing
+    // is found, with the entry's registration number the entry is.
+    assert!(s.screen(&query("LLC", None, &[]), 5, 0.0).is_empty());
+    let m = s.screen(
+        &query("LLC", None, &["registration:1027739108649"]),
+        5,
+        DEFAULT_THRESHOLD,
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].entry_id, "2");
+    assert!(m[0].score >= 0.99);
+    assert_eq!(m[0].explanation.name_score, 0.0);
+    assert!(m[0].explanation.evidence[0].contains("the same party"));
+    // A number no entry holds finds nothing.
+    assert!(s
+        .screen(&query("LLC", None, &["registration:999999999"]), 5, 0.0)
+        .is_empty());
+}
+
+#[test]
 fn another_number_of_the_same_kind_or_a_distant_birth_year_lowers_the_score() {
     let s = screener();
     let plain = s.screen(&query("Ivan Ivanov", None, &[]), 5, 0.0)[0].score;

@@ -252,7 +252,7 @@ enum Command {
         /// Party type: entity, individual, vessel or aircraft.
         #[arg(long = "type", value_name = "TYPE")]
         entity_type: Option<String>,
-        /// Date of birth (YYYY or YYYY-MM-DD): a birth year more than a year from the list's lowers the score.
+        /// Date of birth (YYYY, YYYY-MM or YYYY-MM-DD): a birth year more than a year from the list's lowers the score.
         #[arg(long, value_name = "DATE")]
         dob: Option<String>,
         /// Identifier KIND:NUMBER (passport, national-id, tax-id, registration, uscc, lei, imo,

@@ -1055,3 +1055,45 @@ fn a_changed_row_or_list_version_is_recorded_and_supersedes_the_old() {
         assert!(i.ok(&["audit", "verify"]).contains("verifies"));
     }
 }
+
+#[test]
+fn a_rescreen_weighs_the_identifiers_and_birth_date_a_screen_gave() {
+    // A rescreen covers every party in the database: on SQLite only, as a
+    // shared PostgreSQL database holds other tests' parties (the store's
+    // tests cover party evidence on PostgreSQL).
+    {
+        let i = Instance::new(None);
+        let csl = |ids: &str| {
+            format!(
+                "source,entity_number,type,programs,name,alt_names,addresses,ids,dates_of_birth\n\
+                 Specially Designated Nationals (SDN) - Treasury Department,1,Entity,X,ACME TRADING LLC,,RU,\"{ids}\",\n"
+            )
+        };
+        let list = i.file("csl.csv", &csl("Public Registration Number, 1027739108649"));
+        i.ok(&["lists", "add", &list, "--format", "csl-csv"]);
+        // Another name, the same registration number: the number decides.
+        let name = unique("Zenith Holdings");
+        let out = i.ok(&[
+            "screen",
+            &name,
+            "--id",
+            "registration:1027739108649",
+            "--json",
+        ]);
+        assert!(out.contains("ACME TRADING LLC"), "{out}");
+        // A rescreen against the same list keeps the hit: it weighs the
+        // stored number, not the name alone.
+        let r: serde_json::Value = serde_json::from_str(&i.ok(&["rescreen", "--json"])).unwrap();
+        assert_eq!(r["cleared"], 0, "{r}");
+        assert_eq!(r["new"], 0, "{r}");
+        // The same party screened again with a date of birth adds evidence,
+        // and nothing is lost from what was stored.
+        i.ok(&["screen", &name, "--dob", "1970-01-02", "--json"]);
+        // The list drops the number: now only the name speaks, and the hit goes.
+        std::fs::write(&list, csl("")).unwrap();
+        i.ok(&["lists", "add", &list, "--format", "csl-csv", "--force"]);
+        let r: serde_json::Value = serde_json::from_str(&i.ok(&["rescreen", "--json"])).unwrap();
+        assert_eq!(r["cleared"], 1, "{r}");
+        assert!(i.ok(&["audit", "verify"]).contains("verifies"));
+    }
+}
