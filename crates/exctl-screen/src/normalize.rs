@@ -882,6 +882,26 @@ pub fn forms(text: &str) -> Vec<NameForm> {
     out
 }
 
+/// The forms of a query: [`forms`], and for a name in Korean Revised
+/// Romanisation ("Kim Jeong-eun") the forms of its Hangul reading, which
+/// give the McCune–Reischauer and North Korean spellings the lists use
+/// ("KIM, Jong Un") and its known words in English. Only queries: listed
+/// names keep their own spellings, so a list name that happens to read as
+/// Korean does not gain spellings it was never given.
+pub fn query_forms(text: &str) -> Vec<NameForm> {
+    let mut out = forms(text);
+    if let Some(hangul) = translit::revised_romanisation_as_hangul(&fold(text)) {
+        for mut f in forms(&hangul) {
+            if f.native.is_some() || out.iter().any(|x| x.tokens == f.tokens) {
+                continue;
+            }
+            f.scheme = Some("revised-romanisation read as hangul");
+            out.push(f);
+        }
+    }
+    out
+}
+
 /// The text without the acronyms it brackets ("… Technology (NUDT)"), when
 /// it has some and something is left. Other bracketed parts stay: "(Hong
 /// Kong)" or "(UK)" tell one subsidiary from another.

@@ -519,7 +519,7 @@ impl Screener {
 
     /// Screens one party: matches at or above `threshold`, best first, at most `limit`.
     pub fn screen(&self, q: &Query, limit: usize, threshold: f64) -> Vec<Match> {
-        let mut qforms = forms(&q.name);
+        let mut qforms = crate::normalize::query_forms(&q.name);
         // A name that is only a legal form ("LLC") yields no form, but an
         // identifier it carries still finds its entry.
         if qforms.is_empty() && q.ids.is_empty() {

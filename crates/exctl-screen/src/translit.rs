@@ -497,6 +497,142 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
     out
 }
 
+/// Initial consonants as Revised Romanisation (and McCune–Reischauer, which
+/// writes the plain stops voiceless) spell them, longest first, with their
+/// Hangul index: both spellings of a plain stop read as the plain stop.
+const READ_INITIALS: &[(&str, usize)] = &[
+    ("kk", 1),
+    ("tt", 4),
+    ("pp", 8),
+    ("ss", 10),
+    ("jj", 13),
+    ("ch", 14),
+    ("g", 0),
+    ("k", 0),
+    ("n", 2),
+    ("d", 3),
+    ("t", 3),
+    ("r", 5),
+    ("l", 5),
+    ("m", 6),
+    ("b", 7),
+    ("p", 7),
+    ("s", 9),
+    ("j", 12),
+    ("h", 18),
+];
+/// Final consonants as spelt, with their Hangul index; shortest first, so
+/// that "dangun" reads 단군 and only "hanggong" needs the "ng" of 항.
+const READ_FINALS: &[(&str, usize)] = &[
+    ("k", 1),
+    ("g", 1),
+    ("n", 4),
+    ("t", 7),
+    ("l", 8),
+    ("m", 16),
+    ("p", 17),
+    ("ng", 21),
+];
+
+/// One word in Revised Romanisation read back as Hangul syllables: a
+/// consonant between vowels starts the next syllable, as Korean
+/// syllabifies ("dangun" 단군); `None` when the word is not RR.
+fn rr_word_to_hangul(word: &str) -> Option<String> {
+    fn go(rest: &str, out: &mut String, depth: usize) -> bool {
+        if rest.is_empty() {
+            return true;
+        }
+        if depth > 6 {
+            return false;
+        }
+        let initials = READ_INITIALS
+            .iter()
+            .filter(|(i, _)| rest.starts_with(i))
+            .chain(std::iter::once(&("", 11)));
+        for &(init, li) in initials {
+            let after = &rest[init.len()..];
+            let mut vowels: Vec<(usize, &str)> = RR_VOWEL
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| after.starts_with(**v))
+                .map(|(i, v)| (i, *v))
+                .collect();
+            vowels.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+            for (vi, v) in vowels {
+                let tail = &after[v.len()..];
+                let finals = std::iter::once(&("", 0))
+                    .chain(READ_FINALS.iter().filter(|(f, _)| tail.starts_with(f)));
+                for &(fin, ti) in finals {
+                    let code = 0xAC00 + (li * 588 + vi * 28 + ti) as u32;
+                    let Some(c) = char::from_u32(code) else {
+                        continue;
+                    };
+                    let len = out.len();
+                    out.push(c);
+                    if go(&tail[fin.len()..], out, depth + 1) {
+                        return true;
+                    }
+                    out.truncate(len);
+                }
+            }
+        }
+        false
+    }
+    let mut out = String::new();
+    (word.bytes().all(|b| b.is_ascii_lowercase()) && go(word, &mut out, 0)).then_some(out)
+}
+
+/// A Latin name that reads as Korean in Revised Romanisation ("Kim
+/// Jeong-eun", "Ri Byeong-cheol"), written back in Hangul so that its
+/// McCune–Reischauer and North Korean spellings ("Kim Jong Un") and its
+/// known words follow. Only names whose every word reads as Korean
+/// syllables and which spell a vowel as RR alone does (eo, eu) qualify:
+/// English and most other names fail on their letters (f, v, z, c, x, q) or
+/// lack those vowels. The first word may be a surname in any usual spelling.
+pub fn revised_romanisation_as_hangul(folded: &str) -> Option<String> {
+    if !folded.is_ascii() {
+        return None;
+    }
+    let spaced = folded.replace(|c: char| !(c.is_ascii_alphanumeric() || c == '-'), " ");
+    let words: Vec<&str> = spaced.split_whitespace().collect();
+    if words.is_empty() || words.len() > 5 {
+        return None;
+    }
+    let marked = words.iter().any(|w| w.contains("eo") || w.contains("eu"));
+    if !marked {
+        return None;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        // A hyphenated given name is one word of syllables.
+        let parts: Vec<&str> = w.split('-').filter(|p| !p.is_empty()).collect();
+        let surname = (i == 0 && parts.len() == 1)
+            .then(|| {
+                // The syllable whose usual spelling it is ("ri" 리), else
+                // one it is a spelling of.
+                KOREAN_SURNAMES
+                    .iter()
+                    .find(|(_, spellings)| spellings.first() == Some(&parts[0]))
+                    .or_else(|| {
+                        KOREAN_SURNAMES
+                            .iter()
+                            .find(|(_, spellings)| spellings.contains(&parts[0]))
+                    })
+                    .map(|(c, _)| c.to_string())
+            })
+            .flatten();
+        let word = match surname {
+            Some(s) => s,
+            None => parts
+                .iter()
+                .map(|p| rr_word_to_hangul(p))
+                .collect::<Option<String>>()?,
+        };
+        out.push(word);
+    }
+    Some(out.join(" "))
+}
+
 // --------------------------------------------------------------------- Han
 
 /// Generated tables (scripts/gen-name-tables); their sources and licences
@@ -1511,6 +1647,33 @@ mod tests {
 
     fn has(v: &[(String, &'static str)], s: &str) -> bool {
         v.iter().any(|(x, _)| x == s)
+    }
+
+    #[test]
+    fn revised_romanisation_reads_back_as_hangul() {
+        assert_eq!(
+            revised_romanisation_as_hangul("kim jeong-eun").as_deref(),
+            Some("김 정은")
+        );
+        assert_eq!(
+            revised_romanisation_as_hangul("ri byeong-cheol").as_deref(),
+            Some("리 병철")
+        );
+        // A consonant between vowels starts the next syllable.
+        assert_eq!(rr_word_to_hangul("dangun").as_deref(), Some("단군"));
+        assert_eq!(rr_word_to_hangul("hanggong").as_deref(), Some("항공"));
+        let v = hangul(&revised_romanisation_as_hangul("kim jeong-eun").unwrap());
+        assert!(has(&v, "kim jong un"), "{v:?}");
+        // Names that are not RR Korean, or show no RR-only vowel, are left alone.
+        for other in [
+            "eugene fox",
+            "peter smith",
+            "leonardo",
+            "kim jong un",
+            "jose maria",
+        ] {
+            assert_eq!(revised_romanisation_as_hangul(other), None, "{other}");
+        }
     }
 
     #[test]

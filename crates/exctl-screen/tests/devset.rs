@@ -17,7 +17,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("han", 0.63),
     ("hangul", 0.87),
     ("latin", 0.93),
-    ("romanisation", 0.78),
+    ("romanisation", 0.83),
     ("translation", 0.62),
 ];
 const MOST_FALSE_ALERTS: f64 = 0.03;
