@@ -524,7 +524,7 @@ fn batch_birth_dates_and_identifiers_are_read_or_refused_by_row() {
         &parties,
         "id,name,country,dob,ids\n\
          1,Huawei Technologies,CN,,registration:91440300192203821Q\n\
-         2,Someone,CN,yesterday,\n\
+         2,Someone,CN,born 1961,\n\
          3,Someone Else,CN,,pasport:12345678\n\
          4,Another,CN,1961,passport:12\n",
     )
@@ -532,7 +532,11 @@ fn batch_birth_dates_and_identifiers_are_read_or_refused_by_row() {
     let o = screen_batch(&home, &parties, &out);
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
     let rows = std::fs::read_to_string(&out).unwrap();
-    assert!(rows.contains("names no year"), "{rows}");
+    // A date in another shape is refused, not read for the year it holds.
+    assert!(
+        rows.contains("\"\"born 1961\"\" is not YYYY, YYYY-MM or YYYY-MM-DD"),
+        "{rows}"
+    );
     assert!(
         rows.contains("unknown kind") && rows.contains("pasport"),
         "{rows}"
