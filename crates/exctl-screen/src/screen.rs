@@ -1,7 +1,9 @@
 //! The screener: an in-memory index over a list set, candidate retrieval by
 //! character trigrams of every Latin form of every name, and explained scores.
 
-use crate::model::{years_in, EntityType, Entry, ListSet, ListVersion, PartyId, Strength};
+use crate::model::{
+    years_in, EntityType, Entry, ListName, ListSet, ListVersion, PartyId, Strength,
+};
 use crate::normalize::{forms, NameForm, GENERIC_WORDS};
 use crate::score::{compare_prepared, PartyKind, PreparedForms, TokenPair};
 use serde::Serialize;
@@ -666,10 +668,11 @@ impl Screener {
         }
         for &(ei, ni) in hits.iter().take(ACRONYM_CANDIDATES) {
             let e = &self.entries[ei as usize];
-            let (country, country_adj) = match (&q.country, e.countries.is_empty()) {
-                (Some(c), false) if e.countries.contains(c) => ("agree", ACRONYM_COUNTRY_BONUS),
-                (Some(_), false) => ("disagree", -COUNTRY_DISAGREE_PENALTY),
-                _ => ("unknown", 0.0),
+            let country = country_agreement(q, e);
+            let country_adj = match country {
+                "agree" => ACRONYM_COUNTRY_BONUS,
+                "disagree" => -COUNTRY_DISAGREE_PENALTY,
+                _ => 0.0,
             };
             let type_adj = match q.entity_type {
                 Some(EntityType::Individual) => -TYPE_MISMATCH_PENALTY,
@@ -686,20 +689,12 @@ impl Screener {
             }
             out.retain(|m| m.entry_index != ei as usize);
             let name = &e.names[usize::from(ni)];
-            out.push(Match {
-                entry_index: ei as usize,
-                entry_id: e.id.clone(),
-                list: e.list.clone(),
-                list_name: e.list_name.clone(),
-                name: e.primary_name().to_string(),
-                matched_name: name.text.clone(),
-                countries: e.countries.clone(),
-                entity_type: e.entity_type,
-                score: round3(score),
-                license_requirement: e.license_requirement.clone(),
-                license_policy: e.license_policy.clone(),
-                federal_register_notice: e.federal_register_notice.clone(),
-                explanation: Explanation {
+            out.push(entry_match(
+                e,
+                ei as usize,
+                name,
+                round3(score),
+                Explanation {
                     matched_name: name.text.clone(),
                     matched_primary: name.primary,
                     alias_strength: Strength::Weak,
@@ -723,7 +718,7 @@ impl Screener {
                     legal_forms: Vec::new(),
                     evidence: Vec::new(),
                 },
-            });
+            ));
         }
     }
 
@@ -734,25 +729,13 @@ impl Screener {
         let e = &self.entries[ei];
         let name = e.names.iter().find(|n| n.primary).unwrap_or(&e.names[0]);
         let (_, evidence) = other_evidence(q, e);
-        let country = match (&q.country, e.countries.is_empty()) {
-            (Some(c), false) if e.countries.contains(c) => "agree",
-            (Some(_), false) => "disagree",
-            _ => "unknown",
-        };
-        Match {
-            entry_index: ei,
-            entry_id: e.id.clone(),
-            list: e.list.clone(),
-            list_name: e.list_name.clone(),
-            name: e.primary_name().to_string(),
-            matched_name: name.text.clone(),
-            countries: e.countries.clone(),
-            entity_type: e.entity_type,
-            score: ID_MATCH_SCORE,
-            license_requirement: e.license_requirement.clone(),
-            license_policy: e.license_policy.clone(),
-            federal_register_notice: e.federal_register_notice.clone(),
-            explanation: Explanation {
+        let country = country_agreement(q, e);
+        entry_match(
+            e,
+            ei,
+            name,
+            ID_MATCH_SCORE,
+            Explanation {
                 matched_name: name.text.clone(),
                 matched_primary: name.primary,
                 alias_strength: name.strength,
@@ -772,7 +755,7 @@ impl Screener {
                 legal_forms: Vec::new(),
                 evidence,
             },
-        }
+        )
     }
 
     fn score_entry(
@@ -819,12 +802,11 @@ impl Screener {
                 .then(|| self.id_only_match(q, ei))
                 .filter(|m| m.score >= threshold);
         };
-        let (country, country_adj) = match (&q.country, e.countries.is_empty()) {
-            (Some(c), false) if e.countries.contains(c) => {
-                ("agree", COUNTRY_AGREE_BONUS.min((1.0 - name_score) / 2.0))
-            }
-            (Some(_), false) => ("disagree", -COUNTRY_DISAGREE_PENALTY),
-            _ => ("unknown", 0.0),
+        let country = country_agreement(q, e);
+        let country_adj = match country {
+            "agree" => COUNTRY_AGREE_BONUS.min((1.0 - name_score) / 2.0),
+            "disagree" => -COUNTRY_DISAGREE_PENALTY,
+            _ => 0.0,
         };
         let type_adj = match (q.entity_type, e.entity_type) {
             (
@@ -850,20 +832,12 @@ impl Screener {
         let cf = &self.entry_forms[ei][ni][ci];
         let mut legal_forms = qf.legal_forms.clone();
         legal_forms.extend(cf.legal_forms.iter().cloned());
-        Some(Match {
-            entry_index: ei,
-            entry_id: e.id.clone(),
-            list: e.list.clone(),
-            list_name: e.list_name.clone(),
-            name: e.primary_name().to_string(),
-            matched_name: name.text.clone(),
-            countries: e.countries.clone(),
-            entity_type: e.entity_type,
-            score: (score * 1000.0).round() / 1000.0,
-            license_requirement: e.license_requirement.clone(),
-            license_policy: e.license_policy.clone(),
-            federal_register_notice: e.federal_register_notice.clone(),
-            explanation: Explanation {
+        Some(entry_match(
+            e,
+            ei,
+            name,
+            (score * 1000.0).round() / 1000.0,
+            Explanation {
                 matched_name: name.text.clone(),
                 matched_primary: name.primary,
                 alias_strength: name.strength,
@@ -883,7 +857,42 @@ impl Screener {
                 legal_forms,
                 evidence,
             },
-        })
+        ))
+    }
+}
+
+/// Whether the party's country is one of the entry's: "agree",
+/// "disagree", or "unknown" when either side gives none.
+fn country_agreement(q: &Query, e: &Entry) -> &'static str {
+    match (&q.country, e.countries.is_empty()) {
+        (Some(c), false) if e.countries.contains(c) => "agree",
+        (Some(_), false) => "disagree",
+        _ => "unknown",
+    }
+}
+
+/// A match on entry `ei` through its name `name`, with its score and why.
+fn entry_match(
+    e: &Entry,
+    ei: usize,
+    name: &ListName,
+    score: f64,
+    explanation: Explanation,
+) -> Match {
+    Match {
+        entry_index: ei,
+        entry_id: e.id.clone(),
+        list: e.list.clone(),
+        list_name: e.list_name.clone(),
+        name: e.primary_name().to_string(),
+        matched_name: name.text.clone(),
+        countries: e.countries.clone(),
+        entity_type: e.entity_type,
+        score,
+        license_requirement: e.license_requirement.clone(),
+        license_policy: e.license_policy.clone(),
+        federal_register_notice: e.federal_register_notice.clone(),
+        explanation,
     }
 }
 
