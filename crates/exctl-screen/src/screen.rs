@@ -5,7 +5,7 @@ use crate::model::{
     years_in, EntityType, Entry, ListName, ListSet, ListVersion, PartyId, Strength,
 };
 use crate::normalize::{forms, NameForm, GENERIC_WORDS};
-use crate::score::{compare_prepared, PartyKind, PreparedForms, TokenPair};
+use crate::score::{compare_prepared_above, PartyKind, PreparedForms, TokenPair};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -776,11 +776,23 @@ impl Screener {
             (EntityType::Unknown, None | Some(EntityType::Unknown)) => PartyKind::Unknown,
             _ => PartyKind::Other,
         };
+        let id_match = q
+            .ids
+            .iter()
+            .any(|id| e.ids.iter().any(|x| x.number == id.number));
+        // Only a name score that the country's bonus could lift to the
+        // threshold matters (an identifier decides whatever the names).
+        let need = if id_match {
+            f64::NEG_INFINITY
+        } else {
+            threshold - COUNTRY_AGREE_BONUS
+        };
         let mut best: Option<(f64, usize, crate::score::NameScore, usize, usize)> = None;
         for &ni in name_ids {
             let ni = usize::from(ni);
             let cforms = &self.entry_forms[ei][ni];
-            let Some((s, qi, ci)) = compare_prepared(prepared, cforms, weight, kind) else {
+            let Some((s, qi, ci)) = compare_prepared_above(prepared, cforms, weight, kind, need)
+            else {
                 continue;
             };
             let factor = if e.names[ni].strength == Strength::Weak {
@@ -793,10 +805,6 @@ impl Screener {
                 best = Some((adjusted, ni, s, qi, ci));
             }
         }
-        let id_match = q
-            .ids
-            .iter()
-            .any(|id| e.ids.iter().any(|x| x.number == id.number));
         let Some((name_score, ni, s, qi, ci)) = best else {
             return id_match
                 .then(|| self.id_only_match(q, ei))
