@@ -12,6 +12,7 @@ use crate::normalize::{
 };
 use rapidfuzz::distance::{jaro_winkler, levenshtein, osa};
 use serde::Serialize;
+use std::cell::RefCell;
 
 /// An abbreviation against the word it abbreviates ("Def." ~ "Defense").
 const ABBREVIATION_SIMILARITY: f64 = 0.85;
@@ -247,42 +248,48 @@ fn weights_of(f: &NameForm, weight: &dyn Fn(&str) -> f64) -> Vec<f64> {
 }
 
 fn spans<'a>(f: &'a NameForm, w: &[f64]) -> Vec<Span<'a>> {
+    let mut out = Vec::with_capacity(f.tokens.len() * 4);
+    push_spans(f, w, &mut out);
+    out
+}
+
+/// The spans of a form: each token, and runs of neighbours joined.
+fn push_spans<'a>(f: &'a NameForm, w: &[f64], out: &mut Vec<Span<'a>>) {
     let n = f.tokens.len();
-    let mut out = Vec::with_capacity(n * 4);
-    // Token i is f.joined[offsets[i]..offsets[i + 1]].
-    let mut offsets = Vec::with_capacity(n + 1);
-    offsets.push(0);
-    for t in &f.tokens {
-        offsets.push(offsets[offsets.len() - 1] + t.len());
-    }
-    let joined_ok = f.joined.len() == offsets[n];
-    let letters: Vec<u64> = f.tokens.iter().map(|t| letters_of(t)).collect();
+    let joined_ok = f.joined.len() == f.tokens.iter().map(String::len).sum::<usize>();
+    // Token i is f.joined[offset..offset + len] when joined_ok.
+    let mut offset = 0;
     for i in 0..n {
         out.push(Span {
             start: i,
             len: 1,
             text: &f.tokens[i],
             weight: w[i],
-            letters: letters[i],
+            letters: letters_of(&f.tokens[i]),
         });
-        if !joined_ok {
-            continue;
-        }
-        // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot";
-        // runs of three or four short syllables ("hai kang wei shi").
-        for len in 2..=4 {
-            if i + len <= n && (len == 2 || f.tokens[i..i + len].iter().all(|t| t.len() <= 6)) {
-                out.push(Span {
-                    start: i,
-                    len,
-                    text: &f.joined[offsets[i]..offsets[i + len]],
-                    weight: w[i..i + len].iter().sum(),
-                    letters: letters[i..i + len].iter().fold(0, |m, l| m | l),
-                });
+        if joined_ok {
+            // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot";
+            // runs of three or four short syllables ("hai kang wei shi").
+            let mut end = offset + f.tokens[i].len();
+            for len in 2..=4 {
+                if i + len > n {
+                    break;
+                }
+                end += f.tokens[i + len - 1].len();
+                if len == 2 || f.tokens[i..i + len].iter().all(|t| t.len() <= 6) {
+                    let text = &f.joined[offset..end];
+                    out.push(Span {
+                        start: i,
+                        len,
+                        text,
+                        weight: w[i..i + len].iter().sum(),
+                        letters: letters_of(text),
+                    });
+                }
             }
+            offset += f.tokens[i].len();
         }
     }
-    out
 }
 
 /// What is known about the kind of party compared.
@@ -319,26 +326,62 @@ pub fn compare_as(
 type Prepared<'a> = (&'a NameForm, &'a [f64], &'a [Span<'a>]);
 
 /// The forms of a name with their token weights and spans, computed once:
-/// a query is compared with many listed names.
+/// a query is compared with many listed names. Listed names are prepared
+/// into one value reused from name to name ([`PreparedForms::reset`]), form
+/// by form as they are compared, so a batch allocates little.
 pub struct PreparedForms<'a> {
     forms: &'a [NameForm],
-    weights: Vec<Vec<f64>>,
-    spans: Vec<Vec<Span<'a>>>,
+    weights: Vec<f64>,
+    spans: Vec<Span<'a>>,
+    /// Per form, once prepared: its weights and its spans in the above.
+    ranges: Vec<Option<(usize, usize, usize, usize)>>,
 }
 
 impl<'a> PreparedForms<'a> {
+    /// Every form prepared.
     pub fn new(forms: &'a [NameForm], weight: &dyn Fn(&str) -> f64) -> PreparedForms<'a> {
-        let weights: Vec<Vec<f64>> = forms.iter().map(|f| weights_of(f, weight)).collect();
-        let spans = forms
-            .iter()
-            .zip(&weights)
-            .map(|(f, w)| spans(f, w))
-            .collect();
-        PreparedForms {
-            forms,
-            weights,
-            spans,
+        let mut p = PreparedForms::empty();
+        p.reset(forms);
+        for i in 0..forms.len() {
+            p.prepare(i, weight);
         }
+        p
+    }
+
+    /// Nothing prepared yet.
+    pub fn empty() -> PreparedForms<'a> {
+        PreparedForms {
+            forms: &[],
+            weights: Vec::new(),
+            spans: Vec::new(),
+            ranges: Vec::new(),
+        }
+    }
+
+    /// Starts over with other forms, keeping the memory.
+    pub fn reset(&mut self, forms: &'a [NameForm]) {
+        self.forms = forms;
+        self.weights.clear();
+        self.spans.clear();
+        self.ranges.clear();
+        self.ranges.resize(forms.len(), None);
+    }
+
+    /// Prepares form `i` unless it is.
+    fn prepare(&mut self, i: usize, weight: &dyn Fn(&str) -> f64) {
+        if self.ranges[i].is_some() {
+            return;
+        }
+        let f: &'a NameForm = &self.forms[i];
+        let w0 = self.weights.len();
+        if f.weights.len() == f.tokens.len() {
+            self.weights.extend(f.weights.iter().map(|w| f64::from(*w)));
+        } else {
+            self.weights.extend(f.tokens.iter().map(|t| weight(t)));
+        }
+        let s0 = self.spans.len();
+        push_spans(f, &self.weights[w0..], &mut self.spans);
+        self.ranges[i] = Some((w0, self.weights.len(), s0, self.spans.len()));
     }
 
     /// The forms prepared.
@@ -347,7 +390,9 @@ impl<'a> PreparedForms<'a> {
     }
 
     fn get(&self, i: usize) -> Prepared<'_> {
-        (&self.forms[i], &self.weights[i], &self.spans[i])
+        // (Forms are prepared before they are read; an unprepared one reads empty.)
+        let (w0, w1, s0, s1) = self.ranges[i].unwrap_or_default();
+        (&self.forms[i], &self.weights[w0..w1], &self.spans[s0..s1])
     }
 }
 
@@ -360,17 +405,41 @@ fn compare_spans(
     explain: bool,
     possible: &[(usize, usize)],
 ) -> NameScore {
-    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    PAIR_SCRATCH.with(|scratch| {
+        let mut candidates = scratch.borrow_mut();
+        candidates.clear();
+        compare_spans_in(
+            (q, qw, qs),
+            (c, cw, cs),
+            kind,
+            explain,
+            possible,
+            &mut candidates,
+        )
+    })
+}
+
+thread_local! {
+    /// Pairs of spans that may be similar, for one comparison at a time.
+    static POSSIBLE_SCRATCH: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
+    /// Similar pairs of spans, for one comparison at a time.
+    static PAIR_SCRATCH: RefCell<Vec<(f64, usize, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn compare_spans_in(
+    (q, qw, qs): Prepared<'_>,
+    (c, cw, cs): Prepared<'_>,
+    kind: PartyKind,
+    explain: bool,
+    possible: &[(usize, usize)],
+    candidates: &mut Vec<(f64, usize, usize)>,
+) -> NameScore {
     // Readings of Han characters are exact: no typo to forgive in a short
     // syllable ("ting" is not "ping"), little in a long one ("beijing" is not
     // "beihang"); the English words of a translation may differ by
     // inflection ("supercomputing", "supercomputer").
     let han = is_han_reading(q.scheme);
     let translated = q.scheme == Some("pinyin + translated words");
-    let exact: Vec<bool> = qs
-        .iter()
-        .map(|a| han && (!translated || crate::translit::is_pinyin_word(a.text)))
-        .collect();
     for &(i, j) in possible {
         let (a, b) = (&qs[i], &cs[j]);
         {
@@ -379,8 +448,8 @@ fn compare_spans(
             } else {
                 0.0
             };
-            if exact[i] && s < 1.0 && (a.text.len().min(b.text.len()) < 6 || s < HAN_READING_FLOOR)
-            {
+            let exact = han && (!translated || crate::translit::is_pinyin_word(a.text));
+            if exact && s < 1.0 && (a.text.len().min(b.text.len()) < 6 || s < HAN_READING_FLOOR) {
                 continue;
             }
             // "Def." against "Defense", "Bk" against "Bank".
@@ -424,14 +493,27 @@ fn compare_spans(
         y.0.total_cmp(&x.0)
             .then((qs[y.1].len + cs[y.2].len).cmp(&(qs[x.1].len + cs[x.2].len)))
     });
-    let mut q_used = vec![false; q.tokens.len()];
-    let mut c_used = vec![false; c.tokens.len()];
+    // (On the stack for names of up to 64 tokens, that is all but none.)
+    let (mut q_stack, mut c_stack) = ([false; 64], [false; 64]);
+    let (mut q_heap, mut c_heap) = (Vec::new(), Vec::new());
+    let q_used: &mut [bool] = if q.tokens.len() <= 64 {
+        &mut q_stack[..q.tokens.len()]
+    } else {
+        q_heap.resize(q.tokens.len(), false);
+        &mut q_heap
+    };
+    let c_used: &mut [bool] = if c.tokens.len() <= 64 {
+        &mut c_stack[..c.tokens.len()]
+    } else {
+        c_heap.resize(c.tokens.len(), false);
+        &mut c_heap
+    };
     let mut pairs = Vec::new();
     let (mut q_matched, mut c_matched) = (0.0, 0.0);
-    for (s, i, j) in candidates {
+    for &(s, i, j) in candidates.iter() {
         let (a, b) = (&qs[i], &cs[j]);
         let free = |used: &[bool], sp: &Span| used[sp.start..sp.start + sp.len].iter().all(|u| !u);
-        if !free(&q_used, a) || !free(&c_used, b) {
+        if !free(q_used, a) || !free(c_used, b) {
             continue;
         }
         q_used[a.start..a.start + a.len]
@@ -453,13 +535,13 @@ fn compare_spans(
     let q_total: f64 = qw.iter().sum();
     let c_unmatched: f64 = cw
         .iter()
-        .zip(&c_used)
+        .zip(c_used.iter())
         .filter(|(_, u)| !**u)
         .map(|(w, _)| w)
         .sum();
     let c_matched_weight: f64 = cw
         .iter()
-        .zip(&c_used)
+        .zip(c_used.iter())
         .filter(|(_, u)| **u)
         .map(|(w, _)| w)
         .sum();
@@ -488,7 +570,7 @@ fn compare_spans(
         token_score *= CONFLICT_FACTOR;
     }
     // A university is not the company that shares its place name.
-    let kind_missing = q.tokens.iter().zip(&q_used).any(|(t, used)| {
+    let kind_missing = q.tokens.iter().zip(q_used.iter()).any(|(t, used)| {
         !used
             && KIND_WORDS.contains(&t.as_str())
             && !c.tokens.iter().any(|l| l.contains(t.as_str()))
@@ -568,6 +650,17 @@ fn compare_spans(
 /// [`compare_spans`] needs to pass.
 fn possible_pairs(q: &NameForm, qs: &[Span], c: &NameForm, cs: &[Span]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
+    push_possible_pairs(q, qs, c, cs, &mut out);
+    out
+}
+
+fn push_possible_pairs(
+    q: &NameForm,
+    qs: &[Span],
+    c: &NameForm,
+    cs: &[Span],
+    out: &mut Vec<(usize, usize)>,
+) {
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
             if (a.len == 1 || b.len == 1) && may_pair(q, a, c, b) {
@@ -575,7 +668,6 @@ fn possible_pairs(q: &NameForm, qs: &[Span], c: &NameForm, cs: &[Span]) -> Vec<(
             }
         }
     }
-    out
 }
 
 /// Whether a query span and a list span pass the cheap tests that any
@@ -584,10 +676,11 @@ fn possible_pairs(q: &NameForm, qs: &[Span], c: &NameForm, cs: &[Span]) -> Vec<(
 /// initials. `false` means their similarity is 0.
 fn may_pair(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> bool {
     let (la, lb) = (a.text.len(), b.text.len());
+    // Other characters than a-z and 0-9, or an initial: no cheap test.
+    if (a.letters | b.letters) & UNKNOWN_LETTERS != 0 || la < 2 || lb < 2 {
+        return true;
+    }
     if letters_allow(a, b) {
-        if la < 2 || lb < 2 || !a.text.is_ascii() || !b.text.is_ascii() {
-            return true;
-        }
         // token_similarity refuses words of too different lengths.
         let (short, long) = (la.min(lb) as f64, la.max(lb) as f64);
         if short / long >= LEV_CUTOFF {
@@ -704,48 +797,120 @@ pub fn compare_prepared(
     weight: &dyn Fn(&str) -> f64,
     kind: PartyKind,
 ) -> Option<(NameScore, usize, usize)> {
-    compare_prepared_above(q, c, weight, kind, f64::NEG_INFINITY)
+    let mut listed = PreparedForms::empty();
+    listed.reset(c);
+    compare_prepared_above(q, &mut listed, weight, kind, f64::NEG_INFINITY)
 }
 
-/// [`compare_prepared`] when only a score of at least `need` matters:
-/// pairs of forms that cannot reach it are not compared in full. A result
-/// at or above `need` is exactly [`compare_prepared`]'s; otherwise it is
-/// `None` or some comparison below `need`.
+/// [`compare_prepared`] for the forms `listed` was last reset to, when
+/// only a score of at least `need` matters: pairs of forms that cannot
+/// reach it are not compared in full. A result at or above `need` is
+/// exactly [`compare_prepared`]'s; otherwise it is `None` or some
+/// comparison below `need`.
 pub fn compare_prepared_above(
     q: &PreparedForms<'_>,
-    c: &[NameForm],
+    listed: &mut PreparedForms<'_>,
     weight: &dyn Fn(&str) -> f64,
     kind: PartyKind,
     need: f64,
 ) -> Option<(NameScore, usize, usize)> {
-    let cp = PreparedForms::new(c, weight);
-    let qf = q.forms;
-    // Compares forms i and j: a name in Arabic script meets the consonants
-    // of a Latin spelling, and consonants alone say less than a spelling.
-    let one = |i: usize, j: usize, explain: bool, need: f64| -> Option<NameScore> {
-        let (qf, qw, qs) = q.get(i);
-        if qf.skeleton && !c[j].skeleton {
-            let skeleton = c[j].to_skeleton();
-            let sw = weights_of(&skeleton, weight);
-            let ss = spans(&skeleton, &sw);
-            let possible = possible_pairs(qf, qs, &skeleton, &ss);
-            if SKELETON_FACTOR * upper_bound(qf, qw, qs, &skeleton, &sw, &ss, &possible, kind)
-                < need
-            {
-                return None;
+    let (qf, c) = (q.forms, listed.forms);
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let same_script = qf.iter().enumerate().find_map(|(i, a)| {
+        let script = a.native?;
+        c.iter()
+            .position(|b| b.native == Some(script))
+            .map(|j| (i, j))
+    });
+    if let Some(pair) = same_script {
+        pairs.push(pair);
+    } else {
+        // Two respellings of the same kind add nothing to the spellings
+        // they were made from: one side at least is as written (or as
+        // transliterated from its own script).
+        let respelt = |f: &NameForm| {
+            f.scheme.is_some_and(|s| {
+                matches!(
+                    s,
+                    "wade-giles"
+                        | "umlaut"
+                        | "cantonese"
+                        | "cantonese/hokkien surname"
+                        | "korean reading of hanja"
+                ) || s.ends_with("transcription")
+            })
+        };
+        for (i, a) in qf.iter().enumerate() {
+            if a.native.is_some() {
+                continue;
             }
-            let mut s = compare_spans(
-                (qf, qw, qs),
-                (&skeleton, &sw, &ss),
-                kind,
-                explain,
-                &possible,
-            );
-            s.score *= SKELETON_FACTOR;
-            Some(s)
-        } else {
-            let (cf, cw, cs) = cp.get(j);
-            let possible = possible_pairs(qf, qs, cf, cs);
+            for (j, b) in c.iter().enumerate() {
+                if b.native.is_none() && !(respelt(a) && respelt(b)) {
+                    pairs.push((i, j));
+                }
+            }
+        }
+    }
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (i, j) in pairs {
+        // A pair that cannot beat the best so far need not be compared.
+        let need = best.map_or(need, |(b, _, _)| need.max(b));
+        listed.prepare(j, weight);
+        let Some(s) = compare_forms(q, listed, i, j, weight, kind, false, need) else {
+            continue;
+        };
+        if best.is_none_or(|(b, _, _)| s.score > b) {
+            best = Some((s.score, i, j));
+        }
+    }
+    // The best comparison again, with its token pairs written out.
+    let (_, i, j) = best?;
+    Some((
+        compare_forms(q, listed, i, j, weight, kind, true, f64::NEG_INFINITY)?,
+        i,
+        j,
+    ))
+}
+
+/// Compares query form `i` with listed form `j` (prepared), unless the
+/// comparison cannot reach `need`. A name in Arabic script meets the
+/// consonants of a Latin spelling, and consonants alone say less than a
+/// spelling.
+#[allow(clippy::too_many_arguments)]
+fn compare_forms(
+    q: &PreparedForms<'_>,
+    listed: &PreparedForms<'_>,
+    i: usize,
+    j: usize,
+    weight: &dyn Fn(&str) -> f64,
+    kind: PartyKind,
+    explain: bool,
+    need: f64,
+) -> Option<NameScore> {
+    let (qf, qw, qs) = q.get(i);
+    if qf.skeleton && !listed.forms[j].skeleton {
+        let skeleton = listed.forms[j].to_skeleton();
+        let sw = weights_of(&skeleton, weight);
+        let ss = spans(&skeleton, &sw);
+        let possible = possible_pairs(qf, qs, &skeleton, &ss);
+        if SKELETON_FACTOR * upper_bound(qf, qw, qs, &skeleton, &sw, &ss, &possible, kind) < need {
+            return None;
+        }
+        let mut s = compare_spans(
+            (qf, qw, qs),
+            (&skeleton, &sw, &ss),
+            kind,
+            explain,
+            &possible,
+        );
+        s.score *= SKELETON_FACTOR;
+        Some(s)
+    } else {
+        let (cf, cw, cs) = listed.get(j);
+        POSSIBLE_SCRATCH.with(|scratch| {
+            let mut possible = scratch.borrow_mut();
+            possible.clear();
+            push_possible_pairs(qf, qs, cf, cs, &mut possible);
             if upper_bound(qf, qw, qs, cf, cw, cs, &possible, kind) < need {
                 return None;
             }
@@ -756,57 +921,8 @@ pub fn compare_prepared_above(
                 explain,
                 &possible,
             ))
-        }
-    };
-    let mut best: Option<(f64, usize, usize)> = None;
-    let mut consider = |i: usize, j: usize| {
-        // A pair that cannot beat the best so far need not be compared.
-        let need = best.map_or(need, |(b, _, _)| need.max(b));
-        let Some(s) = one(i, j, false, need) else {
-            return;
-        };
-        if best.is_none_or(|(b, _, _)| s.score > b) {
-            best = Some((s.score, i, j));
-        }
-    };
-    let same_script = qf.iter().enumerate().find_map(|(i, a)| {
-        let script = a.native?;
-        c.iter()
-            .position(|b| b.native == Some(script))
-            .map(|j| (i, j))
-    });
-    if let Some((i, j)) = same_script {
-        consider(i, j);
-    } else {
-        for (i, a) in qf.iter().enumerate() {
-            if a.native.is_some() {
-                continue;
-            }
-            for (j, b) in c.iter().enumerate() {
-                // Two respellings of the same kind add nothing to the spellings
-                // they were made from: one side at least is as written (or as
-                // transliterated from its own script).
-                let respelt = |f: &NameForm| {
-                    f.scheme.is_some_and(|s| {
-                        matches!(
-                            s,
-                            "wade-giles"
-                                | "umlaut"
-                                | "cantonese"
-                                | "cantonese/hokkien surname"
-                                | "korean reading of hanja"
-                        ) || s.ends_with("transcription")
-                    })
-                };
-                if b.native.is_none() && !(respelt(a) && respelt(b)) {
-                    consider(i, j);
-                }
-            }
-        }
+        })
     }
-    // The best comparison again, with its token pairs written out.
-    let (_, i, j) = best?;
-    Some((one(i, j, true, f64::NEG_INFINITY)?, i, j))
 }
 
 #[cfg(test)]
@@ -1042,9 +1158,17 @@ mod tests {
             for c in &forms_of {
                 for kind in [PartyKind::Person, PartyKind::Other, PartyKind::Unknown] {
                     let full = compare_prepared(&prepared, c, &default_weight, kind);
+                    // One listed value reused across needs, as a screen reuses it.
+                    let mut listed = PreparedForms::empty();
                     for need in [0.3, 0.5, 0.77, 0.9] {
-                        let above =
-                            compare_prepared_above(&prepared, c, &default_weight, kind, need);
+                        listed.reset(c);
+                        let above = compare_prepared_above(
+                            &prepared,
+                            &mut listed,
+                            &default_weight,
+                            kind,
+                            need,
+                        );
                         match (&full, &above) {
                             // Below the need, which score is kept does not matter.
                             (Some(f), Some(a)) if f.0.score < need => assert!(a.0.score < need),

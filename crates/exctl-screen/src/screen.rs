@@ -8,7 +8,9 @@ use crate::normalize::{forms, NameForm, GENERIC_WORDS};
 use crate::score::{compare_prepared_above, PartyKind, PreparedForms, TokenPair};
 use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::HashMap;
+/// The index's maps hash short words and trigrams by the million per
+/// batch: a fast hasher (seeded per map) rather than SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Weak aliases are too generic to identify a party alone.
 const WEAK_ALIAS_FACTOR: f64 = 0.9;
@@ -184,7 +186,7 @@ type LookupCache = HashMap<String, Vec<(u32, f64)>>;
 thread_local! {
     static SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
     /// Words like an unknown query word, by index.
-    static LOOKUP_CACHE: RefCell<(u64, LookupCache)> = RefCell::new((0, HashMap::new()));
+    static LOOKUP_CACHE: RefCell<(u64, LookupCache)> = RefCell::new((0, HashMap::default()));
     /// Per vocabulary token: trigrams shared with a misspelt query token.
     static VOCAB_SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
     /// Per form: shared weight, last query token counted, its similarity.
@@ -198,7 +200,7 @@ impl Screener {
         let entries = set.entries;
         let mut entry_forms: Vec<Vec<Vec<NameForm>>> = Vec::with_capacity(entries.len());
         let mut refs = Vec::new();
-        let mut df: HashMap<String, u32> = HashMap::new();
+        let mut df: HashMap<String, u32> = HashMap::default();
         for (ei, e) in entries.iter().enumerate() {
             let mut seen_tokens: Vec<String> = Vec::new();
             let mut per_name = Vec::with_capacity(e.names.len());
@@ -244,9 +246,9 @@ impl Screener {
                 }
             }
         }
-        let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
         let mut form_trigrams = Vec::with_capacity(refs.len());
-        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut vocab: HashMap<String, u32> = HashMap::default();
         let mut vocab_tokens: Vec<String> = Vec::new();
         let mut token_postings: Vec<Vec<u32>> = Vec::new();
         let mut form_weight = Vec::with_capacity(refs.len());
@@ -270,7 +272,7 @@ impl Screener {
                 }
             }
         }
-        let mut vocab_trigrams: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut vocab_trigrams: HashMap<u32, Vec<u32>> = HashMap::default();
         for (id, t) in vocab_tokens.iter().enumerate() {
             if t.len() >= 4 {
                 for g in trigrams(t) {
@@ -278,14 +280,14 @@ impl Screener {
                 }
             }
         }
-        let mut skeletons: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut skeletons: HashMap<String, Vec<u32>> = HashMap::default();
         for (id, t) in vocab_tokens.iter().enumerate() {
             let k = crate::translit::latin_skeleton(t);
             if k.len() >= 2 {
                 skeletons.entry(k).or_default().push(id as u32);
             }
         }
-        let mut id_index: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut id_index: HashMap<String, Vec<u32>> = HashMap::default();
         for (ei, e) in entries.iter().enumerate() {
             for id in &e.ids {
                 id_index
@@ -294,7 +296,7 @@ impl Screener {
                     .push(ei as u32);
             }
         }
-        let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
+        let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::default();
         for (ei, e) in entries.iter().enumerate() {
             if e.entity_type == EntityType::Individual {
                 continue;
@@ -370,19 +372,13 @@ impl Screener {
             let mut counts = s.borrow_mut();
             let touched = count_shared(&lists, &mut counts, self.forms.len());
             let qn = lists.len() as f64;
-            let scored: Vec<(f64, u32)> = touched
-                .iter()
-                .map(|&f| {
-                    let shared = f64::from(counts[f as usize]);
-                    let dice = 2.0 * shared / (qn + f64::from(self.form_trigrams[f as usize]));
-                    (dice, f)
-                })
-                .filter(|(d, _)| *d >= 0.2)
-                .collect();
             for &f in &touched {
-                counts[f as usize] = 0;
+                let shared = f64::from(std::mem::take(&mut counts[f as usize]));
+                let dice = 2.0 * shared / (qn + f64::from(self.form_trigrams[f as usize]));
+                if dice >= 0.2 {
+                    out.push((dice, f));
+                }
             }
-            out.extend(scored);
         });
     }
 
@@ -627,11 +623,17 @@ impl Screener {
         }
         let weight = |t: &str| self.weight(t);
         let prepared = PreparedForms::new(&qforms, &weight);
+        let mut listed = PreparedForms::empty();
         let mut out: Vec<Match> = Vec::new();
         for (ei, name_ids) in entries {
-            if let Some(m) =
-                self.score_entry(q, &prepared, ei as usize, &name_ids, &weight, threshold)
-            {
+            if let Some(m) = self.score_entry(
+                q,
+                (&prepared, &mut listed),
+                ei as usize,
+                &name_ids,
+                &weight,
+                threshold,
+            ) {
                 if m.score >= threshold {
                     out.push(m);
                 }
@@ -758,10 +760,10 @@ impl Screener {
         )
     }
 
-    fn score_entry(
-        &self,
+    fn score_entry<'a>(
+        &'a self,
         q: &Query,
-        prepared: &PreparedForms<'_>,
+        (prepared, listed): (&PreparedForms<'_>, &mut PreparedForms<'a>),
         ei: usize,
         name_ids: &[u16],
         weight: &dyn Fn(&str) -> f64,
@@ -791,7 +793,8 @@ impl Screener {
         for &ni in name_ids {
             let ni = usize::from(ni);
             let cforms = &self.entry_forms[ei][ni];
-            let Some((s, qi, ci)) = compare_prepared_above(prepared, cforms, weight, kind, need)
+            listed.reset(cforms);
+            let Some((s, qi, ci)) = compare_prepared_above(prepared, listed, weight, kind, need)
             else {
                 continue;
             };
