@@ -938,8 +938,26 @@ fn without_brackets(text: &str) -> Option<String> {
     (removed && !out.is_empty()).then_some(out)
 }
 
+/// Latin letters written against letters of another script are another
+/// word: "GS건설" is GS and 건설 (construction), not one word "gsgeonseol".
+fn apart_at_script_changes(text: &str) -> String {
+    let other = |c: char| translit::script_of(c).is_some_and(|s| s != Script::Latin);
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if let Some(p) = previous {
+            if (p.is_ascii_alphabetic() && other(c)) || (other(p) && c.is_ascii_alphabetic()) {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
+}
+
 fn forms_of(text: &str) -> Vec<NameForm> {
-    let mut folded = fold(text);
+    let mut folded = apart_at_script_changes(&fold(text));
     if folded
         .chars()
         .any(|c| translit::script_of(c) == Some(Script::Han))
@@ -1258,5 +1276,15 @@ mod tests {
         assert_eq!(first("ＨＵＡＷＥＩ"), ["huawei"]);
         assert_eq!(first("Müller"), ["muller"]);
         assert!(forms("Müller").iter().any(|f| f.tokens == ["mueller"]));
+    }
+
+    #[test]
+    fn latin_letters_against_another_script_are_another_word() {
+        assert_eq!(first("GS건설")[0], "gs");
+        assert_eq!(first("LG전자")[0], "lg");
+        assert_eq!(apart_at_script_changes("LX인터내셔널"), "LX 인터내셔널");
+        // Digits stay with their characters ("第14研究所", "39호실").
+        assert_eq!(apart_at_script_changes("39호실"), "39호실");
+        assert_eq!(apart_at_script_changes("Huawei"), "Huawei");
     }
 }

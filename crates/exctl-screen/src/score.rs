@@ -63,6 +63,9 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
         return 1.0;
     }
     if a.is_ascii() && b.is_ascii() {
+        if opposite_directions(a, b) {
+            return 0.0;
+        }
         // (An initial has its own rule.)
         if a.len() > 1 && b.len() > 1 && !may_be_similar(a.as_bytes(), b.as_bytes()) {
             return 0.0;
@@ -72,6 +75,15 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
         let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
         token_similarity_in(&a, &b)
     }
+}
+
+/// Words that begin with different points of the compass ("southwest",
+/// "northwest"; "eastern", "western") are different words, however few
+/// letters tell them apart.
+fn opposite_directions(a: &str, b: &str) -> bool {
+    const COMPASS: [&str; 4] = ["north", "south", "east", "west"];
+    let point = |w: &str| COMPASS.iter().position(|c| w.starts_with(c));
+    matches!((point(a), point(b)), (Some(x), Some(y)) if x != y)
 }
 
 /// A cheap bound before any edit distance: each letter of one word that
@@ -1115,6 +1127,14 @@ mod tests {
             }
         }
         assert!(!may_be_similar(b"huawei", b"sberbank"));
+    }
+
+    #[test]
+    fn points_of_the_compass_tell_words_apart() {
+        assert_eq!(token_similarity("southwest", "northwest"), 0.0);
+        assert_eq!(token_similarity("eastern", "western"), 0.0);
+        assert!(token_similarity("northwestern", "northwestrn") > 0.8);
+        assert!(s("Southwest Airlines", "North-West Airlines") < 0.8);
     }
 
     #[test]
