@@ -938,10 +938,17 @@ fn without_brackets(text: &str) -> Option<String> {
     (removed && !out.is_empty()).then_some(out)
 }
 
-/// Latin letters written against letters of another script are another
-/// word: "GS건설" is GS and 건설 (construction), not one word "gsgeonseol".
+/// Latin letters written against Chinese, Korean or Japanese characters are
+/// another word: "GS건설" is GS and 건설 (construction), not one word
+/// "gsgeonseol". (Not against Cyrillic or Greek, where a Latin letter inside
+/// a word is a look-alike of the script's own: "Гaзпром".)
 fn apart_at_script_changes(text: &str) -> String {
-    let other = |c: char| translit::script_of(c).is_some_and(|s| s != Script::Latin);
+    let other = |c: char| {
+        matches!(
+            translit::script_of(c),
+            Some(Script::Han | Script::Hangul | Script::Kana)
+        )
+    };
     let mut out = String::with_capacity(text.len() + 4);
     let mut previous: Option<char> = None;
     for c in text.chars() {
@@ -1286,5 +1293,9 @@ mod tests {
         // Digits stay with their characters ("第14研究所", "39호실").
         assert_eq!(apart_at_script_changes("39호실"), "39호실");
         assert_eq!(apart_at_script_changes("Huawei"), "Huawei");
+        // Look-alike letters inside a Cyrillic word, and Latin letters
+        // beyond ASCII, stay in their word.
+        assert_eq!(apart_at_script_changes("Гaзпром"), "Гaзпром");
+        assert_eq!(apart_at_script_changes("Məmmədov"), "Məmmədov");
     }
 }

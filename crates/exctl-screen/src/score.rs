@@ -78,12 +78,26 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
 }
 
 /// Words that begin with different points of the compass ("southwest",
-/// "northwest"; "eastern", "western") are different words, however few
-/// letters tell them apart.
+/// "northwest"; "northeast", "northwest"; "eastern", "western") are
+/// different words, however few letters tell them apart.
 fn opposite_directions(a: &str, b: &str) -> bool {
     const COMPASS: [&str; 4] = ["north", "south", "east", "west"];
-    let point = |w: &str| COMPASS.iter().position(|c| w.starts_with(c));
-    matches!((point(a), point(b)), (Some(x), Some(y)) if x != y)
+    // The leading point, and the one compounded after it ("north" "west").
+    let points = |w: &str| -> (Option<usize>, Option<usize>) {
+        let Some(first) = COMPASS.iter().position(|c| w.starts_with(c)) else {
+            return (None, None);
+        };
+        let rest = &w[COMPASS[first].len()..];
+        (
+            Some(first),
+            COMPASS.iter().position(|c| rest.starts_with(c)),
+        )
+    };
+    let (pa, pb) = (points(a), points(b));
+    match (pa, pb) {
+        ((Some(x), sx), (Some(y), sy)) => x != y || (sx.is_some() && sy.is_some() && sx != sy),
+        _ => false,
+    }
 }
 
 /// A cheap bound before any edit distance: each letter of one word that
@@ -782,7 +796,9 @@ fn upper_bound(
     let (lq, lc) = (q.joined.len(), c.joined.len());
     let near_length = !(q.joined.is_ascii() && c.joined.is_ascii())
         || lq.abs_diff(lc) as f64 <= 0.1 * lq.max(lc) as f64 + 1e-9;
-    if token_bound >= JOINED_TOKEN_FLOOR && near_length {
+    // (Margins against rounding: the score sums the same weights in
+    // another order.)
+    if token_bound + 1e-9 >= JOINED_TOKEN_FLOOR && near_length {
         1.0
     } else {
         // (A small margin against rounding.)
@@ -1133,6 +1149,11 @@ mod tests {
     fn points_of_the_compass_tell_words_apart() {
         assert_eq!(token_similarity("southwest", "northwest"), 0.0);
         assert_eq!(token_similarity("eastern", "western"), 0.0);
+        assert_eq!(token_similarity("northeast", "northwest"), 0.0);
+        assert!(
+            token_similarity("northwestern", "northwest") > 0.7,
+            "the same points"
+        );
         assert!(token_similarity("northwestern", "northwestrn") > 0.8);
         assert!(s("Southwest Airlines", "North-West Airlines") < 0.8);
     }
