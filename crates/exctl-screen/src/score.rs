@@ -429,7 +429,7 @@ fn compare_spans(
     (c, cw, cs): Prepared<'_>,
     kind: PartyKind,
     explain: bool,
-    possible: &[(usize, usize)],
+    possible: &[(usize, usize, f64)],
 ) -> NameScore {
     PAIR_SCRATCH.with(|scratch| {
         let mut candidates = scratch.borrow_mut();
@@ -447,7 +447,7 @@ fn compare_spans(
 
 thread_local! {
     /// Pairs of spans that may be similar, for one comparison at a time.
-    static POSSIBLE_SCRATCH: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
+    static POSSIBLE_SCRATCH: RefCell<Vec<(usize, usize, f64)>> = const { RefCell::new(Vec::new()) };
     /// Similar pairs of spans, for one comparison at a time.
     static PAIR_SCRATCH: RefCell<Vec<(f64, usize, usize)>> = const { RefCell::new(Vec::new()) };
 }
@@ -457,7 +457,7 @@ fn compare_spans_in(
     (c, cw, cs): Prepared<'_>,
     kind: PartyKind,
     explain: bool,
-    possible: &[(usize, usize)],
+    possible: &[(usize, usize, f64)],
     candidates: &mut Vec<(f64, usize, usize)>,
 ) -> NameScore {
     // Readings of Han characters are exact: no typo to forgive in a short
@@ -466,7 +466,7 @@ fn compare_spans_in(
     // inflection ("supercomputing", "supercomputer").
     let han = is_han_reading(q.scheme);
     let translated = q.scheme == Some("pinyin + translated words");
-    for &(i, j) in possible {
+    for &(i, j, _) in possible {
         let (a, b) = (&qs[i], &cs[j]);
         {
             let mut s = if letters_allow(a, b) {
@@ -674,7 +674,12 @@ fn compare_spans_in(
 /// The pairs of a query span and a list span that may be similar at all
 /// (one of them a single token), by cheap tests that every rule of
 /// [`compare_spans`] needs to pass.
-fn possible_pairs(q: &NameForm, qs: &[Span], c: &NameForm, cs: &[Span]) -> Vec<(usize, usize)> {
+fn possible_pairs(
+    q: &NameForm,
+    qs: &[Span],
+    c: &NameForm,
+    cs: &[Span],
+) -> Vec<(usize, usize, f64)> {
     let mut out = Vec::new();
     push_possible_pairs(q, qs, c, cs, &mut out);
     out
@@ -685,51 +690,68 @@ fn push_possible_pairs(
     qs: &[Span],
     c: &NameForm,
     cs: &[Span],
-    out: &mut Vec<(usize, usize)>,
+    out: &mut Vec<(usize, usize, f64)>,
 ) {
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
-            if (a.len == 1 || b.len == 1) && may_pair(q, a, c, b) {
-                out.push((i, j));
+            if a.len == 1 || b.len == 1 {
+                let ceiling = pair_ceiling(q, a, c, b);
+                if ceiling > 0.0 {
+                    out.push((i, j, ceiling));
+                }
             }
         }
     }
 }
 
-/// Whether a query span and a list span pass the cheap tests that any
-/// similarity [`compare_spans`] gives them needs: shared letters and
-/// lengths for an edit distance, or the shapes of an abbreviation or of
-/// initials. `false` means their similarity is 0.
-fn may_pair(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> bool {
+/// The most similarity [`compare_spans`] can give a query span and a list
+/// span, by cheap tests: letters one lacks and the difference in length
+/// each cost an edit, and the shapes of an abbreviation or of initials
+/// allow their fixed similarities. 0 means they cannot be similar.
+fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> f64 {
     let (la, lb) = (a.text.len(), b.text.len());
     // Other characters than a-z and 0-9, or an initial: no cheap test.
     if (a.letters | b.letters) & UNKNOWN_LETTERS != 0 || la < 2 || lb < 2 {
-        return true;
+        return 1.0;
     }
-    if letters_allow(a, b) {
-        // token_similarity refuses words of too different lengths.
-        let (short, long) = (la.min(lb) as f64, la.max(lb) as f64);
-        if short / long >= LEV_CUTOFF {
-            return true;
+    let mut ceiling: f64 = 0.0;
+    let long = la.max(lb) as f64;
+    // token_similarity refuses words of too different lengths or letters.
+    if letters_allow(a, b) && la.min(lb) as f64 / long >= LEV_CUTOFF {
+        if a.text == b.text {
+            return 1.0;
         }
+        let missing = (a.letters & !b.letters)
+            .count_ones()
+            .max((b.letters & !a.letters).count_ones()) as usize;
+        let edits = missing.max(la.abs_diff(lb)).max(1);
+        // 0.75 × Levenshtein similarity + 0.25 × Jaro–Winkler (at most 1).
+        ceiling = 0.75 * (1.0 - edits as f64 / long) + 0.25 + 1e-9;
     }
     if a.len != b.len {
         // "JC" against "Jean Claude".
         let (short, span) = if a.len == 1 { (a, b) } else { (b, a) };
-        return short.text.len() == span.len;
+        if short.text.len() == span.len {
+            ceiling = ceiling.max(0.75);
+        }
+        return ceiling;
     }
     // "Def." against "Defense": same first letter, and the word longer.
     if a.text.as_bytes().first() != b.text.as_bytes().first() || la.abs_diff(lb) < 2 {
-        return false;
+        return ceiling;
     }
     let short =
         |f: &NameForm, t: &str| f.abbreviated.iter().any(|x| x == t) || looks_abbreviated(t);
-    (short(q, a.text) && abbreviates(a.text, b.text))
+    if (short(q, a.text) && abbreviates(a.text, b.text))
         || (short(c, b.text) && abbreviates(b.text, a.text))
+    {
+        ceiling = ceiling.max(ABBREVIATION_SIMILARITY);
+    }
+    ceiling
 }
 
 /// The most [`compare_spans`] can score when only the `possible` pairs
-/// may align, each at similarity 1: the F-measure of the query weight and
+/// may align, each at its ceiling: the F-measure of the query weight and
 /// the listed weight they could cover, or a whole-string match when the
 /// joined names are near in length.
 #[allow(clippy::too_many_arguments)]
@@ -740,37 +762,28 @@ fn upper_bound(
     c: &NameForm,
     cw: &[f64],
     cs: &[Span],
-    possible: &[(usize, usize)],
+    possible: &[(usize, usize, f64)],
     kind: PartyKind,
 ) -> f64 {
-    let mut q_may = [false; 64];
-    let mut c_may = [false; 64];
+    // Per token, the most similarity a pair covering it may have.
+    let mut q_best = [0.0f64; 64];
+    let mut c_best = [0.0f64; 64];
     if q.tokens.len() > 64 || c.tokens.len() > 64 {
         return 1.0;
     }
-    for &(i, j) in possible {
+    for &(i, j, ceiling) in possible {
         let (a, b) = (&qs[i], &cs[j]);
-        q_may[a.start..a.start + a.len]
-            .iter_mut()
-            .for_each(|u| *u = true);
-        c_may[b.start..b.start + b.len]
-            .iter_mut()
-            .for_each(|u| *u = true);
+        for x in &mut q_best[a.start..a.start + a.len] {
+            *x = x.max(ceiling);
+        }
+        for x in &mut c_best[b.start..b.start + b.len] {
+            *x = x.max(ceiling);
+        }
     }
     let q_total: f64 = qw.iter().sum();
-    let q_covered: f64 = qw
-        .iter()
-        .zip(&q_may)
-        .filter(|(_, m)| **m)
-        .map(|(w, _)| w)
-        .sum();
+    let q_covered: f64 = qw.iter().zip(&q_best).map(|(w, s)| w * s).sum();
     let c_total: f64 = cw.iter().sum();
-    let c_covered: f64 = cw
-        .iter()
-        .zip(&c_may)
-        .filter(|(_, m)| **m)
-        .map(|(w, _)| w)
-        .sum();
+    let c_covered: f64 = cw.iter().zip(&c_best).map(|(w, s)| w * s).sum();
     let extra = match kind {
         PartyKind::Other => 1.0,
         _ => LIST_EXTRA_WEIGHT,
@@ -780,7 +793,9 @@ fn upper_bound(
     } else {
         0.0
     };
-    let c_denominator = c_covered + extra * (c_total - c_covered).max(0.0);
+    // The listed name's matched weight is at least what its pairs can
+    // cover, and an unmatched word weighs `extra`.
+    let c_denominator = extra * c_total + (1.0 - extra) * c_covered;
     let precision = if c_denominator > 0.0 {
         c_covered / c_denominator
     } else {
@@ -1140,6 +1155,11 @@ mod tests {
                     let (sa, sb) = (spans(&fa, &[1.0]), spans(&fb, &[1.0]));
                     assert!(letters_allow(&sa[0], &sb[0]), "{a} ~ {b}");
                 }
+                // The bound's ceiling is never below the similarity.
+                let (fa, fb) = (form(a), form(b));
+                let (sa, sb) = (spans(&fa, &[1.0]), spans(&fb, &[1.0]));
+                let ceiling = pair_ceiling(&fa, &sa[0], &fb, &sb[0]);
+                assert!(ceiling >= token_similarity(a, b), "{a} ~ {b}: {ceiling}");
             }
         }
         assert!(!may_be_similar(b"huawei", b"sberbank"));
