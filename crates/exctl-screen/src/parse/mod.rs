@@ -220,7 +220,7 @@ pub fn load_path(
             return Err(ParseError::new(
                 &file,
                 None,
-                "unrecognised list format (give it as FORMAT:PATH; formats: csl-csv, csl-json, ofac, un-xml, dpl, ftm, csv)",
+                "unrecognised list format: name its format, one of csl-csv, csl-json, ofac, un-xml, dpl, ftm, csv",
             ))
         }
     };
