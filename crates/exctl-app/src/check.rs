@@ -4,17 +4,18 @@
 //! the caller, so the command line can block and the server can await.
 
 use crate::records::{self, Clearances, PartyScreen};
-use crate::{bad, parse_fact};
+use crate::{bad, parse_fact, Context, Shell};
 use anyhow::Result;
 use chrono::NaiveDate;
 use exctl_core::licence::{Drawn, OnFile, Shipment};
 use exctl_core::parties::{Party, Role};
 use exctl_core::{Decision, FactValue, Facts, Item, Outcome, Query};
 use exctl_data::Data;
-use exctl_records::{NewDecision, Recording};
+use exctl_records::{NewDecision, Recording, ShipmentReceipt};
 use exctl_screen::Screener;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// An owner of a party, with its share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -387,8 +388,9 @@ pub fn prepare(
         None => None,
     };
     if request.deemed && stated_deemed == Some(false) {
-        return Err(bad(
-            "--deemed (deemed: true) and the fact deemed=false disagree: state it once",
+        return Err(crate::bad_field(
+            "deemed",
+            "deemed and the fact deemed=false disagree: state it once",
         ));
     }
     if request.deemed || stated_deemed == Some(true) {
@@ -571,6 +573,138 @@ pub fn drawdowns(p: &Prepared, licences: &[OnFile], reference: &str) -> Result<V
             }
         })
         .collect())
+}
+
+/// A completed check: the decision with its parties' hits, its record and
+/// the shipments drawn down.
+pub struct CheckAnswer {
+    pub prepared: Prepared,
+    pub screened: Option<PartyScreen>,
+    pub record: Option<i64>,
+    pub shipments: Vec<ShipmentReceipt>,
+    /// Why the shipment asked for was not (wholly) drawn down: the outcome
+    /// does not let it go, or a licence's balance is spent. The decision is
+    /// still recorded and worth showing; each shell then fails.
+    pub not_shipped: Option<anyhow::Error>,
+}
+
+impl CheckAnswer {
+    /// The answer as every shell's JSON gives it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = result_json(&self.prepared, self.screened.as_ref(), self.record);
+        if self.prepared.request.ship.is_some() {
+            v["shipments"] = serde_json::to_value(&self.shipments).unwrap_or_default();
+        }
+        v
+    }
+}
+
+/// Checks one shipment, end to end: validation, the decision, the parties
+/// screened (cleared hits left out), licences on file applied, the record
+/// written and, with `ship`, the licences drawn down. Every shell calls
+/// this; the command line blocks on it.
+pub async fn run<S: Shell>(
+    shell: &S,
+    place: &Context<'_>,
+    item: Item,
+    request: CheckRequest,
+) -> Result<CheckAnswer> {
+    check_limits(&request)?;
+    let record = request.record.unwrap_or(true);
+    if request.ship.is_some() && !record {
+        return Err(crate::bad_field(
+            "record",
+            "a shipment is always recorded: it cannot be shipped without a record",
+        ));
+    }
+    if request.ship.is_some() && place.store.is_none() {
+        return Err(crate::bad_field(
+            "ship",
+            "a shipment draws on the licences on file, and there is no instance: initialise one first",
+        ));
+    }
+    let data = place.data.clone();
+    let today = place.today;
+    let mut prepared = shell
+        .cpu(move || prepare(&data, &item, request, today))
+        .await??;
+    let mut clearances = Clearances::new();
+    let mut licences = Vec::new();
+    if let Some(store) = place.store {
+        for (name, country) in records::screened_names(&prepared.parties) {
+            let d = store
+                .dispositions_for(&name, country.as_deref(), None)
+                .await?;
+            clearances.insert((name, country), d);
+        }
+        licences = records::licences_on_file(store.licences(None).await?);
+    }
+    let screener = if prepared.parties.is_empty() {
+        None
+    } else {
+        Some(shell.screener()?)
+    };
+    let data = place.data.clone();
+    let licences = Arc::new(licences);
+    let on_file = licences.clone();
+    let (prepared, screened) = shell
+        .cpu(move || {
+            let screened = complete(
+                &data,
+                &mut prepared,
+                screener.as_deref(),
+                &clearances,
+                &on_file,
+            );
+            (prepared, screened)
+        })
+        .await?;
+    let record_id = match (place.store, record) {
+        (Some(_), true) => {
+            let mut r = recording(&prepared, records::request_key("check"), screened.as_ref());
+            r.actor = place.actor.clone();
+            Some(shell.record(r).await?)
+        }
+        _ => None,
+    };
+    let mut shipments = Vec::new();
+    let mut not_shipped = None;
+    if let (Some(reference), Some(store)) = (&prepared.request.ship, place.store) {
+        let acting = place.actor.as_deref().map(|a| store.acting_as(a));
+        let store = acting.as_ref().unwrap_or(store);
+        match drawdowns(&prepared, &licences, reference) {
+            Err(e) => not_shipped = Some(e),
+            Ok(draws) => {
+                for d in draws {
+                    let drawn = store
+                        .record_shipment_from(
+                            &d.jurisdiction,
+                            &d.licences,
+                            &d.reference,
+                            prepared.request.quantity.unwrap_or(0.0),
+                            prepared.request.value.unwrap_or(0.0),
+                            prepared.decision.as_of,
+                            record_id,
+                        )
+                        .await;
+                    match drawn {
+                        Ok(receipt) => shipments.push(receipt),
+                        Err(e) => {
+                            not_shipped = Some(e.into());
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(CheckAnswer {
+        prepared,
+        screened,
+        record: record_id,
+        shipments,
+        not_shipped,
+    })
 }
 
 /// The decision as JSON, with the parties' hits and the record's id.

@@ -13,17 +13,29 @@ pub mod check;
 pub mod paths;
 pub mod records;
 pub mod screening;
+pub mod shell;
 pub mod views;
+
+pub use shell::{Context, Direct, Shell};
 
 use exctl_core::FactValue;
 
 /// A user-input problem: reported as one line (exit status 2, HTTP 400).
-#[derive(Debug)]
-pub struct BadInput(pub String);
+/// `field` names the request field at fault in the API's terms (`ship`,
+/// `end_user.name`); each shell words it its own way (a flag on the command
+/// line, a JSON field in a 400 answer), so no message here names a flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadInput {
+    pub field: Option<String>,
+    pub reason: String,
+}
 
 impl std::fmt::Display for BadInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match &self.field {
+            Some(field) => write!(f, "{field}: {}", self.reason),
+            None => f.write_str(&self.reason),
+        }
     }
 }
 
@@ -31,7 +43,20 @@ impl std::error::Error for BadInput {}
 
 /// A [`BadInput`] as an `anyhow` error.
 pub fn bad(msg: impl Into<String>) -> anyhow::Error {
-    BadInput(msg.into()).into()
+    BadInput {
+        field: None,
+        reason: msg.into(),
+    }
+    .into()
+}
+
+/// A [`BadInput`] naming the request field at fault.
+pub fn bad_field(field: impl Into<String>, reason: impl Into<String>) -> anyhow::Error {
+    BadInput {
+        field: Some(field.into()),
+        reason: reason.into(),
+    }
+    .into()
 }
 
 /// A stated end use as the rules read it: trimmed and lowercased, empty as
@@ -90,7 +115,7 @@ pub fn end_user_hq(
 pub fn parse_fact(s: &str) -> anyhow::Result<(String, FactValue)> {
     let (k, v) = s
         .split_once('=')
-        .ok_or_else(|| bad(format!("--fact {s:?}: expected NAME=VALUE")))?;
+        .ok_or_else(|| bad_field("facts", format!("{s:?}: expected NAME=VALUE")))?;
     let value = match v.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" => FactValue::Bool(true),
         "false" | "no" => FactValue::Bool(false),

@@ -311,14 +311,18 @@ pub const HISTORY_MAX_LIMIT: i64 = 5000;
 pub fn check_history_filter(f: &exctl_records::HistoryFilter, max_limit: i64) -> Result<()> {
     for (field, v) in [("party", &f.party), ("item", &f.item)] {
         if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            return Err(bad(format!(
-                "{field} is empty: it would match every record; leave it out instead"
-            )));
+            return Err(crate::bad_field(
+                field,
+                "empty: it would match every record; leave it out instead",
+            ));
         }
     }
     if let Some(k) = &f.kind {
         if !matches!(k.as_str(), "check" | "screen") {
-            return Err(bad(format!("kind {k:?}: expected check or screen")));
+            return Err(crate::bad_field(
+                "kind",
+                format!("{k:?}: expected check or screen"),
+            ));
         }
     }
     if let Some(o) = &f.outcome {
@@ -330,28 +334,48 @@ pub fn check_history_filter(f: &exctl_records::HistoryFilter, max_limit: i64) ->
                 .map(|o| o.to_string())
                 .chain(["hit", "clear", "classified"].map(String::from))
                 .collect();
-            return Err(bad(format!(
-                "outcome {}",
-                exctl_core::vocab::unknown_value(o, &known)
-            )));
+            return Err(crate::bad_field(
+                "outcome",
+                exctl_core::vocab::unknown_value(o, &known),
+            ));
         }
     }
     if let Some(l) = f.limit {
         if !(1..=max_limit).contains(&l) {
-            return Err(bad(format!("limit {l}: expected 1 to {max_limit}")));
+            return Err(crate::bad_field(
+                "limit",
+                format!("{l}: expected 1 to {max_limit}"),
+            ));
         }
     }
     if let Some(b) = f.before {
         if b < 1 {
-            return Err(bad(format!("before {b}: expected a record id (1 or more)")));
+            return Err(crate::bad_field(
+                "before",
+                format!("{b}: expected a record id (1 or more)"),
+            ));
         }
     }
     if let (Some(from), Some(to)) = (f.from, f.to) {
         if to < from {
-            return Err(bad(format!("to {to} is before from {from}")));
+            return Err(crate::bad_field(
+                "to",
+                format!("{to} is before from {from}"),
+            ));
         }
     }
     Ok(())
+}
+
+/// One page of recorded checks and screens, newest first: the filter is
+/// checked first (see [`check_history_filter`]). Every shell calls this.
+pub async fn history(
+    store: &Store,
+    filter: &exctl_records::HistoryFilter,
+    max_limit: i64,
+) -> Result<exctl_records::HistoryPage> {
+    check_history_filter(filter, max_limit)?;
+    Ok(store.history_page(filter).await?)
 }
 
 /// A database URL without its password.

@@ -1056,3 +1056,186 @@ mod tests {
         }
     }
 }
+
+/// A party to screen: what `exctl screen NAME` and `POST /api/v1/screen`
+/// take.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenRequest {
+    /// The name, in any script.
+    pub name: String,
+    /// ISO 3166 alpha-2 (or the country's name).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// entity, individual, vessel or aircraft.
+    #[serde(default, rename = "type")]
+    pub entity_type: Option<String>,
+    /// Date of birth (YYYY, YYYY-MM or YYYY-MM-DD): a birth year more than
+    /// a year from the list's lowers the score.
+    #[serde(default)]
+    pub dob: Option<String>,
+    /// Identifiers as KIND:NUMBER (passport, national-id, tax-id,
+    /// registration, uscc, lei, imo, swift, vat): an equal number on the
+    /// list is decisive, another number of the same kind lowers the score.
+    #[serde(default)]
+    pub ids: Vec<String>,
+    /// Most matches (default 10, 1 to 100).
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Alert threshold in [0, 1] (default 0.80).
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    /// Record the screen (default); `false` leaves no record.
+    #[serde(default)]
+    pub record: Option<bool>,
+}
+
+/// Most matches one screen returns.
+pub const MAX_LIMIT: usize = 100;
+
+/// A screen's query, match limit and threshold, validated: every field
+/// that is not understood is refused, naming it.
+pub fn screen_query(r: &ScreenRequest, countries: &CountryTable) -> Result<(Query, usize, f64)> {
+    use crate::bad_field;
+    if r.name.trim().is_empty() {
+        return Err(bad_field("name", "empty"));
+    }
+    if r.name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+        return Err(bad_field(
+            "name",
+            format!(
+                "{} bytes; the limit is {}",
+                r.name.len(),
+                exctl_screen::parse::MAX_NAME_BYTES
+            ),
+        ));
+    }
+    let threshold = r.threshold.unwrap_or(exctl_screen::DEFAULT_THRESHOLD);
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(bad_field(
+            "threshold",
+            format!("{threshold} is not between 0 and 1"),
+        ));
+    }
+    let limit = r.limit.unwrap_or(10);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad_field(
+            "limit",
+            format!("{limit} is not between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let country = match r
+        .country
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => None,
+        Some(c) => Some(
+            countries
+                .resolve(c)
+                .map(|c| c.code.clone())
+                .ok_or_else(|| {
+                    bad_field(
+                        "country",
+                        format!("{c:?}: expected an ISO 3166 alpha-2 code or a country's name"),
+                    )
+                })?,
+        ),
+    };
+    let entity_type = match r
+        .entity_type
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => None,
+        Some(t) => Some(parse_type(t).ok_or_else(|| {
+            bad_field(
+                "type",
+                format!("{t:?}: expected entity, individual, vessel or aircraft"),
+            )
+        })?),
+    };
+    let birth_date = match r.dob.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(parse_birth_date(d).map_err(|m| bad_field("dob", m))?),
+    };
+    let ids = parse_ids(&r.ids.join(";")).map_err(|m| bad_field("ids", m))?;
+    Ok((
+        Query {
+            name: r.name.clone(),
+            country,
+            entity_type,
+            birth_date,
+            ids,
+        },
+        limit,
+        threshold,
+    ))
+}
+
+/// A completed screen.
+pub struct ScreenAnswer {
+    pub query: Query,
+    pub matches: Vec<Match>,
+    pub threshold: f64,
+    pub screener: std::sync::Arc<Screener>,
+    pub record: Option<i64>,
+}
+
+impl ScreenAnswer {
+    /// The answer as every shell's JSON gives it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = screen_json(&self.query, &self.screener, &self.matches);
+        if let Some(id) = self.record {
+            v["record"] = serde_json::json!(id);
+        }
+        v
+    }
+
+    pub fn to_text(&self) -> String {
+        screen_text(&self.query, &self.screener, &self.matches, self.threshold)
+    }
+}
+
+/// Screens one party against the lists the shell serves (with the parties
+/// rule packs designate) and records it unless asked not to or there is no
+/// store. Every shell calls this.
+pub async fn screen<S: crate::Shell>(
+    shell: &S,
+    context: &crate::Context<'_>,
+    request: ScreenRequest,
+) -> Result<ScreenAnswer> {
+    let (query, limit, threshold) = screen_query(&request, &context.data.engine.countries)?;
+    let screener = shell.screener()?;
+    let on = screener.clone();
+    let (query, matches) = shell
+        .cpu(move || {
+            let matches = on.screen(&query, limit, threshold);
+            (query, matches)
+        })
+        .await?;
+    let record = match (context.store, request.record.unwrap_or(true)) {
+        (Some(_), true) => {
+            let mut r = crate::records::screen_recording(
+                crate::records::request_key("screen"),
+                &query,
+                "",
+                &screener,
+                &matches,
+                threshold,
+            );
+            r.actor = context.actor.clone();
+            Some(shell.record(r).await?)
+        }
+        _ => None,
+    };
+    Ok(ScreenAnswer {
+        query,
+        matches,
+        threshold,
+        screener,
+        record,
+    })
+}

@@ -323,7 +323,7 @@ impl Engine {
             }
             if param.scope != Scope::Item {
                 return Err(bad(
-                    "is not an item parameter: state it for the transaction (--fact)".into(),
+                    "is not an item parameter: state it as a fact of the transaction".into(),
                 ));
             }
             if value.type_name() != param.type_name {
@@ -411,9 +411,7 @@ impl Engine {
                 // checked and then overridden (or ignored).
                 return Err(QueryError::BadFact {
                     name: name.clone(),
-                    reason:
-                        "state the end use as the end use (--end-use, `end_use`), not as a fact"
-                            .into(),
+                    reason: "state the end use as the end use, not as a fact".into(),
                 });
             }
             if p.scope != Scope::Transaction {

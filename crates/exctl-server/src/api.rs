@@ -12,7 +12,7 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use chrono::NaiveDate;
 use exctl_app::check::{self, CheckRequest};
-use exctl_app::records::{self, Clearances};
+use exctl_app::records;
 use exctl_records::Role;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -25,6 +25,8 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// The request field at fault, when the error is about one.
+    field: Option<String>,
 }
 
 impl ApiError {
@@ -32,6 +34,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            field: None,
         }
     }
 
@@ -49,14 +52,21 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        let body = match self.field {
+            Some(field) => json!({ "error": self.message, "field": field }),
+            None => json!({ "error": self.message }),
+        };
+        (self.status, Json(body)).into_response()
     }
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> ApiError {
         if let Some(b) = e.downcast_ref::<exctl_app::BadInput>() {
-            return ApiError::bad(b.0.clone());
+            return ApiError {
+                field: b.field.clone(),
+                ..ApiError::bad(b.to_string())
+            };
         }
         if let Some(r) = e.downcast_ref::<exctl_records::Error>() {
             if r.is_invalid() {
@@ -350,75 +360,61 @@ async fn compare(State(s): State<Arc<AppState>>, Body(r): Body<CompareRequest>) 
 
 // ----- checks ----------------------------------------------------------------
 
+/// The server's part in a check: work on the blocking pool, records
+/// through group commit, the lists in use.
+struct ServerShell<'a>(&'a Arc<AppState>);
+
+impl exctl_app::Shell for ServerShell<'_> {
+    async fn cpu<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        cpu(self.0, work)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message))
+    }
+
+    async fn record(&self, r: exctl_records::Recording) -> anyhow::Result<i64> {
+        let (id, _) = self.0.recorder.record(r).await.map_err(|e| {
+            tracing::error!(error = %e, "recording a check failed");
+            anyhow::anyhow!("recording failed")
+        })?;
+        self.0
+            .metrics
+            .recorded
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(id)
+    }
+
+    fn screener(&self) -> anyhow::Result<Arc<exctl_screen::Screener>> {
+        Ok(self.0.lists().screener.clone())
+    }
+}
+
 async fn run_check(s: &Arc<AppState>, caller: &Caller, request: CheckRequest) -> ApiResult<Value> {
-    // Cheap checks here; the decision and the screening on a worker.
+    // Cheap checks before the item is looked up, as the flow makes them.
     check::check_limits(&request)?;
     let item = item(s, &request.item)?;
-    let record = request.record.unwrap_or(true);
-    if request.ship.is_some() && !record {
-        return Err(ApiError::bad(
-            "a shipment (ship) is always recorded: drop record: false",
-        ));
-    }
-    let data = s.data.clone();
-    let mut p = cpu(s, move || check::prepare(&data, &item, request, today())).await??;
-    let lists = s.lists();
-    let mut clearances = Clearances::new();
-    for (name, country) in records::screened_names(&p.parties) {
-        let d = s
-            .store
-            .dispositions_for(&name, country.as_deref(), None)
-            .await?;
-        clearances.insert((name, country), d);
-    }
-    let licences = Arc::new(records::licences_on_file(s.store.licences(None).await?));
-    let data = s.data.clone();
-    let on_file = licences.clone();
-    let (p, screened) = cpu(s, move || {
-        let screened = check::complete(&data, &mut p, Some(&lists.screener), &clearances, &on_file);
-        (p, screened)
-    })
-    .await?;
-    let overall = p
+    let place = exctl_app::Context {
+        data: s.data.clone(),
+        store: Some(&s.store),
+        actor: Some(actor(caller)),
+        today: today(),
+    };
+    let answer = check::run(&ServerShell(s), &place, item, request).await?;
+    let overall = answer
+        .prepared
         .decision
         .overall
         .map_or("classified".to_string(), |o| o.to_string());
     s.metrics.outcome("check", &overall);
-    let mut id = None;
-    if record {
-        let mut rec = check::recording(&p, records::request_key("check"), screened.as_ref());
-        rec.actor = Some(actor(caller));
-        let (rid, _) = s.recorder.record(rec).await.map_err(|e| {
-            tracing::error!(error = %e, "recording a check failed");
-            ApiError::internal()
-        })?;
-        s.metrics
-            .recorded
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        id = Some(rid);
+    for receipt in &answer.shipments {
+        licence_events(s, receipt).await;
     }
-    let mut v = check::result_json(&p, screened.as_ref(), id);
-    if let Some(reference) = &p.request.ship {
-        let store = s.store.acting_as(&actor(caller));
-        let mut receipts = Vec::new();
-        for d in check::drawdowns(&p, &licences, reference)? {
-            let receipt = store
-                .record_shipment_from(
-                    &d.jurisdiction,
-                    &d.licences,
-                    &d.reference,
-                    p.request.quantity.unwrap_or(0.0),
-                    p.request.value.unwrap_or(0.0),
-                    p.decision.as_of,
-                    id,
-                )
-                .await?;
-            licence_events(s, &receipt).await;
-            receipts.push(receipt);
-        }
-        v["shipments"] = serde_json::to_value(receipts).unwrap_or_default();
+    if let Some(e) = answer.not_shipped {
+        return Err(e.into());
     }
-    Ok(v)
+    Ok(answer.to_json())
 }
 
 async fn licence_events(s: &AppState, r: &exctl_records::ShipmentReceipt) {
@@ -480,129 +476,25 @@ fn batch_row(r: ApiResult<Value>) -> Value {
 
 // ----- screening -------------------------------------------------------------
 
-/// A party to screen.
-#[derive(Deserialize, ToSchema, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct ScreenRequest {
-    /// The name, in any script.
-    name: String,
-    /// ISO 3166 alpha-2.
-    #[serde(default)]
-    country: Option<String>,
-    /// entity, individual, vessel or aircraft.
-    #[serde(default, rename = "type")]
-    entity_type: Option<String>,
-    /// Date of birth (YYYY or YYYY-MM-DD): a birth year more than a year
-    /// from the list's lowers the score.
-    #[serde(default)]
-    dob: Option<String>,
-    /// Identifiers as KIND:NUMBER (passport, national-id, tax-id,
-    /// registration, uscc, lei, imo, swift, vat): an equal number on the
-    /// list is decisive, another number of the same kind lowers the score.
-    #[serde(default)]
-    ids: Vec<String>,
-    /// Most matches (default 10, at most 100).
-    #[serde(default)]
-    limit: Option<usize>,
-    /// Alert threshold in [0, 1] (default 0.80).
-    #[serde(default)]
-    threshold: Option<f64>,
-    /// Record the screen (default); `false` leaves no record.
-    #[serde(default)]
-    record: Option<bool>,
-}
+pub use exctl_app::screening::ScreenRequest;
 
 async fn run_screen(s: &Arc<AppState>, caller: &Caller, r: ScreenRequest) -> ApiResult<Value> {
-    if r.name.trim().is_empty() {
-        return Err(ApiError::bad("name: empty"));
-    }
-    if r.name.len() > check::limits::NAME_BYTES {
-        return Err(ApiError::bad(format!(
-            "name: {} bytes; the limit is {}",
-            r.name.len(),
-            check::limits::NAME_BYTES
-        )));
-    }
-    let threshold = r.threshold.unwrap_or(exctl_screen::DEFAULT_THRESHOLD);
-    if !(0.0..=1.0).contains(&threshold) {
-        return Err(ApiError::bad(format!(
-            "threshold {threshold} is not between 0 and 1"
-        )));
-    }
-    let limit = r.limit.unwrap_or(10).clamp(1, 100);
-    let country = match r
-        .country
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        None => None,
-        Some(c) => {
-            let up = c.to_ascii_uppercase();
-            if s.data.engine.countries.get(&up).is_none() {
-                return Err(ApiError::bad(format!(
-                    "country {c:?}: expected an ISO 3166 alpha-2 code"
-                )));
-            }
-            Some(up)
-        }
+    let context = exctl_app::Context {
+        data: s.data.clone(),
+        store: Some(&s.store),
+        actor: Some(actor(caller)),
+        today: today(),
     };
-    let entity_type = match r.entity_type.as_deref() {
-        None | Some("") => None,
-        Some(t) => Some(exctl_app::screening::parse_type(t).ok_or_else(|| {
-            ApiError::bad(format!(
-                "type {t:?}: expected entity, individual, vessel or aircraft"
-            ))
-        })?),
-    };
-    let birth_date = match r.dob.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => Some(
-            exctl_app::screening::parse_birth_date(d)
-                .map_err(|m| ApiError::bad(format!("dob: {m}")))?,
-        ),
-    };
-    let ids = exctl_app::screening::parse_ids(&r.ids.join(";"))
-        .map_err(|m| ApiError::bad(format!("ids: {m}")))?;
-    let q = exctl_screen::Query {
-        name: r.name.clone(),
-        country,
-        entity_type,
-        birth_date,
-        ids,
-    };
-    let lists = s.lists();
-    let record = r.record.unwrap_or(true);
-    let (hit, mut v, rec) = cpu(s, move || {
-        let matches = lists.screener.screen(&q, limit, threshold);
-        let v = exctl_app::screening::screen_json(&q, &lists.screener, &matches);
-        let rec = record.then(|| {
-            records::screen_recording(
-                records::request_key("screen"),
-                &q,
-                "",
-                &lists.screener,
-                &matches,
-                threshold,
-            )
-        });
-        (!matches.is_empty(), v, rec)
-    })
-    .await?;
-    s.metrics
-        .outcome("screen", if hit { "hit" } else { "clear" });
-    if let Some(mut rec) = rec {
-        rec.actor = Some(actor(caller));
-        let (id, _) = s.recorder.record(rec).await.map_err(|e| {
-            tracing::error!(error = %e, "recording a screen failed");
-            ApiError::internal()
-        })?;
-        s.metrics
-            .recorded
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        v["record"] = json!(id);
-    }
-    Ok(v)
+    let answer = exctl_app::screening::screen(&ServerShell(s), &context, r).await?;
+    s.metrics.outcome(
+        "screen",
+        if answer.matches.is_empty() {
+            "clear"
+        } else {
+            "hit"
+        },
+    );
+    Ok(answer.to_json())
 }
 
 /// Screen a party against the lists serving now; every match explained.
@@ -825,9 +717,7 @@ async fn history(
         before: q.before,
         limit: Some(q.limit.unwrap_or(200)),
     };
-    records::check_history_filter(&filter, records::HISTORY_MAX_LIMIT)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let page = s.store.history_page(&filter).await?;
+    let page = records::history(&s.store, &filter, records::HISTORY_MAX_LIMIT).await?;
     let body = Json(serde_json::to_value(&page.decisions).map_err(|_| ApiError::internal())?);
     Ok(match page.next_before {
         Some(next) => ([("x-next-before", next.to_string())], body).into_response(),

@@ -557,7 +557,7 @@ enum DataCommand {
     },
 }
 
-pub(crate) use exctl_app::{bad, records, screening, BadInput};
+pub(crate) use exctl_app::{bad, bad_field, records, screening, BadInput};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -567,7 +567,13 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            if e.downcast_ref::<BadInput>().is_some() {
+            if let Some(b) = e.downcast_ref::<BadInput>() {
+                eprintln!("error: {}", in_cli_words(b));
+                ExitCode::from(2)
+            } else if e
+                .downcast_ref::<exctl_records::Error>()
+                .is_some_and(exctl_records::Error::is_rejection)
+            {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
             } else {
@@ -576,6 +582,46 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// A bad-input error as the command line says it: the request field at
+/// fault named by its flag.
+fn in_cli_words(b: &BadInput) -> String {
+    let Some(field) = &b.field else {
+        return b.reason.clone();
+    };
+    let flag = match field.as_str() {
+        "record" => "--no-record",
+        "ship" => "--ship",
+        "deemed" => "--deemed",
+        "facts" => "--fact",
+        "to" => "--to",
+        "item" => "--item",
+        "as_of" => "--as-of",
+        "end_use" => "--end-use",
+        "end_use_note" => "--end-use-note",
+        "end_user_hq" => "--end-user-hq",
+        "end_user" => "--end-user",
+        "consignee" => "--consignee",
+        "intermediates" => "--intermediate",
+        "quantity" => "--quantity",
+        "value" => "--value",
+        "jurisdictions" => "--jurisdiction",
+        "kind" => "--kind",
+        "party" => "--party",
+        "outcome" => "--outcome",
+        "from" => "--from",
+        "before" => "--before",
+        "limit" => "--limit",
+        "threshold" => "--threshold",
+        "country" => "--country",
+        "type" => "--type",
+        "dob" => "--dob",
+        "ids" => "--id",
+        "name" => "NAME",
+        other => other,
+    };
+    format!("{flag}: {}", b.reason)
 }
 
 /// Output piped into a reader that stops early (`exctl history --json | head`)
@@ -599,8 +645,10 @@ fn files(data: &Option<PathBuf>) -> Result<Files> {
     }
 }
 
-fn load(data: &Option<PathBuf>) -> Result<Data> {
-    exctl_data::load(&files(data)?).map_err(|e| bad(format!("invalid data: {e}")))
+fn load(data: &Option<PathBuf>) -> Result<std::sync::Arc<Data>> {
+    exctl_data::load(&files(data)?)
+        .map(std::sync::Arc::new)
+        .map_err(|e| bad(format!("invalid data: {e}")))
 }
 
 /// Writes generated text to `out`, or to standard output.
@@ -798,93 +846,57 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ship: ship.clone(),
                 record: Some(!no_record),
             };
-            let mut prepared =
-                check::prepare(&data, &item, request, chrono::Utc::now().date_naive())?;
-            let recording = !no_record && cli.place.initialised();
+            // A look that leaves no record still reads the instance's
+            // clearances and licences, so it answers as the recorded check.
             let rt = records::runtime()?;
-            let store = if recording || ship.is_some() {
+            let store = if cli.place.initialised() || ship.is_some() {
                 Some(cli.place.open(&rt)?)
             } else {
                 None
             };
-            let screener = if prepared.parties.is_empty() {
-                None
-            } else {
-                Some(records::party_screener(
-                    &data.parties,
-                    &lists,
-                    &screening::lists_dir(lists_dir.as_deref(), &cli.place.dir()),
-                )?)
+            let lists_dir = screening::lists_dir(lists_dir.as_deref(), &cli.place.dir());
+            let shell = exctl_app::Direct {
+                store: store.as_ref(),
+                screener: Box::new(|| records::party_screener(&data.parties, &lists, &lists_dir)),
             };
-            let mut clearances = records::Clearances::new();
-            let mut licences = Vec::new();
-            if let Some(s) = &store {
-                for (name, country) in records::screened_names(&prepared.parties) {
-                    let d = rt
-                        .block_on(s.dispositions_for(&name, country.as_deref(), None))
-                        .map_err(records::store_error)?;
-                    clearances.insert((name, country), d);
-                }
-                licences = records::licences_on_file(
-                    rt.block_on(s.licences(None))
-                        .map_err(records::store_error)?,
-                );
-            }
-            let screened = check::complete(
-                &data,
-                &mut prepared,
-                screener.as_ref(),
-                &clearances,
-                &licences,
-            );
-            let mut recorded_id = None;
-            if let (Some(store), true) = (&store, recording) {
-                let record =
-                    check::recording(&prepared, records::request_key("check"), screened.as_ref());
-                let ids = rt
-                    .block_on(store.record(&[record]))
-                    .map_err(records::store_error)?;
-                recorded_id = ids.first().map(|(id, _)| *id);
-            }
-            let decision = &prepared.decision;
+            let place = exctl_app::Context {
+                data: data.clone(),
+                store: store.as_ref(),
+                actor: None,
+                today: chrono::Utc::now().date_naive(),
+            };
+            let answer = rt.block_on(check::run(&shell, &place, item, request))?;
             if common.json {
-                let v = check::result_json(&prepared, screened.as_ref(), recorded_id);
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                println!("{}", serde_json::to_string_pretty(&answer.to_json())?);
             } else {
-                print!("{}", render::decision_text(decision, common.explain));
-                if let Some(found) = &screened {
+                print!(
+                    "{}",
+                    render::decision_text(&answer.prepared.decision, common.explain)
+                );
+                if let Some(found) = &answer.screened {
                     print!(
                         "{}",
-                        render::parties_text(&prepared.parties, &found.hits, &found.cleared)
+                        render::parties_text(&answer.prepared.parties, &found.hits, &found.cleared)
                     );
                 }
-                if let Some(id) = recorded_id {
+                if let Some(id) = answer.record {
                     println!("recorded as decision {id}");
                 }
+                if ship.is_some() && answer.shipments.is_empty() {
+                    println!("no licence needed for this shipment: nothing to draw down");
+                }
+                for receipt in &answer.shipments {
+                    println!("{}", render::receipt_text(receipt));
+                }
             }
-            let (Some(reference), Some(store)) = (ship, store) else {
-                return Ok(ExitCode::SUCCESS);
-            };
-            let draws = check::drawdowns(&prepared, &licences, &reference)?;
-            if draws.is_empty() {
-                println!("no licence needed for this shipment: nothing to draw down");
+            drop((shell, place));
+            if let Some(store) = store {
+                rt.block_on(store.close());
             }
-            for d in draws {
-                let receipt = rt
-                    .block_on(store.record_shipment_from(
-                        &d.jurisdiction,
-                        &d.licences,
-                        &d.reference,
-                        quantity.unwrap_or(0.0),
-                        value.unwrap_or(0.0),
-                        decision.as_of,
-                        recorded_id,
-                    ))
-                    .map_err(records::store_error)?;
-                println!("{}", render::receipt_text(&receipt));
+            match answer.not_shipped {
+                Some(e) => Err(e),
+                None => Ok(ExitCode::SUCCESS),
             }
-            rt.block_on(store.close());
-            Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
             addr,
@@ -904,7 +916,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             log_json,
         } => {
             let guard = screening::LossGuard::from_percent(max_list_loss, false)?;
-            let data = std::sync::Arc::new(load(&cli.data)?);
+            let data = load(&cli.data)?;
             exctl_server::init_logging(log_json);
             let config = exctl_server::Config {
                 lists,
@@ -1080,12 +1092,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 before,
                 limit: Some(limit),
             };
-            records::check_history_filter(&filter, i64::MAX)?;
             let rt = records::runtime()?;
             let store = cli.place.open_read(&rt)?;
-            let page = rt
-                .block_on(store.history_page(&filter))
-                .map_err(records::store_error)?;
+            let page = rt.block_on(records::history(&store, &filter, i64::MAX))?;
             if let Some(next) = page.next_before {
                 eprintln!("more records: add --before {next} for the next page");
             }
@@ -1363,40 +1372,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_record,
             batch_id,
         } => {
-            if !(0.0..=1.0).contains(&threshold) {
-                return Err(bad(format!(
-                    "--threshold {threshold} is not between 0 and 1"
-                )));
-            }
-            let table = screening::countries()?;
-            let resolve = screening::resolver(&table);
-            let country = match country {
-                None => None,
-                Some(c) => Some(resolve(&c).ok_or_else(|| {
-                    bad(format!(
-                        "unknown country code {c:?}: expected ISO 3166 alpha-2"
-                    ))
-                })?),
-            };
-            let entity_type = match entity_type {
-                None => None,
-                Some(t) => Some(screening::parse_type(&t).ok_or_else(|| {
-                    bad(format!(
-                        "--type {t:?}: expected entity, individual, vessel or aircraft"
-                    ))
-                })?),
-            };
+            let data = load(&cli.data)?;
             let dir = screening::lists_dir(lists_dir.as_deref(), &cli.place.dir());
-            let set = records::list_set(&lists, &dir)?
-                .ok_or_else(|| bad(screening::no_list_message(&dir)))?;
-            let screener = exctl_screen::Screener::new(set);
+            // The lists in use and the parties rule packs designate, as the
+            // server and the checks screen against.
+            let build = || records::party_screener(&data.parties, &lists, &dir);
             if let (Some(input), Some(output)) = (input, output) {
-                if dob.is_some() || !ids.is_empty() {
+                if dob.is_some() || !ids.is_empty() || name.is_some() {
                     return Err(bad(
-                        "--dob and --id describe one party; a batch gives them in its `dob` and `ids` columns",
+                        "a batch screens its rows: NAME, --dob and --id describe one party (a batch gives them in its `name`, `dob` and `ids` columns)",
+                    ));
+                }
+                if !(0.0..=1.0).contains(&threshold) {
+                    return Err(bad_field(
+                        "threshold",
+                        format!("{threshold} is not between 0 and 1"),
+                    ));
+                }
+                if !(1..=screening::MAX_LIMIT).contains(&limit) {
+                    return Err(bad_field(
+                        "limit",
+                        format!("{limit} is not between 1 and {}", screening::MAX_LIMIT),
                     ));
                 }
                 cli.place.ensure_not_own(&output, &dir)?;
+                let screener = build()?;
+                let resolve = screening::resolver(&data.engine.countries);
                 let mut recorder = if no_record || !cli.place.initialised() {
                     None
                 } else {
@@ -1430,51 +1431,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let name = name
                 .ok_or_else(|| bad("give a NAME to screen, or --input and --output for a batch"))?;
-            if name.trim().is_empty() {
-                return Err(bad("the name to screen is empty"));
-            }
-            if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
-                return Err(bad(format!(
-                    "the name is {} bytes; the limit is {}",
-                    name.len(),
-                    exctl_screen::parse::MAX_NAME_BYTES
-                )));
-            }
-            let birth_date = dob
-                .as_deref()
-                .map(screening::parse_birth_date)
-                .transpose()
-                .map_err(|m| bad(format!("--dob: {m}")))?;
-            let ids =
-                screening::parse_ids(&ids.join(";")).map_err(|m| bad(format!("--id: {m}")))?;
-            let q = exctl_screen::Query {
+            let request = screening::ScreenRequest {
                 name,
                 country,
                 entity_type,
-                birth_date,
+                dob,
                 ids,
+                limit: Some(limit),
+                threshold: Some(threshold),
+                record: Some(!no_record),
             };
-            let matches = screener.screen(&q, limit, threshold);
-            if !no_record && cli.place.initialised() {
-                let rt = records::runtime()?;
-                let store = cli.place.open(&rt)?;
-                let recording = records::screen_recording(
-                    records::request_key("screen"),
-                    &q,
-                    "",
-                    &screener,
-                    &matches,
-                    threshold,
-                );
-                rt.block_on(store.record(&[recording]))
-                    .map_err(records::store_error)?;
+            let rt = records::runtime()?;
+            let store = if cli.place.initialised() && !no_record {
+                Some(cli.place.open(&rt)?)
+            } else {
+                None
+            };
+            let shell = exctl_app::Direct {
+                store: store.as_ref(),
+                screener: Box::new(build),
+            };
+            let context = exctl_app::Context {
+                data: data.clone(),
+                store: store.as_ref(),
+                actor: None,
+                today: chrono::Utc::now().date_naive(),
+            };
+            let answer = rt.block_on(screening::screen(&shell, &context, request))?;
+            drop((shell, context));
+            if let Some(store) = store {
                 rt.block_on(store.close());
             }
-            emit(
-                json,
-                screening::screen_json(&q, &screener, &matches),
-                || screening::screen_text(&q, &screener, &matches, threshold),
-            )
+            emit(json, answer.to_json(), || answer.to_text())
         }
         Command::Lists { command, lists_dir } => {
             let dir = screening::lists_dir(lists_dir.as_deref(), &cli.place.dir());

@@ -1,0 +1,334 @@
+//! The same requests through the command line and through the HTTP API
+//! give the same answers: both shells call one use case, so any difference
+//! between them is a bug. Each shell runs on its own fresh instance.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Api {
+    child: Child,
+    url: String,
+    key: String,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Api {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exctl"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--list", "demo"])
+        .env("EXCTL_HOME", home.path())
+        .env("EXCTL_LISTS", home.path().join("lists"))
+        .env_remove("EXCTL_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut key) = (None, None);
+    while url.is_none() || key.is_none() {
+        let line = lines
+            .next()
+            .expect("serve printed its URL and key")
+            .unwrap();
+        if let Some(u) = line.strip_prefix("exctl serving on ") {
+            url = Some(u.trim_end_matches('/').to_string());
+        }
+        if line.trim().starts_with("exk_") {
+            key = Some(line.trim().to_string());
+        }
+    }
+    Api {
+        child,
+        url: url.unwrap(),
+        key: key.unwrap(),
+        _home: home,
+    }
+}
+
+impl Api {
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut resp = agent
+            .post(&format!("{}{path}", self.url))
+            .header("authorization", &format!("Bearer {}", self.key))
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+struct Cli {
+    home: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        let cli = Cli {
+            home: tempfile::tempdir().unwrap(),
+        };
+        let (code, _, err) = cli.run(&["init"]);
+        assert_eq!(code, 0, "{err}");
+        cli
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_exctl"))
+            .args(args)
+            .env("EXCTL_HOME", self.home.path())
+            .env("EXCTL_LISTS", self.home.path().join("lists"))
+            .env_remove("EXCTL_DB")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "exctl {args:?}: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("exctl {args:?}: {e}: {out}"))
+    }
+}
+
+/// An answer without what differs from one instance to another by nature:
+/// the record's id.
+fn comparable(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("record");
+    }
+    v
+}
+
+/// Each check as flags and as the API's JSON body.
+fn checks() -> Vec<(Vec<&'static str>, Value)> {
+    vec![
+        (
+            vec!["--item", "h100", "--to", "DE", "--as-of", "2026-06-01"],
+            json!({"item": "h100", "to": "DE", "as_of": "2026-06-01"}),
+        ),
+        (
+            vec![
+                "--item",
+                "h20",
+                "--to",
+                "CN",
+                "--as-of",
+                "2025-04-09",
+                "--end-use",
+                "civil",
+            ],
+            json!({"item": "h20", "to": "CN", "as_of": "2025-04-09", "end_use": "civil"}),
+        ),
+        (
+            vec![
+                "--item",
+                "h100",
+                "--to",
+                "DE",
+                "--end-user-hq",
+                "CN",
+                "--as-of",
+                "2026-06-01",
+            ],
+            json!({"item": "h100", "to": "DE", "end_user_hq": "CN", "as_of": "2026-06-01"}),
+        ),
+        (
+            vec![
+                "--item",
+                "h100",
+                "--to",
+                "KR",
+                "--as-of",
+                "2026-06-01",
+                "--end-user",
+                "华为技术有限公司;country=CN",
+            ],
+            json!({"item": "h100", "to": "KR", "as_of": "2026-06-01",
+                   "end_user": {"name": "华为技术有限公司", "country": "CN"}}),
+        ),
+        (
+            vec![
+                "--item",
+                "h100",
+                "--to",
+                "AE",
+                "--as-of",
+                "2026-06-01",
+                "--consignee",
+                "Falcon Data LLC;country=AE;owner=ZTE Corporation:60",
+                "--fact",
+                "predeployment_tested=true",
+            ],
+            json!({"item": "h100", "to": "AE", "as_of": "2026-06-01",
+                   "consignee": {"name": "Falcon Data LLC", "country": "AE",
+                                 "owners": [{"name": "ZTE Corporation", "percent": 60}]},
+                   "facts": {"predeployment_tested": true}}),
+        ),
+    ]
+}
+
+#[test]
+fn checks_and_screens_answer_the_same_through_the_cli_and_the_api() {
+    let api = serve();
+    let cli = Cli::new();
+    for (flags, body) in checks() {
+        let mut args = vec!["check", "--list", "demo", "--json"];
+        args.extend(flags.iter().copied());
+        let from_cli = cli.json(&args);
+        let (status, from_api) = api.post("/api/v1/check", &body);
+        assert_eq!(status, 200, "{body}: {from_api}");
+        assert!(
+            from_cli["record"].as_i64().is_some(),
+            "the CLI recorded {flags:?}"
+        );
+        assert!(
+            from_api["record"].as_i64().is_some(),
+            "the API recorded {body}"
+        );
+        assert_eq!(
+            comparable(from_cli),
+            comparable(from_api),
+            "check {flags:?}"
+        );
+    }
+    // Screens, with the parties rule packs designate (the accord's 6G ban)
+    // in both shells.
+    let screens: Vec<(Vec<&str>, Value)> = vec![
+        (vec!["哈尔滨工业大学"], json!({"name": "哈尔滨工业大学"})),
+        (
+            vec!["HIT", "--country", "CN"],
+            json!({"name": "HIT", "country": "CN"}),
+        ),
+        (
+            vec!["Huawei", "--country", "CN"],
+            json!({"name": "Huawei", "country": "CN"}),
+        ),
+        (
+            vec!["ZTE Corporation", "--type", "entity", "--limit", "3"],
+            json!({"name": "ZTE Corporation", "type": "entity", "limit": 3}),
+        ),
+    ];
+    for (flags, body) in screens {
+        let mut args = vec!["screen", "--list", "demo", "--json"];
+        args.extend(flags.iter().copied());
+        let from_cli = cli.json(&args);
+        let (status, from_api) = api.post("/api/v1/screen", &body);
+        assert_eq!(status, 200, "{body}: {from_api}");
+        assert_eq!(
+            comparable(from_cli),
+            comparable(from_api),
+            "screen {flags:?}"
+        );
+    }
+    let (_, huawei) = api.post(
+        "/api/v1/screen",
+        &json!({"name": "Huawei", "country": "CN"}),
+    );
+    assert!(
+        huawei["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["list"] == "ACCORD-6G"),
+        "the accord's designated party is screened: {huawei}"
+    );
+}
+
+#[test]
+fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
+    let api = serve();
+    let cli = Cli::new();
+    let refused: Vec<(Vec<&str>, Value, &str, &str)> = vec![
+        (
+            vec![
+                "check",
+                "--item",
+                "h100",
+                "--to",
+                "AE",
+                "--ship",
+                "PO-1",
+                "--no-record",
+            ],
+            json!({"item": "h100", "to": "AE", "ship": "PO-1", "record": false}),
+            "record",
+            "--no-record",
+        ),
+        (
+            vec![
+                "check",
+                "--item",
+                "h100",
+                "--to",
+                "DE",
+                "--fact",
+                "deemed=false",
+                "--deemed",
+            ],
+            json!({"item": "h100", "to": "DE", "deemed": true, "facts": {"deemed": false}}),
+            "deemed",
+            "--deemed",
+        ),
+        (
+            vec!["screen", "ACME", "--list", "demo", "--limit", "0"],
+            json!({"name": "ACME", "limit": 0}),
+            "limit",
+            "--limit",
+        ),
+        (
+            vec!["screen", "ACME", "--list", "demo", "--country", "Atlantis"],
+            json!({"name": "ACME", "country": "Atlantis"}),
+            "country",
+            "--country",
+        ),
+        (
+            vec!["history", "--outcome", "licence-requried"],
+            Value::Null,
+            "outcome",
+            "--outcome",
+        ),
+    ];
+    for (args, body, field, flag) in refused {
+        let (code, out, err) = cli.run(&args);
+        assert_eq!(code, 2, "exctl {args:?}: {out}{err}");
+        assert!(err.contains(flag), "exctl {args:?} names {flag}: {err}");
+        if body.is_null() {
+            continue;
+        }
+        let path = if args[0] == "check" {
+            "/api/v1/check"
+        } else {
+            "/api/v1/screen"
+        };
+        let (status, answer) = api.post(path, &body);
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["field"], field, "{body}: {answer}");
+        assert!(
+            !answer["error"].as_str().unwrap_or("").contains("--"),
+            "no flag in an API answer: {answer}"
+        );
+    }
+    // Nothing refused was recorded.
+    let (code, out, _) = cli.run(&["history", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "[]");
+}
