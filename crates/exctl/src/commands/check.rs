@@ -1,0 +1,171 @@
+//! `exctl check`: determine whether a shipment needs a licence, per jurisdiction and overall.
+
+use super::prelude::*;
+
+/// `exctl check`: one shipment, or an order book with `--input`.
+pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
+    if let (Some(input), Some(output)) = (args.input.clone(), args.output.clone()) {
+        return book(g, args, input, output);
+    }
+    let CheckArgs {
+        item,
+        to,
+        end_use,
+        end_use_note,
+        end_user_hq,
+        facts,
+        deemed,
+        end_user,
+        consignee,
+        intermediate,
+        quantity,
+        value,
+        ship,
+        lists,
+        lists_dir,
+        no_record,
+        common,
+        ..
+    } = args;
+    let data = load(&g.data)?;
+    let item_arg = item.ok_or_else(|| bad("--item is required"))?;
+    let item = data.item(&item_arg).map_err(|e| bad(e.to_string()))?;
+    let mut fact_map = std::collections::BTreeMap::new();
+    for (k, v) in exctl_app::parse_facts(facts.iter().map(String::as_str))? {
+        let json = match v {
+            FactValue::Bool(b) => serde_json::Value::Bool(b),
+            FactValue::Num(n) => serde_json::json!(n),
+            other => serde_json::Value::String(other.to_string()),
+        };
+        fact_map.insert(k, json);
+    }
+    use exctl_app::check::{self, CheckRequest, PartyIn};
+    use exctl_core::parties::Role;
+    let request = CheckRequest {
+        item: item.id.clone(),
+        to: to.ok_or_else(|| bad("--to is required"))?,
+        as_of: common
+            .as_of
+            .as_ref()
+            .map(|_| parse_date(&common.as_of))
+            .transpose()?,
+        end_use,
+        end_use_note,
+        end_user_hq,
+        facts: fact_map,
+        deemed,
+        end_user: end_user
+            .as_deref()
+            .map(|p| PartyIn::parse(Role::EndUser, p))
+            .transpose()?,
+        consignee: consignee
+            .as_deref()
+            .map(|p| PartyIn::parse(Role::Consignee, p))
+            .transpose()?,
+        intermediates: intermediate
+            .iter()
+            .map(|p| PartyIn::parse(Role::Intermediate, p))
+            .collect::<Result<_>>()?,
+        quantity,
+        value,
+        jurisdictions: common.jurisdictions.clone(),
+        explain: common.explain,
+        ship: ship.clone(),
+        record: Some(!no_record),
+    };
+    // A look that leaves no record still reads the instance's
+    // clearances and licences, so it answers as the recorded check.
+    let rt = records::runtime()?;
+    let store = if g.place.initialised() || ship.is_some() {
+        Some(g.place.open(&rt)?)
+    } else {
+        None
+    };
+    let lists_dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
+    let shell = exctl_app::Direct {
+        store: store.as_ref(),
+        screener: Box::new(|| records::party_screener(&data.parties, &lists, &lists_dir)),
+    };
+    let place = exctl_app::Context {
+        data: data.clone(),
+        store: store.as_ref(),
+        actor: None,
+        today: chrono::Utc::now().date_naive(),
+    };
+    let answer = rt.block_on(check::run(&shell, &place, item, request))?;
+    if common.json {
+        println!("{}", serde_json::to_string_pretty(&answer.to_json())?);
+    } else {
+        print!(
+            "{}",
+            render::decision_text(&answer.prepared.decision, common.explain)
+        );
+        if let Some(found) = &answer.screened {
+            print!(
+                "{}",
+                render::parties_text(&answer.prepared.parties, &found.hits, &found.cleared)
+            );
+        }
+        if let Some(id) = answer.record {
+            println!("recorded as decision {id}");
+        }
+        if ship.is_some() && answer.shipments.is_empty() {
+            println!("no licence needed for this shipment: nothing to draw down");
+        }
+        for receipt in &answer.shipments {
+            println!("{}", render::receipt_text(receipt));
+        }
+    }
+    drop((shell, place));
+    if let Some(store) = store {
+        rt.block_on(store.close());
+    }
+    match answer.not_shipped {
+        Some(e) => Err(e),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// A whole order book, row by row.
+fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result<ExitCode> {
+    let CheckArgs {
+        common,
+        no_record,
+        batch_id,
+        lists,
+        lists_dir,
+        ..
+    } = args;
+    g.place.ensure_not_own(
+        &output,
+        &screening::lists_dir(lists_dir.as_deref(), &g.place.dir()),
+    )?;
+    let data = load(&g.data)?;
+    let date = parse_date(&common.as_of)?;
+    let recorder = if no_record || !g.place.initialised() {
+        None
+    } else {
+        let rt = records::runtime()?;
+        let store = g.place.open(&rt)?;
+        let id = records::Recorder::batch_id(&input, date, batch_id)?;
+        Some(records::Recorder::new(rt, store, id))
+    };
+    let ctx = books::BookContext {
+        screener: Box::new(|| {
+            records::party_screener(
+                &data.parties,
+                &lists,
+                &screening::lists_dir(lists_dir.as_deref(), &g.place.dir()),
+            )
+        }),
+        recorder,
+    };
+    let stats = books::check_book(&data, &input, &output, date, ctx)?;
+    eprintln!(
+        "checked {} rows, {} in error; wrote {}",
+        stats.rows,
+        stats.errors,
+        output.display()
+    );
+    Ok(stats.exit_code())
+}

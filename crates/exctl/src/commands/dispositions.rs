@@ -1,0 +1,37 @@
+//! `exctl dispositions`: clear screening hits as false positives, and list clearances.
+
+use super::prelude::*;
+
+pub(crate) fn run(g: &Globals, args: DispositionsArgs) -> Result<ExitCode> {
+    let DispositionsArgs { command } = args;
+    let rt = records::runtime()?;
+    match command {
+        DispositionsCommand::Clear {
+            party,
+            country,
+            list,
+            entry,
+            reason,
+        } => {
+            let store = g.place.open(&rt)?;
+            let country = country.map(|c| c.trim().to_ascii_uppercase());
+            let d = rt
+                .block_on(store.clear_hit(&party, country.as_deref(), None, &list, &entry, &reason))
+                .map_err(records::store_error)?;
+            println!(
+                "cleared {:?} on {} entry {} as a false positive (disposition {}); it stays cleared until the entry changes",
+                d.party, d.list, d.entry_id, d.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DispositionsCommand::List { json } => {
+            let store = g.place.open_read(&rt)?;
+            let all = rt
+                .block_on(store.dispositions())
+                .map_err(records::store_error)?;
+            emit(json, serde_json::to_value(&all)?, || {
+                render::dispositions_text(&all)
+            })
+        }
+    }
+}

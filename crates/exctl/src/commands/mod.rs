@@ -1,0 +1,163 @@
+//! What each command does: one file per command, each a thin shell that
+//! reads its flags, calls the library and prints. [`run`] dispatches.
+
+mod audit;
+mod catalog;
+mod check;
+mod classify;
+mod compare;
+mod data;
+mod demo;
+mod dispositions;
+mod golden;
+mod history;
+mod impact;
+mod init;
+mod inventory;
+mod keys;
+mod licences;
+mod lists;
+mod rescreen;
+mod rules;
+mod screen;
+mod serve;
+mod ship;
+
+/// What every command file uses.
+mod prelude {
+    pub(crate) use super::{
+        decide_and_print, emit, files, load, parse_date, parse_flag_date, write_or_print, Globals,
+    };
+    pub(crate) use crate::cli::*;
+    pub(crate) use crate::{bad, bad_field, books, records, render, screening};
+    pub(crate) use anyhow::{bail, Context as _, Result};
+    pub(crate) use chrono::NaiveDate;
+    pub(crate) use exctl_core::{Decision, FactValue, Query};
+    pub(crate) use exctl_data::{golden, Data, Files};
+    pub(crate) use std::path::{Path, PathBuf};
+    pub(crate) use std::process::ExitCode;
+}
+
+use prelude::*;
+
+/// The options every command shares.
+pub(crate) struct Globals {
+    /// `--data`: a data root instead of the bundled copy.
+    pub(crate) data: Option<PathBuf>,
+    /// The instance: home, database, user.
+    pub(crate) place: records::Place,
+}
+
+/// Runs the command the line asked for.
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let Cli {
+        data,
+        place,
+        command,
+    } = cli;
+    let g = Globals { data, place };
+    match command {
+        Command::Classify(args) => classify::run(&g, args),
+        Command::Check(args) => check::run(&g, args),
+        Command::Init => init::run(&g),
+        Command::Licences(args) => licences::run(&g, args),
+        Command::Ship(args) => ship::run(&g, args),
+        Command::History(args) => history::run(&g, args),
+        Command::Dispositions(args) => dispositions::run(&g, args),
+        Command::Rescreen(args) => rescreen::run(&g, args),
+        Command::Audit(args) => audit::run(&g, args),
+        Command::Impact(args) => impact::run(&g, args),
+        Command::Inventory(args) => inventory::run(&g, args),
+        Command::Catalog(args) => catalog::run(&g, args),
+        Command::Compare(args) => compare::run(&g, args),
+        Command::Rules(args) => rules::run(&g, args),
+        Command::Screen(args) => screen::run(&g, args),
+        Command::Lists(args) => lists::run(&g, args),
+        Command::Demo => demo::run(&g),
+        Command::Serve(args) => serve::run(&g, args),
+        Command::Keys(args) => keys::run(&g, args),
+        Command::Golden(args) => golden::run(&g, args),
+        Command::Data(args) => data::run(&g, args),
+    }
+}
+
+/// The data files: a folder given with --data, else the bundled copy.
+pub(crate) fn files(data: &Option<PathBuf>) -> Result<Files> {
+    match data {
+        Some(dir) => Files::from_dir(dir).map_err(|e| bad(e.to_string())),
+        None => Ok(Files::bundled()),
+    }
+}
+
+pub(crate) fn load(data: &Option<PathBuf>) -> Result<std::sync::Arc<Data>> {
+    exctl_data::load(&files(data)?)
+        .map(std::sync::Arc::new)
+        .map_err(|e| bad(format!("invalid data: {e}")))
+}
+
+/// Writes generated text to `out`, or to standard output.
+/// Writes a generated file (never over the snapshot it was made from, and
+/// whole or not at all: a temporary file renamed into place), or prints it.
+pub(crate) fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> Result<ExitCode> {
+    match out {
+        Some(p) => {
+            exctl_app::paths::ensure_distinct(input, &p)?;
+            if let Some(dir) = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+            {
+                return Err(bad(format!("{}: no such folder", dir.display())));
+            }
+            let mut tmp = p.clone().into_os_string();
+            tmp.push(".partial");
+            let tmp = PathBuf::from(tmp);
+            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &p).with_context(|| format!("writing {}", p.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn parse_date(s: &Option<String>) -> Result<NaiveDate> {
+    parse_flag_date("--as-of", s)
+}
+
+/// A `YYYY-MM-DD` option, today when absent; the error names the option.
+pub(crate) fn parse_flag_date(flag: &str, s: &Option<String>) -> Result<NaiveDate> {
+    match s {
+        None => Ok(chrono::Utc::now().date_naive()),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| bad(format!("{flag} {s:?} is not a date (expected YYYY-MM-DD)"))),
+    }
+}
+
+/// Prints JSON or text and reports success.
+pub(crate) fn emit(
+    json: bool,
+    value: serde_json::Value,
+    text: impl FnOnce() -> String,
+) -> Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{}", text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn decide_and_print(data: &Data, query: &Query<'_>, json: bool) -> Result<ExitCode> {
+    data.engine
+        .validate(query)
+        .map_err(|e| bad(e.to_string()))?;
+    let decision: Decision = data.engine.decide(query);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&decision)?);
+    } else {
+        print!("{}", render::decision_text(&decision, query.explain));
+    }
+    if decision.determinations.is_empty() {
+        bail!("no rule pack answered");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,57 @@
+//! `exctl rules`: list the rules in force (or noted) on a date, with citations.
+
+use super::prelude::*;
+
+pub(crate) fn run(g: &Globals, args: RulesArgs) -> Result<ExitCode> {
+    let RulesArgs { common, quality } = args;
+    let data = load(&g.data)?;
+    let as_of = parse_date(&common.as_of)?;
+    if let Some(from) = data.engine.coverage_from() {
+        if as_of < from {
+            return Err(bad(format!(
+                "--as-of {as_of}: before the rule packs' coverage, which starts on {from}"
+            )));
+        }
+    }
+    for j in &common.jurisdictions {
+        if data.engine.pack(j).is_none() {
+            return Err(bad(format!("unknown jurisdiction {j:?}")));
+        }
+    }
+    let mut rules = data.engine.rules_on(as_of, &common.jurisdictions);
+    // The quality list covers every date unless one is asked for: a
+    // rule that has ended still answers questions about its years.
+    if quality && common.as_of.is_none() {
+        rules = data
+            .engine
+            .packs
+            .iter()
+            .filter(|p| {
+                common.jurisdictions.is_empty() || common.jurisdictions.contains(&p.meta.id)
+            })
+            .flat_map(|p| p.rules.iter().map(move |r| (p, r, r.status(as_of))))
+            .collect();
+    }
+    if quality {
+        rules.retain(|(_, r, _)| {
+            r.def.source_quality.as_deref().unwrap_or("primary") != "primary"
+                || r.law_text.is_none()
+        });
+    }
+    emit(
+        common.json,
+        exctl_app::views::rules_json(as_of, &rules),
+        || {
+            let table = render::rules_table(as_of, &rules, quality, common.explain);
+            if quality && common.as_of.is_none() {
+                table.replacen(
+                    &format!("rules as of {as_of}:"),
+                    "rules that do not rest on the law's text, at every date:",
+                    1,
+                )
+            } else {
+                table
+            }
+        },
+    )
+}
