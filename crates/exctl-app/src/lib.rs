@@ -9,6 +9,7 @@
 //! Errors that are the user's input, not the system, are [`BadInput`]: the
 //! command line exits 2 on them, the server answers 400.
 
+pub mod books;
 pub mod check;
 pub mod paths;
 pub mod records;
@@ -17,6 +18,22 @@ pub mod shell;
 pub mod views;
 
 pub use shell::{Context, Direct, Shell};
+
+/// Progress of a long run (a batch, an order book, a rescreen), for a shell
+/// to show: the command line draws a bar, the server shows nothing.
+pub trait Progress: Sync {
+    /// The run has `total` steps.
+    fn start(&self, _total: u64) {}
+    /// `n` more steps are done.
+    fn advance(&self, _n: u64) {}
+    /// The run is over.
+    fn finish(&self) {}
+}
+
+/// No progress shown.
+pub struct Quiet;
+
+impl Progress for Quiet {}
 
 use exctl_core::FactValue;
 

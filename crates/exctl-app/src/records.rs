@@ -753,47 +753,23 @@ pub fn new_check(
     }
 }
 
-/// Screens every stored party, on all cores, with a progress bar when asked.
+/// Screens every stored party, on every core, in order.
 pub fn rescreen_all(
     screener: &Screener,
     parties: Vec<exctl_records::PartyRecord>,
-    progress: bool,
+    progress: &dyn crate::Progress,
 ) -> Vec<(exctl_records::PartyRecord, Vec<HitRecord>)> {
-    let bar = if progress {
-        indicatif::ProgressBar::new(parties.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "rescreening {bar:40} {pos}/{len} parties ({per_sec}, {eta} left)",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = parties.len().div_ceil(threads).max(1);
-    let mut out: Vec<(exctl_records::PartyRecord, Vec<HitRecord>)> =
-        Vec::with_capacity(parties.len());
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parties
-            .chunks(chunk)
-            .map(|part| {
-                let bar = bar.clone();
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| {
-                            bar.inc(1);
-                            (p.clone(), screen_hits(screener, p))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            out.extend(h.join().expect("rescreen worker"));
-        }
-    });
-    bar.finish_and_clear();
+    use rayon::prelude::*;
+    progress.start(parties.len() as u64);
+    let out = parties
+        .into_par_iter()
+        .map(|p| {
+            let hits = screen_hits(screener, &p);
+            progress.advance(1);
+            (p, hits)
+        })
+        .collect();
+    progress.finish();
     out
 }
 

@@ -561,48 +561,24 @@ pub fn parse_ids(s: &str) -> std::result::Result<Vec<exctl_screen::PartyId>, Str
 pub const ID_KINDS: &str =
     "kinds: passport, national-id, tax-id, registration, uscc, lei, imo, swift, vat";
 
-/// Screens a block of rows on `threads` threads, results in row order.
+/// Screens a block of rows on every core, results in row order.
 fn screen_block(
     screener: &Screener,
     block: &[Pending],
     limit: usize,
     threshold: f64,
-    threads: usize,
 ) -> Vec<Vec<Match>> {
-    let one = |p: &Pending| match p {
-        Pending::Query { query, .. } => screener.screen(query, limit, threshold),
-        Pending::Error { .. } => Vec::new(),
-    };
-    if threads <= 1 || block.len() < 64 {
-        return block.iter().map(one).collect();
-    }
-    // Threads take small runs of rows in turn, so one that meets slow names
-    // (long Han names read many ways) does not leave the others idle.
-    const RUN: usize = 64;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut runs: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let start = next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed);
-                        if start >= block.len() {
-                            break done;
-                        }
-                        let end = (start + RUN).min(block.len());
-                        done.push((start, block[start..end].iter().map(one).collect()));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    runs.sort_unstable_by_key(|(start, _)| *start);
-    runs.into_iter().flat_map(|(_, matches)| matches).collect()
+    use rayon::prelude::*;
+    // Small runs of rows per task, so that a core meeting slow names (long
+    // Han names read many ways) does not leave the others idle.
+    block
+        .par_iter()
+        .with_min_len(16)
+        .map(|p| match p {
+            Pending::Query { query, .. } => screener.screen(query, limit, threshold),
+            Pending::Error { .. } => Vec::new(),
+        })
+        .collect()
 }
 
 /// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)
@@ -610,12 +586,11 @@ fn screen_block(
 /// With a recorder, every screened row is recorded with its party.
 pub fn batch(
     screener: &Screener,
-    input: &Path,
-    output: &Path,
-    limit: usize,
-    threshold: f64,
+    (input, output): (&Path, &Path),
+    (limit, threshold): (usize, f64),
     countries: CountryResolver<'_>,
     mut recorder: Option<&mut crate::records::Recorder>,
+    progress: &dyn crate::Progress,
 ) -> Result<(usize, usize, usize)> {
     crate::paths::ensure_distinct(input, output)?;
     let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
@@ -651,15 +626,8 @@ pub fn batch(
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
     w.write_record(BATCH_COLUMNS)?;
     let version = screener.version().hash.clone();
-    let bar = indicatif::ProgressBar::new(total_rows as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} parties · {per_sec} · eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    progress.start(total_rows as u64);
     let (mut screened, mut hit_rows, mut errors) = (0usize, 0usize, 0usize);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut records = rdr.records();
     loop {
         // Rows are read and checked in order, screened in parallel a block at
@@ -667,7 +635,7 @@ pub fn batch(
         // whatever the number of cores.
         let mut block: Vec<Pending> = Vec::with_capacity(BATCH_BLOCK);
         for rec in records.by_ref().take(BATCH_BLOCK) {
-            bar.inc(1);
+            progress.advance(1);
             block.push(pending_row(rec, &headers, name_col, &cols, countries));
         }
         if block.is_empty() {
@@ -689,7 +657,7 @@ pub fn batch(
                 }
             }
         }
-        let results = screen_block(screener, &block, limit, threshold, threads);
+        let results = screen_block(screener, &block, limit, threshold);
         for (p, matches) in block.iter().zip(results) {
             let (line, id, q) = match p {
                 Pending::Error {
@@ -740,7 +708,7 @@ pub fn batch(
             }
         }
     }
-    bar.finish_and_clear();
+    progress.finish();
     let mut inner = w
         .into_inner()
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?;

@@ -736,7 +736,10 @@ async fn rescreen(
     let lists = s.lists();
     let parties = s.store.parties().await?;
     let screener = lists.screener.clone();
-    let results = cpu(&s, move || records::rescreen_all(&screener, parties, false)).await?;
+    let results = cpu(&s, move || {
+        records::rescreen_all(&screener, parties, &exctl_app::Quiet)
+    })
+    .await?;
     let report = s
         .store
         .acting_as(&actor(&caller))

@@ -38,7 +38,7 @@ fn main() {
         dates.len(),
         data.engine.packs.len()
     );
-    let mut counts = [0usize; 6];
+    let mut counts = [0usize; Outcome::ALL.len()];
     // Warm-up.
     for item in items.iter().take(2) {
         std::hint::black_box(data.engine.decide(&Query::check(item, "CN", dates[10])));

@@ -5,7 +5,6 @@
 //! and `exctl-data` (files): `cli` holds the flags, `commands/` one file per
 //! command; this file wires them and maps errors to exit statuses.
 
-mod books;
 mod cli;
 mod commands;
 mod inventory;

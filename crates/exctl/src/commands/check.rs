@@ -160,12 +160,12 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
         }),
         recorder,
     };
-    let stats = books::check_book(&data, &input, &output, date, ctx)?;
+    let stats = books::check_book(&data, &input, &output, date, ctx, &Bar::new("rows"))?;
     eprintln!(
         "checked {} rows, {} in error; wrote {}",
         stats.rows,
         stats.errors,
         output.display()
     );
-    Ok(stats.exit_code())
+    Ok(rows_exit(stats.errors))
 }

@@ -27,7 +27,13 @@ pub(crate) fn run(g: &Globals, args: ImpactArgs) -> Result<ExitCode> {
             "give --from and --to dates that differ, or --old-data for another rule-pack version",
         ));
     }
-    let stats = books::impact((&old, from_date), (&data, to_date), &input, &output)?;
+    let stats = books::impact(
+        (&old, from_date),
+        (&data, to_date),
+        &input,
+        &output,
+        &Bar::new("rows"),
+    )?;
     eprintln!(
         "{} of {} rows change between {from_date} and {to_date}{}; {} in error; wrote {}",
         stats.changed,
@@ -40,5 +46,5 @@ pub(crate) fn run(g: &Globals, args: ImpactArgs) -> Result<ExitCode> {
         stats.errors,
         output.display()
     );
-    Ok(stats.exit_code())
+    Ok(rows_exit(stats.errors))
 }

@@ -26,12 +26,14 @@ mod ship;
 /// What every command file uses.
 mod prelude {
     pub(crate) use super::{
-        decide_and_print, emit, files, load, parse_date, parse_flag_date, write_or_print, Globals,
+        decide_and_print, emit, files, load, parse_date, parse_flag_date, rows_exit,
+        write_or_print, Bar, Globals,
     };
     pub(crate) use crate::cli::*;
-    pub(crate) use crate::{bad, bad_field, books, records, render, screening};
+    pub(crate) use crate::{bad, bad_field, records, render, screening};
     pub(crate) use anyhow::{bail, Context as _, Result};
     pub(crate) use chrono::NaiveDate;
+    pub(crate) use exctl_app::books;
     pub(crate) use exctl_core::{Decision, FactValue, Query};
     pub(crate) use exctl_data::{golden, Data, Files};
     pub(crate) use std::path::{Path, PathBuf};
@@ -160,4 +162,44 @@ pub(crate) fn decide_and_print(data: &Data, query: &Query<'_>, json: bool) -> Re
         bail!("no rule pack answered");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit status of a run over rows: 3 when some rows were in error.
+pub(crate) fn rows_exit(errors: usize) -> ExitCode {
+    if errors > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A progress bar on standard error, for batches, books and rescreens.
+pub(crate) struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    /// A bar counting `what` ("rows", "parties").
+    pub(crate) fn new(what: &str) -> Bar {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{pos}}/{{len}} {what} · {{per_sec}} · eta {{eta}}"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Bar(bar)
+    }
+}
+
+impl exctl_app::Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }

@@ -17,7 +17,7 @@ pub(crate) fn run(g: &Globals, args: RescreenArgs) -> Result<ExitCode> {
         &screening::lists_dir(lists_dir.as_deref(), &g.place.dir()),
     )?;
     let parties = rt.block_on(store.parties()).map_err(records::store_error)?;
-    let results = records::rescreen_all(&screener, parties, true);
+    let results = records::rescreen_all(&screener, parties, &Bar::new("parties"));
     let report = rt
         .block_on(store.apply_rescreen(&screener.version().hash, &results))
         .map_err(records::store_error)?;

@@ -56,12 +56,11 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
         };
         let (n, hits, errors) = screening::batch(
             &screener,
-            &input,
-            &output,
-            limit,
-            threshold,
+            (&input, &output),
+            (limit, threshold),
             &resolve,
             recorder.as_mut(),
+            &Bar::new("parties"),
         )?;
         if let Some(r) = recorder {
             r.finish()?;

@@ -2,9 +2,10 @@
 //! two rule-pack versions. Rows stream in and out; a bad row is reported in
 //! its own line and the rest goes on.
 
+use crate::records::{self, Recorder};
+use crate::Progress;
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
-use exctl_app::records::{self, Recorder};
 use exctl_core::licence::OnFile;
 use exctl_core::parties::{Party, Role};
 use exctl_core::{Decision, Engine, FactValue, Facts, Item, Query};
@@ -172,14 +173,14 @@ struct Columns {
 
 impl Columns {
     fn from(headers: &csv::StringRecord, file: &str) -> Result<Columns> {
-        exctl_app::screening::check_columns(file, headers, &ORDER_COLUMNS)?;
+        crate::screening::check_columns(file, headers, &ORDER_COLUMNS)?;
         let idx = |n: &str| {
             headers
                 .iter()
                 .position(|h| h.trim().eq_ignore_ascii_case(n))
         };
         let need = |n: &str| {
-            idx(n).ok_or_else(|| exctl_app::bad(format!("{file}: header has no `{n}` column")))
+            idx(n).ok_or_else(|| crate::bad(format!("{file}: header has no `{n}` column")))
         };
         Ok(Columns {
             width: headers.len(),
@@ -241,7 +242,7 @@ impl Columns {
         };
         let mut facts = Facts::default();
         let fact_text = get(self.facts);
-        let stated = exctl_app::parse_facts(
+        let stated = crate::parse_facts(
             fact_text
                 .split(';')
                 .map(str::trim)
@@ -251,7 +252,7 @@ impl Columns {
         for (k, v) in stated {
             facts.set(&k, v);
         }
-        let hq = exctl_app::end_user_hq(Some(get(self.hq)), facts.get("end_user_hq"))
+        let hq = crate::end_user_hq(Some(get(self.hq)), facts.get("end_user_hq"))
             .map_err(|e| e.to_string())?
             .unwrap_or_default();
         if !hq.is_empty() {
@@ -261,7 +262,7 @@ impl Columns {
             facts.set("end_user_hq", FactValue::Str(hq.clone()));
         }
         engine.coerce_facts(&mut facts);
-        let end_use = exctl_app::normalize_end_use(Some(get(self.end_use)));
+        let end_use = crate::normalize_end_use(Some(get(self.end_use)));
         let key = format!(
             "{item}\u{1}{to}\u{1}{}\u{1}{hq}\u{1}{fact_text}",
             end_use.as_deref().unwrap_or("")
@@ -398,44 +399,39 @@ fn reader(input: &Path) -> Result<(csv::Reader<std::fs::File>, u64)> {
     Ok((rdr, rows.saturating_sub(1)))
 }
 
-fn progress(n: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(n);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} rows · {per_sec} · eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// The input and output of a book run.
-struct Book {
+struct Book<'p> {
     rows: csv::Reader<std::fs::File>,
     cols: Columns,
     out: csv::Writer<std::fs::File>,
-    bar: indicatif::ProgressBar,
+    progress: &'p dyn Progress,
     stats: BookStats,
 }
 
-impl Book {
+impl<'p> Book<'p> {
     /// Opens the input, reads its header, and starts the output with `columns`.
-    fn open(input: &Path, output: &Path, columns: &[&str]) -> Result<Book> {
-        exctl_app::paths::ensure_distinct(input, output)?;
+    fn open(
+        input: &Path,
+        output: &Path,
+        columns: &[&str],
+        progress: &'p dyn Progress,
+    ) -> Result<Book<'p>> {
+        crate::paths::ensure_distinct(input, output)?;
         let (mut rows, n) = reader(input)?;
         let header = rows
             .headers()
-            .map_err(|e| exctl_app::bad(format!("{}:1: header row: {e}", input.display())))?
+            .map_err(|e| crate::bad(format!("{}:1: header row: {e}", input.display())))?
             .clone();
         let cols = Columns::from(&header, &input.display().to_string())?;
         let mut out = csv::Writer::from_path(output)
             .with_context(|| format!("creating {}", output.display()))?;
         out.write_record(columns)?;
+        progress.start(n);
         Ok(Book {
             rows,
             cols,
             out,
-            bar: progress(n),
+            progress,
             stats: BookStats {
                 rows: 0,
                 errors: 0,
@@ -459,7 +455,7 @@ impl Book {
         ) -> std::result::Result<Option<Vec<String>>, String>,
     ) -> Result<BookStats> {
         for rec in self.rows.records() {
-            self.bar.inc(1);
+            self.progress.advance(1);
             self.stats.rows += 1;
             let (line, raw, result) = match rec {
                 Ok(r) => {
@@ -494,7 +490,7 @@ impl Book {
                 }
             }
         }
-        self.bar.finish_and_clear();
+        self.progress.finish();
         self.out.flush()?;
         Ok(self.stats)
     }
@@ -523,8 +519,9 @@ pub fn check_book(
     output: &Path,
     default_date: NaiveDate,
     ctx: BookContext<'_>,
+    progress: &dyn Progress,
 ) -> Result<BookStats> {
-    let book = Book::open(input, output, &CHECK_COLUMNS)?;
+    let book = Book::open(input, output, &CHECK_COLUMNS, progress)?;
     let screener = if book.cols.has_parties() {
         Some((ctx.screener)()?)
     } else {
@@ -696,8 +693,9 @@ pub fn impact(
     new: (&Data, NaiveDate),
     input: &Path,
     output: &Path,
+    progress: &dyn Progress,
 ) -> Result<BookStats> {
-    let book = Book::open(input, output, &IMPACT_COLUMNS)?;
+    let book = Book::open(input, output, &IMPACT_COLUMNS, progress)?;
     let mut before = Decider::new(old.0, &old.0.engine);
     let mut after = Decider::new(new.0, &new.0.engine);
     book.run(&new.0.engine, IMPACT_COLUMNS.len(), 4, |line, o, stats| {
@@ -734,15 +732,4 @@ pub fn impact(
             join(a.rules.difference(&b.rules)),
         ]))
     })
-}
-
-impl BookStats {
-    /// Exit status: 3 when some rows were in error, else success.
-    pub fn exit_code(&self) -> std::process::ExitCode {
-        if self.errors > 0 {
-            std::process::ExitCode::from(3)
-        } else {
-            std::process::ExitCode::SUCCESS
-        }
-    }
 }
