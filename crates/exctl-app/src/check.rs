@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// An owner of a party, with its share.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OwnerIn {
     pub name: String,
@@ -29,7 +30,8 @@ pub struct OwnerIn {
 }
 
 /// A party as a request names it: screened, with its owners.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartyIn {
     pub name: String,
@@ -83,7 +85,8 @@ impl PartyIn {
 }
 
 /// A shipment to check: what `exctl check` and `POST /api/v1/check` take.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// Catalog name ("h100", "MI300X").
@@ -110,7 +113,7 @@ pub struct CheckRequest {
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "unique_keys"
     )]
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub facts: BTreeMap<String, serde_json::Value>,
     /// A deemed export (technology released to a foreign national at home).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

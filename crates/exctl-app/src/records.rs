@@ -14,17 +14,14 @@ use exctl_screen::{Screener, DEFAULT_THRESHOLD};
 use std::path::{Path, PathBuf};
 
 /// Where this instance keeps its signing key and (by default) its database.
-#[derive(Clone, clap::Args)]
+#[derive(Clone, Debug, Default)]
 pub struct Place {
-    /// Folder of this instance's signing key and SQLite records (also EXCTL_HOME;
-    /// default the user's data folder).
-    #[arg(long, global = true, env = "EXCTL_HOME", value_name = "DIR")]
+    /// Folder of this instance's signing key and SQLite records; default
+    /// the user's data folder.
     pub home: Option<PathBuf>,
-    /// Records database: a SQLite file path, sqlite://PATH, or postgres://… (also EXCTL_DB).
-    #[arg(long, global = true, env = "EXCTL_DB", value_name = "URL")]
+    /// Records database: a SQLite file path, sqlite://PATH, or postgres://….
     pub db: Option<String>,
-    /// Who is acting, for the audit trail (also EXCTL_USER; default the login name).
-    #[arg(long, global = true, env = "EXCTL_USER", value_name = "NAME")]
+    /// Who is acting, for the audit trail; default the login name.
     pub user: Option<String>,
 }
 
@@ -476,8 +473,7 @@ pub fn party_screener(
     lists: &[String],
     lists_dir: &Path,
 ) -> Result<Screener> {
-    let set =
-        list_set(lists, lists_dir)?.ok_or_else(|| bad(screening::no_list_message(lists_dir)))?;
+    let set = list_set(lists, lists_dir)?.ok_or_else(|| screening::no_lists(lists_dir))?;
     Ok(with_designated(rules, set))
 }
 
@@ -725,7 +721,7 @@ pub fn request_key(kind: &str) -> String {
         bytes[..8].copy_from_slice(&t.to_le_bytes());
         bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
     }
-    format!("{kind}:{}", keys::hex(&bytes))
+    format!("{kind}:{}", hex::encode(bytes))
 }
 
 /// The decision to store for a check.

@@ -64,9 +64,10 @@ impl LossGuard {
     /// From a percentage as the shells take it (`--max-list-loss 5`).
     pub fn from_percent(percent: f64, force: bool) -> Result<LossGuard> {
         if !(percent.is_finite() && (0.0..=100.0).contains(&percent)) {
-            return Err(crate::bad(format!(
-                "--max-list-loss {percent}: expected a percentage from 0 to 100"
-            )));
+            return Err(crate::bad_field(
+                "max_list_loss",
+                format!("{percent}: expected a percentage from 0 to 100"),
+            ));
         }
         Ok(LossGuard {
             max_loss: percent / 100.0,
@@ -85,7 +86,7 @@ impl LossGuard {
         }
         exctl_screen::model::check_loss(before, after, self.max_loss).map_err(|e| {
             crate::bad(format!(
-                "{e}: refused, the current lists stay (if the loss is real, run again with --force, or raise --max-list-loss)"
+                "{e}: refused, the current lists stay (if the loss is real, force the replacement or allow a larger loss)"
             ))
         })
     }
@@ -186,11 +187,14 @@ pub fn load_configured(dir: &Path, countries: CountryResolver<'_>) -> Result<Opt
     Ok(Some(set))
 }
 
-/// The message for a screen with no list at all.
-pub fn no_list_message(dir: &Path) -> String {
-    format!(
-        "no restricted-party lists configured in {}: run `exctl lists fetch` (official CSL), `exctl lists add FILE`, or pass `--list FILE` (or `--list demo` for the bundled demo list)",
-        dir.display()
+/// The error for a screen with no list at all (field `lists`).
+pub fn no_lists(dir: &Path) -> anyhow::Error {
+    crate::bad_field(
+        "lists",
+        format!(
+            "none configured in {}: fetch the official Consolidated Screening List, add a list file, or name the lists to use (`demo` is the bundled demo list)",
+            dir.display()
+        ),
     )
 }
 
@@ -862,7 +866,7 @@ pub fn publish_feed(
     countries: CountryResolver<'_>,
 ) -> Result<usize> {
     if authority.trim().is_empty() {
-        return Err(crate::bad("--authority is empty"));
+        return Err(crate::bad_field("authority", "empty"));
     }
     let text = std::fs::read_to_string(input)
         .map_err(|e| crate::bad(format!("{}: {e}", input.display())))?;
@@ -894,8 +898,8 @@ pub fn publish_feed(
         published_at,
         sha256: sha,
         key_id: signer.key_id().into(),
-        public_key: exctl_records::keys::hex(signer.public_key()),
-        signature: exctl_records::keys::hex(&sig),
+        public_key: hex::encode(signer.public_key()),
+        signature: hex::encode(&sig),
     };
     std::fs::write(out, &feed).with_context(|| format!("writing {}", out.display()))?;
     let sig_path = PathBuf::from(format!("{}.sig", out.display()));
@@ -931,7 +935,7 @@ pub fn import_feed(
             public_key.display()
         ))
     })?;
-    if exctl_records::keys::hex(&key) != sig.public_key {
+    if hex::encode(&key) != sig.public_key {
         return Err(crate::bad(format!(
             "{}: signed by key {}, not by the pinned key {}",
             sig_path.display(),
@@ -940,7 +944,7 @@ pub fn import_feed(
         )));
     }
     let sha = exctl_records::keys::sha256_hex(&bytes);
-    let signature = exctl_records::keys::unhex(&sig.signature).ok_or_else(|| {
+    let signature = hex::decode(sig.signature.trim()).ok().ok_or_else(|| {
         crate::bad(format!(
             "{}: field `signature` is not hex",
             sig_path.display()
@@ -1027,7 +1031,8 @@ mod tests {
 
 /// A party to screen: what `exctl screen NAME` and `POST /api/v1/screen`
 /// take.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScreenRequest {
     /// The name, in any script.

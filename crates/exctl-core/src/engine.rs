@@ -310,7 +310,9 @@ impl Engine {
                     .filter(|p| p.scope == Scope::Item)
                     .map(|p| p.name.as_str())
                     .collect();
-                names.sort_by_key(|n| strsim::levenshtein(n, name));
+                names.sort_by_key(|n| {
+                    rapidfuzz::distance::levenshtein::distance(n.chars(), name.chars())
+                });
                 return Err(bad(format!(
                     "not a declared parameter (nearest: {}); parameters are declared in parameters.toml",
                     names.iter().take(3).copied().collect::<Vec<_>>().join(", ")

@@ -150,13 +150,17 @@ impl Ccl {
                     .iter()
                     .map(|(l, _)| format!("{eccn}.{l}"))
                     .collect();
-                all.sort_by_key(|c| strsim::levenshtein(c, reference));
+                all.sort_by_key(|c| {
+                    rapidfuzz::distance::levenshtein::distance(c.chars(), reference.chars())
+                });
                 all.truncate(4);
                 all
             }
             None => {
                 let mut all: Vec<&String> = self.entries.keys().collect();
-                all.sort_by_key(|c| strsim::levenshtein(c, eccn));
+                all.sort_by_key(|c| {
+                    rapidfuzz::distance::levenshtein::distance(c.chars(), eccn.chars())
+                });
                 all.into_iter().take(4).cloned().collect()
             }
         }

@@ -351,11 +351,7 @@ impl RulePack {
             meta,
             rules,
             law: None,
-            hash: hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            hash: hex::encode(hasher.finalize()),
         })
     }
 
@@ -802,11 +798,7 @@ pub fn content_hash(fields: &[&str]) -> String {
     for f in fields {
         hash_field(&mut hasher, f.as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }
 
 /// Hashes one field with its length, so ("ab", "c") and ("a", "bc") differ.

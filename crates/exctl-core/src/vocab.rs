@@ -228,7 +228,15 @@ pub fn unknown_value(value: &str, allowed: &[String]) -> String {
     let folded = value.trim().to_lowercase();
     let nearest = allowed
         .iter()
-        .map(|a| (strsim::normalized_damerau_levenshtein(&folded, a), a))
+        .map(|a| {
+            (
+                rapidfuzz::distance::damerau_levenshtein::normalized_similarity(
+                    folded.chars(),
+                    a.chars(),
+                ),
+                a,
+            )
+        })
         .filter(|(score, _)| *score >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, a)| a);

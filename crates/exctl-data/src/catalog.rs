@@ -150,7 +150,12 @@ impl Catalog {
         let mut scored: Vec<(f64, usize)> = self
             .keys
             .iter()
-            .map(|(k, &i)| (strsim::jaro_winkler(&key, k), i))
+            .map(|(k, &i)| {
+                (
+                    rapidfuzz::distance::jaro_winkler::similarity(key.chars(), k.chars()),
+                    i,
+                )
+            })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut suggestions: Vec<String> = Vec::new();

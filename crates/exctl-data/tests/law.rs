@@ -369,7 +369,7 @@ fn item_parameters_are_declared_typed_and_in_their_set() {
     let e = refused("equipment_type", Str("EUV-Lithography".into())).expect("outside the set");
     assert!(e.contains("euv-lithography"), "{e}");
     let e = refused("end_user_hq", Str("CN".into())).expect("a transaction fact on an item");
-    assert!(e.contains("--fact"), "{e}");
+    assert!(e.contains("fact of the transaction"), "{e}");
     assert_eq!(refused("mrf_nm", Num(38.0)), None);
 }
 

@@ -172,7 +172,7 @@ impl Store {
         let mut secret_bytes = [0u8; 24];
         keys::random(&mut id_bytes)?;
         keys::random(&mut secret_bytes)?;
-        let (key_id, secret) = (keys::hex(&id_bytes), keys::hex(&secret_bytes));
+        let (key_id, secret) = (hex::encode(id_bytes), hex::encode(secret_bytes));
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO api_keys (key_id, secret_hash, role, name, created_at, actor) VALUES ($1, $2, $3, $4, $5, $6) {}",

@@ -453,7 +453,7 @@ fn entry_from_row(r: &AnyRow) -> Result<(AuditEntry, Vec<u8>), Error> {
             prev_hash: r.try_get(8)?,
             hash: r.try_get(9)?,
             key_id: r.try_get(10)?,
-            signature: keys::hex(&signature),
+            signature: hex::encode(&signature),
         },
         signature,
     ))
@@ -764,7 +764,7 @@ pub(crate) async fn export(
         .await?
     {
         let key: Vec<u8> = r.try_get(1)?;
-        public_keys.insert(r.try_get::<String, _>(0)?, keys::hex(&key));
+        public_keys.insert(r.try_get::<String, _>(0)?, hex::encode(&key));
     }
     let lower = from.map_or("0000".to_string(), |d| d.to_string());
     let upper = to

@@ -47,7 +47,7 @@ impl Checkpoint {
             key_id: signer.key_id().to_string(),
             signature: String::new(),
         };
-        c.signature = keys::hex(&signer.sign(c.message().as_bytes())?);
+        c.signature = hex::encode(&signer.sign(c.message().as_bytes())?);
         Ok(c)
     }
 
@@ -63,7 +63,8 @@ impl Checkpoint {
     pub fn signed_by(&self, public_key: &[u8]) -> bool {
         self.format == CHECKPOINT_FORMAT
             && keys::key_id(public_key) == self.key_id
-            && keys::unhex(&self.signature)
+            && hex::decode(self.signature.trim())
+                .ok()
                 .is_some_and(|sig| keys::verify(public_key, self.message().as_bytes(), &sig))
     }
 

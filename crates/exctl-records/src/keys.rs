@@ -82,28 +82,7 @@ pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
 
 /// The id of a public key.
 pub fn key_id(public_key: &[u8]) -> String {
-    hex(&Sha256::digest(public_key))[..16].to_string()
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
-pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim();
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::encode(Sha256::digest(public_key))[..16].to_string()
 }
 
 /// The text form of a public key file: a header line and the hex key.
@@ -111,7 +90,7 @@ pub fn public_key_file(public_key: &[u8]) -> String {
     format!(
         "# exctl audit public key, ML-DSA-65 (FIPS 204), raw encoding in hex; key id {}\n{}\n",
         key_id(public_key),
-        hex(public_key)
+        hex::encode(public_key)
     )
 }
 
@@ -122,7 +101,7 @@ pub fn parse_public_key_file(text: &str) -> Option<Vec<u8>> {
         .filter(|l| !l.trim_start().starts_with('#'))
         .collect::<Vec<_>>()
         .join("");
-    let key = unhex(&hexline)?;
+    let key = hex::decode(hexline.trim()).ok()?;
     (key.len() == 1952).then_some(key)
 }
 
@@ -133,7 +112,7 @@ pub fn random(bytes: &mut [u8]) -> Result<(), Error> {
 
 /// SHA-256 in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -333,7 +333,7 @@ impl ListSet {
             h.update([0]);
         }
         ListVersion {
-            hash: hex(&h.finalize())[..16].to_string(),
+            hash: hex::encode(h.finalize())[..16].to_string(),
             sources: self.sources.clone(),
             entries: self.entries.len(),
         }
@@ -472,13 +472,9 @@ impl ListSet {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// SHA-256 of bytes, as lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -22,21 +22,30 @@ pub enum Script {
     Other,
 }
 
+/// The script of a letter (Unicode's Script property; a letter shared by
+/// scripts, such as the kana prolonged-sound mark ー or the Han iteration
+/// mark 々, by the scripts that use it). `None` for what is not a letter.
 pub fn script_of(c: char) -> Option<Script> {
-    let u = c as u32;
+    use unicode_script::{Script as U, UnicodeScript as _};
     if !c.is_alphabetic() {
         return None;
     }
-    Some(match u {
-        0x0000..=0x024F | 0x1E00..=0x1EFF => Script::Latin,
-        0x0400..=0x052F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Script::Cyrillic,
-        0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => Script::Hangul,
-        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF => Script::Han,
-        0x3040..=0x30FF | 0x31F0..=0x31FF => Script::Kana,
-        0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
-            Script::Arabic
-        }
-        _ => Script::Other,
+    let of = |u: U| match u {
+        U::Latin => Some(Script::Latin),
+        U::Cyrillic => Some(Script::Cyrillic),
+        U::Hangul => Some(Script::Hangul),
+        U::Han => Some(Script::Han),
+        U::Hiragana | U::Katakana => Some(Script::Kana),
+        U::Arabic => Some(Script::Arabic),
+        _ => None,
+    };
+    Some(match c.script() {
+        U::Common | U::Inherited => c
+            .script_extension()
+            .iter()
+            .find_map(of)
+            .unwrap_or(Script::Other),
+        u => of(u).unwrap_or(Script::Other),
     })
 }
 

@@ -154,7 +154,7 @@ impl Webhooks {
         }
         let mut id = [0u8; 12];
         let _ = keys::random(&mut id);
-        let delivery = keys::hex(&id);
+        let delivery = hex::encode(id);
         let payload = serde_json::json!({
             "event": kind,
             "delivery": delivery,
@@ -225,7 +225,7 @@ impl Sender {
 
     async fn attempt(&self, item: OutboxItem) {
         let signature = match self.signer.sign(item.payload.as_bytes()) {
-            Ok(s) => keys::hex(&s),
+            Ok(s) => hex::encode(&s),
             Err(e) => {
                 tracing::error!(error = %e, "cannot sign a webhook");
                 return;

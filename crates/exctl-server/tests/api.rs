@@ -941,7 +941,7 @@ fn licence_events_and_rescreen_alerts_reach_webhooks_signed_and_retried() {
             })
             .unwrap()
     };
-    let sig = exctl_records::keys::unhex(&header(&h2, "x-exctl-signature")).unwrap();
+    let sig = hex::decode(header(&h2, "x-exctl-signature").trim()).unwrap();
     assert!(
         exctl_records::keys::verify(&public, b2.as_bytes(), &sig),
         "signed by the instance key"

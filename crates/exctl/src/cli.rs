@@ -18,9 +18,34 @@ pub(crate) struct Cli {
     #[arg(long, global = true, env = "EXCTL_DATA", value_name = "DIR")]
     pub(crate) data: Option<PathBuf>,
     #[command(flatten)]
-    pub(crate) place: records::Place,
+    pub(crate) place: PlaceArgs,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// Where this instance keeps its signing key and (by default) its database.
+#[derive(clap::Args, Clone)]
+pub(crate) struct PlaceArgs {
+    /// Folder of this instance's signing key and SQLite records (also EXCTL_HOME;
+    /// default the user's data folder).
+    #[arg(long, global = true, env = "EXCTL_HOME", value_name = "DIR")]
+    pub(crate) home: Option<PathBuf>,
+    /// Records database: a SQLite file path, sqlite://PATH, or postgres://… (also EXCTL_DB).
+    #[arg(long, global = true, env = "EXCTL_DB", value_name = "URL")]
+    pub(crate) db: Option<String>,
+    /// Who is acting, for the audit trail (also EXCTL_USER; default the login name).
+    #[arg(long, global = true, env = "EXCTL_USER", value_name = "NAME")]
+    pub(crate) user: Option<String>,
+}
+
+impl From<PlaceArgs> for records::Place {
+    fn from(a: PlaceArgs) -> records::Place {
+        records::Place {
+            home: a.home,
+            db: a.db,
+            user: a.user,
+        }
+    }
 }
 
 #[derive(clap::Args, Clone)]
@@ -622,4 +647,74 @@ pub(crate) enum DataCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_flags_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every `exctl …` line of every shell block in README.md and docs/,
+    /// run or not by tests/doc_examples.rs, parses: a renamed flag cannot
+    /// leave an example behind.
+    #[test]
+    fn every_documented_command_parses() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = vec![root.join("README.md")];
+        for e in std::fs::read_dir(root.join("docs")).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "md") {
+                files.push(p);
+            }
+        }
+        let mut parsed = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut inside = false;
+            let mut command = String::new();
+            for line in text.lines() {
+                if line.starts_with("```") {
+                    inside = line.starts_with("```sh");
+                    continue;
+                }
+                if !inside {
+                    continue;
+                }
+                let line = line.trim();
+                if command.is_empty() && !line.starts_with("exctl ") {
+                    continue;
+                }
+                // Continued lines end with a backslash.
+                match line.strip_suffix('\\') {
+                    Some(part) => {
+                        command.push_str(part);
+                        command.push(' ');
+                        continue;
+                    }
+                    None => command.push_str(line),
+                }
+                // The shell splits the words (quotes, comments, `~`).
+                let out = std::process::Command::new("sh")
+                    .args(["-c", &format!("printf '%s\\0' {command}")])
+                    .output()
+                    .unwrap();
+                let words: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                    .split('\0')
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect();
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("{}: {command}\n{e}", file.display());
+                }
+                parsed += 1;
+                command.clear();
+            }
+        }
+        assert!(parsed >= 30, "{parsed} documented commands");
+    }
 }

@@ -47,6 +47,12 @@ fn in_cli_words(b: &BadInput) -> String {
     let Some(field) = &b.field else {
         return b.reason.clone();
     };
+    if field == "lists" {
+        return format!(
+            "no restricted-party lists: {}\n  `exctl lists fetch` fetches the official CSL, `exctl lists add FILE` adds a list, `--list FILE` names one (`--list demo`)",
+            b.reason
+        );
+    }
     let flag = match field.as_str() {
         "record" => "--no-record",
         "ship" => "--ship",
@@ -76,6 +82,8 @@ fn in_cli_words(b: &BadInput) -> String {
         "dob" => "--dob",
         "ids" => "--id",
         "name" => "NAME",
+        "max_list_loss" => "--max-list-loss",
+        "authority" => "--authority",
         other => other,
     };
     format!("{flag}: {}", b.reason)

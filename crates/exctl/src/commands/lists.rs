@@ -11,7 +11,7 @@ pub(crate) fn run(g: &Globals, args: ListsArgs) -> Result<ExitCode> {
         ListsCommand::Show { json } => {
             let set = screening::load_configured(&dir, &resolve).map_err(|e| bad(e.to_string()))?;
             let Some(set) = set else {
-                return Err(bad(screening::no_list_message(&dir)));
+                return Err(screening::no_lists(&dir));
             };
             let v = set.version();
             let text = || {

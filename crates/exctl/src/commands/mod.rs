@@ -57,7 +57,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         place,
         command,
     } = cli;
-    let g = Globals { data, place };
+    let g = Globals {
+        data,
+        place: place.into(),
+    };
     match command {
         Command::Classify(args) => classify::run(&g, args),
         Command::Check(args) => check::run(&g, args),
