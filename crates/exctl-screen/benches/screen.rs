@@ -1,10 +1,12 @@
-//! Screening benchmark over ../shared/data (skips when absent).
+//! Screening benchmark over ../shared/data (skips when absent, fails so
+//! under CI).
 //!
 //! Prints index build time, latency percentiles and throughput of single
-//! screens against the full 2026-07 CSL, the same for a synthetic list of
-//! `SCREEN_SYNTH` entities (default 1,000,000), and batch throughput on all
-//! cores. Writes the queries and list names it used to `target/screen-bench/`
-//! so that the peer scripts (scripts/bench-screen) run on the same input.
+//! screens against the full 2026-07 CSL, name pairs scored per second, and
+//! the same single screens against a synthetic list of `SCREEN_SYNTH`
+//! entities (default 1,000,000). Batches are measured through the command
+//! line by scripts/bench-screen. Writes the queries and list names it used
+//! to `target/screen-bench/` so that the peer scripts run on the same input.
 
 use exctl_screen::{
     load_path, EntityType, Entry, ListSet, Query, Screener, SourceInfo, Strength, DEFAULT_THRESHOLD,
@@ -12,10 +14,18 @@ use exctl_screen::{
 use std::path::PathBuf;
 use std::time::Instant;
 
+#[path = "../../exctl/benches/support/mod.rs"]
+mod support;
+use support::figure;
+
 fn shared(rel: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data")
         .join(rel);
+    assert!(
+        p.exists() || std::env::var("CI").as_deref() != Ok("true"),
+        "../shared/data/{rel} is absent under CI"
+    );
     p.exists().then_some(p)
 }
 
@@ -163,24 +173,38 @@ fn main() {
     let t = Instant::now();
     let screener = Screener::new(set);
     let index_s = t.elapsed().as_secs_f64();
-    println!("CSL: {} entries, {} names, {} indexed forms; parse {parse_s:.2} s, index {index_s:.2} s, RSS +{:.0} MB",
-        screener.entries().len(), list_names.len(), screener.form_count(), rss_mb() - rss0);
+    figure(
+        "CSL index",
+        format!(
+            "{} entries, {} names, {} indexed forms; parse {parse_s:.2} s, index {index_s:.2} s, RSS +{:.0} MB",
+            screener.entries().len(),
+            list_names.len(),
+            screener.form_count(),
+            rss_mb() - rss0
+        ),
+    );
 
     let mut queries = names(
         "yente-opensanctions/screening_fixtures/positives_un_treated.csv",
-        683,
+        support::size("SCREEN_POSITIVES", 683, 20),
     );
     queries.extend(names(
         "yente-opensanctions/screening_fixtures/negatives_global.csv",
-        2_000,
+        support::size("SCREEN_NEGATIVES", 2_000, 20),
     ));
     queries.extend(names(
         "yente-opensanctions/screening_fixtures/negatives_us.csv",
-        2_000,
+        support::size("SCREEN_NEGATIVES", 2_000, 20),
     ));
     std::fs::write(out.join("queries.txt"), queries.join("\n")).unwrap();
     let (p50, p99, mean, qps, alerts) = latencies(&screener, &queries);
-    println!("exctl single screen vs CSL: {} queries, p50 {p50:.3} ms, p99 {p99:.3} ms, mean {mean:.3} ms, {qps:.0} screens/s on 1 core, {alerts} with alerts", queries.len());
+    figure(
+        "single screen vs the full CSL, 1 core",
+        format!(
+            "p50 {p50:.3} ms, p99 {p99:.3} ms, mean {mean:.3} ms, {qps:.0} screens/s ({} queries, {alerts} with alerts)",
+            queries.len()
+        ),
+    );
     let mut lines = vec![format!("exctl\t{qps:.1}\t{p50:.4}\t{p99:.4}")];
 
     // Name-pair scoring rate on name_bench, to compare with pair matchers.
@@ -194,7 +218,7 @@ fn main() {
             })
             .collect();
         let t = Instant::now();
-        let rounds = 20;
+        let rounds = support::size("SCREEN_PAIR_ROUNDS", 20, 1);
         for _ in 0..rounds {
             for (a, b) in &pairs {
                 let (fa, fb) = (
@@ -210,43 +234,16 @@ fn main() {
             }
         }
         let pps = (rounds * pairs.len()) as f64 / t.elapsed().as_secs_f64();
-        println!("exctl name pairs (normalise both + score): {pps:.0} pairs/s on 1 core");
+        figure(
+            "name pairs normalised and scored, 1 core, pairs/s",
+            format!("{pps:.0}"),
+        );
         lines.push(format!("exctl-pairs\t{pps:.1}"));
     }
 
-    // Batch on every core.
-    let batch_n: usize = std::env::var("SCREEN_BATCH")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let t = Instant::now();
-    std::thread::scope(|sc| {
-        for k in 0..threads {
-            let (screener, queries) = (&screener, &queries);
-            sc.spawn(move || {
-                let mut i = k;
-                while i < batch_n {
-                    std::hint::black_box(screener.screen(
-                        &Query::name(&queries[i % queries.len()]),
-                        10,
-                        DEFAULT_THRESHOLD,
-                    ));
-                    i += threads;
-                }
-            });
-        }
-    });
-    let batch_s = t.elapsed().as_secs_f64();
-    println!("exctl batch: {batch_n} names vs CSL on {threads} threads in {batch_s:.1} s = {:.0} names/s; 1,000,000 names ≈ {:.0} s",
-        batch_n as f64 / batch_s, 1e6 * batch_s / batch_n as f64);
-    lines.push(format!("exctl-batch\t{:.1}", batch_n as f64 / batch_s));
     drop(screener);
 
-    let n: usize = std::env::var("SCREEN_SYNTH")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+    let n = support::size("SCREEN_SYNTH", 1_000_000, 1_000);
     if n > 0 {
         let set = synthetic(n);
         let sample: Vec<String> = set
@@ -258,16 +255,22 @@ fn main() {
         let rss1 = rss_mb();
         let t = Instant::now();
         let s = Screener::new(set);
-        println!(
-            "synthetic: {n} entities indexed in {:.1} s, RSS {:.0} MB (+{:.0} MB)",
-            t.elapsed().as_secs_f64(),
-            rss_mb(),
-            rss_mb() - rss1
+        figure(
+            &format!("synthetic list of {n} entities"),
+            format!(
+                "indexed in {:.1} s, RSS {:.0} MB (+{:.0} MB)",
+                t.elapsed().as_secs_f64(),
+                rss_mb(),
+                rss_mb() - rss1
+            ),
         );
         let mut q = sample.clone();
         q.extend(queries.iter().take(1000).cloned());
         let (p50, p99, mean, qps, _) = latencies(&s, &q);
-        println!("exctl single screen vs {n} synthetic: p50 {p50:.3} ms, p99 {p99:.3} ms, mean {mean:.3} ms, {qps:.0} screens/s");
+        figure(
+            &format!("single screen vs {n} synthetic entities, 1 core"),
+            format!("p50 {p50:.3} ms, p99 {p99:.3} ms, mean {mean:.3} ms, {qps:.0} screens/s"),
+        );
     }
     std::fs::write(out.join("exctl.tsv"), lines.join("\n")).unwrap();
 }

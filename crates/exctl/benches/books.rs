@@ -6,11 +6,11 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Instant;
 
+mod support;
+use support::figure;
+
 fn main() {
-    let rows: usize = std::env::var("BOOK_ROWS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+    let rows = support::size("BOOK_ROWS", 1_000_000, 200);
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/book-bench");
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("orders.csv");
@@ -60,40 +60,41 @@ fn main() {
     drop(f);
     let exe = env!("CARGO_BIN_EXE_exctl");
     let t = Instant::now();
-    let out = Command::new(exe)
-        .args([
-            "impact",
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            dir.join("impact.csv").to_str().unwrap(),
-        ])
-        .args(["--from", "2025-04-08", "--to", "2026-01-20"])
-        .output()
-        .unwrap();
+    let out = support::run(Command::new(exe).args([
+        "impact",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        dir.join("impact.csv").to_str().unwrap(),
+        "--from",
+        "2025-04-08",
+        "--to",
+        "2026-01-20",
+    ]));
     let s = t.elapsed().as_secs_f64();
     print!("{}", String::from_utf8_lossy(&out.stderr));
-    println!(
-        "exctl impact: {rows} rows in {s:.2} s = {:.0} rows/s (target: 1,000,000 rows < 10 s)",
-        rows as f64 / s
+    figure(
+        "exctl impact (two dates), rows/s",
+        format!(
+            "{:.0} ({rows} rows in {s:.2} s; target 1,000,000 rows < 10 s)",
+            rows as f64 / s
+        ),
     );
     let t = Instant::now();
-    let out = Command::new(exe)
-        .args([
-            "check",
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            dir.join("results.csv").to_str().unwrap(),
-            "--as-of",
-            "2026-01-20",
-        ])
-        .output()
-        .unwrap();
+    let out = support::run(Command::new(exe).args([
+        "check",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        dir.join("results.csv").to_str().unwrap(),
+        "--as-of",
+        "2026-01-20",
+        "--no-record",
+    ]));
     let s = t.elapsed().as_secs_f64();
     print!("{}", String::from_utf8_lossy(&out.stderr));
-    println!(
-        "exctl check --input: {rows} rows in {s:.2} s = {:.0} rows/s",
-        rows as f64 / s
+    figure(
+        "exctl check --input (not recorded), rows/s",
+        format!("{:.0} ({rows} rows in {s:.2} s)", rows as f64 / s),
     );
 }

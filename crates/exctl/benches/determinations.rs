@@ -9,6 +9,9 @@ use exctl_core::{Facts, Outcome, Query};
 use exctl_data::{load, Files};
 use std::time::Instant;
 
+mod support;
+use support::figure;
+
 const TARGET_PER_CORE: f64 = 100_000.0;
 
 fn main() {
@@ -27,7 +30,8 @@ fn main() {
         .collect();
     let start = NaiveDate::from_ymd_opt(2022, 6, 1).expect("date");
     // 20 dates, about every 80 days from mid-2022 to late 2026.
-    let dates: Vec<NaiveDate> = (0..20)
+    let n_dates = support::size("BENCH_DATES", 20, 1) as i64;
+    let dates: Vec<NaiveDate> = (0..n_dates)
         .map(|i| start + chrono::Duration::days(i * 80))
         .collect();
     let total = items.len() * countries.len() * dates.len();
@@ -41,7 +45,10 @@ fn main() {
     let mut counts = [0usize; Outcome::ALL.len()];
     // Warm-up.
     for item in items.iter().take(2) {
-        std::hint::black_box(data.engine.decide(&Query::check(item, "CN", dates[10])));
+        std::hint::black_box(
+            data.engine
+                .decide(&Query::check(item, "CN", dates[dates.len() / 2])),
+        );
     }
 
     // One query at a time, as `exctl check` answers.
@@ -75,12 +82,30 @@ fn main() {
         }
     }
     let batched = total as f64 / t.elapsed().as_secs_f64();
-    println!(
-        "determinations/s, 1 core, one query at a time: {single:.0}  (ratio to target {:.2})",
-        single / TARGET_PER_CORE
+    figure(
+        "determinations checked",
+        format!(
+            "{total} ({} items × {} countries × {} dates, {} packs)",
+            items.len(),
+            countries.len(),
+            dates.len(),
+            data.engine.packs.len()
+        ),
     );
-    println!("determinations/s, 1 core, batched per item and date: {batched:.0}  (ratio to target {:.2})", batched / TARGET_PER_CORE);
-    println!("batched / single: {:.2}", batched / single);
+    figure(
+        "determinations/s, 1 core, one query at a time",
+        format!(
+            "{single:.0} ({:.2}× the target of 100,000)",
+            single / TARGET_PER_CORE
+        ),
+    );
+    figure(
+        "determinations/s, 1 core, batched per item and date",
+        format!(
+            "{batched:.0} ({:.2}× the target)",
+            batched / TARGET_PER_CORE
+        ),
+    );
     println!("outcomes:");
     for (o, n) in Outcome::ALL.iter().zip(counts) {
         println!("  {o:<20} {n}");
