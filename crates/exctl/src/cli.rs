@@ -23,6 +23,14 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// Where `exctl man` writes the manual pages.
+#[derive(clap::Args)]
+pub(crate) struct ManArgs {
+    /// Folder to write exctl.1 and exctl-COMMAND.1 into (created).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+}
+
 /// Where this instance keeps its signing key and (by default) its database.
 #[derive(clap::Args, Clone)]
 pub(crate) struct PlaceArgs {
@@ -110,6 +118,9 @@ pub(crate) enum Command {
     Golden(GoldenArgs),
     /// Maintain the data files.
     Data(DataArgs),
+    /// Write the manual pages (exctl.1 and one per command) into a folder.
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 /// Classify an item (catalog name or item file) under every pack.

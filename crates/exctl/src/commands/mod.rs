@@ -17,6 +17,7 @@ mod inventory;
 mod keys;
 mod licences;
 mod lists;
+mod man;
 mod rescreen;
 mod rules;
 mod screen;
@@ -83,6 +84,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keys(args) => keys::run(&g, args),
         Command::Golden(args) => golden::run(&g, args),
         Command::Data(args) => data::run(&g, args),
+        Command::Man(args) => man::run(args),
     }
 }
 
