@@ -62,7 +62,8 @@ pub fn parse_dpl(
             e.add_country(&c);
         }
         e.federal_register_notice = nonempty(get(fr));
-        e.license_requirement = Some("Denial of export privileges: no export, reexport or transfer of items subject to the EAR (15 CFR 764.3(a)(2))".into());
+        // The file states no licence requirement; what a denial order
+        // means is the rule pack's (packs/us/parties.toml), not the parser's.
         let dates = format!(
             "effective {}, expires {}; {}",
             get(effective),
