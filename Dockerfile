@@ -3,7 +3,11 @@
 # serves the API and web UI on port 8080 with its records, keys and lists in
 # the volume; the first admin key is printed in the container's log on the
 # first start. Put TLS (--tls-cert/--tls-key) or a reverse proxy in front.
-FROM rust:1-bookworm AS build
+# The slim image has no HTTP client: probe http://HOST:8080/readyz from the
+# orchestrator (a Kubernetes readiness probe, a compose healthcheck with curl
+# in a sidecar) rather than with a HEALTHCHECK inside the image.
+# Pinned: the toolchain the project builds with, and a Debian release.
+FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked -p exctl \

@@ -229,10 +229,8 @@ impl Columns {
         if item.is_empty() {
             return Err("empty item".into());
         }
-        let to = get(Some(self.to)).to_ascii_uppercase();
-        if countries.get(&to).is_none() {
-            return Err(format!("unknown country code {to:?}"));
-        }
+        let to = crate::check::country_code("to", get(Some(self.to)), countries)
+            .map_err(|e| e.to_string())?;
         let as_of = match get(self.as_of) {
             "" => None,
             d => Some(
@@ -255,10 +253,12 @@ impl Columns {
         let hq = crate::end_user_hq(Some(get(self.hq)), facts.get("end_user_hq"))
             .map_err(|e| e.to_string())?
             .unwrap_or_default();
+        let hq = if hq.is_empty() {
+            hq
+        } else {
+            crate::check::country_code("end_user_hq", &hq, countries).map_err(|e| e.to_string())?
+        };
         if !hq.is_empty() {
-            if countries.get(&hq).is_none() {
-                return Err(format!("unknown end_user_hq {hq:?}"));
-            }
             facts.set("end_user_hq", FactValue::Str(hq.clone()));
         }
         engine.coerce_facts(&mut facts);
@@ -387,11 +387,9 @@ impl<'d> Decider<'d> {
 }
 
 fn reader(input: &Path) -> Result<(csv::Reader<std::fs::File>, u64)> {
-    let rows = std::fs::read(input)
-        .with_context(|| format!("reading {}", input.display()))?
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count() as u64;
+    let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
+    crate::refuse_multiline_cells(&input.display().to_string(), &bytes)?;
+    let rows = bytes.iter().filter(|b| **b == b'\n').count() as u64;
     let rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(input)

@@ -78,6 +78,25 @@ impl PartyIn {
         }
     }
 
+    /// The party with its and its owners' countries as ISO codes (a name
+    /// such as "China" is read as its code); an unknown country is refused,
+    /// naming `field`.
+    fn resolved(mut self, field: &str, countries: &exctl_core::CountryTable) -> Result<PartyIn> {
+        if let Some(c) = &self.country {
+            self.country = Some(country_code(&format!("{field}.country"), c, countries)?);
+        }
+        for o in &mut self.owners {
+            if let Some(c) = &o.country {
+                o.country = Some(country_code(
+                    &format!("{field}.owners.country"),
+                    c,
+                    countries,
+                )?);
+            }
+        }
+        Ok(self)
+    }
+
     /// Parses the command-line form `NAME[;country=CC][;owner=NAME:PERCENT]...`.
     pub fn parse(role: Role, spec: &str) -> Result<PartyIn> {
         Ok(PartyIn::from_party(Party::parse(role, spec).map_err(bad)?))
@@ -339,6 +358,44 @@ pub fn fact_from_json(name: &str, v: &serde_json::Value) -> Result<FactValue> {
     })
 }
 
+/// A country as its ISO 3166 alpha-2 code: a code or a country's name
+/// (any case); anything else is refused naming `field`, with the nearest
+/// country when one is close.
+pub fn country_code(
+    field: &str,
+    value: &str,
+    countries: &exctl_core::CountryTable,
+) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(crate::bad_field(
+            field,
+            "empty: expected an ISO 3166 alpha-2 code or a country's name",
+        ));
+    }
+    if let Some(c) = countries.resolve(v) {
+        return Ok(c.code.clone());
+    }
+    let folded = v.to_lowercase();
+    let nearest = countries
+        .iter()
+        .map(|c| {
+            let by_name = rapidfuzz::distance::jaro_winkler::similarity(
+                folded.chars(),
+                c.name.to_lowercase().chars(),
+            );
+            (by_name, c)
+        })
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean {} for {}?)", c.code, c.name))
+        .unwrap_or_default();
+    Err(crate::bad_field(
+        field,
+        format!("{v:?} is not a country: expected an ISO 3166 alpha-2 code or a country's name{nearest}"),
+    ))
+}
+
 /// A check after its decision, before parties and licences.
 pub struct Prepared {
     pub request: CheckRequest,
@@ -372,13 +429,11 @@ pub fn prepare(
     for (k, v) in &request.facts {
         facts.set(k, fact_from_json(k, v)?);
     }
-    let to = request.to.trim().to_ascii_uppercase();
-    if to.is_empty() {
-        return Err(bad("the destination (to) is required"));
-    }
-    // The engine validates the code with the destination.
+    let countries = &data.engine.countries;
+    let to = country_code("to", &request.to, countries)?;
     if let Some(hq) = crate::end_user_hq(request.end_user_hq.as_deref(), facts.get("end_user_hq"))?
     {
+        let hq = country_code("end_user_hq", &hq, countries)?;
         facts.set("end_user_hq", FactValue::Str(hq));
     }
     let stated_deemed = match facts.get("deemed") {
@@ -398,31 +453,42 @@ pub fn prepare(
     }
     if request.deemed || stated_deemed == Some(true) {
         if !matches!(item.kind.name(), "technology" | "model") {
-            return Err(bad(format!(
-                "deemed applies to technology (and model weights), not to a {} item",
-                item.kind.name()
-            )));
+            return Err(crate::bad_field(
+                "deemed",
+                format!(
+                    "a deemed export is a release of technology (or model weights), not of this {} item ({})",
+                    item.kind.name(),
+                    item.id
+                ),
+            ));
         }
         facts.set("deemed", FactValue::Bool(true));
     }
     for (name, v) in [("quantity", request.quantity), ("value", request.value)] {
         if let Some(v) = v {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(bad(format!("{name} {v} must be zero or more")));
+                return Err(crate::bad_field(
+                    name,
+                    format!("{v} is not a finite number of zero or more"),
+                ));
             }
         }
     }
     let mut parties = Vec::new();
-    for (role, p) in [
-        (Role::EndUser, &request.end_user),
-        (Role::Consignee, &request.consignee),
+    for (field, role, p) in [
+        ("end_user", Role::EndUser, &request.end_user),
+        ("consignee", Role::Consignee, &request.consignee),
     ] {
         if let Some(p) = p {
-            parties.push(p.clone().into_party(role)?);
+            parties.push(p.clone().resolved(field, countries)?.into_party(role)?);
         }
     }
     for p in &request.intermediates {
-        parties.push(p.clone().into_party(Role::Intermediate)?);
+        parties.push(
+            p.clone()
+                .resolved("intermediates", countries)?
+                .into_party(Role::Intermediate)?,
+        );
     }
     data.engine.coerce_facts(&mut facts);
     let query = Query {
@@ -434,9 +500,18 @@ pub fn prepare(
         jurisdictions: request.jurisdictions.clone(),
         explain: request.explain,
     };
-    data.engine
-        .validate(&query)
-        .map_err(|e| bad(e.to_string()))?;
+    data.engine.validate(&query).map_err(|e| {
+        use exctl_core::QueryError as Q;
+        let field = match &e {
+            Q::UnknownCountry { .. } => "to",
+            Q::UnknownJurisdiction { .. } => "jurisdictions",
+            Q::UnknownKind { .. } | Q::BadItemParameter { .. } => "item",
+            Q::BadFact { .. } => "facts",
+            Q::BadEndUse { .. } => "end_use",
+            Q::BeforeCoverage { .. } => "as_of",
+        };
+        crate::bad_field(field, e.to_string())
+    })?;
     let decision = data.engine.decide(&query);
     if decision.determinations.is_empty() {
         return Err(bad(

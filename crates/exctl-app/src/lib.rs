@@ -76,6 +76,30 @@ pub fn bad_field(field: impl Into<String>, reason: impl Into<String>) -> anyhow:
     .into()
 }
 
+/// Refuses a CSV whose cells run over several lines: in a list of parties
+/// or orders that is an unclosed quote, which would swallow the rows after
+/// it into one cell, and those parties would never be screened. The whole
+/// file is refused before anything is read or recorded.
+pub fn refuse_multiline_cells(file: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes);
+    for rec in rdr.byte_records() {
+        let rec = rec.map_err(|e| bad(format!("{file}: {e}")))?;
+        if rec
+            .iter()
+            .any(|cell| cell.contains(&b'\n') || cell.contains(&b'\r'))
+        {
+            let line = rec.position().map_or(0, |p| p.line());
+            return Err(bad(format!(
+                "{file}:{line}: a quoted cell runs over several lines from here (an unclosed quote?); it would swallow the rows after it, so nothing was read"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A stated end use as the rules read it: trimmed and lowercased, empty as
 /// not stated. The engine then refuses any value outside the vocabulary.
 pub fn normalize_end_use(s: Option<&str>) -> Option<String> {

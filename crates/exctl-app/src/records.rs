@@ -87,10 +87,20 @@ impl Place {
         }
     }
 
+    /// Who acts, for the audit trail: `--user`, else the login name
+    /// (LOGNAME, USER), else the numeric user id, never a blank.
     pub fn actor(&self) -> String {
-        self.user
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
+        let named = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        named(self.user.clone())
+            .or_else(|| named(std::env::var("LOGNAME").ok()))
+            .or_else(|| named(std::env::var("USER").ok()))
+            .or_else(|| {
+                // No name in the environment (a service, a container): the
+                // process's user id, from the kernel.
+                let status = std::fs::read_to_string("/proc/self/status").ok()?;
+                let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+                Some(format!("uid {}", uid.split_whitespace().next()?))
+            })
             .unwrap_or_else(|| "unknown".into())
     }
 

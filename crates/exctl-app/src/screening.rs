@@ -132,13 +132,16 @@ pub fn resolver(table: &CountryTable) -> impl Fn(&str) -> Option<String> + '_ {
     }
 }
 
+/// The source name of the bundled demo list in a list set.
+pub const DEMO_SOURCE: &str = "demo (bundled)";
+
 /// The bundled demo list as a list set.
 pub fn demo_set(countries: CountryResolver<'_>) -> Result<ListSet> {
     let entries = parse_user_csv("demo", DEMO_LIST, countries)?;
     let mut set = ListSet::default();
     set.add(
         SourceInfo {
-            file: "demo (bundled)".into(),
+            file: DEMO_SOURCE.into(),
             format: Format::UserCsv.name().into(),
             entries: entries.len(),
             date: None,
@@ -599,6 +602,7 @@ pub fn batch(
     crate::paths::ensure_distinct(input, output)?;
     let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
     let text = decode(&input.display().to_string(), &bytes)?;
+    crate::refuse_multiline_cells(&input.display().to_string(), text.as_bytes())?;
     let total_rows = text.lines().count().saturating_sub(1);
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)

@@ -42,7 +42,7 @@ pub struct UnknownItem {
 
 fn suggest(s: &[String]) -> String {
     if s.is_empty() {
-        "; `exctl catalog` lists the known items".to_string()
+        "; the catalog lists the known items".to_string()
     } else {
         format!("; did you mean {}?", s.join(", "))
     }

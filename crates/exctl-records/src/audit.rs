@@ -409,7 +409,7 @@ pub(crate) async fn head(conn: &mut AnyConnection) -> Result<(i64, String), Erro
     let sealed = key.is_some_and(|k| keys::verify(&k, e.hash.as_bytes(), &sig));
     if entry_hash(&e) != e.hash || !sealed {
         return Err(Error::Rejected(format!(
-            "the trail's last entry ({}) is not sealed by a valid signature: run `exctl audit verify`; no checkpoint was made",
+            "the trail's last entry ({}) is not sealed by a valid signature: verify the trail; no checkpoint was made",
             e.seq
         )));
     }

@@ -27,6 +27,9 @@ pub struct ApiError {
     message: String,
     /// The request field at fault, when the error is about one.
     field: Option<String>,
+    /// The record the refused request still left (a check whose shipment
+    /// was refused is on record).
+    record: Option<i64>,
 }
 
 impl ApiError {
@@ -35,6 +38,7 @@ impl ApiError {
             status,
             message: message.into(),
             field: None,
+            record: None,
         }
     }
 
@@ -52,10 +56,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = match self.field {
-            Some(field) => json!({ "error": self.message, "field": field }),
-            None => json!({ "error": self.message }),
-        };
+        let mut body = json!({ "error": self.message });
+        if let Some(field) = self.field {
+            body["field"] = json!(field);
+        }
+        if let Some(record) = self.record {
+            body["record"] = json!(record);
+        }
         (self.status, Json(body)).into_response()
     }
 }
@@ -412,7 +419,15 @@ async fn run_check(s: &Arc<AppState>, caller: &Caller, request: CheckRequest) ->
         licence_events(s, receipt).await;
     }
     if let Some(e) = answer.not_shipped {
-        return Err(e.into());
+        // The check is on record; the shipment is refused by its outcome or
+        // by a licence's balance: a conflict with what is on record.
+        let mut refusal = ApiError::from(e);
+        if refusal.status == StatusCode::BAD_REQUEST {
+            refusal.status = StatusCode::CONFLICT;
+            refusal.field = None;
+        }
+        refusal.record = answer.record;
+        return Err(refusal);
     }
     Ok(answer.to_json())
 }
@@ -929,8 +944,18 @@ async fn refusals(State(s): State<Arc<AppState>>) -> ApiResult {
 async fn healthz(State(s): State<Arc<AppState>>) -> Json<Value> {
     let refresh = s.refresh.lock().map(|r| r.clone()).unwrap_or_default();
     let l = s.lists();
+    // The demo list answers, but not about real listed parties: a
+    // monitor must see that, not "ok".
+    let mut warnings = Vec::new();
+    if l.demo {
+        warnings.push("screening against the bundled demo list, not a restricted-party list: configure one (lists fetch, lists add, --list)");
+    }
+    if !refresh.ok {
+        warnings.push("the last list refresh failed: the previous lists keep serving");
+    }
     Json(json!({
-        "status": if refresh.ok { "ok" } else { "degraded" },
+        "status": if warnings.is_empty() { "ok" } else { "degraded" },
+        "warnings": warnings,
         "lists": {"version": l.version, "entries": l.entries, "demo": l.demo,
                   "age_seconds": chrono::Utc::now().timestamp() - l.loaded_at},
         "refresh": refresh,

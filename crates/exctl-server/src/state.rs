@@ -29,7 +29,7 @@ pub struct Lists {
     pub sources: serde_json::Value,
     /// Each source's entries by identity, to judge the next refresh by.
     pub identities: Vec<exctl_screen::model::SourceIdentity>,
-    /// The bundled demo list stands in: no list is configured.
+    /// The bundled demo list is in use (none configured, or `--list demo`).
     pub demo: bool,
 }
 
@@ -67,13 +67,18 @@ impl ListSource {
     /// With no list given or configured, the bundled demo list stands in.
     fn load(&self) -> Result<Lists> {
         let found = records::list_set(&self.specs, &self.dir)?;
-        let demo = found.is_none();
         let set = match found {
             Some(set) => set,
             None => exctl_app::screening::demo_set(&exctl_app::screening::resolver(
                 &exctl_app::screening::countries()?,
             ))?,
         };
+        // Standing in or asked for (`--list demo`): either way these answers
+        // are not against a real list.
+        let demo = set
+            .sources
+            .iter()
+            .any(|s| s.file == exctl_app::screening::DEMO_SOURCE);
         let identities = set.identities();
         let screener = records::with_designated(&self.rules, set);
         let v = screener.version();

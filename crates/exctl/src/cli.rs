@@ -61,7 +61,8 @@ pub(crate) struct Common {
     /// Date the rules are applied as of (YYYY-MM-DD); default today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub(crate) as_of: Option<String>,
-    /// Jurisdiction (rule pack) to answer for; repeat for several; default all.
+    /// Jurisdiction (rule pack) to answer for; repeat for several; default every pack
+    /// that is not opt-in (kr is opt-in).
     #[arg(long = "jurisdiction", short = 'j', value_name = "J")]
     pub(crate) jurisdictions: Vec<String>,
     /// Print JSON (the documented, stable shape).
@@ -175,10 +176,10 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "PARTY")]
     pub(crate) intermediate: Vec<String>,
     /// Units shipped, checked against licence balances.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub(crate) quantity: Option<f64>,
     /// Value shipped (licence currency), checked against licence balances.
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     pub(crate) value: Option<f64>,
     /// Record the shipment under this reference, drawing down the licence that authorises it.
     #[arg(long, value_name = "REF")]
@@ -215,9 +216,9 @@ pub(crate) struct ShipArgs {
     /// Your shipment reference; recorded once.
     #[arg(long, value_name = "REF")]
     pub(crate) reference: String,
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
     pub(crate) quantity: f64,
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
     pub(crate) value: f64,
     /// Shipping date (default today).
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -243,7 +244,7 @@ pub(crate) struct HistoryArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub(crate) to: Option<String>,
     /// Records per page, newest first.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 200)]
     pub(crate) limit: i64,
     /// Only records older than this id: the next page, as the last one said.
     #[arg(long, value_name = "ID")]
@@ -360,10 +361,10 @@ pub(crate) struct ScreenArgs {
     #[arg(long = "list", value_name = "FILE")]
     pub(crate) lists: Vec<String>,
     /// Most matches to report per party.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 10)]
     pub(crate) limit: usize,
     /// Alert threshold in [0, 1].
-    #[arg(long, default_value_t = exctl_screen::DEFAULT_THRESHOLD)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = exctl_screen::DEFAULT_THRESHOLD)]
     pub(crate) threshold: f64,
     #[arg(long)]
     pub(crate) json: bool,

@@ -321,15 +321,15 @@ fn malformed_item_file_names_line_and_field() {
 fn unknown_country_and_malformed_date() {
     assert_bad_input(
         &["check", "--item", "h100", "--to", "XX"],
-        &["unknown country code \"XX\"", "ISO 3166"],
+        &["--to: \"XX\" is not a country", "ISO 3166"],
     );
     assert_bad_input(
         &["check", "--item", "h100", "--to", "CHN"],
-        &["unknown country code \"CHN\""],
+        &["\"CHN\" is not a country"],
     );
     assert_bad_input(
-        &["check", "--item", "h100", "--to", "China"],
-        &["did you mean CN"],
+        &["check", "--item", "h100", "--to", "Chna"],
+        &["did you mean CN for China"],
     );
     assert_bad_input(
         &["classify", "h100", "--as-of", "2024-13-01"],
@@ -357,8 +357,22 @@ fn unknown_country_and_malformed_date() {
             "--end-user-hq",
             "ZZ",
         ],
-        &["unknown country code \"ZZ\""],
+        &["--end-user-hq: \"ZZ\" is not a country"],
     );
+    // A country's name is read as its code, as in screening.
+    let v = json(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "China",
+        "--end-user-hq",
+        "germany",
+        "--json",
+        "--no-record",
+    ]);
+    assert_eq!(v["destination"]["code"], "CN");
+    assert_eq!(v["facts"]["end_user_hq"], "DE");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -745,7 +759,7 @@ fn deemed_exports_and_red_flags_from_the_command_line() {
     );
     assert_bad_input(
         &["check", "--item", "h100", "--to", "CN", "--deemed"],
-        &["deemed applies to technology"],
+        &["--deemed: a deemed export is a release of technology"],
     );
     // H100 to a German buyer in June 2025, with the red flags stated.
     let with_flags = |flags: &str| {

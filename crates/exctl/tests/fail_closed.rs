@@ -552,3 +552,30 @@ fn batch_birth_dates_and_identifiers_are_read_or_refused_by_row() {
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("`dob` and `ids` columns"), "{}", err(&o));
 }
+
+#[test]
+fn an_unclosed_quote_refuses_the_whole_batch_instead_of_hiding_rows() {
+    let dir = tmpdir("quote");
+    let home = dir.join("home");
+    // Row B's unclosed quote would swallow row C (a listed party) into B's
+    // name: C would never be screened.
+    let parties = dir.join("parties.csv");
+    std::fs::write(
+        &parties,
+        "id,name,country\nA,Acme,DE\nB,\"broken,CN\nC,ZTE,CN\n",
+    )
+    .unwrap();
+    let out = dir.join("hits.csv");
+    let o = screen_batch(&home, &parties, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("parties.csv:3"), "{}", err(&o));
+    assert!(err(&o).contains("unclosed quote"), "{}", err(&o));
+    assert!(!out.exists(), "nothing is written");
+    let orders = dir.join("orders.csv");
+    std::fs::write(&orders, "id,item,to\n1,h100,\"DE\n2,h100,CN\n").unwrap();
+    let out = dir.join("results.csv");
+    let o = check_book(&home, &orders, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("orders.csv:2"), "{}", err(&o));
+    assert!(!out.exists(), "nothing is written");
+}

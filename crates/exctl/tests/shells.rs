@@ -289,6 +289,24 @@ fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
             "--deemed",
         ),
         (
+            vec!["check", "--item", "h100", "--to", "Chna"],
+            json!({"item": "h100", "to": "Chna"}),
+            "to",
+            "--to",
+        ),
+        (
+            vec!["check", "--item", "h100", "--to", "DE", "--end-use", "civl"],
+            json!({"item": "h100", "to": "DE", "end_use": "civl"}),
+            "end_use",
+            "--end-use",
+        ),
+        (
+            vec!["check", "--item", "h100", "--to", "DE", "--quantity", "-5"],
+            json!({"item": "h100", "to": "DE", "quantity": -5}),
+            "quantity",
+            "--quantity",
+        ),
+        (
             vec!["screen", "ACME", "--list", "demo", "--limit", "0"],
             json!({"name": "ACME", "limit": 0}),
             "limit",
