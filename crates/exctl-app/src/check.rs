@@ -709,12 +709,8 @@ pub async fn run<S: Shell>(
     let mut clearances = Clearances::new();
     let mut licences = Vec::new();
     if let Some(store) = place.store {
-        for (name, country) in records::screened_names(&prepared.parties) {
-            let d = store
-                .dispositions_for(&name, country.as_deref(), None)
-                .await?;
-            clearances.insert((name, country), d);
-        }
+        clearances =
+            crate::licences::clearances(store, &records::screened_names(&prepared.parties)).await?;
         licences = records::licences_on_file(store.licences(None).await?);
     }
     let screener = if prepared.parties.is_empty() {

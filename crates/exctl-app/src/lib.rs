@@ -11,6 +11,7 @@
 
 pub mod books;
 pub mod check;
+pub mod licences;
 pub mod paths;
 pub mod records;
 pub mod screening;

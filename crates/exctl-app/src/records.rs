@@ -779,6 +779,24 @@ pub fn rescreen_all(
     out
 }
 
+/// Rescreens every stored party against the shell's lists (with the parties
+/// packs designate) and records what changed materially: new hits, changed
+/// entries, hits re-raised after their entry changed, hits gone. Every
+/// shell calls this.
+pub async fn rescreen<S: crate::Shell>(
+    shell: &S,
+    store: &Store,
+    progress: std::sync::Arc<dyn crate::Progress + Send>,
+) -> Result<exctl_records::RescreenReport> {
+    let screener = shell.screener()?;
+    let parties = store.parties().await?;
+    let version = screener.version().hash.clone();
+    let results = shell
+        .cpu(move || rescreen_all(&screener, parties, progress.as_ref()))
+        .await?;
+    Ok(store.apply_rescreen(&version, &results).await?)
+}
+
 /// Records a batch in chunks, one transaction each. Each row is keyed by
 /// the batch id, its line and a digest of its content, result and rule and
 /// list versions ([`Store::record_lines`]): a rerun after a crash records

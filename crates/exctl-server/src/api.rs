@@ -577,12 +577,9 @@ async fn add_licence(
     Extension(caller): Extension<Caller>,
     Body(v): Body<Value>,
 ) -> ApiResult {
-    let licence = records::licence_from_text(&s.data, "request.json", &v.to_string())?;
-    let id = s
-        .store
-        .acting_as(&actor(&caller))
-        .add_licence(&licence)
-        .await?;
+    let store = s.store.acting_as(&actor(&caller));
+    let (id, licence) =
+        exctl_app::licences::add(&store, &s.data, "request.json", &v.to_string()).await?;
     s.webhooks.send(
         "licence.added",
         json!({"id": id, "jurisdiction": licence.jurisdiction, "number": licence.number, "holder": licence.holder, "valid_to": licence.valid_to}),
@@ -591,22 +588,7 @@ async fn add_licence(
     Ok(Json(json!({"id": id, "licence": licence})))
 }
 
-/// A shipment against a licence.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ShipmentRequest {
-    /// JURISDICTION:NUMBER, e.g. "us:D123456".
-    licence: String,
-    /// Your reference; recorded once.
-    reference: String,
-    #[serde(default)]
-    quantity: f64,
-    #[serde(default)]
-    value: f64,
-    /// Shipping date; default today.
-    #[serde(default)]
-    date: Option<NaiveDate>,
-}
+pub use exctl_app::licences::{ClearRequest, ShipmentRequest};
 
 /// Record a shipment, drawing its licence down atomically.
 #[utoipa::path(post, path = "/api/v1/shipments", tag = "licences", request_body = ShipmentRequest,
@@ -617,20 +599,8 @@ async fn ship(
     Extension(caller): Extension<Caller>,
     Body(r): Body<ShipmentRequest>,
 ) -> ApiResult {
-    let (j, number) = records::licence_ref(&r.licence)?;
-    let receipt = s
-        .store
-        .acting_as(&actor(&caller))
-        .record_shipment(
-            j,
-            number,
-            &r.reference,
-            r.quantity,
-            r.value,
-            r.date.unwrap_or_else(today),
-            None,
-        )
-        .await?;
+    let store = s.store.acting_as(&actor(&caller));
+    let receipt = exctl_app::licences::ship(&store, &r, today()).await?;
     licence_events(&s, &receipt).await;
     Ok(Json(
         serde_json::to_value(receipt).map_err(|_| ApiError::internal())?,
@@ -647,21 +617,6 @@ async fn dispositions(State(s): State<Arc<AppState>>) -> ApiResult {
     ))
 }
 
-/// A hit to clear as a false positive.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClearRequest {
-    /// The party as screened.
-    party: String,
-    #[serde(default)]
-    country: Option<String>,
-    /// List code of the hit, e.g. "EL".
-    list: String,
-    /// Entry id of the hit.
-    entry: String,
-    reason: String,
-}
-
 /// Clear a recorded hit as a false positive; it stays cleared while the
 /// entry is materially unchanged.
 #[utoipa::path(post, path = "/api/v1/dispositions", tag = "screening", request_body = ClearRequest,
@@ -672,22 +627,8 @@ async fn clear(
     Extension(caller): Extension<Caller>,
     Body(r): Body<ClearRequest>,
 ) -> ApiResult {
-    let country = r
-        .country
-        .map(|c| c.trim().to_ascii_uppercase())
-        .filter(|c| !c.is_empty());
-    let d = s
-        .store
-        .acting_as(&actor(&caller))
-        .clear_hit(
-            &r.party,
-            country.as_deref(),
-            None,
-            &r.list,
-            &r.entry,
-            &r.reason,
-        )
-        .await?;
+    let store = s.store.acting_as(&actor(&caller));
+    let d = exctl_app::licences::clear(&store, &s.data, &r).await?;
     Ok(Json(
         serde_json::to_value(d).map_err(|_| ApiError::internal())?,
     ))
@@ -748,18 +689,17 @@ async fn rescreen(
     State(s): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult {
+    let store = s.store.acting_as(&actor(&caller));
+    // The parties and the lists, then the screening on a worker: the same
+    // steps as records::rescreen (whose generic future axum cannot prove Send).
     let lists = s.lists();
-    let parties = s.store.parties().await?;
+    let parties = store.parties().await?;
     let screener = lists.screener.clone();
     let results = cpu(&s, move || {
         records::rescreen_all(&screener, parties, &exctl_app::Quiet)
     })
     .await?;
-    let report = s
-        .store
-        .acting_as(&actor(&caller))
-        .apply_rescreen(&lists.version, &results)
-        .await?;
+    let report = store.apply_rescreen(&lists.version, &results).await?;
     if !report.alerts.is_empty() {
         s.webhooks
             .send(

@@ -84,6 +84,11 @@ fn in_cli_words(b: &BadInput) -> String {
         "name" => "NAME",
         "max_list_loss" => "--max-list-loss",
         "authority" => "--authority",
+        "reference" => "--reference",
+        "licence" => "--licence",
+        "entry" => "--entry",
+        "reason" => "--reason",
+        "list" => "--list",
         other => other,
     };
     format!("{flag}: {}", b.reason)

@@ -13,11 +13,16 @@ pub(crate) fn run(g: &Globals, args: DispositionsArgs) -> Result<ExitCode> {
             entry,
             reason,
         } => {
+            let data = load(&g.data)?;
             let store = g.place.open(&rt)?;
-            let country = country.map(|c| c.trim().to_ascii_uppercase());
-            let d = rt
-                .block_on(store.clear_hit(&party, country.as_deref(), None, &list, &entry, &reason))
-                .map_err(records::store_error)?;
+            let request = exctl_app::licences::ClearRequest {
+                party,
+                country,
+                list,
+                entry,
+                reason,
+            };
+            let d = rt.block_on(exctl_app::licences::clear(&store, &data, &request))?;
             println!(
                 "cleared {:?} on {} entry {} as a false positive (disposition {}); it stays cleared until the entry changes",
                 d.party, d.list, d.entry_id, d.id

@@ -12,11 +12,9 @@ pub(crate) fn run(g: &Globals, args: LicencesArgs) -> Result<ExitCode> {
             let bytes = std::fs::read(&file).map_err(|e| bad(format!("{path}: {e}")))?;
             let text =
                 exctl_core::error::utf8_text(&path, bytes).map_err(|e| bad(e.to_string()))?;
-            let licence = records::licence_from_text(&data, &path, &text)?;
             let store = g.place.open(&rt)?;
-            let id = rt
-                .block_on(store.add_licence(&licence))
-                .map_err(records::store_error)?;
+            let (id, licence) =
+                rt.block_on(exctl_app::licences::add(&store, &data, &path, &text))?;
             println!(
                 "registered {} licence {} (record {id}) held by {}, valid {} to {}",
                 licence.jurisdiction,

@@ -11,16 +11,13 @@ pub(crate) fn run(g: &Globals, args: RescreenArgs) -> Result<ExitCode> {
     let data = load(&g.data)?;
     let rt = records::runtime()?;
     let store = g.place.open(&rt)?;
-    let screener = records::party_screener(
-        &data.parties,
-        &lists,
-        &screening::lists_dir(lists_dir.as_deref(), &g.place.dir()),
-    )?;
-    let parties = rt.block_on(store.parties()).map_err(records::store_error)?;
-    let results = records::rescreen_all(&screener, parties, &Bar::new("parties"));
-    let report = rt
-        .block_on(store.apply_rescreen(&screener.version().hash, &results))
-        .map_err(records::store_error)?;
+    let dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
+    let shell = exctl_app::Direct {
+        store: Some(&store),
+        screener: Box::new(|| records::party_screener(&data.parties, &lists, &dir)),
+    };
+    let bar = std::sync::Arc::new(Bar::new("parties"));
+    let report = rt.block_on(records::rescreen(&shell, &store, bar))?;
     emit(json, serde_json::to_value(&report)?, || {
         render::rescreen_text(&report)
     })

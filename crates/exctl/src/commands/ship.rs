@@ -10,13 +10,20 @@ pub(crate) fn run(g: &Globals, args: ShipArgs) -> Result<ExitCode> {
         value,
         date,
     } = args;
-    let (j, number) = records::licence_ref(&licence)?;
-    let date = parse_date(&date)?;
+    let request = exctl_app::licences::ShipmentRequest {
+        licence,
+        reference,
+        quantity,
+        value,
+        date: date
+            .as_ref()
+            .map(|_| parse_flag_date("--date", &date))
+            .transpose()?,
+    };
     let rt = records::runtime()?;
     let store = g.place.open(&rt)?;
-    let receipt = rt
-        .block_on(store.record_shipment(j, number, &reference, quantity, value, date, None))
-        .map_err(records::store_error)?;
+    let today = chrono::Utc::now().date_naive();
+    let receipt = rt.block_on(exctl_app::licences::ship(&store, &request, today))?;
     println!("{}", render::receipt_text(&receipt));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,137 @@
+//! Licences, shipments and dispositions: the record-keeping use cases, once
+//! for every shell. Each validates its request, then asks the store, which
+//! checks and writes in one transaction (a balance is never overdrawn).
+
+use crate::records::{self, Clearances};
+use anyhow::Result;
+use chrono::NaiveDate;
+use exctl_core::Licence;
+use exctl_data::Data;
+use exctl_records::{Disposition, ShipmentReceipt, Store};
+use serde::Deserialize;
+
+/// Registers a licence from its TOML or JSON text (`source` names it in
+/// errors); its record id and the licence as registered (items resolved to
+/// catalog ids).
+pub async fn add(store: &Store, data: &Data, source: &str, text: &str) -> Result<(i64, Licence)> {
+    let licence = records::licence_from_text(data, source, text)?;
+    let id = store.add_licence(&licence).await?;
+    Ok((id, licence))
+}
+
+/// A shipment against a licence: what `exctl ship` and
+/// `POST /api/v1/shipments` take.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentRequest {
+    /// JURISDICTION:NUMBER, e.g. "us:D123456".
+    pub licence: String,
+    /// Your reference; recorded once.
+    pub reference: String,
+    #[serde(default)]
+    pub quantity: f64,
+    #[serde(default)]
+    pub value: f64,
+    /// Shipping date; default today.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+/// Records a shipment, drawing its licence down in the same transaction;
+/// refused (nothing drawn) past the balance, the validity or the licence's
+/// terms.
+pub async fn ship(store: &Store, r: &ShipmentRequest, today: NaiveDate) -> Result<ShipmentReceipt> {
+    let (j, number) = records::licence_ref(&r.licence)?;
+    if r.reference.trim().is_empty() {
+        return Err(crate::bad_field("reference", "empty"));
+    }
+    for (field, v) in [("quantity", r.quantity), ("value", r.value)] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(crate::bad_field(
+                field,
+                format!("{v} is not a finite number of zero or more"),
+            ));
+        }
+    }
+    Ok(store
+        .record_shipment(
+            j,
+            number,
+            r.reference.trim(),
+            r.quantity,
+            r.value,
+            r.date.unwrap_or(today),
+            None,
+        )
+        .await?)
+}
+
+/// A hit to clear as a false positive: what `exctl dispositions clear` and
+/// `POST /api/v1/dispositions` take.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ClearRequest {
+    /// The party as screened.
+    pub party: String,
+    /// The party's country as screened (ISO 3166 alpha-2 or its name).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// List code of the hit, e.g. "EL".
+    pub list: String,
+    /// Entry id of the hit.
+    pub entry: String,
+    /// Why it is a false positive (kept in the record).
+    pub reason: String,
+}
+
+/// Clears a recorded hit; it stays cleared while the entry is materially
+/// unchanged. Refused unless that party was screened with that hit.
+pub async fn clear(store: &Store, data: &Data, r: &ClearRequest) -> Result<Disposition> {
+    let country = match r
+        .country
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => None,
+        Some(c) => Some(crate::check::country_code(
+            "country",
+            c,
+            &data.engine.countries,
+        )?),
+    };
+    for (field, v) in [
+        ("party", &r.party),
+        ("list", &r.list),
+        ("entry", &r.entry),
+        ("reason", &r.reason),
+    ] {
+        if v.trim().is_empty() {
+            return Err(crate::bad_field(field, "empty"));
+        }
+    }
+    Ok(store
+        .clear_hit(
+            r.party.trim(),
+            country.as_deref(),
+            None,
+            r.list.trim(),
+            r.entry.trim(),
+            r.reason.trim(),
+        )
+        .await?)
+}
+
+/// The clearances in force for every name a check screens.
+pub async fn clearances(store: &Store, names: &[(String, Option<String>)]) -> Result<Clearances> {
+    let mut out = Clearances::new();
+    for (name, country) in names {
+        let d = store
+            .dispositions_for(name, country.as_deref(), None)
+            .await?;
+        out.insert((name.clone(), country.clone()), d);
+    }
+    Ok(out)
+}
