@@ -283,11 +283,15 @@ impl Columns {
                 Some(cell).filter(|c| !c.is_empty()).into_iter().collect()
             };
             for spec in specs {
-                // The parser names the command-line flag; name the column instead.
-                parties.push(Party::parse(role, spec).map_err(|e| {
-                    let reason = e.split_once("\": ").map_or(e.as_str(), |(_, r)| r);
-                    format!("column `{}` {spec:?}: {reason}", col_name(role))
-                })?);
+                let mut party = Party::parse(role, spec)
+                    .map_err(|e| format!("column `{}` {spec:?}: {e}", col_name(role)))?;
+                if let Some(c) = &party.country {
+                    party.country = Some(
+                        crate::check::country_code(col_name(role), c, countries)
+                            .map_err(|e| e.to_string())?,
+                    );
+                }
+                parties.push(party);
             }
         }
         let amount = |c: Option<usize>, name: &str| match get(c) {

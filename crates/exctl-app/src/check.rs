@@ -99,7 +99,14 @@ impl PartyIn {
 
     /// Parses the command-line form `NAME[;country=CC][;owner=NAME:PERCENT]...`.
     pub fn parse(role: Role, spec: &str) -> Result<PartyIn> {
-        Ok(PartyIn::from_party(Party::parse(role, spec).map_err(bad)?))
+        let field = match role {
+            Role::EndUser => "end_user",
+            Role::Consignee => "consignee",
+            Role::Intermediate => "intermediates",
+        };
+        Ok(PartyIn::from_party(
+            Party::parse(role, spec).map_err(|e| crate::bad_field(field, e))?,
+        ))
     }
 }
 

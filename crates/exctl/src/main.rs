@@ -53,7 +53,12 @@ fn in_cli_words(b: &BadInput) -> String {
             b.reason
         );
     }
-    let flag = match field.as_str() {
+    // A nested field (`end_user.country`) is its flag and the part of it.
+    let (head, part) = match field.split_once('.') {
+        Some((head, part)) => (head, Some(part)),
+        None => (field.as_str(), None),
+    };
+    let flag = match head {
         "record" => "--no-record",
         "ship" => "--ship",
         "deemed" => "--deemed",
@@ -91,7 +96,10 @@ fn in_cli_words(b: &BadInput) -> String {
         "list" => "--list",
         other => other,
     };
-    format!("{flag}: {}", b.reason)
+    match part {
+        Some(part) => format!("{flag} ({}): {}", part.replace('.', " "), b.reason),
+        None => format!("{flag}: {}", b.reason),
+    }
 }
 
 /// Output piped into a reader that stops early (`exctl history --json | head`)

@@ -147,7 +147,7 @@ fn no_library_message_names_a_command_line_flag() {
                 let Some(q) = text.find('"') else { continue };
                 let literal = &text[q..];
                 let flag = literal.match_indices("--").any(|(i, _)| {
-                    literal[i + 2..].starts_with(|c: char| c.is_ascii_lowercase())
+                    literal[i + 2..].starts_with(|c: char| c.is_ascii_lowercase() || c == '{')
                         && (i == 1 || literal[..i].ends_with([' ', '(', '`', '"']))
                 });
                 assert!(
