@@ -386,10 +386,7 @@ impl exctl_app::Shell for ServerShell<'_> {
             tracing::error!(error = %e, "recording a check failed");
             anyhow::anyhow!("recording failed")
         })?;
-        self.0
-            .metrics
-            .recorded
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.metrics.recorded();
         Ok(id)
     }
 
@@ -920,7 +917,14 @@ async fn metrics(State(s): State<Arc<AppState>>) -> Response {
     let text = s
         .metrics
         .render(&s.lists(), &refresh, s.started.elapsed().as_secs_f64());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn openapi() -> Json<Value> {

@@ -658,7 +658,7 @@ fn a_list_refresh_swaps_atomically_and_a_failed_one_keeps_serving() {
     ));
     assert!(metrics.contains("exctl_outcomes_total{kind=\"screen\",outcome=\"hit\"}"));
     assert!(metrics.contains(
-        "exctl_http_request_duration_seconds_bucket{route=\"/api/v1/screen\",le=\"+Inf\"}"
+        "exctl_http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/api/v1/screen\"}"
     ));
 }
 
