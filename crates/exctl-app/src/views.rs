@@ -13,7 +13,7 @@ pub fn catalog_json(data: &Data) -> Value {
             .entries()
             .iter()
             .map(|e| {
-                let m = e.item.metrics();
+                let m = e.item.metrics_with(data.engine.h100_tpp);
                 json!({
                     "id": e.item.id,
                     "name": e.item.name,

@@ -30,6 +30,9 @@ pub struct Engine {
     /// The earliest date any rule takes effect: the start of the packs'
     /// coverage.
     coverage_from: Option<NaiveDate>,
+    /// The TPP that one H100-equivalent is: that of the catalog item the
+    /// data names (parameter `h100e`, `per_item`); set by the data loader.
+    pub h100_tpp: Option<f64>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -172,6 +175,7 @@ impl Engine {
             groups,
             packs,
             root: cel::Context::default(),
+            h100_tpp: None,
             referenced,
             coverage_from,
         }
@@ -521,7 +525,7 @@ impl Engine {
         jurisdictions: &[String],
         explain: bool,
     ) -> Prepared<'e> {
-        let mut facts = item.facts();
+        let mut facts = item.facts_with(self.h100_tpp);
         self.canonical_eccns(&mut facts);
         let mut scope = self.root.new_inner_scope();
         facts.bind(&mut scope, &self.referenced);
@@ -538,7 +542,7 @@ impl Engine {
             // A computer is judged by the IC it contains: classify that first.
             let mut ic_controls = None;
             if let ItemKind::Computer(c) = &item.kind {
-                let mut ic_facts = c.ic.facts();
+                let mut ic_facts = c.ic.facts_with(self.h100_tpp);
                 self.canonical_eccns(&mut ic_facts);
                 let mut s = self.root.new_inner_scope();
                 ic_facts.bind(&mut s, &self.referenced);
@@ -566,7 +570,7 @@ impl Engine {
             item: item.clone(),
             as_of,
             explain,
-            metrics: item.metrics(),
+            metrics: item.metrics_with(self.h100_tpp),
             facts,
             scope,
             packs,

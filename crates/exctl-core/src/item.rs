@@ -8,10 +8,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// TPP of one NVIDIA H100 SXM (1,979 dense FP8 TFLOPS × 8 bits): the unit of
-/// "H100-equivalents" used in policy texts.
-pub const H100_TPP: f64 = 15_832.0;
-
 /// A numeric precision with its bit length, as the TPP definition counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -303,14 +299,24 @@ impl Item {
         }
     }
 
-    /// Metrics derived from the parameters.
+    /// Metrics derived from the parameters, with H100-equivalents when the
+    /// reference TPP is given (the data names the item it is: the `per_item`
+    /// of parameter `h100e`; see [`crate::Engine::h100_tpp`]).
+    pub fn metrics_with(&self, h100_tpp: Option<f64>) -> Metrics {
+        let mut m = self.metrics();
+        if let (Some(tpp), Some(per)) = (m.tpp, h100_tpp.filter(|t| *t > 0.0)) {
+            m.h100_equivalents = Some(tpp / per);
+        }
+        m
+    }
+
+    /// Metrics derived from the parameters alone (no H100-equivalents).
     pub fn metrics(&self) -> Metrics {
         let mut m = Metrics::default();
         if let Some((_, ic)) = self.ic() {
             if let Some((tpp, basis)) = ic.tpp() {
                 m.tpp = Some(tpp);
                 m.tpp_basis = Some(basis);
-                m.h100_equivalents = Some(tpp / H100_TPP);
             }
             m.pd = ic.pd();
             m.int8_tops = ic.int8_tops();
@@ -359,8 +365,18 @@ impl Item {
         "item_params_stated",
     ];
 
-    /// The known facts of this item, by the names rules use.
-    /// Unknown figures are simply absent.
+    /// The known facts of this item, by the names rules use, with
+    /// H100-equivalents against `h100_tpp`. Unknown figures are absent.
+    pub fn facts_with(&self, h100_tpp: Option<f64>) -> Facts {
+        let mut f = self.facts();
+        if let Some(v) = self.metrics_with(h100_tpp).h100_equivalents {
+            f.set("h100e", FactValue::Num(v));
+        }
+        f
+    }
+
+    /// The known facts of this item, by the names rules use (no
+    /// H100-equivalents). Unknown figures are simply absent.
     pub fn facts(&self) -> Facts {
         let mut f = Facts::default();
         f.set("kind", FactValue::from(self.kind.name()));
@@ -388,7 +404,6 @@ impl Item {
         };
         num(&mut f, "tpp", m.tpp);
         num(&mut f, "pd", m.pd);
-        num(&mut f, "h100e", m.h100_equivalents);
         num(&mut f, "int8_tops", m.int8_tops);
         num(&mut f, "system_tpp", m.system_tpp);
         num(&mut f, "training_flop", m.training_flop);

@@ -37,6 +37,10 @@ pub struct Parameter {
     pub question: String,
     /// For a value the engine derives: the fact the user supplies instead.
     pub derived_from: Option<String>,
+    /// For a ratio to a reference item (`h100e`): the catalog item whose
+    /// figure is the unit.
+    #[serde(default)]
+    pub per_item: Option<String>,
     /// The closed set of values a `string` (or each element of a `list`)
     /// may take. A stated value outside it is refused, never read by a rule;
     /// a rule comparing the parameter with a literal outside it does not load.

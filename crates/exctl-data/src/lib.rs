@@ -288,8 +288,23 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
         return Err(DataError::new("packs/", "no rule packs found"));
     }
     let catalog = Catalog::from_files(&files.under("catalog/"))?;
+    let mut engine = Engine::new(vocab, countries, groups, packs);
+    // H100-equivalents are TPP over the TPP of the item the data names.
+    if let Some(per) = engine.vocab.get("h100e").and_then(|p| p.per_item.clone()) {
+        let tpp = catalog
+            .resolve(&per)
+            .ok()
+            .and_then(|e| e.item.metrics().tpp)
+            .ok_or_else(|| {
+                DataError::new(
+                    "packs/parameters.toml",
+                    format!("parameter h100e: per_item {per:?} is not a catalog item with a TPP"),
+                )
+            })?;
+        engine.h100_tpp = Some(tpp);
+    }
     Ok(Data {
-        engine: Engine::new(vocab, countries, groups, packs),
+        engine,
         catalog,
         golden,
         parties,

@@ -161,7 +161,7 @@ pub fn catalog_table(data: &Data) -> String {
         "id", "name", "TPP", "PD", "H100e", "train FLOP"
     );
     for e in data.catalog.entries() {
-        let m = e.item.metrics();
+        let m = e.item.metrics_with(data.engine.h100_tpp);
         let _ = writeln!(
             s,
             "{:<24} {:<34} {:>10} {:>8} {:>8} {:>12}",

@@ -938,3 +938,25 @@ fn import_ccl_never_writes_over_its_snapshot_and_refuses_a_malformed_one() {
     );
     assert!(!out.exists(), "nothing is written for a malformed snapshot");
 }
+
+#[test]
+fn h100_equivalents_are_a_multiple_of_the_item_the_data_names() {
+    let v = json(&["classify", "b200", "--json"]);
+    let b200 = v["item"]["metrics"]["h100_equivalents"].as_f64().unwrap();
+    assert!((b200 - 36_000.0 / 15_832.0).abs() < 1e-9, "{b200}");
+    // A reference item that is not in the catalog does not load.
+    let root = data_root_with(|r| {
+        replace_in(
+            &r.join("packs/parameters.toml"),
+            "per_item = \"nvidia-h100-sxm\"",
+            "per_item = \"nvidia-h101\"",
+        )
+    });
+    let o = exctl(&["--data", root.to_str().unwrap(), "catalog"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("per_item \"nvidia-h101\""),
+        "{}",
+        stderr(&o)
+    );
+}
