@@ -2,8 +2,9 @@
 //! two rule-pack versions. Rows stream in and out; a bad row is reported in
 //! its own line and the rest goes on.
 
-use crate::records::{self, Recorder};
+use crate::recording::Recorder;
 use crate::Progress;
+use crate::{instance, licences, parties, recording};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use exctl_core::licence::OnFile;
@@ -534,9 +535,9 @@ pub fn check_book(
     let licences: Vec<OnFile> = match &recorder {
         Some(r) => {
             let (rt, store) = r.store();
-            records::licences_on_file(
+            licences::licences_on_file(
                 rt.block_on(store.licences(None))
-                    .map_err(records::store_error)?,
+                    .map_err(instance::store_error)?,
             )
         }
         None => Vec::new(),
@@ -561,7 +562,7 @@ pub fn check_book(
             let mut d = (*base).clone();
             let found = match (&screener, o.parties.is_empty()) {
                 (Some(scr), false) => {
-                    match records::screen_parties(
+                    match parties::screen_parties(
                         scr,
                         &o.parties,
                         recorder.as_ref().map(Recorder::store),
@@ -581,7 +582,7 @@ pub fn check_book(
                 .iter()
                 .find(|p| p.role == Role::EndUser)
                 .map(|p| p.name.as_str());
-            records::complete(
+            parties::complete(
                 &mut d,
                 if o.parties.is_empty() {
                     &[]
@@ -658,7 +659,7 @@ pub fn check_book(
                 "quantity": o.quantity,
                 "value": o.value,
             });
-            let decision = records::new_check(
+            let decision = recording::new_check(
                 r.line("check", &row_key),
                 &decision,
                 input,

@@ -3,8 +3,9 @@
 //! file. I/O (the store's clearances and licences, recording) stays with
 //! the caller, so the command line can block and the server can await.
 
-use crate::records::{self, Clearances, PartyScreen};
+use crate::parties::{self, Clearances, PartyScreen};
 use crate::{bad, parse_fact, Context, Shell};
+use crate::{licences, recording};
 use anyhow::Result;
 use chrono::NaiveDate;
 use exctl_core::licence::{Drawn, OnFile, Shipment};
@@ -546,13 +547,13 @@ pub fn complete(
     let screened = match screener {
         Some(s) if !p.parties.is_empty() => {
             p.list_version = Some(s.version().hash.clone());
-            Some(records::screen_parties_with(s, &p.parties, clearances))
+            Some(parties::screen_parties_with(s, &p.parties, clearances))
         }
         _ => None,
     };
     let hits = screened.as_ref().map(|s| s.hits.as_slice()).unwrap_or(&[]);
     let end_user = p.end_user().map(str::to_string);
-    records::complete(
+    parties::complete(
         &mut p.decision,
         if p.parties.is_empty() {
             &[]
@@ -571,7 +572,7 @@ pub fn complete(
 
 /// The record of a completed check.
 pub fn recording(p: &Prepared, request_key: String, screened: Option<&PartyScreen>) -> Recording {
-    let decision: NewDecision = records::new_check(
+    let decision: NewDecision = recording::new_check(
         request_key,
         &p.decision,
         serde_json::to_value(&p.request).unwrap_or_default(),
@@ -717,8 +718,8 @@ pub async fn run<S: Shell>(
     let mut licences = Vec::new();
     if let Some(store) = place.store {
         clearances =
-            crate::licences::clearances(store, &records::screened_names(&prepared.parties)).await?;
-        licences = records::licences_on_file(store.licences(None).await?);
+            crate::licences::clearances(store, &parties::screened_names(&prepared.parties)).await?;
+        licences = licences::licences_on_file(store.licences(None).await?);
     }
     let screener = if prepared.parties.is_empty() {
         None
@@ -742,7 +743,11 @@ pub async fn run<S: Shell>(
         .await?;
     let record_id = match (place.store, record) {
         (Some(_), true) => {
-            let mut r = recording(&prepared, records::request_key("check"), screened.as_ref());
+            let mut r = recording(
+                &prepared,
+                recording::request_key("check"),
+                screened.as_ref(),
+            );
             r.actor = place.actor.clone();
             Some(shell.record(r).await?)
         }

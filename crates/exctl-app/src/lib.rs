@@ -11,9 +11,11 @@
 
 pub mod books;
 pub mod check;
+pub mod instance;
 pub mod licences;
+pub mod parties;
 pub mod paths;
-pub mod records;
+pub mod recording;
 pub mod screening;
 pub mod shell;
 pub mod views;

@@ -2,9 +2,11 @@
 //! for every shell. Each validates its request, then asks the store, which
 //! checks and writes in one transaction (a balance is never overdrawn).
 
-use crate::records::{self, Clearances};
+use crate::bad;
+use crate::parties::Clearances;
 use anyhow::Result;
 use chrono::NaiveDate;
+use exctl_core::licence::OnFile;
 use exctl_core::Licence;
 use exctl_data::Data;
 use exctl_records::{Disposition, ShipmentReceipt, Store};
@@ -14,7 +16,7 @@ use serde::Deserialize;
 /// errors); its record id and the licence as registered (items resolved to
 /// catalog ids).
 pub async fn add(store: &Store, data: &Data, source: &str, text: &str) -> Result<(i64, Licence)> {
-    let licence = records::licence_from_text(data, source, text)?;
+    let licence = licence_from_text(data, source, text)?;
     let id = store.add_licence(&licence).await?;
     Ok((id, licence))
 }
@@ -42,7 +44,7 @@ pub struct ShipmentRequest {
 /// refused (nothing drawn) past the balance, the validity or the licence's
 /// terms.
 pub async fn ship(store: &Store, r: &ShipmentRequest, today: NaiveDate) -> Result<ShipmentReceipt> {
-    let (j, number) = records::licence_ref(&r.licence)?;
+    let (j, number) = licence_ref(&r.licence)?;
     if r.reference.trim().is_empty() {
         return Err(crate::bad_field("reference", "empty"));
     }
@@ -126,7 +128,7 @@ pub async fn clear(store: &Store, data: &Data, r: &ClearRequest) -> Result<Dispo
 
 /// The clearances in force for every name a check screens.
 pub async fn clearances(store: &Store, names: &[(String, Option<String>)]) -> Result<Clearances> {
-    let mut out = Clearances::new();
+    let mut out = crate::parties::Clearances::new();
     for (name, country) in names {
         let d = store
             .dispositions_for(name, country.as_deref(), None)
@@ -134,4 +136,48 @@ pub async fn clearances(store: &Store, names: &[(String, Option<String>)]) -> Re
         out.insert((name.clone(), country.clone()), d);
     }
     Ok(out)
+}
+
+/// A licence file's text checked against the data: a known jurisdiction,
+/// and items resolved to catalog ids so that any alias matches later.
+pub fn licence_from_text(
+    data: &exctl_data::Data,
+    path: &str,
+    text: &str,
+) -> Result<exctl_core::Licence> {
+    let mut licence = exctl_core::Licence::from_text(path, text).map_err(|e| bad(e.to_string()))?;
+    if data.engine.pack(&licence.jurisdiction).is_none() {
+        return Err(bad(format!(
+            "{path}: field `jurisdiction`: unknown jurisdiction {:?}",
+            licence.jurisdiction
+        )));
+    }
+    let mut ids = Vec::new();
+    for i in &licence.items {
+        let item = data
+            .catalog
+            .resolve(i)
+            .map_err(|e| bad(format!("{path}: field `items`: {e}")))?;
+        ids.push(item.item.id.clone());
+    }
+    licence.items = ids;
+    Ok(licence)
+}
+
+/// Splits a licence reference `JURISDICTION:NUMBER`, e.g. `us:D123456`.
+pub fn licence_ref(s: &str) -> Result<(&str, &str)> {
+    s.split_once(':')
+        .filter(|(j, n)| !j.trim().is_empty() && !n.trim().is_empty())
+        .ok_or_else(|| bad(format!("licence {s:?}: expected JURISDICTION:NUMBER")))
+}
+
+/// Stored licences as a check is offered them.
+pub fn licences_on_file(stored: Vec<exctl_records::StoredLicence>) -> Vec<OnFile> {
+    stored
+        .into_iter()
+        .map(|l| OnFile {
+            licence: l.licence,
+            drawn: l.drawn,
+        })
+        .collect()
 }

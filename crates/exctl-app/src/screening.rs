@@ -596,7 +596,7 @@ pub fn batch(
     (input, output): (&Path, &Path),
     (limit, threshold): (usize, f64),
     countries: CountryResolver<'_>,
-    mut recorder: Option<&mut crate::records::Recorder>,
+    mut recorder: Option<&mut crate::recording::Recorder>,
     progress: &dyn crate::Progress,
 ) -> Result<(usize, usize, usize)> {
     crate::paths::ensure_distinct(input, output)?;
@@ -653,7 +653,7 @@ pub fn batch(
         if let Some(r) = recorder.as_mut() {
             for p in block.iter_mut() {
                 if let Pending::Query { line, id, .. } = p {
-                    let row_key = crate::records::Recorder::row_key(*line, id);
+                    let row_key = crate::recording::Recorder::row_key(*line, id);
                     if let Err(msg) = r.claim("screen", &row_key) {
                         *p = Pending::Error {
                             line: *line,
@@ -685,12 +685,12 @@ pub fn batch(
             let line_s = line.to_string();
             screened += 1;
             if let Some(r) = recorder.as_mut() {
-                let row_key = crate::records::Recorder::row_key(line, id);
+                let row_key = crate::recording::Recorder::row_key(line, id);
                 let key = r.line("screen", &row_key);
                 r.push(
                     "screen",
                     &row_key,
-                    crate::records::screen_recording(key, q, id, screener, &matches, threshold),
+                    crate::recording::screen_recording(key, q, id, screener, &matches, threshold),
                 )?;
             }
             let qc = q.country.clone().unwrap_or_default();
@@ -1195,8 +1195,8 @@ pub async fn screen<S: crate::Shell>(
         .await?;
     let record = match (context.store, request.record.unwrap_or(true)) {
         (Some(_), true) => {
-            let mut r = crate::records::screen_recording(
-                crate::records::request_key("screen"),
+            let mut r = crate::recording::screen_recording(
+                crate::recording::request_key("screen"),
                 &query,
                 "",
                 &screener,

@@ -12,7 +12,7 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use chrono::NaiveDate;
 use exctl_app::check::{self, CheckRequest};
-use exctl_app::records;
+use exctl_app::{parties, recording};
 use exctl_records::Role;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -670,7 +670,7 @@ async fn history(
         before: q.before,
         limit: Some(q.limit.unwrap_or(200)),
     };
-    let page = records::history(&s.store, &filter, records::HISTORY_MAX_LIMIT).await?;
+    let page = recording::history(&s.store, &filter, recording::HISTORY_MAX_LIMIT).await?;
     let body = Json(serde_json::to_value(&page.decisions).map_err(|_| ApiError::internal())?);
     Ok(match page.next_before {
         Some(next) => ([("x-next-before", next.to_string())], body).into_response(),
@@ -688,12 +688,12 @@ async fn rescreen(
 ) -> ApiResult {
     let store = s.store.acting_as(&actor(&caller));
     // The parties and the lists, then the screening on a worker: the same
-    // steps as records::rescreen (whose generic future axum cannot prove Send).
+    // steps as parties::rescreen (whose generic future axum cannot prove Send).
     let lists = s.lists();
     let parties = store.parties().await?;
     let screener = lists.screener.clone();
     let results = cpu(&s, move || {
-        records::rescreen_all(&screener, parties, &exctl_app::Quiet)
+        parties::rescreen_all(&screener, parties, &exctl_app::Quiet)
     })
     .await?;
     let report = store.apply_rescreen(&lists.version, &results).await?;

@@ -32,7 +32,7 @@ pub mod ui;
 pub mod webhooks;
 
 use anyhow::{Context as _, Result};
-use exctl_app::records::Place;
+use exctl_app::instance::Place;
 use exctl_data::Data;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -143,7 +143,7 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
         let (_, token) = store
             .create_api_key(exctl_records::Role::Admin, "first admin")
             .await
-            .map_err(exctl_app::records::store_error)?;
+            .map_err(exctl_app::instance::store_error)?;
         Some(token)
     } else {
         None

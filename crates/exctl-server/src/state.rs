@@ -9,7 +9,7 @@ use crate::refusals::Refusals;
 use crate::webhooks::Webhooks;
 use crate::Config;
 use anyhow::Result;
-use exctl_app::records;
+use exctl_app::parties;
 use exctl_core::parties::PartyRules;
 use exctl_data::Data;
 use exctl_records::Store;
@@ -66,7 +66,7 @@ impl ListSource {
     /// Builds the screener (CPU-heavy for large lists: call off the runtime).
     /// With no list given or configured, the bundled demo list stands in.
     fn load(&self) -> Result<Lists> {
-        let found = records::list_set(&self.specs, &self.dir)?;
+        let found = parties::list_set(&self.specs, &self.dir)?;
         let set = match found {
             Some(set) => set,
             None => exctl_app::screening::demo_set(&exctl_app::screening::resolver(
@@ -80,7 +80,7 @@ impl ListSource {
             .iter()
             .any(|s| s.file == exctl_app::screening::DEMO_SOURCE);
         let identities = set.identities();
-        let screener = records::with_designated(&self.rules, set);
+        let screener = parties::with_designated(&self.rules, set);
         let v = screener.version();
         Ok(Lists {
             version: v.hash.clone(),

@@ -548,7 +548,7 @@ fn failed_start(
 }
 
 fn keys_on_file(home: &std::path::Path) -> usize {
-    let place = exctl_app::records::Place {
+    let place = exctl_app::instance::Place {
         home: Some(home.to_path_buf()),
         db: None,
         user: None,
@@ -556,7 +556,7 @@ fn keys_on_file(home: &std::path::Path) -> usize {
     if !place.key_path().exists() {
         return 0;
     }
-    let rt = exctl_app::records::runtime().unwrap();
+    let rt = exctl_app::instance::runtime().unwrap();
     let store = place.open(&rt).unwrap();
     rt.block_on(store.api_keys()).unwrap().len()
 }

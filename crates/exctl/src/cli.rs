@@ -1,7 +1,7 @@
 //! The command line's arguments: every command and its flags (clap).
 //! What each command does lives in `commands/`.
 
-use crate::{records, screening};
+use crate::{instance, screening};
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -46,9 +46,9 @@ pub(crate) struct PlaceArgs {
     pub(crate) user: Option<String>,
 }
 
-impl From<PlaceArgs> for records::Place {
-    fn from(a: PlaceArgs) -> records::Place {
-        records::Place {
+impl From<PlaceArgs> for instance::Place {
+    fn from(a: PlaceArgs) -> instance::Place {
+        instance::Place {
             home: a.home,
             db: a.db,
             user: a.user,

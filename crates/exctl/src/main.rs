@@ -14,7 +14,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
 
-pub(crate) use exctl_app::{bad, bad_field, records, screening, BadInput};
+pub(crate) use exctl_app::{bad, bad_field, instance, parties, recording, screening, BadInput};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

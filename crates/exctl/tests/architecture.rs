@@ -47,7 +47,13 @@ fn library_sources(krate: &str) -> Vec<(PathBuf, String)> {
                 dirs.push(p);
             } else if p.extension().is_some_and(|x| x == "rs") {
                 let text = std::fs::read_to_string(&p).unwrap();
-                let code = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
+                // Test modules are cut off (`#[cfg(test)]`, `#[cfg(all(test, …))]`).
+                let end = ["#[cfg(test)]", "#[cfg(all(test"]
+                    .iter()
+                    .filter_map(|m| text.find(m))
+                    .min()
+                    .unwrap_or(text.len());
+                let code = text[..end].to_string();
                 out.push((p, code));
             }
         }

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use exctl_app::records::Place;
+use exctl_app::instance::Place;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;

@@ -4,13 +4,13 @@ use super::prelude::*;
 
 pub(crate) fn run(g: &Globals, args: AuditArgs) -> Result<ExitCode> {
     let AuditArgs { command } = args;
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     match command {
         AuditCommand::Checkpoint { out } => {
             let store = g.place.open(&rt)?;
             let checkpoint = rt
                 .block_on(store.checkpoint())
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             rt.block_on(store.close());
             let path = match out {
                 Some(p) => {
@@ -22,7 +22,7 @@ pub(crate) fn run(g: &Globals, args: AuditArgs) -> Result<ExitCode> {
                 }
                 None => checkpoint
                     .save_in(&g.place.checkpoints_dir())
-                    .map_err(records::store_error)?,
+                    .map_err(instance::store_error)?,
             };
             println!(
                 "checkpoint of entry {} (head {}), signed by key {}: {}",
@@ -57,7 +57,7 @@ pub(crate) fn run(g: &Globals, args: AuditArgs) -> Result<ExitCode> {
                 && g.place.checkpoints_dir().is_dir()
             {
                 let own =
-                    records::load_checkpoints(&[g.place.checkpoints_dir()]).unwrap_or_default();
+                    instance::load_checkpoints(&[g.place.checkpoints_dir()]).unwrap_or_default();
                 if !own.is_empty() && !json {
                     println!(
                         "checking against the {} checkpoints in {}",
@@ -67,11 +67,11 @@ pub(crate) fn run(g: &Globals, args: AuditArgs) -> Result<ExitCode> {
                 }
                 own
             } else {
-                records::load_checkpoints(&checkpoints)?
+                instance::load_checkpoints(&checkpoints)?
             };
             let report = rt
                 .block_on(store.verify_against(&pinned, &checkpoints))
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             rt.block_on(store.close());
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -95,7 +95,7 @@ pub(crate) fn run(g: &Globals, args: AuditArgs) -> Result<ExitCode> {
             }
             let bundle = rt
                 .block_on(store.export(from, to))
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             render::write_bundle(&bundle, &out)?;
             println!(
                 "wrote {} audit entries to {} (trail {})",

@@ -75,7 +75,7 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
     };
     // A look that leaves no record still reads the instance's
     // clearances and licences, so it answers as the recorded check.
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     let store = if g.place.initialised() || ship.is_some() {
         Some(g.place.open(&rt)?)
     } else {
@@ -84,7 +84,7 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
     let lists_dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
     let shell = exctl_app::Direct {
         store: store.as_ref(),
-        screener: Box::new(|| records::party_screener(&data.parties, &lists, &lists_dir)),
+        screener: Box::new(|| parties::party_screener(&data.parties, &lists, &lists_dir)),
     };
     let place = exctl_app::Context {
         data: data.clone(),
@@ -145,14 +145,14 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
     let recorder = if no_record || !g.place.initialised() {
         None
     } else {
-        let rt = records::runtime()?;
+        let rt = instance::runtime()?;
         let store = g.place.open(&rt)?;
-        let id = records::Recorder::batch_id(&input, date, batch_id)?;
-        Some(records::Recorder::new(rt, store, id))
+        let id = recording::Recorder::batch_id(&input, date, batch_id)?;
+        Some(recording::Recorder::new(rt, store, id))
     };
     let ctx = books::BookContext {
         screener: Box::new(|| {
-            records::party_screener(
+            parties::party_screener(
                 &data.parties,
                 &lists,
                 &screening::lists_dir(lists_dir.as_deref(), &g.place.dir()),

@@ -4,7 +4,7 @@ use super::prelude::*;
 
 pub(crate) fn run(g: &Globals, args: DispositionsArgs) -> Result<ExitCode> {
     let DispositionsArgs { command } = args;
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     match command {
         DispositionsCommand::Clear {
             party,
@@ -33,7 +33,7 @@ pub(crate) fn run(g: &Globals, args: DispositionsArgs) -> Result<ExitCode> {
             let store = g.place.open_read(&rt)?;
             let all = rt
                 .block_on(store.dispositions())
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             emit(json, serde_json::to_value(&all)?, || {
                 render::dispositions_text(&all)
             })

@@ -31,9 +31,9 @@ pub(crate) fn run(g: &Globals, args: HistoryArgs) -> Result<ExitCode> {
         before,
         limit: Some(limit),
     };
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     let store = g.place.open_read(&rt)?;
-    let page = rt.block_on(records::history(&store, &filter, i64::MAX))?;
+    let page = rt.block_on(recording::history(&store, &filter, i64::MAX))?;
     if let Some(next) = page.next_before {
         eprintln!("more records: add --before {next} for the next page");
     }

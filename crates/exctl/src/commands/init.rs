@@ -3,7 +3,7 @@
 use super::prelude::*;
 
 pub(crate) fn run(g: &Globals) -> Result<ExitCode> {
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     print!("{}", g.place.init(&rt)?);
     Ok(ExitCode::SUCCESS)
 }

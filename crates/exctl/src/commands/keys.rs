@@ -4,7 +4,7 @@ use super::prelude::*;
 
 pub(crate) fn run(g: &Globals, args: KeysArgs) -> Result<ExitCode> {
     let KeysArgs { command } = args;
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     match command {
         KeysCommand::Create { role, name } => {
             let role = exctl_records::Role::parse(&role).ok_or_else(|| {
@@ -15,7 +15,7 @@ pub(crate) fn run(g: &Globals, args: KeysArgs) -> Result<ExitCode> {
             let store = g.place.open(&rt)?;
             let (key, token) = rt
                 .block_on(store.create_api_key(role, &name))
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             println!(
                 "created {} key {} for {:?}; its token (shown once):\n{token}",
                 key.role, key.key_id, key.name
@@ -26,7 +26,7 @@ pub(crate) fn run(g: &Globals, args: KeysArgs) -> Result<ExitCode> {
             let store = g.place.open_read(&rt)?;
             let keys = rt
                 .block_on(store.api_keys())
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             emit(json, serde_json::to_value(&keys)?, || {
                 let mut s = String::new();
                 for k in &keys {
@@ -53,7 +53,7 @@ pub(crate) fn run(g: &Globals, args: KeysArgs) -> Result<ExitCode> {
             let store = g.place.open(&rt)?;
             let key = rt
                 .block_on(store.revoke_api_key(&key_id))
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             println!("revoked {} key {} ({:?})", key.role, key.key_id, key.name);
             Ok(ExitCode::SUCCESS)
         }

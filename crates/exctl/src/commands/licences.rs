@@ -4,7 +4,7 @@ use super::prelude::*;
 
 pub(crate) fn run(g: &Globals, args: LicencesArgs) -> Result<ExitCode> {
     let LicencesArgs { command } = args;
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     match command {
         LicencesCommand::Add { file } => {
             let data = load(&g.data)?;
@@ -29,7 +29,7 @@ pub(crate) fn run(g: &Globals, args: LicencesArgs) -> Result<ExitCode> {
             let store = g.place.open_read(&rt)?;
             let list = rt
                 .block_on(store.licences(jurisdiction.as_deref()))
-                .map_err(records::store_error)?;
+                .map_err(instance::store_error)?;
             emit(json, serde_json::to_value(&list)?, || {
                 render::licences_text(&list)
             })

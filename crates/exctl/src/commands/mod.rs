@@ -31,7 +31,7 @@ mod prelude {
         write_or_print, Bar, Globals,
     };
     pub(crate) use crate::cli::*;
-    pub(crate) use crate::{bad, bad_field, records, render, screening};
+    pub(crate) use crate::{bad, bad_field, instance, parties, recording, render, screening};
     pub(crate) use anyhow::{bail, Context as _, Result};
     pub(crate) use chrono::NaiveDate;
     pub(crate) use exctl_app::books;
@@ -48,7 +48,7 @@ pub(crate) struct Globals {
     /// `--data`: a data root instead of the bundled copy.
     pub(crate) data: Option<PathBuf>,
     /// The instance: home, database, user.
-    pub(crate) place: records::Place,
+    pub(crate) place: instance::Place,
 }
 
 /// Runs the command the line asked for.

@@ -9,15 +9,15 @@ pub(crate) fn run(g: &Globals, args: RescreenArgs) -> Result<ExitCode> {
         json,
     } = args;
     let data = load(&g.data)?;
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     let store = g.place.open(&rt)?;
     let dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
     let shell = exctl_app::Direct {
         store: Some(&store),
-        screener: Box::new(|| records::party_screener(&data.parties, &lists, &dir)),
+        screener: Box::new(|| parties::party_screener(&data.parties, &lists, &dir)),
     };
     let bar = std::sync::Arc::new(Bar::new("parties"));
-    let report = rt.block_on(records::rescreen(&shell, &store, bar))?;
+    let report = rt.block_on(parties::rescreen(&shell, &store, bar))?;
     emit(json, serde_json::to_value(&report)?, || {
         render::rescreen_text(&report)
     })

@@ -23,7 +23,7 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
     let dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
     // The lists in use and the parties rule packs designate, as the
     // server and the checks screen against.
-    let build = || records::party_screener(&data.parties, &lists, &dir);
+    let build = || parties::party_screener(&data.parties, &lists, &dir);
     if let (Some(input), Some(output)) = (input, output) {
         if dob.is_some() || !ids.is_empty() || name.is_some() {
             return Err(bad(
@@ -48,11 +48,11 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
         let mut recorder = if no_record || !g.place.initialised() {
             None
         } else {
-            let rt = records::runtime()?;
+            let rt = instance::runtime()?;
             let store = g.place.open(&rt)?;
             let date = chrono::Utc::now().date_naive();
-            let id = records::Recorder::batch_id(&input, date, batch_id)?;
-            Some(records::Recorder::new(rt, store, id))
+            let id = recording::Recorder::batch_id(&input, date, batch_id)?;
+            Some(recording::Recorder::new(rt, store, id))
         };
         let (n, hits, errors) = screening::batch(
             &screener,
@@ -87,7 +87,7 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
         threshold: Some(threshold),
         record: Some(!no_record),
     };
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     let store = if g.place.initialised() && !no_record {
         Some(g.place.open(&rt)?)
     } else {

@@ -20,7 +20,7 @@ pub(crate) fn run(g: &Globals, args: ShipArgs) -> Result<ExitCode> {
             .map(|_| parse_flag_date("--date", &date))
             .transpose()?,
     };
-    let rt = records::runtime()?;
+    let rt = instance::runtime()?;
     let store = g.place.open(&rt)?;
     let today = chrono::Utc::now().date_naive();
     let receipt = rt.block_on(exctl_app::licences::ship(&store, &request, today))?;
