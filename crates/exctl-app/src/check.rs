@@ -195,10 +195,10 @@ pub mod limits {
 
 fn too_long(field: &str, text: &str, limit: usize) -> Result<()> {
     if text.len() > limit {
-        return Err(bad(format!(
-            "{field}: {} bytes; the limit is {limit}",
-            text.len()
-        )));
+        return Err(crate::bad_field(
+            field,
+            format!("{} bytes; the limit is {limit}", text.len()),
+        ));
     }
     Ok(())
 }
@@ -382,6 +382,42 @@ pub fn country_code(
         ));
     }
     if let Some(c) = countries.resolve(v) {
+        // A short alias that names part of another country ("Korea" beside
+        // North Korea, "Congo" beside DR Congo) is refused: reading it as
+        // the less restricted one would fail open.
+        let is_code_or_name = v.len() == 2 || c.name.eq_ignore_ascii_case(v);
+        if !is_code_or_name {
+            let words = |s: &str| -> Vec<String> {
+                s.to_lowercase()
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect()
+            };
+            let wanted = words(v);
+            let others: Vec<String> = countries
+                .iter()
+                .filter(|o| o.code != c.code)
+                .filter(|o| {
+                    std::iter::once(&o.name).chain(o.aliases.iter()).any(|n| {
+                        let have = words(n);
+                        wanted.iter().all(|w| have.contains(w))
+                    })
+                })
+                .map(|o| format!("{} ({})", o.code, o.name))
+                .collect();
+            if !others.is_empty() {
+                return Err(crate::bad_field(
+                    field,
+                    format!(
+                        "{v:?} is ambiguous: {} ({}) or {}; give the ISO code",
+                        c.code,
+                        c.name,
+                        others.join(", ")
+                    ),
+                ));
+            }
+        }
         return Ok(c.code.clone());
     }
     let folded = v.to_lowercase();
@@ -696,6 +732,15 @@ pub async fn run<S: Shell>(
     request: CheckRequest,
 ) -> Result<CheckAnswer> {
     check_limits(&request)?;
+    let mut request = request;
+    if let Some(reference) = &request.ship {
+        // Checked before anything is recorded: " PO-1" is "PO-1".
+        let reference = reference.trim().to_string();
+        if reference.is_empty() {
+            return Err(crate::bad_field("ship", "the shipment reference is empty"));
+        }
+        request.ship = Some(reference);
+    }
     let record = request.record.unwrap_or(true);
     if request.ship.is_some() && !record {
         return Err(crate::bad_field(

@@ -1108,17 +1108,7 @@ pub fn screen_query(r: &ScreenRequest, countries: &CountryTable) -> Result<(Quer
         .filter(|c| !c.is_empty())
     {
         None => None,
-        Some(c) => Some(
-            countries
-                .resolve(c)
-                .map(|c| c.code.clone())
-                .ok_or_else(|| {
-                    bad_field(
-                        "country",
-                        format!("{c:?}: expected an ISO 3166 alpha-2 code or a country's name"),
-                    )
-                })?,
-        ),
+        Some(c) => Some(crate::check::country_code("country", c, countries)?),
     };
     let entity_type = match r
         .entity_type

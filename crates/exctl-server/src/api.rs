@@ -30,6 +30,9 @@ pub struct ApiError {
     /// The record the refused request still left (a check whose shipment
     /// was refused is on record).
     record: Option<i64>,
+    /// Shipments drawn before the refusal (one jurisdiction's licence drawn,
+    /// another's refused): they stand, and the caller must see them.
+    shipments: Option<Value>,
 }
 
 impl ApiError {
@@ -39,6 +42,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             record: None,
+            shipments: None,
         }
     }
 
@@ -62,6 +66,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(record) = self.record {
             body["record"] = json!(record);
+        }
+        if let Some(shipments) = self.shipments {
+            body["shipments"] = shipments;
         }
         (self.status, Json(body)).into_response()
     }
@@ -424,6 +431,9 @@ async fn run_check(s: &Arc<AppState>, caller: &Caller, request: CheckRequest) ->
             refusal.field = None;
         }
         refusal.record = answer.record;
+        if !answer.shipments.is_empty() {
+            refusal.shipments = serde_json::to_value(&answer.shipments).ok();
+        }
         return Err(refusal);
     }
     Ok(answer.to_json())
@@ -482,7 +492,19 @@ async fn check_batch(
 fn batch_row(r: ApiResult<Value>) -> Value {
     match r {
         Ok(v) => json!({"ok": true, "result": v}),
-        Err(e) => json!({"ok": false, "status": e.status.as_u16(), "error": e.message}),
+        Err(e) => {
+            let mut row = json!({"ok": false, "status": e.status.as_u16(), "error": e.message});
+            for (key, v) in [
+                ("field", e.field.map(Value::from)),
+                ("record", e.record.map(Value::from)),
+                ("shipments", e.shipments),
+            ] {
+                if let Some(v) = v {
+                    row[key] = v;
+                }
+            }
+            row
+        }
     }
 }
 

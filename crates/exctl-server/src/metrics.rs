@@ -222,6 +222,11 @@ impl Metrics {
             .inc();
     }
 
+    /// A list refresh failed (the previous lists keep serving).
+    pub fn list_refresh_failed(&self) {
+        self.refresh_failures.inc();
+    }
+
     /// One decision recorded.
     pub fn recorded(&self) {
         self.recorded.inc();
@@ -246,12 +251,6 @@ impl Metrics {
         self.list_age
             .set(chrono::Utc::now().timestamp() - lists.loaded_at);
         self.refresh_ok.set(i64::from(refresh.ok));
-        // The refresh task counts failures; the counter follows it.
-        let failures = refresh.failures;
-        let counted = self.refresh_failures.get();
-        if failures > counted {
-            self.refresh_failures.inc_by(failures - counted);
-        }
         self.uptime.set(up_seconds as i64);
         let mut text = String::new();
         // Writing into a String cannot fail.

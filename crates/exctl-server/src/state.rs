@@ -301,6 +301,7 @@ impl AppState {
             Err(e) => {
                 status.ok = false;
                 status.failures += 1;
+                self.metrics.list_refresh_failed();
                 status.error = Some(e.to_string());
                 tracing::warn!(error = %e, "list refresh failed; the previous lists keep serving");
                 Err(e)

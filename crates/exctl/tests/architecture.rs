@@ -47,19 +47,63 @@ fn library_sources(krate: &str) -> Vec<(PathBuf, String)> {
                 dirs.push(p);
             } else if p.extension().is_some_and(|x| x == "rs") {
                 let text = std::fs::read_to_string(&p).unwrap();
-                // Test modules are cut off (`#[cfg(test)]`, `#[cfg(all(test, …))]`).
-                let end = ["#[cfg(test)]", "#[cfg(all(test"]
-                    .iter()
-                    .filter_map(|m| text.find(m))
-                    .min()
-                    .unwrap_or(text.len());
-                let code = text[..end].to_string();
+                let code = without_test_modules(&text);
                 out.push((p, code));
             }
         }
     }
     assert!(!out.is_empty());
     out
+}
+
+/// The source without its test modules (`#[cfg(test)] mod … { … }`,
+/// `#[cfg(all(test, …))]`), wherever they sit in the file.
+fn without_test_modules(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        let next = ["#[cfg(test)]", "#[cfg(all(test"]
+            .iter()
+            .filter_map(|m| rest.find(m))
+            .min();
+        let Some(at) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        // Skip to the module's closing brace.
+        let Some(open) = rest[at..].find('{') else {
+            return out;
+        };
+        let mut depth = 0usize;
+        let mut end = rest.len();
+        for (i, ch) in rest[at + open..].char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = at + open + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[end..];
+    }
+}
+
+#[test]
+fn test_modules_are_cut_wherever_they_sit() {
+    let text =
+        "fn a() {}\n#[cfg(test)]\nmod tests {\n fn t() { \"--x\"; }\n}\nfn b() { \"kept\" }\n";
+    let code = without_test_modules(text);
+    assert!(
+        code.contains("fn a()") && code.contains("\"kept\""),
+        "{code}"
+    );
+    assert!(!code.contains("--x"), "{code}");
 }
 
 const IO_CRATES: &[&str] = &[

@@ -70,6 +70,9 @@ fn run_file(name: &str) -> usize {
             .env_remove("EXCTL_LISTS")
             .env_remove("EXCTL_DATA")
             .env_remove("EXCTL_USER")
+            // The default instance folder must be the sandbox's, never the
+            // developer's: XDG_DATA_HOME would win over HOME.
+            .env_remove("XDG_DATA_HOME")
             .output()
             .unwrap();
         assert!(

@@ -55,6 +55,21 @@ fn serve() -> Api {
 }
 
 impl Api {
+    fn get(&self, path: &str) -> Value {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut resp = agent
+            .get(&format!("{}{path}", self.url))
+            .header("authorization", &format!("Bearer {}", self.key))
+            .call()
+            .unwrap();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
     fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -295,6 +310,20 @@ fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
             "--to",
         ),
         (
+            // "Korea" names part of North Korea too: ambiguous, never read
+            // as the less restricted South Korea.
+            vec!["check", "--item", "h100", "--to", "Korea"],
+            json!({"item": "h100", "to": "Korea"}),
+            "to",
+            "--to",
+        ),
+        (
+            vec!["screen", "ACME", "--list", "demo", "--country", "Congo"],
+            json!({"name": "ACME", "country": "Congo"}),
+            "country",
+            "--country",
+        ),
+        (
             vec!["check", "--item", "h100", "--to", "DE", "--end-use", "civl"],
             json!({"item": "h100", "to": "DE", "end_use": "civl"}),
             "end_use",
@@ -345,8 +374,10 @@ fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
             "no flag in an API answer: {answer}"
         );
     }
-    // Nothing refused was recorded.
+    // Nothing refused was recorded, by either shell.
     let (code, out, _) = cli.run(&["history", "--json"]);
     assert_eq!(code, 0);
     assert_eq!(out.trim(), "[]");
+    let history = api.get("/api/v1/history");
+    assert_eq!(history, json!([]), "the API recorded a refused request");
 }

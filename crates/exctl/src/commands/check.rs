@@ -76,8 +76,11 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
     // A look that leaves no record still reads the instance's
     // clearances and licences, so it answers as the recorded check.
     let rt = instance::runtime()?;
-    let store = if g.place.initialised() || ship.is_some() {
+    let store = if ship.is_some() || (g.place.initialised() && !no_record) {
         Some(g.place.open(&rt)?)
+    } else if g.place.initialised() {
+        // Read only: a look without a record writes nothing at all.
+        Some(g.place.open_read(&rt)?)
     } else {
         None
     };
@@ -109,7 +112,7 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
         if let Some(id) = answer.record {
             println!("recorded as decision {id}");
         }
-        if ship.is_some() && answer.shipments.is_empty() {
+        if ship.is_some() && answer.shipments.is_empty() && answer.not_shipped.is_none() {
             println!("no licence needed for this shipment: nothing to draw down");
         }
         for receipt in &answer.shipments {
