@@ -704,6 +704,9 @@ pub struct CheckAnswer {
     pub screened: Option<PartyScreen>,
     pub record: Option<i64>,
     pub shipments: Vec<ShipmentReceipt>,
+    /// What the answer must be read with (the parties were screened
+    /// against the demo list).
+    pub warnings: Vec<String>,
     /// Why the shipment asked for was not (wholly) drawn down: the outcome
     /// does not let it go, or a licence's balance is spent. The decision is
     /// still recorded and worth showing; each shell then fails.
@@ -714,6 +717,9 @@ impl CheckAnswer {
     /// The answer as every shell's JSON gives it.
     pub fn to_json(&self) -> serde_json::Value {
         let mut v = result_json(&self.prepared, self.screened.as_ref(), self.record);
+        if !self.warnings.is_empty() {
+            v["warnings"] = serde_json::json!(self.warnings);
+        }
         if self.prepared.request.ship.is_some() {
             v["shipments"] = serde_json::to_value(&self.shipments).unwrap_or_default();
         }
@@ -771,6 +777,12 @@ pub async fn run<S: Shell>(
     } else {
         Some(shell.screener()?)
     };
+    let warnings: Vec<String> = screener
+        .as_deref()
+        .and_then(crate::screening::demo_warning)
+        .map(String::from)
+        .into_iter()
+        .collect();
     let data = place.data.clone();
     let licences = Arc::new(licences);
     let on_file = licences.clone();
@@ -834,6 +846,7 @@ pub async fn run<S: Shell>(
         screened,
         record: record_id,
         shipments,
+        warnings,
         not_shipped,
     })
 }

@@ -135,6 +135,18 @@ pub fn resolver(table: &CountryTable) -> impl Fn(&str) -> Option<String> + '_ {
 /// The source name of the bundled demo list in a list set.
 pub const DEMO_SOURCE: &str = "demo (bundled)";
 
+/// What an answer says when the bundled demo list was among the lists.
+pub const DEMO_WARNING: &str = "screened against the bundled demo list, a sample for trying exctl, not a restricted-party list: configure the lists to screen against";
+
+/// The warning an answer carries when `s` holds the bundled demo list.
+pub fn demo_warning(s: &Screener) -> Option<&'static str> {
+    s.version()
+        .sources
+        .iter()
+        .any(|src| src.file == DEMO_SOURCE)
+        .then_some(DEMO_WARNING)
+}
+
 /// The bundled demo list as a list set.
 pub fn demo_set(countries: CountryResolver<'_>) -> Result<ListSet> {
     let entries = parse_user_csv("demo", DEMO_LIST, countries)?;
@@ -210,12 +222,16 @@ pub fn parse_type(s: &str) -> Option<EntityType> {
 
 /// JSON for one screen: `{"query", "list_version", "matches": [...]}`.
 pub fn screen_json(q: &Query, s: &Screener, matches: &[Match]) -> serde_json::Value {
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "query": {"name": q.name, "country": q.country, "type": q.entity_type.map(|t| t.as_str()),
                   "dob": q.birth_date, "ids": q.ids},
         "list_version": s.version(),
         "matches": matches,
-    })
+    });
+    if let Some(w) = demo_warning(s) {
+        v["warnings"] = serde_json::json!([w]);
+    }
+    v
 }
 
 pub fn screen_text(q: &Query, s: &Screener, matches: &[Match], threshold: f64) -> String {
@@ -233,6 +249,9 @@ pub fn screen_text(q: &Query, s: &Screener, matches: &[Match], threshold: f64) -
         v.entries,
         v.hash
     );
+    if let Some(w) = demo_warning(s) {
+        let _ = writeln!(out, "warning: {w}");
+    }
     if matches.is_empty() {
         let _ = writeln!(out, "no matches at or above {threshold}");
     }

@@ -143,6 +143,11 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
         let result = text_of(&c, "#screen-result", "Huawei").await;
         assert!(result.contains("possible match"), "{result}");
         assert!(result.contains("EL"), "{result}");
+        // The test server screens against the demo list, and the page says so.
+        assert!(
+            result.contains("warning: screened against the bundled demo list"),
+            "{result}"
+        );
 
         // Check a shipment by keyboard: Alt+2 opens Check.
         c.find(Locator::Css("#screen-name"))

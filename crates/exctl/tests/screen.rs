@@ -312,3 +312,30 @@ fn lists_fetch_swaps_in_the_csl_atomically() {
         .iter()
         .any(|m| m["list"] == "EL"));
 }
+
+#[test]
+fn only_answers_from_the_demo_list_carry_its_warning() {
+    let lists = tmpdir("warn");
+    let own = lists.join("own.csv");
+    std::fs::write(
+        &own,
+        "name,aliases,country,list,note\nNorthwind Photonics,,CN,OWN,\n",
+    )
+    .unwrap();
+    let real = ok_json(
+        &[
+            "screen",
+            "Northwind Photonics",
+            "--list",
+            own.to_str().unwrap(),
+            "--json",
+        ],
+        &lists,
+    );
+    assert!(real.get("warnings").is_none(), "{real}");
+    let demo = ok_json(&["screen", "Huawei", "--list", "demo", "--json"], &lists);
+    assert!(
+        demo["warnings"][0].as_str().unwrap().contains("demo list"),
+        "{demo}"
+    );
+}

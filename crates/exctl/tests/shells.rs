@@ -266,6 +266,13 @@ fn checks_and_screens_answer_the_same_through_the_cli_and_the_api() {
             .any(|m| m["list"] == "ACCORD-6G"),
         "the accord's designated party is screened: {huawei}"
     );
+    // Answers from the demo list say so, in both shells.
+    assert!(
+        huawei["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("bundled demo list")),
+        "{huawei}"
+    );
 }
 
 #[test]

@@ -147,7 +147,7 @@ async function screen(ev) {
       m.license_policy ? el("div", {}, "policy: " + m.license_policy) : null,
       m.federal_register_notice ? el("div", { class: "cite" }, m.federal_register_notice) : null,
       el("button", { type: "button", "data-role": "officer", onclick: () => clearHit(r.query, m) }, "Clear as false positive")));
-    out.replaceChildren(head, el("ol", { class: "matches" }, items));
+    out.replaceChildren(...warnings(r), head, el("ol", { class: "matches" }, items));
     applyRoles();
   } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
 }
@@ -203,9 +203,14 @@ async function check(ev) {
     const hits = d.party_hits && d.party_hits.length
       ? el("ul", { class: "hits" }, d.party_hits.map((h) => el("li", {}, h.role + " " + JSON.stringify(h.party) + " on " + h.list + " (" + h.entry_name + ", score " + fmt(h.score) + ")")))
       : null;
-    out.replaceChildren(...[head, hits, ...determinations(d)].filter(Boolean));
+    out.replaceChildren(...[...warnings(d), head, hits, ...determinations(d)].filter(Boolean));
     chart(d.item, d.as_of);
   } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
+}
+
+// What an answer must be read with (e.g. screened against the demo list).
+function warnings(r) {
+  return (r.warnings || []).map((w) => el("p", { class: "warning" }, "warning: " + w));
 }
 
 async function classifyOnly() {

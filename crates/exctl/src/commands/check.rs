@@ -109,6 +109,9 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
                 render::parties_text(&answer.prepared.parties, &found.hits, &found.cleared)
             );
         }
+        for w in &answer.warnings {
+            println!("warning: {w}");
+        }
         if let Some(id) = answer.record {
             println!("recorded as decision {id}");
         }
