@@ -2,14 +2,16 @@
 //! two rule-pack versions. Rows stream in and out; a bad row is reported in
 //! its own line and the rest goes on.
 
+use crate::check::{self, CheckRequest, PartyIn, Prepared};
+use crate::parties::Clearances;
 use crate::recording::Recorder;
 use crate::Progress;
 use crate::{instance, licences, parties, recording};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use exctl_core::licence::OnFile;
-use exctl_core::parties::{Party, Role};
-use exctl_core::{Decision, Engine, FactValue, Facts, Item, Query};
+use exctl_core::parties::Role;
+use exctl_core::{Decision, Item, Query};
 use exctl_data::Data;
 use exctl_records::Recording;
 use exctl_screen::Screener;
@@ -53,22 +55,6 @@ pub const IMPACT_COLUMNS: [&str; 11] = [
     "rules_added",
     "rules_removed",
 ];
-
-/// One order: what is shipped where, for what, as of when.
-struct Order {
-    id: String,
-    item: String,
-    to: String,
-    end_use: Option<String>,
-    as_of: Option<NaiveDate>,
-    facts: Facts,
-    /// Parties to screen (batch checks only; impact ignores them).
-    parties: Vec<Party>,
-    quantity: f64,
-    value: f64,
-    /// Key of everything but the date and the parties, for memoising decisions.
-    key: String,
-}
 
 /// A decision reduced to what books report.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,7 +202,12 @@ impl Columns {
         [get(self.id), get(Some(self.item)), get(Some(self.to))]
     }
 
-    fn order(&self, r: &csv::StringRecord, engine: &Engine) -> std::result::Result<Order, String> {
+    /// The row as the check request a single check would make: the same
+    /// validation and decision follow ([`crate::check::prepare_with`]).
+    fn request(
+        &self,
+        r: &csv::StringRecord,
+    ) -> std::result::Result<(String, CheckRequest), String> {
         if r.len() > self.width {
             return Err(format!(
                 "the row has {} cells where the header has {} columns",
@@ -224,171 +215,157 @@ impl Columns {
                 self.width
             ));
         }
-        let countries = &engine.countries;
         let get = |c: Option<usize>| c.and_then(|i| r.get(i)).map(str::trim).unwrap_or("");
+        let text = |c: Option<usize>| Some(get(c).to_string()).filter(|t| !t.is_empty());
         let item = get(Some(self.item));
         if item.is_empty() {
-            return Err("empty item".into());
+            return Err("item: empty".into());
         }
-        let to = crate::check::country_code("to", get(Some(self.to)), countries)
-            .map_err(|e| e.to_string())?;
         let as_of = match get(self.as_of) {
             "" => None,
             d => Some(
                 NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| format!("as_of {d:?} is not YYYY-MM-DD"))?,
+                    .map_err(|_| format!("as_of: {d:?} is not YYYY-MM-DD"))?,
             ),
         };
-        let mut facts = Facts::default();
-        let fact_text = get(self.facts);
-        let stated = crate::parse_facts(
-            fact_text
+        let facts = check::facts_from_specs(
+            get(self.facts)
                 .split(';')
                 .map(str::trim)
                 .filter(|f| !f.is_empty()),
         )
-        .map_err(|e| e.to_string())?;
-        for (k, v) in stated {
-            facts.set(&k, v);
-        }
-        let hq = crate::end_user_hq(Some(get(self.hq)), facts.get("end_user_hq"))
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
-        let hq = if hq.is_empty() {
-            hq
-        } else {
-            crate::check::country_code("end_user_hq", &hq, countries).map_err(|e| e.to_string())?
+        .map_err(in_book_words)?;
+        let party = |c: Option<usize>, role: Role| {
+            text(c)
+                .map(|spec| PartyIn::parse(role, &spec))
+                .transpose()
+                .map_err(in_book_words)
         };
-        if !hq.is_empty() {
-            facts.set("end_user_hq", FactValue::Str(hq.clone()));
-        }
-        engine.coerce_facts(&mut facts);
-        let end_use = crate::normalize_end_use(Some(get(self.end_use)));
-        let key = format!(
-            "{item}\u{1}{to}\u{1}{}\u{1}{hq}\u{1}{fact_text}",
-            end_use.as_deref().unwrap_or("")
-        );
-        let mut parties = Vec::new();
-        for (col, role) in [
-            (self.end_user, Role::EndUser),
-            (self.consignee, Role::Consignee),
-            (self.intermediates, Role::Intermediate),
-        ] {
-            let cell = get(col);
-            let specs: Vec<&str> = if role == Role::Intermediate {
-                cell.split('|')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .collect()
-            } else {
-                Some(cell).filter(|c| !c.is_empty()).into_iter().collect()
-            };
-            for spec in specs {
-                let mut party = Party::parse(role, spec)
-                    .map_err(|e| format!("column `{}` {spec:?}: {e}", col_name(role)))?;
-                if let Some(c) = &party.country {
-                    party.country = Some(
-                        crate::check::country_code(col_name(role), c, countries)
-                            .map_err(|e| e.to_string())?,
-                    );
-                }
-                parties.push(party);
-            }
-        }
+        let intermediates = get(self.intermediates)
+            .split('|')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|spec| PartyIn::parse(Role::Intermediate, spec))
+            .collect::<Result<Vec<_>>>()
+            .map_err(in_book_words)?;
         let amount = |c: Option<usize>, name: &str| match get(c) {
-            "" => Ok(0.0),
+            "" => Ok(None),
             v => match v.parse::<f64>() {
-                Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
-                _ => Err(format!("{name} {v:?} is not a number of zero or more")),
+                Ok(n) => Ok(Some(n)),
+                _ => Err(format!("{name}: {v:?} is not a number of zero or more")),
             },
         };
-        Ok(Order {
-            id: get(self.id).to_string(),
+        let request = CheckRequest {
             item: item.to_string(),
-            to,
-            end_use,
+            to: get(Some(self.to)).to_string(),
             as_of,
+            end_use: text(self.end_use),
+            end_user_hq: text(self.hq),
             facts,
-            parties,
+            end_user: party(self.end_user, Role::EndUser)?,
+            consignee: party(self.consignee, Role::Consignee)?,
+            intermediates,
             quantity: amount(self.quantity, "quantity")?,
             value: amount(self.value, "value")?,
-            key,
-        })
-    }
-}
-
-fn col_name(role: Role) -> &'static str {
-    match role {
-        Role::Intermediate => "intermediates",
-        r => r.as_str(),
+            ..CheckRequest::default()
+        };
+        Ok((get(self.id).to_string(), request))
     }
 }
 
 /// A memoised decision and its summary.
 type Decided = (Rc<Decision>, Rc<Summary>);
 
-/// Decides orders, memoising items and decisions: an order book repeats the
-/// same item, destination and end use many times.
+/// Prepares the rows' checks as a single check does, memoising items and
+/// decisions: an order book repeats the same item, destination and end use
+/// many times.
 struct Decider<'d> {
     data: &'d Data,
-    engine: &'d Engine,
     items: HashMap<String, Rc<Item>>,
-    /// Decisions by order key, then by date.
-    decisions: HashMap<String, Vec<(NaiveDate, Decided)>>,
+    /// Decisions by query.
+    decisions: HashMap<String, Decided>,
 }
 
 impl<'d> Decider<'d> {
-    fn new(data: &'d Data, engine: &'d Engine) -> Decider<'d> {
+    fn new(data: &'d Data) -> Decider<'d> {
         Decider {
             data,
-            engine,
             items: HashMap::new(),
             decisions: HashMap::new(),
         }
     }
 
-    fn decide(&mut self, o: &Order, date: NaiveDate) -> std::result::Result<Rc<Summary>, String> {
-        Ok(self.decide_full(o, date)?.1)
-    }
-
-    /// The decision of an order before its parties and licences, and its summary.
-    fn decide_full(&mut self, o: &Order, date: NaiveDate) -> std::result::Result<Decided, String> {
-        if let Some((_, s)) = self
-            .decisions
-            .get(&o.key)
-            .and_then(|v| v.iter().find(|(d, _)| *d == date))
-        {
-            return Ok(s.clone());
-        }
-        let item = match self.items.get(&o.item) {
+    /// The row's check prepared (validated and decided, before its parties
+    /// and licences), with the summary of that decision.
+    fn prepare(
+        &mut self,
+        request: CheckRequest,
+        today: NaiveDate,
+    ) -> std::result::Result<(Prepared, Rc<Summary>), String> {
+        let item = match self.items.get(&request.item) {
             Some(i) => i.clone(),
             None => {
-                let i = Rc::new(self.data.item(&o.item).map_err(|e| e.to_string())?);
-                self.items.insert(o.item.clone(), i.clone());
+                let i = Rc::new(
+                    self.data
+                        .item(&request.item)
+                        .map_err(|e| format!("column `item`: {e}"))?,
+                );
+                self.items.insert(request.item.clone(), i.clone());
                 i
             }
         };
-        let q = Query {
-            item: &item,
-            as_of: date,
-            destination: Some(o.to.clone()),
-            end_use: o.end_use.clone(),
-            facts: o.facts.clone(),
-            jurisdictions: Vec::new(),
-            explain: false,
-        };
-        self.engine.validate(&q).map_err(|e| e.to_string())?;
-        let d = self.engine.decide(&q);
-        let s = (Rc::new(d.clone()), Rc::new(summarise(&d)));
         if self.decisions.len() > 200_000 {
             self.decisions.clear();
         }
-        self.decisions
-            .entry(o.key.clone())
-            .or_default()
-            .push((date, s.clone()));
-        Ok(s)
+        let engine = &self.data.engine;
+        let decisions = &mut self.decisions;
+        let mut summary = None;
+        let prepared = check::prepare_with(self.data, &item, request, today, |q| {
+            let (decision, s) = decisions
+                .entry(query_key(q))
+                .or_insert_with(|| {
+                    let d = engine.decide(q);
+                    let s = summarise(&d);
+                    (Rc::new(d), Rc::new(s))
+                })
+                .clone();
+            summary = Some(s);
+            (*decision).clone()
+        })
+        .map_err(in_book_words)?;
+        let summary = summary.unwrap_or_else(|| Rc::new(summarise(&prepared.decision)));
+        Ok((prepared, summary))
     }
+}
+
+/// An error in a row, naming the column it comes from: a request's field
+/// is the book's column of the same name (`end_user.country` is in the
+/// column `end_user`).
+fn in_book_words(e: anyhow::Error) -> String {
+    if let Some(bad) = e.downcast_ref::<crate::BadInput>() {
+        if let Some(field) = &bad.field {
+            let column = field.split(['.', '[']).next().unwrap_or(field);
+            if ORDER_COLUMNS.contains(&column) {
+                return match field.strip_prefix(column).filter(|rest| !rest.is_empty()) {
+                    Some(rest) => format!(
+                        "column `{column}` ({}): {}",
+                        rest.trim_start_matches('.'),
+                        bad.reason
+                    ),
+                    None => format!("column `{column}`: {}", bad.reason),
+                };
+            }
+        }
+    }
+    e.to_string()
+}
+
+/// Everything a decision depends on.
+fn query_key(q: &Query) -> String {
+    format!(
+        "{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{}",
+        q.item.id, q.as_of, q.destination, q.end_use, q.facts, q.jurisdictions, q.explain
+    )
 }
 
 fn reader(input: &Path) -> Result<(csv::Reader<std::fs::File>, u64)> {
@@ -448,12 +425,12 @@ impl<'p> Book<'p> {
     /// error row of `width` columns with `error_at` the status column.
     fn run(
         mut self,
-        engine: &Engine,
         width: usize,
         error_at: usize,
         mut answer: impl FnMut(
             u64,
-            Order,
+            String,
+            CheckRequest,
             &mut BookStats,
         ) -> std::result::Result<Option<Vec<String>>, String>,
     ) -> Result<BookStats> {
@@ -468,8 +445,8 @@ impl<'p> Book<'p> {
                         line,
                         self.cols.raw(&r),
                         self.cols
-                            .order(&r, engine)
-                            .and_then(|o| answer(line, o, stats)),
+                            .request(&r)
+                            .and_then(|(id, request)| answer(line, id, request, stats)),
                     )
                 }
                 Err(e) => (
@@ -507,15 +484,20 @@ pub struct BookStats {
     pub changed: usize,
 }
 
-/// What a batch check screens parties against and records into.
+/// What a batch check screens parties against, reads and records into.
 pub struct BookContext<'a> {
     /// Builds the party screener; called only when the book has party columns.
     pub screener: Box<dyn FnOnce() -> Result<Screener> + 'a>,
-    /// Records every row (and applies the licences on file) when present.
+    /// Records every row (and applies the clearances and licences on file) when present.
     pub recorder: Option<Recorder>,
+    /// Without a recorder, the instance whose clearances and licences are
+    /// read, so that a book that leaves no record answers as a recorded one.
+    pub reading: Option<(tokio::runtime::Runtime, exctl_records::Store)>,
 }
 
-/// `exctl check --input orders.csv --output results.csv`.
+/// `exctl check --input orders.csv --output results.csv`: every row checked
+/// as a single check is ([`crate::check::prepare_with`], then
+/// [`crate::check::complete`]), decisions memoised.
 pub fn check_book(
     data: &Data,
     input: &Path,
@@ -530,100 +512,85 @@ pub fn check_book(
     } else {
         None
     };
-    let list_version = screener.as_ref().map(|s| s.version().hash.clone());
     let mut recorder = ctx.recorder;
-    let licences: Vec<OnFile> = match &recorder {
-        Some(r) => {
-            let (rt, store) = r.store();
-            licences::licences_on_file(
-                rt.block_on(store.licences(None))
-                    .map_err(instance::store_error)?,
-            )
-        }
+    let reading = ctx.reading;
+    fn store_of<'s>(
+        recorder: &'s Option<Recorder>,
+        reading: &'s Option<(tokio::runtime::Runtime, exctl_records::Store)>,
+    ) -> Option<(&'s tokio::runtime::Runtime, &'s exctl_records::Store)> {
+        recorder
+            .as_ref()
+            .map(Recorder::store)
+            .or(reading.as_ref().map(|(rt, s)| (rt, s)))
+    }
+    let licences: Vec<OnFile> = match store_of(&recorder, &reading) {
+        Some((rt, store)) => licences::licences_on_file(
+            rt.block_on(store.licences(None))
+                .map_err(instance::store_error)?,
+        ),
         None => Vec::new(),
     };
-    let mut decider = Decider::new(data, &data.engine);
+    let mut decider = Decider::new(data);
     let mut fatal: Option<anyhow::Error> = None;
-    let stats = book.run(&data.engine, CHECK_COLUMNS.len(), 5, |line, o, _| {
+    let stats = book.run(CHECK_COLUMNS.len(), 5, |line, order_id, request, _| {
         if fatal.is_some() {
             return Err("not checked: the records failed (see the error)".into());
         }
-        let row_key = Recorder::row_key(line, &o.id);
+        let row_key = Recorder::row_key(line, &order_id);
         if let Some(r) = recorder.as_mut() {
             r.claim("check", &row_key)?;
         }
-        let date = o.as_of.unwrap_or(default_date);
-        let (base, base_summary) = decider.decide_full(&o, date)?;
-        let completes = !o.parties.is_empty() || !licences.is_empty();
-        let mut party_cells = String::new();
-        let mut licence_cells = String::new();
-        let mut screened = Vec::new();
-        let (decision, s) = if completes {
-            let mut d = (*base).clone();
-            let found = match (&screener, o.parties.is_empty()) {
-                (Some(scr), false) => {
-                    match parties::screen_parties(
-                        scr,
-                        &o.parties,
-                        recorder.as_ref().map(Recorder::store),
-                    ) {
-                        Ok(f) => Some(f),
+        let (mut p, base_summary) = decider.prepare(request, default_date)?;
+        let completes = !p.parties.is_empty() || !licences.is_empty();
+        let mut screened = None;
+        let summary = if completes {
+            let clearances = match store_of(&recorder, &reading) {
+                Some(store) if !p.parties.is_empty() => {
+                    match parties::clearances_blocking(store, &p.parties) {
+                        Ok(c) => c,
                         Err(e) => {
                             fatal = Some(e);
                             return Err("not checked: the records failed (see the error)".into());
                         }
                     }
                 }
-                _ => None,
+                _ => Clearances::new(),
             };
-            let hits = found.as_ref().map(|f| f.hits.as_slice()).unwrap_or(&[]);
-            let end_user = o
-                .parties
-                .iter()
-                .find(|p| p.role == Role::EndUser)
-                .map(|p| p.name.as_str());
-            parties::complete(
-                &mut d,
-                if o.parties.is_empty() {
-                    &[]
-                } else {
-                    &data.parties
-                },
-                hits,
-                &o.facts,
-                &licences,
-                end_user,
-                o.quantity,
-                o.value,
-            );
-            party_cells = hits
-                .iter()
-                .map(|h| format!("{}:{}:{}", h.role.as_str(), h.list, h.entry_id))
-                .collect::<Vec<_>>()
-                .join(";");
-            licence_cells = d
-                .determinations
-                .iter()
-                .filter_map(|det| {
-                    det.licence
-                        .as_ref()
-                        .map(|l| format!("{}:{}", det.jurisdiction, l.number))
-                })
-                .collect::<Vec<_>>()
-                .join(";");
-            if let Some(f) = found {
-                screened = f.screened;
-            }
-            let s = Rc::new(summarise(&d));
-            (Rc::new(d), s)
+            screened = check::complete(data, &mut p, screener.as_ref(), &clearances, &licences);
+            Rc::new(summarise(&p.decision))
         } else {
-            (base, base_summary)
+            base_summary
         };
+        let hits = screened.as_ref().map(|f| f.hits.as_slice()).unwrap_or(&[]);
+        let party_cells = hits
+            .iter()
+            .map(|h| format!("{}:{}:{}", h.role.as_str(), h.list, h.entry_id))
+            .collect::<Vec<_>>()
+            .join(";");
+        let licence_cells = p
+            .decision
+            .determinations
+            .iter()
+            .filter_map(|det| {
+                det.licence
+                    .as_ref()
+                    .map(|l| format!("{}:{}", det.jurisdiction, l.number))
+            })
+            .collect::<Vec<_>>()
+            .join(";");
+        let date = p.decision.as_of;
+        let to = p
+            .decision
+            .destination
+            .as_ref()
+            .map(|d| d.code.clone())
+            .unwrap_or_default();
+        let s = &summary;
         let row = vec![
             line.to_string(),
-            o.id.clone(),
-            o.item.clone(),
-            o.to.clone(),
+            order_id.clone(),
+            p.request.item.clone(),
+            to.clone(),
             date.to_string(),
             "ok".into(),
             String::new(),
@@ -642,36 +609,36 @@ pub fn check_book(
         if let Some(r) = recorder.as_mut() {
             // An order with an id is the same order on any line: its line is
             // left out, so that a reordered book is not a new decision.
-            let line_of_record = o.id.trim().is_empty().then_some(line);
+            let line_of_record = order_id.is_empty().then_some(line);
             let input = serde_json::json!({
                 "line": line_of_record,
-                "id": o.id,
-                "item": o.item,
-                "to": o.to,
-                "end_use": o.end_use,
+                "id": order_id,
+                "item": p.request.item,
+                "to": to,
+                "end_use": p.request.end_use.as_deref().map(str::to_lowercase),
                 "as_of": date,
-                "facts": o
+                "facts": p
                     .facts
                     .iter()
                     .map(|(k, v)| (k.clone(), serde_json::Value::from(v.to_string())))
                     .collect::<serde_json::Map<_, _>>(),
-                "parties": o.parties,
-                "quantity": o.quantity,
-                "value": o.value,
+                "parties": p.parties,
+                "quantity": p.request.quantity.unwrap_or(0.0),
+                "value": p.request.value.unwrap_or(0.0),
             });
             let decision = recording::new_check(
                 r.line("check", &row_key),
-                &decision,
+                &p.decision,
                 input,
-                &o.parties,
-                list_version.clone(),
+                &p.parties,
+                p.list_version.clone(),
             );
             if let Err(e) = r.push(
                 "check",
                 &row_key,
                 Recording {
                     decision,
-                    parties: screened,
+                    parties: screened.map(|f| f.screened).unwrap_or_default(),
                     actor: None,
                 },
             ) {
@@ -699,11 +666,16 @@ pub fn impact(
     progress: &dyn Progress,
 ) -> Result<BookStats> {
     let book = Book::open(input, output, &IMPACT_COLUMNS, progress)?;
-    let mut before = Decider::new(old.0, &old.0.engine);
-    let mut after = Decider::new(new.0, &new.0.engine);
-    book.run(&new.0.engine, IMPACT_COLUMNS.len(), 4, |line, o, stats| {
-        let a = before.decide(&o, old.1)?;
-        let b = after.decide(&o, new.1)?;
+    let mut before = Decider::new(old.0);
+    let mut after = Decider::new(new.0);
+    book.run(IMPACT_COLUMNS.len(), 4, |line, order_id, request, stats| {
+        // The sides are dates: a row's own date would hide the change.
+        let request = CheckRequest {
+            as_of: None,
+            ..request
+        };
+        let (_, a) = before.prepare(request.clone(), old.1)?;
+        let (p, b) = after.prepare(request, new.1)?;
         if a.outcomes == b.outcomes
             && a.controls == b.controls
             && a.review_policy == b.review_policy
@@ -723,9 +695,13 @@ pub fn impact(
         };
         Ok(Some(vec![
             line.to_string(),
-            o.id,
-            o.item,
-            o.to,
+            order_id,
+            p.request.item.clone(),
+            p.decision
+                .destination
+                .as_ref()
+                .map(|d| d.code.clone())
+                .unwrap_or_default(),
             "changed".into(),
             String::new(),
             a.overall.clone(),

@@ -339,6 +339,23 @@ where
     d.deserialize_map(Unique)
 }
 
+/// The request's facts from `NAME=VALUE` texts (the command line's
+/// `--fact`, an order book's `facts` cell); a name stated twice is refused.
+pub fn facts_from_specs<'a>(
+    specs: impl IntoIterator<Item = &'a str>,
+) -> Result<BTreeMap<String, serde_json::Value>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in crate::parse_facts(specs)? {
+        let json = match v {
+            FactValue::Bool(b) => serde_json::Value::Bool(b),
+            FactValue::Num(n) => serde_json::json!(n),
+            other => serde_json::Value::String(other.to_string()),
+        };
+        out.insert(k, json);
+    }
+    Ok(out)
+}
+
 /// A fact from JSON: booleans, numbers, text, or a list of texts.
 pub fn fact_from_json(name: &str, v: &serde_json::Value) -> Result<FactValue> {
     use serde_json::Value;
@@ -468,6 +485,18 @@ pub fn prepare(
     request: CheckRequest,
     today: NaiveDate,
 ) -> Result<Prepared> {
+    prepare_with(data, item, request, today, |q| data.engine.decide(q))
+}
+
+/// As [`prepare`], deciding the validated query with `decide`: an order
+/// book answers the same query many times and memoises it.
+pub fn prepare_with(
+    data: &Data,
+    item: &Item,
+    request: CheckRequest,
+    today: NaiveDate,
+    decide: impl FnOnce(&Query) -> Decision,
+) -> Result<Prepared> {
     check_limits(&request)?;
     let mut facts = Facts::default();
     for (k, v) in &request.facts {
@@ -556,7 +585,7 @@ pub fn prepare(
         };
         crate::bad_field(field, e.to_string())
     })?;
-    let decision = data.engine.decide(&query);
+    let decision = decide(&query);
     if decision.determinations.is_empty() {
         return Err(bad(
             "no rule pack answered: check the jurisdictions asked for",

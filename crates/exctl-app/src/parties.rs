@@ -160,23 +160,20 @@ pub fn screened_names(parties: &[Party]) -> Vec<(String, Option<String>)> {
 /// Active clearances per screened name, as [`screen_parties_with`] takes them.
 pub type Clearances = std::collections::HashMap<(String, Option<String>), Vec<Disposition>>;
 
-/// Screens every party and owner; cleared hits are left out (and named).
-/// Reads the clearances from `store` when there is one.
-pub fn screen_parties(
-    screener: &Screener,
+/// The active clearances of every name the parties screen (blocking on
+/// the store: order books run on the caller's thread).
+pub fn clearances_blocking(
+    (rt, store): (&tokio::runtime::Runtime, &Store),
     parties: &[Party],
-    store: Option<(&tokio::runtime::Runtime, &Store)>,
-) -> Result<PartyScreen> {
+) -> Result<Clearances> {
     let mut cleared = Clearances::new();
-    if let Some((rt, s)) = store {
-        for (name, country) in screened_names(parties) {
-            let d = rt
-                .block_on(s.dispositions_for(&name, country.as_deref(), None))
-                .map_err(crate::instance::store_error)?;
-            cleared.insert((name, country), d);
-        }
+    for (name, country) in screened_names(parties) {
+        let d = rt
+            .block_on(store.dispositions_for(&name, country.as_deref(), None))
+            .map_err(crate::instance::store_error)?;
+        cleared.insert((name, country), d);
     }
-    Ok(screen_parties_with(screener, parties, &cleared))
+    Ok(cleared)
 }
 
 /// Screens every party and owner against `screener`, leaving out (and
@@ -291,16 +288,22 @@ pub fn rescreen_all(
 /// packs designate) and records what changed materially: new hits, changed
 /// entries, hits re-raised after their entry changed, hits gone. Every
 /// shell calls this.
-pub async fn rescreen<S: crate::Shell>(
-    shell: &S,
-    store: &Store,
+///
+/// The future is declared `Send` here, where the lifetimes are concrete, so
+/// that a server's handler can hold it.
+#[allow(clippy::manual_async_fn)] // an `async fn` leaves `Send` to each caller to prove
+pub fn rescreen<'a, S: crate::Shell>(
+    shell: &'a S,
+    store: &'a Store,
     progress: std::sync::Arc<dyn crate::Progress + Send>,
-) -> Result<exctl_records::RescreenReport> {
-    let screener = shell.screener()?;
-    let parties = store.parties().await?;
-    let version = screener.version().hash.clone();
-    let results = shell
-        .cpu(move || rescreen_all(&screener, parties, progress.as_ref()))
-        .await?;
-    Ok(store.apply_rescreen(&version, &results).await?)
+) -> impl std::future::Future<Output = Result<exctl_records::RescreenReport>> + Send + 'a {
+    async move {
+        let screener = shell.screener()?;
+        let parties = store.parties().await?;
+        let version = screener.version().hash.clone();
+        let results = shell
+            .cpu(move || rescreen_all(&screener, parties, progress.as_ref()))
+            .await?;
+        Ok(store.apply_rescreen(&version, &results).await?)
+    }
 }

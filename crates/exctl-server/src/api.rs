@@ -709,16 +709,8 @@ async fn rescreen(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult {
     let store = s.store.acting_as(&actor(&caller));
-    // The parties and the lists, then the screening on a worker: the same
-    // steps as parties::rescreen (whose generic future axum cannot prove Send).
-    let lists = s.lists();
-    let parties = store.parties().await?;
-    let screener = lists.screener.clone();
-    let results = cpu(&s, move || {
-        parties::rescreen_all(&screener, parties, &exctl_app::Quiet)
-    })
-    .await?;
-    let report = store.apply_rescreen(&lists.version, &results).await?;
+    let shell = ServerShell(&s);
+    let report = parties::rescreen(&shell, &store, Arc::new(exctl_app::Quiet)).await?;
     if !report.alerts.is_empty() {
         s.webhooks
             .send(

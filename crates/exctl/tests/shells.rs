@@ -275,6 +275,117 @@ fn checks_and_screens_answer_the_same_through_the_cli_and_the_api() {
     );
 }
 
+/// A check's JSON body as a row of an order book.
+fn book_row(id: &str, body: &Value) -> Vec<String> {
+    let text = |k: &str| body[k].as_str().unwrap_or("").to_string();
+    let party = |p: &Value| -> String {
+        if p.is_null() {
+            return String::new();
+        }
+        let mut spec = p["name"].as_str().unwrap().to_string();
+        if let Some(c) = p["country"].as_str() {
+            spec += &format!(";country={c}");
+        }
+        for o in p["owners"].as_array().into_iter().flatten() {
+            spec += &format!(";owner={}:{}", o["name"].as_str().unwrap(), o["percent"]);
+        }
+        spec
+    };
+    let facts = body["facts"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), String::from)))
+        .collect::<Vec<_>>()
+        .join(";");
+    vec![
+        id.to_string(),
+        text("item"),
+        text("to"),
+        text("as_of"),
+        text("end_use"),
+        text("end_user_hq"),
+        party(&body["end_user"]),
+        party(&body["consignee"]),
+        facts,
+    ]
+}
+
+#[test]
+fn an_order_book_answers_each_row_as_a_single_check() {
+    let cli = Cli::new();
+    let mut book = csv::Writer::from_writer(Vec::new());
+    book.write_record([
+        "id",
+        "item",
+        "to",
+        "as_of",
+        "end_use",
+        "end_user_hq",
+        "end_user",
+        "consignee",
+        "facts",
+    ])
+    .unwrap();
+    for (i, (_, body)) in checks().iter().enumerate() {
+        book.write_record(book_row(&format!("o{i}"), body)).unwrap();
+    }
+    let input = cli.home.path().join("orders.csv");
+    std::fs::write(&input, book.into_inner().unwrap()).unwrap();
+    let output = cli.home.path().join("results.csv");
+    let (code, _, err) = cli.run(&[
+        "check",
+        "--list",
+        "demo",
+        "--no-record",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut rows = csv::Reader::from_path(&output).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let cell = |row: &csv::StringRecord, name: &str| {
+        row[header.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    for (i, (flags, _)) in checks().iter().enumerate() {
+        let mut args = vec!["check", "--list", "demo", "--json", "--no-record"];
+        args.extend(flags.iter().copied());
+        let single = cli.json(&args);
+        let row = &rows[i];
+        assert_eq!(cell(row, "status"), "ok", "{flags:?}: {row:?}");
+        assert_eq!(
+            cell(row, "overall"),
+            single["overall"].as_str().unwrap(),
+            "{flags:?}"
+        );
+        let outcomes = single["determinations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}={}",
+                    d["jurisdiction"].as_str().unwrap(),
+                    d["outcome"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(";");
+        assert_eq!(cell(row, "outcomes"), outcomes, "{flags:?}");
+        let hits = cell(row, "party_hits");
+        let single_hits = single["party_hits"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            hits.split(';').filter(|h| !h.is_empty()).count(),
+            single_hits,
+            "{flags:?}: {hits} vs {}",
+            single["party_hits"]
+        );
+    }
+}
+
 #[test]
 fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
     let api = serve();

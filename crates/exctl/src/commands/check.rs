@@ -30,15 +30,6 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
     let data = load(&g.data)?;
     let item_arg = item.ok_or_else(|| bad("--item is required"))?;
     let item = data.item(&item_arg).map_err(|e| bad(e.to_string()))?;
-    let mut fact_map = std::collections::BTreeMap::new();
-    for (k, v) in exctl_app::parse_facts(facts.iter().map(String::as_str))? {
-        let json = match v {
-            FactValue::Bool(b) => serde_json::Value::Bool(b),
-            FactValue::Num(n) => serde_json::json!(n),
-            other => serde_json::Value::String(other.to_string()),
-        };
-        fact_map.insert(k, json);
-    }
     use exctl_app::check::{self, CheckRequest, PartyIn};
     use exctl_core::parties::Role;
     let request = CheckRequest {
@@ -52,7 +43,7 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
         end_use,
         end_use_note,
         end_user_hq,
-        facts: fact_map,
+        facts: check::facts_from_specs(facts.iter().map(String::as_str))?,
         deemed,
         end_user: end_user
             .as_deref()
@@ -148,13 +139,18 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
     )?;
     let data = load(&g.data)?;
     let date = parse_date(&common.as_of)?;
-    let recorder = if no_record || !g.place.initialised() {
-        None
+    let (recorder, reading) = if !g.place.initialised() {
+        (None, None)
+    } else if no_record {
+        // Read only: the clearances and licences on file still apply.
+        let rt = instance::runtime()?;
+        let store = g.place.open_read(&rt)?;
+        (None, Some((rt, store)))
     } else {
         let rt = instance::runtime()?;
         let store = g.place.open(&rt)?;
         let id = recording::Recorder::batch_id(&input, date, batch_id)?;
-        Some(recording::Recorder::new(rt, store, id))
+        (Some(recording::Recorder::new(rt, store, id)), None)
     };
     let ctx = books::BookContext {
         screener: Box::new(|| {
@@ -165,6 +161,7 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
             )
         }),
         recorder,
+        reading,
     };
     let stats = books::check_book(&data, &input, &output, date, ctx, &Bar::new("rows"))?;
     eprintln!(

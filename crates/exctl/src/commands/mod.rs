@@ -35,7 +35,7 @@ mod prelude {
     pub(crate) use anyhow::{bail, Context as _, Result};
     pub(crate) use chrono::NaiveDate;
     pub(crate) use exctl_app::books;
-    pub(crate) use exctl_core::{Decision, FactValue, Query};
+    pub(crate) use exctl_core::{Decision, Query};
     pub(crate) use exctl_data::{golden, Data, Files};
     pub(crate) use std::path::{Path, PathBuf};
     pub(crate) use std::process::ExitCode;
