@@ -124,11 +124,54 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let limit = req.extensions().get::<BodyLimit>().copied();
-        match Json::<T>::from_request(req, state).await {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+        if !is_json {
+            return Err(ApiError::bad(
+                "the body must be JSON, sent with content-type: application/json",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large(limit)
+                } else {
+                    ApiError::bad(format!(
+                        "could not read the request body: {}",
+                        r.body_text()
+                    ))
+                }
+            })?;
+        // Every body is a JSON object: serde would otherwise read an array
+        // as a struct's fields by position (`["h100", "DE"]` as item and to).
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::bad(
+                "the body is not a JSON object: send {\"field\": value, …}",
+            ));
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(Body(v)),
             Err(rejection) => Err(rejection_error(rejection, limit)),
         }
     }
+}
+
+fn too_large(limit: Option<BodyLimit>) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        match limit {
+            Some(BodyLimit(n)) => {
+                format!("the request body is larger than this server's limit of {n} bytes")
+            }
+            None => "the request body is larger than this server's limit".to_string(),
+        },
+    )
 }
 
 /// What to answer for a body that is not the JSON a handler takes.
@@ -136,21 +179,16 @@ fn rejection_error(r: JsonRejection, limit: Option<BodyLimit>) -> ApiError {
     const DATA: &str = "Failed to deserialize the JSON body into the target type: ";
     const SYNTAX: &str = "Failed to parse the request body as JSON: ";
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            match limit {
-                Some(BodyLimit(n)) => {
-                    format!("the request body is larger than this server's limit of {n} bytes")
-                }
-                None => "the request body is larger than this server's limit".to_string(),
-            },
-        );
+        return too_large(limit);
     }
     let text = r.body_text();
     match r {
         JsonRejection::JsonDataError(_) => {
-            let detail = text.strip_prefix(DATA).unwrap_or(&text);
-            ApiError::bad(format!("bad field in the JSON body: {detail}"))
+            let (field, detail) = in_api_words(text.strip_prefix(DATA).unwrap_or(&text));
+            ApiError {
+                field,
+                ..ApiError::bad(format!("bad field in the JSON body: {detail}"))
+            }
         }
         JsonRejection::JsonSyntaxError(_) => {
             let detail = text.strip_prefix(SYNTAX).unwrap_or(&text);
@@ -160,6 +198,71 @@ fn rejection_error(r: JsonRejection, limit: Option<BodyLimit>) -> ApiError {
             ApiError::bad("the body must be JSON, sent with content-type: application/json")
         }
         _ => ApiError::bad(format!("could not read the request body: {text}")),
+    }
+}
+
+/// A deserialiser's complaint in the API's words: the field it names
+/// (`end_user.name: …`, "missing field `to`") and the message without the
+/// server's Rust type names ("expected struct CheckRequest" is "expected
+/// an object", "u32" "a whole number").
+fn in_api_words(detail: &str) -> (Option<String>, String) {
+    let (path, message) = match detail.split_once(": ") {
+        Some((path, rest))
+            if !path.is_empty()
+                && path != "."
+                && path
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')) =>
+        {
+            (Some(path.to_string()), rest)
+        }
+        _ => (None, detail),
+    };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+        .map(String::from);
+    let mut words: Vec<String> = Vec::new();
+    let mut tokens = message.split(' ').peekable();
+    while let Some(t) = tokens.next() {
+        match t {
+            "struct" | "enum"
+                if tokens
+                    .peek()
+                    .is_some_and(|n| n.starts_with(char::is_uppercase)) =>
+            {
+                let name = tokens.next().unwrap_or_default();
+                let tail: String = name.chars().filter(|c| !c.is_alphanumeric()).collect();
+                if words.last().is_some_and(|w| w == "a" || w == "an") {
+                    words.pop();
+                }
+                words.push(
+                    if t == "struct" {
+                        "an object"
+                    } else {
+                        "one of the allowed values"
+                    }
+                    .to_string()
+                        + &tail,
+                );
+            }
+            _ => {
+                let core = t.trim_end_matches([',', ';']);
+                let tail = &t[core.len()..];
+                let plain = match core {
+                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32"
+                    | "u64" | "u128" | "usize" => Some("a whole number"),
+                    "f32" | "f64" => Some("a number"),
+                    _ => None,
+                };
+                words.push(plain.map_or(t.to_string(), |p| format!("{p}{tail}")));
+            }
+        }
+    }
+    let text = words.join(" ");
+    match path {
+        Some(p) => (Some(p.clone()), format!("{p}: {text}")),
+        None => (missing, text),
     }
 }
 
@@ -180,10 +283,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
             Ok(Query(v)) => Ok(Params(v)),
             Err(r) => {
                 let text = r.body_text();
-                let detail = text
-                    .strip_prefix("Failed to deserialize query string: ")
-                    .unwrap_or(&text);
-                Err(ApiError::bad(format!("bad query parameter: {detail}")))
+                let (field, detail) = in_api_words(
+                    text.strip_prefix("Failed to deserialize query string: ")
+                        .unwrap_or(&text),
+                );
+                Err(ApiError {
+                    field,
+                    ..ApiError::bad(format!("bad query parameter: {detail}"))
+                })
             }
         }
     }
@@ -1032,4 +1139,35 @@ pub mod paths {
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ScreenBatch,
         ScreenRequest, ShipmentRequest,
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_api_words;
+
+    #[test]
+    fn deserialiser_complaints_name_the_field_without_rust_types() {
+        let (field, text) =
+            in_api_words("invalid type: sequence, expected struct CheckRequest at line 1 column 0");
+        assert_eq!(field, None);
+        assert_eq!(
+            text,
+            "invalid type: sequence, expected an object at line 1 column 0"
+        );
+        let (field, text) =
+            in_api_words("limit: invalid value: integer `-1`, expected u32 at line 1 column 11");
+        assert_eq!(field.as_deref(), Some("limit"));
+        assert_eq!(
+            text,
+            "limit: invalid value: integer `-1`, expected a whole number at line 1 column 11"
+        );
+        let (field, text) =
+            in_api_words("end_user.owners[0].percent: invalid type: string \"x\", expected f64");
+        assert_eq!(field.as_deref(), Some("end_user.owners[0].percent"));
+        assert!(text.ends_with("expected a number"), "{text}");
+        let (field, _) = in_api_words("missing field `to` at line 1 column 15");
+        assert_eq!(field.as_deref(), Some("to"));
+        let (_, text) = in_api_words("kind: unknown variant `x`, expected enum Kind");
+        assert!(!text.contains("Kind"), "{text}");
+    }
 }

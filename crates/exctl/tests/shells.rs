@@ -492,6 +492,32 @@ fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
             "no flag in an API answer: {answer}"
         );
     }
+    // Bodies that do not deserialise name their field, in the API's words
+    // rather than the server's Rust types.
+    for (body, field) in [
+        (
+            json!({"item": "h100", "to": "DE", "quantity": "five"}),
+            Some("quantity"),
+        ),
+        (json!({"item": "h100"}), Some("to")),
+        (
+            json!({"item": "h100", "to": "DE", "end_user": {"name": 7}}),
+            Some("end_user.name"),
+        ),
+        (json!(["h100", "DE"]), None),
+        (json!("h100"), None),
+    ] {
+        let (status, answer) = api.post("/api/v1/check", &body);
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["field"].as_str(), field, "{body}: {answer}");
+        let error = answer["error"].as_str().unwrap_or("");
+        assert!(
+            !["CheckRequest", "PartyIn", "f64", "struct"]
+                .iter()
+                .any(|t| error.contains(t)),
+            "no Rust type in an API answer: {answer}"
+        );
+    }
     // Nothing refused was recorded, by either shell.
     let (code, out, _) = cli.run(&["history", "--json"]);
     assert_eq!(code, 0);
