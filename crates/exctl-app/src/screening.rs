@@ -439,78 +439,63 @@ fn pending_row(
     headers: &csv::StringRecord,
     name_col: usize,
     cols: &Columns,
-    countries: CountryResolver<'_>,
+    (limit, threshold): (usize, f64),
+    countries: &CountryTable,
 ) -> Pending {
-    let (country_col, type_col, id_col) = (cols.country, cols.kind, cols.id);
-    let error = |line: u64, id: &str, name: &str, message: String| Pending::Error {
-        line,
-        id: id.to_string(),
-        name: name.to_string(),
-        message,
-    };
     let r = match rec {
         Ok(r) => r,
         Err(e) => {
             let line = e.position().map_or(0, |p| p.line());
-            return error(line, "", "", e.to_string());
+            return Pending::Error {
+                line,
+                id: String::new(),
+                name: String::new(),
+                message: e.to_string(),
+            };
         }
     };
     let line = r.position().map_or(0, |p| p.line());
+    let get = |c: Option<usize>| c.and_then(|i| r.get(i)).unwrap_or("");
+    let id = get(cols.id).to_string();
+    let name = r.get(name_col).unwrap_or("");
     if r.len() > headers.len() {
-        let msg = format!(
+        let message = format!(
             "the row has {} cells where the header has {} columns",
             r.len(),
             headers.len()
         );
-        return error(line, "", "", msg);
+        return Pending::Error {
+            line,
+            id: String::new(),
+            name: String::new(),
+            message,
+        };
     }
-    let get = |c: Option<usize>| c.and_then(|i| r.get(i)).unwrap_or("");
-    let id = get(id_col);
-    let name = r.get(name_col).unwrap_or("");
-    if name.trim().is_empty() {
-        return error(line, id, name, "empty name".to_string());
-    }
-    if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
-        let msg = format!("name of {} bytes is too long", name.len());
-        return error(line, id, "", msg);
-    }
-    let country = match get(country_col) {
-        "" => None,
-        c => match countries(c) {
-            Some(code) => Some(code),
-            None => return error(line, id, name, format!("unknown country {c:?}")),
-        },
+    // The row is the request a single screen takes, validated the same way
+    // (a request's fields are the batch's columns).
+    let text = |c: Option<usize>| Some(get(c).to_string()).filter(|t| !t.is_empty());
+    let request = ScreenRequest {
+        name: name.to_string(),
+        country: text(cols.country),
+        entity_type: text(cols.kind),
+        dob: text(cols.dob),
+        ids: text(cols.ids).into_iter().collect(),
+        limit: Some(limit),
+        threshold: Some(threshold),
+        record: None,
     };
-    let entity_type = match get(type_col) {
-        "" => None,
-        t => match parse_type(t) {
-            Some(t) => Some(t),
-            None => {
-                let msg = format!("unknown type {t:?} (entity, individual, vessel, aircraft)");
-                return error(line, id, name, msg);
-            }
-        },
-    };
-    let birth_date = match get(cols.dob) {
-        "" => None,
-        d => match parse_birth_date(d) {
-            Ok(d) => Some(d),
-            Err(msg) => return error(line, id, name, msg),
-        },
-    };
-    let ids = match parse_ids(get(cols.ids)) {
-        Ok(ids) => ids,
-        Err(msg) => return error(line, id, name, msg),
-    };
-    Pending::Query {
-        line,
-        id: id.to_string(),
-        query: Query {
-            name: name.to_string(),
-            country,
-            entity_type,
-            birth_date,
-            ids,
+    match screen_query(&request, countries) {
+        Ok((query, _, _)) => Pending::Query { line, id, query },
+        Err(e) => Pending::Error {
+            line,
+            id,
+            // A name past the limit is not echoed back.
+            name: if name.len() > exctl_screen::parse::MAX_NAME_BYTES {
+                String::new()
+            } else {
+                name.to_string()
+            },
+            message: e.to_string(),
         },
     }
 }
@@ -614,7 +599,7 @@ pub fn batch(
     screener: &Screener,
     (input, output): (&Path, &Path),
     (limit, threshold): (usize, f64),
-    countries: CountryResolver<'_>,
+    countries: &CountryTable,
     mut recorder: Option<&mut crate::recording::Recorder>,
     progress: &dyn crate::Progress,
 ) -> Result<(usize, usize, usize)> {
@@ -663,7 +648,14 @@ pub fn batch(
         let mut block: Vec<Pending> = Vec::with_capacity(BATCH_BLOCK);
         for rec in records.by_ref().take(BATCH_BLOCK) {
             progress.advance(1);
-            block.push(pending_row(rec, &headers, name_col, &cols, countries));
+            block.push(pending_row(
+                rec,
+                &headers,
+                name_col,
+                &cols,
+                (limit, threshold),
+                countries,
+            ));
         }
         if block.is_empty() {
             break;

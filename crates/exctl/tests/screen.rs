@@ -141,6 +141,9 @@ fn batch_streams_rows_and_reports_bad_ones() {
     text.push_str("4,Acme,Atlantis,\n");
     text.push_str("5,김정은,,individual\n");
     text.push_str("6,Sugon,CN,spaceship\n");
+    // "Korea" names North Korea too: refused as a single screen refuses it.
+    text.push_str("7,Korea Kwangson Banking Corp,Korea,entity\n");
+    text.push_str("8,Sugon,China,entity\n");
     std::fs::write(&input, text).unwrap();
     // Not in the lists folder: results there would be read as a list.
     let output = tmpdir("batch-out").join("hits.csv");
@@ -173,6 +176,13 @@ fn batch_streams_rows_and_reports_bad_ones() {
     assert!(by_id("4")[0][5].contains("Atlantis"));
     assert_eq!(&by_id("5")[0][4], "hit");
     assert!(by_id("6")[0][5].contains("spaceship"));
+    assert_eq!(&by_id("7")[0][4], "error");
+    assert!(by_id("7")[0][5].contains("ambiguous"), "{:?}", by_id("7"));
+    assert_eq!(
+        &by_id("8")[0][3],
+        "CN",
+        "a country's name is read as its code"
+    );
 }
 
 #[test]

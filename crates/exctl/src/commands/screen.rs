@@ -44,7 +44,6 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
         }
         g.place.ensure_not_own(&output, &dir)?;
         let screener = build()?;
-        let resolve = screening::resolver(&data.engine.countries);
         let mut recorder = if no_record || !g.place.initialised() {
             None
         } else {
@@ -58,7 +57,7 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
             &screener,
             (&input, &output),
             (limit, threshold),
-            &resolve,
+            &data.engine.countries,
             recorder.as_mut(),
             &Bar::new("parties"),
         )?;
