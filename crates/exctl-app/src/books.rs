@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use exctl_core::licence::OnFile;
 use exctl_core::parties::Role;
-use exctl_core::{Decision, Item, Query};
+use exctl_core::{Decision, Item};
 use exctl_data::Data;
 use exctl_records::Recording;
 use exctl_screen::Screener;
@@ -203,7 +203,8 @@ impl Columns {
     }
 
     /// The row as the check request a single check would make: the same
-    /// validation and decision follow ([`crate::check::prepare_with`]).
+    /// validation and decision follow ([`crate::check::decide`],
+    /// [`crate::check::with_parties`]).
     fn request(
         &self,
         r: &csv::StringRecord,
@@ -274,16 +275,17 @@ impl Columns {
 }
 
 /// A memoised decision and its summary.
-type Decided = (Rc<Decision>, Rc<Summary>);
+type Memo = (check::Decided, Rc<Summary>);
 
 /// Prepares the rows' checks as a single check does, memoising items and
-/// decisions: an order book repeats the same item, destination and end use
+/// the decided part of a check (it does not depend on the parties or
+/// amounts): an order book repeats the same item, destination and end use
 /// many times.
 struct Decider<'d> {
     data: &'d Data,
     items: HashMap<String, Rc<Item>>,
-    /// Decisions by query.
-    decisions: HashMap<String, Decided>,
+    /// Decided checks by [`decision_key`].
+    decisions: HashMap<String, Memo>,
 }
 
 impl<'d> Decider<'d> {
@@ -295,13 +297,29 @@ impl<'d> Decider<'d> {
         }
     }
 
-    /// The row's check prepared (validated and decided, before its parties
-    /// and licences), with the summary of that decision.
+    /// The row's check prepared (validated and decided, before its parties'
+    /// screening and licences), with the summary of that decision.
     fn prepare(
         &mut self,
         request: CheckRequest,
         today: NaiveDate,
     ) -> std::result::Result<(Prepared, Rc<Summary>), String> {
+        check::check_limits(&request).map_err(in_book_words)?;
+        let (decided, summary) = self.decided(&request, today)?;
+        let prepared = check::with_parties(self.data, request, decided).map_err(in_book_words)?;
+        Ok((prepared, summary))
+    }
+
+    /// The decided part of the row's check (memoised), with its summary.
+    fn decided(
+        &mut self,
+        request: &CheckRequest,
+        today: NaiveDate,
+    ) -> std::result::Result<Memo, String> {
+        let key = decision_key(request, today);
+        if let Some(memo) = self.decisions.get(&key) {
+            return Ok(memo.clone());
+        }
         let item = match self.items.get(&request.item) {
             Some(i) => i.clone(),
             None => {
@@ -314,28 +332,62 @@ impl<'d> Decider<'d> {
                 i
             }
         };
+        let decided = check::decide(self.data, &item, request, today).map_err(in_book_words)?;
+        let summary = Rc::new(summarise(&decided.decision));
         if self.decisions.len() > 200_000 {
             self.decisions.clear();
         }
-        let engine = &self.data.engine;
-        let decisions = &mut self.decisions;
-        let mut summary = None;
-        let prepared = check::prepare_with(self.data, &item, request, today, |q| {
-            let (decision, s) = decisions
-                .entry(query_key(q))
-                .or_insert_with(|| {
-                    let d = engine.decide(q);
-                    let s = summarise(&d);
-                    (Rc::new(d), Rc::new(s))
-                })
-                .clone();
-            summary = Some(s);
-            (*decision).clone()
-        })
-        .map_err(in_book_words)?;
-        let summary = summary.unwrap_or_else(|| Rc::new(summarise(&prepared.decision)));
-        Ok((prepared, summary))
+        self.decisions
+            .insert(key, (decided.clone(), summary.clone()));
+        Ok((decided, summary))
     }
+}
+
+/// Everything [`check::decide`] reads from a request, as a key: the item as
+/// the row names it (a catalog name or an item file: files may share an id
+/// and still differ), destination, date, end use, headquarters, facts,
+/// deemed, jurisdictions and explain. The fields are destructured so that
+/// a field added to the request cannot be left out unseen.
+fn decision_key(request: &CheckRequest, today: NaiveDate) -> String {
+    let CheckRequest {
+        item,
+        to,
+        as_of,
+        end_use,
+        end_use_note: _,
+        end_user_hq,
+        facts,
+        deemed,
+        end_user: _,
+        consignee: _,
+        intermediates: _,
+        quantity: _,
+        value: _,
+        jurisdictions,
+        explain,
+        ship: _,
+        record: _,
+    } = request;
+    use std::fmt::Write as _;
+    let mut key = String::with_capacity(96);
+    for part in [
+        item.as_str(),
+        to,
+        end_use.as_deref().unwrap_or("\u{2}"),
+        end_user_hq.as_deref().unwrap_or("\u{2}"),
+    ] {
+        key.push_str(part);
+        key.push('\u{1}');
+    }
+    let _ = write!(key, "{}\u{1}{deemed}\u{1}{explain}", as_of.unwrap_or(today));
+    for (name, value) in facts {
+        let _ = write!(key, "\u{1}{name}={value}");
+    }
+    for j in jurisdictions {
+        key.push('\u{1}');
+        key.push_str(j);
+    }
+    key
 }
 
 /// An error in a row, naming the column it comes from: a request's field
@@ -358,14 +410,6 @@ fn in_book_words(e: anyhow::Error) -> String {
         }
     }
     e.to_string()
-}
-
-/// Everything a decision depends on.
-fn query_key(q: &Query) -> String {
-    format!(
-        "{}\u{1}{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{}",
-        q.item.id, q.as_of, q.destination, q.end_use, q.facts, q.jurisdictions, q.explain
-    )
 }
 
 fn reader(input: &Path) -> Result<(csv::Reader<std::fs::File>, u64)> {
@@ -415,6 +459,7 @@ impl<'p> Book<'p> {
             stats: BookStats {
                 rows: 0,
                 errors: 0,
+                warnings: Vec::new(),
                 changed: 0,
             },
         })
@@ -480,6 +525,9 @@ impl<'p> Book<'p> {
 pub struct BookStats {
     pub rows: usize,
     pub errors: usize,
+    /// What the answers must be read with (parties screened against the
+    /// demo list), as a single check says it.
+    pub warnings: Vec<String>,
     /// For impact: rows whose outcome changed.
     pub changed: usize,
 }
@@ -496,8 +544,8 @@ pub struct BookContext<'a> {
 }
 
 /// `exctl check --input orders.csv --output results.csv`: every row checked
-/// as a single check is ([`crate::check::prepare_with`], then
-/// [`crate::check::complete`]), decisions memoised.
+/// as a single check is ([`crate::check::decide`], memoised, then
+/// [`crate::check::with_parties`] and [`crate::check::complete`]).
 pub fn check_book(
     data: &Data,
     input: &Path,
@@ -532,6 +580,12 @@ pub fn check_book(
     };
     let mut decider = Decider::new(data);
     let mut fatal: Option<anyhow::Error> = None;
+    let warnings: Vec<String> = screener
+        .as_ref()
+        .and_then(crate::screening::demo_warning)
+        .map(String::from)
+        .into_iter()
+        .collect();
     let stats = book.run(CHECK_COLUMNS.len(), 5, |line, order_id, request, _| {
         if fatal.is_some() {
             return Err("not checked: the records failed (see the error)".into());
@@ -653,7 +707,7 @@ pub fn check_book(
     if let Some(r) = recorder {
         r.finish()?;
     }
-    Ok(stats)
+    Ok(BookStats { warnings, ..stats })
 }
 
 /// `exctl impact`: every row whose answer differs between the `from` and
@@ -669,13 +723,15 @@ pub fn impact(
     let mut before = Decider::new(old.0);
     let mut after = Decider::new(new.0);
     book.run(IMPACT_COLUMNS.len(), 4, |line, order_id, request, stats| {
-        // The sides are dates: a row's own date would hide the change.
+        // The sides are dates: a row's own date would hide the change. The
+        // parties and amounts play no part in what the rules answer.
         let request = CheckRequest {
             as_of: None,
             ..request
         };
-        let (_, a) = before.prepare(request.clone(), old.1)?;
-        let (p, b) = after.prepare(request, new.1)?;
+        check::check_limits(&request).map_err(in_book_words)?;
+        let (_, a) = before.decided(&request, old.1)?;
+        let (decided, b) = after.decided(&request, new.1)?;
         if a.outcomes == b.outcomes
             && a.controls == b.controls
             && a.review_policy == b.review_policy
@@ -696,8 +752,9 @@ pub fn impact(
         Ok(Some(vec![
             line.to_string(),
             order_id,
-            p.request.item.clone(),
-            p.decision
+            request.item,
+            decided
+                .decision
                 .destination
                 .as_ref()
                 .map(|d| d.code.clone())

@@ -462,7 +462,8 @@ pub struct Prepared {
     pub request: CheckRequest,
     pub parties: Vec<Party>,
     pub facts: Facts,
-    pub decision: Decision,
+    /// Shared with an order book's memo until parties or licences change it.
+    pub decision: Arc<Decision>,
     /// The list version the parties were screened against.
     pub list_version: Option<String>,
 }
@@ -485,19 +486,29 @@ pub fn prepare(
     request: CheckRequest,
     today: NaiveDate,
 ) -> Result<Prepared> {
-    prepare_with(data, item, request, today, |q| data.engine.decide(q))
+    check_limits(&request)?;
+    let decided = decide(data, item, &request, today)?;
+    with_parties(data, request, decided)
 }
 
-/// As [`prepare`], deciding the validated query with `decide`: an order
-/// book answers the same query many times and memoises it.
-pub fn prepare_with(
+/// What a check decides before its parties and amounts: the facts as
+/// validated and the decision. It depends only on the item, destination,
+/// date, end use, headquarters, facts, deemed, jurisdictions and explain,
+/// so an order book memoises it per distinct set of those.
+#[derive(Clone)]
+pub struct Decided {
+    pub facts: Facts,
+    pub decision: Arc<Decision>,
+}
+
+/// Validates the request's item, destination, date, end use, headquarters
+/// and facts, and decides them. Call [`check_limits`] first.
+pub fn decide(
     data: &Data,
     item: &Item,
-    request: CheckRequest,
+    request: &CheckRequest,
     today: NaiveDate,
-    decide: impl FnOnce(&Query) -> Decision,
-) -> Result<Prepared> {
-    check_limits(&request)?;
+) -> Result<Decided> {
     let mut facts = Facts::default();
     for (k, v) in &request.facts {
         facts.set(k, fact_from_json(k, v)?);
@@ -537,6 +548,43 @@ pub fn prepare_with(
         }
         facts.set("deemed", FactValue::Bool(true));
     }
+    data.engine.coerce_facts(&mut facts);
+    let query = Query {
+        item,
+        as_of: request.as_of.unwrap_or(today),
+        destination: Some(to),
+        end_use: crate::normalize_end_use(request.end_use.as_deref()),
+        facts: facts.clone(),
+        jurisdictions: request.jurisdictions.clone(),
+        explain: request.explain,
+    };
+    data.engine.validate(&query).map_err(|e| {
+        use exctl_core::QueryError as Q;
+        let field = match &e {
+            Q::UnknownCountry { .. } => "to",
+            Q::UnknownJurisdiction { .. } => "jurisdictions",
+            Q::UnknownKind { .. } | Q::BadItemParameter { .. } => "item",
+            Q::BadFact { .. } => "facts",
+            Q::BadEndUse { .. } => "end_use",
+            Q::BeforeCoverage { .. } => "as_of",
+        };
+        crate::bad_field(field, e.to_string())
+    })?;
+    let decision = data.engine.decide(&query);
+    if decision.determinations.is_empty() {
+        return Err(bad(
+            "no rule pack answered: check the jurisdictions asked for",
+        ));
+    }
+    Ok(Decided {
+        facts,
+        decision: Arc::new(decision),
+    })
+}
+
+/// The decided check with its parties and amounts validated.
+pub fn with_parties(data: &Data, request: CheckRequest, decided: Decided) -> Result<Prepared> {
+    let countries = &data.engine.countries;
     for (name, v) in [("quantity", request.quantity), ("value", request.value)] {
         if let Some(v) = v {
             if !(v.is_finite() && v >= 0.0) {
@@ -563,39 +611,11 @@ pub fn prepare_with(
                 .into_party(Role::Intermediate)?,
         );
     }
-    data.engine.coerce_facts(&mut facts);
-    let query = Query {
-        item,
-        as_of: request.as_of.unwrap_or(today),
-        destination: Some(to),
-        end_use: crate::normalize_end_use(request.end_use.as_deref()),
-        facts: facts.clone(),
-        jurisdictions: request.jurisdictions.clone(),
-        explain: request.explain,
-    };
-    data.engine.validate(&query).map_err(|e| {
-        use exctl_core::QueryError as Q;
-        let field = match &e {
-            Q::UnknownCountry { .. } => "to",
-            Q::UnknownJurisdiction { .. } => "jurisdictions",
-            Q::UnknownKind { .. } | Q::BadItemParameter { .. } => "item",
-            Q::BadFact { .. } => "facts",
-            Q::BadEndUse { .. } => "end_use",
-            Q::BeforeCoverage { .. } => "as_of",
-        };
-        crate::bad_field(field, e.to_string())
-    })?;
-    let decision = decide(&query);
-    if decision.determinations.is_empty() {
-        return Err(bad(
-            "no rule pack answered: check the jurisdictions asked for",
-        ));
-    }
     Ok(Prepared {
         request,
         parties,
-        facts,
-        decision,
+        facts: decided.facts,
+        decision: decided.decision,
         list_version: None,
     })
 }
@@ -619,7 +639,7 @@ pub fn complete(
     let hits = screened.as_ref().map(|s| s.hits.as_slice()).unwrap_or(&[]);
     let end_user = p.end_user().map(str::to_string);
     parties::complete(
-        &mut p.decision,
+        Arc::make_mut(&mut p.decision),
         if p.parties.is_empty() {
             &[]
         } else {
@@ -886,7 +906,7 @@ pub fn result_json(
     screened: Option<&PartyScreen>,
     record: Option<i64>,
 ) -> serde_json::Value {
-    let mut v = serde_json::to_value(&p.decision).unwrap_or_default();
+    let mut v = serde_json::to_value(&*p.decision).unwrap_or_default();
     if let Some(found) = screened {
         v["party_hits"] = serde_json::to_value(&found.hits).unwrap_or_default();
         v["cleared"] = serde_json::to_value(&found.cleared).unwrap_or_default();

@@ -222,8 +222,14 @@ fn in_api_words(detail: &str) -> (Option<String>, String) {
         .strip_prefix("missing field `")
         .and_then(|m| m.split('`').next())
         .map(String::from);
+    // Only what serde expected is reworded: the value quoted before it is
+    // the caller's own and stays as sent.
+    let (sent, expected) = match message.rfind("expected ") {
+        Some(at) => message.split_at(at),
+        None => (message, ""),
+    };
     let mut words: Vec<String> = Vec::new();
-    let mut tokens = message.split(' ').peekable();
+    let mut tokens = expected.split(' ').peekable();
     while let Some(t) = tokens.next() {
         match t {
             "struct" | "enum"
@@ -259,10 +265,15 @@ fn in_api_words(detail: &str) -> (Option<String>, String) {
             }
         }
     }
-    let text = words.join(" ");
+    let text = format!("{sent}{}", words.join(" "));
+    let field = match (&path, missing) {
+        (Some(p), Some(m)) => Some(format!("{p}.{m}")),
+        (Some(p), None) => Some(p.clone()),
+        (None, m) => m,
+    };
     match path {
-        Some(p) => (Some(p.clone()), format!("{p}: {text}")),
-        None => (missing, text),
+        Some(p) => (field, format!("{p}: {text}")),
+        None => (field, text),
     }
 }
 
@@ -1169,5 +1180,11 @@ mod tests {
         assert_eq!(field.as_deref(), Some("to"));
         let (_, text) = in_api_words("kind: unknown variant `x`, expected enum Kind");
         assert!(!text.contains("Kind"), "{text}");
+        // The caller's own value is quoted as sent.
+        let (_, text) =
+            in_api_words("to: invalid type: string \"struct Alpha u32\", expected a sequence");
+        assert!(text.contains("\"struct Alpha u32\""), "{text}");
+        let (field, _) = in_api_words("end_user: missing field `name` at line 1 column 30");
+        assert_eq!(field.as_deref(), Some("end_user.name"));
     }
 }

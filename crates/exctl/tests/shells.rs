@@ -387,6 +387,63 @@ fn an_order_book_answers_each_row_as_a_single_check() {
 }
 
 #[test]
+fn an_order_book_tells_apart_item_files_that_share_an_id() {
+    // Two item files with the same id, one far above the thresholds and one
+    // far below: a memoised decision must never answer one for the other.
+    let cli = Cli::new();
+    let file = |name: &str, tops: u32| {
+        let path = cli.home.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "kind = \"ic\"\nid = \"x1\"\nname = \"Example accelerator\"\nvendor = \"Example\"\n\
+                 release_date = \"2025-06\"\ndatacenter = true\ndie_area_mm2 = 600\n\
+                 [throughput]\nfp8 = {tops}\nint8 = {tops}\n"
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let big = file("big.toml", 2000);
+    let small = file("small.toml", 2);
+    let input = cli.home.path().join("orders.csv");
+    std::fs::write(
+        &input,
+        format!("id,item,to,as_of\nbig,{big},CN,2026-06-01\nsmall,{small},CN,2026-06-01\n"),
+    )
+    .unwrap();
+    let output = cli.home.path().join("results.csv");
+    let (code, _, err) = cli.run(&[
+        "check",
+        "--no-record",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut rows = csv::Reader::from_path(&output).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let overall = header.iter().position(|h| h == "overall").unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    for (row, path) in rows.iter().zip([&big, &small]) {
+        let single = cli.json(&[
+            "check",
+            "--json",
+            "--no-record",
+            "--item",
+            path,
+            "--to",
+            "CN",
+            "--as-of",
+            "2026-06-01",
+        ]);
+        assert_eq!(&row[overall], single["overall"].as_str().unwrap(), "{path}");
+    }
+    assert_ne!(&rows[0][overall], &rows[1][overall], "{rows:?}");
+}
+
+#[test]
 fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
     let api = serve();
     let cli = Cli::new();

@@ -164,6 +164,9 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
         reading,
     };
     let stats = books::check_book(&data, &input, &output, date, ctx, &Bar::new("rows"))?;
+    for w in &stats.warnings {
+        eprintln!("warning: {w}");
+    }
     eprintln!(
         "checked {} rows, {} in error; wrote {}",
         stats.rows,
