@@ -592,6 +592,116 @@ fn screen_block(
         .collect()
 }
 
+/// Reads and checks the next block of rows, claiming each row's key when
+/// the batch is recorded (a repeated id is refused before it is screened).
+fn read_block(
+    records: &mut csv::StringRecordsIter<'_, &[u8]>,
+    (headers, name_col, cols): (&csv::StringRecord, usize, &Columns),
+    (limit, threshold): (usize, f64),
+    countries: &CountryTable,
+    mut recorder: Option<&mut crate::recording::Recorder>,
+    progress: &dyn crate::Progress,
+) -> Vec<Pending> {
+    let mut block: Vec<Pending> = Vec::with_capacity(BATCH_BLOCK);
+    for rec in records.by_ref().take(BATCH_BLOCK) {
+        progress.advance(1);
+        let mut p = pending_row(rec, headers, name_col, cols, (limit, threshold), countries);
+        if let (Some(r), Pending::Query { line, id, .. }) = (recorder.as_deref_mut(), &p) {
+            let row_key = crate::recording::Recorder::row_key(*line, id);
+            if let Err(message) = r.claim("screen", &row_key) {
+                p = Pending::Error {
+                    line: *line,
+                    id: id.clone(),
+                    name: p.name().to_string(),
+                    message,
+                };
+            }
+        }
+        block.push(p);
+    }
+    block
+}
+
+/// Where a batch's screened rows go, in order: the output CSV and, when the
+/// batch is recorded, the recorder.
+struct BatchWriter<'s> {
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    version: String,
+    screener: &'s Screener,
+    threshold: f64,
+    screened: usize,
+    hit_rows: usize,
+    errors: usize,
+}
+
+impl BatchWriter<'_> {
+    fn write(
+        &mut self,
+        block: &[Pending],
+        results: Vec<Vec<Match>>,
+        mut recorder: Option<&mut crate::recording::Recorder>,
+    ) -> Result<()> {
+        let version = &self.version;
+        for (p, matches) in block.iter().zip(results) {
+            let (line, id, q) = match p {
+                Pending::Error {
+                    line,
+                    id,
+                    name,
+                    message,
+                } => {
+                    self.errors += 1;
+                    self.w.write_record(
+                        BatchRow::error(id, name, message).cells(&line.to_string(), version),
+                    )?;
+                    continue;
+                }
+                Pending::Query { line, id, query } => (*line, id.as_str(), query),
+            };
+            let line_s = line.to_string();
+            self.screened += 1;
+            if let Some(r) = recorder.as_deref_mut() {
+                let row_key = crate::recording::Recorder::row_key(line, id);
+                let key = r.line("screen", &row_key);
+                r.push(
+                    "screen",
+                    &row_key,
+                    crate::recording::screen_recording(
+                        key,
+                        q,
+                        id,
+                        self.screener,
+                        &matches,
+                        self.threshold,
+                    ),
+                )?;
+            }
+            let qc = q.country.clone().unwrap_or_default();
+            let base = BatchRow {
+                id,
+                name: &q.name,
+                country: &qc,
+                status: "clear",
+                error: "",
+                hit: None,
+            };
+            if matches.is_empty() {
+                self.w.write_record(base.cells(&line_s, version))?;
+            }
+            for (rank, m) in matches.iter().enumerate() {
+                self.hit_rows += 1;
+                let row = BatchRow {
+                    status: "hit",
+                    hit: Some((rank + 1, m)),
+                    ..base
+                };
+                self.w.write_record(row.cells(&line_s, version))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)
 /// into `output`, streaming. Bad rows are reported in the `error` column.
 /// With a recorder, every screened row is recorded with its party.
@@ -637,96 +747,61 @@ pub fn batch(
         std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
     w.write_record(BATCH_COLUMNS)?;
-    let version = screener.version().hash.clone();
     progress.start(total_rows as u64);
-    let (mut screened, mut hit_rows, mut errors) = (0usize, 0usize, 0usize);
+    let mut out = BatchWriter {
+        w,
+        version: screener.version().hash.clone(),
+        screener,
+        threshold,
+        screened: 0,
+        hit_rows: 0,
+        errors: 0,
+    };
     let mut records = rdr.records();
-    loop {
-        // Rows are read and checked in order, screened in parallel a block at
-        // a time, then written and recorded in order: the output is the same
-        // whatever the number of cores.
-        let mut block: Vec<Pending> = Vec::with_capacity(BATCH_BLOCK);
-        for rec in records.by_ref().take(BATCH_BLOCK) {
-            progress.advance(1);
-            block.push(pending_row(
-                rec,
-                &headers,
-                name_col,
-                &cols,
-                (limit, threshold),
-                countries,
-            ));
-        }
-        if block.is_empty() {
-            break;
-        }
-        // Duplicate rows are refused before anything is screened.
-        if let Some(r) = recorder.as_mut() {
-            for p in block.iter_mut() {
-                if let Pending::Query { line, id, .. } = p {
-                    let row_key = crate::recording::Recorder::row_key(*line, id);
-                    if let Err(msg) = r.claim("screen", &row_key) {
-                        *p = Pending::Error {
-                            line: *line,
-                            id: id.clone(),
-                            name: p.name().to_string(),
-                            message: msg,
-                        };
-                    }
-                }
-            }
-        }
-        let results = screen_block(screener, &block, limit, threshold);
-        for (p, matches) in block.iter().zip(results) {
-            let (line, id, q) = match p {
-                Pending::Error {
-                    line,
-                    id,
-                    name,
-                    message,
-                } => {
-                    errors += 1;
-                    w.write_record(
-                        BatchRow::error(id, name, message).cells(&line.to_string(), &version),
-                    )?;
-                    continue;
-                }
-                Pending::Query { line, id, query } => (*line, id.as_str(), query),
-            };
-            let line_s = line.to_string();
-            screened += 1;
-            if let Some(r) = recorder.as_mut() {
-                let row_key = crate::recording::Recorder::row_key(line, id);
-                let key = r.line("screen", &row_key);
-                r.push(
-                    "screen",
-                    &row_key,
-                    crate::recording::screen_recording(key, q, id, screener, &matches, threshold),
-                )?;
-            }
-            let qc = q.country.clone().unwrap_or_default();
-            let base = BatchRow {
-                id,
-                name: &q.name,
-                country: &qc,
-                status: "clear",
-                error: "",
-                hit: None,
-            };
-            if matches.is_empty() {
-                w.write_record(base.cells(&line_s, &version))?;
-            }
-            for (rank, m) in matches.iter().enumerate() {
-                hit_rows += 1;
-                let row = BatchRow {
-                    status: "hit",
-                    hit: Some((rank + 1, m)),
-                    ..base
+    let mut read = |recorder: Option<&mut crate::recording::Recorder>| {
+        read_block(
+            &mut records,
+            (&headers, name_col, &cols),
+            (limit, threshold),
+            countries,
+            recorder,
+            progress,
+        )
+    };
+    // Rows are read and checked in order, screened in parallel a block at a
+    // time, then written and recorded in order: the output is the same
+    // whatever the number of cores. While a block is screened, the block
+    // before it is written and the next one read, so no core waits on them.
+    let mut current = read(recorder.as_deref_mut());
+    let mut screened_block: Option<(Vec<Pending>, Vec<Vec<Match>>)> = None;
+    while !current.is_empty() {
+        let (results, (next, wrote)) = rayon::join(
+            || screen_block(screener, &current, limit, threshold),
+            || {
+                let wrote = match screened_block.take() {
+                    Some((block, results)) => out.write(&block, results, recorder.as_deref_mut()),
+                    None => Ok(()),
                 };
-                w.write_record(row.cells(&line_s, &version))?;
-            }
-        }
+                let next = match &wrote {
+                    Ok(()) => read(recorder.as_deref_mut()),
+                    Err(_) => Vec::new(),
+                };
+                (next, wrote)
+            },
+        );
+        wrote?;
+        screened_block = Some((std::mem::replace(&mut current, next), results));
     }
+    if let Some((block, results)) = screened_block {
+        out.write(&block, results, recorder)?;
+    }
+    let BatchWriter {
+        w,
+        screened,
+        hit_rows,
+        errors,
+        ..
+    } = out;
     progress.finish();
     let mut inner = w
         .into_inner()
