@@ -28,7 +28,9 @@ def out(*cmd):
 
 
 commit = out("git", "rev-parse", "--short", "HEAD")
-dirty = " (with uncommitted changes)" if out("git", "status", "--porcelain", "--untracked-files=no") else ""
+# Uncommitted changes outside docs/ (where the benchmarks write) are named.
+changed = [l for l in out("git", "status", "--porcelain", "--untracked-files=no").splitlines() if l[3:] and not l[3:].startswith("docs/")]
+dirty = " (with uncommitted changes)" if changed and changed != ["unknown"] else ""
 cpu = "unknown CPU"
 try:
     for line in open("/proc/cpuinfo", encoding="utf-8"):
