@@ -711,27 +711,56 @@ pub fn check_book(
 }
 
 /// `exctl impact`: every row whose answer differs between the `from` and
-/// `to` sides (two dates, or two rule-pack versions at one date).
+/// `to` sides (two dates, or two rule-pack versions at one date). Each side
+/// answers a row as a check does: validated alike, its parties screened
+/// against the lists with the parties its packs designate (`screener`,
+/// called per side only when the book has party columns). No store is read:
+/// clearances and licences on file are not applied, so a cleared hit or a
+/// licence shows as the rules' answer without it.
 pub fn impact(
     old: (&Data, NaiveDate),
     new: (&Data, NaiveDate),
     input: &Path,
     output: &Path,
+    screener: &dyn Fn(&Data) -> Result<Screener>,
     progress: &dyn Progress,
 ) -> Result<BookStats> {
     let book = Book::open(input, output, &IMPACT_COLUMNS, progress)?;
+    let screeners = if book.cols.has_parties() {
+        Some((screener(old.0)?, screener(new.0)?))
+    } else {
+        None
+    };
+    let warnings: Vec<String> = screeners
+        .as_ref()
+        .and_then(|(s, _)| crate::screening::demo_warning(s))
+        .map(String::from)
+        .into_iter()
+        .collect();
     let mut before = Decider::new(old.0);
     let mut after = Decider::new(new.0);
-    book.run(IMPACT_COLUMNS.len(), 4, |line, order_id, request, stats| {
-        // The sides are dates: a row's own date would hide the change. The
-        // parties and amounts play no part in what the rules answer.
+    let stats = book.run(IMPACT_COLUMNS.len(), 4, |line, order_id, request, stats| {
+        // The sides are dates: a row's own date would hide the change.
         let request = CheckRequest {
             as_of: None,
             ..request
         };
-        check::check_limits(&request).map_err(in_book_words)?;
-        let (_, a) = before.decided(&request, old.1)?;
-        let (decided, b) = after.decided(&request, new.1)?;
+        let side = |decider: &mut Decider<'_>,
+                    (data, date): (&Data, NaiveDate),
+                    scr: Option<&Screener>,
+                    request: CheckRequest|
+         -> std::result::Result<(Prepared, Rc<Summary>), String> {
+            let (mut p, summary) = decider.prepare(request, date)?;
+            if p.parties.is_empty() {
+                return Ok((p, summary));
+            }
+            check::complete(data, &mut p, scr, &Clearances::new(), &[]);
+            let s = Rc::new(summarise(&p.decision));
+            Ok((p, s))
+        };
+        let scr = screeners.as_ref();
+        let (_, a) = side(&mut before, old, scr.map(|s| &s.0), request.clone())?;
+        let (p, b) = side(&mut after, new, scr.map(|s| &s.1), request)?;
         if a.outcomes == b.outcomes
             && a.controls == b.controls
             && a.review_policy == b.review_policy
@@ -752,9 +781,8 @@ pub fn impact(
         Ok(Some(vec![
             line.to_string(),
             order_id,
-            request.item,
-            decided
-                .decision
+            p.request.item.clone(),
+            p.decision
                 .destination
                 .as_ref()
                 .map(|d| d.code.clone())
@@ -767,5 +795,6 @@ pub fn impact(
             join(b.rules.difference(&a.rules)),
             join(a.rules.difference(&b.rules)),
         ]))
-    })
+    })?;
+    Ok(BookStats { warnings, ..stats })
 }

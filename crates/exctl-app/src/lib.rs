@@ -119,9 +119,10 @@ pub fn parse_facts<'a>(
     for spec in specs {
         let (name, value) = parse_fact(spec)?;
         if let Some((_, first)) = out.iter().find(|(n, _)| *n == name) {
-            return Err(bad(format!(
-                "fact {name:?} is stated twice ({first} and {value}): state it once"
-            )));
+            return Err(bad_field(
+                "facts",
+                format!("fact {name:?} is stated twice ({first} and {value}): state it once"),
+            ));
         }
         out.push((name, value));
     }
@@ -134,23 +135,24 @@ pub fn end_user_hq(
     field: Option<&str>,
     fact: Option<&FactValue>,
 ) -> anyhow::Result<Option<String>> {
-    let field = field
-        .map(|c| c.trim().to_ascii_uppercase())
-        .filter(|c| !c.is_empty());
+    // Kept as given (the country is resolved, and any error quotes it, later).
+    let field = field.map(str::trim).filter(|c| !c.is_empty());
     let fact = match fact {
         None => None,
-        Some(FactValue::Str(c)) => Some(c.trim().to_ascii_uppercase()),
+        Some(FactValue::Str(c)) => Some(c.trim()),
         Some(other) => {
-            return Err(bad(format!(
-                "fact \"end_user_hq\": {other} is not a country code"
-            )))
+            return Err(bad_field(
+                "facts",
+                format!("fact \"end_user_hq\": {other} is not a country code"),
+            ))
         }
     };
     match (field, fact) {
-        (Some(a), Some(b)) if a != b => Err(bad(format!(
-            "end_user_hq is given twice, as {a} and as the fact {b}: state it once"
-        ))),
-        (a, b) => Ok(a.or(b)),
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => Err(bad_field(
+            "end_user_hq",
+            format!("given twice, as {a} and as the fact {b}: state it once"),
+        )),
+        (a, b) => Ok(a.or(b).map(String::from)),
     }
 }
 

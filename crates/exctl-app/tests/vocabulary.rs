@@ -275,7 +275,7 @@ fn empty_ambiguous_or_repeated_answers_are_refused() {
         ..base.clone()
     })
     .unwrap_err();
-    assert!(e.contains("end_user_hq is given twice"), "{e}");
+    assert!(e.contains("end_user_hq: given twice"), "{e}");
     let agreeing = CheckRequest {
         facts: BTreeMap::from([
             ("end_user_hq".to_string(), serde_json::json!("de")),

@@ -418,7 +418,10 @@ fn item(s: &AppState, name: &str) -> ApiResult<exctl_core::Item> {
         .catalog
         .resolve(name)
         .map(|e| e.item.clone())
-        .map_err(|e| ApiError::bad(e.to_string()))
+        .map_err(|e| ApiError {
+            field: Some("item".into()),
+            ..ApiError::bad(format!("item: {e}"))
+        })
 }
 
 fn classify_one(s: &AppState, r: &ClassifyRequest) -> ApiResult<exctl_core::Decision> {

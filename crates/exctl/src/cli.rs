@@ -298,6 +298,12 @@ pub(crate) struct ImpactArgs {
     /// Data root of the earlier rule-pack version (default: the same data).
     #[arg(long, value_name = "DIR")]
     pub(crate) old_data: Option<PathBuf>,
+    /// Lists to screen the book's parties against instead of the configured ones (repeatable; `demo`).
+    #[arg(long = "list", value_name = "FILE")]
+    pub(crate) lists: Vec<String>,
+    /// Folder of configured lists (also EXCTL_LISTS).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) lists_dir: Option<PathBuf>,
 }
 
 /// Classify the GPUs this machine has (NVML), or those in nvidia-smi -q -x reports.

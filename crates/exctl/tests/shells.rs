@@ -444,6 +444,68 @@ fn an_order_book_tells_apart_item_files_that_share_an_id() {
 }
 
 #[test]
+fn impact_answers_each_side_as_a_single_check_with_its_parties() {
+    // A listed end user: each side of the impact must carry the list's
+    // effect, as `exctl check` does, and bad parties are refused alike.
+    let cli = Cli::new();
+    let input = cli.home.path().join("orders.csv");
+    std::fs::write(
+        &input,
+        "id,item,to,end_user,quantity\n\
+         listed,h100,DE,Huawei Technologies;country=CN,\n\
+         typo,h100,DE,Acme;country=Chna,\n\
+         negative,h100,DE,,-5\n",
+    )
+    .unwrap();
+    let output = cli.home.path().join("impact.csv");
+    let (code, _, err) = cli.run(&[
+        "impact",
+        "--list",
+        "demo",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--from",
+        "2022-06-01",
+        "--to",
+        "2026-06-01",
+    ]);
+    assert_eq!(code, 3, "two rows are in error: {err}");
+    assert!(err.contains("demo list"), "the demo list is named: {err}");
+    let mut rows = csv::Reader::from_path(&output).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let row = |id: &str| rows.iter().find(|r| &r[col("id")] == id).unwrap();
+    for (side, date) in [("from_overall", "2022-06-01"), ("to_overall", "2026-06-01")] {
+        let single = cli.json(&[
+            "check",
+            "--list",
+            "demo",
+            "--json",
+            "--no-record",
+            "--item",
+            "h100",
+            "--to",
+            "DE",
+            "--end-user",
+            "Huawei Technologies;country=CN",
+            "--as-of",
+            date,
+        ]);
+        assert_eq!(
+            &row("listed")[col(side)],
+            single["overall"].as_str().unwrap(),
+            "{side}"
+        );
+    }
+    assert_eq!(&row("typo")[col("status")], "error");
+    assert!(row("typo")[col("error")].contains("Chna"));
+    assert_eq!(&row("negative")[col("status")], "error");
+}
+
+#[test]
 fn both_shells_refuse_the_same_bad_requests_naming_the_field() {
     let api = serve();
     let cli = Cli::new();

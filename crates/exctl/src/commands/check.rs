@@ -29,7 +29,9 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
     } = args;
     let data = load(&g.data)?;
     let item_arg = item.ok_or_else(|| bad("--item is required"))?;
-    let item = data.item(&item_arg).map_err(|e| bad(e.to_string()))?;
+    let item = data
+        .item(&item_arg)
+        .map_err(|e| exctl_app::bad_field("item", e.to_string()))?;
     use exctl_app::check::{self, CheckRequest, PartyIn};
     use exctl_core::parties::Role;
     let request = CheckRequest {
@@ -87,6 +89,7 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
         today: chrono::Utc::now().date_naive(),
     };
     let answer = rt.block_on(check::run(&shell, &place, item, request))?;
+    note_unrecorded(g, no_record);
     if common.json {
         println!("{}", serde_json::to_string_pretty(&answer.to_json())?);
     } else {
@@ -164,6 +167,7 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
         reading,
     };
     let stats = books::check_book(&data, &input, &output, date, ctx, &Bar::new("rows"))?;
+    note_unrecorded(g, no_record);
     for w in &stats.warnings {
         eprintln!("warning: {w}");
     }

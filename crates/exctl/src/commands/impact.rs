@@ -9,9 +9,11 @@ pub(crate) fn run(g: &Globals, args: ImpactArgs) -> Result<ExitCode> {
         from,
         to,
         old_data,
+        lists,
+        lists_dir,
     } = args;
-    g.place
-        .ensure_not_own(&output, &screening::lists_dir(None, &g.place.dir()))?;
+    let lists_dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
+    g.place.ensure_not_own(&output, &lists_dir)?;
     let data = load(&g.data)?;
     let from_date = parse_date(&from)?;
     let to_date = match &to {
@@ -27,13 +29,20 @@ pub(crate) fn run(g: &Globals, args: ImpactArgs) -> Result<ExitCode> {
             "give --from and --to dates that differ, or --old-data for another rule-pack version",
         ));
     }
+    // Each side screens the book's parties against the same lists, with the
+    // parties its own rule packs designate.
+    let screener = |d: &exctl_data::Data| parties::party_screener(&d.parties, &lists, &lists_dir);
     let stats = books::impact(
         (&old, from_date),
         (&data, to_date),
         &input,
         &output,
+        &screener,
         &Bar::new("rows"),
     )?;
+    for w in &stats.warnings {
+        eprintln!("warning: {w}");
+    }
     eprintln!(
         "{} of {} rows change between {from_date} and {to_date}{}; {} in error; wrote {}",
         stats.changed,

@@ -27,8 +27,8 @@ mod ship;
 /// What every command file uses.
 mod prelude {
     pub(crate) use super::{
-        decide_and_print, emit, files, load, parse_date, parse_flag_date, rows_exit,
-        write_or_print, Bar, Globals,
+        decide_and_print, emit, files, load, note_unrecorded, parse_date, parse_flag_date,
+        rows_exit, write_or_print, Bar, Globals,
     };
     pub(crate) use crate::cli::*;
     pub(crate) use crate::{bad, bad_field, instance, parties, recording, render, screening};
@@ -170,6 +170,14 @@ pub(crate) fn decide_and_print(data: &Data, query: &Query<'_>, json: bool) -> Re
 }
 
 /// Exit status of a run over rows: 3 when some rows were in error.
+/// Says on standard error that nothing was recorded because there is no
+/// instance yet: a user who was promised a record must not assume one.
+pub(crate) fn note_unrecorded(g: &Globals, no_record: bool) {
+    if !no_record && !g.place.initialised() {
+        eprintln!("not recorded: no exctl instance here yet (`exctl init` keeps a record of every check and screen)");
+    }
+}
+
 pub(crate) fn rows_exit(errors: usize) -> ExitCode {
     if errors > 0 {
         ExitCode::from(3)

@@ -64,6 +64,7 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
         if let Some(r) = recorder {
             r.finish()?;
         }
+        note_unrecorded(g, no_record);
         eprintln!(
             "screened {n} parties: {hits} hit rows, {errors} rows in error; wrote {}",
             output.display()
@@ -103,6 +104,7 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
         today: chrono::Utc::now().date_naive(),
     };
     let answer = rt.block_on(screening::screen(&shell, &context, request))?;
+    note_unrecorded(g, no_record);
     drop((shell, context));
     if let Some(store) = store {
         rt.block_on(store.close());
