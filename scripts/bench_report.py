@@ -29,7 +29,7 @@ def out(*cmd):
 
 commit = out("git", "rev-parse", "--short", "HEAD")
 # Uncommitted changes outside docs/ (where the benchmarks write) are named.
-changed = [l for l in out("git", "status", "--porcelain", "--untracked-files=no").splitlines() if l[3:] and not l[3:].startswith("docs/")]
+changed = [l for l in out("git", "status", "--porcelain", "--untracked-files=no").splitlines() if len(l.split(maxsplit=1)) == 2 and not l.split(maxsplit=1)[1].startswith("docs/")]
 dirty = " (with uncommitted changes)" if changed and changed != ["unknown"] else ""
 cpu = "unknown CPU"
 try:
