@@ -580,12 +580,7 @@ pub fn check_book(
     };
     let mut decider = Decider::new(data);
     let mut fatal: Option<anyhow::Error> = None;
-    let warnings: Vec<String> = screener
-        .as_ref()
-        .and_then(crate::screening::demo_warning)
-        .map(String::from)
-        .into_iter()
-        .collect();
+    let warnings = crate::screening::warnings(screener.as_ref());
     let stats = book.run(CHECK_COLUMNS.len(), 5, |line, order_id, request, _| {
         if fatal.is_some() {
             return Err("not checked: the records failed (see the error)".into());
@@ -731,12 +726,7 @@ pub fn impact(
     } else {
         None
     };
-    let warnings: Vec<String> = screeners
-        .as_ref()
-        .and_then(|(s, _)| crate::screening::demo_warning(s))
-        .map(String::from)
-        .into_iter()
-        .collect();
+    let warnings = crate::screening::warnings(screeners.as_ref().map(|(s, _)| s));
     let mut before = Decider::new(old.0);
     let mut after = Decider::new(new.0);
     let stats = book.run(IMPACT_COLUMNS.len(), 4, |line, order_id, request, stats| {

@@ -383,6 +383,19 @@ pub fn fact_from_json(name: &str, v: &serde_json::Value) -> Result<FactValue> {
     })
 }
 
+/// An optional country (absent or blank is none) as its ISO code, as
+/// [`country_code`] reads it.
+pub fn optional_country_code(
+    field: &str,
+    value: Option<&str>,
+    countries: &exctl_core::CountryTable,
+) -> Result<Option<String>> {
+    match value.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => country_code(field, c, countries).map(Some),
+    }
+}
+
 /// A country as its ISO 3166 alpha-2 code: a code or a country's name
 /// (any case); anything else is refused naming `field`, with the nearest
 /// country when one is close.
@@ -826,12 +839,7 @@ pub async fn run<S: Shell>(
     } else {
         Some(shell.screener()?)
     };
-    let warnings: Vec<String> = screener
-        .as_deref()
-        .and_then(crate::screening::demo_warning)
-        .map(String::from)
-        .into_iter()
-        .collect();
+    let warnings = crate::screening::warnings(screener.as_deref());
     let data = place.data.clone();
     let licences = Arc::new(licences);
     let on_file = licences.clone();

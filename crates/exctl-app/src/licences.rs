@@ -91,19 +91,11 @@ pub struct ClearRequest {
 /// Clears a recorded hit; it stays cleared while the entry is materially
 /// unchanged. Refused unless that party was screened with that hit.
 pub async fn clear(store: &Store, data: &Data, r: &ClearRequest) -> Result<Disposition> {
-    let country = match r
-        .country
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        None => None,
-        Some(c) => Some(crate::check::country_code(
-            "country",
-            c,
-            &data.engine.countries,
-        )?),
-    };
+    let country = crate::check::optional_country_code(
+        "country",
+        r.country.as_deref(),
+        &data.engine.countries,
+    )?;
     for (field, v) in [
         ("party", &r.party),
         ("list", &r.list),

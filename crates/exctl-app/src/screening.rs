@@ -147,6 +147,16 @@ pub fn demo_warning(s: &Screener) -> Option<&'static str> {
         .then_some(DEMO_WARNING)
 }
 
+/// The warnings an answer screened with `screener` must carry (none when
+/// nothing was screened).
+pub fn warnings(screener: Option<&Screener>) -> Vec<String> {
+    screener
+        .and_then(demo_warning)
+        .map(String::from)
+        .into_iter()
+        .collect()
+}
+
 /// The bundled demo list as a list set.
 pub fn demo_set(countries: CountryResolver<'_>) -> Result<ListSet> {
     let entries = parse_user_csv("demo", DEMO_LIST, countries)?;
@@ -1187,15 +1197,7 @@ pub fn screen_query(r: &ScreenRequest, countries: &CountryTable) -> Result<(Quer
             format!("{limit} is not between 1 and {MAX_LIMIT}"),
         ));
     }
-    let country = match r
-        .country
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        None => None,
-        Some(c) => Some(crate::check::country_code("country", c, countries)?),
-    };
+    let country = crate::check::optional_country_code("country", r.country.as_deref(), countries)?;
     let entity_type = match r
         .entity_type
         .as_deref()

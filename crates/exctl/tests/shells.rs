@@ -275,6 +275,13 @@ fn checks_and_screens_answer_the_same_through_the_cli_and_the_api() {
     );
 }
 
+/// A results CSV: its header and rows.
+fn read_csv(path: &std::path::Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut rows = csv::Reader::from_path(path).unwrap();
+    let header = rows.headers().unwrap().clone();
+    (header, rows.records().map(Result::unwrap).collect())
+}
+
 /// A check's JSON body as a row of an order book.
 fn book_row(id: &str, body: &Value) -> Vec<String> {
     let text = |k: &str| body[k].as_str().unwrap_or("").to_string();
@@ -344,9 +351,7 @@ fn an_order_book_answers_each_row_as_a_single_check() {
         output.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let mut rows = csv::Reader::from_path(&output).unwrap();
-    let header = rows.headers().unwrap().clone();
-    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let (header, rows) = read_csv(&output);
     let cell = |row: &csv::StringRecord, name: &str| {
         row[header.iter().position(|h| h == name).unwrap()].to_string()
     };
@@ -422,10 +427,8 @@ fn an_order_book_tells_apart_item_files_that_share_an_id() {
         output.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let mut rows = csv::Reader::from_path(&output).unwrap();
-    let header = rows.headers().unwrap().clone();
+    let (header, rows) = read_csv(&output);
     let overall = header.iter().position(|h| h == "overall").unwrap();
-    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     for (row, path) in rows.iter().zip([&big, &small]) {
         let single = cli.json(&[
             "check",
@@ -473,10 +476,8 @@ fn impact_answers_each_side_as_a_single_check_with_its_parties() {
     ]);
     assert_eq!(code, 3, "two rows are in error: {err}");
     assert!(err.contains("demo list"), "the demo list is named: {err}");
-    let mut rows = csv::Reader::from_path(&output).unwrap();
-    let header = rows.headers().unwrap().clone();
+    let (header, rows) = read_csv(&output);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     let row = |id: &str| rows.iter().find(|r| &r[col("id")] == id).unwrap();
     for (side, date) in [("from_overall", "2022-06-01"), ("to_overall", "2026-06-01")] {
         let single = cli.json(&[
