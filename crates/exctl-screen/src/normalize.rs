@@ -1109,9 +1109,10 @@ fn forms_of(text: &str) -> Vec<NameForm> {
         }
     }
     if script == Script::Arabic {
+        let persian = translit::is_persian(&folded);
         let skeletons: Vec<String> = folded
             .split(|c: char| !c.is_alphanumeric())
-            .map(translit::arabic_skeleton)
+            .map(|w| translit::arabic_skeleton_in(w, persian))
             .filter(|t| !t.is_empty())
             .collect();
         // بن/ابن belongs to the next name, as "bin"/"ben" does in a Latin

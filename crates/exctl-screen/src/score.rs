@@ -18,6 +18,9 @@ use std::cell::RefCell;
 const ABBREVIATION_SIMILARITY: f64 = 0.85;
 /// A name in Arabic script compared by its consonants scores at most this.
 const SKELETON_FACTOR: f64 = 0.95;
+/// Consonant skeletons that differ by a final long vowel: Persian writes
+/// "Isa", "Musa", "Yahya" with the final ی that also ends "Mohammadi".
+const FINAL_I_SIMILARITY: f64 = 0.9;
 /// Token similarities below this count as no match.
 const TOKEN_FLOOR: f64 = 0.72;
 /// Unmatched tokens of the listed name weigh this much against the score
@@ -489,8 +492,11 @@ fn compare_spans_in(
                     s = ABBREVIATION_SIMILARITY;
                 }
             }
+            if q.skeleton && s < FINAL_I_SIMILARITY && differ_by_final_i(a.text, b.text) {
+                s = FINAL_I_SIMILARITY;
+            }
             // Consonant skeletons have no initials: "l" is all of "Ali".
-            if q.skeleton && (a.text.len() == 1 || b.text.len() == 1) && a.text != b.text {
+            if q.skeleton && (a.text.len() == 1 || b.text.len() == 1) && s < FINAL_I_SIMILARITY {
                 continue;
             }
             // "JC" against "Jean Claude": a short token of the other side's initials.
@@ -669,6 +675,15 @@ fn compare_spans_in(
         },
         joined,
     }
+}
+
+/// Whether one skeleton is the other with the final "i" of a long vowel.
+fn differ_by_final_i(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    !short.is_empty()
+        && long.len() == short.len() + 1
+        && long.starts_with(short)
+        && long.ends_with('i')
 }
 
 /// The pairs of a query span and a list span that may be similar at all
@@ -976,6 +991,18 @@ mod tests {
     fn s(a: &str, b: &str) -> f64 {
         compare_names(&forms(a), &forms(b), &default_weight, PartyKind::Unknown)
             .map_or(0.0, |x| x.0.score)
+    }
+
+    #[test]
+    fn arabic_script_meets_latin_spellings() {
+        // Persian ی ends "Isa" as it ends "Mohammadi"; the article of
+        // "AL-BAKR" is the joined one of البکر.
+        let q = "ابراهیم عیسی حاجي محمد البکر";
+        assert!(s(q, "AL-BAKR, Ibrahim 'Isa Hajji Muhammad") >= 0.9);
+        assert!(s("طه محي الدين معروف", "MA'RUF, Taha Muhyi-al-Din") >= 0.9);
+        assert!(
+            s(q, "AL-BAKR, Ibrahim Hajji Muhammad") < s(q, "AL-BAKR, Ibrahim 'Isa Hajji Muhammad")
+        );
     }
 
     #[test]

@@ -532,15 +532,28 @@ impl Screener {
         let mut lookups: Vec<Vec<Vec<(u32, f64)>>> = Vec::with_capacity(qforms.len());
         for f in &mut qforms {
             let found: Vec<Vec<(u32, f64)>> = if f.skeleton {
-                f.tokens
-                    .iter()
-                    .map(|t| {
-                        self.skeletons
-                            .get(t)
-                            .map(|ids| ids.iter().map(|id| (*id, 1.0)).collect())
-                            .unwrap_or_default()
-                    })
-                    .collect()
+                let ids_of = |t: &str| -> Vec<(u32, f64)> {
+                    self.skeletons
+                        .get(t)
+                        .map(|ids| ids.iter().map(|id| (*id, 1.0)).collect())
+                        .unwrap_or_default()
+                };
+                let mut found: Vec<Vec<(u32, f64)>> = f.tokens.iter().map(|t| ids_of(t)).collect();
+                // Two words in Arabic script that Latin spellings write as one
+                // (عبد الله "Abdullah", ثناء الله "Sanaullah", أبو بكر
+                // "Abubakar", نصیر الدین "Nasiruddin").
+                for i in 1..f.tokens.len() {
+                    let (a, b) = (&f.tokens[i - 1], &f.tokens[i]);
+                    if !crate::translit::skeletons_written_joined(a, b) {
+                        continue;
+                    }
+                    let joined = ids_of(&crate::translit::joined_skeleton(a, b));
+                    if !joined.is_empty() {
+                        found[i - 1].extend_from_slice(&joined);
+                        found[i].extend(joined);
+                    }
+                }
+                found
             } else if f.native.is_none() {
                 f.tokens.iter().map(|t| self.lookup(t)).collect()
             } else {

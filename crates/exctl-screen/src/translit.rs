@@ -1344,17 +1344,21 @@ pub fn slavic_respellings(folded: &str) -> Vec<(String, &'static str)> {
 /// Consonant class of an Arabic or Persian letter; `None` for the letters
 /// that write vowels, glides, hamza and ayn, which Latin spellings render in
 /// too many ways (or not at all) to compare.
-fn arabic_consonant(c: char) -> Option<char> {
+fn arabic_consonant(c: char, persian: bool) -> Option<char> {
     Some(match c {
         'ب' => 'b',
         'پ' => 'p',
-        'ت' | 'ط' | 'ث' => 't',
+        // Persian and Urdu say ث, ذ, ض as s and z ("Sanaullah", "Zia").
+        'ث' if persian => 's',
+        'ذ' | 'ض' if persian => 'z',
+        'ت' | 'ط' | 'ث' | 'ٹ' => 't',
         'ج' => 'j',
         'چ' | 'ش' => 'S',
-        'ح' | 'ه' | 'ۀ' => 'h',
+        'ح' | 'ه' | 'ۀ' | 'ہ' | 'ھ' => 'h',
         'خ' => 'x',
-        'د' | 'ذ' | 'ض' => 'd',
-        'ر' => 'r',
+        'د' | 'ذ' | 'ض' | 'ڈ' => 'd',
+        'ر' | 'ڑ' => 'r',
+        'ں' => 'n',
         'ز' | 'ظ' | 'ژ' => 'z',
         'س' | 'ص' => 's',
         'غ' => 'g',
@@ -1383,13 +1387,34 @@ fn dedup_letters(s: impl Iterator<Item = char>) -> String {
 /// writes no short vowels, so a name is compared with the lists' Latin
 /// spellings by its consonants.
 pub fn arabic_skeleton(word: &str) -> String {
+    arabic_skeleton_in(word, is_persian(word))
+}
+
+/// Whether text in Arabic script is Persian or Urdu, by the letters Arabic
+/// lacks (پ چ ژ گ, Persian ی and ک, Urdu ہ ے ٹ ڈ ڑ).
+pub fn is_persian(text: &str) -> bool {
+    text.contains(['پ', 'چ', 'ژ', 'گ', 'ی', 'ک', 'ہ', 'ے', 'ٹ', 'ڈ', 'ڑ', 'ھ'])
+}
+
+/// [`arabic_skeleton`] of a word of a name known to be Persian or Urdu
+/// (`persian`) or Arabic.
+pub fn arabic_skeleton_in(word: &str, persian: bool) -> String {
+    let consonant = |c| arabic_consonant(c, persian);
     // The article is written joined (الحكيم) and often left out of Latin
     // spellings ("Hakim", "AL HAKIM"): the skeleton leaves it out.
     let word = word
         .strip_prefix("ال")
-        .filter(|rest| rest.chars().filter_map(arabic_consonant).count() >= 2)
+        .filter(|rest| rest.chars().filter_map(consonant).count() >= 2)
         .unwrap_or(word);
-    let mut s = canonical_skeleton(dedup_letters(word.chars().filter_map(arabic_consonant)));
+    // Urdu's ہ inside a word is an h that Latin spellings move or drop
+    // (چوہدری "Chaudhry"); at the end it is the h of "Allah", "Sanaullah".
+    let last = word.chars().count().saturating_sub(1);
+    let letters = word
+        .chars()
+        .enumerate()
+        .filter(|&(i, c)| c != 'ہ' || i == last)
+        .filter_map(|(_, c)| consonant(c));
+    let mut s = canonical_skeleton(dedup_letters(letters));
     // A final long ī (Mohammadi, Hassani) tells names apart that share
     // their consonants (Mohammed, Hassan): it is kept as "i".
     if !s.is_empty() && word.ends_with(['ي', 'ی']) {
@@ -1409,11 +1434,45 @@ fn canonical_skeleton(s: String) -> String {
     }
 }
 
+/// Whether two words of a name in Arabic script, as skeletons, are often
+/// written as one word in Latin: عبد and أبو with the next name, الله and
+/// الدين with the one before.
+pub fn skeletons_written_joined(first: &str, second: &str) -> bool {
+    matches!(first, "bd" | "b") || matches!(second, "lh" | "dn")
+}
+
+/// Two skeletons as the skeleton of the word they are written as.
+pub fn joined_skeleton(first: &str, second: &str) -> String {
+    canonical_skeleton(dedup_letters(first.chars().chain(second.chars())))
+}
+
 /// Consonant skeleton of a Latin spelling of an Arabic or Persian word, in
 /// the classes of [`arabic_skeleton`]: "Mohammed", "Muhammad" → "mhmd";
 /// "Sheikh" → "ShX" written as "Sx"; "Qasim" → "ksm".
 pub fn latin_skeleton(token: &str) -> String {
     let b = token.as_bytes();
+    let mut s = latin_skeleton_letters(b);
+    // A joined article ("Alhakim", "Al-Assad", "Muhyi-al-Din"), as
+    // [`arabic_skeleton`] drops it: when two consonants remain, as there.
+    // Not before e, i, o, u: "Alexander", "Alonso" start with no article.
+    if (token.starts_with("al") || token.starts_with("el"))
+        && !matches!(b.get(2), Some(b'e' | b'i' | b'o' | b'u'))
+    {
+        let rest = latin_skeleton_letters(&b[2..]);
+        if rest.len() >= 2 {
+            s = rest;
+        }
+    }
+    let mut s = canonical_skeleton(s);
+    if !s.is_empty() && (token.ends_with('i') || token.ends_with("iy") || token.ends_with("ee")) {
+        s.push('i');
+    }
+    s
+}
+
+/// The consonant classes of Latin letters, runs collapsed, with no rule
+/// for articles or endings.
+fn latin_skeleton_letters(b: &[u8]) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -1448,22 +1507,7 @@ pub fn latin_skeleton(token: &str) -> String {
         }
         i += step;
     }
-    let mut s = dedup_letters(out.into_iter());
-    // A joined article ("Alhakim", "Elmabruk"), as [`arabic_skeleton`] drops it.
-    if (token.starts_with("al") || token.starts_with("el"))
-        && !matches!(
-            b.get(2),
-            Some(b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'l')
-        )
-        && s.len() >= 4
-    {
-        s.remove(0);
-    }
-    let mut s = canonical_skeleton(s);
-    if !s.is_empty() && (token.ends_with('i') || token.ends_with("iy") || token.ends_with("ee")) {
-        s.push('i');
-    }
-    s
+    dedup_letters(out.into_iter())
 }
 
 /// Folds the letters that spellings of one Arabic or Persian word differ by
@@ -1525,6 +1569,7 @@ fn arabic_term(word: &str) -> Option<&'static str> {
 /// as its consonant skeleton; `None` when no word is known.
 pub fn arabic_words(text: &str) -> Option<Vec<(Vec<&'static str>, String, bool)>> {
     let mut words: Vec<(Vec<&'static str>, String, bool)> = Vec::new();
+    let persian = is_persian(text);
     for word in text.split(|c: char| !c.is_alphanumeric() && c != '\u{200c}') {
         let word = arabic_fold(word);
         if word.is_empty() || ARABIC_JOINING_WORDS.contains(&word.as_str()) {
@@ -1533,7 +1578,7 @@ pub fn arabic_words(text: &str) -> Option<Vec<(Vec<&'static str>, String, bool)>
         match arabic_term(&word) {
             Some(english) => words.push((english.split('|').collect(), String::new(), true)),
             None => {
-                let s = arabic_skeleton(&word);
+                let s = arabic_skeleton_in(&word, persian);
                 if !s.is_empty() {
                     words.push((Vec::new(), s, false));
                 }
@@ -1738,6 +1783,41 @@ mod tests {
         assert_eq!(latin_skeleton("abdul"), arabic_skeleton("عبد"));
         assert_eq!(arabic_skeleton("الله"), latin_skeleton("allah"));
         assert_ne!(latin_skeleton("alexander"), "xndr");
+        // A hyphenated article, joined by the normaliser: "Al-Assad",
+        // "Muhyi-al-Din", "Al-Fawaz".
+        assert_eq!(arabic_skeleton("الأسد"), latin_skeleton("alassad"));
+        assert_eq!(arabic_skeleton("الدين"), latin_skeleton("aldin"));
+        assert_eq!(arabic_skeleton("الفواز"), latin_skeleton("alfawaz"));
+        assert_eq!(latin_skeleton("alan"), "ln");
+    }
+
+    #[test]
+    fn persian_and_urdu_letters_read_as_spoken() {
+        assert!(is_persian("احمد ضیا آغا"));
+        assert!(!is_persian("عبد الله يحيى الحاكم"));
+        // ض is z in Persian ("Zia"), d in Arabic ("Ramadan").
+        assert_eq!(arabic_skeleton_in("ضیا", true), latin_skeleton("zia"));
+        assert_eq!(
+            arabic_skeleton_in("رمضان", false),
+            latin_skeleton("ramadan")
+        );
+        // ث is s in Persian and Urdu ("Sanaullah").
+        assert_eq!(
+            joined_skeleton(&arabic_skeleton_in("ثناء", true), &arabic_skeleton("اللہ")),
+            latin_skeleton("sanaullah")
+        );
+        // Urdu's ہ inside a word moves or goes in Latin spellings.
+        assert_eq!(arabic_skeleton("چوہدری"), "Sdri");
+    }
+
+    #[test]
+    fn words_written_joined_in_latin() {
+        let (a, b) = (arabic_skeleton("عبد"), arabic_skeleton("الله"));
+        assert!(skeletons_written_joined(&a, &b));
+        assert_eq!(joined_skeleton(&a, &b), latin_skeleton("abdullah"));
+        let (a, b) = (arabic_skeleton("أبو"), arabic_skeleton("بكر"));
+        assert_eq!(joined_skeleton(&a, &b), latin_skeleton("abubakar"));
+        assert!(!skeletons_written_joined("hmd", "z"));
     }
 
     #[test]
