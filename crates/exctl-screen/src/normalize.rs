@@ -890,6 +890,22 @@ pub fn forms(text: &str) -> Vec<NameForm> {
 /// Korean does not gain spellings it was never given.
 pub fn query_forms(text: &str) -> Vec<NameForm> {
     let mut out = forms(text);
+    let mut variants = Vec::new();
+    for f in out.iter().filter(|f| f.native.is_none() && !f.skeleton) {
+        for v in synonym_variants(&f.tokens) {
+            if !out
+                .iter()
+                .chain(&variants)
+                .any(|x: &NameForm| x.tokens == v)
+            {
+                let mut g =
+                    NameForm::new(v, f.legal_forms.clone(), Some("translation synonyms"), None);
+                g.abbreviated = f.abbreviated.clone();
+                variants.push(g);
+            }
+        }
+    }
+    out.extend(variants);
     if let Some(hangul) = translit::revised_romanisation_as_hangul(&fold(text)) {
         for mut f in forms(&hangul) {
             if f.native.is_some() || out.iter().any(|x| x.tokens == f.tokens) {
@@ -899,6 +915,72 @@ pub fn query_forms(text: &str) -> Vec<NameForm> {
             out.push(f);
         }
     }
+    out
+}
+
+/// Words that translate one word of another language, where translators
+/// choose differently: "Yangtze River Storage" and "Yangtze Memory" (存储),
+/// "China Ocean Petroleum" and "China National Offshore Oil" (海洋石油),
+/// "Partisans of Allah" and "Partisans of God". Each word with the words it
+/// may stand for, both ways; only query names gain them, as variant forms.
+const TRANSLATION_SYNONYMS: &[(&str, &[&str])] = &[
+    ("allah", &["god"]),
+    ("god", &["allah"]),
+    ("armament", &["weapon"]),
+    ("weapon", &["ordnance", "arms", "armament"]),
+    ("ordnance", &["weapon"]),
+    ("bureau", &["service", "agency"]),
+    ("changjiang", &["yangtze"]),
+    ("yangtze", &["changjiang"]),
+    ("dawn", &["dawning"]),
+    ("dawning", &["dawn"]),
+    ("industrial", &["polytechnic"]),
+    ("polytechnic", &["industrial"]),
+    ("levant", &["sham", "cham"]),
+    ("sham", &["levant"]),
+    ("cham", &["levant"]),
+    ("memory", &["storage"]),
+    ("storage", &["memory"]),
+    ("merchant", &["commercial"]),
+    ("ocean", &["offshore", "marine"]),
+    ("offshore", &["ocean"]),
+    ("oil", &["petroleum"]),
+    ("petroleum", &["oil"]),
+    ("ship", &["shipbuilding"]),
+    ("shipbuilding", &["ship"]),
+];
+
+/// Most variant forms a query gains from [`TRANSLATION_SYNONYMS`].
+const SYNONYM_VARIANTS: usize = 3;
+
+/// The tokens with their translatable words in other translations: every
+/// such word at once in its first other rendering, then one word at a time
+/// in each rendering.
+fn synonym_variants(tokens: &[String]) -> Vec<Vec<String>> {
+    let alternatives = |t: &str| {
+        TRANSLATION_SYNONYMS
+            .iter()
+            .find(|(w, _)| *w == t)
+            .map(|(_, alts)| *alts)
+    };
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let all: Vec<String> = tokens
+        .iter()
+        .map(|t| alternatives(t).map_or_else(|| t.clone(), |a| a[0].to_string()))
+        .collect();
+    if all != tokens {
+        out.push(all);
+    }
+    for (i, t) in tokens.iter().enumerate() {
+        for alt in alternatives(t).unwrap_or_default() {
+            let mut v = tokens.to_vec();
+            v[i] = (*alt).to_string();
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out.truncate(SYNONYM_VARIANTS);
     out
 }
 
@@ -1233,6 +1315,29 @@ mod tests {
             .find(|f| f.native.is_none())
             .unwrap()
             .tokens
+    }
+
+    #[test]
+    fn translations_vary_by_synonym() {
+        let schemes = |text: &str| -> Vec<(Vec<String>, Option<&str>)> {
+            query_forms(text)
+                .into_iter()
+                .map(|f| (f.tokens, f.scheme))
+                .collect()
+        };
+        let v = schemes("Yangtze River Storage Technology Co., Ltd.");
+        assert!(
+            v.iter()
+                .any(|(t, s)| t.contains(&"memory".to_string())
+                    && *s == Some("translation synonyms")),
+            "{v:?}"
+        );
+        assert!(v.len() <= 1 + SYNONYM_VARIANTS, "{v:?}");
+        // Listed names keep their words: only queries vary.
+        assert!(forms("Yangtze River Storage Technology")
+            .iter()
+            .all(|f| !f.tokens.contains(&"memory".to_string())));
+        assert!(synonym_variants(&["huawei".to_string()]).is_empty());
     }
 
     #[test]

@@ -14,11 +14,11 @@ const FLOORS: &[(&str, f64)] = &[
     ("acronym", 0.84),
     ("arabic", 0.87),
     ("cyrillic", 0.86),
-    ("han", 0.63),
+    ("han", 0.65),
     ("hangul", 0.87),
     ("latin", 0.93),
     ("romanisation", 0.83),
-    ("translation", 0.62),
+    ("translation", 0.72),
 ];
 const MOST_FALSE_ALERTS: f64 = 0.021;
 
