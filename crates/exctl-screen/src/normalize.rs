@@ -524,6 +524,9 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
                 }
             }
             out.push(value.to_string());
+        } else if let Some(n) = ordinal_digits(t) {
+            // "38th" is 38: a number agrees with a number.
+            out.push(n.to_string());
         } else if let Some((_, full)) = WORD_FORMS.iter().find(|(w, _)| *w == t) {
             out.push((*full).to_string());
         } else if let Some(canon) = PARTICLES
@@ -547,6 +550,16 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// The digits of an ordinal written with them: "38th", "21st", "52nd".
+fn ordinal_digits(token: &str) -> Option<&str> {
+    let digits = token
+        .strip_suffix("th")
+        .or_else(|| token.strip_suffix("st"))
+        .or_else(|| token.strip_suffix("nd"))
+        .or_else(|| token.strip_suffix("rd"))?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// Words too common to identify a party; kept, but weighted down.

@@ -18,6 +18,23 @@ use std::cell::RefCell;
 const ABBREVIATION_SIMILARITY: f64 = 0.85;
 /// A name in Arabic script compared by its consonants scores at most this.
 const SKELETON_FACTOR: f64 = 0.95;
+/// Words that place a body within a country: a query naming one that the
+/// listed name lacks names another body (华南 "South China").
+const REGION_WORDS: &[&str] = &[
+    "central",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+];
 /// Consonant skeletons that differ by a final long vowel: Persian writes
 /// "Isa", "Musa", "Yahya" with the final ی that also ends "Mohammadi".
 const FINAL_I_SIMILARITY: f64 = 0.9;
@@ -482,15 +499,12 @@ fn compare_spans_in(
                 continue;
             }
             // "Def." against "Defense", "Bk" against "Bank".
-            if s == 0.0 && a.len == 1 && b.len == 1 {
-                let short = |f: &NameForm, t: &str| {
-                    f.abbreviated.iter().any(|x| x == t) || looks_abbreviated(t)
-                };
-                if (short(q, a.text) && abbreviates(a.text, b.text))
-                    || (short(c, b.text) && abbreviates(b.text, a.text))
-                {
-                    s = ABBREVIATION_SIMILARITY;
-                }
+            if s == 0.0
+                && a.len == 1
+                && b.len == 1
+                && (abbreviation_of(q, a.text, b.text) || abbreviation_of(c, b.text, a.text))
+            {
+                s = ABBREVIATION_SIMILARITY;
             }
             if q.skeleton && s < FINAL_I_SIMILARITY && differ_by_final_i(a.text, b.text) {
                 s = FINAL_I_SIMILARITY;
@@ -601,10 +615,12 @@ fn compare_spans_in(
     if q_unmatched && c_unmatched > 0.0 {
         token_score *= CONFLICT_FACTOR;
     }
-    // A university is not the company that shares its place name.
+    // A university is not the company that shares its place name, nor
+    // "Central China University of Science and Technology" the "University
+    // of Science and Technology of China".
     let kind_missing = q.tokens.iter().zip(q_used.iter()).any(|(t, used)| {
         !used
-            && KIND_WORDS.contains(&t.as_str())
+            && (KIND_WORDS.contains(&t.as_str()) || REGION_WORDS.contains(&t.as_str()))
             && !c.tokens.iter().any(|l| l.contains(t.as_str()))
     });
     if kind_missing && !q.skeleton {
@@ -675,6 +691,20 @@ fn compare_spans_in(
         },
         joined,
     }
+}
+
+/// Whether `short`, a word of form `f`, abbreviates `word`: a word written
+/// with a full stop ("Def.") may stand for any word it [`abbreviates`]; a
+/// word that only looks abbreviated ("bk", "mfg") must also begin the word
+/// or end as it does, as contractions do ("Bk" bank, "Mfg" manufacturing),
+/// so that "TNG" is not read as "Transdigm".
+fn abbreviation_of(f: &NameForm, short: &str, word: &str) -> bool {
+    if !abbreviates(short, word) {
+        return false;
+    }
+    f.abbreviated.iter().any(|x| x == short)
+        || (looks_abbreviated(short)
+            && (word.starts_with(short) || short.as_bytes().last() == word.as_bytes().last()))
 }
 
 /// Whether one skeleton is the other with the final "i" of a long vowel.
@@ -755,11 +785,7 @@ fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> f64 {
     if a.text.as_bytes().first() != b.text.as_bytes().first() || la.abs_diff(lb) < 2 {
         return ceiling;
     }
-    let short =
-        |f: &NameForm, t: &str| f.abbreviated.iter().any(|x| x == t) || looks_abbreviated(t);
-    if (short(q, a.text) && abbreviates(a.text, b.text))
-        || (short(c, b.text) && abbreviates(b.text, a.text))
-    {
+    if abbreviation_of(q, a.text, b.text) || abbreviation_of(c, b.text, a.text) {
         ceiling = ceiling.max(ABBREVIATION_SIMILARITY);
     }
     ceiling
@@ -1209,6 +1235,11 @@ mod tests {
     fn an_acronym_is_not_an_abbreviation_of_a_longer_acronym() {
         assert!(abbreviates("bk", "bank"));
         assert!(!abbreviates("spb", "spbgu"));
+        assert!(s("TNG Group", "TransDigm Group") < 0.8);
+        let usct = "University of Science and Technology of China";
+        assert!(s("Central China University of Science and Technology", usct) < 0.8);
+        assert!(s("China University of Science and Technology", usct) >= 0.8);
+        assert!(s("Bk Melli", "Bank Melli") >= 0.8);
     }
 
     #[test]

@@ -1126,11 +1126,76 @@ pub fn latin_pinyin_to_wade_giles(tokens: &[String]) -> Option<Vec<String>> {
     (out != tokens).then_some(out)
 }
 
+/// Value of a Chinese numeral character: a digit, or 十 and 百 as units.
+fn han_numeral(c: char) -> Option<u32> {
+    Some(match c {
+        '〇' | '零' => 0,
+        '一' => 1,
+        '二' | '两' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        '十' => 10,
+        '百' => 100,
+        _ => return None,
+    })
+}
+
+/// The value of a run of Chinese numerals: 三十八 → 38, 十四 → 14, 五二 → 52.
+fn han_number_value(run: &[char]) -> u32 {
+    let (mut total, mut current) = (0, None::<u32>);
+    for &c in run {
+        match han_numeral(c) {
+            Some(unit @ (10 | 100)) => {
+                total += current.unwrap_or(1) * unit;
+                current = None;
+            }
+            Some(d) => current = Some(current.map_or(d, |x| x * 10 + d)),
+            None => {}
+        }
+    }
+    total + current.unwrap_or(0)
+}
+
+/// Numbers of units written in Chinese numerals as digits, so that
+/// 第三十八研究所 meets "38th Research Institute" and 九院 "Ninth Academy":
+/// after 第 (an ordinal), or before 所, 院, 厂 or 局. Elsewhere numerals are
+/// part of a name (三星, 一汽) and stay.
+pub fn han_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i + usize::from(chars[i] == '第');
+        let mut end = start;
+        while end < chars.len() && han_numeral(chars[end]).is_some() {
+            end += 1;
+        }
+        let ordinal = start > i;
+        let unit_follows = chars
+            .get(end)
+            .is_some_and(|c| matches!(c, '所' | '院' | '厂' | '局'))
+            || chars[end..].starts_with(&['研', '究']);
+        if end > start && (ordinal || unit_follows) {
+            out.push_str(&format!(" {} ", han_number_value(&chars[start..end])));
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Spellings of a text in Han characters: Pinyin and Wade–Giles by syllable,
 /// surname variants for short personal names, and organisation terms in
 /// English with the rest in Pinyin.
 pub fn han(text: &str) -> Vec<(String, &'static str)> {
-    let folded = fold_traditional(text);
+    let folded = han_numbers(&fold_traditional(text));
     let text = folded.as_str();
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut push = |s: String, scheme: &'static str| {
@@ -1763,6 +1828,23 @@ mod tests {
         let v = slavic_respellings("evgueni prigojine");
         assert!(has(&v, "evgeni prigozhine"), "{v:?}");
         assert!(slavic_respellings("anna maria keller").is_empty());
+    }
+
+    #[test]
+    fn chinese_numbers_of_units_read_as_digits() {
+        assert_eq!(han_number_value(&['三', '十', '八']), 38);
+        assert_eq!(han_number_value(&['十', '四']), 14);
+        assert_eq!(han_number_value(&['五', '二']), 52);
+        assert_eq!(han_number_value(&['一', '百', '零', '二']), 102);
+        assert_eq!(
+            han_numbers("中国电子科技集团公司第三十八研究所")
+                .split_whitespace()
+                .nth(1),
+            Some("38")
+        );
+        assert_eq!(han_numbers("绵阳九院").trim(), "绵阳 9 院");
+        // Numerals inside a name stay: 三星 is Samsung, not "3 stars".
+        assert_eq!(han_numbers("三星电子"), "三星电子");
     }
 
     #[test]
