@@ -905,14 +905,17 @@ pub fn query_forms(text: &str) -> Vec<NameForm> {
     let mut out = forms(text);
     let mut variants = Vec::new();
     for f in out.iter().filter(|f| f.native.is_none() && !f.skeleton) {
-        for v in synonym_variants(&f.tokens) {
+        let postal = postal_variant(&f.tokens).map(|v| (v, "postal romanisation"));
+        let synonyms = synonym_variants(&f.tokens)
+            .into_iter()
+            .map(|v| (v, "translation synonyms"));
+        for (v, scheme) in postal.into_iter().chain(synonyms) {
             if !out
                 .iter()
                 .chain(&variants)
                 .any(|x: &NameForm| x.tokens == v)
             {
-                let mut g =
-                    NameForm::new(v, f.legal_forms.clone(), Some("translation synonyms"), None);
+                let mut g = NameForm::new(v, f.legal_forms.clone(), Some(scheme), None);
                 g.abbreviated = f.abbreviated.clone();
                 variants.push(g);
             }
@@ -962,6 +965,62 @@ const TRANSLATION_SYNONYMS: &[(&str, &[&str])] = &[
     ("ship", &["shipbuilding"]),
     ("shipbuilding", &["ship"]),
 ];
+
+/// Chinese places in the postal and Wade–Giles spellings that older names
+/// and foreign registers keep ("Peking", "Tientsin", "Canton", "Amoy"), with
+/// their Pinyin, as the lists mostly write them (after the Chinese Postal
+/// Map Romanization of 1906).
+const POSTAL_PLACES: &[(&str, &str)] = &[
+    ("amoy", "xiamen"),
+    ("anhwei", "anhui"),
+    ("canton", "guangzhou"),
+    ("chekiang", "zhejiang"),
+    ("chengtu", "chengdu"),
+    ("chungking", "chongqing"),
+    ("dairen", "dalian"),
+    ("foochow", "fuzhou"),
+    ("fukien", "fujian"),
+    ("hangchow", "hangzhou"),
+    ("hankow", "hankou"),
+    ("honan", "henan"),
+    ("hopeh", "hebei"),
+    ("hupeh", "hubei"),
+    ("kansu", "gansu"),
+    ("kiangsi", "jiangxi"),
+    ("kiangsu", "jiangsu"),
+    ("kwangsi", "guangxi"),
+    ("kwangtung", "guangdong"),
+    ("kweichow", "guizhou"),
+    ("kweiyang", "guiyang"),
+    ("mukden", "shenyang"),
+    ("nanking", "nanjing"),
+    ("peking", "beijing"),
+    ("peiping", "beijing"),
+    ("shansi", "shanxi"),
+    ("shantung", "shandong"),
+    ("shensi", "shaanxi"),
+    ("sian", "xian"),
+    ("sinkiang", "xinjiang"),
+    ("soochow", "suzhou"),
+    ("swatow", "shantou"),
+    ("szechuan", "sichuan"),
+    ("szechwan", "sichuan"),
+    ("tientsin", "tianjin"),
+    ("tsinan", "jinan"),
+    ("tsingtao", "qingdao"),
+    ("whampoa", "huangpu"),
+];
+
+/// The tokens with their postal place names in Pinyin, when they have any.
+fn postal_variant(tokens: &[String]) -> Option<Vec<String>> {
+    let pinyin = |t: &str| POSTAL_PLACES.iter().find(|(p, _)| *p == t).map(|(_, y)| *y);
+    tokens.iter().any(|t| pinyin(t).is_some()).then(|| {
+        tokens
+            .iter()
+            .map(|t| pinyin(t).map_or_else(|| t.clone(), str::to_string))
+            .collect()
+    })
+}
 
 /// Most variant forms a query gains from [`TRANSLATION_SYNONYMS`].
 const SYNONYM_VARIANTS: usize = 3;
@@ -1351,6 +1410,12 @@ mod tests {
             .iter()
             .all(|f| !f.tokens.contains(&"memory".to_string())));
         assert!(synonym_variants(&["huawei".to_string()]).is_empty());
+        let v = schemes("Peking Institute of Technology");
+        assert!(
+            v.iter()
+                .any(|(t, s)| t[0] == "beijing" && *s == Some("postal romanisation")),
+            "{v:?}"
+        );
     }
 
     #[test]

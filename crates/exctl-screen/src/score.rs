@@ -498,6 +498,16 @@ fn compare_spans_in(
             if exact && s < 1.0 && (a.text.len().min(b.text.len()) < 6 || s < HAN_READING_FLOOR) {
                 continue;
             }
+            // Two Pinyin words are two places or names unless nearly the same:
+            // "Beijing" is not "Beihang", however many letters they share.
+            if s > 0.0
+                && s < HAN_READING_FLOOR
+                && a.text.len().min(b.text.len()) >= 6
+                && crate::translit::is_pinyin_word(a.text)
+                && crate::translit::is_pinyin_word(b.text)
+            {
+                continue;
+            }
             // "Def." against "Defense", "Bk" against "Bank".
             if s == 0.0
                 && a.len == 1
@@ -1236,6 +1246,8 @@ mod tests {
         assert!(abbreviates("bk", "bank"));
         assert!(!abbreviates("spb", "spbgu"));
         assert!(s("TNG Group", "TransDigm Group") < 0.8);
+        assert!(s("Peking University", "Beihang University") < 0.8);
+        assert!(s("Zhongxing Telecom", "Zhongxin Telecom") >= 0.8);
         let usct = "University of Science and Technology of China";
         assert!(s("Central China University of Science and Technology", usct) < 0.8);
         assert!(s("China University of Science and Technology", usct) >= 0.8);
