@@ -45,13 +45,17 @@ def renderings(senses, pinyin):
             s = s.split(",")[0].split(" or ")[0].strip()
         if not s or s.startswith(SKIP) or "|" in s:
             continue
-        s = re.sub(r"^(to|the) ", "", s)
+        s = re.sub(r"^(to|the|a|an) ", "", s)
         words = re.findall(r"[a-z]+", s)
         content = [w for w in words if w not in STOP]
         # Words the lists' names use often, in a short rendering.
         if not content or len(words) > 4 or any(vocab[w] < (2 if proper else 8) for w in content):
             continue
         r = " ".join(words)
+        # "七十年代" gives "s" once its digits go, "三维" gives "d": a rendering
+        # needs words, not letters.
+        if len(r.replace(" ", "")) < 3 or any(len(w) < 2 for w in words):
+            continue
         # A place or brand whose name is its Pinyin needs no rendering.
         if words[0] == toneless(pinyin) or r.replace(" ", "") == toneless(pinyin) or r in kept:
             continue

@@ -1183,7 +1183,7 @@ fn forms_of(text: &str) -> Vec<NameForm> {
             .into_iter()
             .map(|(s, k)| (s, Some(k)))
             .collect(),
-        Script::Han => translit::han(&folded)
+        Script::Han => translit::han_of(&folded, legal.is_empty())
             .into_iter()
             .map(|(s, k)| (s, Some(k)))
             .collect(),

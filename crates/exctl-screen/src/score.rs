@@ -1247,6 +1247,7 @@ mod tests {
         assert!(!abbreviates("spb", "spbgu"));
         assert!(s("TNG Group", "TransDigm Group") < 0.8);
         assert!(s("Peking University", "Beihang University") < 0.8);
+        assert!(s("Beijing University", "Beihang University") < 0.8);
         assert!(s("Zhongxing Telecom", "Zhongxin Telecom") >= 0.8);
         let usct = "University of Science and Technology of China";
         assert!(s("Central China University of Science and Technology", usct) < 0.8);

@@ -1195,6 +1195,42 @@ pub fn han_numbers(text: &str) -> String {
 /// surname variants for short personal names, and organisation terms in
 /// English with the rest in Pinyin.
 pub fn han(text: &str) -> Vec<(String, &'static str)> {
+    han_of(text, true)
+}
+
+/// Words that make a short run of characters an organisation's name rather
+/// than a person's (华为技术: Huawei Technologies, not a person called
+/// Hua Weijishu), so it is not also read in Cantonese or Korean.
+const HAN_ORGANISATION_WORDS: &[&str] = &[
+    "技术",
+    "科技",
+    "公司",
+    "集团",
+    "大学",
+    "学院",
+    "研究",
+    "银行",
+    "工业",
+    "电子",
+    "通信",
+    "航空",
+    "航天",
+    "半导体",
+    "贸易",
+    "国际",
+    "控股",
+    "实业",
+    "工程",
+    "信息",
+];
+
+/// [`han`] for a name that may be a person's (`maybe_person`: no legal form
+/// was found in it).
+pub fn han_of(text: &str, maybe_person: bool) -> Vec<(String, &'static str)> {
+    let maybe_person = maybe_person
+        && !HAN_ORGANISATION_WORDS
+            .iter()
+            .any(|w| fold_traditional(text).contains(w));
     let folded = han_numbers(&fold_traditional(text));
     let text = folded.as_str();
     let mut out: Vec<(String, &'static str)> = Vec::new();
@@ -1232,14 +1268,18 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
             .join(" "),
         "wade-giles",
     );
-    // Personal names of 2–4 characters: surname, then the given name joined.
-    if (2..=4).contains(&han_count)
+    let short_name = (2..=4).contains(&han_count)
         && han_count
             == syllables
                 .iter()
                 .filter(|s| s.trim().len() > 1 || s.chars().all(char::is_alphabetic))
-                .count()
-    {
+                .count();
+    // Brands and short names are romanised as one word (华为 → "Huawei").
+    if short_name {
+        push(syllables.concat(), "pinyin (one word)");
+    }
+    // Personal names of 2–4 characters: surname, then the given name joined.
+    if maybe_person && short_name {
         let sur = &syllables[0];
         let given: String = syllables[1..].concat();
         push(format!("{sur} {given}"), "pinyin");
@@ -1251,8 +1291,6 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
             format!("{} {wg_given}", pinyin_to_wade_giles(sur)),
             "wade-giles",
         );
-        // Brands and short names are romanised as one word (华为 → "Huawei").
-        push(syllables.concat(), "pinyin (one word)");
         if let Some((_, variants)) = CHINESE_SURNAMES.iter().find(|(p, _)| p == sur) {
             for v in *variants {
                 push(format!("{v} {given}"), "cantonese/hokkien surname");
@@ -1261,7 +1299,8 @@ pub fn han(text: &str) -> Vec<(String, &'static str)> {
     }
     // Cantonese readings (Hong Kong lists write 鄧炳強 as "Tang Ping-keung")
     // and Korean readings of Hanja (金正恩 → Kim Jong Un) for personal names.
-    if (2..=4).contains(&han_count)
+    if maybe_person
+        && (2..=4).contains(&han_count)
         && han_count == text.chars().filter(|c| !c.is_whitespace()).count()
     {
         let canton = cantonese_table();
@@ -1384,7 +1423,15 @@ pub fn slavic_respellings(folded: &str) -> Vec<(String, &'static str)> {
     let mut push = |rules: &[(&str, &str)], scheme: &'static str| {
         let v: String = folded
             .split(' ')
-            .map(|w| respell(w, rules))
+            // A Chinese place in Pinyin ("Beijing", "Nanjing") is no Russian
+            // name in French or German spelling (those end "-ine", "-ow" …).
+            .map(|w| {
+                if w.len() >= 6 && (w.ends_with('n') || w.ends_with("ng")) && is_pinyin_word(w) {
+                    w.to_string()
+                } else {
+                    respell(w, rules)
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ");
         if v != folded && !out.iter().any(|(x, _)| *x == v) {
@@ -1828,6 +1875,18 @@ mod tests {
         let v = slavic_respellings("evgueni prigojine");
         assert!(has(&v, "evgeni prigozhine"), "{v:?}");
         assert!(slavic_respellings("anna maria keller").is_empty());
+    }
+
+    #[test]
+    fn organisations_in_han_are_not_read_as_persons() {
+        let schemes = |text: &str, maybe_person: bool| -> Vec<&'static str> {
+            han_of(text, maybe_person).into_iter().map(|(_, s)| s).collect()
+        };
+        assert!(schemes("鄧炳強", true).contains(&"cantonese"));
+        assert!(!schemes("华为技术", true).contains(&"cantonese"));
+        // A legal form was found: a company, however short its name.
+        let company = schemes("华为", false);
+        assert!(!company.contains(&"cantonese") && company.contains(&"pinyin (one word)"));
     }
 
     #[test]

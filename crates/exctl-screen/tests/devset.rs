@@ -17,7 +17,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("han", 0.70),
     ("hangul", 0.87),
     ("latin", 0.93),
-    ("romanisation", 0.89),
+    ("romanisation", 0.88),
     ("translation", 0.72),
 ];
 const MOST_FALSE_ALERTS: f64 = 0.02;
