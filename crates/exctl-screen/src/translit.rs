@@ -1880,7 +1880,10 @@ mod tests {
     #[test]
     fn organisations_in_han_are_not_read_as_persons() {
         let schemes = |text: &str, maybe_person: bool| -> Vec<&'static str> {
-            han_of(text, maybe_person).into_iter().map(|(_, s)| s).collect()
+            han_of(text, maybe_person)
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect()
         };
         assert!(schemes("鄧炳強", true).contains(&"cantonese"));
         assert!(!schemes("华为技术", true).contains(&"cantonese"));
