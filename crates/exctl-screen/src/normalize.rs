@@ -936,9 +936,11 @@ pub fn query_forms(text: &str) -> Vec<NameForm> {
 
 /// Words that translate one word of another language, where translators
 /// choose differently: "Yangtze River Storage" and "Yangtze Memory" (存储),
-/// "China Ocean Petroleum" and "China National Offshore Oil" (海洋石油),
-/// "Partisans of Allah" and "Partisans of God". Each word with the words it
-/// may stand for, both ways; only query names gain them, as variant forms.
+/// "China Ocean Oil" and "China National Offshore Oil" (海洋石油),
+/// "Partisans of Allah" and "Partisans of God". Each word, in its canonical
+/// form ([`WORD_FORMS`] already make "industrial" "industry" and "petroleum"
+/// "oil"), with the words it may stand for; only query names gain them, as
+/// variant forms.
 const TRANSLATION_SYNONYMS: &[(&str, &[&str])] = &[
     ("allah", &["god"]),
     ("god", &["allah"]),
@@ -950,8 +952,7 @@ const TRANSLATION_SYNONYMS: &[(&str, &[&str])] = &[
     ("yangtze", &["changjiang"]),
     ("dawn", &["dawning"]),
     ("dawning", &["dawn"]),
-    ("industrial", &["polytechnic"]),
-    ("polytechnic", &["industrial"]),
+    ("polytechnic", &["industry"]),
     ("levant", &["sham", "cham"]),
     ("sham", &["levant"]),
     ("cham", &["levant"]),
@@ -960,8 +961,8 @@ const TRANSLATION_SYNONYMS: &[(&str, &[&str])] = &[
     ("merchant", &["commercial"]),
     ("ocean", &["offshore", "marine"]),
     ("offshore", &["ocean"]),
+    // Back to the word other languages share ("Petroleos de Venezuela").
     ("oil", &["petroleum"]),
-    ("petroleum", &["oil"]),
     ("ship", &["shipbuilding"]),
     ("shipbuilding", &["ship"]),
 ];
@@ -1410,6 +1411,14 @@ mod tests {
             .iter()
             .all(|f| !f.tokens.contains(&"memory".to_string())));
         assert!(synonym_variants(&["huawei".to_string()]).is_empty());
+        // The table is written in canonical words, or a word would never fire.
+        for (word, _) in TRANSLATION_SYNONYMS {
+            assert_eq!(
+                canonical_tokens(vec![word.to_string()]),
+                vec![word.to_string()],
+                "{word}"
+            );
+        }
         let v = schemes("Peking Institute of Technology");
         assert!(
             v.iter()

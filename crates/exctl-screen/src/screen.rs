@@ -538,7 +538,19 @@ impl Screener {
                         .map(|ids| ids.iter().map(|id| (*id, 1.0)).collect())
                         .unwrap_or_default()
                 };
-                let mut found: Vec<Vec<(u32, f64)>> = f.tokens.iter().map(|t| ids_of(t)).collect();
+                // Each word also as a Latin spelling with its article joined
+                // before a vowel ("al-Amin" → "alamin" → "lmn").
+                let mut found: Vec<Vec<(u32, f64)>> = f
+                    .tokens
+                    .iter()
+                    .map(|t| {
+                        let mut ids = ids_of(t);
+                        if t.len() >= 2 && !t.starts_with('l') {
+                            ids.extend(ids_of(&format!("l{t}")));
+                        }
+                        ids
+                    })
+                    .collect();
                 // Two words in Arabic script that Latin spellings write as one
                 // (عبد الله "Abdullah", ثناء الله "Sanaullah", أبو بكر
                 // "Abubakar", نصیر الدین "Nasiruddin").
