@@ -519,10 +519,7 @@ fn compare_spans_in(
             {
                 s = ABBREVIATION_SIMILARITY;
             }
-            if q.skeleton
-                && s < FINAL_I_SIMILARITY
-                && (differ_by_final_i(a.text, b.text) || differ_by_article(a.text, b.text))
-            {
+            if q.skeleton && s < FINAL_I_SIMILARITY && skeletons_nearly_equal(a.text, b.text) {
                 s = FINAL_I_SIMILARITY;
             }
             // Consonant skeletons have no initials: "l" is all of "Ali".
@@ -736,6 +733,13 @@ fn abbreviation_of(f: &NameForm, short: &str, word: &str) -> bool {
         || (looks_abbreviated(short) && (word.starts_with(short) || contraction))
 }
 
+/// Whether two consonant skeletons differ only as spellings of one name do:
+/// by a final long vowel or by a joined article. Both score
+/// [`FINAL_I_SIMILARITY`].
+fn skeletons_nearly_equal(a: &str, b: &str) -> bool {
+    differ_by_final_i(a, b) || differ_by_article(a, b)
+}
+
 /// Whether one skeleton is the other with the "l" of a joined article that
 /// a vowel follows ("Alassad" → "lsd" against الأسد "sd").
 fn differ_by_article(a: &str, b: &str) -> bool {
@@ -795,10 +799,7 @@ fn push_possible_pairs(
 fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> f64 {
     let ceiling = letters_ceiling(q, a, c, b);
     // The consonant skeletons' own rules lift a pair the letters would not.
-    if q.skeleton
-        && ceiling < FINAL_I_SIMILARITY
-        && (differ_by_final_i(a.text, b.text) || differ_by_article(a.text, b.text))
-    {
+    if q.skeleton && ceiling < FINAL_I_SIMILARITY && skeletons_nearly_equal(a.text, b.text) {
         return FINAL_I_SIMILARITY;
     }
     ceiling

@@ -1237,11 +1237,12 @@ const HAN_ORGANISATION_WORDS: &[&str] = &[
 /// [`han`] for a name that may be a person's (`maybe_person`: no legal form
 /// was found in it).
 pub fn han_of(text: &str, maybe_person: bool) -> Vec<(String, &'static str)> {
+    let simplified = fold_traditional(text);
     let maybe_person = maybe_person
         && !HAN_ORGANISATION_WORDS
             .iter()
-            .any(|w| fold_traditional(text).contains(w));
-    let folded = han_numbers(&fold_traditional(text));
+            .any(|w| simplified.contains(w));
+    let folded = han_numbers(&simplified);
     let text = folded.as_str();
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut push = |s: String, scheme: &'static str| {
