@@ -582,22 +582,67 @@ pub fn parse_ids(s: &str) -> std::result::Result<Vec<exctl_screen::PartyId>, Str
 pub const ID_KINDS: &str =
     "kinds: passport, national-id, tax-id, registration, uscc, lei, imo, swift, vat";
 
-/// Screens a block of rows on every core, results in row order.
+/// Parties a batch remembers the matches of: an order book names the same
+/// customers again and again, and the same query always gets the same
+/// matches from one index, so each is screened once.
+const BATCH_MEMO_SIZE: usize = 200_000;
+
+/// The matches of the parties a batch has screened so far.
+#[derive(Default)]
+struct BatchMemo {
+    matches: std::collections::HashMap<Query, std::sync::Arc<Vec<Match>>>,
+    /// Parties screened (each distinct party once while the memo holds it).
+    screened: usize,
+}
+
+/// Screens a block of rows on every core, results in row order. A party
+/// already screened in this batch is not screened again.
 fn screen_block(
     screener: &Screener,
     block: &[Pending],
-    limit: usize,
-    threshold: f64,
-) -> Vec<Vec<Match>> {
+    (limit, threshold): (usize, f64),
+    memo: &mut BatchMemo,
+) -> Vec<std::sync::Arc<Vec<Match>>> {
     use rayon::prelude::*;
-    // Small runs of rows per task, so that a core meeting slow names (long
-    // Han names read many ways) does not leave the others idle.
-    block
+    // Bounded: a book of more distinct parties than this starts afresh
+    // (before the block is sorted into remembered and fresh parties).
+    if memo.matches.len() + block.len() > BATCH_MEMO_SIZE {
+        memo.matches.clear();
+    }
+    let mut fresh: Vec<&Query> = Vec::new();
+    let mut seen: std::collections::HashSet<&Query> = std::collections::HashSet::new();
+    for p in block {
+        if let Pending::Query { query, .. } = p {
+            if !memo.matches.contains_key(query) && seen.insert(query) {
+                fresh.push(query);
+            }
+        }
+    }
+    // Small runs of parties per task, so that a core meeting slow names
+    // (long Han names read many ways) does not leave the others idle.
+    let screened: Vec<Vec<Match>> = fresh
         .par_iter()
         .with_min_len(16)
+        .map(|q| screener.screen(q, limit, threshold))
+        .collect();
+    let mut block_matches: std::collections::HashMap<&Query, std::sync::Arc<Vec<Match>>> =
+        std::collections::HashMap::with_capacity(fresh.len());
+    memo.screened += fresh.len();
+    for (q, m) in fresh.into_iter().zip(screened) {
+        let m = std::sync::Arc::new(m);
+        memo.matches.insert(q.clone(), m.clone());
+        block_matches.insert(q, m);
+    }
+    let none = std::sync::Arc::new(Vec::new());
+    block
+        .iter()
         .map(|p| match p {
-            Pending::Query { query, .. } => screener.screen(query, limit, threshold),
-            Pending::Error { .. } => Vec::new(),
+            // Every party of the block is fresh or remembered: screened once.
+            Pending::Query { query, .. } => match block_matches.get(query) {
+                Some(m) => m.clone(),
+                None => memo.matches[query].clone(),
+            },
+            Pending::Error { .. } => none.clone(),
         })
         .collect()
 }
@@ -648,7 +693,7 @@ impl BatchWriter<'_> {
     fn write(
         &mut self,
         block: &[Pending],
-        results: Vec<Vec<Match>>,
+        results: Vec<std::sync::Arc<Vec<Match>>>,
         mut recorder: Option<&mut crate::recording::Recorder>,
     ) -> Result<()> {
         let version = &self.version;
@@ -722,7 +767,7 @@ pub fn batch(
     countries: &CountryTable,
     mut recorder: Option<&mut crate::recording::Recorder>,
     progress: &dyn crate::Progress,
-) -> Result<(usize, usize, usize)> {
+) -> Result<BatchSummary> {
     crate::paths::ensure_distinct(input, output)?;
     let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
     let text = decode(&input.display().to_string(), &bytes)?;
@@ -783,10 +828,11 @@ pub fn batch(
     // whatever the number of cores. While a block is screened, the block
     // before it is written and the next one read, so no core waits on them.
     let mut current = read(recorder.as_deref_mut());
-    let mut screened_block: Option<(Vec<Pending>, Vec<Vec<Match>>)> = None;
+    let mut screened_block: Option<(Vec<Pending>, Vec<std::sync::Arc<Vec<Match>>>)> = None;
+    let mut memo = BatchMemo::default();
     while !current.is_empty() {
         let (results, (next, wrote)) = rayon::join(
-            || screen_block(screener, &current, limit, threshold),
+            || screen_block(screener, &current, (limit, threshold), &mut memo),
             || {
                 let wrote = match screened_block.take() {
                     Some((block, results)) => out.write(&block, results, recorder.as_deref_mut()),
@@ -820,7 +866,23 @@ pub fn batch(
     drop(inner);
     std::fs::rename(&tmp, output)
         .with_context(|| format!("moving {} into place", tmp.display()))?;
-    Ok((screened, hit_rows, errors))
+    Ok(BatchSummary {
+        rows: screened,
+        distinct: memo.screened,
+        hit_rows,
+        errors,
+    })
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// Rows screened (rows in error not counted).
+    pub rows: usize,
+    /// Parties screened: a party named on many rows is screened once.
+    pub distinct: usize,
+    pub hit_rows: usize,
+    pub errors: usize,
 }
 
 /// Every column of a batch header is one the batch reads, once: a misspelt

@@ -48,7 +48,7 @@ static NEXT_INDEX_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 const FUZZY_TRIGRAMS: usize = 6;
 
 /// A party to screen.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Query {
     pub name: String,
     /// ISO 3166 alpha-2.

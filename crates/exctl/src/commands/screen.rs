@@ -53,7 +53,7 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
             let id = recording::Recorder::batch_id(&input, date, batch_id)?;
             Some(recording::Recorder::new(rt, store, id))
         };
-        let (n, hits, errors) = screening::batch(
+        let summary = screening::batch(
             &screener,
             (&input, &output),
             (limit, threshold),
@@ -65,8 +65,14 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
             r.finish()?;
         }
         note_unrecorded(g, no_record);
+        let screening::BatchSummary {
+            rows,
+            distinct,
+            hit_rows,
+            errors,
+        } = summary;
         eprintln!(
-            "screened {n} parties: {hits} hit rows, {errors} rows in error; wrote {}",
+            "screened {rows} rows ({distinct} distinct parties): {hit_rows} hit rows, {errors} rows in error; wrote {}",
             output.display()
         );
         return Ok(if errors > 0 {
