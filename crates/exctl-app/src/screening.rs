@@ -587,10 +587,13 @@ pub const ID_KINDS: &str =
 /// matches from one index, so each is screened once.
 const BATCH_MEMO_SIZE: usize = 200_000;
 
+/// Matches shared by every row naming one party.
+type SharedMatches = std::sync::Arc<Vec<Match>>;
+
 /// The matches of the parties a batch has screened so far.
 #[derive(Default)]
 struct BatchMemo {
-    matches: std::collections::HashMap<Query, std::sync::Arc<Vec<Match>>>,
+    matches: std::collections::HashMap<Query, SharedMatches>,
     /// Parties screened (each distinct party once while the memo holds it).
     screened: usize,
 }
@@ -602,7 +605,7 @@ fn screen_block(
     block: &[Pending],
     (limit, threshold): (usize, f64),
     memo: &mut BatchMemo,
-) -> Vec<std::sync::Arc<Vec<Match>>> {
+) -> Vec<SharedMatches> {
     use rayon::prelude::*;
     // Bounded: a book of more distinct parties than this starts afresh
     // (before the block is sorted into remembered and fresh parties).
@@ -625,7 +628,7 @@ fn screen_block(
         .with_min_len(16)
         .map(|q| screener.screen(q, limit, threshold))
         .collect();
-    let mut block_matches: std::collections::HashMap<&Query, std::sync::Arc<Vec<Match>>> =
+    let mut block_matches: std::collections::HashMap<&Query, SharedMatches> =
         std::collections::HashMap::with_capacity(fresh.len());
     memo.screened += fresh.len();
     for (q, m) in fresh.into_iter().zip(screened) {
@@ -693,7 +696,7 @@ impl BatchWriter<'_> {
     fn write(
         &mut self,
         block: &[Pending],
-        results: Vec<std::sync::Arc<Vec<Match>>>,
+        results: Vec<SharedMatches>,
         mut recorder: Option<&mut crate::recording::Recorder>,
     ) -> Result<()> {
         let version = &self.version;
@@ -828,7 +831,7 @@ pub fn batch(
     // whatever the number of cores. While a block is screened, the block
     // before it is written and the next one read, so no core waits on them.
     let mut current = read(recorder.as_deref_mut());
-    let mut screened_block: Option<(Vec<Pending>, Vec<std::sync::Arc<Vec<Match>>>)> = None;
+    let mut screened_block: Option<(Vec<Pending>, Vec<SharedMatches>)> = None;
     let mut memo = BatchMemo::default();
     while !current.is_empty() {
         let (results, (next, wrote)) = rayon::join(

@@ -189,32 +189,58 @@ fn batch_streams_rows_and_reports_bad_ones() {
 fn a_batch_screened_on_every_core_keeps_each_rows_answer_in_order() {
     let dir = tmpdir("batch-order");
     let input = dir.join("parties.csv");
-    // Enough rows for several threads and runs: listed and clear names alternate.
-    let mut text = String::from("id,name\n");
-    for i in 0..1000 {
+    // Rows enough for several blocks, threads and runs: listed and clear
+    // names alternate, and a party named again is screened once but
+    // answered on every row; with a country it is another query.
+    let rows = 20_000;
+    let mut text = String::from("id,name,country\n");
+    for i in 0..rows {
         let name = if i % 3 == 0 {
-            "Huawei Technologies"
+            "Huawie Technolgies"
         } else {
             "Siemens AG"
         };
-        text.push_str(&format!("{i},{name}\n"));
+        let country = if i % 2 == 0 { "CN" } else { "" };
+        text.push_str(&format!("{i},{name},{country}\n"));
     }
     std::fs::write(&input, text).unwrap();
     let output = tmpdir("batch-order-out").join("hits.csv");
     let o = screen_demo_batch(&input, &output, &dir);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut rdr = csv::Reader::from_path(&output).unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("screened {rows} rows (4 distinct parties)")),
+        "{stderr}"
+    );
+    let mut rdr = csv::Reader::from_reader(std::fs::File::open(&output).unwrap());
+    let headers = rdr.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let (id_col, status_col, score_col) = (col("id"), col("status"), col("score"));
     let mut last = -1i64;
     let mut seen = std::collections::BTreeSet::new();
+    let mut scores = std::collections::BTreeMap::new();
     for r in rdr.records().map(Result::unwrap) {
-        let id: i64 = r[1].parse().unwrap();
+        let id: i64 = r[id_col].parse().unwrap();
         assert!(id >= last, "row {id} written after row {last}");
         last = id;
         seen.insert(id);
         let expected = if id % 3 == 0 { "hit" } else { "clear" };
-        assert_eq!(&r[4], expected, "row {id}");
+        assert_eq!(&r[status_col], expected, "row {id}");
+        if expected == "hit" {
+            scores
+                .entry(id % 2 == 0)
+                .or_insert_with(std::collections::BTreeSet::new)
+                .insert(r[score_col].to_string());
+        }
     }
-    assert_eq!(seen.len(), 1000, "every row answered");
+    assert_eq!(seen.len(), rows, "every row answered");
+    // Every row of one query has its score; the country's bonus tells the two apart.
+    let (with_country, without) = (&scores[&true], &scores[&false]);
+    assert_eq!((with_country.len(), without.len()), (1, 1), "{scores:?}");
+    assert!(
+        with_country.first().unwrap() > without.first().unwrap(),
+        "{scores:?}"
+    );
 }
 
 #[test]
