@@ -198,14 +198,25 @@ impl Screener {
     pub fn new(set: ListSet) -> Screener {
         let version = set.version();
         let entries = set.entries;
-        let mut entry_forms: Vec<Vec<Vec<NameForm>>> = Vec::with_capacity(entries.len());
+        // Reading every name every way is most of the index's cost: on every core.
+        let mut entry_forms: Vec<Vec<Vec<NameForm>>> = {
+            use rayon::prelude::*;
+            entries
+                .par_iter()
+                .map(|e| {
+                    e.names
+                        .iter()
+                        .take(u16::MAX as usize)
+                        .map(|n| forms(&n.text))
+                        .collect()
+                })
+                .collect()
+        };
         let mut refs = Vec::new();
         let mut df: HashMap<String, u32> = HashMap::default();
-        for (ei, e) in entries.iter().enumerate() {
+        for (ei, per_name) in entry_forms.iter().enumerate() {
             let mut seen_tokens: Vec<String> = Vec::new();
-            let mut per_name = Vec::with_capacity(e.names.len());
-            for (ni, n) in e.names.iter().enumerate().take(u16::MAX as usize) {
-                let fs = forms(&n.text);
+            for (ni, fs) in per_name.iter().enumerate() {
                 for (fi, f) in fs.iter().enumerate().take(u16::MAX as usize) {
                     if f.native.is_none() {
                         for t in &f.tokens {
@@ -220,12 +231,10 @@ impl Screener {
                         });
                     }
                 }
-                per_name.push(fs);
             }
             for t in seen_tokens {
                 *df.entry(t).or_default() += 1;
             }
-            entry_forms.push(per_name);
         }
         let n = entries.len().max(1) as f64;
         let weights: HashMap<String, f32> = df
@@ -296,13 +305,26 @@ impl Screener {
                     .push(ei as u32);
             }
         }
+        let entry_acronyms: Vec<Vec<Vec<String>>> = {
+            use rayon::prelude::*;
+            entries
+                .par_iter()
+                .map(|e| {
+                    if e.entity_type == EntityType::Individual {
+                        return Vec::new();
+                    }
+                    e.names
+                        .iter()
+                        .take(u16::MAX as usize)
+                        .map(|n| crate::normalize::acronyms(&n.text))
+                        .collect()
+                })
+                .collect()
+        };
         let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::default();
-        for (ei, e) in entries.iter().enumerate() {
-            if e.entity_type == EntityType::Individual {
-                continue;
-            }
-            for (ni, n) in e.names.iter().enumerate().take(u16::MAX as usize) {
-                for a in crate::normalize::acronyms(&n.text) {
+        for (ei, per_name) in entry_acronyms.into_iter().enumerate() {
+            for (ni, names) in per_name.into_iter().enumerate() {
+                for a in names {
                     let list = acronyms.entry(a).or_default();
                     if !list.iter().any(|(x, _)| *x == ei as u32) {
                         list.push((ei as u32, ni as u16));

@@ -27,6 +27,10 @@ pub enum Script {
 /// mark 々, by the scripts that use it). `None` for what is not a letter.
 pub fn script_of(c: char) -> Option<Script> {
     use unicode_script::{Script as U, UnicodeScript as _};
+    // Most letters screened are ASCII: no table search for them.
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic().then_some(Script::Latin);
+    }
     if !c.is_alphabetic() {
         return None;
     }
