@@ -904,7 +904,13 @@ pub fn forms(text: &str) -> Vec<NameForm> {
 pub fn query_forms(text: &str) -> Vec<NameForm> {
     let mut out = forms(text);
     let mut variants = Vec::new();
-    for f in out.iter().filter(|f| f.native.is_none() && !f.skeleton) {
+    // Respellings as transcriptions of Russian gain no other words: they
+    // would multiply the forms for nothing.
+    let transcribed = |f: &NameForm| f.scheme.is_some_and(|s| s.ends_with("transcription"));
+    for f in out
+        .iter()
+        .filter(|f| f.native.is_none() && !f.skeleton && !transcribed(f))
+    {
         let postal = postal_variant(&f.tokens).map(|v| (v, "postal romanisation"));
         let synonyms = synonym_variants(&f.tokens)
             .into_iter()
@@ -1023,6 +1029,36 @@ fn postal_variant(tokens: &[String]) -> Option<Vec<String>> {
     })
 }
 
+/// Phrases of Chinese institutional names that translators render in
+/// different words: 工业大学 is an "Industrial University", a
+/// "Polytechnical University" or an "Institute of Technology"; 理工大学 a
+/// "Science and Engineering University", a "University of Science and
+/// Technology" or an "Institute of Technology"; 研究院 a "Research Academy"
+/// or an "Academy". In canonical words without stop words, as
+/// [`TRANSLATION_SYNONYMS`]; scoring does not mind the order of words.
+const PHRASE_SYNONYMS: &[(&[&str], &[&[&str]])] = &[
+    (
+        &["industry", "university"],
+        &[
+            &["institute", "technology"],
+            &["polytechnic", "university"],
+            &["university", "technology"],
+        ],
+    ),
+    (
+        &["polytechnic", "university"],
+        &[&["institute", "technology"], &["industry", "university"]],
+    ),
+    (
+        &["science", "engineering", "university"],
+        &[
+            &["university", "science", "technology"],
+            &["institute", "technology"],
+        ],
+    ),
+    (&["research", "academy"], &[&["academy"]]),
+];
+
 /// Most variant forms a query gains from [`TRANSLATION_SYNONYMS`].
 const SYNONYM_VARIANTS: usize = 3;
 
@@ -1037,6 +1073,23 @@ fn synonym_variants(tokens: &[String]) -> Vec<Vec<String>> {
             .map(|(_, alts)| *alts)
     };
     let mut out: Vec<Vec<String>> = Vec::new();
+    // Whole phrases first: they say more than a word.
+    for (phrase, renderings) in PHRASE_SYNONYMS {
+        let Some(at) = tokens
+            .windows(phrase.len())
+            .position(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+        else {
+            continue;
+        };
+        for rendering in renderings.iter() {
+            let mut v = tokens[..at].to_vec();
+            v.extend(rendering.iter().map(|w| (*w).to_string()));
+            v.extend_from_slice(&tokens[at + phrase.len()..]);
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
     let all: Vec<String> = tokens
         .iter()
         .map(|t| alternatives(t).map_or_else(|| t.clone(), |a| a[0].to_string()))
@@ -1411,6 +1464,31 @@ mod tests {
             .iter()
             .all(|f| !f.tokens.contains(&"memory".to_string())));
         assert!(synonym_variants(&["huawei".to_string()]).is_empty());
+        // A phrase in other words: 工业大学 as "Industrial University".
+        let v = schemes("Harbin Industrial University");
+        assert!(
+            v.iter()
+                .any(|(t, _)| t == &["harbin", "institute", "technology"]),
+            "{v:?}"
+        );
+        // Respellings gain no synonyms.
+        assert!(schemes("China Ocean Petroleum Group")
+            .iter()
+            .all(
+                |(t, s)| !(t.contains(&"shina".to_string()) && *s == Some("translation synonyms"))
+            ));
+        for (phrase, renderings) in PHRASE_SYNONYMS {
+            for w in phrase
+                .iter()
+                .chain(renderings.iter().flat_map(|r| r.iter()))
+            {
+                assert_eq!(
+                    canonical_tokens(vec![w.to_string()]),
+                    vec![w.to_string()],
+                    "{w}"
+                );
+            }
+        }
         // The table is written in canonical words, or a word would never fire.
         for (word, _) in TRANSLATION_SYNONYMS {
             assert_eq!(

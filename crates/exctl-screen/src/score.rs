@@ -1174,6 +1174,9 @@ mod tests {
             .iter()
             .any(|f| f.tokens.iter().any(|t| t == "kumgang")));
         assert!(s("조선금강은행", "KUMGANG BANK") > s("조선금강은행", "KORYO BANK"));
+        // DPRK bodies in their Sino-Korean words.
+        assert!(s("조직지도부", "ORGANIZATION AND GUIDANCE DEPARTMENT") > 0.9);
+        assert!(s("고려항공", "AIR KORYO") > s("고려항공", "KORYO BANK"));
     }
 
     #[test]
