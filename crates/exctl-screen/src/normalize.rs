@@ -713,9 +713,11 @@ pub fn acronyms(name: &str) -> Vec<String> {
             }
         })
         .collect();
-    let tokens: Vec<String> = tokenize(&bare)
-        .into_iter()
+    let all_tokens = tokenize(&bare);
+    let tokens: Vec<String> = all_tokens
+        .iter()
         .filter(|t| !STOP_WORDS.contains(&t.as_str()) && !t.chars().all(|c| c.is_ascii_digit()))
+        .cloned()
         .collect();
     if tokens.len() < 2 {
         return out;
@@ -723,6 +725,44 @@ pub fn acronyms(name: &str) -> Vec<String> {
     let initials =
         |ts: &[String]| -> String { ts.iter().filter_map(|t| t.chars().next()).collect() };
     push(initials(&tokens));
+    // A compass word gives both its letters: "Northwestern Polytechnical
+    // University" is NWPU.
+    let compass = |t: &str| -> Option<&'static str> {
+        [
+            ("northwest", "nw"),
+            ("northeast", "ne"),
+            ("southwest", "sw"),
+            ("southeast", "se"),
+        ]
+        .into_iter()
+        .find(|(word, _)| t.starts_with(word))
+        .map(|(_, letters)| letters)
+    };
+    if tokens.iter().any(|t| compass(t).is_some()) {
+        push(
+            tokens
+                .iter()
+                .map(|t| compass(t).map_or_else(|| t[..1].to_string(), str::to_string))
+                .collect(),
+        );
+    }
+    // The body without its place or patron: "Foreign Trade Bank of the
+    // Democratic People's Republic of Korea" is the FTB, "Moscow State
+    // Technical University named after N.E. Bauman" the MSTU.
+    let head_end = all_tokens.iter().enumerate().find_map(|(i, t)| {
+        let next = all_tokens.get(i + 1).map(String::as_str);
+        (t == "of" || t == "imeni" || (t == "named" && next == Some("after"))).then_some(i)
+    });
+    if let Some(end) = head_end {
+        let head: Vec<String> = all_tokens[..end]
+            .iter()
+            .filter(|t| !STOP_WORDS.contains(&t.as_str()))
+            .cloned()
+            .collect();
+        if head.len() >= 3 && head.len() < tokens.len() {
+            push(initials(&head));
+        }
+    }
     let mut without = tokens.clone();
     let mut found = Vec::new();
     remove_sequences(&mut without, &mut found);
@@ -1544,6 +1584,14 @@ mod tests {
         let a = acronyms("OCEAN MARITIME MANAGEMENT COMPANY LIMITED");
         assert!(a.contains(&"omm".to_string()), "{a:?}");
         assert!(acronyms("Huawei").is_empty());
+        let a = acronyms("Northwestern Polytechnical University");
+        assert!(a.contains(&"nwpu".to_string()), "{a:?}");
+        let a = acronyms("FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA");
+        assert!(a.contains(&"ftb".to_string()), "{a:?}");
+        let a = acronyms("MOSCOW STATE TECHNICAL UNIVERSITY NAMED AFTER NE BAUMAN");
+        assert!(a.contains(&"mstu".to_string()), "{a:?}");
+        // Two words before "of" are too few to stand for the body.
+        assert!(!acronyms("Central Bank of Iran").contains(&"cb".to_string()));
         assert!(abbreviates("def", "defense") && abbreviates("bk", "bank"));
         assert!(!abbreviates("dfx", "defense") && !abbreviates("bank", "bank"));
         assert!(looks_abbreviated("grp") && !looks_abbreviated("ali"));
