@@ -158,6 +158,8 @@ const LEGAL_FORMS: &[&str] = &[
     "pvt",
     "pty",
     "jsc",
+    "jscb",
+    "akb",
     "ojsc",
     "cjsc",
     "pjsc",
@@ -484,14 +486,23 @@ const STATE_NAMES: &[(&[&str], &str)] = &[
     (&["russian", "federation"], "russia"),
 ];
 
+/// A Russian bank's legal form written out ("АКБ", акционерный
+/// коммерческий банк: "Joint Stock Commercial Bank Primorye", "Stock
+/// Commercial Bank Metallurgical Investment Bank") is the word "bank".
+const BANK_FORMS: &[(&[&str], &str)] = &[
+    (&["joint", "stock", "commercial", "bank"], "bank"),
+    (&["stock", "commercial", "bank"], "bank"),
+];
+
 /// Rewrites number words to digits (tens + units combine), word forms and
-/// particles to one spelling, and a state's formal names to one word.
+/// particles to one spelling, a state's formal names and a bank's legal
+/// form written out to one word.
 fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
     let mut tokens = tokens;
     if tokens.len() > 1 {
         let mut i = 0;
         while i < tokens.len() {
-            if let Some((seq, short)) = STATE_NAMES.iter().find(|(seq, _)| {
+            if let Some((seq, short)) = STATE_NAMES.iter().chain(BANK_FORMS).find(|(seq, _)| {
                 tokens.len() > seq.len()
                     && tokens[i..].len() >= seq.len()
                     && tokens[i..i + seq.len()]

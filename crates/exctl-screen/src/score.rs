@@ -1133,6 +1133,14 @@ mod tests {
     fn legal_forms_do_not_carry_a_match() {
         assert!(s("EMMA LLC", "emma daniels") < 0.8);
         assert!(s("Huawei Technologies Co Ltd", "Huawei Technologies") > 0.95);
+        // A Russian bank's legal form written out is the word "bank".
+        assert!(s("банк «Приморье»", "JOINT STOCK COMMERCIAL BANK PRIMORYE") > 0.9);
+        assert!(
+            s(
+                "Металлургический инвестиционный банк",
+                "OPEN JOINT STOCK COMPANY STOCK COMMERCIAL BANK METALLURGICAL INVESTMENT BANK"
+            ) > 0.9
+        );
     }
 
     #[test]

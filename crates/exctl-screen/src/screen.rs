@@ -443,6 +443,28 @@ impl Screener {
         if let Some(&id) = self.vocab.get(token) {
             return vec![(id, 1.0)];
         }
+        self.similar_cached(token)
+    }
+
+    /// [`Screener::lookup`], and the list tokens like the token even when a
+    /// list name holds it: a word transliterated from Cyrillic or Hangul
+    /// is spelt one way by one system and another by the list ("Otkrytie",
+    /// "Otkritie"), and both spellings may be words of the lists.
+    fn lookup_wide(&self, token: &str) -> Vec<(u32, f64)> {
+        let Some(&id) = self.vocab.get(token) else {
+            return self.similar_cached(token);
+        };
+        let mut ids = vec![(id, 1.0)];
+        ids.extend(
+            self.similar_cached(token)
+                .into_iter()
+                .filter(|(x, _)| *x != id),
+        );
+        ids
+    }
+
+    /// [`Screener::similar_tokens`], remembered per thread.
+    fn similar_cached(&self, token: &str) -> Vec<(u32, f64)> {
         // A batch meets the same unknown words again and again: each thread
         // remembers what this index answered for them.
         LOOKUP_CACHE.with(|c| {
@@ -551,6 +573,14 @@ impl Screener {
             !f.scheme.is_some_and(|s| s.ends_with("transcription"))
                 || f.tokens.iter().any(|t| !self.lookup(t).is_empty())
         });
+        // Names in Cyrillic or Hangul are romanised by many systems, and the
+        // lists spell them by yet others.
+        let spelt_variously = qforms.iter().any(|f| {
+            matches!(
+                f.native,
+                Some(crate::translit::Script::Cyrillic | crate::translit::Script::Hangul)
+            )
+        });
         let mut lookups: Vec<Vec<Vec<(u32, f64)>>> = Vec::with_capacity(qforms.len());
         for f in &mut qforms {
             let found: Vec<Vec<(u32, f64)>> = if f.skeleton {
@@ -589,7 +619,16 @@ impl Screener {
                 }
                 found
             } else if f.native.is_none() {
-                f.tokens.iter().map(|t| self.lookup(t)).collect()
+                f.tokens
+                    .iter()
+                    .map(|t| {
+                        if spelt_variously {
+                            self.lookup_wide(t)
+                        } else {
+                            self.lookup(t)
+                        }
+                    })
+                    .collect()
             } else {
                 vec![Vec::new(); f.tokens.len()]
             };
