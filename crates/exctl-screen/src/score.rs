@@ -737,7 +737,24 @@ fn abbreviation_of(f: &NameForm, short: &str, word: &str) -> bool {
 /// by a final long vowel or by a joined article. Both score
 /// [`FINAL_I_SIMILARITY`].
 fn skeletons_nearly_equal(a: &str, b: &str) -> bool {
-    differ_by_final_i(a, b) || differ_by_article(a, b)
+    let near = |a: &str, b: &str| differ_by_final_i(a, b) || differ_by_article(a, b);
+    if near(a, b) {
+        return true;
+    }
+    // A consonant and h that a Latin spelling may have written as a digraph.
+    let has_digraph = |s: &str| {
+        s.as_bytes()
+            .windows(2)
+            .any(|w| w[1] == b'h' && matches!(w[0], b's' | b'k' | b'g' | b't' | b'd' | b'z'))
+    };
+    if !has_digraph(a) && !has_digraph(b) {
+        return false;
+    }
+    let (da, db) = (
+        crate::translit::latin_digraphs(a),
+        crate::translit::latin_digraphs(b),
+    );
+    (da != a || db != b) && (da == db || near(&da, &db))
 }
 
 /// Whether one skeleton is the other with the "l" of a joined article that
@@ -1079,6 +1096,17 @@ mod tests {
         let q = "ابراهیم عیسی حاجي محمد البکر";
         assert!(s(q, "AL-BAKR, Ibrahim 'Isa Hajji Muhammad") >= 0.9);
         assert!(s("طه محي الدين معروف", "MA'RUF, Taha Muhyi-al-Din") >= 0.9);
+        // A consonant and h that Latin writes as a digraph (اسحاق "Ishaq",
+        // الأزهر "Azhar"), or with a vowel between them (طاهر "Tahir").
+        assert!(s("گل آغا اسحاقزی", "ISHAKZAI, Gul Agha") >= 0.8);
+        assert!(
+            s(
+                "الأزهر بن خليفة بن احمد روين",
+                "ROUINE, Al-Azhar Ben Khalifa Ben Ahmed"
+            ) >= 0.8
+        );
+        assert!(s("طاهر جليل حبوش التكريتي", "AL-TIKRITI, Tahir Jalil Habbush") >= 0.8);
+        assert!(s("احمد ضیا آغا", "AGHA, Ahmad Zia") >= 0.8);
         assert!(
             s(q, "AL-BAKR, Ibrahim Hajji Muhammad") < s(q, "AL-BAKR, Ibrahim 'Isa Hajji Muhammad")
         );

@@ -291,8 +291,10 @@ impl Screener {
         }
         let mut skeletons: HashMap<String, Vec<u32>> = HashMap::default();
         for (id, t) in vocab_tokens.iter().enumerate() {
+            // One consonant is a word too ("Zia", "Agha"): with the other
+            // words of a name it finds the name.
             let k = crate::translit::latin_skeleton(t);
-            if k.len() >= 2 {
+            if !k.is_empty() {
                 skeletons.entry(k).or_default().push(id as u32);
             }
         }
@@ -599,6 +601,14 @@ impl Screener {
                         let mut ids = ids_of(t);
                         if t.len() >= 2 && !t.starts_with('l') {
                             ids.extend(ids_of(&format!("l{t}")));
+                        }
+                        // And with a consonant and h as a Latin digraph ("Ishaq").
+                        let digraphs = crate::translit::latin_digraphs(t);
+                        if digraphs != *t {
+                            ids.extend(ids_of(&digraphs));
+                            if digraphs.len() >= 2 && !digraphs.starts_with('l') {
+                                ids.extend(ids_of(&format!("l{digraphs}")));
+                            }
                         }
                         ids
                     })

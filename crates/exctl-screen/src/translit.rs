@@ -1561,6 +1561,35 @@ pub fn arabic_skeleton_in(word: &str, persian: bool) -> String {
     s
 }
 
+/// A skeleton with its consonants before an h read as [`latin_skeleton`]
+/// reads a Latin digraph: اسحاق "Ishaq" is s + h, which a Latin spelling
+/// writes "sh" and its skeleton reads as ش; الأزهر "Azhar" is z + h, read as
+/// the "zh" of ژ. Only a possible reading: طاهر "Tahir" writes a vowel
+/// between its t and h.
+pub fn latin_digraphs(s: &str) -> String {
+    if !s.contains('h') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let digraph = match c {
+            's' => Some('S'),
+            'k' => Some('x'),
+            'g' | 't' | 'd' | 'z' => Some(c),
+            _ => None,
+        };
+        match digraph {
+            Some(d) if chars.peek() == Some(&'h') => {
+                chars.next();
+                out.push(d);
+            }
+            _ => out.push(c),
+        }
+    }
+    dedup_letters(out.chars())
+}
+
 /// Skeletons of the spellings of one name made equal: "Abdul Hakim",
 /// "Abdulhakim" and عبد الحكيم all give "bd" + "hkm" (the "ul" of "Abdul"
 /// is the article of the next word).
