@@ -460,6 +460,12 @@ const WORD_FORMS: &[(&str, &str)] = &[
     ("airlines", "airline"),
     ("forces", "force"),
     ("guards", "guard"),
+    // A state's adjective renders the same native word as its name (中国
+    // "China" and "Chinese Academy …", Российский "Russian" and "Russia").
+    ("chinese", "china"),
+    ("russian", "russia"),
+    ("korean", "korea"),
+    ("iranian", "iran"),
 ];
 
 /// Name particles written several ways.

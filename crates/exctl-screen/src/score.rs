@@ -1205,6 +1205,12 @@ mod tests {
             ) > 0.9
         );
         assert!(s("Ministry of Defence", "Ministry of Defense") > 0.95);
+        assert!(
+            s(
+                "China Academy of Engineering Physics",
+                "Chinese Academy of Engineering Physics"
+            ) > 0.95
+        );
         // A Korean word with a meaning may be a name: 금강 "diamond", "Kumgang".
         assert!(forms("조선금강은행")
             .iter()
