@@ -1175,7 +1175,12 @@ fn without_brackets(text: &str) -> Option<String> {
         return None;
     }
     let acronym = |inner: &str| {
+        // An acronym may carry the unit's number ("CETC 14").
         let t = inner.trim();
+        let t = match t.rsplit_once(' ') {
+            Some((a, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => a,
+            _ => t,
+        };
         (3..=10).contains(&t.len())
             && t.chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
@@ -1591,6 +1596,16 @@ mod tests {
 
     #[test]
     fn acronyms_of_listed_names() {
+        // A bracketed acronym, with its unit's number or without, is also left out.
+        let bare = |n: &str| {
+            forms(n)
+                .iter()
+                .any(|f| !f.tokens.iter().any(|t| t == "cetc"))
+        };
+        assert!(bare(
+            "China Electronics Technology Group Corporation 14th Research Institute (CETC 14)"
+        ));
+        assert!(!bare("CETC (Hong Kong)"));
         let a = acronyms("National University of Defense Technology (NUDT)");
         assert!(a.contains(&"nudt".to_string()), "{a:?}");
         let a = acronyms("Nanjing University of Science and Technology");
