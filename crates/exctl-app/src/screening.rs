@@ -585,17 +585,35 @@ pub const ID_KINDS: &str =
 /// Parties a batch remembers the matches of: an order book names the same
 /// customers again and again, and the same query always gets the same
 /// matches from one index, so each is screened once.
-const BATCH_MEMO_SIZE: usize = 200_000;
+const BATCH_MEMO_PARTIES: usize = 200_000;
+/// Matches a batch remembers at most (each carries its explanation): a run
+/// with a low threshold and a high limit remembers fewer parties.
+const BATCH_MEMO_MATCHES: usize = 200_000;
 
 /// Matches shared by every row naming one party.
 type SharedMatches = std::sync::Arc<Vec<Match>>;
 
-/// The matches of the parties a batch has screened so far.
-#[derive(Default)]
+/// The matches of the parties a batch has screened lately.
 struct BatchMemo {
     matches: std::collections::HashMap<Query, SharedMatches>,
-    /// Parties screened (each distinct party once while the memo holds it).
-    screened: usize,
+    /// Matches held in `matches`.
+    held: usize,
+    /// Screens run: each distinct party once while the memo holds it.
+    screens: usize,
+    most_parties: usize,
+    most_matches: usize,
+}
+
+impl BatchMemo {
+    fn new(most_parties: usize, most_matches: usize) -> BatchMemo {
+        BatchMemo {
+            matches: std::collections::HashMap::new(),
+            held: 0,
+            screens: 0,
+            most_parties,
+            most_matches,
+        }
+    }
 }
 
 /// Screens a block of rows on every core, results in row order. A party
@@ -607,10 +625,12 @@ fn screen_block(
     memo: &mut BatchMemo,
 ) -> Vec<SharedMatches> {
     use rayon::prelude::*;
-    // Bounded: a book of more distinct parties than this starts afresh
-    // (before the block is sorted into remembered and fresh parties).
-    if memo.matches.len() + block.len() > BATCH_MEMO_SIZE {
+    // Bounded: past its bounds the memo starts afresh, before the block is
+    // sorted into remembered and fresh parties. (A block's own parties are
+    // always remembered until the next block.)
+    if memo.matches.len() + block.len() > memo.most_parties || memo.held > memo.most_matches {
         memo.matches.clear();
+        memo.held = 0;
     }
     let mut fresh: Vec<&Query> = Vec::new();
     let mut seen: std::collections::HashSet<&Query> = std::collections::HashSet::new();
@@ -628,23 +648,22 @@ fn screen_block(
         .with_min_len(16)
         .map(|q| screener.screen(q, limit, threshold))
         .collect();
-    let mut block_matches: std::collections::HashMap<&Query, SharedMatches> =
-        std::collections::HashMap::with_capacity(fresh.len());
-    memo.screened += fresh.len();
+    memo.screens += fresh.len();
     for (q, m) in fresh.into_iter().zip(screened) {
-        let m = std::sync::Arc::new(m);
-        memo.matches.insert(q.clone(), m.clone());
-        block_matches.insert(q, m);
+        memo.held += m.len();
+        memo.matches.insert(q.clone(), std::sync::Arc::new(m));
     }
     let none = std::sync::Arc::new(Vec::new());
     block
         .iter()
         .map(|p| match p {
-            // Every party of the block is fresh or remembered: screened once.
-            Pending::Query { query, .. } => match block_matches.get(query) {
-                Some(m) => m.clone(),
-                None => memo.matches[query].clone(),
-            },
+            // Every party of the block is fresh or remembered; should one
+            // not be, it is screened here rather than ever answered clear.
+            Pending::Query { query, .. } => {
+                memo.matches.get(query).cloned().unwrap_or_else(|| {
+                    std::sync::Arc::new(screener.screen(query, limit, threshold))
+                })
+            }
             Pending::Error { .. } => none.clone(),
         })
         .collect()
@@ -832,7 +851,7 @@ pub fn batch(
     // before it is written and the next one read, so no core waits on them.
     let mut current = read(recorder.as_deref_mut());
     let mut screened_block: Option<(Vec<Pending>, Vec<SharedMatches>)> = None;
-    let mut memo = BatchMemo::default();
+    let mut memo = BatchMemo::new(BATCH_MEMO_PARTIES, BATCH_MEMO_MATCHES);
     while !current.is_empty() {
         let (results, (next, wrote)) = rayon::join(
             || screen_block(screener, &current, (limit, threshold), &mut memo),
@@ -871,7 +890,7 @@ pub fn batch(
         .with_context(|| format!("moving {} into place", tmp.display()))?;
     Ok(BatchSummary {
         rows: screened,
-        distinct: memo.screened,
+        screens: memo.screens,
         hit_rows,
         errors,
     })
@@ -882,8 +901,9 @@ pub fn batch(
 pub struct BatchSummary {
     /// Rows screened (rows in error not counted).
     pub rows: usize,
-    /// Parties screened: a party named on many rows is screened once.
-    pub distinct: usize,
+    /// Screens run: a party named on many rows is screened once (once
+    /// again should the batch's memo have let it go).
+    pub screens: usize,
     pub hit_rows: usize,
     pub errors: usize,
 }
@@ -1168,7 +1188,64 @@ pub fn import_feed(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_birth_date;
+    use super::{parse_birth_date, screen_block, BatchMemo, Pending};
+    use exctl_screen::model::{ListName, SourceInfo, Strength};
+    use exctl_screen::{Entry, ListSet, Query, Screener};
+
+    #[test]
+    fn a_batch_memo_past_its_bounds_starts_afresh_and_answers_every_row() {
+        let mut entry = Entry::new("EL", "Entity List", "1");
+        entry.names.push(ListName {
+            text: "Huawei Technologies".into(),
+            strength: Strength::Strong,
+            primary: true,
+        });
+        let mut set = ListSet::default();
+        set.add(
+            SourceInfo {
+                file: "test".into(),
+                format: "test".into(),
+                entries: 1,
+                date: None,
+                sha256: String::new(),
+            },
+            vec![entry],
+        );
+        let screener = Screener::new(set);
+        let rows = |names: &[&str]| -> Vec<Pending> {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Pending::Query {
+                    line: i as u64,
+                    id: i.to_string(),
+                    query: Query::name(n),
+                })
+                .collect()
+        };
+        // Room for two parties: the second and third blocks start afresh.
+        let mut memo = BatchMemo::new(2, 10);
+        let blocks = [
+            rows(&["Huawei Technologies", "Siemens AG"]),
+            rows(&["Huawei Technologies", "Huawie Technologies"]),
+            rows(&["Huawei Technologies", "Huawei Technologies", "Bosch"]),
+        ];
+        let mut hits = 0;
+        for block in &blocks {
+            let got = screen_block(&screener, block, (10, 0.8), &mut memo);
+            assert_eq!(got.len(), block.len());
+            for (p, m) in block.iter().zip(got) {
+                let Pending::Query { query, .. } = p else {
+                    unreachable!("only queries")
+                };
+                assert_eq!(*m, screener.screen(query, 10, 0.8), "{}", query.name);
+                hits += m.len();
+            }
+        }
+        assert_eq!(hits, 5, "every Huawei row hits, once each");
+        // Each block's parties screened once: 2 + 2 + 2 (the memo was let go).
+        assert_eq!(memo.screens, 6);
+    }
 
     #[test]
     fn a_birth_date_is_a_year_a_month_or_a_day_and_nothing_else() {

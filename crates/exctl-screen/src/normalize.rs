@@ -460,8 +460,13 @@ const WORD_FORMS: &[(&str, &str)] = &[
     ("airlines", "airline"),
     ("forces", "force"),
     ("guards", "guard"),
-    // A state's adjective renders the same native word as its name (中国
-    // "China" and "Chinese Academy …", Российский "Russian" and "Russia").
+];
+
+/// A state's adjective renders the same native word as its name (中国
+/// "China" and "Chinese Academy …", Российский "Russian" and "Russia"). Not
+/// words to correct misspellings to, as [`WORD_FORMS`] are: "Irani" and
+/// "Koren" are names of their own.
+const STATE_ADJECTIVES: &[(&str, &str)] = &[
     ("chinese", "china"),
     ("russian", "russia"),
     ("korean", "korea"),
@@ -484,6 +489,7 @@ const STATE_NAMES: &[(&[&str], &str)] = &[
     (&["democratic", "peoples", "republic", "korea"], "korea"),
     (&["dprk"], "korea"),
     (&["north", "korea"], "korea"),
+    (&["north", "korean"], "korea"),
     (&["peoples", "republic", "china"], "china"),
     (&["prc"], "china"),
     (&["islamic", "republic", "iran"], "iran"),
@@ -544,7 +550,11 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
         } else if let Some(n) = ordinal_digits(t) {
             // "38th" is 38: a number agrees with a number.
             out.push(n.to_string());
-        } else if let Some((_, full)) = WORD_FORMS.iter().find(|(w, _)| *w == t) {
+        } else if let Some((_, full)) = WORD_FORMS
+            .iter()
+            .chain(STATE_ADJECTIVES)
+            .find(|(w, _)| *w == t)
+        {
             out.push((*full).to_string());
         } else if let Some(canon) = PARTICLES
             .iter()
@@ -1116,7 +1126,8 @@ const PHRASE_SYNONYMS: &[(&[&str], &[&[&str]])] = &[
     (&["research", "academy"], &[&["academy"]]),
 ];
 
-/// Most variant forms a query gains from [`TRANSLATION_SYNONYMS`].
+/// Most variant forms a query gains from [`TRANSLATION_SYNONYMS`], and
+/// as many from [`PHRASE_SYNONYMS`].
 const SYNONYM_VARIANTS: usize = 3;
 
 /// The tokens with their translatable words in other translations: every
@@ -1129,8 +1140,9 @@ fn synonym_variants(tokens: &[String]) -> Vec<Vec<String>> {
             .find(|(w, _)| *w == t)
             .map(|(_, alts)| *alts)
     };
-    let mut out: Vec<Vec<String>> = Vec::new();
-    // Whole phrases first: they say more than a word.
+    // Whole phrases first, as many again as the words may have: they say
+    // more than a word, and must not crowd the words' renderings out.
+    let mut phrases: Vec<Vec<String>> = Vec::new();
     for (phrase, renderings) in PHRASE_SYNONYMS {
         let Some(at) = tokens
             .windows(phrase.len())
@@ -1142,11 +1154,13 @@ fn synonym_variants(tokens: &[String]) -> Vec<Vec<String>> {
             let mut v = tokens[..at].to_vec();
             v.extend(rendering.iter().map(|w| (*w).to_string()));
             v.extend_from_slice(&tokens[at + phrase.len()..]);
-            if !out.contains(&v) {
-                out.push(v);
+            if !phrases.contains(&v) {
+                phrases.push(v);
             }
         }
     }
+    phrases.truncate(SYNONYM_VARIANTS);
+    let mut out: Vec<Vec<String>> = Vec::new();
     let all: Vec<String> = tokens
         .iter()
         .map(|t| alternatives(t).map_or_else(|| t.clone(), |a| a[0].to_string()))
@@ -1164,7 +1178,9 @@ fn synonym_variants(tokens: &[String]) -> Vec<Vec<String>> {
         }
     }
     out.truncate(SYNONYM_VARIANTS);
-    out
+    phrases.retain(|v| !out.contains(v));
+    phrases.extend(out);
+    phrases
 }
 
 /// The text without the acronyms it brackets ("… Technology (NUDT)"), when
@@ -1174,11 +1190,35 @@ fn without_brackets(text: &str) -> Option<String> {
     if !text.contains('(') {
         return None;
     }
+    // The initials of the words outside brackets.
+    let outside: String = text
+        .split('(')
+        .enumerate()
+        .map(|(i, p)| {
+            if i == 0 {
+                p
+            } else {
+                p.split_once(')').map_or("", |x| x.1)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let initials: Vec<u8> = tokenize(&outside)
+        .iter()
+        .map(|w| w.as_bytes()[0].to_ascii_uppercase())
+        .collect();
     let acronym = |inner: &str| {
-        // An acronym may carry the unit's number ("CETC 14").
         let t = inner.trim();
+        // An acronym may carry its unit's number ("CETC 14") when its letters
+        // are initials of the name, in order: "(UNIT 61398)" is no acronym.
         let t = match t.rsplit_once(' ') {
-            Some((a, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => a,
+            Some((a, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+                let mut rest = initials.iter();
+                if !a.bytes().all(|c| rest.any(|i| *i == c)) {
+                    return false;
+                }
+                a
+            }
             _ => t,
         };
         (3..=10).contains(&t.len())
@@ -1533,12 +1573,25 @@ mod tests {
                 .any(|(t, _)| t == &["harbin", "institute", "technology"]),
             "{v:?}"
         );
+        // A state's adjective is its name, but no word is corrected to it.
+        assert_eq!(forms("Chinese Academy")[0].tokens, ["china", "academy"]);
+        assert!(forms("Ali Irani")[0].tokens.contains(&"irani".to_string()));
+        assert_eq!(forms("North Korean Bank")[0].tokens, ["korea", "bank"]);
         // Respellings gain no synonyms.
-        assert!(schemes("China Ocean Petroleum Group")
+        let v = schemes("China Ocean Petroleum Group");
+        let shina = |t: &Vec<String>| t.contains(&"shina".to_string());
+        assert!(v
             .iter()
-            .all(
-                |(t, s)| !(t.contains(&"shina".to_string()) && *s == Some("translation synonyms"))
-            ));
+            .any(|(t, s)| shina(t) && *s == Some("french transcription")));
+        assert!(!v
+            .iter()
+            .any(|(t, s)| shina(t) && *s == Some("translation synonyms")));
+        // Phrases do not crowd the words out.
+        let v = schemes("Harbin Oil Industrial University");
+        assert!(
+            v.iter().any(|(t, _)| t.contains(&"petroleum".to_string())),
+            "{v:?}"
+        );
         for (phrase, renderings) in PHRASE_SYNONYMS {
             for w in phrase
                 .iter()
@@ -1606,6 +1659,11 @@ mod tests {
             "China Electronics Technology Group Corporation 14th Research Institute (CETC 14)"
         ));
         assert!(!bare("CETC (Hong Kong)"));
+        let unit = forms("People's Liberation Army Unit (UNIT 61398)");
+        assert!(
+            unit.iter().all(|f| f.tokens.contains(&"61398".to_string())),
+            "{unit:?}"
+        );
         let a = acronyms("National University of Defense Technology (NUDT)");
         assert!(a.contains(&"nudt".to_string()), "{a:?}");
         let a = acronyms("Nanjing University of Science and Technology");

@@ -67,12 +67,12 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
         note_unrecorded(g, no_record);
         let screening::BatchSummary {
             rows,
-            distinct,
+            screens,
             hit_rows,
             errors,
         } = summary;
         eprintln!(
-            "screened {rows} rows ({distinct} distinct parties): {hit_rows} hit rows, {errors} rows in error; wrote {}",
+            "screened {rows} rows in {screens} screens (a repeated party is screened once): {hit_rows} hit rows, {errors} rows in error; wrote {}",
             output.display()
         );
         return Ok(if errors > 0 {
