@@ -458,6 +458,7 @@ const WORD_FORMS: &[(&str, &str)] = &[
     ("missiles", "missile"),
     ("weapons", "weapon"),
     ("airlines", "airline"),
+    ("airways", "airline"),
     ("forces", "force"),
     ("guards", "guard"),
 ];
@@ -1325,9 +1326,12 @@ fn forms_of(text: &str) -> Vec<NameForm> {
                 ));
             }
             v.extend(
-                translit::slavic_respellings(&folded)
-                    .into_iter()
-                    .map(|(s, k)| (s, Some(k))),
+                translit::slavic_respellings(&folded, &|w| {
+                    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    LEGAL_FORMS.contains(&w)
+                })
+                .into_iter()
+                .map(|(s, k)| (s, Some(k))),
             );
             v
         }
@@ -1577,6 +1581,10 @@ mod tests {
         assert_eq!(forms("Chinese Academy")[0].tokens, ["china", "academy"]);
         assert!(forms("Ali Irani")[0].tokens.contains(&"irani".to_string()));
         assert_eq!(forms("North Korean Bank")[0].tokens, ["korea", "bank"]);
+        // A legal form is not respelt as Russian: "JSC" stays, and goes.
+        assert!(forms("Russian Defence Export JSC")
+            .iter()
+            .all(|f| !f.tokens.iter().any(|t| t == "ysc" || t == "zhsc")));
         // Respellings gain no synonyms.
         let v = schemes("China Ocean Petroleum Group");
         let shina = |t: &Vec<String>| t.contains(&"shina".to_string());

@@ -1431,8 +1431,12 @@ const FRENCH_RUSSIAN: &[(&str, &str)] = &[
 /// English spellings of a Latin name written in a German, Polish or French
 /// transcription of Russian ("Jewgeni Prigoschin", "Siergiej Ławrow",
 /// "Evgueni Prigojine"), each with its scheme, for the schemes whose
-/// letter groups the name has.
-pub fn slavic_respellings(folded: &str) -> Vec<(String, &'static str)> {
+/// letter groups the name has. Words `keep` holds stay as written: a legal
+/// form ("JSC") is no Russian word.
+pub fn slavic_respellings(
+    folded: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<(String, &'static str)> {
     let has = |pats: &[&str]| pats.iter().any(|p| folded.contains(p));
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut push = |rules: &[(&str, &str)], scheme: &'static str| {
@@ -1441,7 +1445,11 @@ pub fn slavic_respellings(folded: &str) -> Vec<(String, &'static str)> {
             // A Chinese place in Pinyin ("Beijing", "Nanjing") is no Russian
             // name in French or German spelling (those end "-ine", "-ow" …).
             .map(|w| {
-                if w.len() >= 6 && (w.ends_with('n') || w.ends_with("ng")) && is_pinyin_word(w) {
+                if keep(w)
+                    || (w.len() >= 6
+                        && (w.ends_with('n') || w.ends_with("ng"))
+                        && is_pinyin_word(w))
+                {
                     w.to_string()
                 } else {
                     respell(w, rules)
@@ -1924,13 +1932,13 @@ mod tests {
 
     #[test]
     fn slavic_transcriptions_back_to_english() {
-        let v = slavic_respellings("jewgeni prigoschin");
+        let v = slavic_respellings("jewgeni prigoschin", &|_| false);
         assert!(has(&v, "yevgeni prigoshin"), "{v:?}");
-        let v = slavic_respellings("siergiej ławrow");
+        let v = slavic_respellings("siergiej ławrow", &|_| false);
         assert!(has(&v, "sergey lavrov"), "{v:?}");
-        let v = slavic_respellings("evgueni prigojine");
+        let v = slavic_respellings("evgueni prigojine", &|_| false);
         assert!(has(&v, "evgeni prigozhine"), "{v:?}");
-        assert!(slavic_respellings("anna maria keller").is_empty());
+        assert!(slavic_respellings("anna maria keller", &|_| false).is_empty());
     }
 
     #[test]
