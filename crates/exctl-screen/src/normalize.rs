@@ -1008,6 +1008,35 @@ pub fn query_forms(text: &str) -> Vec<NameForm> {
     out
 }
 
+/// The forms of a name in Hanja read as Korean: a North or South Korean
+/// body written in Hanja (高麗商業銀行) is listed by its Korean reading
+/// ("Koryo Commercial Bank"), which the Chinese reading ("Gaoli") misses.
+/// For queries whose party is Korean; a Chinese name read as Korean would
+/// only add spellings no list uses.
+pub fn korean_reading_forms(text: &str) -> Vec<NameForm> {
+    if !text
+        .chars()
+        .any(|c| translit::script_of(c) == Some(Script::Han))
+    {
+        return Vec::new();
+    }
+    let Some(hangul) = translit::hanja_to_hangul(&fold(text)) else {
+        return Vec::new();
+    };
+    forms(&hangul)
+        .into_iter()
+        .filter(|f| f.native.is_none())
+        .map(|mut f| {
+            f.scheme = Some(if f.scheme.is_some_and(|s| s.contains("translated")) {
+                "korean reading of hanja + translated words"
+            } else {
+                "korean reading of hanja"
+            });
+            f
+        })
+        .collect()
+}
+
 /// Words that translate one word of another language, where translators
 /// choose differently: "Yangtze River Storage" and "Yangtze Memory" (存储),
 /// "China Ocean Oil" and "China National Offshore Oil" (海洋石油),

@@ -564,6 +564,14 @@ impl Screener {
     /// Screens one party: matches at or above `threshold`, best first, at most `limit`.
     pub fn screen(&self, q: &Query, limit: usize, threshold: f64) -> Vec<Match> {
         let mut qforms = crate::normalize::query_forms(&q.name);
+        // A Korean party's name in Hanja is listed by its Korean reading.
+        if matches!(q.country.as_deref(), Some("KP" | "KR")) {
+            for f in crate::normalize::korean_reading_forms(&q.name) {
+                if !qforms.iter().any(|x| x.tokens == f.tokens) {
+                    qforms.push(f);
+                }
+            }
+        }
         // A name that is only a legal form ("LLC") yields no form, but an
         // identifier it carries still finds its entry.
         if qforms.is_empty() && q.ids.is_empty() {

@@ -693,6 +693,24 @@ fn cantonese_table() -> &'static std::collections::HashMap<char, &'static str> {
     T.get_or_init(|| char_table(CANTONESE_TSV))
 }
 
+/// A name in Hanja read in Hangul, character by character (other
+/// characters kept); `None` when it has no character the table reads.
+pub fn hanja_to_hangul(text: &str) -> Option<String> {
+    let table = hanja_table();
+    let mut read = false;
+    let out: String = text
+        .chars()
+        .map(|c| match table.get(&c) {
+            Some(r) => {
+                read = true;
+                (*r).to_string()
+            }
+            None => c.to_string(),
+        })
+        .collect();
+    read.then_some(out)
+}
+
 fn hanja_table() -> &'static std::collections::HashMap<char, &'static str> {
     static T: std::sync::OnceLock<std::collections::HashMap<char, &'static str>> =
         std::sync::OnceLock::new();

@@ -154,3 +154,34 @@ fn own_cjk_korean_russian_set() {
     assert!(pos_ok as f64 / pos as f64 >= 0.9, "recall {pos_ok}/{pos}");
     assert!(neg_ok as f64 / neg as f64 >= 0.9, "clear {neg_ok}/{neg}");
 }
+
+/// A Korean party's name in Hanja meets the Korean reading its list
+/// gives; the reading is tried only for Korean parties.
+#[test]
+fn a_korean_partys_hanja_name_is_read_in_korean() {
+    let list = "source,entity_number,type,programs,name,alt_names,addresses,ids,dates_of_birth
+Specially Designated Nationals (SDN) - Treasury Department,1,Entity,DPRK,KORYO COMMERCIAL BANK LTD.,,KP,,
+Specially Designated Nationals (SDN) - Treasury Department,2,Entity,DPRK,TANCHON COMMERCIAL BANK,,KP,,
+";
+    let path = std::env::temp_dir().join(format!("exctl-hanja-{}.csv", std::process::id()));
+    std::fs::write(&path, list).unwrap();
+    let set = load_path(&path, Some(exctl_screen::Format::CslCsv), &support::country).unwrap();
+    std::fs::remove_file(&path).ok();
+    let s = Screener::new(set);
+    let query = |country: Option<&str>| Query {
+        name: "高麗商業銀行".into(),
+        country: country.map(str::to_string),
+        ..Query::default()
+    };
+    let hits = s.screen(&query(Some("KP")), 3, DEFAULT_THRESHOLD);
+    assert_eq!(
+        hits.first().map(|h| h.name.as_str()),
+        Some("KORYO COMMERCIAL BANK LTD."),
+        "{hits:?}"
+    );
+    assert_eq!(
+        hits[0].explanation.query_scheme,
+        Some("korean reading of hanja + translated words")
+    );
+    assert!(s.screen(&query(None), 3, DEFAULT_THRESHOLD).is_empty());
+}
