@@ -984,6 +984,11 @@ pub fn query_forms(text: &str) -> Vec<NameForm> {
             .into_iter()
             .map(|v| (v, "translation synonyms"));
         for (v, scheme) in postal.into_iter().chain(synonyms) {
+            // A name read many ways (a Korean or Chinese name's translations)
+            // would multiply its forms: the first forms' variants are enough.
+            if variants.len() >= QUERY_VARIANTS {
+                break;
+            }
             if !out
                 .iter()
                 .chain(&variants)
@@ -1155,6 +1160,9 @@ const PHRASE_SYNONYMS: &[(&[&str], &[&[&str]])] = &[
     ),
     (&["research", "academy"], &[&["academy"]]),
 ];
+
+/// Most variant forms a query gains in all, from all its forms.
+const QUERY_VARIANTS: usize = 2 * SYNONYM_VARIANTS;
 
 /// Most variant forms a query gains from [`TRANSLATION_SYNONYMS`], and
 /// as many from [`PHRASE_SYNONYMS`].
@@ -1606,6 +1614,25 @@ mod tests {
                 .any(|(t, _)| t == &["harbin", "institute", "technology"]),
             "{v:?}"
         );
+        // A name read many ways gains few variants in all.
+        let v = schemes("국가우주개발국");
+        let variants = v
+            .iter()
+            .filter(|(_, s)| *s == Some("translation synonyms"))
+            .count();
+        assert!((1..=QUERY_VARIANTS).contains(&variants), "{v:?}");
+        // A number keeps its digits together, and a numbered body its word.
+        assert!(
+            v.len() > variants
+                && schemes("39호실")
+                    .iter()
+                    .any(|(t, _)| t == &["39", "office"]),
+            "{:?}",
+            schemes("39호실")
+        );
+        assert!(schemes("中国电科38所")
+            .iter()
+            .all(|(t, _)| !t.contains(&"3".to_string())));
         // A state's adjective is its name, but no word is corrected to it.
         assert_eq!(forms("Chinese Academy")[0].tokens, ["china", "academy"]);
         assert!(forms("Ali Irani")[0].tokens.contains(&"irani".to_string()));

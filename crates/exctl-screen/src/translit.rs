@@ -454,6 +454,22 @@ fn romanise_syllable(c: char, scheme: &str, word_initial: bool) -> String {
 
 /// Spellings of a Hangul text: for a name of 2–4 syllables, the first is the
 /// surname (with its common spellings) and each given-name syllable a token.
+/// Syllables read one by one and joined with spaces, with the digits of a
+/// number kept together ("39호실" → "39 ho sil", not "3 9 ho sil").
+fn join_digit_runs(s: &str) -> String {
+    let b: Vec<char> = s.chars().collect();
+    b.iter()
+        .enumerate()
+        .filter(|&(i, c)| {
+            !(*c == ' '
+                && i > 0
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(char::is_ascii_digit))
+        })
+        .map(|(_, c)| *c)
+        .collect()
+}
+
 pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out: Vec<(String, &'static str)> = Vec::new();
@@ -478,7 +494,7 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
                     .join(" ")
             })
             .collect();
-        push(words_out.join(" "), name);
+        push(join_digit_runs(&words_out.join(" ")), name);
         // Personal names: surname spellings.
         let syllables: Vec<char> = text
             .chars()
@@ -496,13 +512,13 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
             }
         }
     }
-    // Organisations: known words in English, other runs romanised.
-    if text
+    // Organisations: known words in English, other runs romanised (a
+    // numbered body may have two syllables: 39호실 "Office 39").
+    let syllable_count = text
         .chars()
         .filter(|c| hangul_syllable(*c).is_some())
-        .count()
-        >= 3
-    {
+        .count();
+    if syllable_count >= 3 || (syllable_count == 2 && text.chars().any(|c| c.is_ascii_digit())) {
         for (t, scheme) in hangul_translations(text) {
             push(t, scheme);
         }
@@ -1292,13 +1308,15 @@ pub fn han_of(text: &str, maybe_person: bool) -> Vec<(String, &'static str)> {
         .chars()
         .filter(|c| script_of(*c) == Some(Script::Han))
         .count();
-    push(syllables.join(" "), "pinyin");
+    push(join_digit_runs(&syllables.join(" ")), "pinyin");
     push(
-        syllables
-            .iter()
-            .map(|s| pinyin_to_wade_giles(s))
-            .collect::<Vec<_>>()
-            .join(" "),
+        join_digit_runs(
+            &syllables
+                .iter()
+                .map(|s| pinyin_to_wade_giles(s))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
         "wade-giles",
     );
     let short_name = (2..=4).contains(&han_count)
