@@ -448,6 +448,7 @@ const WORD_FORMS: &[(&str, &str)] = &[
     ("technological", "technology"),
     ("scientific", "science"),
     ("physical", "physics"),
+    ("revolutionary", "revolution"),
     ("trading", "trade"),
     ("banking", "bank"),
     ("automotive", "automobile"),
@@ -883,10 +884,12 @@ fn correct_known_words(tokens: &mut [String]) {
         if words.contains(&t.as_str()) {
             continue;
         }
-        // A misspelling keeps its first two letters and about its length.
+        // A misspelling keeps its first two letters and about its length;
+        // a word that only adds an s is another word ("Corps" is no "Corp").
         let best = words
             .iter()
             .filter(|w| w.len().abs_diff(t.len()) <= 2 && w.as_bytes()[1] == t.as_bytes()[1])
+            .filter(|w| t.strip_suffix('s') != Some(**w))
             .map(|w| (crate::score::token_similarity(t, w), *w))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((s, w)) = best {
@@ -914,6 +917,12 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
     while i < tokens.len() {
         let mut removed = false;
         for seq in seqs {
+            // A legal form of one short word is one only at either end of
+            // the name: inside it, "pao", "sa" or "ag" is a syllable of a
+            // name ("Hsia Pao-lung", "Iyad ag Ghali").
+            if seq.len() == 1 && seq[0].len() <= 3 && i != 0 && i + 1 != tokens.len() {
+                continue;
+            }
             if i + seq.len() <= tokens.len()
                 && tokens[i..i + seq.len()]
                     .iter()
@@ -933,6 +942,18 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
         if !removed {
             i += 1;
         }
+    }
+    // What removing a legal form brought to the end may be one too ("X LLC Ltd").
+    while tokens.len() > 1 {
+        let last = &tokens[tokens.len() - 1];
+        let Some(seq) = seqs
+            .iter()
+            .find(|s| s.len() == 1 && s[0].len() <= 3 && s[0] == *last)
+        else {
+            break;
+        };
+        found.push(seq.join(" "));
+        tokens.pop();
     }
 }
 
@@ -1637,6 +1658,12 @@ mod tests {
         assert_eq!(forms("Chinese Academy")[0].tokens, ["china", "academy"]);
         assert!(forms("Ali Irani")[0].tokens.contains(&"irani".to_string()));
         assert_eq!(forms("North Korean Bank")[0].tokens, ["korea", "bank"]);
+        // A one-word legal form inside a name is a syllable of it; "Corps" is a word.
+        assert_eq!(forms("Hsia Pao-lung")[0].tokens, ["hsia", "pao", "lung"]);
+        assert_eq!(forms("Acme LLC Ltd")[0].tokens, ["acme"]);
+        assert!(forms("Islamic Revolutionary Guard Corps")[0]
+            .tokens
+            .contains(&"corps".to_string()));
         // A legal form is not respelt as Russian: "JSC" stays, and goes.
         assert!(forms("Russian Defence Export JSC")
             .iter()
