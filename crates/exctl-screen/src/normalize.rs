@@ -581,13 +581,16 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
     out
 }
 
-/// The digits of an ordinal written with them: "38th", "21st", "52nd".
+/// The digits of an ordinal written with them: "38th", "21st", "52nd", "Je2".
 fn ordinal_digits(token: &str) -> Option<&str> {
+    // "38th"; and Korean 제2 romanised "Je2", Chinese 第2 "Di2".
     let digits = token
         .strip_suffix("th")
         .or_else(|| token.strip_suffix("st"))
         .or_else(|| token.strip_suffix("nd"))
-        .or_else(|| token.strip_suffix("rd"))?;
+        .or_else(|| token.strip_suffix("rd"))
+        .or_else(|| token.strip_prefix("je"))
+        .or_else(|| token.strip_prefix("di"))?;
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
@@ -1658,6 +1661,10 @@ mod tests {
         assert_eq!(forms("Chinese Academy")[0].tokens, ["china", "academy"]);
         assert!(forms("Ali Irani")[0].tokens.contains(&"irani".to_string()));
         assert_eq!(forms("North Korean Bank")[0].tokens, ["korea", "bank"]);
+        assert_eq!(
+            forms("Je2 Gyeongje Wiwonhoe")[0].tokens,
+            ["2", "gyeongje", "wiwonhoe"]
+        );
         // A one-word legal form inside a name is a syllable of it; "Corps" is a word.
         assert_eq!(forms("Hsia Pao-lung")[0].tokens, ["hsia", "pao", "lung"]);
         assert_eq!(forms("Acme LLC Ltd")[0].tokens, ["acme"]);

@@ -15,10 +15,10 @@ const FLOORS: &[(&str, f64)] = &[
     ("arabic", 0.89),
     ("cyrillic", 0.90),
     ("han", 0.71),
-    ("hangul", 0.92),
-    ("latin", 0.94),
-    ("romanisation", 0.92),
-    ("translation", 0.76),
+    ("hangul", 0.95),
+    ("latin", 0.95),
+    ("romanisation", 0.94),
+    ("translation", 0.77),
 ];
 const MOST_FALSE_ALERTS: f64 = 0.02;
 
