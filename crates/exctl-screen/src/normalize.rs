@@ -448,7 +448,6 @@ const WORD_FORMS: &[(&str, &str)] = &[
     ("technological", "technology"),
     ("scientific", "science"),
     ("physical", "physics"),
-    ("revolutionary", "revolution"),
     ("trading", "trade"),
     ("banking", "bank"),
     ("automotive", "automobile"),
@@ -459,20 +458,21 @@ const WORD_FORMS: &[(&str, &str)] = &[
     ("missiles", "missile"),
     ("weapons", "weapon"),
     ("airlines", "airline"),
-    ("airways", "airline"),
     ("forces", "force"),
     ("guards", "guard"),
 ];
 
-/// A state's adjective renders the same native word as its name (中国
-/// "China" and "Chinese Academy …", Российский "Russian" and "Russia"). Not
-/// words to correct misspellings to, as [`WORD_FORMS`] are: "Irani" and
-/// "Koren" are names of their own.
-const STATE_ADJECTIVES: &[(&str, &str)] = &[
+/// Word forms that are not words to correct misspellings to, as
+/// [`WORD_FORMS`] are: "Irani", "Koren" and "Resolution" are words of
+/// their own. A state's adjective renders the same native word as its name
+/// (中国 "China" and "Chinese Academy …", Российский "Russian" and "Russia").
+const UNCORRECTED_WORD_FORMS: &[(&str, &str)] = &[
     ("chinese", "china"),
     ("russian", "russia"),
     ("korean", "korea"),
     ("iranian", "iran"),
+    ("revolutionary", "revolution"),
+    ("airways", "airline"),
 ];
 
 /// Name particles written several ways.
@@ -549,12 +549,12 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
                 }
             }
             out.push(value.to_string());
-        } else if let Some(n) = ordinal_digits(t) {
+        } else if let Some(n) = ordinal_digits(t, i + 1 < tokens.len()) {
             // "38th" is 38: a number agrees with a number.
             out.push(n.to_string());
         } else if let Some((_, full)) = WORD_FORMS
             .iter()
-            .chain(STATE_ADJECTIVES)
+            .chain(UNCORRECTED_WORD_FORMS)
             .find(|(w, _)| *w == t)
         {
             out.push((*full).to_string());
@@ -582,16 +582,22 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
 }
 
 /// The digits of an ordinal written with them: "38th", "21st", "52nd", "Je2".
-fn ordinal_digits(token: &str) -> Option<&str> {
-    // "38th"; and Korean 제2 romanised "Je2", Chinese 第2 "Di2".
-    let digits = token
+fn ordinal_digits(token: &str, word_follows: bool) -> Option<&str> {
+    let all_digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if let Some(d) = token
         .strip_suffix("th")
         .or_else(|| token.strip_suffix("st"))
         .or_else(|| token.strip_suffix("nd"))
         .or_else(|| token.strip_suffix("rd"))
-        .or_else(|| token.strip_prefix("je"))
+    {
+        return all_digits(d).then_some(d);
+    }
+    // Korean 제2 romanised "Je2", Chinese 第2 "Di2": a small number before
+    // the body it numbers (not a product code such as "DI20" at the end).
+    let d = token
+        .strip_prefix("je")
         .or_else(|| token.strip_prefix("di"))?;
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    (word_follows && all_digits(d) && d.len() <= 2).then_some(d)
 }
 
 /// Words too common to identify a party; kept, but weighted down.
@@ -903,6 +909,13 @@ fn correct_known_words(tokens: &mut [String]) {
     }
 }
 
+/// Whether a legal form of one word could be a syllable of a name: short
+/// and with a vowel ("pao", "sa", "ag"), where "ltd", "llc" or "inc" could
+/// not ("co" and "inc" are legal forms wherever they stand).
+fn name_syllable(form: &str) -> bool {
+    form.len() <= 3 && form.contains(['a', 'e', 'i', 'o', 'u']) && !matches!(form, "co" | "inc")
+}
+
 /// The legal forms as token sequences, longest first, split once.
 fn legal_form_sequences() -> &'static [Vec<&'static str>] {
     static SEQS: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
@@ -923,7 +936,7 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
             // A legal form of one short word is one only at either end of
             // the name: inside it, "pao", "sa" or "ag" is a syllable of a
             // name ("Hsia Pao-lung", "Iyad ag Ghali").
-            if seq.len() == 1 && seq[0].len() <= 3 && i != 0 && i + 1 != tokens.len() {
+            if seq.len() == 1 && name_syllable(seq[0]) && i != 0 && i + 1 != tokens.len() {
                 continue;
             }
             if i + seq.len() <= tokens.len()
@@ -951,7 +964,7 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
         let last = &tokens[tokens.len() - 1];
         let Some(seq) = seqs
             .iter()
-            .find(|s| s.len() == 1 && s[0].len() <= 3 && s[0] == *last)
+            .find(|s| s.len() == 1 && name_syllable(s[0]) && s[0] == *last)
         else {
             break;
         };
@@ -1003,13 +1016,16 @@ pub fn query_forms(text: &str) -> Vec<NameForm> {
         .iter()
         .filter(|f| f.native.is_none() && !f.skeleton && !transcribed(f))
     {
+        // A name read many ways (a Korean or Chinese name's translations)
+        // would multiply its forms: the first forms' variants are enough.
+        if variants.len() >= QUERY_VARIANTS {
+            break;
+        }
         let postal = postal_variant(&f.tokens).map(|v| (v, "postal romanisation"));
         let synonyms = synonym_variants(&f.tokens)
             .into_iter()
             .map(|v| (v, "translation synonyms"));
         for (v, scheme) in postal.into_iter().chain(synonyms) {
-            // A name read many ways (a Korean or Chinese name's translations)
-            // would multiply its forms: the first forms' variants are enough.
             if variants.len() >= QUERY_VARIANTS {
                 break;
             }
@@ -1647,13 +1663,16 @@ mod tests {
         assert!((1..=QUERY_VARIANTS).contains(&variants), "{v:?}");
         // A number keeps its digits together, and a numbered body its word.
         assert!(
-            v.len() > variants
-                && schemes("39호실")
-                    .iter()
-                    .any(|(t, _)| t == &["39", "office"]),
+            schemes("39호실")
+                .iter()
+                .any(|(t, _)| t == &["39", "office"]),
             "{:?}",
             schemes("39호실")
         );
+        // Two numbers stay two.
+        assert!(schemes("39호실 40호실")
+            .iter()
+            .all(|(t, _)| !t.contains(&"3940".to_string())));
         assert!(schemes("中国电科38所")
             .iter()
             .all(|(t, _)| !t.contains(&"3".to_string())));
@@ -1668,6 +1687,16 @@ mod tests {
         // A one-word legal form inside a name is a syllable of it; "Corps" is a word.
         assert_eq!(forms("Hsia Pao-lung")[0].tokens, ["hsia", "pao", "lung"]);
         assert_eq!(forms("Acme LLC Ltd")[0].tokens, ["acme"]);
+        assert_eq!(
+            forms("Acme Ltd Hong Kong")[0].tokens,
+            ["acme", "hong", "kong"]
+        );
+        // A word form is no word to correct a misspelling to.
+        assert_eq!(
+            forms("Resolution Capital")[0].tokens,
+            ["resolution", "capital"]
+        );
+        assert_eq!(forms("DI20")[0].tokens, ["di20"]);
         assert!(forms("Islamic Revolutionary Guard Corps")[0]
             .tokens
             .contains(&"corps".to_string()));

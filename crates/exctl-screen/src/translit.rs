@@ -452,10 +452,9 @@ fn romanise_syllable(c: char, scheme: &str, word_initial: bool) -> String {
     format!("{init}{vowel}{}", FINAL[t])
 }
 
-/// Spellings of a Hangul text: for a name of 2–4 syllables, the first is the
-/// surname (with its common spellings) and each given-name syllable a token.
-/// Syllables read one by one and joined with spaces, with the digits of a
-/// number kept together ("39호실" → "39 ho sil", not "3 9 ho sil").
+/// Syllables of one word read one by one and joined with spaces, with the
+/// digits of a number kept together ("39호실" → "39 ho sil", not "3 9 ho
+/// sil"). Per word: two numbers a space apart stay two.
 fn join_digit_runs(s: &str) -> String {
     let b: Vec<char> = s.chars().collect();
     b.iter()
@@ -470,6 +469,8 @@ fn join_digit_runs(s: &str) -> String {
         .collect()
 }
 
+/// Spellings of a Hangul text: for a name of 2–4 syllables, the first is the
+/// surname (with its common spellings) and each given-name syllable a token.
 pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out: Vec<(String, &'static str)> = Vec::new();
@@ -487,14 +488,16 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
         let words_out: Vec<String> = words
             .iter()
             .map(|w| {
-                w.chars()
-                    .enumerate()
-                    .map(|(i, c)| romanise_syllable(c, scheme, i == 0 || scheme == "dprk"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                join_digit_runs(
+                    &w.chars()
+                        .enumerate()
+                        .map(|(i, c)| romanise_syllable(c, scheme, i == 0 || scheme == "dprk"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
             })
             .collect();
-        push(join_digit_runs(&words_out.join(" ")), name);
+        push(words_out.join(" "), name);
         // Personal names: surname spellings.
         let syllables: Vec<char> = text
             .chars()
@@ -710,20 +713,21 @@ fn cantonese_table() -> &'static std::collections::HashMap<char, &'static str> {
 }
 
 /// A name in Hanja read in Hangul, character by character (other
-/// characters kept); `None` when it has no character the table reads.
+/// characters kept); `None` unless every Han character is read.
 pub fn hanja_to_hangul(text: &str) -> Option<String> {
     let table = hanja_table();
     let mut read = false;
-    let out: String = text
-        .chars()
-        .map(|c| match table.get(&c) {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        match table.get(&c) {
             Some(r) => {
                 read = true;
-                (*r).to_string()
+                out.push_str(r);
             }
-            None => c.to_string(),
-        })
-        .collect();
+            None if script_of(c) == Some(Script::Han) => return None,
+            None => out.push(c),
+        }
+    }
     read.then_some(out)
 }
 
@@ -1473,7 +1477,13 @@ pub fn slavic_respellings(
     folded: &str,
     keep: &dyn Fn(&str) -> bool,
 ) -> Vec<(String, &'static str)> {
-    let has = |pats: &[&str]| pats.iter().any(|p| folded.contains(p));
+    // The letter groups of the words that would be respelt ("JSC" is kept).
+    let respelt_words: String = folded
+        .split(' ')
+        .filter(|w| !keep(w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let has = |pats: &[&str]| pats.iter().any(|p| respelt_words.contains(p));
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut push = |rules: &[(&str, &str)], scheme: &'static str| {
         let v: String = folded
