@@ -740,17 +740,7 @@ pub fn acronyms(name: &str) -> Vec<String> {
             }
         }
     }
-    let bare: String = name
-        .split('(')
-        .enumerate()
-        .map(|(i, p)| {
-            if i == 0 {
-                p
-            } else {
-                p.split_once(')').map_or("", |x| x.1)
-            }
-        })
-        .collect();
+    let bare = outside_brackets(name);
     let all_tokens = tokenize(&bare);
     let tokens: Vec<String> = all_tokens
         .iter()
@@ -1261,16 +1251,9 @@ fn synonym_variants(tokens: &[String]) -> Vec<Vec<String>> {
     phrases
 }
 
-/// The text without the acronyms it brackets ("… Technology (NUDT)"), when
-/// it has some and something is left. Other bracketed parts stay: "(Hong
-/// Kong)" or "(UK)" tell one subsidiary from another.
-fn without_brackets(text: &str) -> Option<String> {
-    if !text.contains('(') {
-        return None;
-    }
-    // The initials of the words outside brackets.
-    let outside: String = text
-        .split('(')
+/// The text without anything it brackets: "A (B) C" → "A  C".
+fn outside_brackets(text: &str) -> String {
+    text.split('(')
         .enumerate()
         .map(|(i, p)| {
             if i == 0 {
@@ -1280,7 +1263,18 @@ fn without_brackets(text: &str) -> Option<String> {
             }
         })
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+}
+
+/// The text without the acronyms it brackets ("… Technology (NUDT)"), when
+/// it has some and something is left. Other bracketed parts stay: "(Hong
+/// Kong)" or "(UK)" tell one subsidiary from another.
+fn without_brackets(text: &str) -> Option<String> {
+    if !text.contains('(') {
+        return None;
+    }
+    // The initials of the words outside brackets.
+    let outside = outside_brackets(text);
     let initials: Vec<u8> = tokenize(&outside)
         .iter()
         .map(|w| w.as_bytes()[0].to_ascii_uppercase())
