@@ -366,6 +366,58 @@ const FINAL: [&str; 28] = [
     "t", "t", "ng", "t", "t", "k", "t", "p", "t",
 ];
 
+/// A word's spelling as it is said, where a final consonant moves on to a
+/// next syllable that begins with a vowel: 과학원 "gwahagwon" (RR), not
+/// "gwahakwon". `None` when no consonant moves.
+fn with_liaison(syllables: &[char], scheme: &str) -> Option<String> {
+    // The final consonants that move, as the next syllable's initial.
+    let moved = |t: usize| -> Option<&'static str> {
+        Some(match t {
+            1 => "g",
+            2 => "kk",
+            4 => "n",
+            7 => "d",
+            8 => "r",
+            16 => "m",
+            17 => "b",
+            19 => "s",
+            20 => "ss",
+            22 => "j",
+            23 => "ch",
+            24 => "k",
+            25 => "t",
+            26 => "p",
+            _ => return None,
+        })
+    };
+    let mut out = String::new();
+    let mut carried: Option<&str> = None;
+    let mut linked = false;
+    for (i, c) in syllables.iter().enumerate() {
+        let (_, _, t) = hangul_syllable(*c)?;
+        let mut spelt = romanise_syllable(*c, scheme, i == 0);
+        // This syllable's own (silent) initial takes the carried consonant.
+        if let Some(m) = carried.take() {
+            spelt.insert_str(0, m);
+        }
+        let next_vowel_initial = syllables
+            .get(i + 1)
+            .and_then(|n| hangul_syllable(*n))
+            .is_some_and(|(l, _, _)| l == 11);
+        if next_vowel_initial {
+            if let Some(m) = moved(t) {
+                if let Some(stem) = spelt.strip_suffix(FINAL[t]) {
+                    spelt = stem.to_string();
+                    carried = Some(m);
+                    linked = true;
+                }
+            }
+        }
+        out.push_str(&spelt);
+    }
+    linked.then_some(out)
+}
+
 /// Common spellings of Korean surnames, by syllable.
 const KOREAN_SURNAMES: &[(char, &[&str])] = &[
     ('김', &["kim", "gim"]),
@@ -1849,6 +1901,9 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
                     .map(|(i, c)| romanise_syllable(*c, scheme, i == 0))
                     .collect();
                 add(plain(&spelt), renderings[0]);
+                if let Some(linked) = with_liaison(&syllables, scheme) {
+                    add(plain(&linked), renderings[0]);
+                }
             }
         }
         for (word, renderings) in chinese {
@@ -2141,6 +2196,11 @@ mod tests {
             Some("harbin polytechnical university")
         );
         assert_eq!(t("john smith"), None);
+        // Spelt as said: a final consonant starts the next syllable.
+        assert_eq!(
+            t("gukbang gwahagwon").as_deref(),
+            Some("national defense academy of sciences")
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("han", 0.71),
     ("hangul", 0.95),
     ("latin", 0.95),
-    ("romanisation", 0.94),
+    ("romanisation", 0.95),
     ("translation", 0.77),
 ];
 const MOST_FALSE_ALERTS: f64 = 0.02;
