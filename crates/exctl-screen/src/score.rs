@@ -744,16 +744,7 @@ fn skeletons_nearly_equal(a: &str, b: &str) -> bool {
     // A consonant and h of the name in Arabic script (`a`) that its Latin
     // spelling may write as a digraph. Only that side: a Latin skeleton's
     // "zhd" ("Zahid") has a vowel between its z and h.
-    let has_digraph = |s: &str| {
-        s.as_bytes()
-            .windows(2)
-            .any(|w| w[1] == b'h' && matches!(w[0], b's' | b'k' | b'g' | b't' | b'd' | b'z'))
-    };
-    if !has_digraph(a) {
-        return false;
-    }
-    let da = crate::translit::latin_digraphs(a);
-    da == b || near(&da, b)
+    crate::translit::latin_digraphs(a).is_some_and(|da| da == b || near(&da, b))
 }
 
 /// Whether one skeleton is the other with the "l" of a joined article that

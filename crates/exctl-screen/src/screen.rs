@@ -180,6 +180,9 @@ fn trigrams(joined: &str) -> Vec<u32> {
     out
 }
 
+/// Per name of an entry, what is read from it.
+type PerName<T> = Vec<Vec<T>>;
+
 /// Unknown words and the list words like them (with their similarity).
 type LookupCache = HashMap<String, Vec<(u32, f64)>>;
 
@@ -198,19 +201,25 @@ impl Screener {
     pub fn new(set: ListSet) -> Screener {
         let version = set.version();
         let entries = set.entries;
-        // Reading every name every way is most of the index's cost: on every core.
-        let mut entry_forms: Vec<Vec<Vec<NameForm>>> = {
+        // Reading every name every way (and an organisation's names as
+        // acronyms) is most of the index's cost: on every core.
+        let (mut entry_forms, entry_acronyms): (Vec<PerName<NameForm>>, Vec<PerName<String>>) = {
             use rayon::prelude::*;
             entries
                 .par_iter()
                 .map(|e| {
-                    e.names
-                        .iter()
-                        .take(u16::MAX as usize)
-                        .map(|n| forms(&n.text))
-                        .collect()
+                    let names = e.names.iter().take(u16::MAX as usize);
+                    let acronyms = if e.entity_type == EntityType::Individual {
+                        Vec::new()
+                    } else {
+                        names
+                            .clone()
+                            .map(|n| crate::normalize::acronyms(&n.text))
+                            .collect()
+                    };
+                    (names.map(|n| forms(&n.text)).collect(), acronyms)
                 })
-                .collect()
+                .unzip()
         };
         let mut refs = Vec::new();
         let mut df: HashMap<String, u32> = HashMap::default();
@@ -307,22 +316,6 @@ impl Screener {
                     .push(ei as u32);
             }
         }
-        let entry_acronyms: Vec<Vec<Vec<String>>> = {
-            use rayon::prelude::*;
-            entries
-                .par_iter()
-                .map(|e| {
-                    if e.entity_type == EntityType::Individual {
-                        return Vec::new();
-                    }
-                    e.names
-                        .iter()
-                        .take(u16::MAX as usize)
-                        .map(|n| crate::normalize::acronyms(&n.text))
-                        .collect()
-                })
-                .collect()
-        };
         let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::default();
         for (ei, per_name) in entry_acronyms.into_iter().enumerate() {
             for (ni, names) in per_name.into_iter().enumerate() {
@@ -606,17 +599,17 @@ impl Screener {
                     .tokens
                     .iter()
                     .map(|t| {
-                        let mut ids = ids_of(t);
-                        if t.len() >= 2 && !t.starts_with('l') {
-                            ids.extend(ids_of(&format!("l{t}")));
-                        }
-                        // And with a consonant and h as a Latin digraph ("Ishaq").
-                        let digraphs = crate::translit::latin_digraphs(t);
-                        if digraphs != *t {
-                            ids.extend(ids_of(&digraphs));
-                            if digraphs.len() >= 2 && !digraphs.starts_with('l') {
-                                ids.extend(ids_of(&format!("l{digraphs}")));
+                        let with_article = |k: &str| {
+                            let mut ids = ids_of(k);
+                            if k.len() >= 2 && !k.starts_with('l') {
+                                ids.extend(ids_of(&format!("l{k}")));
                             }
+                            ids
+                        };
+                        let mut ids = with_article(t);
+                        // And with a consonant and h as a Latin digraph ("Ishaq").
+                        if let Some(digraphs) = crate::translit::latin_digraphs(t) {
+                            ids.extend(with_article(&digraphs));
                         }
                         ids
                     })

@@ -366,10 +366,10 @@ const FINAL: [&str; 28] = [
     "t", "t", "ng", "t", "t", "k", "t", "p", "t",
 ];
 
-/// A word's spelling as it is said, where a final consonant moves on to a
-/// next syllable that begins with a vowel: 과학원 "gwahagwon" (RR), not
-/// "gwahakwon". `None` when no consonant moves.
-fn with_liaison(syllables: &[char], scheme: &str) -> Option<String> {
+/// A word of Hangul syllables spelt in a scheme, syllable by syllable or,
+/// with `liaison`, as it is said: a final consonant moves on to a next
+/// syllable that begins with a vowel (과학원 "gwahagwon", not "gwahakwon").
+fn spell_word(syllables: &[char], scheme: &str, liaison: bool) -> String {
     // The final consonants that move, as the next syllable's initial.
     let moved = |t: usize| -> Option<&'static str> {
         Some(match t {
@@ -392,30 +392,27 @@ fn with_liaison(syllables: &[char], scheme: &str) -> Option<String> {
     };
     let mut out = String::new();
     let mut carried: Option<&str> = None;
-    let mut linked = false;
     for (i, c) in syllables.iter().enumerate() {
-        let (_, _, t) = hangul_syllable(*c)?;
         let mut spelt = romanise_syllable(*c, scheme, i == 0);
         // This syllable's own (silent) initial takes the carried consonant.
         if let Some(m) = carried.take() {
             spelt.insert_str(0, m);
         }
-        let next_vowel_initial = syllables
-            .get(i + 1)
-            .and_then(|n| hangul_syllable(*n))
-            .is_some_and(|(l, _, _)| l == 11);
-        if next_vowel_initial {
-            if let Some(m) = moved(t) {
-                if let Some(stem) = spelt.strip_suffix(FINAL[t]) {
-                    spelt = stem.to_string();
-                    carried = Some(m);
-                    linked = true;
-                }
+        let next_vowel_initial = || {
+            syllables
+                .get(i + 1)
+                .and_then(|n| hangul_syllable(*n))
+                .is_some_and(|(l, _, _)| l == 11)
+        };
+        if let Some((_, _, t)) = hangul_syllable(*c).filter(|_| liaison && next_vowel_initial()) {
+            if let (Some(m), Some(stem)) = (moved(t), spelt.strip_suffix(FINAL[t])) {
+                spelt = stem.to_string();
+                carried = Some(m);
             }
         }
         out.push_str(&spelt);
     }
-    linked.then_some(out)
+    out
 }
 
 /// Common spellings of Korean surnames, by syllable.
@@ -1671,10 +1668,11 @@ pub fn arabic_skeleton_in(word: &str, persian: bool) -> String {
 /// reads a Latin digraph: اسحاق "Ishaq" is s + h, which a Latin spelling
 /// writes "sh" and its skeleton reads as ش; الأزهر "Azhar" is z + h, read as
 /// the "zh" of ژ. Only a possible reading: طاهر "Tahir" writes a vowel
-/// between its t and h.
-pub fn latin_digraphs(s: &str) -> String {
-    if !s.contains('h') {
-        return s.to_string();
+/// between its t and h. `None` when the skeleton has no such pair.
+pub fn latin_digraphs(s: &str) -> Option<String> {
+    let pair = |w: &[u8]| w[1] == b'h' && matches!(w[0], b's' | b'k' | b'g' | b't' | b'd' | b'z');
+    if !s.as_bytes().windows(2).any(pair) {
+        return None;
     }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -1693,7 +1691,7 @@ pub fn latin_digraphs(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    dedup_letters(out.chars())
+    Some(dedup_letters(out.chars()))
 }
 
 /// Skeletons of the spellings of one name made equal: "Abdul Hakim",
@@ -1895,14 +1893,11 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
                 continue;
             }
             for scheme in ["dprk", "mr", "rr"] {
-                let spelt: String = syllables
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| romanise_syllable(*c, scheme, i == 0))
-                    .collect();
-                add(plain(&spelt), renderings[0]);
-                if let Some(linked) = with_liaison(&syllables, scheme) {
-                    add(plain(&linked), renderings[0]);
+                for liaison in [false, true] {
+                    add(
+                        plain(&spell_word(&syllables, scheme, liaison)),
+                        renderings[0],
+                    );
                 }
             }
         }
