@@ -915,6 +915,10 @@ pub fn result_json(
     record: Option<i64>,
 ) -> serde_json::Value {
     let mut v = serde_json::to_value(&*p.decision).unwrap_or_default();
+    let open_hits = screened.map_or(0, |f| f.hits.len());
+    if let Some(summary) = exctl_core::summary::summarise(&p.decision, open_hits) {
+        v["summary"] = serde_json::to_value(summary).unwrap_or_default();
+    }
     if let Some(found) = screened {
         v["party_hits"] = serde_json::to_value(&found.hits).unwrap_or_default();
         v["cleared"] = serde_json::to_value(&found.cleared).unwrap_or_default();

@@ -30,6 +30,11 @@ pub struct Question {
     pub question: String,
     /// The rule that needs it.
     pub rule: String,
+    /// How the question is answered, when a stated fact answers it (a
+    /// form control's type and choices); absent when the question asks the
+    /// user to act ("resolve the red flag before shipping").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<crate::vocab::Answer>,
 }
 
 /// A licence exception that covers a requirement.
@@ -47,6 +52,8 @@ pub struct ExceptionUse {
 pub struct Determination {
     pub jurisdiction: String,
     pub authority: String,
+    /// The authority in a few words ("BIS"), for summaries.
+    pub short_authority: String,
     /// The pack's standing caveat, shown with every answer it gives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,

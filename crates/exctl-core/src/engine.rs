@@ -715,6 +715,11 @@ impl Engine {
         let mut d = Determination {
             jurisdiction: pack.meta.id.clone(),
             authority: pack.meta.authority.clone(),
+            short_authority: pack
+                .meta
+                .short_authority
+                .clone()
+                .unwrap_or_else(|| pack.meta.id.to_uppercase()),
             notice: pack.meta.notice.clone(),
             outcome: None,
             controls: controls.clone(),
@@ -780,6 +785,7 @@ impl Engine {
                                     fact: rule.def.id.clone(),
                                     question: rule.def.question.clone().unwrap_or_default(),
                                     rule: rule.def.id.clone(),
+                                    answer: None,
                                 });
                             }
                             hits.push(Hit {
@@ -810,6 +816,7 @@ impl Engine {
                         question: self.vocab.question(&var),
                         fact: self.vocab.supplied_as(&var).to_string(),
                         rule: rule.def.id.clone(),
+                        answer: self.vocab.answer(&var),
                     };
                     match rule.def.kind {
                         RuleKind::Requirement => {
@@ -843,6 +850,7 @@ impl Engine {
                             fact: rule.def.id.clone(),
                             question: format!("rule could not be evaluated: {e}"),
                             rule: rule.def.id.clone(),
+                            answer: None,
                         });
                         hits.push(Hit {
                             rule,
@@ -1066,15 +1074,16 @@ impl Engine {
                 }
                 continue;
             }
-            let question = match var.strip_prefix("error: ") {
-                Some(e) => format!("rule could not be evaluated: {e}"),
-                None => self.vocab.question(&var),
+            let (question, answer) = match var.strip_prefix("error: ") {
+                Some(e) => (format!("rule could not be evaluated: {e}"), None),
+                None => (self.vocab.question(&var), self.vocab.answer(&var)),
             };
             c.pending.push((
                 Question {
                     fact: self.vocab.supplied_as(&var).to_string(),
                     question,
                     rule: rule.def.id.clone(),
+                    answer,
                 },
                 control.to_string(),
             ));

@@ -19,6 +19,7 @@ pub mod licence;
 mod outcome;
 pub mod pack;
 pub mod parties;
+pub mod summary;
 pub mod vocab;
 
 pub use country::{CountryGroups, CountryTable};

@@ -24,6 +24,10 @@ pub struct PackMeta {
     pub name: String,
     /// Who enforces it.
     pub authority: String,
+    /// The authority in a few words, for summaries ("BIS"); the pack id
+    /// in capitals when absent.
+    #[serde(default)]
+    pub short_authority: Option<String>,
     pub version: String,
     pub description: String,
     /// Evaluated only when asked for by name (`-j ID`): for regimes that apply

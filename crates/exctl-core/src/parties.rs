@@ -514,10 +514,19 @@ fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str
             });
             return;
         }
+        // A yes/no the party's papers answer (a UVL statement on file).
+        let answer = crate::vocab::Answer {
+            fact: fact.clone(),
+            input: "bool".into(),
+            label: fact.replace('_', " "),
+            unit: String::new(),
+            choices: Vec::new(),
+        };
         det.questions.push(Question {
             fact,
             question: effect.question.clone().unwrap_or_default(),
             rule: effect.id.clone(),
+            answer: Some(answer),
         });
     }
     let mut text = format!("{why}: {}", effect.text);

@@ -4,7 +4,7 @@
 //! unknown name, and gives `needs_info` a question to ask for each one.
 
 use crate::error::DataError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Where a parameter's value comes from.
@@ -52,8 +52,38 @@ pub struct Parameter {
     pub default: Option<bool>,
     /// For a `string` item parameter: `eccn` (an ECCN or EAR99, which must be
     /// a paragraph of a pack's CCL) or `eccn-entry` (the entry only: a
-    /// paragraph given is read as its entry).
+    /// paragraph given is read as its entry); for a transaction fact,
+    /// `country` (an ISO 3166 alpha-2 code).
     pub format: Option<String>,
+    /// What each of `values` means, in the words of its source (a red
+    /// flag as BIS words it): shown beside the value where it is chosen.
+    #[serde(default)]
+    pub value_text: BTreeMap<String, String>,
+}
+
+/// How a fact is answered: what a form control or a terminal prompt needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The fact to state (`--fact NAME=…`, the API's `facts.NAME`).
+    pub fact: String,
+    /// `bool`, `number`, `string`, `list` or `country`.
+    #[serde(rename = "type")]
+    pub input: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub unit: String,
+    /// The closed set of values, each with its meaning; empty when any
+    /// value of the type is allowed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+}
+
+/// One allowed value of a fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Choice {
+    pub value: String,
+    /// Its meaning (the value itself when the vocabulary gives none).
+    pub text: String,
 }
 
 /// An item kind rules may name in `applies_to`.
@@ -93,15 +123,28 @@ impl Vocabulary {
                 ));
             }
             if let Some(f) = &p.format {
-                if !["eccn", "eccn-entry"].contains(&f.as_str()) || p.type_name != "string" {
+                if !["eccn", "eccn-entry", "country"].contains(&f.as_str())
+                    || p.type_name != "string"
+                {
                     return Err(DataError::in_entry(
                         file,
                         &p.name,
                         format!(
-                            "format {f:?}: only \"eccn\" or \"eccn-entry\", on a string parameter"
+                            "format {f:?}: only \"eccn\", \"eccn-entry\" or \"country\", on a string parameter"
                         ),
                     ));
                 }
+            }
+            if let Some(v) = p
+                .value_text
+                .keys()
+                .find(|v| !p.values.as_ref().is_some_and(|all| all.contains(v)))
+            {
+                return Err(DataError::in_entry(
+                    file,
+                    &p.name,
+                    format!("value_text: {v:?} is not one of the parameter's values"),
+                ));
             }
             if p.default.is_some() && (p.type_name != "bool" || p.scope != Scope::Transaction) {
                 return Err(DataError::in_entry(
@@ -217,6 +260,35 @@ impl Vocabulary {
             reason.push_str(" (\"none\" states that none applies)");
         }
         Err(reason)
+    }
+
+    /// How the fact that makes `name` known is answered; `None` for a
+    /// name the vocabulary does not declare or the engine sets itself.
+    pub fn answer(&self, name: &str) -> Option<Answer> {
+        let p = self.by_name.get(self.supplied_as(name))?;
+        if p.scope != Scope::Transaction {
+            return None;
+        }
+        let input = match (p.type_name.as_str(), p.format.as_deref()) {
+            ("string", Some("country")) => "country",
+            (t, _) => t,
+        };
+        let choices = p
+            .values
+            .iter()
+            .flatten()
+            .map(|v| Choice {
+                value: v.clone(),
+                text: p.value_text.get(v).cloned().unwrap_or_else(|| v.clone()),
+            })
+            .collect();
+        Some(Answer {
+            fact: p.name.clone(),
+            input: input.to_string(),
+            label: p.label.clone(),
+            unit: p.unit.clone(),
+            choices,
+        })
     }
 
     /// The question to ask for an unknown parameter.

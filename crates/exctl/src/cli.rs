@@ -196,6 +196,11 @@ pub(crate) struct CheckArgs {
     /// Batch: an id that makes a rerun of the same orders a resume (default: the file's hash and date).
     #[arg(long, value_name = "ID", requires = "input")]
     pub(crate) batch_id: Option<String>,
+    /// Ask the rules' questions on the terminal, check again with the
+    /// answers and show what they changed (one shipment; an empty answer
+    /// leaves a question open).
+    #[arg(long, conflicts_with_all = ["input", "json"])]
+    pub(crate) interactive: bool,
     #[command(flatten)]
     pub(crate) common: Common,
 }

@@ -102,7 +102,20 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
             );
         }
         for q in &det.questions {
-            let _ = writeln!(s, "  needs: {} [{}; rule {}]", q.question, q.fact, q.rule);
+            match &q.answer {
+                Some(a) => {
+                    let _ = writeln!(
+                        s,
+                        "  needs: {} (answer with {}) [rule {}]",
+                        q.question,
+                        answer_hint(a),
+                        q.rule
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "  to do: {} [rule {}]", q.question, q.rule);
+                }
+            }
         }
         for r in &det.obligations {
             let _ = writeln!(
@@ -150,6 +163,64 @@ fn law_lines(s: &mut String, law: Option<&str>, indent: &str) {
     for (i, line) in law.unwrap_or_default().lines().enumerate() {
         let lead = if i == 0 { "the law: " } else { "         " };
         let _ = writeln!(s, "{indent}{lead}{line}");
+    }
+}
+
+/// What answers changed: each outcome that moved, "before → after".
+pub fn outcome_changes(
+    before: &[(String, Option<exctl_core::Outcome>)],
+    after: &[(String, Option<exctl_core::Outcome>)],
+) -> String {
+    let name =
+        |o: &Option<exctl_core::Outcome>| o.map_or("classified".to_string(), |o| o.to_string());
+    let moved: Vec<String> = after
+        .iter()
+        .filter_map(|(j, now)| {
+            let was = before.iter().find(|(b, _)| b == j).map(|(_, o)| *o)?;
+            (was != *now).then(|| format!("{j}: {} → {}", name(&was), name(now)))
+        })
+        .collect();
+    if moved.is_empty() {
+        "\nthe answers changed no outcome".to_string()
+    } else {
+        format!("\nthe answers changed: {}", moved.join("; "))
+    }
+}
+
+/// The summary in words, above the full decision.
+pub fn summary_text(summary: &exctl_core::summary::Summary) -> String {
+    let mut s = format!("{}\n", summary.headline);
+    for r in &summary.deciding {
+        let _ = writeln!(s, "  because {r}");
+    }
+    for n in &summary.next {
+        let _ = writeln!(s, "  next: {n}");
+    }
+    s.push('\n');
+    s
+}
+
+/// How a question is answered on the command line (`check --interactive`
+/// asks it instead).
+pub fn answer_hint(a: &exctl_core::vocab::Answer) -> String {
+    let values = || {
+        a.choices
+            .iter()
+            .map(|c| c.value.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let fact = &a.fact;
+    match a.input.as_str() {
+        "country" => format!("--fact {fact}=CC, a country code"),
+        "bool" => format!("--fact {fact}=true or false"),
+        "number" if a.unit.is_empty() => format!("--fact {fact}=NUMBER"),
+        "number" => format!("--fact {fact}=NUMBER ({})", a.unit),
+        "list" if !a.choices.is_empty() => {
+            format!("--fact {fact}=none, or a comma list of: {}", values())
+        }
+        _ if !a.choices.is_empty() => format!("--fact {fact}=one of: {}", values()),
+        _ => format!("--fact {fact}=TEXT"),
     }
 }
 

@@ -25,6 +25,7 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
         lists_dir,
         no_record,
         common,
+        interactive,
         ..
     } = args;
     let data = load(&g.data)?;
@@ -88,11 +89,25 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
         actor: None,
         today: chrono::Utc::now().date_naive(),
     };
+    let request = if interactive {
+        let mut input = std::io::stdin().lock();
+        let mut out = std::io::stdout().lock();
+        rt.block_on(interview(
+            &shell, &place, &item, request, &mut input, &mut out,
+        ))?
+    } else {
+        request
+    };
     let answer = rt.block_on(check::run(&shell, &place, item, request))?;
     note_unrecorded(g, no_record);
     if common.json {
         println!("{}", serde_json::to_string_pretty(&answer.to_json())?);
     } else {
+        let open_hits = answer.screened.as_ref().map_or(0, |f| f.hits.len());
+        if let Some(summary) = exctl_core::summary::summarise(&answer.prepared.decision, open_hits)
+        {
+            print!("{}", render::summary_text(&summary));
+        }
         print!(
             "{}",
             render::decision_text(&answer.prepared.decision, common.explain)
@@ -178,4 +193,172 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
         output.display()
     );
     Ok(rows_exit(stats.errors))
+}
+
+/// `check --interactive`: checks without a record, asks each question a
+/// stated fact answers, and checks again until none is left (or the user
+/// leaves the rest open); says what each round of answers changed. The
+/// request with the answers is returned for the check that counts.
+async fn interview<S: exctl_app::Shell>(
+    shell: &S,
+    place: &exctl_app::Context<'_>,
+    item: &exctl_core::Item,
+    mut request: exctl_app::check::CheckRequest,
+    input: &mut impl std::io::BufRead,
+    out: &mut impl std::io::Write,
+) -> Result<exctl_app::check::CheckRequest> {
+    use exctl_app::check;
+    let mut skipped: std::collections::BTreeSet<String> = Default::default();
+    let mut before: Option<Vec<(String, Option<exctl_core::Outcome>)>> = None;
+    loop {
+        let mut look = request.clone();
+        look.record = Some(false);
+        look.ship = None;
+        let answer = check::run(shell, place, item.clone(), look).await?;
+        let decision = &answer.prepared.decision;
+        let outcomes: Vec<(String, Option<exctl_core::Outcome>)> =
+            std::iter::once(("overall".to_string(), decision.overall))
+                .chain(
+                    decision
+                        .determinations
+                        .iter()
+                        .map(|d| (d.jurisdiction.clone(), d.outcome)),
+                )
+                .collect();
+        if let Some(before) = &before {
+            writeln!(out, "{}", render::outcome_changes(before, &outcomes))?;
+        }
+        before = Some(outcomes);
+        // Each fact once, whichever rules ask for it.
+        let mut asked: Vec<&exctl_core::vocab::Answer> = Vec::new();
+        let mut questions: Vec<&exctl_core::Question> = Vec::new();
+        for q in decision.determinations.iter().flat_map(|d| &d.questions) {
+            if let Some(a) = &q.answer {
+                if !skipped.contains(&a.fact) && !asked.iter().any(|x| x.fact == a.fact) {
+                    asked.push(a);
+                    questions.push(q);
+                }
+            }
+        }
+        if questions.is_empty() {
+            return Ok(request);
+        }
+        for (q, a) in questions.iter().zip(asked) {
+            match ask(q, a, input, out)? {
+                Asked::Value(v) => {
+                    request.facts.insert(a.fact.clone(), v);
+                }
+                Asked::Skip => {
+                    skipped.insert(a.fact.clone());
+                }
+                Asked::End => return Ok(request),
+            }
+        }
+    }
+}
+
+enum Asked {
+    Value(serde_json::Value),
+    /// Left open: the check says it still needs it.
+    Skip,
+    /// The input ended.
+    End,
+}
+
+/// Asks one question until the answer is one its type allows.
+fn ask(
+    q: &exctl_core::Question,
+    a: &exctl_core::vocab::Answer,
+    input: &mut impl std::io::BufRead,
+    out: &mut impl std::io::Write,
+) -> Result<Asked> {
+    writeln!(out, "\n{} [rule {}]", q.question, q.rule)?;
+    for (i, c) in a.choices.iter().enumerate() {
+        writeln!(out, "  {:>2}. {} — {}", i + 1, c.value, c.text)?;
+    }
+    loop {
+        let prompt = match a.input.as_str() {
+            "bool" => "yes or no".to_string(),
+            "country" => "a country code (e.g. US, DE, CN)".to_string(),
+            "number" => format!(
+                "a number{}",
+                if a.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", a.unit)
+                }
+            ),
+            "list" => "none, or numbers/values separated by commas".to_string(),
+            _ if !a.choices.is_empty() => "a number or value from the list".to_string(),
+            _ => "text".to_string(),
+        };
+        write!(out, "{} ({prompt}; empty leaves it open): ", a.label)?;
+        out.flush()?;
+        let mut line = String::new();
+        if input.read_line(&mut line)? == 0 {
+            writeln!(out)?;
+            return Ok(Asked::End);
+        }
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(Asked::Skip);
+        }
+        match parse_answer(a, line) {
+            Ok(v) => return Ok(Asked::Value(v)),
+            Err(why) => writeln!(out, "  not understood: {why}")?,
+        }
+    }
+}
+
+/// Reads a typed answer: a choice by number or value, yes/no, a number,
+/// a country code. The check itself validates the value again.
+fn parse_answer(
+    a: &exctl_core::vocab::Answer,
+    line: &str,
+) -> std::result::Result<serde_json::Value, String> {
+    let choice = |word: &str| -> std::result::Result<String, String> {
+        let word = word.trim();
+        if let Ok(n) = word.parse::<usize>() {
+            return a
+                .choices
+                .get(n.wrapping_sub(1))
+                .map(|c| c.value.clone())
+                .ok_or_else(|| format!("{n} is not one of 1–{}", a.choices.len()));
+        }
+        let folded = word.to_lowercase();
+        if a.choices.is_empty() || a.choices.iter().any(|c| c.value == folded) {
+            Ok(folded)
+        } else {
+            let values: Vec<String> = a.choices.iter().map(|c| c.value.clone()).collect();
+            Err(exctl_core::vocab::unknown_value(word, &values))
+        }
+    };
+    match a.input.as_str() {
+        "bool" => match line.to_lowercase().as_str() {
+            "y" | "yes" | "true" => Ok(serde_json::Value::Bool(true)),
+            "n" | "no" | "false" => Ok(serde_json::Value::Bool(false)),
+            other => Err(format!("{other:?} is not yes or no")),
+        },
+        "number" => line
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(|n| serde_json::json!(n))
+            .ok_or_else(|| format!("{line:?} is not a number")),
+        "country" => {
+            let code = line.to_uppercase();
+            if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+                Ok(serde_json::Value::String(code))
+            } else {
+                Err(format!("{line:?} is not a two-letter country code"))
+            }
+        }
+        "list" if line.eq_ignore_ascii_case("none") => Ok(serde_json::json!(["none"])),
+        "list" => line
+            .split(',')
+            .map(choice)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map(|v| serde_json::json!(v)),
+        _ => choice(line).map(serde_json::Value::String),
+    }
 }
