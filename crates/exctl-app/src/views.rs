@@ -47,8 +47,20 @@ pub fn vocabulary_json(data: &Data) -> Value {
                     "description": p.description,
                     "question": p.question,
                     "values": p.values,
+                    "answer": data.engine.vocab.answer(&p.name),
                 })
             })
+            .collect(),
+    )
+}
+
+/// The countries and territories a check may name, by code and name.
+pub fn countries_json(data: &Data) -> Value {
+    let mut all: Vec<_> = data.engine.countries.iter().collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Value::Array(
+        all.into_iter()
+            .map(|c| json!({ "code": c.code, "name": c.name }))
             .collect(),
     )
 }

@@ -364,6 +364,14 @@ async fn vocabulary(State(s): State<Arc<AppState>>) -> Json<Value> {
     Json(exctl_app::views::vocabulary_json(&s.data))
 }
 
+/// The countries and territories a check may name (ISO 3166 alpha-2 and
+/// name), for choosing a destination or a headquarters.
+#[utoipa::path(get, path = "/api/v1/countries", tag = "items",
+    responses((status = 200, description = "Countries by code and name, sorted by name", body = Object)))]
+async fn countries(State(s): State<Arc<AppState>>) -> Json<Value> {
+    Json(exctl_app::views::countries_json(&s.data))
+}
+
 #[derive(Deserialize, IntoParams)]
 struct RulesQuery {
     /// YYYY-MM-DD; default today.
@@ -1097,6 +1105,7 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/whoami", get(whoami))
         .route("/api/v1/catalog", get(catalog))
         .route("/api/v1/vocabulary", get(vocabulary))
+        .route("/api/v1/countries", get(countries))
         .route("/api/v1/rules", get(rules))
         .route("/api/v1/classify", post(classify))
         .route("/api/v1/compare", post(compare))
@@ -1144,10 +1153,11 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
 pub mod paths {
     pub use super::{
         __path_add_licence, __path_audit_head, __path_catalog, __path_check, __path_check_batch,
-        __path_classify, __path_clear, __path_compare, __path_create_key, __path_dispositions,
-        __path_export, __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
-        __path_refusals, __path_rescreen, __path_revoke_key, __path_rules, __path_screen,
-        __path_screen_batch, __path_ship, __path_verify, __path_vocabulary, __path_whoami,
+        __path_classify, __path_clear, __path_compare, __path_countries, __path_create_key,
+        __path_dispositions, __path_export, __path_history, __path_keys, __path_licences,
+        __path_lists, __path_refresh, __path_refusals, __path_rescreen, __path_revoke_key,
+        __path_rules, __path_screen, __path_screen_batch, __path_ship, __path_verify,
+        __path_vocabulary, __path_whoami,
     };
     pub use super::{
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ScreenBatch,

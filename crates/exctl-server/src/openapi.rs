@@ -38,7 +38,7 @@ impl Modify for Security {
                        licences and lists."
     ),
     paths(
-        whoami, catalog, vocabulary, rules, classify, compare, check, check_batch, screen, screen_batch,
+        whoami, catalog, vocabulary, countries, rules, classify, compare, check, check_batch, screen, screen_batch,
         licences, add_licence, ship, dispositions, clear, history, rescreen, verify, audit_head, export,
         lists, refresh, keys, create_key, revoke_key, refusals
     ),

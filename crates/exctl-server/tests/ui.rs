@@ -299,3 +299,119 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
         .iter()
         .all(|r| r["role"] != "viewer"));
 }
+
+/// Saves what the browser shows, for people reviewing the UI (never compared).
+async fn screenshot(c: &Client, name: &str) {
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join(name), c.screenshot().await.unwrap()).unwrap();
+}
+
+/// The questions a check asks are answered in the page, with a country
+/// list and the red flags in BIS's words, and the check runs again: H100 to
+/// Germany goes from `needs_info` to its answer without a command line.
+#[test]
+fn a_check_is_taken_from_needs_info_to_an_answer_in_the_form() {
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
+    let s = Server::start(Options::default());
+    let profile = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = browser(port, profile.path()).await;
+        let url = format!("{}/", s.url);
+        sign_in(&c, &url, &s.admin, "admin").await;
+        click(&c, "nav button[data-tab=check]").await;
+        fill(&c, "#check-item", "h100").await;
+        fill(&c, "#check-form input[name=to]", "DE").await;
+        fill(&c, "#check-form input[name=as_of]", "2026-12-01").await;
+        click(&c, "#check-form button[type=submit]").await;
+        let headline = text_of(&c, "#headline", "Not decided yet").await;
+        assert!(headline.contains("2 questions for BIS"), "{headline}");
+        assert_eq!(text_of(&c, "#overall", "needs_info").await, "needs_info");
+        // The questions in words, not command-line flags.
+        let form = text_of(&c, "#answers", "headquartered").await;
+        assert!(!form.contains("--"), "{form}");
+        assert!(
+            form.contains("Residential or vague delivery address for commercial quantities (G3)"),
+            "{form}"
+        );
+        // A country list for the headquarters; "none of these" for the flags.
+        c.find(Locator::Css("#answer-end_user_hq"))
+            .await
+            .unwrap()
+            .select_by_value("US")
+            .await
+            .unwrap();
+        click(
+            &c,
+            "#answers fieldset[data-fact=red_flags] input[value=none]",
+        )
+        .await;
+        screenshot(&c, "guided-questions.png").await;
+        click(&c, "#answers button[type=submit]").await;
+        let changed = text_of(&c, "#changes", "no license required").await;
+        assert!(
+            changed.contains("overall: needs info → no license required"),
+            "{changed}"
+        );
+        assert_eq!(
+            text_of(&c, "#overall", "no_license_required").await,
+            "no_license_required"
+        );
+        let headline = text_of(&c, "#headline", "No licence required").await;
+        assert!(headline.contains("3A090.a"), "{headline}");
+        assert!(
+            c.find(Locator::Css("#answers")).await.is_err(),
+            "nothing left to ask"
+        );
+
+        // Headquartered in China instead: the same form, another answer.
+        click(&c, "#check-form button[type=submit]").await;
+        text_of(&c, "#headline", "Not decided yet").await;
+        c.find(Locator::Css("#answer-end_user_hq"))
+            .await
+            .unwrap()
+            .select_by_value("CN")
+            .await
+            .unwrap();
+        click(
+            &c,
+            "#answers fieldset[data-fact=red_flags] input[value=none]",
+        )
+        .await;
+        click(&c, "#answers button[type=submit]").await;
+        let headline = text_of(&c, "#headline", "Licence required").await;
+        assert_eq!(
+            headline,
+            "Licence required from BIS — presumption of denial"
+        );
+        let next = text_of(&c, "#next-steps", "Apply to BIS").await;
+        assert!(next.contains("for a licence"), "{next}");
+        screenshot(&c, "guided-answer.png").await;
+        c.close().await.unwrap();
+    });
+    // Each check was recorded with the facts its answers stated.
+    let (_, history) = s.call("GET", "/api/v1/history?kind=check", Some(&s.admin), None);
+    let outcomes: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "license_required",
+            "needs_info",
+            "no_license_required",
+            "needs_info"
+        ],
+        "newest first"
+    );
+}

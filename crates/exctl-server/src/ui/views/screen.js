@@ -1,0 +1,67 @@
+// Screen a party: matches with how each was made, and clearing a false positive.
+import { $, el, call, fmt, status, applyRoles, warnings, failed } from "../lib.js";
+
+function explainMatch(m) {
+  const x = m.explanation || {};
+  const parts = ["matched " + JSON.stringify(x.matched_name || m.matched_name)];
+  if (x.query_scheme) parts.push("query as " + x.query_scheme + " " + JSON.stringify(x.query_form));
+  if (x.list_scheme) parts.push("list as " + x.list_scheme);
+  parts.push("name score " + fmt(x.name_score));
+  if (x.country && x.country !== "unknown") parts.push("country " + x.country + " " + (x.country_adjustment >= 0 ? "+" : "") + fmt(x.country_adjustment, 2));
+  if (x.weak_alias_factor) parts.push("weak alias ×" + fmt(x.weak_alias_factor, 2));
+  for (const line of x.evidence || []) parts.push(line);
+  return parts.join(" · ");
+}
+
+/// The reason is asked for in place, not in a browser prompt.
+function clearForm(query, m, li) {
+  const reason = el("input", { name: "reason", size: 50, required: true, placeholder: "why this party is not the listed one" });
+  const form = el("form", { class: "row clear-form" },
+    el("label", {}, "Reason", reason),
+    el("button", { type: "submit", "data-role": "officer" }, "Record clearance"),
+    el("button", { type: "button", onclick: () => form.remove() }, "Cancel"));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await call("POST", "/dispositions", { party: query.name, country: query.country || null, list: m.list, entry: m.entry_id, reason: reason.value });
+      form.replaceWith(el("p", { class: "ok" }, "cleared as a false positive: it stays cleared while the entry is unchanged"));
+    } catch (e) { status(e.message, "error"); }
+  });
+  li.append(form);
+  applyRoles();
+  reason.focus();
+}
+
+async function screen(ev) {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const body = { name: f.get("name") };
+  if (f.get("country")) body.country = f.get("country");
+  if (f.get("type")) body.type = f.get("type");
+  if (f.get("dob")) body.dob = f.get("dob");
+  if (f.get("ids")) body.ids = f.get("ids").split(";").map(s => s.trim()).filter(Boolean);
+  const out = $("#screen-result");
+  out.replaceChildren(el("p", {}, "screening…"));
+  try {
+    const r = await call("POST", "/screen", body);
+    const head = el("p", { class: r.matches.length ? "hit" : "clear" },
+      r.matches.length ? r.matches.length + " possible match(es)" : "no match at or above the threshold",
+      " · list version " + r.list_version.hash + (r.record ? " · recorded as " + r.record : ""));
+    const items = r.matches.map((m) => {
+      const li = el("li", { class: "match" },
+        el("strong", {}, m.name), " ", el("span", { class: "badge" }, m.list), " score ", el("b", {}, fmt(m.score)),
+        el("div", { class: "why" }, explainMatch(m)),
+        m.license_requirement ? el("div", {}, "licence requirement: " + m.license_requirement) : null,
+        m.license_policy ? el("div", {}, "policy: " + m.license_policy) : null,
+        m.federal_register_notice ? el("div", { class: "cite" }, m.federal_register_notice) : null);
+      li.append(el("button", { type: "button", "data-role": "officer", onclick: () => clearForm(r.query, m, li) }, "Clear as false positive"));
+      return li;
+    });
+    out.replaceChildren(...warnings(r), head, el("ol", { class: "matches" }, items));
+    applyRoles();
+  } catch (e) { failed(out, e); }
+}
+
+export function init() {
+  $("#screen-form").addEventListener("submit", screen);
+}
