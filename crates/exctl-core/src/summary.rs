@@ -80,11 +80,24 @@ fn summarise_as(d: &Decision, overall: Outcome, open_hits: usize) -> Summary {
             }
         }
         Outcome::NeedsInfo => {
-            let n: usize = deciding.iter().map(|x| x.questions.len()).sum();
-            format!(
-                "Not decided yet: {n} question{} for {authorities} to answer first",
-                plural(n)
-            )
+            let asked = deciding.iter().flat_map(|x| &x.questions);
+            let answers = asked.clone().filter(|q| q.answer.is_some()).count();
+            let steps = asked.filter(|q| q.answer.is_none()).count();
+            match (answers, steps) {
+                (n, 0) => format!(
+                    "Not decided yet: {n} question{} for {authorities} to answer first",
+                    plural(n)
+                ),
+                (0, m) => format!(
+                    "Not decided yet: {m} step{} for {authorities} to take first",
+                    plural(m)
+                ),
+                (n, m) => format!(
+                    "Not decided yet: {n} question{} to answer and {m} step{} to take first, for {authorities}",
+                    plural(n),
+                    plural(m)
+                ),
+            }
         }
         Outcome::Authorized => {
             let licences: Vec<String> = deciding

@@ -1353,3 +1353,54 @@ fn history_filters_with_typos_are_refused() {
     );
     assert_eq!(status, 200);
 }
+
+/// A check says in words what it decided and how each question is
+/// answered; the countries a form offers come from the API.
+#[test]
+fn a_check_carries_its_summary_and_its_answer_forms() {
+    let s = Server::start(Options::default());
+    let body = json!({"item": "h100", "to": "DE", "as_of": "2026-12-01", "record": false});
+    let (status, v) = s.call("POST", "/api/v1/check", Some(&s.admin), Some(body));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["summary"]["headline"],
+        "Not decided yet: 2 questions for BIS to answer first"
+    );
+    let us = v["determinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["jurisdiction"] == "us")
+        .unwrap();
+    let flags = us["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["fact"] == "red_flags")
+        .unwrap();
+    assert_eq!(flags["answer"]["type"], "list");
+    assert_eq!(
+        flags["answer"]["choices"][2]["text"],
+        "Residential or vague delivery address for commercial quantities (G3)"
+    );
+    // The answers go back as facts, the headquarters among them.
+    let body = json!({"item": "h100", "to": "DE", "as_of": "2026-12-01", "record": false,
+                      "facts": {"end_user_hq": "US", "red_flags": ["none"]}});
+    let (status, v) = s.call("POST", "/api/v1/check", Some(&s.admin), Some(body));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["overall"], "no_license_required");
+    assert_eq!(
+        v["summary"]["next"][0],
+        "Ship; keep this decision with the order"
+    );
+
+    let (status, countries) = s.call("GET", "/api/v1/countries", Some(&s.admin), None);
+    assert_eq!(status, 200);
+    let all = countries.as_array().unwrap();
+    assert!(all.len() > 200, "{}", all.len());
+    assert!(all
+        .iter()
+        .any(|c| c["code"] == "DE" && c["name"] == "Germany"));
+    let (status, _) = s.call("GET", "/api/v1/countries", None, None);
+    assert_eq!(status, 401, "a key is needed");
+}

@@ -702,13 +702,13 @@ pub fn history_text(rows: &[exctl_records::StoredDecision]) -> String {
         return "no recorded decisions match\n".into();
     }
     let mut s = format!(
-        "{:>6}  {:<27} {:<7} {:<24} {:<4} {:<20} {:<10} parties\n",
-        "id", "recorded", "kind", "subject", "to", "outcome", "as of"
+        "{:>6}  {:<27} {:<7} {:<24} {:<4} {:<20} {:<10} {:<12} parties\n",
+        "id", "recorded", "kind", "subject", "to", "outcome", "as of", "by"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>6}  {:<27} {:<7} {:<24} {:<4} {:<20} {:<10} {}",
+            "{:>6}  {:<27} {:<7} {:<24} {:<4} {:<20} {:<10} {:<12} {}",
             r.id,
             r.recorded_at,
             r.kind,
@@ -716,6 +716,7 @@ pub fn history_text(rows: &[exctl_records::StoredDecision]) -> String {
             r.destination.as_deref().unwrap_or("-"),
             r.outcome,
             r.as_of,
+            truncate(&r.actor, 12),
             r.parties.join("; ")
         );
         if let Some(by) = r.superseded_by {

@@ -960,3 +960,144 @@ fn h100_equivalents_are_a_multiple_of_the_item_the_data_names() {
         stderr(&o)
     );
 }
+
+/// Runs `exctl check --interactive` with `answers` typed on standard input.
+fn interactive(args: &[&str], answers: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exctl"))
+        .args(args)
+        .arg("--interactive")
+        .env_remove("EXCTL_DATA")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("exctl runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn check_interactive_asks_the_questions_and_says_what_the_answers_changed() {
+    let args = [
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--as-of",
+        "2026-12-01",
+    ];
+    // A typo is asked again; "3" picks the third flag by number.
+    let o = interactive(&args, "X1\nus\n3,frog\n3\n");
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.contains("Where is the end user (or its ultimate parent) headquartered?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not understood: \"X1\" is not a two-letter country code"),
+        "{out}"
+    );
+    assert!(out.contains("unknown value \"frog\""), "{out}");
+    assert!(
+        out.contains(" 3. residential-address — Residential or vague delivery address"),
+        "{out}"
+    );
+    // A raised flag is still to be resolved: the outcome waits for it.
+    assert!(out.contains("the answers changed no outcome"), "{out}");
+    assert!(
+        out.contains("\nNot decided yet: 1 step for BIS to take first"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "to do: Resolve the red flag before shipping: residential or vague delivery address"
+        ),
+        "{out}"
+    );
+
+    let o = interactive(&args, "us\nnone\n");
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.contains("the answers changed: overall: needs_info → no_license_required; us: needs_info → no_license_required"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nNo licence required: controlled (3A090.a)"),
+        "{out}"
+    );
+
+    // An empty answer leaves the question open; the check still says so.
+    let o = interactive(&args, "\n\n");
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.contains("Not decided yet: 2 questions for BIS"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(answer with --fact end_user_hq=CC, a country code)"),
+        "{out}"
+    );
+
+    // With --json there is no one to ask.
+    let o = exctl(&[&args[..], &["--interactive", "--json"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
+
+#[test]
+fn check_json_carries_the_summary_and_how_each_question_is_answered() {
+    let v = json(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--as-of",
+        "2026-12-01",
+        "--json",
+    ]);
+    assert_eq!(
+        v["summary"]["headline"],
+        "Not decided yet: 2 questions for BIS to answer first"
+    );
+    let us = determination(&v, "us");
+    let hq = us["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["fact"] == "end_user_hq")
+        .unwrap();
+    assert_eq!(hq["answer"]["type"], "country");
+    let v = json(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--as-of",
+        "2026-12-01",
+        "--json",
+        "--fact",
+        "end_user_hq=CN",
+        "--fact",
+        "red_flags=none",
+    ]);
+    assert_eq!(
+        v["summary"]["headline"],
+        "Licence required from BIS — presumption of denial"
+    );
+    assert_eq!(
+        v["summary"]["next"][0],
+        "Apply to BIS for a licence, or do not ship"
+    );
+}
