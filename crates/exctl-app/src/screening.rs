@@ -1376,15 +1376,59 @@ pub fn screen_query(r: &ScreenRequest, countries: &CountryTable) -> Result<(Quer
 pub struct ScreenAnswer {
     pub query: Query,
     pub matches: Vec<Match>,
+    /// Per match, what a hit on its list means under each pack's rules.
+    pub effects: Vec<Vec<LegalEffect>>,
     pub threshold: f64,
     pub screener: std::sync::Arc<Screener>,
     pub record: Option<i64>,
 }
 
+/// What a hit on a list means under one pack, from its `parties.toml`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LegalEffect {
+    pub jurisdiction: String,
+    /// The party rule, e.g. `us.parties.entity-list`.
+    pub rule: String,
+    /// The list as the rule names it ("the Entity List").
+    pub list: String,
+    pub outcome: exctl_core::Outcome,
+    pub citation: String,
+    pub text: String,
+}
+
+/// The effects the packs give a hit on list `code` on `date`.
+pub fn legal_effects(
+    data: &exctl_data::Data,
+    code: &str,
+    date: chrono::NaiveDate,
+) -> Vec<LegalEffect> {
+    data.parties
+        .iter()
+        .flat_map(|p| p.effects.iter().map(move |e| (p, e)))
+        .filter(|(_, e)| e.lists.iter().any(|l| l.eq_ignore_ascii_case(code)))
+        .filter(|(_, e)| e.effective_from.is_none_or(|f| f <= date))
+        .filter(|(_, e)| e.effective_to.is_none_or(|t| date <= t))
+        .map(|(p, e)| LegalEffect {
+            jurisdiction: p.pack.clone(),
+            rule: e.id.clone(),
+            list: e.name.clone(),
+            outcome: e.outcome,
+            citation: e.citation.clone(),
+            text: e.text.clone(),
+        })
+        .collect()
+}
+
 impl ScreenAnswer {
-    /// The answer as every shell's JSON gives it.
+    /// The answer as every shell's JSON gives it: each match with its
+    /// legal effects.
     pub fn to_json(&self) -> serde_json::Value {
         let mut v = screen_json(&self.query, &self.screener, &self.matches);
+        if let Some(all) = v["matches"].as_array_mut() {
+            for (m, effects) in all.iter_mut().zip(&self.effects) {
+                m["effects"] = serde_json::to_value(effects).unwrap_or_default();
+            }
+        }
         if let Some(id) = self.record {
             v["record"] = serde_json::json!(id);
         }
@@ -1392,7 +1436,28 @@ impl ScreenAnswer {
     }
 
     pub fn to_text(&self) -> String {
-        screen_text(&self.query, &self.screener, &self.matches, self.threshold)
+        let mut text = screen_text(&self.query, &self.screener, &self.matches, self.threshold);
+        // Each match's legal effects, after its block.
+        let mut blocks: Vec<String> = text.split("\n\n").map(str::to_string).collect();
+        for (i, effects) in self.effects.iter().enumerate() {
+            let Some(block) = blocks.get_mut(i + 1) else {
+                break;
+            };
+            let mut lines = String::new();
+            for e in effects {
+                lines.push_str(&format!(
+                    "\n   effect ({}): {} — {} ({})",
+                    e.jurisdiction, e.outcome, e.text, e.citation
+                ));
+            }
+            if effects.is_empty() {
+                lines.push_str("\n   effect: no pack gives this list an effect");
+            }
+            let end = block.trim_end_matches('\n').len();
+            block.insert_str(end, &lines);
+        }
+        text = blocks.join("\n\n");
+        text
     }
 }
 
@@ -1428,9 +1493,14 @@ pub async fn screen<S: crate::Shell>(
         }
         _ => None,
     };
+    let effects = matches
+        .iter()
+        .map(|m| legal_effects(&context.data, &m.list, context.today))
+        .collect();
     Ok(ScreenAnswer {
         query,
         matches,
+        effects,
         threshold,
         screener,
         record,

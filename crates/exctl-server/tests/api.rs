@@ -1404,3 +1404,26 @@ fn a_check_carries_its_summary_and_its_answer_forms() {
     let (status, _) = s.call("GET", "/api/v1/countries", None, None);
     assert_eq!(status, 401, "a key is needed");
 }
+
+/// A hit names its list and what a hit on it means under each pack.
+#[test]
+fn a_hit_carries_its_lists_legal_effect() {
+    let s = Server::start(Options::default());
+    let body = json!({"name": "Huawei Technologies Co., Ltd.", "record": false});
+    let (status, v) = s.call("POST", "/api/v1/screen", Some(&s.admin), Some(body));
+    assert_eq!(status, 200, "{v}");
+    let el = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["list"] == "EL")
+        .expect("the demo list's Entity List entry");
+    let effect = &el["effects"][0];
+    assert_eq!(effect["jurisdiction"], "us");
+    assert_eq!(effect["outcome"], "license_required");
+    assert_eq!(effect["list"], "the Entity List");
+    assert!(effect["citation"]
+        .as_str()
+        .unwrap()
+        .contains("15 CFR 744.11"));
+}

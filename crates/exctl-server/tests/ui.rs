@@ -143,6 +143,18 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
         let result = text_of(&c, "#screen-result", "Huawei").await;
         assert!(result.contains("possible match"), "{result}");
         assert!(result.contains("EL"), "{result}");
+        // Each hit with its legal effect from the packs, and its citation.
+        assert!(
+            result.contains("US: license required — the Entity List: a licence is required"),
+            "{result}"
+        );
+        assert!(result.contains("15 CFR 744.11"), "{result}");
+        // The lists in use are in view, with a banner while they are the demo's.
+        let lists = text_of(&c, "#lists-in-use", "Screening against").await;
+        assert!(lists.contains("demo (bundled) (34 entries"), "{lists}");
+        assert!(text_of(&c, "#demo-banner", "Demo list in use")
+            .await
+            .contains("not about real listed parties"));
         // The test server screens against the demo list, and the page says so.
         assert!(
             result.contains("warning: screened against the bundled demo list"),

@@ -1,6 +1,6 @@
 // exctl web UI: the shell (sign-in, sections, keys) over one module per
 // view. No framework and no build step: the browser loads these modules.
-import { $, state, call, status, applyRoles } from "./lib.js";
+import { $, el, state, call, status, applyRoles } from "./lib.js";
 import * as screen from "./views/screen.js";
 import * as check from "./views/check.js";
 import * as chart from "./views/chart.js";
@@ -21,12 +21,27 @@ async function signIn(key) {
     status("");
     check.loadCatalog();
     check.loadVocabulary();
+    loadLists();
   } catch (e) {
     state.role = null;
     $("#who").textContent = "";
     status("sign-in failed: " + e.message, "error");
   }
   applyRoles();
+}
+
+/// The lists every screen and check is answered from, always in view; a
+/// banner while the bundled demo list stands in for real ones.
+async function loadLists() {
+  const box = $("#lists-in-use");
+  try {
+    const l = await call("GET", "/lists");
+    const sources = l.sources.map((x) => x.file + " (" + x.entries.toLocaleString("en") + " entries" + (x.date ? ", " + x.date : "") + ")");
+    box.replaceChildren(
+      l.demo ? el("p", { class: "banner", id: "demo-banner" }, "Demo list in use: screening answers are not about real listed parties. An administrator configures the official lists (exctl lists fetch, or serve --list).") : null,
+      el("p", { class: "lists" }, "Screening against " + l.entries.toLocaleString("en") + " entries: " + sources.join("; ") +
+        " · version " + l.version + " · loaded " + l.loaded_at));
+  } catch (e) { box.replaceChildren(el("p", { class: "error" }, "lists in use unknown: " + e.message)); }
 }
 
 function showTab(name) {
@@ -46,6 +61,7 @@ function start() {
     sessionStorage.removeItem("exctl-key");
     state.key = ""; state.role = null;
     $("#who").textContent = ""; $("#signout").hidden = true; $("#key").value = "";
+    $("#lists-in-use").replaceChildren();
     applyRoles();
   });
   document.querySelectorAll("[role=tab]").forEach((t) => t.addEventListener("click", () => showTab(t.dataset.tab)));

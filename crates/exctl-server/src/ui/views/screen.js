@@ -49,8 +49,12 @@ async function screen(ev) {
       " · list version " + r.list_version.hash + (r.record ? " · recorded as " + r.record : ""));
     const items = r.matches.map((m) => {
       const li = el("li", { class: "match" },
-        el("strong", {}, m.name), " ", el("span", { class: "badge" }, m.list), " score ", el("b", {}, fmt(m.score)),
+        el("strong", {}, m.name), " ", el("span", { class: "badge", title: m.list_name }, m.list), " ", el("span", { class: "list-name" }, m.list_name),
+        " score ", el("b", {}, fmt(m.score)),
         el("div", { class: "why" }, explainMatch(m)),
+        el("ul", { class: "effects" }, (m.effects || []).length
+          ? m.effects.map((x) => el("li", { class: "effect " + x.outcome }, x.jurisdiction.toUpperCase() + ": " + x.outcome.replace(/_/g, " ") + " — " + x.list + ": " + x.text + " ", el("span", { class: "cite" }, x.citation)))
+          : el("li", { class: "effect" }, "no rule pack gives this list a legal effect")),
         m.license_requirement ? el("div", {}, "licence requirement: " + m.license_requirement) : null,
         m.license_policy ? el("div", {}, "policy: " + m.license_policy) : null,
         m.federal_register_notice ? el("div", { class: "cite" }, m.federal_register_notice) : null);
