@@ -10,6 +10,7 @@
 //! command line exits 2 on them, the server answers 400.
 
 pub mod books;
+pub mod cases;
 pub mod check;
 pub mod instance;
 pub mod licences;

@@ -21,6 +21,7 @@
 
 mod access;
 mod audit;
+pub mod cases;
 mod checkpoint;
 pub mod keys;
 mod outbox;
@@ -28,6 +29,7 @@ mod store;
 
 pub use access::{check_key_name, token_key_id, ApiKey, Refusal, Role, MAX_KEY_NAME};
 pub use audit::{AuditBundle, AuditEntry, Problem, VerifyReport};
+pub use cases::{Case, CaseEvent, CaseFile, Evidence};
 pub use checkpoint::{Checkpoint, CHECKPOINT_FORMAT};
 pub use keys::Signer;
 pub use outbox::{Attempt, OutboxItem};

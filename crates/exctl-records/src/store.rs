@@ -306,6 +306,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "party_evidence",
                 include_str!("../migrations/sqlite/0005_party_evidence.sql"),
             ),
+            (
+                6,
+                "cases",
+                include_str!("../migrations/sqlite/0006_cases.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -332,6 +337,11 @@ fn migrator(backend: Backend) -> Migrator {
                 5,
                 "party_evidence",
                 include_str!("../migrations/postgres/0005_party_evidence.sql"),
+            ),
+            (
+                6,
+                "cases",
+                include_str!("../migrations/postgres/0006_cases.sql"),
             ),
         ],
     };
@@ -757,9 +767,31 @@ impl Store {
             Some(r) => {
                 let id = this.audit_returned(tx, "record", "decisions", &r).await?;
                 let version = d.list_version.as_deref().unwrap_or("");
+                let mut party_ids = Vec::with_capacity(parties.len());
                 for p in parties {
                     this.note_party_in(tx, p, version).await?;
+                    if !p.hits.is_empty() {
+                        let found = this
+                            .party_id(
+                                tx,
+                                &p.name,
+                                p.country.as_deref(),
+                                p.entity_type.as_deref(),
+                                false,
+                            )
+                            .await?;
+                        party_ids.extend(found.map(|(pid, _)| pid));
+                    }
                 }
+                // What the decision leaves to do opens cases, in the same transaction.
+                let raised = crate::cases::Raised {
+                    decision_id: id,
+                    kind: &d.kind,
+                    subject: &d.subject,
+                    destination: d.destination.as_deref(),
+                    outcome: &d.outcome,
+                };
+                this.open_cases_in(tx, &raised, &party_ids).await?;
                 Ok((id, true))
             }
             None => {
@@ -1227,7 +1259,9 @@ impl Store {
         rows.iter().map(disposition_from_row).collect()
     }
 
-    /// Clears a party's hit on a list entry as a false positive.
+    /// Clears a party's hit on a list entry as a false positive. A hit
+    /// that has a case open is cleared only through the case, with a
+    /// second officer's approval ([`Store::approve_case`]).
     pub async fn clear_hit(
         &self,
         name: &str,
@@ -1252,13 +1286,49 @@ impl Store {
                     country.map(|c| format!(" ({c})")).unwrap_or_default()
                 ))
             })?;
+        if let Some(case) = sqlx::query(
+            "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status <> 'closed'",
+        )
+        .bind(party)
+        .bind(list)
+        .bind(entry_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            let case: i64 = case.try_get(0)?;
+            return Err(Error::Rejected(format!(
+                "{name:?}'s hit on {list} entry {entry_id:?} is case {case}: propose its clearance there (exctl cases propose {case} clear --reason …) and another officer approves it"
+            )));
+        }
+        let d = self
+            .clear_hit_in(&mut tx, party, list, entry_id, reason.trim())
+            .await?;
+        self.commit(tx).await?;
+        Ok(d)
+    }
+
+    /// Records a false-positive disposition for a party's hit and marks the
+    /// hit cleared, in `tx`.
+    pub(crate) async fn clear_hit_in(
+        &self,
+        tx: &mut WriteTx,
+        party: i64,
+        list: &str,
+        entry_id: &str,
+        reason: &str,
+    ) -> Result<Disposition, Error> {
+        let name: String = sqlx::query("SELECT name FROM parties WHERE id = $1")
+            .bind(party)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
         let hit = sqlx::query(
             "SELECT id, entry_hash, status FROM hits WHERE party_id = $1 AND list = $2 AND entry_id = $3",
         )
         .bind(party)
         .bind(list)
         .bind(entry_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| {
             Error::Rejected(format!(
@@ -1283,32 +1353,30 @@ impl Store {
         .bind(entry_id)
         .bind(&entry_hash)
         .bind("false_positive")
-        .bind(reason.trim())
+        .bind(reason)
         .bind(1i64)
         .bind(&now)
         .bind(&self.actor)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-        self.audit_insert(&mut tx, "clear", "dispositions", id)
-            .await?;
-        let before = row_json(&mut tx, "hits", hit_id).await?;
+        self.audit_insert(tx, "clear", "dispositions", id).await?;
+        let before = row_json(tx, "hits", hit_id).await?;
         sqlx::query("UPDATE hits SET status = 'cleared', updated_at = $1 WHERE id = $2")
             .bind(&now)
             .bind(hit_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        self.audit_update(&mut tx, "clear", "hits", hit_id, before)
+        self.audit_update(tx, "clear", "hits", hit_id, before)
             .await?;
-        self.commit(tx).await?;
         Ok(Disposition {
             id,
-            party: name.to_string(),
+            party: name,
             list: list.to_string(),
             entry_id: entry_id.to_string(),
             entry_hash,
             verdict: "false_positive".into(),
-            reason: reason.trim().to_string(),
+            reason: reason.to_string(),
             active: true,
             recorded_at: now,
             actor: self.actor.clone(),

@@ -818,3 +818,142 @@ async fn a_partys_birth_date_and_identifiers_are_kept_for_rescreening() {
         store.close().await;
     }
 }
+
+/// A recorded check with a hit opens a case for the hit and one for the
+/// held order; a resolution needs another person's approval (two keys of
+/// one person are one person); approving a clearance clears the hit; the
+/// hit cannot be cleared around its case; a closed case takes no action;
+/// every step is in the verified trail.
+#[tokio::test]
+async fn cases_open_with_the_decision_and_close_only_with_four_eyes() {
+    use exctl_records::{NotedParty, PartyEvidence, Recording};
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("cases").await {
+        let store = open(&url, &signer).await;
+        let party = NotedParty {
+            name: "Acme Trading Co".into(),
+            country: Some("CN".into()),
+            entity_type: None,
+            evidence: PartyEvidence::default(),
+            hits: vec![hit("h1")],
+        };
+        let recording = Recording {
+            decision: decision(
+                "k1",
+                "nvidia-h100-sxm",
+                "Acme Trading Co",
+                "license_required",
+            ),
+            parties: vec![party.clone()],
+            actor: Some("alice".into()),
+        };
+        store.record(&[recording]).await.unwrap();
+        let open_cases = store.cases(Some("open")).await.unwrap();
+        let kinds: Vec<&str> = open_cases.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["held", "hit"], "newest first");
+        let (held, hit_case) = (&open_cases[0], &open_cases[1]);
+        assert_eq!(held.outcome.as_deref(), Some("license_required"));
+        assert_eq!(held.subject, "nvidia-h100-sxm → CN");
+        assert_eq!(hit_case.opened_by, "alice");
+
+        // The same hit again opens no second case.
+        let again = Recording {
+            decision: decision(
+                "k2",
+                "nvidia-h100-sxm",
+                "Acme Trading Co",
+                "no_license_required",
+            ),
+            parties: vec![party],
+            actor: None,
+        };
+        store.record(&[again]).await.unwrap();
+        assert_eq!(store.cases(None).await.unwrap().len(), 2);
+
+        // Not around the case.
+        let around = store
+            .clear_hit("Acme Trading Co", Some("CN"), None, "EL", "e1", "not them")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            around.contains(&format!("is case {}", hit_case.id)),
+            "{around}"
+        );
+
+        let alice = store.acting_as("api:alice (k1)");
+        let bad = alice
+            .propose_resolution(hit_case.id, "release", "wrong kind")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("allowed: clear, confirm"), "{bad}");
+        alice
+            .propose_resolution(hit_case.id, "clear", "other company, other address")
+            .await
+            .unwrap();
+        // Alice with another key is still Alice.
+        let own = store
+            .acting_as("api:alice (k2)")
+            .approve_case(hit_case.id, "")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(own.contains("may not also approve it"), "{own}");
+        // Rejected: open again, and proposed anew.
+        let bob = store.acting_as("bob");
+        let f = bob
+            .reject_case(hit_case.id, "need the registry extract")
+            .await
+            .unwrap();
+        assert_eq!(f.case.status, "open");
+        bob.attach_evidence(hit_case.id, "extract.pdf", b"%PDF-1.7 registry", "registry")
+            .await
+            .unwrap();
+        alice
+            .propose_resolution(hit_case.id, "clear", "registry shows another company")
+            .await
+            .unwrap();
+        let f = bob.approve_case(hit_case.id, "checked").await.unwrap();
+        assert_eq!(f.case.status, "closed");
+        assert_eq!(f.case.approved_by.as_deref(), Some("bob"));
+        let actions: Vec<&str> = f.events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["opened", "proposed", "rejected", "evidence", "proposed", "approved"]
+        );
+        let evidence = f.events.iter().find(|e| e.action == "evidence").unwrap();
+        let doc = store.evidence(hit_case.id, evidence.id).await.unwrap();
+        assert_eq!(doc.bytes, b"%PDF-1.7 registry");
+        // The approval cleared the hit, with both officers named.
+        let d = store
+            .dispositions_for("Acme Trading Co", Some("CN"), None)
+            .await
+            .unwrap();
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].reason
+                .contains("proposed by api:alice (k1), approved by bob"),
+            "{}",
+            d[0].reason
+        );
+        let closed = bob
+            .comment_case(hit_case.id, "late")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(closed.contains("is closed"), "{closed}");
+        let unknown = bob
+            .propose_resolution(held.id, "ship-it", "x")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unknown.contains("allowed: clear, confirm, release, stop"),
+            "{unknown}"
+        );
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+        store.close().await;
+    }
+}

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use chrono::NaiveDate;
+pub use exctl_app::cases::CaseRequest;
 use exctl_app::check::{self, CheckRequest};
 use exctl_app::{parties, recording};
 use exctl_records::Role;
@@ -782,6 +783,85 @@ async fn clear(
     ))
 }
 
+// ----- cases -------------------------------------------------------------------
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct CasesQuery {
+    /// open, pending or closed; default every case.
+    status: Option<String>,
+}
+
+/// The work queue: a case per open list hit and per held order, newest first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CasesQuery),
+    responses((status = 200, description = "Cases", body = Object)))]
+async fn cases(State(s): State<Arc<AppState>>, Params(q): Params<CasesQuery>) -> ApiResult {
+    let all = s.store.cases(q.status.as_deref()).await?;
+    Ok(Json(
+        serde_json::to_value(all).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// A case with its history (assignments, comments, evidence, proposals, approvals).
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
+    params(("id" = i64, Path, description = "The case")),
+    responses((status = 200, description = "The case and its events", body = Object),
+              (status = 409, description = "No such case", body = Object)))]
+async fn case(State(s): State<Arc<AppState>>, Path(id): Path<i64>) -> ApiResult {
+    let file = s.store.case(id).await?;
+    Ok(Json(
+        serde_json::to_value(file).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// A document attached to a case, as it was attached.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/evidence/{event}", tag = "cases",
+    params(("id" = i64, Path, description = "The case"), ("event" = i64, Path, description = "The evidence event")),
+    responses((status = 200, description = "The document's bytes", content_type = "application/octet-stream")))]
+async fn case_evidence(
+    State(s): State<Arc<AppState>>,
+    Path((id, event)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    let e = s.store.evidence(id, event).await?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        e.name
+            .replace(|c: char| c == '"' || c == '\\' || c.is_control(), "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::HeaderName::from_static("x-sha256"), e.sha256),
+        ],
+        e.bytes,
+    )
+        .into_response())
+}
+
+/// Work a case: `assign`, `comment`, `attach`, `escalate`, `propose` a
+/// resolution, `approve` or `reject` it. Approval is by another person than
+/// the proposer (four eyes); approving a hit's clearance clears the hit.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/{action}", tag = "cases",
+    params(("id" = i64, Path, description = "The case"),
+           ("action" = String, Path, description = "assign, comment, attach, escalate, propose, approve or reject")),
+    request_body = CaseRequest,
+    responses((status = 200, description = "The case and its events", body = Object),
+              (status = 400, description = "A field missing or unknown", body = Object),
+              (status = 409, description = "Not allowed in the case's state (e.g. approving one's own proposal)", body = Object)))]
+async fn case_act(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path((id, action)): Path<(i64, String)>,
+    Body(r): Body<CaseRequest>,
+) -> ApiResult {
+    let store = s.store.acting_as(&actor(&caller));
+    let file = exctl_app::cases::act(&store, id, &action, &r, None).await?;
+    Ok(Json(
+        serde_json::to_value(file).map_err(|_| ApiError::internal())?,
+    ))
+}
+
 // ----- history, rescreen, audit ---------------------------------------------
 
 #[derive(Deserialize, IntoParams)]
@@ -1116,6 +1196,10 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/licences", get(licences).post(add_licence))
         .route("/api/v1/shipments", post(ship))
         .route("/api/v1/dispositions", get(dispositions).post(clear))
+        .route("/api/v1/cases", get(cases))
+        .route("/api/v1/cases/{id}", get(case))
+        .route("/api/v1/cases/{id}/evidence/{event}", get(case_evidence))
+        .route("/api/v1/cases/{id}/{action}", post(case_act))
         .route("/api/v1/history", get(history))
         .route("/api/v1/rescreen", post(rescreen))
         .route("/api/v1/audit/verify", get(verify))
@@ -1151,13 +1235,14 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
 
 /// The handlers the OpenAPI document describes.
 pub mod paths {
+    pub use super::CaseRequest;
     pub use super::{
-        __path_add_licence, __path_audit_head, __path_catalog, __path_check, __path_check_batch,
-        __path_classify, __path_clear, __path_compare, __path_countries, __path_create_key,
-        __path_dispositions, __path_export, __path_history, __path_keys, __path_licences,
-        __path_lists, __path_refresh, __path_refusals, __path_rescreen, __path_revoke_key,
-        __path_rules, __path_screen, __path_screen_batch, __path_ship, __path_verify,
-        __path_vocabulary, __path_whoami,
+        __path_add_licence, __path_audit_head, __path_case, __path_case_act, __path_case_evidence,
+        __path_cases, __path_catalog, __path_check, __path_check_batch, __path_classify,
+        __path_clear, __path_compare, __path_countries, __path_create_key, __path_dispositions,
+        __path_export, __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
+        __path_refusals, __path_rescreen, __path_revoke_key, __path_rules, __path_screen,
+        __path_screen_batch, __path_ship, __path_verify, __path_vocabulary, __path_whoami,
     };
     pub use super::{
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ScreenBatch,

@@ -91,6 +91,8 @@ pub(crate) enum Command {
     History(HistoryArgs),
     /// Clear screening hits as false positives, and list clearances.
     Dispositions(DispositionsArgs),
+    /// The case queue: open hits and held orders, worked and released with a second officer's approval.
+    Cases(CasesArgs),
     /// Screen every recorded party against the current lists; report material changes.
     Rescreen(RescreenArgs),
     /// Verify or export the signed audit trail.
@@ -265,6 +267,75 @@ pub(crate) struct HistoryArgs {
 pub(crate) struct DispositionsArgs {
     #[command(subcommand)]
     pub(crate) command: DispositionsCommand,
+}
+
+/// The case queue: open hits and held orders, worked and released with a second officer's approval.
+#[derive(clap::Args)]
+pub(crate) struct CasesArgs {
+    #[command(subcommand)]
+    pub(crate) command: CasesCommand,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CasesCommand {
+    /// The queue, newest first.
+    List {
+        /// open, pending or closed (default: every case).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A case with its history.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a case to an officer.
+    Assign { id: i64, assignee: String },
+    /// Add a comment.
+    Comment { id: i64, text: String },
+    /// Attach a document as evidence (kept whole, with its SHA-256).
+    Attach {
+        id: i64,
+        file: PathBuf,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write an attached document out, as it was attached.
+    Evidence {
+        id: i64,
+        /// The evidence event's id (see `cases show`).
+        event: i64,
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Escalate a case to a senior officer.
+    Escalate {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Propose a resolution: clear or confirm (a hit), release or stop (a held order).
+    Propose {
+        id: i64,
+        resolution: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Approve the proposed resolution (another person than the proposer).
+    Approve {
+        id: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject the proposed resolution: the case is open again.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// Screen every recorded party against the current lists; report material changes.

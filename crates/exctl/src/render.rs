@@ -166,6 +166,70 @@ fn law_lines(s: &mut String, law: Option<&str>, indent: &str) {
     }
 }
 
+/// The case queue, a line per case.
+pub fn cases_text(all: &[exctl_records::Case]) -> String {
+    if all.is_empty() {
+        return "no cases\n".into();
+    }
+    let mut s = format!(
+        "{:>5}  {:<5} {:<8} {:<14} {:<20} {}\n",
+        "case", "kind", "status", "assignee", "opened", "subject"
+    );
+    for c in all {
+        let _ = writeln!(
+            s,
+            "{:>5}  {:<5} {:<8} {:<14} {:<20} {}{}",
+            c.id,
+            c.kind,
+            c.status,
+            truncate(c.assignee.as_deref().unwrap_or("-"), 14),
+            truncate(&c.opened_at, 20),
+            c.subject,
+            c.outcome
+                .as_deref()
+                .map(|o| format!(" [{o}]"))
+                .unwrap_or_default()
+        );
+    }
+    s
+}
+
+/// A case with its history.
+pub fn case_text(f: &exctl_records::CaseFile) -> String {
+    let c = &f.case;
+    let mut s = format!(
+        "case {} ({}): {} — {}\n  opened {} by {} from decision {}\n",
+        c.id, c.kind, c.subject, c.status, c.opened_at, c.opened_by, c.decision_id
+    );
+    if let Some(a) = &c.assignee {
+        let _ = writeln!(s, "  assigned to {a}");
+    }
+    if let (Some(r), Some(by)) = (&c.resolution, &c.proposed_by) {
+        let approved = c
+            .approved_by
+            .as_deref()
+            .map(|a| format!(", approved by {a}"))
+            .unwrap_or_else(|| ", waiting for another officer's approval".into());
+        let _ = writeln!(
+            s,
+            "  resolution: {r} ({}) proposed by {by}{approved}",
+            c.reason.as_deref().unwrap_or("")
+        );
+    }
+    for e in &f.events {
+        let evidence = match (&e.evidence_name, &e.evidence_sha256) {
+            (Some(n), Some(h)) => format!(" [evidence {}: {n}, sha256 {h}]", e.id),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  {}  {:<9} {}: {}{evidence}",
+            e.at, e.action, e.actor, e.text
+        );
+    }
+    s
+}
+
 /// What answers changed: each outcome that moved, "before → after".
 pub fn outcome_changes(
     before: &[(String, Option<exctl_core::Outcome>)],

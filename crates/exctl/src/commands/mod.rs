@@ -2,6 +2,7 @@
 //! reads its flags, calls the library and prints. [`run`] dispatches.
 
 mod audit;
+mod cases;
 mod catalog;
 mod check;
 mod classify;
@@ -70,6 +71,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ship(args) => ship::run(&g, args),
         Command::History(args) => history::run(&g, args),
         Command::Dispositions(args) => dispositions::run(&g, args),
+        Command::Cases(args) => cases::run(&g, args),
         Command::Rescreen(args) => rescreen::run(&g, args),
         Command::Audit(args) => audit::run(&g, args),
         Command::Impact(args) => impact::run(&g, args),

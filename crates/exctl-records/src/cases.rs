@@ -1,0 +1,639 @@
+//! The work queue: a case per open list hit and per held order, worked by
+//! officers and closed only with a second officer's approval.
+//!
+//! A case is opened in the transaction that records the decision raising
+//! it, so no hit or held order is on record without its case. Its status
+//! goes `open` → `pending` (a resolution proposed) → `closed` (approved by
+//! someone other than the proposer), or back to `open` when the approver
+//! rejects the proposal. Every step is a `case_events` row and an audit
+//! entry; nothing is deleted or rewritten.
+
+use crate::audit::{self, row_json, WriteTx};
+use crate::store::Store;
+use crate::Error;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+/// Most bytes of evidence one attachment may hold.
+pub const MAX_EVIDENCE_BYTES: usize = 512 * 1024;
+/// Most characters of a comment, a reason or an evidence name.
+pub const MAX_CASE_TEXT: usize = 4000;
+
+/// What a case is about.
+pub const KINDS: &[&str] = &["hit", "held"];
+/// How a case may be resolved: a hit cleared as a false positive or
+/// confirmed (the shipment stops); a held order released (a licence or
+/// the answers it needed are on file) or stopped.
+pub const RESOLUTIONS: &[&str] = &["clear", "confirm", "release", "stop"];
+/// Outcomes of a recorded check that hold the order.
+pub const HELD_OUTCOMES: &[&str] = &["prohibited", "license_required", "needs_info"];
+
+/// A case in the queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    pub id: i64,
+    /// `hit` or `held`.
+    pub kind: String,
+    /// The recorded check or screen that opened it.
+    pub decision_id: i64,
+    /// The party (for a hit) or the item and destination (for an order).
+    pub subject: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_id: Option<String>,
+    /// The held order's outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// `open`, `pending` or `closed`.
+    pub status: String,
+    pub assignee: Option<String>,
+    /// The resolution proposed or approved, with its reason.
+    pub resolution: Option<String>,
+    pub reason: Option<String>,
+    pub proposed_by: Option<String>,
+    pub approved_by: Option<String>,
+    pub opened_at: String,
+    pub updated_at: String,
+    /// Who opened it (the actor of the decision).
+    pub opened_by: String,
+}
+
+/// One step in a case's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseEvent {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    /// `opened`, `assigned`, `comment`, `evidence`, `escalated`,
+    /// `proposed`, `approved` or `rejected`.
+    pub action: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_sha256: Option<String>,
+}
+
+/// A case with its history, oldest step first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseFile {
+    #[serde(flatten)]
+    pub case: Case,
+    pub events: Vec<CaseEvent>,
+}
+
+/// Evidence attached to a case, read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub name: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What opens cases when a decision is recorded.
+pub(crate) struct Raised<'a> {
+    pub decision_id: i64,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub destination: Option<&'a str>,
+    pub outcome: &'a str,
+}
+
+const CASE_COLUMNS: &str = "id, kind, decision_id, subject, list, entry_id, outcome, status, assignee, resolution, reason, proposed_by, approved_by, opened_at, updated_at, actor";
+
+fn case_from_row(r: &AnyRow) -> Result<Case, Error> {
+    Ok(Case {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        decision_id: r.try_get(2)?,
+        subject: r.try_get(3)?,
+        list: r.try_get(4)?,
+        entry_id: r.try_get(5)?,
+        outcome: r.try_get(6)?,
+        status: r.try_get(7)?,
+        assignee: r.try_get(8)?,
+        resolution: r.try_get(9)?,
+        reason: r.try_get(10)?,
+        proposed_by: r.try_get(11)?,
+        approved_by: r.try_get(12)?,
+        opened_at: r.try_get(13)?,
+        updated_at: r.try_get(14)?,
+        opened_by: r.try_get(15)?,
+    })
+}
+
+/// The person behind an actor: an API caller acts as `api:NAME (KEY)`, so
+/// two keys of one person are one person to the four-eyes rule.
+pub fn person(actor: &str) -> &str {
+    match actor.strip_prefix("api:") {
+        Some(rest) => rest.rsplit_once(" (").map_or(rest, |(name, _)| name),
+        None => actor,
+    }
+}
+
+fn checked_text(field: &str, text: &str) -> Result<String, Error> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(Error::Invalid(format!("{field}: empty")));
+    }
+    if t.chars().count() > MAX_CASE_TEXT {
+        return Err(Error::Invalid(format!(
+            "{field}: longer than {MAX_CASE_TEXT} characters"
+        )));
+    }
+    Ok(t.to_string())
+}
+
+impl Store {
+    /// Opens the cases a just-recorded decision raises: one per hit of its
+    /// parties that is not cleared and has no case open, and, for a check
+    /// that holds the order, one for the order.
+    pub(crate) async fn open_cases_in(
+        &self,
+        tx: &mut WriteTx,
+        raised: &Raised<'_>,
+        party_ids: &[i64],
+    ) -> Result<(), Error> {
+        for &party in party_ids {
+            let hits = sqlx::query(
+                "SELECT h.list, h.entry_id, h.entry_name, p.name FROM hits h JOIN parties p ON p.id = h.party_id
+                 WHERE h.party_id = $1 AND h.status <> 'cleared' AND h.status <> 'gone' ORDER BY h.id",
+            )
+            .bind(party)
+            .fetch_all(&mut **tx)
+            .await?;
+            for h in hits {
+                let (list, entry, entry_name, name): (String, String, String, String) =
+                    (h.try_get(0)?, h.try_get(1)?, h.try_get(2)?, h.try_get(3)?);
+                let open = sqlx::query(
+                    "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status <> 'closed'",
+                )
+                .bind(party)
+                .bind(&list)
+                .bind(&entry)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if open.is_some() {
+                    continue;
+                }
+                let subject = format!("{name} on {list} ({entry_name})");
+                self.insert_case(
+                    tx,
+                    "hit",
+                    raised.decision_id,
+                    &subject,
+                    Some((party, &list, &entry)),
+                    None,
+                )
+                .await?;
+            }
+        }
+        if raised.kind == "check" && HELD_OUTCOMES.contains(&raised.outcome) {
+            let subject = match raised.destination {
+                Some(to) => format!("{} → {to}", raised.subject),
+                None => raised.subject.to_string(),
+            };
+            self.insert_case(
+                tx,
+                "held",
+                raised.decision_id,
+                &subject,
+                None,
+                Some(raised.outcome),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_case(
+        &self,
+        tx: &mut WriteTx,
+        kind: &str,
+        decision_id: i64,
+        subject: &str,
+        hit: Option<(i64, &str, &str)>,
+        outcome: Option<&str>,
+    ) -> Result<i64, Error> {
+        let now = crate::now();
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO cases (kind, decision_id, subject, party_id, list, entry_id, outcome, status, opened_at, updated_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $8, $9) {}",
+            audit::returning("cases")
+        )))
+        .bind(kind)
+        .bind(decision_id)
+        .bind(subject)
+        .bind(hit.map(|h| h.0))
+        .bind(hit.map(|h| h.1))
+        .bind(hit.map(|h| h.2))
+        .bind(outcome)
+        .bind(&now)
+        .bind(&self.actor)
+        .fetch_one(&mut **tx)
+        .await?;
+        let id = self.audit_returned(tx, "open", "cases", &row).await?;
+        let text = match (kind, outcome) {
+            ("held", Some(o)) => format!("order held: {o}"),
+            _ => "list hit to review".to_string(),
+        };
+        self.event_in(tx, id, "opened", &text, None).await?;
+        Ok(id)
+    }
+
+    async fn event_in(
+        &self,
+        tx: &mut WriteTx,
+        case: i64,
+        action: &str,
+        text: &str,
+        evidence: Option<(&str, &str, &str)>,
+    ) -> Result<i64, Error> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO case_events (case_id, at, actor, action, text, evidence_name, evidence_sha256, evidence)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) {}",
+            audit::returning("case_events")
+        )))
+        .bind(case)
+        .bind(crate::now())
+        .bind(&self.actor)
+        .bind(action)
+        .bind(text)
+        .bind(evidence.map(|e| e.0))
+        .bind(evidence.map(|e| e.1))
+        .bind(evidence.map(|e| e.2))
+        .fetch_one(&mut **tx)
+        .await?;
+        self.audit_returned(tx, action, "case_events", &row).await
+    }
+
+    async fn case_in(&self, tx: &mut WriteTx, id: i64) -> Result<Case, Error> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
+        case_from_row(&row)
+    }
+
+    /// Changes a case's row, audited before and after.
+    async fn update_case(
+        &self,
+        tx: &mut WriteTx,
+        id: i64,
+        action: &str,
+        set: &str,
+        values: &[Option<&str>],
+    ) -> Result<(), Error> {
+        let before = row_json(tx, "cases", id).await?;
+        let n = values.len();
+        let mut q = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE cases SET {set}, updated_at = ${} WHERE id = ${}",
+            n + 1,
+            n + 2
+        )));
+        for v in values {
+            q = q.bind(*v);
+        }
+        q.bind(crate::now()).bind(id).execute(&mut **tx).await?;
+        self.audit_update(tx, action, "cases", id, before).await
+    }
+
+    /// The queue: cases with `status` (`open`, `pending`, `closed`; every
+    /// case when `None`), newest first.
+    pub async fn cases(&self, status: Option<&str>) -> Result<Vec<Case>, Error> {
+        if let Some(s) = status {
+            if !["open", "pending", "closed"].contains(&s) {
+                return Err(Error::Invalid(format!(
+                    "status: unknown value {s:?}; allowed: open, pending, closed"
+                )));
+            }
+        }
+        let rows = match status {
+            Some(s) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE status = $1 ORDER BY id DESC"
+                )))
+                .bind(s)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {CASE_COLUMNS} FROM cases ORDER BY id DESC"
+                )))
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(case_from_row).collect()
+    }
+
+    /// A case with its history.
+    pub async fn case(&self, id: i64) -> Result<CaseFile, Error> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
+        let case = case_from_row(&row)?;
+        let events = sqlx::query(
+            "SELECT id, at, actor, action, text, evidence_name, evidence_sha256 FROM case_events WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CaseEvent {
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                action: r.try_get(3)?,
+                text: r.try_get(4)?,
+                evidence_name: r.try_get(5)?,
+                evidence_sha256: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+        Ok(CaseFile { case, events })
+    }
+
+    /// The open case of a party's hit on a list entry, if any.
+    pub async fn case_of_hit(
+        &self,
+        party_key: &str,
+        list: &str,
+        entry_id: &str,
+    ) -> Result<Option<i64>, Error> {
+        let row = sqlx::query(
+            "SELECT c.id FROM cases c JOIN parties p ON p.id = c.party_id
+             WHERE p.party_key = $1 AND c.list = $2 AND c.entry_id = $3 AND c.status <> 'closed'",
+        )
+        .bind(party_key)
+        .bind(list)
+        .bind(entry_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
+    }
+
+    /// Runs `f` on an unclosed case in a write transaction and commits.
+    async fn on_case<F>(&self, id: i64, f: F) -> Result<CaseFile, Error>
+    where
+        F: for<'t> FnOnce(
+            &'t Store,
+            &'t mut WriteTx,
+            Case,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), Error>> + Send + 't>,
+        >,
+    {
+        self.signer()?;
+        let mut tx = self.begin_write().await?;
+        let case = self.case_in(&mut tx, id).await?;
+        if case.status == "closed" {
+            return Err(Error::Rejected(format!(
+                "case {id} is closed ({} by {})",
+                case.resolution.as_deref().unwrap_or("-"),
+                case.approved_by.as_deref().unwrap_or("-")
+            )));
+        }
+        f(self, &mut tx, case).await?;
+        self.commit(tx).await?;
+        self.case(id).await
+    }
+
+    /// Assigns a case to an officer.
+    pub async fn assign_case(&self, id: i64, assignee: &str) -> Result<CaseFile, Error> {
+        let assignee = checked_text("assignee", assignee)?;
+        self.on_case(id, move |s, tx, _| {
+            Box::pin(async move {
+                s.update_case(tx, id, "assign", "assignee = $1", &[Some(&assignee)])
+                    .await?;
+                s.event_in(tx, id, "assigned", &format!("assigned to {assignee}"), None)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Adds a comment to a case.
+    pub async fn comment_case(&self, id: i64, text: &str) -> Result<CaseFile, Error> {
+        let text = checked_text("comment", text)?;
+        self.on_case(id, move |s, tx, _| {
+            Box::pin(async move {
+                s.event_in(tx, id, "comment", &text, None).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Attaches evidence (a document's bytes, kept whole with its SHA-256).
+    pub async fn attach_evidence(
+        &self,
+        id: i64,
+        name: &str,
+        bytes: &[u8],
+        note: &str,
+    ) -> Result<CaseFile, Error> {
+        let name = checked_text("evidence name", name)?;
+        if bytes.is_empty() {
+            return Err(Error::Invalid("evidence: empty".into()));
+        }
+        if bytes.len() > MAX_EVIDENCE_BYTES {
+            return Err(Error::Invalid(format!(
+                "evidence: {} bytes; the limit is {MAX_EVIDENCE_BYTES}",
+                bytes.len()
+            )));
+        }
+        let note = note.trim().to_string();
+        let sha = hex::encode(Sha256::digest(bytes));
+        let body = hex::encode(bytes);
+        self.on_case(id, move |s, tx, _| {
+            Box::pin(async move {
+                let text = if note.is_empty() {
+                    format!("attached {name}")
+                } else {
+                    note
+                };
+                s.event_in(tx, id, "evidence", &text, Some((&name, &sha, &body)))
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Evidence attached to a case, by its event id.
+    pub async fn evidence(&self, case: i64, event: i64) -> Result<Evidence, Error> {
+        let row = sqlx::query(
+            "SELECT evidence_name, evidence_sha256, evidence FROM case_events WHERE case_id = $1 AND id = $2 AND evidence IS NOT NULL",
+        )
+        .bind(case)
+        .bind(event)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| Error::Rejected(format!("case {case} has no evidence {event}")))?;
+        let body: String = row.try_get(2)?;
+        Ok(Evidence {
+            name: row.try_get(0)?,
+            sha256: row.try_get(1)?,
+            bytes: hex::decode(body)
+                .map_err(|e| Error::Rejected(format!("evidence {event}: {e}")))?,
+        })
+    }
+
+    /// Escalates a case: it stays open, marked for a senior officer.
+    pub async fn escalate_case(&self, id: i64, reason: &str) -> Result<CaseFile, Error> {
+        let reason = checked_text("reason", reason)?;
+        self.on_case(id, move |s, tx, _| {
+            Box::pin(async move {
+                s.event_in(tx, id, "escalated", &reason, None).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Proposes how an open case is resolved; it waits for another
+    /// officer's approval.
+    pub async fn propose_resolution(
+        &self,
+        id: i64,
+        resolution: &str,
+        reason: &str,
+    ) -> Result<CaseFile, Error> {
+        let reason = checked_text("reason", reason)?;
+        let resolution = resolution.trim().to_lowercase();
+        if !RESOLUTIONS.contains(&resolution.as_str()) {
+            return Err(Error::Invalid(format!(
+                "resolution: unknown value {resolution:?}; allowed: {}",
+                RESOLUTIONS.join(", ")
+            )));
+        }
+        self.on_case(id, move |s, tx, case| {
+            Box::pin(async move {
+                if case.status == "pending" {
+                    return Err(Error::Rejected(format!(
+                        "case {id} already waits for approval of {:?} proposed by {}: approve or reject it first",
+                        case.resolution.as_deref().unwrap_or("-"),
+                        case.proposed_by.as_deref().unwrap_or("-")
+                    )));
+                }
+                let fits = match case.kind.as_str() {
+                    "hit" => ["clear", "confirm"].contains(&resolution.as_str()),
+                    _ => ["release", "stop"].contains(&resolution.as_str()),
+                };
+                if !fits {
+                    let allowed = if case.kind == "hit" { "clear, confirm" } else { "release, stop" };
+                    return Err(Error::Invalid(format!(
+                        "resolution: {resolution:?} does not resolve a {} case; allowed: {allowed}",
+                        case.kind
+                    )));
+                }
+                let actor = s.actor.clone();
+                s.update_case(
+                    tx,
+                    id,
+                    "propose",
+                    "status = 'pending', resolution = $1, reason = $2, proposed_by = $3",
+                    &[Some(&resolution), Some(&reason), Some(&actor)],
+                )
+                .await?;
+                s.event_in(tx, id, "proposed", &format!("{resolution}: {reason}"), None)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Approves a pending case's resolution: the four-eyes step. The
+    /// proposer may not approve their own proposal. Approving a hit's
+    /// clearance records the disposition that clears it.
+    pub async fn approve_case(&self, id: i64, note: &str) -> Result<CaseFile, Error> {
+        let note = note.trim().to_string();
+        self.on_case(id, move |s, tx, case| {
+            Box::pin(async move {
+                if case.status != "pending" {
+                    return Err(Error::Rejected(format!(
+                        "case {id} has no proposal to approve: propose a resolution first"
+                    )));
+                }
+                if case.proposed_by.as_deref().map(person) == Some(person(&s.actor)) {
+                    return Err(Error::Rejected(format!(
+                        "case {id}: {} proposed this resolution and may not also approve it; another officer approves",
+                        s.actor
+                    )));
+                }
+                let resolution = case.resolution.clone().unwrap_or_default();
+                if case.kind == "hit" && resolution == "clear" {
+                    let party = sqlx::query("SELECT party_id FROM cases WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut **tx)
+                        .await?
+                        .try_get::<i64, _>(0)?;
+                    let reason = format!(
+                        "{} (case {id}: proposed by {}, approved by {})",
+                        case.reason.as_deref().unwrap_or(""),
+                        case.proposed_by.as_deref().unwrap_or("-"),
+                        s.actor
+                    );
+                    s.clear_hit_in(
+                        tx,
+                        party,
+                        case.list.as_deref().unwrap_or(""),
+                        case.entry_id.as_deref().unwrap_or(""),
+                        &reason,
+                    )
+                    .await?;
+                }
+                let actor = s.actor.clone();
+                s.update_case(tx, id, "approve", "status = 'closed', approved_by = $1", &[Some(&actor)])
+                    .await?;
+                let text = if note.is_empty() { format!("approved: {resolution}") } else { format!("approved: {resolution}: {note}") };
+                s.event_in(tx, id, "approved", &text, None).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Rejects a pending proposal: the case is open again.
+    pub async fn reject_case(&self, id: i64, reason: &str) -> Result<CaseFile, Error> {
+        let reason = checked_text("reason", reason)?;
+        self.on_case(id, move |s, tx, case| {
+            Box::pin(async move {
+                if case.status != "pending" {
+                    return Err(Error::Rejected(format!(
+                        "case {id} has no proposal to reject"
+                    )));
+                }
+                s.update_case(
+                    tx,
+                    id,
+                    "reject",
+                    "status = 'open', resolution = NULL, reason = NULL, proposed_by = NULL",
+                    &[],
+                )
+                .await?;
+                s.event_in(tx, id, "rejected", &reason, None).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
