@@ -1427,3 +1427,89 @@ fn a_hit_carries_its_lists_legal_effect() {
         .unwrap()
         .contains("15 CFR 744.11"));
 }
+
+/// The case queue over the API: a recorded check with a hit opens cases;
+/// actions are for officers; the proposer cannot approve (409); an unknown
+/// action or a missing field is a 400 naming it.
+#[test]
+fn cases_are_worked_over_the_api_with_four_eyes() {
+    let s = Server::start(Options::default());
+    let alice = s.key("officer", "alice");
+    let bob = s.key("officer", "bob");
+    let viewer = s.key("viewer", "vera");
+    let body = json!({"item": "h100", "to": "AE", "as_of": "2026-12-01",
+                      "end_user": {"name": "Huawei Technologies Co., Ltd.", "country": "CN"}});
+    let (status, v) = s.call("POST", "/api/v1/check", Some(&alice), Some(body));
+    assert_eq!(status, 200, "{v}");
+    let (_, open) = s.call("GET", "/api/v1/cases?status=open", Some(&viewer), None);
+    let open = open.as_array().unwrap().clone();
+    assert!(open.iter().any(|c| c["kind"] == "held"), "{open:?}");
+    let hit = open
+        .iter()
+        .find(|c| c["kind"] == "hit" && c["list"] == "EL")
+        .unwrap();
+    let id = hit["id"].as_i64().unwrap();
+    let path = |action: &str| format!("/api/v1/cases/{id}/{action}");
+    let (status, _) = s.call(
+        "POST",
+        &path("comment"),
+        Some(&viewer),
+        Some(json!({"text": "x"})),
+    );
+    assert_eq!(status, 403, "a viewer reads, an officer acts");
+    let (status, e) = s.call("POST", &path("frobnicate"), Some(&alice), Some(json!({})));
+    assert_eq!(status, 400);
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("allowed: assign, comment"),
+        "{e}"
+    );
+    let (status, e) = s.call(
+        "POST",
+        &path("propose"),
+        Some(&alice),
+        Some(json!({"resolution": "clear"})),
+    );
+    assert_eq!(status, 400);
+    assert!(e["error"].as_str().unwrap().contains("reason"), "{e}");
+    let (status, f) = s.call(
+        "POST",
+        &path("attach"),
+        Some(&alice),
+        Some(json!({"name": "extract.txt", "base64": "cmVnaXN0cnkgZXh0cmFjdA==", "text": "registry"})),
+    );
+    assert_eq!(status, 200, "{f}");
+    let (status, _) = s.call(
+        "POST",
+        &path("propose"),
+        Some(&alice),
+        Some(json!({"resolution": "clear", "reason": "another company"})),
+    );
+    assert_eq!(status, 200);
+    let (status, e) = s.call("POST", &path("approve"), Some(&alice), Some(json!({})));
+    assert_eq!(status, 409, "{e}");
+    let (status, f) = s.call(
+        "POST",
+        &path("approve"),
+        Some(&bob),
+        Some(json!({"text": "agreed"})),
+    );
+    assert_eq!(status, 200, "{f}");
+    assert_eq!(f["status"], "closed");
+    let actions: Vec<&str> = f["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["opened", "evidence", "proposed", "approved"]);
+    let (status, _) = s.call(
+        "GET",
+        &format!("/api/v1/cases/{id}/evidence/{}", f["events"][1]["id"]),
+        Some(&viewer),
+        None,
+    );
+    assert_eq!(status, 200);
+}

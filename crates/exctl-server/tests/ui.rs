@@ -427,3 +427,79 @@ fn a_check_is_taken_from_needs_info_to_an_answer_in_the_form() {
         "newest first"
     );
 }
+
+/// A screened hit becomes a case; one officer proposes to clear it, cannot
+/// approve it themselves, and a second officer approves: the hit is cleared.
+#[test]
+fn a_hit_is_cleared_through_its_case_with_a_second_officers_approval() {
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
+    let s = Server::start(Options::default());
+    let alice = s.key("officer", "alice");
+    let bob = s.key("officer", "bob");
+    let profile = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = browser(port, profile.path()).await;
+        let url = format!("{}/", s.url);
+        sign_in(&c, &url, &alice, "officer").await;
+        fill(&c, "#screen-name", "Huawei Technologies Co., Ltd.").await;
+        click(&c, "#screen-form button[type=submit]").await;
+        text_of(&c, "#screen-result", "recorded as").await;
+        click(&c, "#screen-result li.match button.work-case").await;
+        let case = text_of(&c, "#case-detail", "Huawei Technologies").await;
+        assert!(case.contains("status open"), "{case}");
+        c.find(Locator::Css("#case-resolution"))
+            .await
+            .unwrap()
+            .select_by_value("clear")
+            .await
+            .unwrap();
+        fill(
+            &c,
+            "#case-reason",
+            "Different company: registry extract attached",
+        )
+        .await;
+        click(&c, "form[data-action=propose] button").await;
+        text_of(&c, "#case-status", "pending").await;
+        let proposal = text_of(&c, "#case-proposal", "Waiting for another").await;
+        assert!(proposal.contains("by api:alice"), "{proposal}");
+        // Alice may not approve her own proposal: the server says why.
+        click(&c, "form[data-action=approve] button").await;
+        let refused = text_of(&c, "#status", "may not also approve").await;
+        assert!(refused.contains("another officer approves"), "{refused}");
+        screenshot(&c, "case-pending.png").await;
+
+        click(&c, "#signout").await;
+        sign_in(&c, &url, &bob, "officer").await;
+        click(&c, "nav button[data-tab=dispositions]").await;
+        c.find(Locator::Css("#cases-status"))
+            .await
+            .unwrap()
+            .select_by_value("pending")
+            .await
+            .unwrap();
+        click(&c, "#cases-load").await;
+        text_of(&c, "#cases-result", "Huawei").await;
+        click(&c, "#cases-result button[data-case]").await;
+        text_of(&c, "#case-status", "pending").await;
+        click(&c, "form[data-action=approve] button").await;
+        let closed = text_of(&c, "#case-closed", "approved by").await;
+        assert!(closed.contains("proposed by api:alice"), "{closed}");
+        assert!(closed.contains("approved by api:bob"), "{closed}");
+        screenshot(&c, "case-closed.png").await;
+        c.close().await.unwrap();
+    });
+    // The clearance is on record with both officers.
+    let (_, clearances) = s.call("GET", "/api/v1/dispositions", Some(&s.admin), None);
+    let reason = clearances[0]["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("proposed by api:alice"), "{reason}");
+    assert!(reason.contains("approved by api:bob"), "{reason}");
+    let (_, verify) = s.call("GET", "/api/v1/audit/verify", Some(&s.admin), None);
+    assert_eq!(verify["ok"], true, "{verify}");
+}

@@ -5,6 +5,7 @@ import * as screen from "./views/screen.js";
 import * as check from "./views/check.js";
 import * as chart from "./views/chart.js";
 import * as records from "./views/records.js";
+import * as cases from "./views/cases.js";
 
 const TABS = ["screen", "check", "compare", "dispositions", "licences", "history", "audit"];
 
@@ -53,6 +54,7 @@ function showTab(name) {
   });
   const first = $("#tab-" + name + " input, #tab-" + name + " button");
   if (first) first.focus();
+  if (name === "dispositions") cases.loadCases();
 }
 
 function start() {
@@ -69,6 +71,7 @@ function start() {
   check.init();
   chart.init();
   records.init();
+  cases.init();
   document.addEventListener("keydown", (e) => {
     if (e.altKey && e.key >= "1" && e.key <= String(TABS.length)) { e.preventDefault(); showTab(TABS[Number(e.key) - 1]); }
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);

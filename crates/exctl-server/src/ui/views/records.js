@@ -1,4 +1,4 @@
-// What is on record: dispositions, licences, history (newest first, paged)
+// What is on record: licences, history (newest first, paged)
 // and the audit trail; and items compared side by side.
 import { $, el, api, call, fmt, table, status, failed, isoDate } from "../lib.js";
 
@@ -11,16 +11,6 @@ async function compare(ev) {
     out.replaceChildren(table(["item", "TPP", "PD", "INT8 TOPS", "TPP ratio", "controls"],
       rows.map((r) => [r.item.name, fmt(r.item.metrics.tpp), fmt(r.item.metrics.pd), fmt(r.item.metrics.int8_tops),
         fmt(r.ratios_to_first.tpp, 2) + "×", r.controls.map((c) => c.jurisdiction + ": " + (c.controls.join(", ") || "–")).join("; ")])));
-  } catch (e) { failed(out, e); }
-}
-
-async function loadDispositions() {
-  const out = $("#dispositions-result");
-  try {
-    const all = await call("GET", "/dispositions");
-    out.replaceChildren(all.length ? table(["party", "list", "entry", "verdict", "reason", "active", "by", "at"],
-      all.map((d) => [d.party, d.list, d.entry_id, d.verdict, d.reason, d.active ? "yes" : "re-raised", d.actor, d.recorded_at]))
-      : el("p", {}, "no dispositions yet"));
   } catch (e) { failed(out, e); }
 }
 
@@ -91,7 +81,6 @@ async function verify() {
 
 export function init() {
   $("#compare-form").addEventListener("submit", compare);
-  $("#dispositions-load").addEventListener("click", loadDispositions);
   $("#licences-load").addEventListener("click", loadLicences);
   $("#licence-form").addEventListener("submit", addLicence);
   $("#history-form").addEventListener("submit", (e) => history(e));

@@ -1,5 +1,7 @@
-// Screen a party: matches with how each was made, and clearing a false positive.
+// Screen a party: matches with how each was made and what a hit means; a
+// recorded hit is worked as a case.
 import { $, el, call, fmt, status, applyRoles, warnings, failed } from "../lib.js";
+import { caseOfHit } from "./cases.js";
 
 function explainMatch(m) {
   const x = m.explanation || {};
@@ -13,23 +15,9 @@ function explainMatch(m) {
   return parts.join(" · ");
 }
 
-/// The reason is asked for in place, not in a browser prompt.
-function clearForm(query, m, li) {
-  const reason = el("input", { name: "reason", size: 50, required: true, placeholder: "why this party is not the listed one" });
-  const form = el("form", { class: "row clear-form" },
-    el("label", {}, "Reason", reason),
-    el("button", { type: "submit", "data-role": "officer" }, "Record clearance"),
-    el("button", { type: "button", onclick: () => form.remove() }, "Cancel"));
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    try {
-      await call("POST", "/dispositions", { party: query.name, country: query.country || null, list: m.list, entry: m.entry_id, reason: reason.value });
-      form.replaceWith(el("p", { class: "ok" }, "cleared as a false positive: it stays cleared while the entry is unchanged"));
-    } catch (e) { status(e.message, "error"); }
-  });
-  li.append(form);
-  applyRoles();
-  reason.focus();
+/// A recorded hit is a case: it is cleared there, with a second officer's approval.
+async function workCase(query, m) {
+  try { await caseOfHit(query.name, m); } catch (e) { status(e.message, "error"); }
 }
 
 async function screen(ev) {
@@ -58,7 +46,7 @@ async function screen(ev) {
         m.license_requirement ? el("div", {}, "licence requirement: " + m.license_requirement) : null,
         m.license_policy ? el("div", {}, "policy: " + m.license_policy) : null,
         m.federal_register_notice ? el("div", { class: "cite" }, m.federal_register_notice) : null);
-      li.append(el("button", { type: "button", "data-role": "officer", onclick: () => clearForm(r.query, m, li) }, "Clear as false positive"));
+      if (r.record) li.append(el("button", { type: "button", class: "work-case", onclick: () => workCase(r.query, m) }, "Work the case"));
       return li;
     });
     out.replaceChildren(...warnings(r), head, el("ol", { class: "matches" }, items));
