@@ -15,6 +15,22 @@ fn the_openapi_document_matches_the_running_server() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 20, "{} paths", paths.len());
+    // A held order is case 1; its evidence is event 2.
+    let body = json!({"item": "h100", "to": "CN", "as_of": "2026-12-01"});
+    assert_eq!(
+        s.call("POST", "/api/v1/check", Some(&s.admin), Some(body))
+            .0,
+        200
+    );
+    let evidence = json!({"name": "a.txt", "base64": "YQ=="});
+    let (status, f) = s.call(
+        "POST",
+        "/api/v1/cases/1/attach",
+        Some(&s.admin),
+        Some(evidence),
+    );
+    assert_eq!(status, 200, "{f}");
+    assert_eq!(f["events"][1]["id"], 2);
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             let method = method.to_uppercase();
@@ -22,7 +38,11 @@ fn the_openapi_document_matches_the_running_server() {
                 op["responses"]["200"].is_object(),
                 "{method} {path}: no 200 response"
             );
-            let concrete = path.replace("{key_id}", "0000000000000000");
+            let concrete = path
+                .replace("{key_id}", "0000000000000000")
+                .replace("{id}", "1")
+                .replace("{event}", "2")
+                .replace("{action}", "comment");
             // Without a key every documented endpoint is refused, as JSON.
             let (status, body) = s.call(&method, &concrete, None, Some(json!({})));
             assert_eq!(status, 401, "{method} {path}: {body}");
