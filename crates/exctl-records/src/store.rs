@@ -1297,7 +1297,7 @@ impl Store {
         {
             let case: i64 = case.try_get(0)?;
             return Err(Error::Rejected(format!(
-                "{name:?}'s hit on {list} entry {entry_id:?} is case {case}: propose its clearance there (exctl cases propose {case} clear --reason …) and another officer approves it"
+                "{name:?}'s hit on {list} entry {entry_id:?} is case {case}: propose its clearance on the case, and another officer approves it"
             )));
         }
         let d = self

@@ -528,7 +528,7 @@ fn cleared_hits_carry_forward_and_feeds_are_signed() {
     let refused = i.run(&clear);
     assert!(!refused.status.success());
     let why = String::from_utf8_lossy(&refused.stderr).into_owned();
-    assert!(why.contains("propose its clearance there"), "{why}");
+    assert!(why.contains("propose its clearance on the case"), "{why}");
     let queue = i.ok(&["cases", "list", "--status", "open", "--json"]);
     let cases: serde_json::Value = serde_json::from_str(&queue).unwrap();
     let case = cases
