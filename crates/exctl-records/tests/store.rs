@@ -129,7 +129,9 @@ async fn decisions_are_recorded_once_and_queried() {
         assert!(future.is_empty());
         let report = store.verify(&[signer.public_key().to_vec()]).await.unwrap();
         assert!(report.ok, "{url}: {:?}", report.problems);
-        assert_eq!(report.entries, 2);
+        // Two decisions, and the held order's case with its opening event.
+        assert_eq!(report.entries, 4);
+        assert_eq!(store.cases(Some("open")).await.unwrap().len(), 1);
         store.close().await;
     }
 }
@@ -299,9 +301,10 @@ async fn tampering_with_a_record_or_the_trail_is_reported() {
         let store = open(&url, &signer).await;
         store
             .record_decisions(&[
-                decision("t1", "nvidia-h100-sxm", "A", "license_required"),
-                decision("t2", "nvidia-h100-sxm", "B", "license_required"),
-                decision("t3", "nvidia-h100-sxm", "C", "license_required"),
+                // (Orders that go: no cases, one audit entry each.)
+                decision("t1", "nvidia-h100-sxm", "A", "no_license_required"),
+                decision("t2", "nvidia-h100-sxm", "B", "no_license_required"),
+                decision("t3", "nvidia-h100-sxm", "C", "no_license_required"),
             ])
             .await
             .unwrap();
@@ -322,9 +325,11 @@ async fn tampering_with_a_record_or_the_trail_is_reported() {
             "{url}: {:?}",
             report.problems
         );
-        raw.execute("UPDATE decisions SET outcome = 'license_required' WHERE request_key = 't2'")
-            .await
-            .unwrap();
+        raw.execute(
+            "UPDATE decisions SET outcome = 'no_license_required' WHERE request_key = 't2'",
+        )
+        .await
+        .unwrap();
         assert!(store.verify(&[]).await.unwrap().ok, "{url}: restored");
         // One character of the trail changes: the entry is named.
         raw.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 2")
