@@ -29,6 +29,10 @@ pub struct CaseRequest {
     /// `attach`: the document's bytes, base64 (the API; the command line reads a file).
     #[serde(default)]
     pub base64: Option<String>,
+    /// `approve`: the proposal event the approver read; a proposal made
+    /// again since is refused rather than approved unseen.
+    #[serde(default)]
+    pub seen: Option<i64>,
 }
 
 /// The actions, for errors that list them.
@@ -77,7 +81,7 @@ pub async fn act(
                 )
                 .await?
         }
-        "approve" => store.approve_case(id, note).await?,
+        "approve" => store.approve_case(id, note, r.seen).await?,
         "reject" => {
             store
                 .reject_case(id, needed("reason", &r.reason, action)?)

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use exctl_core::licence::OnFile;
 use exctl_core::Licence;
 use exctl_data::Data;
-use exctl_records::{Disposition, ShipmentReceipt, Store};
+use exctl_records::{ShipmentReceipt, Store};
 use serde::Deserialize;
 
 /// Registers a licence from its TOML or JSON text (`source` names it in
@@ -88,9 +88,15 @@ pub struct ClearRequest {
     pub reason: String,
 }
 
-/// Clears a recorded hit; it stays cleared while the entry is materially
-/// unchanged. Refused unless that party was screened with that hit.
-pub async fn clear(store: &Store, data: &Data, r: &ClearRequest) -> Result<Disposition> {
+/// Asks for a recorded hit to be cleared: the proposal waits on the hit's
+/// case for another officer's approval, after which the hit stays cleared
+/// while the entry is materially unchanged. Refused unless that party was
+/// screened with that hit.
+pub async fn clear(
+    store: &Store,
+    data: &Data,
+    r: &ClearRequest,
+) -> Result<exctl_records::CaseFile> {
     let country = crate::check::optional_country_code(
         "country",
         r.country.as_deref(),

@@ -48,7 +48,16 @@ pub fn summarise(d: &Decision, open_hits: usize) -> Option<Summary> {
             lowercase_first(&law.headline)
         );
         summary.deciding.extend(law.deciding);
-        summary.next = law.next;
+        // The order stays held by the stricter answer: binding law's "ship"
+        // is not advice while it is.
+        summary.next = law
+            .next
+            .into_iter()
+            .filter(|n| !n.starts_with("Ship"))
+            .collect();
+        summary.next.push(
+            "Hold the order for review: the strictest answer comes from a pack whose terms are not binding; release it only through its case, with a second officer".into(),
+        );
     }
     Some(summary)
 }
@@ -105,20 +114,28 @@ fn summarise_as(d: &Decision, overall: Outcome, open_hits: usize) -> Summary {
                 .filter_map(|x| x.licence.as_ref())
                 .map(|l| format!("{} ({})", l.number, l.holder))
                 .collect();
-            format!(
-                "Licence required from {authorities}, and covered by licence {}",
-                licences.join(", ")
-            )
+            if licences.is_empty() {
+                format!("Licence required from {authorities}, and covered by a licence on file")
+            } else {
+                format!(
+                    "Licence required from {authorities}, and covered by licence {}",
+                    licences.join(", ")
+                )
+            }
         }
         Outcome::ExceptionEligible => {
             let symbols: Vec<&str> = deciding
                 .iter()
                 .flat_map(|x| x.exceptions.iter().map(|e| e.exception.as_str()))
                 .collect();
-            format!(
-                "Licence required from {authorities}, unless licence exception {} is used",
-                symbols.join(" or ")
-            )
+            if symbols.is_empty() {
+                format!("Licence required from {authorities}, unless a licence exception is used")
+            } else {
+                format!(
+                    "Licence required from {authorities}, unless licence exception {} is used",
+                    symbols.join(" or ")
+                )
+            }
         }
         Outcome::ObligationsApply => {
             format!("No licence required; {authorities} put obligations on the parties")
@@ -188,6 +205,16 @@ fn summarise_as(d: &Decision, overall: Outcome, open_hits: usize) -> Summary {
             if open_hits == 0 {
                 next.push("Ship; keep this decision with the order".into());
             }
+        }
+    }
+    // Another jurisdiction's open questions are still to answer.
+    for x in d
+        .determinations
+        .iter()
+        .filter(|x| x.outcome != Some(overall))
+    {
+        for q in x.questions.iter().filter(|q| q.answer.is_some()) {
+            next.push(format!("Answer ({}): {}", x.jurisdiction, q.question));
         }
     }
     // What a rule asks the user to do (resolve a red flag) stands with any outcome.

@@ -36,10 +36,18 @@ pub struct Case {
     pub id: i64,
     /// `hit` or `held`.
     pub kind: String,
-    /// The recorded check or screen that opened it.
-    pub decision_id: i64,
+    /// The recorded check or screen that opened it, if one did.
+    pub decision_id: Option<i64>,
+    /// The rescreen that found the hit, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rescreen_id: Option<i64>,
     /// The party (for a hit) or the item and destination (for an order).
     pub subject: String,
+    /// A hit's party as screened, and its country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_country: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,43 +103,53 @@ pub struct Evidence {
 
 /// What opens cases when a decision is recorded.
 pub(crate) struct Raised<'a> {
-    pub decision_id: i64,
+    pub decision_id: Option<i64>,
     pub kind: &'a str,
     pub subject: &'a str,
     pub destination: Option<&'a str>,
     pub outcome: &'a str,
 }
 
-const CASE_COLUMNS: &str = "id, kind, decision_id, subject, list, entry_id, outcome, status, assignee, resolution, reason, proposed_by, approved_by, opened_at, updated_at, actor";
+/// The columns a [`Case`] is read from; `c` is `cases`, `p` its party.
+const CASE_SELECT: &str = "SELECT c.id, c.kind, c.decision_id, c.rescreen_id, c.subject, p.name, p.country, c.list, c.entry_id, c.outcome, c.status, c.assignee, c.resolution, c.reason, c.proposed_by, c.approved_by, c.opened_at, c.updated_at, c.actor FROM cases c LEFT JOIN parties p ON p.id = c.party_id";
 
 fn case_from_row(r: &AnyRow) -> Result<Case, Error> {
     Ok(Case {
         id: r.try_get(0)?,
         kind: r.try_get(1)?,
         decision_id: r.try_get(2)?,
-        subject: r.try_get(3)?,
-        list: r.try_get(4)?,
-        entry_id: r.try_get(5)?,
-        outcome: r.try_get(6)?,
-        status: r.try_get(7)?,
-        assignee: r.try_get(8)?,
-        resolution: r.try_get(9)?,
-        reason: r.try_get(10)?,
-        proposed_by: r.try_get(11)?,
-        approved_by: r.try_get(12)?,
-        opened_at: r.try_get(13)?,
-        updated_at: r.try_get(14)?,
-        opened_by: r.try_get(15)?,
+        rescreen_id: r.try_get(3)?,
+        subject: r.try_get(4)?,
+        party: r.try_get(5)?,
+        party_country: r.try_get(6)?,
+        list: r.try_get(7)?,
+        entry_id: r.try_get(8)?,
+        outcome: r.try_get(9)?,
+        status: r.try_get(10)?,
+        assignee: r.try_get(11)?,
+        resolution: r.try_get(12)?,
+        reason: r.try_get(13)?,
+        proposed_by: r.try_get(14)?,
+        approved_by: r.try_get(15)?,
+        opened_at: r.try_get(16)?,
+        updated_at: r.try_get(17)?,
+        opened_by: r.try_get(18)?,
     })
 }
 
 /// The person behind an actor: an API caller acts as `api:NAME (KEY)`, so
 /// two keys of one person are one person to the four-eyes rule.
-pub fn person(actor: &str) -> &str {
-    match actor.strip_prefix("api:") {
+pub fn person(actor: &str) -> String {
+    let actor = actor.trim();
+    let name = match actor.strip_prefix("api:") {
         Some(rest) => rest.rsplit_once(" (").map_or(rest, |(name, _)| name),
         None => actor,
-    }
+    };
+    // "Alice", "alice " and "alice" are one person.
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn checked_text(field: &str, text: &str) -> Result<String, Error> {
@@ -157,6 +175,29 @@ impl Store {
         raised: &Raised<'_>,
         party_ids: &[i64],
     ) -> Result<(), Error> {
+        self.open_hit_cases_in(tx, party_ids, raised.decision_id, None)
+            .await?;
+        if raised.kind == "check" && HELD_OUTCOMES.contains(&raised.outcome) {
+            let subject = match raised.destination {
+                Some(to) => format!("{} → {to}", raised.subject),
+                None => raised.subject.to_string(),
+            };
+            let source = (raised.decision_id, None);
+            self.insert_case(tx, "held", source, &subject, None, Some(raised.outcome))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Opens a case for each hit of these parties that is open (not
+    /// cleared, not gone) and has no case open.
+    pub(crate) async fn open_hit_cases_in(
+        &self,
+        tx: &mut WriteTx,
+        party_ids: &[i64],
+        decision_id: Option<i64>,
+        rescreen_id: Option<i64>,
+    ) -> Result<(), Error> {
         for &party in party_ids {
             let hits = sqlx::query(
                 "SELECT h.list, h.entry_id, h.entry_name, p.name FROM hits h JOIN parties p ON p.id = h.party_id
@@ -168,22 +209,14 @@ impl Store {
             for h in hits {
                 let (list, entry, entry_name, name): (String, String, String, String) =
                     (h.try_get(0)?, h.try_get(1)?, h.try_get(2)?, h.try_get(3)?);
-                let open = sqlx::query(
-                    "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status <> 'closed'",
-                )
-                .bind(party)
-                .bind(&list)
-                .bind(&entry)
-                .fetch_optional(&mut **tx)
-                .await?;
-                if open.is_some() {
+                if self.open_case_of(tx, party, &list, &entry).await?.is_some() {
                     continue;
                 }
                 let subject = format!("{name} on {list} ({entry_name})");
                 self.insert_case(
                     tx,
                     "hit",
-                    raised.decision_id,
+                    (decision_id, rescreen_id),
                     &subject,
                     Some((party, &list, &entry)),
                     None,
@@ -191,41 +224,87 @@ impl Store {
                 .await?;
             }
         }
-        if raised.kind == "check" && HELD_OUTCOMES.contains(&raised.outcome) {
-            let subject = match raised.destination {
-                Some(to) => format!("{} → {to}", raised.subject),
-                None => raised.subject.to_string(),
-            };
-            self.insert_case(
-                tx,
-                "held",
-                raised.decision_id,
-                &subject,
-                None,
-                Some(raised.outcome),
-            )
-            .await?;
-        }
         Ok(())
+    }
+
+    /// The case open on a party's hit, if any.
+    pub(crate) async fn open_case_of(
+        &self,
+        tx: &mut WriteTx,
+        party: i64,
+        list: &str,
+        entry_id: &str,
+    ) -> Result<Option<i64>, Error> {
+        let row = sqlx::query(
+            "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status <> 'closed'",
+        )
+        .bind(party)
+        .bind(list)
+        .bind(entry_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
+    }
+
+    /// The open case of a party's hit, opened now if it has none; `None`
+    /// when the hit is not open (cleared or gone).
+    pub(crate) async fn hit_case_in(
+        &self,
+        tx: &mut WriteTx,
+        party: i64,
+        list: &str,
+        entry_id: &str,
+    ) -> Result<Option<i64>, Error> {
+        if let Some(id) = self.open_case_of(tx, party, list, entry_id).await? {
+            return Ok(Some(id));
+        }
+        self.open_hit_cases_in(tx, &[party], None, None).await?;
+        self.open_case_of(tx, party, list, entry_id).await
+    }
+
+    /// Whether a party's hit was confirmed as the listed party by a case.
+    pub(crate) async fn confirmed_by(
+        &self,
+        tx: &mut WriteTx,
+        party: i64,
+        list: &str,
+        entry_id: &str,
+    ) -> Result<Option<i64>, Error> {
+        let row = sqlx::query(
+            "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status = 'closed' AND resolution = 'confirm' ORDER BY id DESC",
+        )
+        .bind(party)
+        .bind(list)
+        .bind(entry_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
     }
 
     async fn insert_case(
         &self,
         tx: &mut WriteTx,
         kind: &str,
-        decision_id: i64,
+        (decision_id, rescreen_id): (Option<i64>, Option<i64>),
         subject: &str,
         hit: Option<(i64, &str, &str)>,
         outcome: Option<&str>,
     ) -> Result<i64, Error> {
         let now = crate::now();
         let row = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO cases (kind, decision_id, subject, party_id, list, entry_id, outcome, status, opened_at, updated_at, actor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $8, $9) {}",
+            "INSERT INTO cases (kind, decision_id, rescreen_id, subject, party_id, list, entry_id, outcome, status, opened_at, updated_at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9, $10) {}",
             audit::returning("cases")
         )))
         .bind(kind)
         .bind(decision_id)
+        .bind(rescreen_id)
         .bind(subject)
         .bind(hit.map(|h| h.0))
         .bind(hit.map(|h| h.1))
@@ -236,8 +315,9 @@ impl Store {
         .fetch_one(&mut **tx)
         .await?;
         let id = self.audit_returned(tx, "open", "cases", &row).await?;
-        let text = match (kind, outcome) {
-            ("held", Some(o)) => format!("order held: {o}"),
+        let text = match (kind, outcome, rescreen_id) {
+            ("held", Some(o), _) => format!("order held: {o}"),
+            (_, _, Some(r)) => format!("list hit found by rescreen {r}"),
             _ => "list hit to review".to_string(),
         };
         self.event_in(tx, id, "opened", &text, None).await?;
@@ -271,13 +351,11 @@ impl Store {
     }
 
     async fn case_in(&self, tx: &mut WriteTx, id: i64) -> Result<Case, Error> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
+        let row = sqlx::query(AssertSqlSafe(format!("{CASE_SELECT} WHERE c.id = $1")))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
         case_from_row(&row)
     }
 
@@ -317,18 +395,16 @@ impl Store {
         let rows = match status {
             Some(s) => {
                 sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {CASE_COLUMNS} FROM cases WHERE status = $1 ORDER BY id DESC"
+                    "{CASE_SELECT} WHERE c.status = $1 ORDER BY c.id DESC"
                 )))
                 .bind(s)
                 .fetch_all(&self.pool)
                 .await?
             }
             None => {
-                sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {CASE_COLUMNS} FROM cases ORDER BY id DESC"
-                )))
-                .fetch_all(&self.pool)
-                .await?
+                sqlx::query(AssertSqlSafe(format!("{CASE_SELECT} ORDER BY c.id DESC")))
+                    .fetch_all(&self.pool)
+                    .await?
             }
         };
         rows.iter().map(case_from_row).collect()
@@ -336,13 +412,11 @@ impl Store {
 
     /// A case with its history.
     pub async fn case(&self, id: i64) -> Result<CaseFile, Error> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
+        let row = sqlx::query(AssertSqlSafe(format!("{CASE_SELECT} WHERE c.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
         let case = case_from_row(&row)?;
         let events = sqlx::query(
             "SELECT id, at, actor, action, text, evidence_name, evidence_sha256 FROM case_events WHERE case_id = $1 ORDER BY id",
@@ -460,6 +534,11 @@ impl Store {
             )));
         }
         let note = note.trim().to_string();
+        if note.chars().count() > MAX_CASE_TEXT {
+            return Err(Error::Invalid(format!(
+                "note: longer than {MAX_CASE_TEXT} characters"
+            )));
+        }
         let sha = hex::encode(Sha256::digest(bytes));
         let body = hex::encode(bytes);
         self.on_case(id, move |s, tx, _| {
@@ -544,13 +623,34 @@ impl Store {
                         case.kind
                     )));
                 }
+                if case.outcome.as_deref() == Some("prohibited") && resolution == "release" {
+                    return Err(Error::Rejected(format!(
+                        "case {id}: a prohibited order is not released; stop it, or check again once the facts differ"
+                    )));
+                }
+                // The entry as it is now: an entry that changes before the
+                // approval is not cleared on this proposal.
+                let entry_hash: Option<String> = match (&case.list, &case.entry_id) {
+                    (Some(list), Some(entry)) => sqlx::query(
+                        "SELECT h.entry_hash FROM hits h JOIN cases c ON c.party_id = h.party_id
+                         WHERE c.id = $1 AND h.list = $2 AND h.entry_id = $3",
+                    )
+                    .bind(id)
+                    .bind(list.as_str())
+                    .bind(entry.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?,
+                    _ => None,
+                };
                 let actor = s.actor.clone();
                 s.update_case(
                     tx,
                     id,
                     "propose",
-                    "status = 'pending', resolution = $1, reason = $2, proposed_by = $3",
-                    &[Some(&resolution), Some(&reason), Some(&actor)],
+                    "status = 'pending', resolution = $1, reason = $2, proposed_by = $3, entry_hash = $4",
+                    &[Some(&resolution), Some(&reason), Some(&actor), entry_hash.as_deref()],
                 )
                 .await?;
                 s.event_in(tx, id, "proposed", &format!("{resolution}: {reason}"), None)
@@ -564,14 +664,40 @@ impl Store {
     /// Approves a pending case's resolution: the four-eyes step. The
     /// proposer may not approve their own proposal. Approving a hit's
     /// clearance records the disposition that clears it.
-    pub async fn approve_case(&self, id: i64, note: &str) -> Result<CaseFile, Error> {
+    /// `seen`, when given, is the proposal event the approver read: a
+    /// proposal rejected and made again since is not approved unseen.
+    pub async fn approve_case(
+        &self,
+        id: i64,
+        note: &str,
+        seen: Option<i64>,
+    ) -> Result<CaseFile, Error> {
         let note = note.trim().to_string();
+        if note.chars().count() > MAX_CASE_TEXT {
+            return Err(Error::Invalid(format!(
+                "note: longer than {MAX_CASE_TEXT} characters"
+            )));
+        }
         self.on_case(id, move |s, tx, case| {
             Box::pin(async move {
                 if case.status != "pending" {
                     return Err(Error::Rejected(format!(
                         "case {id} has no proposal to approve: propose a resolution first"
                     )));
+                }
+                if let Some(seen) = seen {
+                    let latest: i64 = sqlx::query(
+                        "SELECT MAX(id) FROM case_events WHERE case_id = $1 AND action = 'proposed'",
+                    )
+                    .bind(id)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get(0)?;
+                    if latest != seen {
+                        return Err(Error::Rejected(format!(
+                            "case {id}: the proposal changed since you read it (now event {latest}); read the case again"
+                        )));
+                    }
                 }
                 if case.proposed_by.as_deref().map(person) == Some(person(&s.actor)) {
                     return Err(Error::Rejected(format!(
@@ -592,6 +718,21 @@ impl Store {
                         case.proposed_by.as_deref().unwrap_or("-"),
                         s.actor
                     );
+                    let hashes = sqlx::query(
+                        "SELECT c.entry_hash, h.entry_hash FROM cases c JOIN hits h
+                         ON h.party_id = c.party_id AND h.list = c.list AND h.entry_id = c.entry_id
+                         WHERE c.id = $1",
+                    )
+                    .bind(id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    let (proposed, now): (Option<String>, String) =
+                        (hashes.try_get(0)?, hashes.try_get(1)?);
+                    if proposed.as_deref() != Some(now.as_str()) {
+                        return Err(Error::Rejected(format!(
+                            "case {id}: the list entry changed after the clearance was proposed; reject it and propose again on the entry as it is now"
+                        )));
+                    }
                     s.clear_hit_in(
                         tx,
                         party,

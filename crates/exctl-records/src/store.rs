@@ -785,7 +785,7 @@ impl Store {
                 }
                 // What the decision leaves to do opens cases, in the same transaction.
                 let raised = crate::cases::Raised {
-                    decision_id: id,
+                    decision_id: Some(id),
                     kind: &d.kind,
                     subject: &d.subject,
                     destination: d.destination.as_deref(),
@@ -1259,9 +1259,11 @@ impl Store {
         rows.iter().map(disposition_from_row).collect()
     }
 
-    /// Clears a party's hit on a list entry as a false positive. A hit
-    /// that has a case open is cleared only through the case, with a
-    /// second officer's approval ([`Store::approve_case`]).
+    /// Asks for a party's hit on a list entry to be cleared as a false
+    /// positive. Nobody clears alone: the hit's case (opened now if it has
+    /// none) gets the proposal, and another officer approves it
+    /// ([`Store::approve_case`]), which records the disposition. A hit
+    /// that a case confirmed as the listed party is not cleared.
     pub async fn clear_hit(
         &self,
         name: &str,
@@ -1270,7 +1272,7 @@ impl Store {
         list: &str,
         entry_id: &str,
         reason: &str,
-    ) -> Result<Disposition, Error> {
+    ) -> Result<crate::CaseFile, Error> {
         if reason.trim().is_empty() {
             return Err(Error::Rejected("a clearance needs a reason".into()));
         }
@@ -1286,25 +1288,40 @@ impl Store {
                     country.map(|c| format!(" ({c})")).unwrap_or_default()
                 ))
             })?;
-        if let Some(case) = sqlx::query(
-            "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status <> 'closed'",
+        let status: String = sqlx::query(
+            "SELECT status FROM hits WHERE party_id = $1 AND list = $2 AND entry_id = $3",
         )
         .bind(party)
         .bind(list)
         .bind(entry_id)
         .fetch_optional(&mut *tx)
         .await?
-        {
-            let case: i64 = case.try_get(0)?;
+        .ok_or_else(|| {
+            Error::Rejected(format!(
+                "{name:?} has no recorded hit on {list} entry {entry_id:?}"
+            ))
+        })?
+        .try_get(0)?;
+        if status == "cleared" {
             return Err(Error::Rejected(format!(
-                "{name:?}'s hit on {list} entry {entry_id:?} is case {case}: propose its clearance on the case, and another officer approves it"
+                "{name:?}'s hit on {list} entry {entry_id:?} is already cleared"
             )));
         }
-        let d = self
-            .clear_hit_in(&mut tx, party, list, entry_id, reason.trim())
-            .await?;
+        if let Some(case) = self.confirmed_by(&mut tx, party, list, entry_id).await? {
+            return Err(Error::Rejected(format!(
+                "{name:?}'s hit on {list} entry {entry_id:?} was confirmed as the listed party by case {case}: it is not cleared"
+            )));
+        }
+        let case = self
+            .hit_case_in(&mut tx, party, list, entry_id)
+            .await?
+            .ok_or_else(|| {
+                Error::Rejected(format!(
+                    "{name:?}'s hit on {list} entry {entry_id:?} is not open"
+                ))
+            })?;
         self.commit(tx).await?;
-        Ok(d)
+        self.propose_resolution(case, "clear", reason).await
     }
 
     /// Records a false-positive disposition for a party's hit and marks the
@@ -1489,14 +1506,15 @@ impl Store {
         let stored = stored_hits(&mut tx, None).await?;
         let dispositions = active_dispositions(&mut tx, None).await?;
         let mut alerts = Vec::new();
+        let mut raised: Vec<i64> = Vec::new();
         let mut counts = Counts::default();
         for (party, hits) in results {
             let before = stored.get(&party.id).map(Vec::as_slice).unwrap_or(&[]);
             if before.is_empty() && hits.is_empty() {
                 continue;
             }
-            alerts.extend(
-                self.reconcile(
+            let found = self
+                .reconcile(
                     &mut tx,
                     party,
                     hits,
@@ -1506,8 +1524,17 @@ impl Store {
                     true,
                     &mut counts,
                 )
-                .await?,
-            );
+                .await?;
+            // A hit new, changed or raised again is a case to work.
+            if found.iter().any(|a| {
+                matches!(
+                    a.kind,
+                    AlertKind::New | AlertKind::Changed | AlertKind::Reraised
+                )
+            }) {
+                raised.push(party.id);
+            }
+            alerts.extend(found);
         }
         let count = |k: AlertKind| alerts.iter().filter(|a| a.kind == k).count();
         let (new, changed, reraised, cleared) = (
@@ -1532,6 +1559,8 @@ impl Store {
         .await?
         .try_get(0)?;
         self.audit_insert(&mut tx, "rescreen", "rescreens", id)
+            .await?;
+        self.open_hit_cases_in(&mut tx, &raised, None, Some(id))
             .await?;
         self.commit(tx).await?;
         Ok(RescreenReport {

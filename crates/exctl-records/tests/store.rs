@@ -241,7 +241,8 @@ async fn dispositions_carry_forward_until_the_entry_changes() {
             .await
             .unwrap_err();
         assert!(no_reason.to_string().contains("reason"));
-        store
+        // Asked for, the clearance waits on the hit's case for a second officer.
+        let asked = store
             .clear_hit(
                 "Acme Trading Co",
                 Some("CN"),
@@ -250,6 +251,17 @@ async fn dispositions_carry_forward_until_the_entry_changes() {
                 "e1",
                 "different address and owners",
             )
+            .await
+            .unwrap();
+        assert_eq!(asked.case.status, "pending");
+        assert!(store
+            .dispositions_for("Acme Trading Co", Some("CN"), None)
+            .await
+            .unwrap()
+            .is_empty());
+        store
+            .acting_as("checker")
+            .approve_case(asked.case.id, "", None)
             .await
             .unwrap();
         assert_eq!(
@@ -875,57 +887,83 @@ async fn cases_open_with_the_decision_and_close_only_with_four_eyes() {
         store.record(&[again]).await.unwrap();
         assert_eq!(store.cases(None).await.unwrap().len(), 2);
 
-        // Not around the case.
-        let around = store
+        // A clearance asked for outside the case lands on the case, pending.
+        let asked = store
+            .acting_as("api:alice (k1)")
             .clear_hit("Acme Trading Co", Some("CN"), None, "EL", "e1", "not them")
             .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            around.contains(&format!("is case {}", hit_case.id)),
-            "{around}"
-        );
-
+            .unwrap();
+        assert_eq!(asked.case.id, hit_case.id);
+        assert_eq!(asked.case.status, "pending");
+        // Alice with another key, or her name written otherwise, is still Alice.
+        for alias in ["api:alice (k2)", " Alice "] {
+            let own = store
+                .acting_as(alias)
+                .approve_case(hit_case.id, "", None)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(own.contains("may not also approve it"), "{alias}: {own}");
+        }
         let alice = store.acting_as("api:alice (k1)");
+        let bob = store.acting_as("bob");
+        // Rejected: open again; a wrong resolution for a hit is refused.
+        let f = bob
+            .reject_case(hit_case.id, "need the registry extract")
+            .await
+            .unwrap();
+        assert_eq!(f.case.status, "open");
         let bad = alice
             .propose_resolution(hit_case.id, "release", "wrong kind")
             .await
             .unwrap_err()
             .to_string();
         assert!(bad.contains("allowed: clear, confirm"), "{bad}");
-        alice
-            .propose_resolution(hit_case.id, "clear", "other company, other address")
-            .await
-            .unwrap();
-        // Alice with another key is still Alice.
-        let own = store
-            .acting_as("api:alice (k2)")
-            .approve_case(hit_case.id, "")
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(own.contains("may not also approve it"), "{own}");
-        // Rejected: open again, and proposed anew.
-        let bob = store.acting_as("bob");
-        let f = bob
-            .reject_case(hit_case.id, "need the registry extract")
-            .await
-            .unwrap();
-        assert_eq!(f.case.status, "open");
         bob.attach_evidence(hit_case.id, "extract.pdf", b"%PDF-1.7 registry", "registry")
             .await
             .unwrap();
-        alice
+        let first = alice
             .propose_resolution(hit_case.id, "clear", "registry shows another company")
             .await
             .unwrap();
-        let f = bob.approve_case(hit_case.id, "checked").await.unwrap();
+        let seen = first
+            .events
+            .iter()
+            .rfind(|e| e.action == "proposed")
+            .unwrap()
+            .id;
+        // Withdrawn and proposed again: an approval of what was read before is refused.
+        bob.reject_case(hit_case.id, "wrong reason").await.unwrap();
+        alice
+            .propose_resolution(
+                hit_case.id,
+                "clear",
+                "registry: other company, other address",
+            )
+            .await
+            .unwrap();
+        let stale = bob
+            .approve_case(hit_case.id, "", Some(seen))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            stale.contains("the proposal changed since you read it"),
+            "{stale}"
+        );
+        let f = bob
+            .approve_case(hit_case.id, "checked", None)
+            .await
+            .unwrap();
         assert_eq!(f.case.status, "closed");
         assert_eq!(f.case.approved_by.as_deref(), Some("bob"));
         let actions: Vec<&str> = f.events.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
-            ["opened", "proposed", "rejected", "evidence", "proposed", "approved"]
+            [
+                "opened", "proposed", "rejected", "evidence", "proposed", "rejected", "proposed",
+                "approved"
+            ]
         );
         let evidence = f.events.iter().find(|e| e.action == "evidence").unwrap();
         let doc = store.evidence(hit_case.id, evidence.id).await.unwrap();
@@ -956,6 +994,66 @@ async fn cases_open_with_the_decision_and_close_only_with_four_eyes() {
         assert!(
             unknown.contains("allowed: clear, confirm, release, stop"),
             "{unknown}"
+        );
+
+        // A hit confirmed as the listed party is never cleared afterwards.
+        let other = NotedParty {
+            name: "Beta Exports".into(),
+            country: Some("CN".into()),
+            entity_type: None,
+            evidence: PartyEvidence::default(),
+            hits: vec![HitRecord {
+                entry_id: "e2".into(),
+                entry_name: "Beta".into(),
+                ..hit("b1")
+            }],
+        };
+        let prohibited = Recording {
+            decision: decision("k3", "nvidia-h100-sxm", "Beta Exports", "prohibited"),
+            parties: vec![other],
+            actor: None,
+        };
+        store.record(&[prohibited]).await.unwrap();
+        let open_now = store.cases(Some("open")).await.unwrap();
+        let beta = open_now
+            .iter()
+            .find(|c| c.entry_id.as_deref() == Some("e2"))
+            .unwrap();
+        assert_eq!(beta.party.as_deref(), Some("Beta Exports"));
+        alice
+            .propose_resolution(beta.id, "confirm", "same address as listed")
+            .await
+            .unwrap();
+        bob.approve_case(beta.id, "", None).await.unwrap();
+        let refused = alice
+            .clear_hit(
+                "Beta Exports",
+                Some("CN"),
+                None,
+                "EL",
+                "e2",
+                "changed my mind",
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("was confirmed as the listed party by case"),
+            "{refused}"
+        );
+        // A prohibited order is stopped, never released.
+        let held_beta = open_now
+            .iter()
+            .find(|c| c.kind == "held" && c.outcome.as_deref() == Some("prohibited"))
+            .unwrap();
+        let refused = alice
+            .propose_resolution(held_beta.id, "release", "customer insists")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("a prohibited order is not released"),
+            "{refused}"
         );
         let report = store.verify(&[]).await.unwrap();
         assert!(report.ok, "{:?}", report.problems);

@@ -766,10 +766,12 @@ async fn dispositions(State(s): State<Arc<AppState>>) -> ApiResult {
     ))
 }
 
-/// Clear a recorded hit as a false positive; it stays cleared while the
-/// entry is materially unchanged.
+/// Ask for a recorded hit to be cleared as a false positive: the proposal
+/// waits on the hit's case for another officer's approval
+/// (`POST /api/v1/cases/{id}/approve`), after which the hit stays cleared
+/// while the entry is materially unchanged.
 #[utoipa::path(post, path = "/api/v1/dispositions", tag = "screening", request_body = ClearRequest,
-    responses((status = 200, description = "The disposition", body = Object),
+    responses((status = 200, description = "The hit's case, with the proposal pending", body = Object),
               (status = 409, description = "No such recorded party or hit", body = Object)))]
 async fn clear(
     State(s): State<Arc<AppState>>,

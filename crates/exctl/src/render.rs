@@ -197,9 +197,14 @@ pub fn cases_text(all: &[exctl_records::Case]) -> String {
 /// A case with its history.
 pub fn case_text(f: &exctl_records::CaseFile) -> String {
     let c = &f.case;
+    let source = match (c.decision_id, c.rescreen_id) {
+        (Some(d), _) => format!(" from decision {d}"),
+        (_, Some(r)) => format!(" by rescreen {r}"),
+        _ => " on a clearance request".to_string(),
+    };
     let mut s = format!(
-        "case {} ({}): {} — {}\n  opened {} by {} from decision {}\n",
-        c.id, c.kind, c.subject, c.status, c.opened_at, c.opened_by, c.decision_id
+        "case {} ({}): {} — {}\n  opened {} by {}{source}\n",
+        c.id, c.kind, c.subject, c.status, c.opened_at, c.opened_by
     );
     if let Some(a) = &c.assignee {
         let _ = writeln!(s, "  assigned to {a}");

@@ -510,8 +510,9 @@ fn cleared_hits_carry_forward_and_feeds_are_signed() {
     assert!(out.contains("us.parties.entity-list"), "{out}");
     let v: serde_json::Value = serde_json::from_str(&out[..out.rfind('}').unwrap() + 1]).unwrap();
     let entry = v["party_hits"][0]["entry_id"].as_str().unwrap().to_string();
-    // The hit is a case: it is cleared there, not around it.
-    let clear = [
+    // Nobody clears alone: the request is a proposal on the hit's case.
+    let mut clear = vec!["--user", "alice"];
+    clear.extend([
         "dispositions",
         "clear",
         "--party",
@@ -524,31 +525,22 @@ fn cleared_hits_carry_forward_and_feeds_are_signed() {
         &entry,
         "--reason",
         "different company, verified address",
-    ];
-    let refused = i.run(&clear);
-    assert!(!refused.status.success());
-    let why = String::from_utf8_lossy(&refused.stderr).into_owned();
-    assert!(why.contains("propose its clearance on the case"), "{why}");
-    let queue = i.ok(&["cases", "list", "--status", "open", "--json"]);
+    ]);
+    let proposed = i.ok(&clear);
+    assert!(
+        proposed.contains("another officer approves it"),
+        "{proposed}"
+    );
+    let queue = i.ok(&["cases", "list", "--status", "pending", "--json"]);
     let cases: serde_json::Value = serde_json::from_str(&queue).unwrap();
     let case = cases
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["kind"] == "hit")
-        .expect("the hit opened a case");
+        .expect("the hit's case waits for approval");
     let id = case["id"].to_string();
-    i.ok(&[
-        "--user",
-        "alice",
-        "cases",
-        "propose",
-        &id,
-        "clear",
-        "--reason",
-        "different company, verified address",
-    ]);
-    let own = i.run(&["--user", "alice", "cases", "approve", &id]);
+    let own = i.run(&["--user", "Alice", "cases", "approve", &id]);
     assert!(!own.status.success(), "the proposer may not approve");
     let approved = i.ok(&["--user", "bob", "cases", "approve", &id]);
     assert!(approved.contains("approved by bob"), "{approved}");

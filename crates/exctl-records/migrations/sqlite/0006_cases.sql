@@ -1,18 +1,23 @@
 -- exctl records, SQLite. Keep in step with ../postgres/0006_cases.sql.
--- The work queue: a case per open list hit and per held order (a recorded
--- check that needs a licence, is prohibited or needs information). A case
+-- The work queue: a case per open list hit (found by a recorded check or
+-- screen, a rescreen, or asked to be cleared) and per held order (a recorded
+-- check that needs a licence, is prohibited or needs information). The
+-- list entry's hash is kept when a clearance is proposed: an entry that
+-- changes before approval is not cleared. A case
 -- moves open → pending (a resolution proposed) → closed (approved by
 -- another officer), or back to open when the approver rejects it. Its
 -- history is in case_events, appended only.
 CREATE TABLE cases (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     kind         TEXT NOT NULL,
-    decision_id  INTEGER NOT NULL REFERENCES decisions (id),
+    decision_id  INTEGER REFERENCES decisions (id),
+    rescreen_id  INTEGER REFERENCES rescreens (id),
     subject      TEXT NOT NULL,
     party_id     INTEGER REFERENCES parties (id),
     list         TEXT,
     entry_id     TEXT,
     outcome      TEXT,
+    entry_hash   TEXT,
     status       TEXT NOT NULL,
     assignee     TEXT,
     resolution   TEXT,

@@ -22,10 +22,10 @@ pub(crate) fn run(g: &Globals, args: DispositionsArgs) -> Result<ExitCode> {
                 entry,
                 reason,
             };
-            let d = rt.block_on(exctl_app::licences::clear(&store, &data, &request))?;
+            let file = rt.block_on(exctl_app::licences::clear(&store, &data, &request))?;
             println!(
-                "cleared {:?} on {} entry {} as a false positive (disposition {}); it stays cleared until the entry changes",
-                d.party, d.list, d.entry_id, d.id
+                "clearance proposed on case {}: another officer approves it (exctl cases approve {}); the hit stays open until then",
+                file.case.id, file.case.id
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -33,6 +33,8 @@ function actionForm(id, action, label, fields, role = "officer") {
     const f = new FormData(form);
     const body = {};
     for (const [k, v] of f.entries()) if (typeof v === "string" && v.trim()) body[k] = v.trim();
+    // An approval names the proposal it read: one made again since is refused.
+    if (action === "approve") body.seen = Number(form.dataset.seen);
     try {
       if (action === "attach") {
         const file = form.querySelector("input[type=file]").files[0];
@@ -82,24 +84,36 @@ export async function openCase(id) {
             el("label", {}, "Resolution", el("select", { name: "resolution", id: "case-resolution" }, RESOLUTIONS[c.kind].map((r) => el("option", { value: r }, MEANING[r])))),
             el("label", {}, "Reason", el("input", { name: "reason", id: "case-reason", size: 40 }))])
           : null,
-        c.status === "pending" ? actionForm(id, "approve", "Approve", el("label", {}, "Note", el("input", { name: "text", size: 30 }))) : null,
+        c.status === "pending" ? approveForm(id, c) : null,
         c.status === "pending" ? actionForm(id, "reject", "Reject", el("label", {}, "Reason", el("input", { name: "reason", size: 40 }))) : null,
       ].filter(Boolean);
     out.replaceChildren(el("section", { class: "case", id: "case-" + id },
       el("h3", {}, "Case " + c.id + " (" + c.kind + "): " + c.subject),
-      el("p", {}, "status ", el("strong", { id: "case-status" }, c.status), " · opened " + c.opened_at + " by " + c.opened_by + " from decision " + c.decision_id +
+      el("p", {}, "status ", el("strong", { id: "case-status" }, c.status), " · opened " + c.opened_at + " by " + c.opened_by +
+        (c.decision_id ? " from decision " + c.decision_id : c.rescreen_id ? " by rescreen " + c.rescreen_id : " on a clearance request") +
         (c.assignee ? " · assigned to " + c.assignee : "")),
       proposal, ...actions, el("h4", {}, "History"), events));
     applyRoles();
   } catch (e) { failed(out, e); }
 }
 
-/// The open case of a screened hit, opened in the Cases section.
-export async function caseOfHit(party, m) {
+/// The approval form, carrying the proposal it shows.
+function approveForm(id, c) {
+  const form = actionForm(id, "approve", "Approve", el("label", {}, "Note", el("input", { name: "text", size: 30 })));
+  const proposed = c.events.filter((e) => e.action === "proposed").pop();
+  form.dataset.seen = proposed ? String(proposed.id) : "";
+  return form;
+}
+
+const same = (a, b) => (a || "").trim().toLowerCase() === (b || "").trim().toLowerCase();
+
+/// The open case of a screened hit (this party, this country, this entry),
+/// opened in the Cases section; never another party's.
+export async function caseOfHit(query, m) {
   const open = await call("GET", "/cases");
-  const mine = open.filter((c) => c.status !== "closed" && c.list === m.list && c.entry_id === m.entry_id);
-  const c = mine.find((x) => x.subject.startsWith(party + " on ")) || mine[0];
-  if (!c) throw new Error("no open case for this hit: record the screen first");
+  const c = open.find((x) => x.status !== "closed" && x.list === m.list && x.entry_id === m.entry_id &&
+    same(x.party, query.name) && same(x.party_country, query.country));
+  if (!c) throw new Error("no open case for this party's hit: it is cleared, closed, or the screen was not recorded");
   document.querySelector("nav button[data-tab=dispositions]").click();
   await openCase(c.id);
 }

@@ -17,7 +17,7 @@ function explainMatch(m) {
 
 /// A recorded hit is a case: it is cleared there, with a second officer's approval.
 async function workCase(query, m) {
-  try { await caseOfHit(query.name, m); } catch (e) { status(e.message, "error"); }
+  try { await caseOfHit(query, m); } catch (e) { status(e.message, "error"); }
 }
 
 async function screen(ev) {
