@@ -17,6 +17,7 @@ pub mod licences;
 pub mod parties;
 pub mod paths;
 pub mod recording;
+pub mod reports;
 pub mod screening;
 pub mod shell;
 pub mod views;

@@ -517,6 +517,7 @@ fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str
         // A yes/no the party's papers answer (a UVL statement on file).
         let answer = crate::vocab::Answer {
             fact: fact.clone(),
+            field: "facts".into(),
             input: "bool".into(),
             label: fact.replace('_', " "),
             unit: String::new(),

@@ -66,6 +66,9 @@ pub struct Parameter {
 pub struct Answer {
     /// The fact to state (`--fact NAME=…`, the API's `facts.NAME`).
     pub fact: String,
+    /// Where the answer goes in a request: `facts` (under `fact`), or
+    /// `end_use`, which the engine takes only as the end use itself.
+    pub field: String,
     /// `bool`, `number`, `string`, `list` or `country`.
     #[serde(rename = "type")]
     pub input: String,
@@ -283,6 +286,12 @@ impl Vocabulary {
             })
             .collect();
         Some(Answer {
+            field: if p.name == "end_use" {
+                "end_use"
+            } else {
+                "facts"
+            }
+            .to_string(),
             fact: p.name.clone(),
             input: input.to_string(),
             label: p.label.clone(),

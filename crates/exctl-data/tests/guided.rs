@@ -52,6 +52,18 @@ fn questions_say_how_they_are_answered() {
         .find(|c| c.value == "new-customer-large-order")
         .unwrap();
     assert!(g1.text.contains("(G1)"), "{}", g1.text);
+    assert_eq!(flags.field, "facts");
+    // The end use is answered as the end use, never as a fact.
+    let cn = decide(&data, "CN", &[]);
+    let end_use = cn
+        .determinations
+        .iter()
+        .flat_map(|x| &x.questions)
+        .find(|q| q.fact == "end_use")
+        .and_then(|q| q.answer.as_ref())
+        .expect("the end-use question has an answer form");
+    assert_eq!(end_use.field, "end_use");
+    assert!(end_use.choices.iter().any(|c| c.value == "civil"));
     // The question is plain words: how to type the answer is the shell's business.
     for q in &questions {
         assert!(

@@ -440,6 +440,22 @@ impl Store {
         Ok(CaseFile { case, events })
     }
 
+    /// The cases a recorded decision opened, with their histories.
+    pub async fn cases_of_decision(&self, decision: i64) -> Result<Vec<CaseFile>, Error> {
+        let ids: Vec<i64> = sqlx::query("SELECT id FROM cases WHERE decision_id = $1 ORDER BY id")
+            .bind(decision)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.case(id).await?);
+        }
+        Ok(out)
+    }
+
     /// The open case of a party's hit on a list entry, if any.
     pub async fn case_of_hit(
         &self,

@@ -472,6 +472,11 @@ impl Store {
     }
 
     /// The same store, recording `actor` as who acts.
+    /// The id of the key this instance signs with, if it has one.
+    pub fn key_id(&self) -> Option<String> {
+        self.signer.as_deref().map(|s| s.key_id().to_string())
+    }
+
     pub fn acting_as(&self, actor: &str) -> Store {
         Store {
             actor: actor.to_string(),
@@ -905,6 +910,18 @@ impl Store {
             .iter()
             .map(decision_from_row)
             .collect()
+    }
+
+    /// One recorded decision.
+    pub async fn decision(&self, id: i64) -> Result<StoredDecision, Error> {
+        let row = sqlx::query(
+            "SELECT id, request_key, kind, recorded_at, actor, subject, destination, parties, outcome, as_of, rules_hash, list_version, input, result, (SELECT MAX(s.decision_id) FROM supersessions s WHERE s.supersedes_id = decisions.id) FROM decisions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| Error::Rejected(format!("no recorded decision {id}")))?;
+        decision_from_row(&row)
     }
 
     // ----- licences --------------------------------------------------------

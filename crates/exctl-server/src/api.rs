@@ -864,6 +864,100 @@ async fn case_act(
     ))
 }
 
+// ----- reports -----------------------------------------------------------------
+
+fn download(kind: &'static str, name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            // A report opened in place runs nothing and loads nothing.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'".to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A recorded decision as a printable HTML report: what was asked, the
+/// summary, each jurisdiction's reasons with citations and the law's words,
+/// the parties' list matches, its cases with their histories, the rule packs
+/// and list version.
+#[utoipa::path(get, path = "/api/v1/reports/decisions/{id}", tag = "records",
+    params(("id" = i64, Path, description = "The recorded decision")),
+    responses((status = 200, description = "The report", content_type = "text/html"),
+              (status = 409, description = "No such decision", body = Object)))]
+async fn decision_report(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let d = s.store.decision(id).await?;
+    let cases = s.store.cases_of_decision(id).await?;
+    let html = exctl_app::reports::decision_html(&d, &cases, &s.store.key_id().unwrap_or_default());
+    Ok(download(
+        "text/html; charset=utf-8",
+        format!("decision-{id}.html"),
+        html,
+    ))
+}
+
+/// Recorded decisions as CSV (the history's filters), newest first.
+#[utoipa::path(get, path = "/api/v1/reports/decisions.csv", tag = "records", params(HistoryQuery),
+    responses((status = 200, description = "CSV", content_type = "text/csv")))]
+async fn decisions_report(
+    State(s): State<Arc<AppState>>,
+    Params(q): Params<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    let filter = exctl_records::HistoryFilter {
+        kind: q.kind,
+        party: q.party,
+        item: q.item,
+        outcome: q.outcome,
+        from: q.from,
+        to: q.to,
+        limit: Some(q.limit.unwrap_or(5000).clamp(1, 5000)),
+        before: q.before,
+    };
+    let rows = s.store.history(&filter).await?;
+    let csv = exctl_app::reports::decisions_csv(&rows).map_err(|_| ApiError::internal())?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "decisions.csv".into(),
+        csv,
+    ))
+}
+
+/// The case queue as CSV.
+#[utoipa::path(get, path = "/api/v1/reports/cases.csv", tag = "records", params(CasesQuery),
+    responses((status = 200, description = "CSV", content_type = "text/csv")))]
+async fn cases_report(
+    State(s): State<Arc<AppState>>,
+    Params(q): Params<CasesQuery>,
+) -> Result<Response, ApiError> {
+    let all = s.store.cases(q.status.as_deref()).await?;
+    let csv = exctl_app::reports::cases_csv(&all).map_err(|_| ApiError::internal())?;
+    Ok(download("text/csv; charset=utf-8", "cases.csv".into(), csv))
+}
+
+/// Licences with their balances as CSV.
+#[utoipa::path(get, path = "/api/v1/reports/licences.csv", tag = "records",
+    responses((status = 200, description = "CSV", content_type = "text/csv")))]
+async fn licences_report(State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let all = s.store.licences(None).await?;
+    let csv = exctl_app::reports::licences_csv(&all).map_err(|_| ApiError::internal())?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "licences.csv".into(),
+        csv,
+    ))
+}
+
 // ----- history, rescreen, audit ---------------------------------------------
 
 #[derive(Deserialize, IntoParams)]
@@ -1198,6 +1292,10 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/licences", get(licences).post(add_licence))
         .route("/api/v1/shipments", post(ship))
         .route("/api/v1/dispositions", get(dispositions).post(clear))
+        .route("/api/v1/reports/decisions/{id}", get(decision_report))
+        .route("/api/v1/reports/decisions.csv", get(decisions_report))
+        .route("/api/v1/reports/cases.csv", get(cases_report))
+        .route("/api/v1/reports/licences.csv", get(licences_report))
         .route("/api/v1/cases", get(cases))
         .route("/api/v1/cases/{id}", get(case))
         .route("/api/v1/cases/{id}/evidence/{event}", get(case_evidence))
@@ -1240,11 +1338,13 @@ pub mod paths {
     pub use super::CaseRequest;
     pub use super::{
         __path_add_licence, __path_audit_head, __path_case, __path_case_act, __path_case_evidence,
-        __path_cases, __path_catalog, __path_check, __path_check_batch, __path_classify,
-        __path_clear, __path_compare, __path_countries, __path_create_key, __path_dispositions,
-        __path_export, __path_history, __path_keys, __path_licences, __path_lists, __path_refresh,
-        __path_refusals, __path_rescreen, __path_revoke_key, __path_rules, __path_screen,
-        __path_screen_batch, __path_ship, __path_verify, __path_vocabulary, __path_whoami,
+        __path_cases, __path_cases_report, __path_catalog, __path_check, __path_check_batch,
+        __path_classify, __path_clear, __path_compare, __path_countries, __path_create_key,
+        __path_decision_report, __path_decisions_report, __path_dispositions, __path_export,
+        __path_history, __path_keys, __path_licences, __path_licences_report, __path_lists,
+        __path_refresh, __path_refusals, __path_rescreen, __path_revoke_key, __path_rules,
+        __path_screen, __path_screen_batch, __path_ship, __path_verify, __path_vocabulary,
+        __path_whoami,
     };
     pub use super::{
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ScreenBatch,

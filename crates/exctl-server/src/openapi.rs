@@ -39,7 +39,7 @@ impl Modify for Security {
     ),
     paths(
         whoami, catalog, vocabulary, countries, rules, classify, compare, check, check_batch, screen, screen_batch,
-        licences, add_licence, ship, dispositions, clear, cases, case, case_evidence, case_act, history, rescreen, verify, audit_head, export,
+        licences, add_licence, ship, dispositions, clear, cases, case, case_evidence, case_act, decision_report, decisions_report, cases_report, licences_report, history, rescreen, verify, audit_head, export,
         lists, refresh, keys, create_key, revoke_key, refusals
     ),
     components(schemas(

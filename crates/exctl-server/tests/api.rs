@@ -1533,3 +1533,57 @@ fn cases_are_worked_over_the_api_with_four_eyes() {
     );
     assert_eq!(status, 200);
 }
+
+/// Reports: a decision as printable HTML with its cases, and decisions,
+/// cases and licences as CSV; for viewers, as downloads that run nothing.
+#[test]
+fn reports_are_printable_html_and_csv() {
+    let s = Server::start(Options::default());
+    let viewer = s.key("viewer", "auditor");
+    let body = json!({"item": "h100", "to": "CN", "as_of": "2026-12-01",
+                      "end_user": {"name": "Huawei Technologies Co., Ltd.", "country": "CN"}});
+    let (status, v) = s.call("POST", "/api/v1/check", Some(&s.admin), Some(body));
+    assert_eq!(status, 200, "{v}");
+    let id = v["record"].as_i64().unwrap();
+    let get = |path: &str| {
+        let r = ureq::get(&format!("{}{path}", s.url))
+            .header("Authorization", &format!("Bearer {viewer}"))
+            .call()
+            .unwrap();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let csp = r
+            .headers()
+            .get("content-security-policy")
+            .map(|h| h.to_str().unwrap().to_string());
+        (kind, csp, r.into_body().read_to_string().unwrap())
+    };
+    let (kind, csp, html) = get(&format!("/api/v1/reports/decisions/{id}"));
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert_eq!(
+        csp.as_deref(),
+        Some("default-src 'none'; style-src 'unsafe-inline'")
+    );
+    assert!(
+        html.contains(&format!("Export-control check {id}: prohibited")),
+        "{html}"
+    );
+    assert!(html.contains("15 CFR 774 Supp. 1"), "the citations");
+    assert!(html.contains("<h2>Cases</h2>"), "the cases it opened");
+    assert!(html.contains("Huawei Technologies Co., Ltd."), "{html}");
+    let (kind, _, csv) = get("/api/v1/reports/cases.csv?status=open");
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    assert!(csv.starts_with("id,kind,status,subject,party"), "{csv}");
+    assert!(csv.contains(",held,open,"), "{csv}");
+    let (_, _, csv) = get("/api/v1/reports/decisions.csv?kind=check");
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    let (_, _, csv) = get("/api/v1/reports/licences.csv");
+    assert!(csv.starts_with("jurisdiction,number,holder"), "{csv}");
+    let (status, e) = s.call("GET", "/api/v1/reports/decisions/999", Some(&viewer), None);
+    assert_eq!(status, 409, "{e}");
+}

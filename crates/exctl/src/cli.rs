@@ -93,6 +93,8 @@ pub(crate) enum Command {
     Dispositions(DispositionsArgs),
     /// The case queue: open hits and held orders, worked and released with a second officer's approval.
     Cases(CasesArgs),
+    /// Reports for auditors: a decision as printable HTML; decisions, cases and licences as CSV.
+    Report(ReportArgs),
     /// Screen every recorded party against the current lists; report material changes.
     Rescreen(RescreenArgs),
     /// Verify or export the signed audit trail.
@@ -336,6 +338,32 @@ pub(crate) enum CasesCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// Reports for auditors: a decision as printable HTML; decisions, cases and licences as CSV.
+#[derive(clap::Args)]
+pub(crate) struct ReportArgs {
+    #[command(subcommand)]
+    pub(crate) command: ReportCommand,
+    /// Where to write the report (default: standard output).
+    #[arg(long, short, value_name = "FILE", global = true)]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ReportCommand {
+    /// One recorded decision as a printable HTML page, with its cases.
+    Decision { id: i64 },
+    /// Every recorded decision as CSV, newest first.
+    Decisions,
+    /// The case queue as CSV.
+    Cases {
+        /// open, pending or closed (default: every case).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Licences with their balances as CSV.
+    Licences,
 }
 
 /// Screen every recorded party against the current lists; report material changes.

@@ -280,6 +280,9 @@ pub fn answer_hint(a: &exctl_core::vocab::Answer) -> String {
             .join(", ")
     };
     let fact = &a.fact;
+    if a.field == "end_use" {
+        return format!("--end-use, one of: {}", values());
+    }
     match a.input.as_str() {
         "country" => format!("--fact {fact}=CC, a country code"),
         "bool" => format!("--fact {fact}=true or false"),

@@ -1117,3 +1117,35 @@ fn a_rescreen_weighs_the_identifiers_and_birth_date_a_screen_gave() {
         assert!(i.ok(&["audit", "verify"]).contains("verifies"));
     }
 }
+
+#[test]
+fn a_decision_report_is_written_for_an_auditor() {
+    let i = Instance::new(None);
+    i.ok(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "CN",
+        "--as-of",
+        "2026-12-01",
+        "--list",
+        "demo",
+    ]);
+    let out = i.home.path().join("decision-1.html");
+    i.ok(&["report", "decision", "1", "--output", out.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("Export-control check 1: prohibited"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Cases</h2>"), "the held order's case");
+    let cases = i.ok(&["report", "cases"]);
+    assert!(
+        cases.lines().nth(1).unwrap().contains(",held,open,"),
+        "{cases}"
+    );
+    let missing = i.run(&["report", "decision", "99"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no recorded decision 99"));
+}

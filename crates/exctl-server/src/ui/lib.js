@@ -85,6 +85,23 @@ export function warnings(r) {
   return (r.warnings || []).map((w) => el("p", { class: "warning" }, "warning: " + w));
 }
 
+/// Fetches a report with the key and saves it as `filename`: a file the
+/// user opens or prints, never HTML put into this page.
+export async function download(path, filename) {
+  const r = await fetch("/api/v1" + path, { headers: { "Authorization": "Bearer " + state.key } });
+  if (!r.ok) {
+    let msg = r.statusText;
+    try { msg = (await r.json()).error || msg; } catch (_) { /* not JSON */ }
+    throw new Error(msg);
+  }
+  const url = URL.createObjectURL(await r.blob());
+  const a = el("a", { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /// A date field's value, ISO (YYYY-MM-DD) or empty; anything else throws
 /// with the field's name, before the server is asked.
 export function isoDate(value, field) {

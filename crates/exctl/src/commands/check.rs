@@ -245,6 +245,9 @@ async fn interview<S: exctl_app::Shell>(
         }
         for (q, a) in questions.iter().zip(asked) {
             match ask(q, a, input, out)? {
+                Asked::Value(v) if a.field == "end_use" => {
+                    request.end_use = v.as_str().map(str::to_string);
+                }
                 Asked::Value(v) => {
                     request.facts.insert(a.fact.clone(), v);
                 }

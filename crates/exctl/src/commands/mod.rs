@@ -19,6 +19,7 @@ mod keys;
 mod licences;
 mod lists;
 mod man;
+mod report;
 mod rescreen;
 mod rules;
 mod screen;
@@ -72,6 +73,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::History(args) => history::run(&g, args),
         Command::Dispositions(args) => dispositions::run(&g, args),
         Command::Cases(args) => cases::run(&g, args),
+        Command::Report(args) => report::run(&g, args),
         Command::Rescreen(args) => rescreen::run(&g, args),
         Command::Audit(args) => audit::run(&g, args),
         Command::Impact(args) => impact::run(&g, args),

@@ -1,7 +1,7 @@
 // The case queue: open hits and held orders. An officer works a case
 // (assign, comment, attach evidence, escalate) and proposes a resolution;
 // another officer approves or rejects it. The server enforces who may.
-import { $, el, call, table, status, applyRoles, failed, state } from "../lib.js";
+import { $, el, call, table, status, applyRoles, failed, state, download } from "../lib.js";
 
 const RESOLUTIONS = { hit: ["clear", "confirm"], held: ["release", "stop"] };
 const MEANING = {
@@ -130,5 +130,10 @@ async function loadDispositions() {
 
 export function init() {
   $("#cases-form").addEventListener("submit", loadCases);
+  $("#cases-csv").addEventListener("click", async () => {
+    const s = $("#cases-status").value;
+    try { await download("/reports/cases.csv" + (s ? "?status=" + encodeURIComponent(s) : ""), "cases.csv"); status("saved cases.csv", "ok"); }
+    catch (e) { status(e.message, "error"); }
+  });
   $("#dispositions-load").addEventListener("click", loadDispositions);
 }

@@ -123,7 +123,9 @@ async function answer(ev, asked) {
   ev.preventDefault();
   const given = answersOf(ev.target, asked);
   if (!Object.keys(given).length) { $("#check-result").prepend(el("p", { class: "error" }, "answer at least one question")); return; }
-  const body = { ...last.body, facts: { ...(last.body.facts || {}), ...given } };
+  // The end use is stated as the end use, every other answer as a fact.
+  const byField = (field) => Object.fromEntries(asked.filter((q) => q.answer.field === field && q.answer.fact in given).map((q) => [q.answer.fact, given[q.answer.fact]]));
+  const body = { ...last.body, ...byField("end_use"), facts: { ...(last.body.facts || {}), ...byField("facts") } };
   await run(body, last.result);
 }
 

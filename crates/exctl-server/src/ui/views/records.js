@@ -1,6 +1,6 @@
 // What is on record: licences, history (newest first, paged)
 // and the audit trail; and items compared side by side.
-import { $, el, api, call, fmt, table, status, failed, isoDate } from "../lib.js";
+import { $, el, api, call, fmt, table, status, failed, isoDate, download } from "../lib.js";
 
 async function compare(ev) {
   ev.preventDefault();
@@ -57,8 +57,9 @@ async function history(ev, before) {
     if (before) q.set("before", before);
     const { data: rows, headers } = await api("GET", "/history?" + q.toString());
     const next = headers.get("X-Next-Before");
-    out.replaceChildren(rows.length ? table(["id", "recorded", "kind", "subject", "to", "outcome", "as of", "parties", "by"],
-      rows.map((r) => [r.id, r.recorded_at, r.kind, r.subject, r.destination || "–", r.outcome, r.as_of, r.parties.join("; "), r.actor]))
+    out.replaceChildren(rows.length ? table(["id", "recorded", "kind", "subject", "to", "outcome", "as of", "parties", "by", ""],
+      rows.map((r) => [r.id, r.recorded_at, r.kind, r.subject, r.destination || "–", r.outcome, r.as_of, r.parties.join("; "), r.actor,
+        el("button", { type: "button", class: "small report", "data-decision": r.id, onclick: () => save("/reports/decisions/" + r.id, "decision-" + r.id + ".html") }, "Report")]))
       : el("p", {}, "nothing recorded matches"),
       el("p", { class: "pager" },
         before ? el("button", { type: "button", onclick: () => history(null) }, "Newest") : null,
@@ -79,7 +80,13 @@ async function verify() {
   } catch (e) { failed(out, e); }
 }
 
+async function save(path, name) {
+  try { await download(path, name); status("saved " + name, "ok"); } catch (e) { status(e.message, "error"); }
+}
+
 export function init() {
+  $("#history-csv").addEventListener("click", () => save("/reports/decisions.csv", "decisions.csv"));
+  $("#licences-csv").addEventListener("click", () => save("/reports/licences.csv", "licences.csv"));
   $("#compare-form").addEventListener("submit", compare);
   $("#licences-load").addEventListener("click", loadLicences);
   $("#licence-form").addEventListener("submit", addLicence);
