@@ -97,7 +97,26 @@ pub fn compare_json(decisions: &[Decision]) -> Value {
 }
 
 /// The rules in force (or noted) on a date, with citations and status.
-pub fn rules_json(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) -> Value {
+pub fn rules_json(
+    as_of: NaiveDate,
+    rules: &[(&RulePack, &Rule, RuleStatus)],
+    vocab: &exctl_core::Vocabulary,
+) -> Value {
+    // Each threshold box as a list of bounds with the parameter's label and unit.
+    let boxes = |r: &Rule| -> Vec<Vec<Value>> {
+        r.def
+            .thresholds
+            .iter()
+            .map(|b| {
+                b.iter()
+                    .map(|(var, bound)| {
+                        json!({"parameter": var, "label": vocab.label(var), "unit": vocab.unit(var),
+                               "min": bound.min, "max": bound.max})
+                    })
+                    .collect()
+            })
+            .collect()
+    };
     json!({
         "as_of": as_of,
         "rules": rules.iter().map(|(p, r, st)| json!({
@@ -117,6 +136,7 @@ pub fn rules_json(as_of: NaiveDate, rules: &[(&RulePack, &Rule, RuleStatus)]) ->
             "not_enforced_from": r.not_enforced_from,
             "status": st,
             "when": r.def.when,
+            "thresholds": boxes(r),
             "ccl": r.def.ccl,
             "source_quality": r.def.source_quality.as_deref().unwrap_or("primary"),
             "source_gap": r.def.source_gap,

@@ -115,6 +115,11 @@ pub struct RuleDef {
     /// against the pack's CCL snapshot when it has one).
     #[serde(default, deserialize_with = "one_or_many")]
     pub ccl: Vec<String>,
+    /// The numeric thresholds of the condition as boxes, for charts: each
+    /// box maps a parameter to its bounds (`{ tpp = { min = 4800 } }`), and
+    /// each bound must be a comparison the condition makes.
+    #[serde(default)]
+    pub thresholds: Vec<BTreeMap<String, Bound>>,
     /// The sentence of the regulation the rule encodes, quoted.
     pub source_text: Option<String>,
 }
@@ -135,6 +140,15 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 
 /// The values `source_quality` may take.
 pub const SOURCE_QUALITIES: &[&str] = &["primary", "secondary", "reported"];
+
+/// A parameter's bounds in a threshold box: `min` (the condition's `>=`
+/// or `>`) and `max` (its `<` or `<=`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -595,6 +609,47 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             return Err(err(format!(
                 "{var} has a closed set of values: compare it only with literals (`{var} == 'x'`, `{var} in ['x', 'y']`, `'x' in {var}`), not inside macros, functions or computed values"
             )));
+        }
+    }
+    // Declared thresholds are the condition's own comparisons, so a chart
+    // drawn from them shows what the rule tests.
+    for (i, b) in def.thresholds.iter().enumerate() {
+        if b.is_empty() {
+            return Err(err(format!("thresholds[{i}]: an empty box")));
+        }
+        for (var, bound) in b {
+            if vocab.get(var).is_none_or(|p| p.type_name != "number") {
+                return Err(err(format!(
+                    "thresholds[{i}]: {var:?} is not a number parameter of the vocabulary"
+                )));
+            }
+            let made = |ops: &[CompareOp], v: f64| {
+                comparisons.iter().any(|c| {
+                    &c.var == var
+                        && !c.negated
+                        && ops.contains(&c.op)
+                        && matches!(c.value, Literal::Num(n) if n == v)
+                })
+            };
+            if bound.min.is_none() && bound.max.is_none() {
+                return Err(err(format!("thresholds[{i}].{var}: neither min nor max")));
+            }
+            if let Some(v) = bound
+                .min
+                .filter(|v| !made(&[CompareOp::Ge, CompareOp::Gt], *v))
+            {
+                return Err(err(format!(
+                    "thresholds[{i}].{var}.min = {v}: the condition makes no `{var} >= {v}` (or `>`)"
+                )));
+            }
+            if let Some(v) = bound
+                .max
+                .filter(|v| !made(&[CompareOp::Lt, CompareOp::Le], *v))
+            {
+                return Err(err(format!(
+                    "thresholds[{i}].{var}.max = {v}: the condition makes no `{var} < {v}` (or `<=`)"
+                )));
+            }
         }
     }
     // A primary rule with thresholds rests them on text: a CCL paragraph or

@@ -404,7 +404,11 @@ async fn rules(State(s): State<Arc<AppState>>, Params(q): Params<RulesQuery>) ->
     let as_of = q.as_of.unwrap_or_else(today);
     let js = jurisdictions(&s, q.jurisdictions.as_deref())?;
     let rules = s.data.engine.rules_on(as_of, &js);
-    Ok(Json(exctl_app::views::rules_json(as_of, &rules)))
+    Ok(Json(exctl_app::views::rules_json(
+        as_of,
+        &rules,
+        &s.data.engine.vocab,
+    )))
 }
 
 /// An item to classify.

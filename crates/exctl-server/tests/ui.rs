@@ -225,11 +225,18 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
             .click()
             .await
             .unwrap();
-        let legend = text_of(&c, "#chart .legend", "io_bw").await;
+        let legend = text_of(
+            &c,
+            "#chart .legend",
+            "aggregate bidirectional I/O ≥ 600 GB/s",
+        )
+        .await;
         assert!(
-            !legend.contains("pd >="),
+            !legend.contains("PD ≥"),
             "no density thresholds before 2023-11-17: {legend}"
         );
+        // The legend is the rule's thresholds in words, never its CEL.
+        assert!(!legend.contains(">="), "{legend}");
         let date = c.find(Locator::Css("#chart-date")).await.unwrap();
         assert_eq!(
             date.prop("value").await.unwrap().as_deref(),

@@ -499,6 +499,21 @@ fn invalid_rule_packs_name_file_rule_and_reason() {
             vec!["rule us.3a090.a.1.2023", "citation is empty"],
         ),
         (
+            // A chart threshold that the condition does not test.
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &rules(r),
+                    "thresholds = [{ tpp = { min = 4800 } }]",
+                    "thresholds = [{ tpp = { min = 4900 } }]",
+                )
+            }),
+            vec![
+                "classification.toml",
+                "rule us.3a090.a.1.2023",
+                "thresholds[0].tpp.min = 4900: the condition makes no `tpp >= 4900`",
+            ],
+        ),
+        (
             Box::new(move |r: &Path| {
                 replace_in(
                     &r.join("packs/countries/group-changes.toml"),

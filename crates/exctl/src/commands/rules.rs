@@ -40,7 +40,7 @@ pub(crate) fn run(g: &Globals, args: RulesArgs) -> Result<ExitCode> {
     }
     emit(
         common.json,
-        exctl_app::views::rules_json(as_of, &rules),
+        exctl_app::views::rules_json(as_of, &rules, &data.engine.vocab),
         || {
             let table = render::rules_table(as_of, &rules, quality, common.explain);
             if quality && common.as_of.is_none() {

@@ -2,14 +2,22 @@
 // performance density, log scales, one click to each rule version.
 import { $, el, call, fmt } from "../lib.js";
 
-// Threshold boxes "tpp >= a && pd >= b" (with optional upper bounds) read
-// from the rules' CEL conditions.
-function thresholds(rule) {
-  const w = rule.when || "";
-  const lo = (v) => { const m = w.match(new RegExp(v + "\\s*>=\\s*([0-9.]+)")); return m ? Number(m[1]) : null; };
-  const hi = (v) => { const m = w.match(new RegExp(v + "\\s*<\\s*([0-9.]+)")); return m ? Number(m[1]) : null; };
-  const t = { tppLo: lo("tpp"), tppHi: hi("tpp"), pdLo: lo("pd"), pdHi: hi("pd") };
-  return t.tppLo !== null && t.tppLo > 0 ? t : null;
+// The boxes a rule declares (its `thresholds`, each bound one of its
+// condition's comparisons), as TPP and PD ranges for the chart, with the
+// bounds in words for the legend.
+function boxesOf(rule) {
+  return (rule.thresholds || []).map((bounds) => {
+    const of = (p) => bounds.find((b) => b.parameter === p) || {};
+    const t = { tppLo: of("tpp").min ?? null, tppHi: of("tpp").max ?? null, pdLo: of("pd").min ?? null, pdHi: of("pd").max ?? null };
+    const words = bounds.map((b) => [b.min != null ? b.label + " ≥ " + fmtFull(b.min) : null, b.max != null ? b.label + " < " + fmtFull(b.max) : null]
+      .filter(Boolean).join(" and ") + (b.unit ? " " + b.unit : "")).join("; ");
+    return { t, words };
+  }).filter((x) => x.t.tppLo !== null && x.t.tppLo > 0);
+}
+
+/// A figure as written, not rounded: "15,832", "5.92".
+function fmtFull(n) {
+  return Number(n).toLocaleString("en", { maximumFractionDigits: 2 });
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -31,7 +39,7 @@ export async function chart(item, asOf) {
   if (!m.tpp) { box.hidden = true; return; }
   let rules;
   try { rules = await call("GET", "/rules?as_of=" + encodeURIComponent(asOf)); } catch (_) { box.hidden = true; return; }
-  const boxes = rules.rules.filter((r) => r.kind === "classification" || r.control).map((r) => ({ r, t: thresholds(r) })).filter((x) => x.t);
+  const boxes = rules.rules.filter((r) => r.kind === "classification" || r.control).flatMap((r) => boxesOf(r).map((b) => ({ r, t: b.t, words: b.words })));
   const W = 640, H = 360, P = 48;
   const x = (v) => P + (Math.log10(Math.max(v, 10)) - 1) / 5 * (W - 2 * P);       // TPP 10 … 1e6
   const y = (v) => H - P - (Math.log10(Math.max(v, 0.01)) + 2) / 4 * (H - 2 * P);  // PD 0.01 … 100
@@ -48,7 +56,7 @@ export async function chart(item, asOf) {
   s.append(svg("text", { x: W / 2, y: H - 8, class: "axis" }, "TPP (total processing performance)"));
   s.append(svg("text", { x: 12, y: H / 2, class: "axis", transform: `rotate(-90 12 ${H / 2})` }, "performance density"));
   const legend = el("ol", { class: "legend" });
-  boxes.forEach(({ r, t }, i) => {
+  boxes.forEach(({ r, t, words }, i) => {
     const x0 = x(t.tppLo), x1 = t.tppHi ? x(t.tppHi) : W - P;
     const y0 = t.pdHi ? y(t.pdHi) : P, y1 = t.pdLo ? y(t.pdLo) : H - P;
     const inForce = r.status === "in_force";
@@ -56,15 +64,16 @@ export async function chart(item, asOf) {
     g.append(svg("rect", { x: x0, y: y0, width: Math.max(x1 - x0, 1), height: Math.max(y1 - y0, 1) }));
     // A number in the box's lower left corner, explained in the legend.
     g.append(svg("text", { x: x0 + 3, y: y1 - 4 - (i % 3) * 11, class: "tag" }, String(i + 1)));
-    g.append(svg("title", {}, r.title + " — " + r.when + " — " + r.citation));
+    g.append(svg("title", {}, r.title + " — " + words + " — " + r.citation));
     s.append(g);
     legend.append(el("li", { class: inForce ? "" : "muted" },
-      (r.paragraph || r.control || r.id) + " (" + r.jurisdiction + ", from " + r.effective_from + (inForce ? "" : ", " + r.status.replace(/_/g, " ")) + "): " + r.when));
+      (r.paragraph || r.control || r.id) + " (" + r.jurisdiction + ", from " + r.effective_from + (inForce ? "" : ", " + r.status.replace(/_/g, " ")) + "): " + words,
+      " ", el("span", { class: "cite" }, r.citation)));
   });
   const dot = svg("g", { class: "item" });
   const cx = x(m.tpp), cy = y(m.pd || 0.01);
   dot.append(svg("circle", { cx, cy, r: 6 }));
-  const label = item.name + " (TPP " + fmt(m.tpp) + ", PD " + fmt(m.pd) + ")";
+  const label = item.name + " (TPP " + fmtFull(m.tpp) + ", PD " + fmtFull(m.pd) + ")";
   // About 6.5 px a character at 11 px: put the label where it fits.
   const right = cx + 10 + label.length * 6.5 < W;
   dot.append(svg("text", { x: right ? cx + 10 : cx - 10, y: cy + 18, class: "label item-label" + (right ? "" : " end") }, label));
