@@ -174,8 +174,9 @@ fn a_rule_naming_a_paragraph_the_ccl_lacks_does_not_load() {
 fn a_threshold_the_text_does_not_state_does_not_load() {
     let err = with_rule_edit(
         "packs/us/rules/classification.toml",
-        "when = \"datacenter && tpp >= 1600 && pd >= 5.92\"",
-        "when = \"datacenter && tpp >= 1600 && pd >= 5.29\"",
+        // (The declared chart threshold follows the condition.)
+        "when = \"datacenter && tpp >= 1600 && pd >= 5.92\"\nthresholds = [{ tpp = { min = 1600 }, pd = { min = 5.92 } }]",
+        "when = \"datacenter && tpp >= 1600 && pd >= 5.29\"\nthresholds = [{ tpp = { min = 1600 }, pd = { min = 5.29 } }]",
     )
     .unwrap_err();
     assert!(err.contains("5.29") && err.contains("3A090.a.2"), "{err}");
@@ -186,8 +187,8 @@ fn a_historical_rule_is_checked_against_its_federal_register_quote() {
     // The 2022 rule's 600 GB/s is not in today's CCL; its FR quote carries it.
     let err = with_rule_edit(
         "packs/us/rules/classification.toml",
-        "when = \"tpp >= 4800 && io_bw >= 600\"",
-        "when = \"tpp >= 4800 && io_bw >= 500\"",
+        "when = \"tpp >= 4800 && io_bw >= 600\"\nthresholds = [{ tpp = { min = 4800 }, io_bw = { min = 600 } }]",
+        "when = \"tpp >= 4800 && io_bw >= 500\"\nthresholds = [{ tpp = { min = 4800 }, io_bw = { min = 500 } }]",
     )
     .unwrap_err();
     assert!(err.contains("500") && err.contains("source_text"), "{err}");
