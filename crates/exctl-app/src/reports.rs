@@ -221,6 +221,25 @@ pub fn decision_html(d: &StoredDecision, cases: &[CaseFile], instance: &str) -> 
     h
 }
 
+/// A text cell as a spreadsheet must not read it: a value that starts
+/// like a formula (`=`, `+`, `-`, `@`, a tab or a return, or their
+/// full-width forms) gets a leading `'`, so a party named
+/// `=HYPERLINK(…)` stays text when the file is opened in a spreadsheet.
+pub fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
+            format!("'{text}")
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// Writes one row, every text cell through [`cell`].
+fn write_row(w: &mut csv::Writer<Vec<u8>>, cells: Vec<String>) -> Result<()> {
+    w.write_record(cells.iter().map(|c| cell(c)))?;
+    Ok(())
+}
+
 /// The case queue as CSV, a row per case.
 pub fn cases_csv(all: &[Case]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -248,27 +267,30 @@ pub fn cases_csv(all: &[Case]) -> Result<String> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
     for c in all {
-        w.write_record([
-            c.id.to_string(),
-            c.kind.clone(),
-            c.status.clone(),
-            c.subject.clone(),
-            opt(&c.party),
-            opt(&c.party_country),
-            opt(&c.list),
-            opt(&c.entry_id),
-            opt(&c.outcome),
-            opt(&c.assignee),
-            opt(&c.resolution),
-            opt(&c.reason),
-            opt(&c.proposed_by),
-            opt(&c.approved_by),
-            num(c.decision_id),
-            num(c.rescreen_id),
-            c.opened_at.clone(),
-            c.opened_by.clone(),
-            c.updated_at.clone(),
-        ])?;
+        write_row(
+            &mut w,
+            vec![
+                c.id.to_string(),
+                c.kind.clone(),
+                c.status.clone(),
+                c.subject.clone(),
+                opt(&c.party),
+                opt(&c.party_country),
+                opt(&c.list),
+                opt(&c.entry_id),
+                opt(&c.outcome),
+                opt(&c.assignee),
+                opt(&c.resolution),
+                opt(&c.reason),
+                opt(&c.proposed_by),
+                opt(&c.approved_by),
+                num(c.decision_id),
+                num(c.rescreen_id),
+                c.opened_at.clone(),
+                c.opened_by.clone(),
+                c.updated_at.clone(),
+            ],
+        )?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }
@@ -295,22 +317,25 @@ pub fn licences_csv(all: &[StoredLicence]) -> Result<String> {
     let num = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
     for s in all {
         let l = &s.licence;
-        w.write_record([
-            l.jurisdiction.clone(),
-            l.number.clone(),
-            l.holder.clone(),
-            l.valid_from.to_string(),
-            l.valid_to.to_string(),
-            l.items.join("; "),
-            l.controls.join("; "),
-            l.destinations.join("; "),
-            num(l.quantity),
-            s.drawn.quantity.to_string(),
-            num(l.value),
-            s.drawn.value.to_string(),
-            l.currency.clone(),
-            s.recorded_at.clone(),
-        ])?;
+        write_row(
+            &mut w,
+            vec![
+                l.jurisdiction.clone(),
+                l.number.clone(),
+                l.holder.clone(),
+                l.valid_from.to_string(),
+                l.valid_to.to_string(),
+                l.items.join("; "),
+                l.controls.join("; "),
+                l.destinations.join("; "),
+                num(l.quantity),
+                s.drawn.quantity.to_string(),
+                num(l.value),
+                s.drawn.value.to_string(),
+                l.currency.clone(),
+                s.recorded_at.clone(),
+            ],
+        )?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }
@@ -334,21 +359,24 @@ pub fn decisions_csv(rows: &[StoredDecision]) -> Result<String> {
         "result",
     ])?;
     for r in rows {
-        w.write_record([
-            r.id.to_string(),
-            r.recorded_at.clone(),
-            r.actor.clone(),
-            r.kind.clone(),
-            r.subject.clone(),
-            r.destination.clone().unwrap_or_default(),
-            r.parties.join("; "),
-            r.outcome.clone(),
-            r.as_of.clone(),
-            r.rules_hash.clone(),
-            r.list_version.clone().unwrap_or_default(),
-            r.input.to_string(),
-            r.result.to_string(),
-        ])?;
+        write_row(
+            &mut w,
+            vec![
+                r.id.to_string(),
+                r.recorded_at.clone(),
+                r.actor.clone(),
+                r.kind.clone(),
+                r.subject.clone(),
+                r.destination.clone().unwrap_or_default(),
+                r.parties.join("; "),
+                r.outcome.clone(),
+                r.as_of.clone(),
+                r.rules_hash.clone(),
+                r.list_version.clone().unwrap_or_default(),
+                r.input.to_string(),
+                r.result.to_string(),
+            ],
+        )?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }
@@ -391,6 +419,18 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
         assert!(html.contains("2026.11.24"));
+    }
+
+    #[test]
+    fn a_csv_cell_never_starts_a_formula() {
+        let csv = decisions_csv(&[stored("=HYPERLINK(\"http://x\",\"click\")")]).unwrap();
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[6], "'=HYPERLINK(\"http://x\",\"click\")");
+        for bad in ["+1", "-1", "@SUM(A1)", "\tx", "＝1"] {
+            assert!(cell(bad).starts_with('\''), "{bad}");
+        }
+        assert_eq!(cell("Acme"), "Acme");
     }
 
     #[test]

@@ -634,23 +634,58 @@ fn compile_rule(file: &str, def: RuleDef, vocab: &Vocabulary) -> Result<Rule, Da
             if bound.min.is_none() && bound.max.is_none() {
                 return Err(err(format!("thresholds[{i}].{var}: neither min nor max")));
             }
-            if let Some(v) = bound
-                .min
-                .filter(|v| !made(&[CompareOp::Ge, CompareOp::Gt], *v))
-            {
+            // A chart reads `min` as "≥" and `max` as "<": only those.
+            if let Some(v) = bound.min.filter(|v| !made(&[CompareOp::Ge], *v)) {
                 return Err(err(format!(
-                    "thresholds[{i}].{var}.min = {v}: the condition makes no `{var} >= {v}` (or `>`)"
+                    "thresholds[{i}].{var}.min = {v}: the condition makes no `{var} >= {v}`"
                 )));
             }
-            if let Some(v) = bound
-                .max
-                .filter(|v| !made(&[CompareOp::Lt, CompareOp::Le], *v))
-            {
+            if let Some(v) = bound.max.filter(|v| !made(&[CompareOp::Lt], *v)) {
                 return Err(err(format!(
-                    "thresholds[{i}].{var}.max = {v}: the condition makes no `{var} < {v}` (or `<=`)"
+                    "thresholds[{i}].{var}.max = {v}: the condition makes no `{var} < {v}`"
                 )));
             }
         }
+    }
+    // Declared, the boxes leave out none of the condition's numeric
+    // thresholds, and a condition without alternatives is one box.
+    if !def.thresholds.is_empty() {
+        for c in comparisons.iter().filter(|c| !c.negated) {
+            let Literal::Num(v) = c.value else { continue };
+            let declared = def.thresholds.iter().any(|b| {
+                b.get(&c.var).is_some_and(|bound| match c.op {
+                    CompareOp::Ge | CompareOp::Gt => bound.min == Some(v),
+                    CompareOp::Lt | CompareOp::Le => bound.max == Some(v),
+                    _ => true,
+                })
+            });
+            let ordered = matches!(
+                c.op,
+                CompareOp::Ge | CompareOp::Gt | CompareOp::Lt | CompareOp::Le
+            );
+            if ordered && !declared {
+                return Err(err(format!(
+                    "thresholds: the condition compares {} with {v}, which no box declares",
+                    c.var
+                )));
+            }
+        }
+        if !def.when.contains("||") && def.thresholds.len() > 1 {
+            return Err(err(
+                "thresholds: a condition without alternatives (`||`) is one box".into(),
+            ));
+        }
+    }
+    // A control rule on TPP or PD is drawn on the chart: it declares its boxes.
+    if def.kind == RuleKind::Control
+        && def.thresholds.is_empty()
+        && comparisons
+            .iter()
+            .any(|c| (c.var == "tpp" || c.var == "pd") && matches!(c.value, Literal::Num(_)))
+    {
+        return Err(err(
+            "a control rule comparing tpp or pd declares its thresholds (`thresholds = [{ tpp = { min = … } }]`) for the chart".into(),
+        ));
     }
     // A primary rule with thresholds rests them on text: a CCL paragraph or
     // a quotation. Without either it must say it is not primary.

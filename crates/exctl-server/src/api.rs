@@ -883,6 +883,8 @@ fn download(kind: &'static str, name: String, body: String) -> Response {
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'none'; style-src 'unsafe-inline'".to_string(),
             ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
         ],
         body,
     )
@@ -925,16 +927,21 @@ async fn decisions_report(
         outcome: q.outcome,
         from: q.from,
         to: q.to,
-        limit: Some(q.limit.unwrap_or(5000).clamp(1, 5000)),
+        limit: Some(q.limit.unwrap_or(recording::HISTORY_MAX_LIMIT)),
         before: q.before,
     };
-    let rows = s.store.history(&filter).await?;
-    let csv = exctl_app::reports::decisions_csv(&rows).map_err(|_| ApiError::internal())?;
-    Ok(download(
-        "text/csv; charset=utf-8",
-        "decisions.csv".into(),
-        csv,
-    ))
+    // The history's checks (a misspelt outcome is a 400, not an empty file);
+    // more rows than a page: `X-Next-Before` says where the rest start.
+    let page = recording::history(&s.store, &filter, recording::HISTORY_MAX_LIMIT).await?;
+    let csv =
+        exctl_app::reports::decisions_csv(&page.decisions).map_err(|_| ApiError::internal())?;
+    let mut r = download("text/csv; charset=utf-8", "decisions.csv".into(), csv);
+    if let Some(next) = page.next_before {
+        if let Ok(v) = header::HeaderValue::from_str(&next.to_string()) {
+            r.headers_mut().insert("x-next-before", v);
+        }
+    }
+    Ok(r)
 }
 
 /// The case queue as CSV.

@@ -1586,4 +1586,30 @@ fn reports_are_printable_html_and_csv() {
     assert!(csv.starts_with("jurisdiction,number,holder"), "{csv}");
     let (status, e) = s.call("GET", "/api/v1/reports/decisions/999", Some(&viewer), None);
     assert_eq!(status, 409, "{e}");
+    // The history's checks: a misspelt outcome is refused, not an empty file.
+    let (status, e) = s.call(
+        "GET",
+        "/api/v1/reports/decisions.csv?outcome=prohibted",
+        Some(&viewer),
+        None,
+    );
+    assert_eq!(status, 400, "{e}");
+    // More decisions than a page: the header says where the rest start.
+    let r = ureq::get(&format!("{}/api/v1/reports/decisions.csv?limit=1", s.url))
+        .header("Authorization", &format!("Bearer {viewer}"))
+        .call()
+        .unwrap();
+    assert!(r.headers().get("x-content-type-options").is_some());
+    let more = s.call(
+        "POST",
+        "/api/v1/check",
+        Some(&s.admin),
+        Some(json!({"item": "h20", "to": "DE", "as_of": "2026-12-01"})),
+    );
+    assert_eq!(more.0, 200);
+    let r = ureq::get(&format!("{}/api/v1/reports/decisions.csv?limit=1", s.url))
+        .header("Authorization", &format!("Bearer {viewer}"))
+        .call()
+        .unwrap();
+    assert!(r.headers().get("x-next-before").is_some(), "a second page");
 }

@@ -514,6 +514,31 @@ fn invalid_rule_packs_name_file_rule_and_reason() {
             ],
         ),
         (
+            // A box that leaves out a threshold the condition tests.
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &rules(r),
+                    "thresholds = [{ tpp = { min = 1600 }, pd = { min = 5.92 } }]",
+                    "thresholds = [{ tpp = { min = 1600 } }]",
+                )
+            }),
+            vec![
+                "rule us.3a090.a.2.2023",
+                "the condition compares pd with 5.92, which no box declares",
+            ],
+        ),
+        (
+            // A control rule on TPP without its boxes.
+            Box::new(move |r: &Path| {
+                replace_in(
+                    &rules(r),
+                    "when = \"datacenter && tpp >= 4800\"\nthresholds = [{ tpp = { min = 4800 } }]",
+                    "when = \"datacenter && tpp >= 4800\"",
+                )
+            }),
+            vec!["rule us.3a090.a.1.2023", "declares its thresholds"],
+        ),
+        (
             Box::new(move |r: &Path| {
                 replace_in(
                     &r.join("packs/countries/group-changes.toml"),

@@ -12,12 +12,14 @@ function boxesOf(rule) {
     const words = bounds.map((b) => [b.min != null ? b.label + " ≥ " + fmtFull(b.min) : null, b.max != null ? b.label + " < " + fmtFull(b.max) : null]
       .filter(Boolean).join(" and ") + (b.unit ? " " + b.unit : "")).join("; ");
     return { t, words };
-  }).filter((x) => x.t.tppLo !== null && x.t.tppLo > 0);
+  }).filter((x) => x.t.tppLo !== null || x.t.tppHi !== null || x.t.pdLo !== null || x.t.pdHi !== null)
+    // A box without a lower TPP bound starts at the axis.
+    .map((x) => ({ ...x, t: { ...x.t, tppLo: x.t.tppLo && x.t.tppLo > 0 ? x.t.tppLo : 10 } }));
 }
 
-/// A figure as written, not rounded: "15,832", "5.92".
-function fmtFull(n) {
-  return Number(n).toLocaleString("en", { maximumFractionDigits: 2 });
+/// A threshold as written, not rounded: "4,800", "5.92"; "–" when unknown.
+function fmtFull(n, digits = 6) {
+  return n === null || n === undefined ? "–" : Number(n).toLocaleString("en", { maximumFractionDigits: digits });
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -67,13 +69,13 @@ export async function chart(item, asOf) {
     g.append(svg("title", {}, r.title + " — " + words + " — " + r.citation));
     s.append(g);
     legend.append(el("li", { class: inForce ? "" : "muted" },
-      (r.paragraph || r.control || r.id) + " (" + r.jurisdiction + ", from " + r.effective_from + (inForce ? "" : ", " + r.status.replace(/_/g, " ")) + "): " + words,
+      (r.paragraph || r.control || r.id) + " (" + r.jurisdiction + ", from " + r.effective_from + (inForce ? "" : ", " + r.status.replace(/_/g, " ")) + "): " + words + " — " + r.title,
       " ", el("span", { class: "cite" }, r.citation)));
   });
   const dot = svg("g", { class: "item" });
   const cx = x(m.tpp), cy = y(m.pd || 0.01);
   dot.append(svg("circle", { cx, cy, r: 6 }));
-  const label = item.name + " (TPP " + fmtFull(m.tpp) + ", PD " + fmtFull(m.pd) + ")";
+  const label = item.name + " (TPP " + fmtFull(m.tpp, 0) + ", PD " + fmtFull(m.pd, 2) + ")";
   // About 6.5 px a character at 11 px: put the label where it fits.
   const right = cx + 10 + label.length * 6.5 < W;
   dot.append(svg("text", { x: right ? cx + 10 : cx - 10, y: cy + 18, class: "label item-label" + (right ? "" : " end") }, label));

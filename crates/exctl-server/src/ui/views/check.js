@@ -123,9 +123,16 @@ async function answer(ev, asked) {
   ev.preventDefault();
   const given = answersOf(ev.target, asked);
   if (!Object.keys(given).length) { $("#check-result").prepend(el("p", { class: "error" }, "answer at least one question")); return; }
-  // The end use is stated as the end use, every other answer as a fact.
-  const byField = (field) => Object.fromEntries(asked.filter((q) => q.answer.field === field && q.answer.fact in given).map((q) => [q.answer.fact, given[q.answer.fact]]));
-  const body = { ...last.body, ...byField("end_use"), facts: { ...(last.body.facts || {}), ...byField("facts") } };
+  // The end use is stated as the end use, every other answer as a fact;
+  // an answer for a field this page does not know is refused, not dropped.
+  const body = { ...last.body, facts: { ...(last.body.facts || {}) } };
+  for (const q of asked) {
+    const a = q.answer;
+    if (!(a.fact in given)) continue;
+    if (a.field === "end_use") body.end_use = given[a.fact];
+    else if (a.field === "facts") body.facts[a.fact] = given[a.fact];
+    else { $("#check-result").prepend(el("p", { class: "error" }, "cannot send an answer to " + a.field)); return; }
+  }
   await run(body, last.result);
 }
 

@@ -85,7 +85,16 @@ async function save(path, name) {
 }
 
 export function init() {
-  $("#history-csv").addEventListener("click", () => save("/reports/decisions.csv", "decisions.csv"));
+  // The decisions the search finds, as the history's filters give them.
+  $("#history-csv").addEventListener("click", () => {
+    try {
+      const q = new URLSearchParams();
+      for (const [k, v] of new FormData($("#history-form")).entries()) {
+        if (v) q.set(k, k === "from" || k === "to" ? isoDate(v, k) : v);
+      }
+      save("/reports/decisions.csv" + (q.toString() ? "?" + q.toString() : ""), "decisions.csv");
+    } catch (e) { status(e.message, "error"); }
+  });
   $("#licences-csv").addEventListener("click", () => save("/reports/licences.csv", "licences.csv"));
   $("#compare-form").addEventListener("submit", compare);
   $("#licences-load").addEventListener("click", loadLicences);
