@@ -112,7 +112,8 @@ pub fn decision_html(d: &StoredDecision, cases: &[CaseFile], instance: &str) -> 
 
     h.push_str("<h2>What was asked</h2><table>");
     if let Some(input) = d.input.as_object() {
-        for (k, v) in input {
+        // (Whether to record is how it was asked, not what.)
+        for (k, v) in input.iter().filter(|(k, _)| k.as_str() != "record") {
             row(&mut h, k, &text_of(v));
         }
     }
@@ -155,6 +156,20 @@ pub fn decision_html(d: &StoredDecision, cases: &[CaseFile], instance: &str) -> 
             h.push_str("</li>");
         }
         h.push_str("</ul>");
+        if let Some(notes) = det["notes"].as_array().filter(|n| !n.is_empty()) {
+            h.push_str("<p>Rules noted but not binding on the date:</p><ul>");
+            for n in notes {
+                let _ = write!(
+                    h,
+                    "<li>{} <span class=\"cite\">{} — {}; {}</span></li>",
+                    escape(&text_of(&n["text"])),
+                    escape(&text_of(&n["rule"])),
+                    escape(&text_of(&n["citation"])),
+                    escape(&text_of(&n["status"]))
+                );
+            }
+            h.push_str("</ul>");
+        }
     }
     if let Some(hits) = r["party_hits"].as_array().filter(|x| !x.is_empty()) {
         h.push_str("<h2>List matches of the parties</h2><ul>");

@@ -145,7 +145,9 @@ pub fn person(actor: &str) -> String {
         Some(rest) => rest.rsplit_once(" (").map_or(rest, |(name, _)| name),
         None => actor,
     };
-    // "Alice", "alice " and "alice" are one person.
+    // "Alice", "alice ", "ａｌｉｃｅ" (full-width) and "alice" are one person.
+    use unicode_normalization::UnicodeNormalization as _;
+    let name: String = name.nfkc().collect();
     name.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -494,8 +496,9 @@ impl Store {
         let case = self.case_in(&mut tx, id).await?;
         if case.status == "closed" {
             return Err(Error::Rejected(format!(
-                "case {id} is closed ({} by {})",
+                "case {id} is closed ({}: proposed by {}, approved by {})",
                 case.resolution.as_deref().unwrap_or("-"),
+                case.proposed_by.as_deref().unwrap_or("-"),
                 case.approved_by.as_deref().unwrap_or("-")
             )));
         }
@@ -539,7 +542,15 @@ impl Store {
         bytes: &[u8],
         note: &str,
     ) -> Result<CaseFile, Error> {
-        let name = checked_text("evidence name", name)?;
+        // The file's own name only: no folders, no control characters.
+        let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+        let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+        if cleaned.trim().is_empty() || cleaned.trim() == ".." || cleaned.trim() == "." {
+            return Err(Error::Invalid(format!(
+                "evidence name: {name:?} has no file name"
+            )));
+        }
+        let name = checked_text("evidence name", &cleaned)?;
         if bytes.is_empty() {
             return Err(Error::Invalid("evidence: empty".into()));
         }

@@ -861,6 +861,12 @@ async fn case_act(
     Path((id, action)): Path<(i64, String)>,
     Body(r): Body<CaseRequest>,
 ) -> ApiResult {
+    // Over the API an approval names the proposal it read.
+    if action == "approve" && r.seen.is_none() {
+        return Err(ApiError::bad(
+            "seen: approve needs the id of the proposal event you read (the case's latest \"proposed\" event)".to_string(),
+        ));
+    }
     let store = s.store.acting_as(&actor(&caller));
     let file = exctl_app::cases::act(&store, id, &action, &r, None).await?;
     Ok(Json(

@@ -1498,23 +1498,52 @@ fn cases_are_worked_over_the_api_with_four_eyes() {
         "POST",
         &path("attach"),
         Some(&alice),
-        Some(json!({"name": "extract.txt", "base64": "cmVnaXN0cnkgZXh0cmFjdA==", "text": "registry"})),
+        Some(json!({"name": "../../etc/extract.txt", "base64": "cmVnaXN0cnkgZXh0cmFjdA==", "text": "registry"})),
     );
     assert_eq!(status, 200, "{f}");
-    let (status, _) = s.call(
+    assert_eq!(
+        f["events"][1]["evidence_name"], "extract.txt",
+        "the file's own name only"
+    );
+    let (status, p) = s.call(
         "POST",
         &path("propose"),
         Some(&alice),
         Some(json!({"resolution": "clear", "reason": "another company"})),
     );
     assert_eq!(status, 200);
-    let (status, e) = s.call("POST", &path("approve"), Some(&alice), Some(json!({})));
+    let seen = p["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["action"] == "proposed")
+        .unwrap()["id"]
+        .clone();
+    // An approval over the API names the proposal it read.
+    let (status, e) = s.call("POST", &path("approve"), Some(&bob), Some(json!({})));
+    assert_eq!(status, 400, "{e}");
+    assert!(e["error"].as_str().unwrap().starts_with("seen:"), "{e}");
+    let (status, e) = s.call(
+        "POST",
+        &path("approve"),
+        Some(&alice),
+        Some(json!({"seen": seen})),
+    );
+    assert_eq!(status, 409, "{e}");
+    // A key whose name is Alice's in full-width letters is still Alice.
+    let alike = s.key("officer", "ａｌｉｃｅ");
+    let (status, e) = s.call(
+        "POST",
+        &path("approve"),
+        Some(&alike),
+        Some(json!({"seen": seen})),
+    );
     assert_eq!(status, 409, "{e}");
     let (status, f) = s.call(
         "POST",
         &path("approve"),
         Some(&bob),
-        Some(json!({"text": "agreed"})),
+        Some(json!({"text": "agreed", "seen": seen})),
     );
     assert_eq!(status, 200, "{f}");
     assert_eq!(f["status"], "closed");

@@ -210,11 +210,22 @@ async fn interview<S: exctl_app::Shell>(
     use exctl_app::check;
     let mut skipped: std::collections::BTreeSet<String> = Default::default();
     let mut before: Option<Vec<(String, Option<exctl_core::Outcome>)>> = None;
+    let mut last_good = request.clone();
     loop {
         let mut look = request.clone();
         look.record = Some(false);
         look.ship = None;
-        let answer = check::run(shell, place, item.clone(), look).await?;
+        let answer = match check::run(shell, place, item.clone(), look).await {
+            Ok(a) => a,
+            // An answer the check refuses is asked again; the others stand.
+            Err(e) if before.is_some() => {
+                writeln!(out, "\nnot accepted: {e:#}")?;
+                request = last_good.clone();
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        last_good = request.clone();
         let decision = &answer.prepared.decision;
         let outcomes: Vec<(String, Option<exctl_core::Outcome>)> =
             std::iter::once(("overall".to_string(), decision.overall))
@@ -306,6 +317,10 @@ fn ask(
         if line.is_empty() {
             return Ok(Asked::Skip);
         }
+        if line.chars().count() > 200 {
+            writeln!(out, "  not understood: an answer of over 200 characters")?;
+            continue;
+        }
         match parse_answer(a, line) {
             Ok(v) => return Ok(Asked::Value(v)),
             Err(why) => writeln!(out, "  not understood: {why}")?,
@@ -357,11 +372,23 @@ fn parse_answer(
             }
         }
         "list" if line.eq_ignore_ascii_case("none") => Ok(serde_json::json!(["none"])),
-        "list" => line
-            .split(',')
-            .map(choice)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map(|v| serde_json::json!(v)),
+        "list"
+            if line
+                .split(',')
+                .any(|w| w.trim().eq_ignore_ascii_case("none")) =>
+        {
+            Err("\"none\" stands alone: it says no value applies".to_string())
+        }
+        "list" => {
+            let mut values = line
+                .split(',')
+                .map(choice)
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            // "1,1,3" means flags 1 and 3.
+            let mut seen = std::collections::BTreeSet::new();
+            values.retain(|v| seen.insert(v.clone()));
+            Ok(serde_json::json!(values))
+        }
         _ => choice(line).map(serde_json::Value::String),
     }
 }
