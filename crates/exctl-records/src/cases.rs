@@ -357,7 +357,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?
-            .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
+            .ok_or_else(|| Error::NotFound(format!("no case {id}")))?;
         case_from_row(&row)
     }
 
@@ -418,7 +418,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or_else(|| Error::Rejected(format!("no case {id}")))?;
+            .ok_or_else(|| Error::NotFound(format!("no case {id}")))?;
         let case = case_from_row(&row)?;
         let events = sqlx::query(
             "SELECT id, at, actor, action, text, evidence_name, evidence_sha256 FROM case_events WHERE case_id = $1 ORDER BY id",
@@ -592,7 +592,7 @@ impl Store {
         .bind(event)
         .fetch_optional(&self.pool)
         .await?
-        .ok_or_else(|| Error::Rejected(format!("case {case} has no evidence {event}")))?;
+        .ok_or_else(|| Error::NotFound(format!("case {case} has no evidence {event}")))?;
         let body: String = row.try_get(2)?;
         Ok(Evidence {
             name: row.try_get(0)?,

@@ -57,12 +57,23 @@ pub enum Error {
     /// tried.
     #[error("{0}")]
     Invalid(String),
+    /// What the request names is not on record (a case, a decision).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl Error {
     /// Whether the error is the user's request rather than the system.
     pub fn is_rejection(&self) -> bool {
-        matches!(self, Error::Rejected(_) | Error::NoKey | Error::Invalid(_))
+        matches!(
+            self,
+            Error::Rejected(_) | Error::NoKey | Error::Invalid(_) | Error::NotFound(_)
+        )
+    }
+
+    /// Whether what the request names is not on record (HTTP 404).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound(_))
     }
 
     /// Whether the request itself is malformed (HTTP 400), rather than

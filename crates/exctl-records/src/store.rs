@@ -920,7 +920,7 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
-        .ok_or_else(|| Error::Rejected(format!("no recorded decision {id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no recorded decision {id}")))?;
         decision_from_row(&row)
     }
 

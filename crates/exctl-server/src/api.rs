@@ -87,6 +87,9 @@ impl From<anyhow::Error> for ApiError {
             if r.is_invalid() {
                 return ApiError::bad(r.to_string());
             }
+            if r.is_not_found() {
+                return ApiError::new(StatusCode::NOT_FOUND, r.to_string());
+            }
             if r.is_rejection() {
                 return ApiError::new(StatusCode::CONFLICT, r.to_string());
             }
@@ -100,6 +103,8 @@ impl From<exctl_records::Error> for ApiError {
     fn from(e: exctl_records::Error) -> ApiError {
         if e.is_invalid() {
             ApiError::bad(e.to_string())
+        } else if e.is_not_found() {
+            ApiError::new(StatusCode::NOT_FOUND, e.to_string())
         } else if e.is_rejection() {
             ApiError::new(StatusCode::CONFLICT, e.to_string())
         } else {
@@ -812,7 +817,7 @@ async fn cases(State(s): State<Arc<AppState>>, Params(q): Params<CasesQuery>) ->
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
     params(("id" = i64, Path, description = "The case")),
     responses((status = 200, description = "The case and its events", body = Object),
-              (status = 409, description = "No such case", body = Object)))]
+              (status = 404, description = "No such case", body = Object)))]
 async fn case(State(s): State<Arc<AppState>>, Path(id): Path<i64>) -> ApiResult {
     let file = s.store.case(id).await?;
     Ok(Json(
@@ -904,7 +909,7 @@ fn download(kind: &'static str, name: String, body: String) -> Response {
 #[utoipa::path(get, path = "/api/v1/reports/decisions/{id}", tag = "records",
     params(("id" = i64, Path, description = "The recorded decision")),
     responses((status = 200, description = "The report", content_type = "text/html"),
-              (status = 409, description = "No such decision", body = Object)))]
+              (status = 404, description = "No such decision", body = Object)))]
 async fn decision_report(
     State(s): State<Arc<AppState>>,
     Path(id): Path<i64>,

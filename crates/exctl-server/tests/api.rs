@@ -1614,7 +1614,21 @@ fn reports_are_printable_html_and_csv() {
     let (_, _, csv) = get("/api/v1/reports/licences.csv");
     assert!(csv.starts_with("jurisdiction,number,holder"), "{csv}");
     let (status, e) = s.call("GET", "/api/v1/reports/decisions/999", Some(&viewer), None);
-    assert_eq!(status, 409, "{e}");
+    assert_eq!(status, 404, "{e}");
+    let (status, e) = s.call(
+        "POST",
+        "/api/v1/cases/999/comment",
+        Some(&viewer.clone()),
+        Some(json!({"text": "x"})),
+    );
+    assert_eq!(status, 403, "{e}");
+    let (status, e) = s.call(
+        "POST",
+        "/api/v1/cases/999/comment",
+        Some(&s.admin),
+        Some(json!({"text": "x"})),
+    );
+    assert_eq!(status, 404, "{e}");
     // The history's checks: a misspelt outcome is refused, not an empty file.
     let (status, e) = s.call(
         "GET",
