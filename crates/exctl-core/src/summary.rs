@@ -25,7 +25,7 @@ pub struct Summary {
 /// no summary.
 pub fn summarise(d: &Decision, open_hits: usize) -> Option<Summary> {
     let overall = d.overall?;
-    let mut summary = summarise_as(d, overall, open_hits);
+    let mut summary = summarise_as(d, overall, open_hits, false);
     // A pack with a standing caveat (terms from press reports) may be the
     // strictest; what binding law requires is then said as well.
     let caveated = |x: &Determination| x.notice.is_some();
@@ -41,20 +41,16 @@ pub fn summarise(d: &Decision, open_hits: usize) -> Option<Summary> {
         .filter_map(|x| x.outcome)
         .reduce(Outcome::worst);
     if let Some(binding) = binding.filter(|b| deciding_caveated && *b != overall) {
-        let law = summarise_as(d, binding, open_hits);
+        // The order stays held by the stricter answer: binding law's "ship"
+        // is not advice while it is.
+        let law = summarise_as(d, binding, open_hits, true);
         summary.headline = format!(
             "{}. Binding law: {}",
             summary.headline,
             lowercase_first(&law.headline)
         );
         summary.deciding.extend(law.deciding);
-        // The order stays held by the stricter answer: binding law's "ship"
-        // is not advice while it is.
-        summary.next = law
-            .next
-            .into_iter()
-            .filter(|n| !n.starts_with("Ship"))
-            .collect();
+        summary.next = law.next;
         summary.next.push(
             "Hold the order for review: the strictest answer comes from a pack whose terms are not binding; release it only through its case, with a second officer".into(),
         );
@@ -69,7 +65,9 @@ fn lowercase_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn summarise_as(d: &Decision, overall: Outcome, open_hits: usize) -> Summary {
+/// The summary as if `overall` were the outcome; `held` when a stricter
+/// answer holds the order anyway (no advice to ship).
+fn summarise_as(d: &Decision, overall: Outcome, open_hits: usize, held: bool) -> Summary {
     // The determinations that make the overall outcome what it is.
     let deciding: Vec<&Determination> = d
         .determinations
@@ -202,7 +200,7 @@ fn summarise_as(d: &Decision, overall: Outcome, open_hits: usize) -> Summary {
         }
         Outcome::ObligationsApply => next.push("Meet the obligations listed below".into()),
         Outcome::NoLicenseRequired | Outcome::NotControlled => {
-            if open_hits == 0 {
+            if open_hits == 0 && !held {
                 next.push("Ship; keep this decision with the order".into());
             }
         }

@@ -229,17 +229,17 @@ impl Store {
         Ok(())
     }
 
-    /// The case open on a party's hit, if any.
-    pub(crate) async fn open_case_of(
+    /// The latest case of a party's hit that meets `condition` (SQL over
+    /// the `cases` row), if any.
+    async fn hit_case_where(
         &self,
         tx: &mut WriteTx,
-        party: i64,
-        list: &str,
-        entry_id: &str,
+        (party, list, entry_id): (i64, &str, &str),
+        condition: &str,
     ) -> Result<Option<i64>, Error> {
-        let row = sqlx::query(
-            "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status <> 'closed'",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND {condition} ORDER BY id DESC"
+        )))
         .bind(party)
         .bind(list)
         .bind(entry_id)
@@ -249,6 +249,18 @@ impl Store {
             Some(r) => Some(r.try_get(0)?),
             None => None,
         })
+    }
+
+    /// The case open on a party's hit, if any.
+    pub(crate) async fn open_case_of(
+        &self,
+        tx: &mut WriteTx,
+        party: i64,
+        list: &str,
+        entry_id: &str,
+    ) -> Result<Option<i64>, Error> {
+        self.hit_case_where(tx, (party, list, entry_id), "status <> 'closed'")
+            .await
     }
 
     /// The open case of a party's hit, opened now if it has none; `None`
@@ -275,18 +287,9 @@ impl Store {
         list: &str,
         entry_id: &str,
     ) -> Result<Option<i64>, Error> {
-        let row = sqlx::query(
-            "SELECT id FROM cases WHERE party_id = $1 AND list = $2 AND entry_id = $3 AND status = 'closed' AND resolution = 'confirm' ORDER BY id DESC",
-        )
-        .bind(party)
-        .bind(list)
-        .bind(entry_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get(0)?),
-            None => None,
-        })
+        let closed_confirmed = "status = 'closed' AND resolution = 'confirm'";
+        self.hit_case_where(tx, (party, list, entry_id), closed_confirmed)
+            .await
     }
 
     async fn insert_case(
@@ -456,28 +459,6 @@ impl Store {
             out.push(self.case(id).await?);
         }
         Ok(out)
-    }
-
-    /// The open case of a party's hit on a list entry, if any.
-    pub async fn case_of_hit(
-        &self,
-        party_key: &str,
-        list: &str,
-        entry_id: &str,
-    ) -> Result<Option<i64>, Error> {
-        let row = sqlx::query(
-            "SELECT c.id FROM cases c JOIN parties p ON p.id = c.party_id
-             WHERE p.party_key = $1 AND c.list = $2 AND c.entry_id = $3 AND c.status <> 'closed'",
-        )
-        .bind(party_key)
-        .bind(list)
-        .bind(entry_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get(0)?),
-            None => None,
-        })
     }
 
     /// Runs `f` on an unclosed case in a write transaction and commits.

@@ -931,16 +931,7 @@ async fn decisions_report(
     State(s): State<Arc<AppState>>,
     Params(q): Params<HistoryQuery>,
 ) -> Result<Response, ApiError> {
-    let filter = exctl_records::HistoryFilter {
-        kind: q.kind,
-        party: q.party,
-        item: q.item,
-        outcome: q.outcome,
-        from: q.from,
-        to: q.to,
-        limit: Some(q.limit.unwrap_or(recording::HISTORY_MAX_LIMIT)),
-        before: q.before,
-    };
+    let filter = q.filter(recording::HISTORY_MAX_LIMIT);
     // The history's checks (a misspelt outcome is a 400, not an empty file);
     // more rows than a page: `X-Next-Before` says where the rest start.
     let page = recording::history(&s.store, &filter, recording::HISTORY_MAX_LIMIT).await?;
@@ -1000,6 +991,22 @@ struct HistoryQuery {
     before: Option<i64>,
 }
 
+impl HistoryQuery {
+    /// The store's filter, `default_limit` rows unless the query says.
+    fn filter(self, default_limit: i64) -> exctl_records::HistoryFilter {
+        exctl_records::HistoryFilter {
+            kind: self.kind,
+            party: self.party,
+            item: self.item,
+            outcome: self.outcome,
+            from: self.from,
+            to: self.to,
+            before: self.before,
+            limit: Some(self.limit.unwrap_or(default_limit)),
+        }
+    }
+}
+
 /// Recorded checks and screens, newest first; `X-Next-Before` is the cursor
 /// of the next (older) page, absent on the last one.
 #[utoipa::path(get, path = "/api/v1/history", tag = "records", params(HistoryQuery),
@@ -1009,16 +1016,7 @@ async fn history(
     State(s): State<Arc<AppState>>,
     Params(q): Params<HistoryQuery>,
 ) -> ApiResult<Response> {
-    let filter = exctl_records::HistoryFilter {
-        kind: q.kind,
-        party: q.party,
-        item: q.item,
-        outcome: q.outcome,
-        from: q.from,
-        to: q.to,
-        before: q.before,
-        limit: Some(q.limit.unwrap_or(200)),
-    };
+    let filter = q.filter(200);
     let page = recording::history(&s.store, &filter, recording::HISTORY_MAX_LIMIT).await?;
     let body = Json(serde_json::to_value(&page.decisions).map_err(|_| ApiError::internal())?);
     Ok(match page.next_before {

@@ -802,43 +802,6 @@ pub fn history_text(rows: &[exctl_records::StoredDecision]) -> String {
     s
 }
 
-pub fn history_csv(rows: &[exctl_records::StoredDecision]) -> anyhow::Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "id",
-        "recorded_at",
-        "actor",
-        "kind",
-        "subject",
-        "destination",
-        "parties",
-        "outcome",
-        "as_of",
-        "rules_hash",
-        "list_version",
-        "input",
-        "result",
-    ])?;
-    for r in rows {
-        w.write_record([
-            r.id.to_string(),
-            r.recorded_at.clone(),
-            r.actor.clone(),
-            r.kind.clone(),
-            r.subject.clone(),
-            r.destination.clone().unwrap_or_default(),
-            r.parties.join("; "),
-            r.outcome.clone(),
-            r.as_of.clone(),
-            r.rules_hash.clone(),
-            r.list_version.clone().unwrap_or_default(),
-            r.input.to_string(),
-            r.result.to_string(),
-        ])?;
-    }
-    Ok(String::from_utf8(w.into_inner()?)?)
-}
-
 pub fn dispositions_text(all: &[exctl_records::Disposition]) -> String {
     if all.is_empty() {
         return "no dispositions\n".into();

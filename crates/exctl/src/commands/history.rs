@@ -39,7 +39,7 @@ pub(crate) fn run(g: &Globals, args: HistoryArgs) -> Result<ExitCode> {
     }
     let rows = page.decisions;
     if csv {
-        print!("{}", render::history_csv(&rows)?);
+        print!("{}", exctl_app::reports::decisions_csv(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     emit(json, serde_json::to_value(&rows)?, || {
