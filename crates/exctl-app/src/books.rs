@@ -4,6 +4,7 @@
 
 use crate::check::{self, CheckRequest, PartyIn, Prepared};
 use crate::parties::Clearances;
+use crate::products::Products;
 use crate::recording::Recorder;
 use crate::Progress;
 use crate::{instance, licences, parties, recording};
@@ -283,15 +284,18 @@ type Memo = (check::Decided, Rc<Summary>);
 /// many times.
 struct Decider<'d> {
     data: &'d Data,
+    /// The product master's versions, loaded before the run.
+    products: &'d Products,
     items: HashMap<String, Rc<Item>>,
     /// Decided checks by [`decision_key`].
     decisions: HashMap<String, Memo>,
 }
 
 impl<'d> Decider<'d> {
-    fn new(data: &'d Data) -> Decider<'d> {
+    fn new(data: &'d Data, products: &'d Products) -> Decider<'d> {
         Decider {
             data,
+            products,
             items: HashMap::new(),
             decisions: HashMap::new(),
         }
@@ -324,9 +328,8 @@ impl<'d> Decider<'d> {
             Some(i) => i.clone(),
             None => {
                 let i = Rc::new(
-                    self.data
-                        .item(&request.item)
-                        .map_err(|e| format!("column `item`: {e}"))?,
+                    crate::products::resolve_arg(self.data, self.products, &request.item)
+                        .map_err(in_book_words)?,
                 );
                 self.items.insert(request.item.clone(), i.clone());
                 i
@@ -541,6 +544,8 @@ pub struct BookContext<'a> {
     /// Without a recorder, the instance whose clearances and licences are
     /// read, so that a book that leaves no record answers as a recorded one.
     pub reading: Option<(tokio::runtime::Runtime, exctl_records::Store)>,
+    /// The instance's own products, which rows may name as items.
+    pub products: Products,
 }
 
 /// `exctl check --input orders.csv --output results.csv`: every row checked
@@ -578,7 +583,8 @@ pub fn check_book(
         ),
         None => Vec::new(),
     };
-    let mut decider = Decider::new(data);
+    let products = ctx.products;
+    let mut decider = Decider::new(data, &products);
     let mut fatal: Option<anyhow::Error> = None;
     let warnings = crate::screening::warnings(screener.as_ref());
     let stats = book.run(CHECK_COLUMNS.len(), 5, |line, order_id, request, _| {
@@ -718,6 +724,7 @@ pub fn impact(
     input: &Path,
     output: &Path,
     screener: &dyn Fn(&Data) -> Result<Screener>,
+    products: &Products,
     progress: &dyn Progress,
 ) -> Result<BookStats> {
     let book = Book::open(input, output, &IMPACT_COLUMNS, progress)?;
@@ -727,8 +734,8 @@ pub fn impact(
         None
     };
     let warnings = crate::screening::warnings(screeners.as_ref().map(|(s, _)| s));
-    let mut before = Decider::new(old.0);
-    let mut after = Decider::new(new.0);
+    let mut before = Decider::new(old.0, products);
+    let mut after = Decider::new(new.0, products);
     let stats = book.run(IMPACT_COLUMNS.len(), 4, |line, order_id, request, stats| {
         // The sides are dates: a row's own date would hide the change.
         let request = CheckRequest {

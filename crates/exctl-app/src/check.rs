@@ -801,6 +801,11 @@ pub async fn run<S: Shell>(
 ) -> Result<CheckAnswer> {
     check_limits(&request)?;
     let mut request = request;
+    // The record names the product version used, so that re-running it
+    // later reads the same figures.
+    if let Some(p) = &item.product {
+        request.item = p.pinned();
+    }
     if let Some(reference) = &request.ship {
         // Checked before anything is recorded: " PO-1" is "PO-1".
         let reference = reference.trim().to_string();

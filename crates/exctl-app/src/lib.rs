@@ -16,6 +16,7 @@ pub mod instance;
 pub mod licences;
 pub mod parties;
 pub mod paths;
+pub mod products;
 pub mod recording;
 pub mod reports;
 pub mod screening;

@@ -301,6 +301,7 @@ fn a_closed_item_parameter_outside_its_set_is_refused_with_the_nearest_value() {
             name: "quantum-computer".into(),
         },
         extra: BTreeMap::new(),
+        product: None,
     };
     item.extra.insert(
         "quantum_model".into(),

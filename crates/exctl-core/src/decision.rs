@@ -127,6 +127,9 @@ pub struct ItemSummary {
     /// Named parameters of the item (`[params]`), for kinds without typed fields.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub params: std::collections::BTreeMap<String, crate::FactValue>,
+    /// The own product's version the item was read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<crate::item::ProductVersionRef>,
 }
 
 /// The destination as reported with a decision.

@@ -655,6 +655,7 @@ impl Engine {
                 release_date_partial: p.item.release_date_partial,
                 metrics: p.metrics.clone(),
                 params: p.item.extra.clone(),
+                product: p.item.product.clone(),
             },
             destination: dest,
             end_use: end_use.map(str::to_string),

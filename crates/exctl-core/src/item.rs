@@ -187,6 +187,27 @@ pub struct Item {
     /// typed fields (values reach rules under their own names).
     #[serde(default)]
     pub extra: BTreeMap<String, FactValue>,
+    /// The version of the company's own product this item was read from;
+    /// `None` for catalog items and item files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<ProductVersionRef>,
+}
+
+/// A version of a product in the records' product master, as a decision
+/// names it: the definition's hash proves which figures were used, even
+/// after the product changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductVersionRef {
+    pub name: String,
+    pub version: i64,
+    pub sha256: String,
+}
+
+impl ProductVersionRef {
+    /// The reference that names exactly this version: `NAME@VERSION`.
+    pub fn pinned(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
 }
 
 /// How a model's training compute was obtained.

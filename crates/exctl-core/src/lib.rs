@@ -27,7 +27,7 @@ pub use decision::{Decision, Determination, LicenceUse, Question, Reason};
 pub use engine::{Engine, Query};
 pub use error::{DataError, QueryError};
 pub use facts::{FactValue, Facts};
-pub use item::{Item, ItemKind, Metrics, Precision};
+pub use item::{Item, ItemKind, Metrics, Precision, ProductVersionRef};
 pub use licence::Licence;
 pub use outcome::Outcome;
 pub use pack::{Rule, RuleKind, RulePack, RuleStatus};

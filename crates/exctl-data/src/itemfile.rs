@@ -292,6 +292,7 @@ pub fn build_item(
             .is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()),
         kind,
         extra: def.params.clone(),
+        product: None,
     })
 }
 
@@ -307,6 +308,53 @@ pub fn parse_item_file(
         toml::from_str(text).map_err(|e| DataError::toml(file, &e, text))?
     };
     build_item(&def, &Origin { file, text }, resolve_ic)
+}
+
+/// The item definitions in a file's text, as JSON values: one item (its
+/// fields at the top level) or several (`[[item]]` in TOML, an array or
+/// `{"item": [...]}` in JSON). JSON when `file` ends in `.json`, TOML
+/// otherwise. The values are checked as items by whoever builds them.
+pub fn definitions_in(file: &str, text: &str) -> Result<Vec<serde_json::Value>, DataError> {
+    use serde_json::Value;
+    let value: Value = if file.to_lowercase().ends_with(".json") {
+        serde_json::from_str(text).map_err(|e| DataError::json(file, &e))?
+    } else {
+        let t: toml::Value = toml::from_str(text).map_err(|e| DataError::toml(file, &e, text))?;
+        toml_to_json(t)
+    };
+    let shape = || {
+        DataError::new(
+            file,
+            "expected an item table, a list of them, or `item = [...]`",
+        )
+    };
+    match value {
+        Value::Array(items) if items.iter().all(Value::is_object) => Ok(items),
+        Value::Object(mut m) if m.len() == 1 && m.contains_key("item") => match m.remove("item") {
+            Some(Value::Array(items)) if items.iter().all(Value::is_object) => Ok(items),
+            Some(one @ Value::Object(_)) => Ok(vec![one]),
+            _ => Err(shape()),
+        },
+        one @ Value::Object(_) => Ok(vec![one]),
+        _ => Err(shape()),
+    }
+}
+
+/// TOML as JSON; a bare TOML date (`release_date = 2024-03-01`) becomes
+/// its text, as the item schema reads dates.
+fn toml_to_json(t: toml::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match t {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
 }
 
 /// Lower-case, hyphen-separated identifier.

@@ -314,6 +314,7 @@ fn equipment(eccn: &str) -> exctl_core::Item {
             name: "equipment".into(),
         },
         extra,
+        product: None,
     }
 }
 

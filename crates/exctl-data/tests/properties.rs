@@ -38,6 +38,7 @@ fn ic(
             memory_bandwidth_gbps: Some(mem),
         }),
         extra: Default::default(),
+        product: None,
     }
 }
 

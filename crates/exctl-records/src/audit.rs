@@ -220,6 +220,21 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "products",
+        &[
+            ("id", Int),
+            ("product_key", Text),
+            ("name", Text),
+            ("version", Int),
+            ("status", Text),
+            ("definition", Text),
+            ("sha256", Text),
+            ("reason", Text),
+            ("recorded_at", Text),
+            ("actor", Text),
+        ],
+    ),
+    (
         "rescreens",
         &[
             ("id", Int),

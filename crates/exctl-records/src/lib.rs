@@ -2,7 +2,7 @@
 //!
 //! The system of record: every check and screen with what it was based on,
 //! parties and their list hits, dispositions, licences with their balances,
-//! shipments, rescreens — and an append-only audit trail in which every
+//! shipments, rescreens, the product master with its versions — and an append-only audit trail in which every
 //! entry is hash-chained to the one before and signed with ML-DSA-65.
 //!
 //! One [`Store`] over two real backends through sqlx: SQLite (a file, the
@@ -25,6 +25,7 @@ pub mod cases;
 mod checkpoint;
 pub mod keys;
 mod outbox;
+pub mod products;
 mod store;
 
 pub use access::{check_key_name, token_key_id, ApiKey, Refusal, Role, MAX_KEY_NAME};
@@ -33,6 +34,7 @@ pub use cases::{Case, CaseEvent, CaseFile, Evidence};
 pub use checkpoint::{Checkpoint, CHECKPOINT_FORMAT};
 pub use keys::Signer;
 pub use outbox::{Attempt, OutboxItem};
+pub use products::{ProductVersion, Saved};
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,
     LineRecorded, NewDecision, NotedParty, PartyEvidence, PartyRecord, Recording, RescreenReport,

@@ -311,6 +311,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "cases",
                 include_str!("../migrations/sqlite/0006_cases.sql"),
             ),
+            (
+                7,
+                "products",
+                include_str!("../migrations/sqlite/0007_products.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -342,6 +347,11 @@ fn migrator(backend: Backend) -> Migrator {
                 6,
                 "cases",
                 include_str!("../migrations/postgres/0006_cases.sql"),
+            ),
+            (
+                7,
+                "products",
+                include_str!("../migrations/postgres/0007_products.sql"),
             ),
         ],
     };

@@ -1060,3 +1060,99 @@ async fn cases_open_with_the_decision_and_close_only_with_four_eyes() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("products").await {
+        let store = open(&url, &signer).await;
+        let v1 =
+            serde_json::json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp16": 100.0}});
+        let first = store.save_product("Acme X1", &v1, None).await.unwrap();
+        assert!(first.created);
+        assert_eq!(first.product.version, 1);
+        // The same definition, keys in another order and the name in
+        // another spelling of the same key, is the current version.
+        let same: serde_json::Value = serde_json::from_str(
+            r#"{"throughput": {"fp16": 100.0}, "name": "Acme X1", "kind": "ic"}"#,
+        )
+        .unwrap();
+        let again = store
+            .save_product("Acme X1", &same, Some("again"))
+            .await
+            .unwrap();
+        assert!(!again.created);
+        assert_eq!(again.product.sha256, first.product.sha256);
+        let v2 =
+            serde_json::json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp16": 400.0}});
+        let second = store
+            .save_product("acme x1", &v2, Some("datasheet rev B"))
+            .await
+            .unwrap();
+        assert!(second.created);
+        assert_eq!(second.product.version, 2);
+        assert_eq!(second.product.reason, "datasheet rev B");
+        assert_ne!(second.product.sha256, first.product.sha256);
+        // A change without a reason is refused, and so is a batch naming
+        // one product twice; neither writes anything.
+        let v3 =
+            serde_json::json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp16": 500.0}});
+        assert!(store.save_product("Acme X1", &v3, None).await.is_err());
+        let b = serde_json::json!({"kind": "ic", "name": "B"});
+        assert!(store
+            .save_products(&[("B", &b), ("acme-x1", &v3), ("ACME X1", &v3)], None)
+            .await
+            .is_err());
+        assert!(store.product_versions("b").await.unwrap().is_empty());
+        // Refused: an empty reason, a name that pins or names a file.
+        for (name, reason) in [
+            ("Acme X1", " "),
+            ("x@2", "r"),
+            ("a/b", "r"),
+            ("x.toml", "r"),
+            ("--", "r"),
+        ] {
+            let e = store
+                .save_product(name, &v2, Some(reason))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(e, exctl_records::Error::Invalid(_)),
+                "{name:?}: {e}"
+            );
+        }
+        let retired = store
+            .retire_product("ACME-X1", "end of life")
+            .await
+            .unwrap();
+        assert_eq!((retired.version, retired.status.as_str()), (3, "retired"));
+        assert!(store.retire_product("acme x1", "twice").await.is_err());
+        assert!(matches!(
+            store.retire_product("nothing", "r").await.unwrap_err(),
+            exctl_records::Error::NotFound(_)
+        ));
+        let versions = store.product_versions("acmex1").await.unwrap();
+        assert_eq!(
+            versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(versions[0].definition, v1, "version 1 is kept as it was");
+        let listed = store.products().await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].status, "retired");
+        // Saving it again brings it back as a new version.
+        let back = store
+            .save_product("Acme X1", &v2, Some("back in production"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (back.product.version, back.product.status.as_str()),
+            (4, "active")
+        );
+        assert_eq!(store.all_product_versions().await.unwrap().len(), 4);
+        // Every version is audited and the trail verifies.
+        let report = store.verify(&[]).await.unwrap();
+        assert!(report.ok, "{url}: {:?}", report.problems);
+        assert_eq!(store.count("products").await.unwrap(), 4);
+    }
+}

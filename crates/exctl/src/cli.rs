@@ -105,6 +105,8 @@ pub(crate) enum Command {
     Inventory(InventoryArgs),
     /// List the catalog with TPP, performance density and H100-equivalents.
     Catalog(CatalogArgs),
+    /// Your own products: a versioned product master, usable wherever a catalog name is.
+    Products(ProductsArgs),
     /// Show items side by side with their ratios to the first.
     Compare(CompareArgs),
     /// List the rules in force (or noted) on a date, with citations.
@@ -335,6 +337,47 @@ pub(crate) enum CasesCommand {
     /// Reject the proposed resolution: the case is open again.
     Reject {
         id: i64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// Your own products: a versioned product master, usable wherever a catalog name is.
+#[derive(clap::Args)]
+pub(crate) struct ProductsArgs {
+    #[command(subcommand)]
+    pub(crate) command: ProductsCommand,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ProductsCommand {
+    /// Save the items in item files (TOML or JSON; one item, or several as
+    /// [[item]]) as products: a new product is version 1, a changed one
+    /// its next version, an unchanged one stays as it is.
+    Add {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Why (required when a product changes).
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The current version of every product.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A product (NAME, or NAME@VERSION) with its definition, metrics and versions.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retire a product: new checks may no longer name it (earlier versions
+    /// stay readable for the decisions that used them).
+    Retire {
+        name: String,
         #[arg(long)]
         reason: String,
     },

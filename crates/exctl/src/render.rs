@@ -39,6 +39,15 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
             let _ = writeln!(s, "{} ({}) as of {}", d.item.name, d.item.id, d.as_of);
         }
     }
+    if let Some(p) = &d.item.product {
+        let _ = writeln!(
+            s,
+            "own product: {} version {} (sha256 {})",
+            p.name,
+            p.version,
+            &p.sha256[..12.min(p.sha256.len())]
+        );
+    }
     let mut metrics = Vec::new();
     if let Some(t) = m.tpp {
         let basis = m
@@ -947,4 +956,117 @@ pub fn write_bundle(b: &exctl_records::AuditBundle, out: &std::path::Path) -> an
         "exctl audit bundle\n\naudit.json / audit.csv: the entries. Entry n's hash is SHA-256 of the JSON array\n[seq, recorded_at, actor, action, table, record_id, sha256(before)|null, sha256(after)|null, prev_hash, key_id];\nprev_hash is entry n-1's hash (64 zeros for the first); signature is ML-DSA-65 (FIPS 204, empty context)\nover the hash's hex text, by the key in public-keys.txt with that key id (first 16 hex digits of SHA-256 of the key).\nOnly the last entry of each transaction is signed; the entries before it in the same transaction have an\nempty signature and are covered by the signed entry's hash chain (each hash includes the one before).\nverification: audit.json's `verification` is the check of the whole trail when the bundle was made.\n",
     )?;
     Ok(())
+}
+
+fn metric(v: &serde_json::Value, name: &str) -> String {
+    v["metrics"][name]
+        .as_f64()
+        .map_or("-".into(), format_number)
+}
+
+/// What `products add` saved.
+pub fn products_saved_text(saved: &[exctl_records::Saved]) -> String {
+    let mut s = String::new();
+    for one in saved {
+        let p = &one.product;
+        let what = if !one.created {
+            "unchanged".to_string()
+        } else if p.version == 1 {
+            "created".to_string()
+        } else {
+            format!("revised: {}", p.reason)
+        };
+        let _ = writeln!(
+            s,
+            "{}@{}  {what}  (sha256 {})",
+            p.name,
+            p.version,
+            &p.sha256[..12.min(p.sha256.len())]
+        );
+    }
+    s
+}
+
+/// The product master's current versions.
+pub fn products_text(list: &serde_json::Value) -> String {
+    let rows = list.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    if rows.is_empty() {
+        return "no products yet (exctl products add FILE)\n".into();
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<28} {:>7} {:<8} {:<9} {:>10} {:>8}  changed",
+        "name", "version", "status", "kind", "TPP", "PD"
+    );
+    for p in rows {
+        let _ = writeln!(
+            s,
+            "{:<28} {:>7} {:<8} {:<9} {:>10} {:>8}  {} by {}",
+            truncate(p["name"].as_str().unwrap_or(""), 28),
+            p["version"],
+            p["status"].as_str().unwrap_or(""),
+            p["kind"].as_str().unwrap_or("?"),
+            metric(p, "tpp"),
+            metric(p, "pd"),
+            p["recorded_at"]
+                .as_str()
+                .unwrap_or("")
+                .get(..10)
+                .unwrap_or(""),
+            p["actor"].as_str().unwrap_or(""),
+        );
+    }
+    s
+}
+
+/// One product version with its definition and the list of versions.
+pub fn product_text(p: &serde_json::Value) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} version {} ({}){}",
+        p["name"].as_str().unwrap_or(""),
+        p["version"],
+        p["status"].as_str().unwrap_or(""),
+        p["kind"]
+            .as_str()
+            .map(|k| format!(", {k}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(s, "  sha256 {}", p["sha256"].as_str().unwrap_or(""));
+    let _ = writeln!(
+        s,
+        "  TPP {}  PD {}  H100e {}",
+        metric(p, "tpp"),
+        metric(p, "pd"),
+        metric(p, "h100_equivalents")
+    );
+    if let Some(problem) = p["problem"].as_str() {
+        let _ = writeln!(s, "  problem: {problem}");
+    }
+    let _ = writeln!(
+        s,
+        "  definition: {}",
+        serde_json::to_string_pretty(&p["definition"])
+            .unwrap_or_default()
+            .replace('\n', "\n  ")
+    );
+    let _ = writeln!(s, "versions:");
+    for v in p["versions"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let _ = writeln!(
+            s,
+            "  {:>3}  {:<8} {}  {:<20} {}",
+            v["version"],
+            v["status"].as_str().unwrap_or(""),
+            v["recorded_at"]
+                .as_str()
+                .unwrap_or("")
+                .get(..10)
+                .unwrap_or(""),
+            v["actor"].as_str().unwrap_or(""),
+            v["reason"].as_str().unwrap_or("")
+        );
+    }
+    s
 }

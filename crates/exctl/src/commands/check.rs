@@ -30,9 +30,7 @@ pub(crate) fn run(g: &Globals, args: CheckArgs) -> Result<ExitCode> {
     } = args;
     let data = load(&g.data)?;
     let item_arg = item.ok_or_else(|| bad("--item is required"))?;
-    let item = data
-        .item(&item_arg)
-        .map_err(|e| exctl_app::bad_field("item", e.to_string()))?;
+    let item = super::item_arg(g, &data, &item_arg)?;
     use exctl_app::check::{self, CheckRequest, PartyIn};
     use exctl_core::parties::Role;
     let request = CheckRequest {
@@ -180,6 +178,7 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
         }),
         recorder,
         reading,
+        products: own_products(g)?,
     };
     let stats = books::check_book(&data, &input, &output, date, ctx, &Bar::new("rows"))?;
     note_unrecorded(g, no_record);

@@ -5,7 +5,7 @@ use super::prelude::*;
 pub(crate) fn run(g: &Globals, args: ClassifyArgs) -> Result<ExitCode> {
     let ClassifyArgs { item, common } = args;
     let data = load(&g.data)?;
-    let item = data.item(&item).map_err(|e| bad(e.to_string()))?;
+    let item = item_arg(g, &data, &item)?;
     let query = Query {
         jurisdictions: common.jurisdictions.clone(),
         explain: common.explain,

@@ -9,7 +9,7 @@ pub(crate) fn run(g: &Globals, args: CompareArgs) -> Result<ExitCode> {
     let mut decisions = Vec::new();
     let resolved: Vec<_> = items
         .iter()
-        .map(|i| data.item(i).map_err(|e| bad(e.to_string())))
+        .map(|i| item_arg(g, &data, i))
         .collect::<Result<_>>()?;
     for item in &resolved {
         let q = Query {

@@ -38,6 +38,7 @@ pub(crate) fn run(g: &Globals, args: ImpactArgs) -> Result<ExitCode> {
         &input,
         &output,
         &screener,
+        &own_products(g)?,
         &Bar::new("rows"),
     )?;
     for w in &stats.warnings {

@@ -19,6 +19,7 @@ mod keys;
 mod licences;
 mod lists;
 mod man;
+mod products;
 mod report;
 mod rescreen;
 mod rules;
@@ -29,8 +30,8 @@ mod ship;
 /// What every command file uses.
 mod prelude {
     pub(crate) use super::{
-        decide_and_print, emit, files, load, note_unrecorded, parse_date, parse_flag_date,
-        rows_exit, write_or_print, Bar, Globals,
+        decide_and_print, emit, files, item_arg, load, note_unrecorded, own_products, parse_date,
+        parse_flag_date, rows_exit, write_or_print, Bar, Globals,
     };
     pub(crate) use crate::cli::*;
     pub(crate) use crate::{bad, bad_field, instance, parties, recording, render, screening};
@@ -79,6 +80,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Impact(args) => impact::run(&g, args),
         Command::Inventory(args) => inventory::run(&g, args),
         Command::Catalog(args) => catalog::run(&g, args),
+        Command::Products(args) => products::run(&g, args),
         Command::Compare(args) => compare::run(&g, args),
         Command::Rules(args) => rules::run(&g, args),
         Command::Screen(args) => screen::run(&g, args),
@@ -106,7 +108,38 @@ pub(crate) fn load(data: &Option<PathBuf>) -> Result<std::sync::Arc<Data>> {
         .map_err(|e| bad(format!("invalid data: {e}")))
 }
 
-/// Writes generated text to `out`, or to standard output.
+/// The instance's own products (every version), or none without an instance.
+pub(crate) fn own_products(g: &Globals) -> Result<exctl_app::products::Products> {
+    if !g.place.initialised() {
+        return Ok(exctl_app::products::Products::none());
+    }
+    let rt = instance::runtime()?;
+    let store = g.place.open_read(&rt)?;
+    let products = rt.block_on(exctl_app::products::Products::load(&store))?;
+    rt.block_on(store.close());
+    Ok(products)
+}
+
+/// An item argument: an item file, a catalog name or one of the instance's
+/// own products (`NAME`, `NAME@VERSION`), read as an order book's rows are.
+pub(crate) fn item_arg(g: &Globals, data: &Data, arg: &str) -> Result<exctl_core::Item> {
+    use exctl_app::products::{resolve_arg, Products};
+    let file_or_catalog = arg.ends_with(".toml")
+        || arg.ends_with(".json")
+        || arg.contains('/')
+        || arg.trim().to_lowercase().starts_with("catalog:");
+    let products = if g.place.initialised() && !file_or_catalog {
+        let rt = instance::runtime()?;
+        let store = g.place.open_read(&rt)?;
+        let p = rt.block_on(Products::for_item(&store, arg))?;
+        rt.block_on(store.close());
+        p
+    } else {
+        Products::none()
+    };
+    resolve_arg(data, &products, arg)
+}
+
 /// Writes a generated file (never over the snapshot it was made from, and
 /// whole or not at all: a temporary file renamed into place), or prints it.
 pub(crate) fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> Result<ExitCode> {
