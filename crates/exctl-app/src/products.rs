@@ -355,23 +355,27 @@ pub fn check_definitions(
     }
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut out = Vec::with_capacity(definitions.len());
+    let several = definitions.len() > 1;
     for (i, definition) in definitions.into_iter().enumerate() {
-        let at = origin;
+        // "file: item 2: …" where a file holds several.
+        let at = if several {
+            format!("{origin}: item {}", i + 1)
+        } else {
+            origin.to_string()
+        };
         let def: ItemDef = serde_json::from_value(definition.clone())
-            .map_err(|e| bad(format!("{at}: item {}: {e}", i + 1)))?;
+            .map_err(|e| bad(format!("{at}: {e}")))?;
         let name = exctl_records::products::check_product_name(&def.name)
-            .map_err(|e| bad(format!("{at}: item {}: {e}", i + 1)))?;
+            .map_err(|e| bad(format!("{at}: {e}")))?;
         if let Ok(entry) = data.catalog.resolve(&name) {
             return Err(bad(format!(
-                "{at}: item {}: name {name:?} is the catalog item {}; give your product a name of its own",
-                i + 1,
+                "{at}: name {name:?} is the catalog item {}; give your product a name of its own",
                 entry.item.id
             )));
         }
         if let Some(first) = seen.insert(product_key(&name), name.clone()) {
             return Err(bad(format!(
-                "{at}: item {}: {name:?} is the same product as {first:?} above",
-                i + 1
+                "{at}: {name:?} is the same product as {first:?} above"
             )));
         }
         let item = build_definition(data, products, &def, origin, text, 0).map_err(|e| {

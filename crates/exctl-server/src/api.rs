@@ -420,7 +420,7 @@ async fn rules(State(s): State<Arc<AppState>>, Params(q): Params<RulesQuery>) ->
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifyRequest {
-    /// Catalog name, e.g. "h100", "MI300X".
+    /// Catalog name ("h100", "MI300X") or own product (`NAME`, `NAME@VERSION`).
     item: String,
     #[serde(default)]
     as_of: Option<NaiveDate>,
@@ -430,20 +430,17 @@ pub struct ClassifyRequest {
     explain: bool,
 }
 
-fn item(s: &AppState, name: &str) -> ApiResult<exctl_core::Item> {
-    // Catalog names only: the server never reads item files from its disk.
-    s.data
-        .catalog
-        .resolve(name)
-        .map(|e| e.item.clone())
-        .map_err(|e| ApiError {
-            field: Some("item".into()),
-            ..ApiError::bad(format!("item: {e}"))
-        })
+/// An item by name: a catalog item or one of the instance's products
+/// (`NAME`, `NAME@VERSION`). The server never reads item files from its disk.
+async fn item(s: &AppState, name: &str) -> ApiResult<exctl_core::Item> {
+    Ok(exctl_app::products::resolve_in(&s.data, Some(&s.store), name).await?)
 }
 
-fn classify_one(s: &AppState, r: &ClassifyRequest) -> ApiResult<exctl_core::Decision> {
-    let item = item(s, &r.item)?;
+fn classify_one(
+    s: &AppState,
+    item: &exctl_core::Item,
+    r: &ClassifyRequest,
+) -> ApiResult<exctl_core::Decision> {
     for j in &r.jurisdictions {
         if s.data.engine.pack(j).is_none() {
             return Err(ApiError::bad(format!("unknown jurisdiction {j:?}")));
@@ -452,7 +449,7 @@ fn classify_one(s: &AppState, r: &ClassifyRequest) -> ApiResult<exctl_core::Deci
     let q = exctl_core::Query {
         jurisdictions: r.jurisdictions.clone(),
         explain: r.explain,
-        ..exctl_core::Query::classify(&item, r.as_of.unwrap_or_else(today))
+        ..exctl_core::Query::classify(item, r.as_of.unwrap_or_else(today))
     };
     s.data
         .engine
@@ -466,8 +463,9 @@ fn classify_one(s: &AppState, r: &ClassifyRequest) -> ApiResult<exctl_core::Deci
     responses((status = 200, description = "The decision: controls per jurisdiction with reasons and citations", body = Object),
               (status = 400, description = "Unknown item or jurisdiction", body = Object)))]
 async fn classify(State(s): State<Arc<AppState>>, Body(r): Body<ClassifyRequest>) -> ApiResult {
+    let item = item(&s, &r.item).await?;
     let state = s.clone();
-    let d = cpu(&s, move || classify_one(&state, &r)).await??;
+    let d = cpu(&s, move || classify_one(&state, &item, &r)).await??;
     Ok(Json(
         serde_json::to_value(d).map_err(|_| ApiError::internal())?,
     ))
@@ -477,7 +475,7 @@ async fn classify(State(s): State<Arc<AppState>>, Body(r): Body<ClassifyRequest>
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompareRequest {
-    /// Two or more catalog names; ratios are to the first.
+    /// Two or more catalog names or own products; ratios are to the first.
     items: Vec<String>,
     #[serde(default)]
     as_of: Option<NaiveDate>,
@@ -490,15 +488,20 @@ async fn compare(State(s): State<Arc<AppState>>, Body(r): Body<CompareRequest>) 
     if r.items.len() < 2 || r.items.len() > 20 {
         return Err(ApiError::bad("compare takes 2 to 20 items"));
     }
+    let mut items = Vec::with_capacity(r.items.len());
+    for name in &r.items {
+        items.push(item(&s, name).await?);
+    }
     let state = s.clone();
     let decisions = cpu(&s, move || {
-        r.items
+        items
             .iter()
             .map(|i| {
                 classify_one(
                     &state,
+                    i,
                     &ClassifyRequest {
-                        item: i.clone(),
+                        item: i.id.clone(),
                         as_of: r.as_of,
                         jurisdictions: Vec::new(),
                         explain: false,
@@ -544,7 +547,7 @@ impl exctl_app::Shell for ServerShell<'_> {
 async fn run_check(s: &Arc<AppState>, caller: &Caller, request: CheckRequest) -> ApiResult<Value> {
     // Cheap checks before the item is looked up, as the flow makes them.
     check::check_limits(&request)?;
-    let item = item(s, &request.item)?;
+    let item = item(s, &request.item).await?;
     let place = exctl_app::Context {
         data: s.data.clone(),
         store: Some(&s.store),
@@ -876,6 +879,97 @@ async fn case_act(
     let file = exctl_app::cases::act(&store, id, &action, &r, None).await?;
     Ok(Json(
         serde_json::to_value(file).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+// ----- products ----------------------------------------------------------------
+
+/// A product definition to save.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductRequest {
+    /// The item definition, as an item file has it (as JSON): `kind`,
+    /// `name`, and the item's parameters (`throughput`, `die_area_mm2`…).
+    #[schema(value_type = Object)]
+    definition: Value,
+    /// Why; required when the definition changes an existing product.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Why a product is retired.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetireRequest {
+    reason: String,
+}
+
+/// The product master: the current version of every product, with metrics.
+#[utoipa::path(get, path = "/api/v1/products", tag = "products",
+    responses((status = 200, description = "Products", body = Object)))]
+async fn products(State(s): State<Arc<AppState>>) -> ApiResult {
+    let all = exctl_app::products::Products::load(&s.store).await?;
+    Ok(Json(exctl_app::products::list_json(&s.data, &all)))
+}
+
+/// A product (`NAME`) or one version (`NAME@VERSION`), with its
+/// definition, metrics and every version.
+#[utoipa::path(get, path = "/api/v1/products/{name}", tag = "products",
+    params(("name" = String, Path, description = "The product, or NAME@VERSION")),
+    responses((status = 200, description = "The product", body = Object),
+              (status = 404, description = "No such product or version", body = Object)))]
+async fn product(State(s): State<Arc<AppState>>, Path(name): Path<String>) -> ApiResult {
+    let all = exctl_app::products::Products::for_item(&s.store, &name).await?;
+    Ok(Json(exctl_app::products::show_json(&s.data, &all, &name)?))
+}
+
+/// Save a product: version 1 of a new product, the next version of a
+/// changed one (with a reason), or nothing for an unchanged one.
+#[utoipa::path(post, path = "/api/v1/products", tag = "products", request_body = ProductRequest,
+    responses((status = 201, description = "A new version saved", body = Object),
+              (status = 200, description = "Unchanged: the current version", body = Object),
+              (status = 400, description = "Not a valid item, a catalog name, or a change without a reason", body = Object)))]
+async fn save_product(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(r): Body<ProductRequest>,
+) -> Result<Response, ApiError> {
+    use exctl_app::products;
+    let known = products::Products::load(&s.store).await?;
+    let checked =
+        products::check_definitions(&s.data, &known, "definition", "", vec![r.definition])?;
+    let store = s.store.acting_as(&actor(&caller));
+    let saved = products::save(&store, &checked, r.reason.as_deref()).await?;
+    let created = saved.iter().any(|v| v.created);
+    let name = checked[0].name.clone();
+    let all = products::Products::for_item(&s.store, &name).await?;
+    let mut body = products::show_json(&s.data, &all, &name)?;
+    body["created"] = Value::Bool(created);
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+/// Retire a product: new checks may no longer name it; earlier versions
+/// stay readable for the decisions that used them.
+#[utoipa::path(post, path = "/api/v1/products/{name}/retire", tag = "products", request_body = RetireRequest,
+    params(("name" = String, Path, description = "The product")),
+    responses((status = 200, description = "The retiring version", body = Object),
+              (status = 404, description = "No such product", body = Object),
+              (status = 409, description = "Retired already", body = Object)))]
+async fn retire_product(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    Body(r): Body<RetireRequest>,
+) -> ApiResult {
+    let store = s.store.acting_as(&actor(&caller));
+    let v = store.retire_product(&name, &r.reason).await?;
+    Ok(Json(
+        serde_json::to_value(v).map_err(|_| ApiError::internal())?,
     ))
 }
 
@@ -1316,6 +1410,9 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/reports/decisions.csv", get(decisions_report))
         .route("/api/v1/reports/cases.csv", get(cases_report))
         .route("/api/v1/reports/licences.csv", get(licences_report))
+        .route("/api/v1/products", get(products).post(save_product))
+        .route("/api/v1/products/{name}", get(product))
+        .route("/api/v1/products/{name}/retire", post(retire_product))
         .route("/api/v1/cases", get(cases))
         .route("/api/v1/cases/{id}", get(case))
         .route("/api/v1/cases/{id}/evidence/{event}", get(case_evidence))
@@ -1362,13 +1459,14 @@ pub mod paths {
         __path_classify, __path_clear, __path_compare, __path_countries, __path_create_key,
         __path_decision_report, __path_decisions_report, __path_dispositions, __path_export,
         __path_history, __path_keys, __path_licences, __path_licences_report, __path_lists,
-        __path_refresh, __path_refusals, __path_rescreen, __path_revoke_key, __path_rules,
+        __path_product, __path_products, __path_refresh, __path_refusals, __path_rescreen,
+        __path_retire_product, __path_revoke_key, __path_rules, __path_save_product,
         __path_screen, __path_screen_batch, __path_ship, __path_verify, __path_vocabulary,
         __path_whoami,
     };
     pub use super::{
-        CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ScreenBatch,
-        ScreenRequest, ShipmentRequest,
+        CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ProductRequest,
+        RetireRequest, ScreenBatch, ScreenRequest, ShipmentRequest,
     };
 }
 

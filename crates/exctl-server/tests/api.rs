@@ -1656,3 +1656,115 @@ fn reports_are_printable_html_and_csv() {
         .unwrap();
     assert!(r.headers().get("x-next-before").is_some(), "a second page");
 }
+
+#[test]
+fn own_products_are_versioned_and_checked_by_name_and_version() {
+    let s = Server::start(Options::default());
+    let alice = s.key("officer", "alice");
+    let viewer = s.key("viewer", "vera");
+    let v1 = json!({"kind": "ic", "name": "Acme X1", "datacenter": true, "die_area_mm2": 600.0,
+                    "throughput": {"fp16": 500.0}});
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/products",
+        Some(&viewer),
+        Some(json!({"definition": v1})),
+    );
+    assert_eq!(status, 403, "a viewer reads the product master, an officer changes it");
+    let (status, p) = s.call(
+        "POST",
+        "/api/v1/products",
+        Some(&alice),
+        Some(json!({"definition": v1})),
+    );
+    assert_eq!(status, 201, "{p}");
+    assert_eq!((p["version"].as_i64(), p["created"].as_bool()), (Some(1), Some(true)));
+    assert_eq!(p["metrics"]["tpp"].as_f64(), Some(8000.0));
+    let (status, p) = s.call(
+        "POST",
+        "/api/v1/products",
+        Some(&alice),
+        Some(json!({"definition": v1})),
+    );
+    assert_eq!((status, p["version"].as_i64()), (200, Some(1)), "unchanged: no version");
+    // Refused, naming what is wrong, and nothing saved: an unknown field,
+    // a catalog name, a change without a reason.
+    for (definition, reason, says) in [
+        (json!({"kind": "ic", "name": "Acme Y", "thruput": {}}), None, "unknown field `thruput`"),
+        (json!({"kind": "ic", "name": "H100"}), None, "catalog item"),
+        (json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp16": 900.0}}), None, "needs a reason"),
+        (json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp7": 9.0}}), Some("x"), "unknown precision"),
+    ] {
+        let (status, e) = s.call(
+            "POST",
+            "/api/v1/products",
+            Some(&alice),
+            Some(json!({"definition": definition, "reason": reason})),
+        );
+        assert_eq!(status, 400, "{e}");
+        assert!(e["error"].as_str().unwrap().contains(says), "{says}: {e}");
+    }
+    let v2 = json!({"kind": "ic", "name": "Acme X1", "datacenter": true, "die_area_mm2": 600.0,
+                    "throughput": {"fp16": 500.0, "fp8": 1200.0}});
+    let (status, p) = s.call(
+        "POST",
+        "/api/v1/products",
+        Some(&alice),
+        Some(json!({"definition": v2, "reason": "fp8 added (datasheet rev B)"})),
+    );
+    assert_eq!((status, p["version"].as_i64()), (201, Some(2)), "{p}");
+    assert_eq!(p["versions"].as_array().unwrap().len(), 2);
+    // A check names the product; the record pins the version it used.
+    let (status, c) = s.call(
+        "POST",
+        "/api/v1/check",
+        Some(&alice),
+        Some(json!({"item": "acme x1", "to": "CN", "as_of": "2026-12-01"})),
+    );
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["item"]["product"]["version"], 2);
+    assert_eq!(c["item"]["product"]["sha256"], p["sha256"]);
+    assert_eq!(c["item"]["metrics"]["tpp"].as_f64(), Some(9600.0));
+    let (_, h) = s.call("GET", "/api/v1/history?limit=1", Some(&viewer), None);
+    assert_eq!(h[0]["input"]["item"], "Acme X1@2", "{h}");
+    // The earlier version is still what it was.
+    let (_, c1) = s.call(
+        "POST",
+        "/api/v1/classify",
+        Some(&viewer),
+        Some(json!({"item": "Acme X1@1"})),
+    );
+    assert_eq!(c1["item"]["metrics"]["tpp"].as_f64(), Some(8000.0), "{c1}");
+    let (status, one) = s.call("GET", "/api/v1/products/Acme%20X1@1", Some(&viewer), None);
+    assert_eq!((status, one["version"].as_i64()), (200, Some(1)), "{one}");
+    let (status, _) = s.call("GET", "/api/v1/products/nothing", Some(&viewer), None);
+    assert_eq!(status, 404);
+    // Retired: no longer checked by name, still by an earlier version.
+    let (status, r) = s.call(
+        "POST",
+        "/api/v1/products/acme-x1/retire",
+        Some(&alice),
+        Some(json!({"reason": "end of life"})),
+    );
+    assert_eq!((status, r["version"].as_i64()), (200, Some(3)), "{r}");
+    let (status, e) = s.call(
+        "POST",
+        "/api/v1/check",
+        Some(&alice),
+        Some(json!({"item": "Acme X1", "to": "DE"})),
+    );
+    assert_eq!(status, 400);
+    assert!(e["error"].as_str().unwrap().contains("retired"), "{e}");
+    assert_eq!(e["field"], "item");
+    let (status, _) = s.call(
+        "POST",
+        "/api/v1/classify",
+        Some(&viewer),
+        Some(json!({"item": "product:Acme X1@2"})),
+    );
+    assert_eq!(status, 200);
+    let (_, list) = s.call("GET", "/api/v1/products", Some(&viewer), None);
+    assert_eq!(list[0]["status"], "retired", "{list}");
+    let (_, audit) = s.call("GET", "/api/v1/audit/verify", Some(&viewer), None);
+    assert_eq!(audit["ok"], true, "{audit}");
+}

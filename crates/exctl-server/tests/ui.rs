@@ -531,3 +531,94 @@ fn a_hit_is_cleared_through_its_case_with_a_second_officers_approval() {
     let (_, verify) = s.call("GET", "/api/v1/audit/verify", Some(&s.admin), None);
     assert_eq!(verify["ok"], true, "{verify}");
 }
+
+/// A product is described in the form, saved, changed into a second
+/// version with its reason, and checked by name: the answer names the
+/// version, and the first version stays what it was.
+#[test]
+fn an_own_product_is_created_versioned_and_checked_in_the_browser() {
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
+    let s = Server::start(Options::default());
+    let officer = s.key("officer", "olivia");
+    let profile = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = browser(port, profile.path()).await;
+        let url = format!("{}/", s.url);
+        sign_in(&c, &url, &officer, "officer").await;
+        click(&c, "nav button[data-tab=products]").await;
+        text_of(&c, "#products-result", "no products yet").await;
+        fill(&c, "#product-form input[name=name]", "Acme X1").await;
+        fill(&c, "#product-form input[name=vendor]", "Acme").await;
+        fill(&c, "#product-form input[name=tp-fp16]", "500").await;
+        fill(&c, "#product-form input[name=die_area_mm2]", "600").await;
+        c.find(Locator::Css("#product-form select[name=datacenter]"))
+            .await
+            .unwrap()
+            .select_by_value("yes")
+            .await
+            .unwrap();
+        // The JSON box follows the fields: it is what is saved.
+        let json = c
+            .find(Locator::Css("#product-json"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        let def: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(def["throughput"]["fp16"], 500, "{json}");
+        assert_eq!(def["datacenter"], true, "{json}");
+        click(&c, "#product-form button[type=submit]").await;
+        text_of(&c, "#status", "saved Acme X1 as version 1").await;
+        text_of(&c, "#product-shown h3", "version 1").await;
+
+        // A change without a reason is refused; with one it is version 2.
+        click(&c, "#product-edit").await;
+        fill(&c, "#product-form input[name=tp-fp8]", "1200").await;
+        click(&c, "#product-form button[type=submit]").await;
+        text_of(&c, "#status", "needs a reason").await;
+        fill(&c, "#product-form input[name=reason]", "datasheet rev B").await;
+        click(&c, "#product-form button[type=submit]").await;
+        text_of(&c, "#status", "saved Acme X1 as version 2").await;
+        let shown = text_of(&c, "#product-shown", "datasheet rev B").await;
+        assert!(shown.contains("TPP 9,600"), "{shown}");
+        c.execute(
+            "document.querySelector('#tab-products h2').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+        screenshot(&c, "product.png").await;
+
+        // Checked from the product: the answer names the version.
+        click(&c, "#product-check").await;
+        assert_eq!(
+            c.find(Locator::Css("#check-item"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("Acme X1@2")
+        );
+        fill(&c, "#check-form input[name=to]", "CN").await;
+        click(&c, "#check-form button[type=submit]").await;
+        text_of(&c, "#overall", "license_required").await;
+        text_of(&c, "#check-result", "own product, version 2").await;
+        // Version 1 as it was: TPP 8,000.
+        fill(&c, "#check-item", "Acme X1@1").await;
+        click(&c, "#classify-btn").await;
+        text_of(&c, "#check-result", "own product, version 1").await;
+        c.close().await.unwrap();
+    });
+    let (_, h) = s.call("GET", "/api/v1/history?limit=1", Some(&officer), None);
+    assert_eq!(h[0]["input"]["item"], "Acme X1@2", "{h}");
+}

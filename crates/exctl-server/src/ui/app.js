@@ -6,8 +6,9 @@ import * as check from "./views/check.js";
 import * as chart from "./views/chart.js";
 import * as records from "./views/records.js";
 import * as cases from "./views/cases.js";
+import * as products from "./views/products.js";
 
-const TABS = ["screen", "check", "compare", "dispositions", "licences", "history", "audit"];
+const TABS = ["screen", "check", "compare", "dispositions", "licences", "history", "audit", "products"];
 
 async function signIn(key) {
   state.key = key.trim();
@@ -55,6 +56,7 @@ function showTab(name) {
   const first = $("#tab-" + name + " input, #tab-" + name + " button");
   if (first) first.focus();
   if (name === "dispositions") cases.loadCases();
+  if (name === "products") products.loadProducts();
 }
 
 function start() {
@@ -72,6 +74,7 @@ function start() {
   chart.init();
   records.init();
   cases.init();
+  products.init();
   document.addEventListener("keydown", (e) => {
     if (e.altKey && e.key >= "1" && e.key <= String(TABS.length)) { e.preventDefault(); showTab(TABS[Number(e.key) - 1]); }
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);

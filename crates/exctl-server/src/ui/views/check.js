@@ -155,6 +155,12 @@ function checkBody(f) {
   return body;
 }
 
+/// The item as a decision names it: an own product with its version.
+function itemName(item) {
+  const p = item.product;
+  return p ? item.name + " (own product, version " + p.version + ", sha256 " + p.sha256.slice(0, 12) + ")" : item.name;
+}
+
 /// Checks `body` and shows the answer; with `before`, what changed.
 async function run(body, before) {
   const out = $("#check-result");
@@ -164,7 +170,7 @@ async function run(body, before) {
     const d = await call("POST", "/check", body);
     last = { body, result: d };
     const head = el("p", { class: "overall " + d.overall }, "overall: ", el("strong", { id: "overall" }, d.overall),
-      " · " + d.item.name + " to " + d.destination.code + " as of " + d.as_of + (d.record ? " · recorded as " + d.record : ""));
+      " · " + itemName(d.item) + " to " + d.destination.code + " as of " + d.as_of + (d.record ? " · recorded as " + d.record : ""));
     const hits = d.party_hits && d.party_hits.length
       ? el("ul", { class: "hits" }, d.party_hits.map((h) => el("li", {}, h.role + " " + JSON.stringify(h.party) + " on " + h.list + " (" + h.entry_name + ", score " + fmt(h.score) + ")")))
       : null;
@@ -184,7 +190,7 @@ async function classifyOnly() {
   const out = $("#check-result");
   try {
     const d = await call("POST", "/classify", { item: f.get("item"), as_of: isoDate(f.get("as_of"), "as of") || null });
-    out.replaceChildren(el("p", {}, d.item.name + " as of " + d.as_of), ...determinations(d));
+    out.replaceChildren(el("p", {}, itemName(d.item) + " as of " + d.as_of), ...determinations(d));
     chart(d.item, d.as_of);
   } catch (e) { failed(out, e); }
 }
@@ -205,7 +211,11 @@ export async function loadVocabulary() {
 export async function loadCatalog() {
   try {
     const items = await call("GET", "/catalog");
-    $("#items").replaceChildren(...items.map((i) => el("option", { value: i.id }, i.name)));
+    let own = [];
+    try { own = (await call("GET", "/products")).filter((p) => p.status === "active"); } catch (_) { own = []; }
+    $("#items").replaceChildren(
+      ...own.map((p) => el("option", { value: p.name }, "own product, version " + p.version)),
+      ...items.map((i) => el("option", { value: i.id }, i.name)));
   } catch (_) { /* the datalist is a convenience */ }
 }
 
