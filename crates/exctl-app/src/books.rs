@@ -641,10 +641,15 @@ pub fn check_book(
             .map(|d| d.code.clone())
             .unwrap_or_default();
         let s = &summary;
+        // An own product is named with the version the row was checked with.
+        let item = match &p.decision.item.product {
+            Some(v) => v.pinned(),
+            None => p.request.item.clone(),
+        };
         let row = vec![
             line.to_string(),
             order_id.clone(),
-            p.request.item.clone(),
+            item,
             to.clone(),
             date.to_string(),
             "ok".into(),

@@ -14,9 +14,10 @@ use serde::Deserialize;
 
 /// Registers a licence from its TOML or JSON text (`source` names it in
 /// errors); its record id and the licence as registered (items resolved to
-/// catalog ids).
+/// catalog or own-product ids).
 pub async fn add(store: &Store, data: &Data, source: &str, text: &str) -> Result<(i64, Licence)> {
-    let licence = licence_from_text(data, source, text)?;
+    let products = crate::products::Products::load(store).await?;
+    let licence = licence_from_text(data, &products, source, text)?;
     let id = store.add_licence(&licence).await?;
     Ok((id, licence))
 }
@@ -137,9 +138,11 @@ pub async fn clearances(store: &Store, names: &[(String, Option<String>)]) -> Re
 }
 
 /// A licence file's text checked against the data: a known jurisdiction,
-/// and items resolved to catalog ids so that any alias matches later.
+/// and items resolved to catalog ids (or own products' ids: a licence
+/// covers a product in every version) so that any alias matches later.
 pub fn licence_from_text(
     data: &exctl_data::Data,
+    products: &crate::products::Products,
     path: &str,
     text: &str,
 ) -> Result<exctl_core::Licence> {
@@ -152,11 +155,15 @@ pub fn licence_from_text(
     }
     let mut ids = Vec::new();
     for i in &licence.items {
-        let item = data
-            .catalog
-            .resolve(i)
-            .map_err(|e| bad(format!("{path}: field `items`: {e}")))?;
-        ids.push(item.item.id.clone());
+        // Any version names the product: the licence is for the product.
+        let name = i.rsplit_once('@').map_or(i.as_str(), |(n, _)| n);
+        let item = crate::products::resolve(data, products, name).map_err(|e| {
+            let reason = e
+                .downcast_ref::<crate::BadInput>()
+                .map_or(e.to_string(), |b| b.reason.clone());
+            bad(format!("{path}: field `items`: {reason}"))
+        })?;
+        ids.push(item.id);
     }
     licence.items = ids;
     Ok(licence)

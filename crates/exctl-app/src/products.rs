@@ -363,10 +363,17 @@ pub fn check_definitions(
         } else {
             origin.to_string()
         };
-        let def: ItemDef = serde_json::from_value(definition.clone())
-            .map_err(|e| bad(format!("{at}: {e}")))?;
+        let def: ItemDef =
+            serde_json::from_value(definition.clone()).map_err(|e| bad(format!("{at}: {e}")))?;
         let name = exctl_records::products::check_product_name(&def.name)
             .map_err(|e| bad(format!("{at}: {e}")))?;
+        // A product's identity is its name: an `id` of its own could be a
+        // catalog item's, and a licence for that item would cover it.
+        if def.id.is_some() {
+            return Err(bad(format!(
+                "{at}: field `id`: a product is named by its `name` only; remove `id`"
+            )));
+        }
         if let Ok(entry) = data.catalog.resolve(&name) {
             return Err(bad(format!(
                 "{at}: name {name:?} is the catalog item {}; give your product a name of its own",
@@ -529,4 +536,115 @@ pub fn show_json(data: &Data, products: &Products, arg: &str) -> Result<Value> {
         out["versions"] = all;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn version(name: &str, n: i64, status: &str, definition: Value) -> ProductVersion {
+        ProductVersion {
+            name: name.into(),
+            version: n,
+            status: status.into(),
+            sha256: exctl_records::products::definition_hash(&definition),
+            definition,
+            reason: "r".into(),
+            recorded_at: "2026-12-01T00:00:00Z".into(),
+            actor: "t".into(),
+        }
+    }
+
+    fn data() -> Data {
+        exctl_data::load(&exctl_data::Files::bundled()).expect("bundled data")
+    }
+
+    fn refused(r: Result<Item>) -> String {
+        r.err().expect("refused").to_string()
+    }
+
+    #[test]
+    fn names_resolve_to_the_catalog_or_a_pinned_product_version_never_by_precedence() {
+        let data = data();
+        let die = json!({"kind": "ic", "name": "Acme Die", "throughput": {"fp16": 100.0}});
+        let die2 = json!({"kind": "ic", "name": "Acme Die", "throughput": {"fp16": 200.0}});
+        let products = Products::from_versions(vec![
+            version("Acme Die", 1, "active", die.clone()),
+            version("Acme Die", 2, "active", die2),
+            // Saved before a catalog release took the name.
+            version("H100", 1, "active", json!({"kind": "ic", "name": "H100"})),
+            version("Old", 1, "active", json!({"kind": "ic", "name": "Old"})),
+            version("Old", 2, "retired", json!({"kind": "ic", "name": "Old"})),
+        ]);
+        let current = resolve(&data, &products, "acme die").unwrap();
+        assert_eq!(current.product.as_ref().unwrap().version, 2);
+        let first = resolve(&data, &products, "Acme Die@1").unwrap();
+        assert_eq!(first.product.as_ref().unwrap().version, 1);
+        assert_eq!(
+            first.product.unwrap().sha256,
+            exctl_records::products::definition_hash(&die)
+        );
+        assert!(resolve(&data, &products, "product:acme-die@ 2").is_ok());
+        // A name both have is refused, naming both ways out.
+        let e = refused(resolve(&data, &products, "h100"));
+        assert!(e.contains("write catalog:h100 or product:h100"), "{e}");
+        assert!(resolve(&data, &products, "catalog:h100")
+            .unwrap()
+            .product
+            .is_none());
+        assert!(resolve(&data, &products, "product:h100").is_ok());
+        // Retired: refused unless an earlier version is named.
+        let e = refused(resolve(&data, &products, "old"));
+        assert!(
+            e.contains("retired in version 2") && e.contains("Old@1"),
+            "{e}"
+        );
+        assert!(resolve(&data, &products, "Old@1").is_ok());
+        assert!(refused(resolve(&data, &products, "Old@2")).contains("retired it"));
+        assert!(refused(resolve(&data, &products, "Acme Die@x")).contains("not a version"));
+        assert!(refused(resolve(&data, &products, "Acme Die@7")).contains("no version 7"));
+        assert!(refused(resolve(&data, &products, "product:nothing")).contains("no product"));
+        assert!(refused(resolve(&data, &products, "")).contains("empty"));
+    }
+
+    #[test]
+    fn a_product_names_another_products_version_as_its_ic_not_the_current_one() {
+        let data = data();
+        let die = json!({"kind": "ic", "name": "Acme Die", "throughput": {"fp16": 100.0}, "datacenter": true});
+        let products = Products::from_versions(vec![version("Acme Die", 1, "active", die.clone())]);
+        let server = |ic: &str| {
+            vec![json!({"kind": "computer", "name": "Acme Server", "ic": ic, "ic_count": 8})]
+        };
+        let ok = check_definitions(&data, &products, "s.toml", "", server("Acme Die@1")).unwrap();
+        // A computer is measured by its IC: version 1, 100 TFLOPS at 16 bits.
+        assert_eq!(ok[0].item.metrics().tpp, Some(100.0 * 16.0));
+        let e = check_definitions(&data, &products, "s.toml", "", server("Acme Die"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("name its version"), "{e}");
+        assert!(check_definitions(&data, &products, "s.toml", "", server("h100")).is_ok());
+        // Two items of one name in one file, and a catalog name, are refused.
+        let twice = vec![die.clone(), json!({"kind": "ic", "name": "acme-die"})];
+        let e = check_definitions(&data, &products, "f.toml", "", twice)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("f.toml: item 2") && e.contains("same product"),
+            "{e}"
+        );
+        let e = check_definitions(
+            &data,
+            &products,
+            "f.toml",
+            "",
+            vec![json!({"kind": "ic", "name": "MI300X"})],
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("catalog item"), "{e}");
+    }
 }

@@ -1460,9 +1460,8 @@ pub mod paths {
         __path_decision_report, __path_decisions_report, __path_dispositions, __path_export,
         __path_history, __path_keys, __path_licences, __path_licences_report, __path_lists,
         __path_product, __path_products, __path_refresh, __path_refusals, __path_rescreen,
-        __path_retire_product, __path_revoke_key, __path_rules, __path_save_product,
-        __path_screen, __path_screen_batch, __path_ship, __path_verify, __path_vocabulary,
-        __path_whoami,
+        __path_retire_product, __path_revoke_key, __path_rules, __path_save_product, __path_screen,
+        __path_screen_batch, __path_ship, __path_verify, __path_vocabulary, __path_whoami,
     };
     pub use super::{
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ProductRequest,

@@ -24,7 +24,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("views/chart.js", JS, include_str!("ui/views/chart.js")),
     ("views/records.js", JS, include_str!("ui/views/records.js")),
     ("views/cases.js", JS, include_str!("ui/views/cases.js")),
-    ("views/products.js", JS, include_str!("ui/views/products.js")),
+    (
+        "views/products.js",
+        JS,
+        include_str!("ui/views/products.js"),
+    ),
 ];
 
 /// Only this origin's scripts, styles and API: no inline script, no CDN.

@@ -1670,7 +1670,10 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
         Some(&viewer),
         Some(json!({"definition": v1})),
     );
-    assert_eq!(status, 403, "a viewer reads the product master, an officer changes it");
+    assert_eq!(
+        status, 403,
+        "a viewer reads the product master, an officer changes it"
+    );
     let (status, p) = s.call(
         "POST",
         "/api/v1/products",
@@ -1678,7 +1681,10 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
         Some(json!({"definition": v1})),
     );
     assert_eq!(status, 201, "{p}");
-    assert_eq!((p["version"].as_i64(), p["created"].as_bool()), (Some(1), Some(true)));
+    assert_eq!(
+        (p["version"].as_i64(), p["created"].as_bool()),
+        (Some(1), Some(true))
+    );
     assert_eq!(p["metrics"]["tpp"].as_f64(), Some(8000.0));
     let (status, p) = s.call(
         "POST",
@@ -1686,14 +1692,30 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
         Some(&alice),
         Some(json!({"definition": v1})),
     );
-    assert_eq!((status, p["version"].as_i64()), (200, Some(1)), "unchanged: no version");
+    assert_eq!(
+        (status, p["version"].as_i64()),
+        (200, Some(1)),
+        "unchanged: no version"
+    );
     // Refused, naming what is wrong, and nothing saved: an unknown field,
     // a catalog name, a change without a reason.
     for (definition, reason, says) in [
-        (json!({"kind": "ic", "name": "Acme Y", "thruput": {}}), None, "unknown field `thruput`"),
+        (
+            json!({"kind": "ic", "name": "Acme Y", "thruput": {}}),
+            None,
+            "unknown field `thruput`",
+        ),
         (json!({"kind": "ic", "name": "H100"}), None, "catalog item"),
-        (json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp16": 900.0}}), None, "needs a reason"),
-        (json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp7": 9.0}}), Some("x"), "unknown precision"),
+        (
+            json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp16": 900.0}}),
+            None,
+            "needs a reason",
+        ),
+        (
+            json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp7": 9.0}}),
+            Some("x"),
+            "unknown precision",
+        ),
     ] {
         let (status, e) = s.call(
             "POST",

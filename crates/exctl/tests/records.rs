@@ -1149,3 +1149,177 @@ fn a_decision_report_is_written_for_an_auditor() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no recorded decision 99"));
 }
+
+/// Own products from item files: versioned, checked by name or version in
+/// single checks and order books, refused when retired, with bad files
+/// refused whole.
+#[test]
+fn own_products_are_versioned_and_used_wherever_a_catalog_name_is() {
+    for db in backends() {
+        let i = Instance::new(db);
+        // A PostgreSQL database is shared between runs: names of our own.
+        let x1 = unique("Acme X");
+        let y1 = unique("Acme Y");
+        let two = i.file(
+            "two.toml",
+            &format!(
+                "[[item]]\nkind = \"ic\"\nname = \"{x1}\"\ndatacenter = true\ndie_area_mm2 = 600\nthroughput = {{ fp16 = 500 }}\n\n\
+                 [[item]]\nkind = \"ic\"\nname = \"{y1}\"\nthroughput = {{ fp16 = 10 }}\n"
+            ),
+        );
+        let saved: serde_json::Value =
+            serde_json::from_str(&i.ok(&["products", "add", &two, "--json"])).unwrap();
+        assert_eq!(saved[0]["version"], 1);
+        assert_eq!(saved[1]["created"], true);
+        let again = i.ok(&["products", "add", &two]);
+        assert_eq!(again.matches("unchanged").count(), 2, "{again}");
+
+        // Refused whole, naming the file and the field: nothing saved.
+        let bad = i.file(
+            "bad.toml",
+            &format!("[[item]]\nkind = \"ic\"\nname = \"{}\"\n\n[[item]]\nkind = \"ic\"\nname = \"x\"\nthruput = 1\n", unique("New")),
+        );
+        let out = i.run(&["products", "add", &bad]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("bad.toml: item 2") && err.contains("thruput"),
+            "{err}"
+        );
+        let clash = i.file("clash.toml", "kind = \"ic\"\nname = \"H100\"\n");
+        let err = String::from_utf8_lossy(&i.run(&["products", "add", &clash]).stderr).into_owned();
+        assert!(err.contains("catalog item nvidia-h100-sxm"), "{err}");
+        let listed: serde_json::Value =
+            serde_json::from_str(&i.ok(&["products", "list", "--json"])).unwrap();
+        assert!(
+            listed.as_array().unwrap().iter().all(|p| p["version"] == 1),
+            "{listed}"
+        );
+
+        // A change needs a reason, then is version 2.
+        let changed = i.file(
+            "x.toml",
+            &format!("kind = \"ic\"\nname = \"{x1}\"\ndatacenter = true\ndie_area_mm2 = 600\nthroughput = {{ fp16 = 500, fp8 = 1200 }}\n"),
+        );
+        let out = i.run(&["products", "add", &changed]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("needs a reason"));
+        i.ok(&["products", "add", &changed, "--reason", "datasheet rev B"]);
+        let shown = i.ok(&["products", "show", &x1]);
+        assert!(
+            shown.contains("datasheet rev B") && shown.contains("TPP 9,600"),
+            "{shown}"
+        );
+
+        // Checked by name (the current version) and by version.
+        let c: serde_json::Value = serde_json::from_str(&i.ok(&[
+            "check",
+            "--item",
+            &x1,
+            "--to",
+            "CN",
+            "--as-of",
+            "2026-06-01",
+            "-j",
+            "us",
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(c["item"]["product"]["version"], 2);
+        assert_eq!(c["item"]["metrics"]["tpp"], 9600.0);
+        let classified = i.ok(&["classify", &format!("{x1}@1"), "-j", "us"]);
+        assert!(classified.contains("TPP 8,000"), "{classified}");
+        assert!(classified.contains("own product"), "{classified}");
+
+        // An order book names products as it names catalog items.
+        let orders = i.file(
+            "orders.csv",
+            &format!("id,item,to\nnow,{x1},CN\nfirst,{x1}@1,CN\nsmall,{y1},CN\nnope,{x1}@9,CN\n"),
+        );
+        let output = i.home.path().join("results.csv").display().to_string();
+        let out = i.run(&[
+            "check",
+            "--input",
+            &orders,
+            "--output",
+            &output,
+            "--as-of",
+            "2026-06-01",
+            "-j",
+            "us",
+        ]);
+        assert_eq!(out.status.code(), Some(3), "one row is in error");
+        let results = Results::read(&output);
+        assert_eq!(results.cell("now", "overall"), "license_required");
+        assert_eq!(results.cell("first", "overall"), "license_required");
+        assert_eq!(
+            results.cell("now", "item"),
+            format!("{x1}@2"),
+            "the version used"
+        );
+        assert_eq!(results.cell("first", "item"), format!("{x1}@1"));
+        assert_eq!(results.cell("small", "status"), "ok");
+        assert!(!results.cell("small", "controls").contains("3A090"));
+        assert!(
+            results.cell("nope", "error").contains("has no version 9"),
+            "{}",
+            results.cell("nope", "error")
+        );
+        let h: serde_json::Value = serde_json::from_str(
+            &i.ok(&["history", "--kind", "check", "--item", "acme", "--json"]),
+        )
+        .unwrap();
+        let versions: Vec<i64> = h
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["result"]["item"]["product"]["name"] == x1.as_str())
+            .filter_map(|d| d["result"]["item"]["product"]["version"].as_i64())
+            .collect();
+        assert!(
+            versions.contains(&1) && versions.contains(&2),
+            "{versions:?}"
+        );
+
+        // A licence names the product (every version of it).
+        let number = unique("P");
+        i.ok(&[
+            "licences",
+            "add",
+            &i.file("plic.toml", &licence_for(&number, &x1, 10)),
+        ]);
+        let c: serde_json::Value = serde_json::from_str(&i.ok(&[
+            "check",
+            "--item",
+            &x1,
+            "--to",
+            "AE",
+            "--as-of",
+            "2026-06-01",
+            "-j",
+            "us",
+            "--quantity",
+            "5",
+            "--no-record",
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(c["overall"], "authorized", "{c}");
+
+        // Retired: no longer checked by name; an earlier version still is.
+        i.ok(&["products", "retire", &x1, "--reason", "end of life"]);
+        let out = i.run(&["check", "--item", &x1, "--to", "DE", "--no-record"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("retired in version 3"));
+        i.ok(&[
+            "check",
+            "--item",
+            &format!("{x1}@2"),
+            "--to",
+            "DE",
+            "--no-record",
+        ]);
+        let verified = i.ok(&["audit", "verify"]);
+        assert!(verified.contains("verifies"), "{verified}");
+    }
+}
