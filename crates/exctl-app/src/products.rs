@@ -561,7 +561,7 @@ mod tests {
     }
 
     fn refused(r: Result<Item>) -> String {
-        r.err().expect("refused").to_string()
+        r.expect_err("refused").to_string()
     }
 
     #[test]

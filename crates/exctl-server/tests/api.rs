@@ -31,6 +31,9 @@ fn the_openapi_document_matches_the_running_server() {
     );
     assert_eq!(status, 200, "{f}");
     assert_eq!(f["events"][1]["id"], 2);
+    let product = json!({"definition": {"kind": "ic", "name": "Acme"}});
+    let (status, p) = s.call("POST", "/api/v1/products", Some(&s.admin), Some(product));
+    assert_eq!(status, 201, "{p}");
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             let method = method.to_uppercase();
@@ -42,7 +45,8 @@ fn the_openapi_document_matches_the_running_server() {
                 .replace("{key_id}", "0000000000000000")
                 .replace("{id}", "1")
                 .replace("{event}", "2")
-                .replace("{action}", "comment");
+                .replace("{action}", "comment")
+                .replace("{name}", "Acme");
             // Without a key every documented endpoint is refused, as JSON.
             let (status, body) = s.call(&method, &concrete, None, Some(json!({})));
             assert_eq!(status, 401, "{method} {path}: {body}");
