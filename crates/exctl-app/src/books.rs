@@ -310,6 +310,11 @@ impl<'d> Decider<'d> {
     ) -> std::result::Result<(Prepared, Rc<Summary>), String> {
         check::check_limits(&request).map_err(in_book_words)?;
         let (decided, summary) = self.decided(&request, today)?;
+        // The record names the product version the row was checked with.
+        let mut request = request;
+        if let Some(p) = &decided.decision.item.product {
+            request.item = p.pinned();
+        }
         let prepared = check::with_parties(self.data, request, decided).map_err(in_book_words)?;
         Ok((prepared, summary))
     }
@@ -641,15 +646,11 @@ pub fn check_book(
             .map(|d| d.code.clone())
             .unwrap_or_default();
         let s = &summary;
-        // An own product is named with the version the row was checked with.
-        let item = match &p.decision.item.product {
-            Some(v) => v.pinned(),
-            None => p.request.item.clone(),
-        };
         let row = vec![
             line.to_string(),
             order_id.clone(),
-            item,
+            // An own product as NAME@VERSION: the version checked.
+            p.request.item.clone(),
             to.clone(),
             date.to_string(),
             "ok".into(),

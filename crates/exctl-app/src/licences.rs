@@ -155,9 +155,14 @@ pub fn licence_from_text(
     }
     let mut ids = Vec::new();
     for i in &licence.items {
-        // Any version names the product: the licence is for the product.
-        let name = i.rsplit_once('@').map_or(i.as_str(), |(n, _)| n);
-        let item = crate::products::resolve(data, products, name).map_err(|e| {
+        // A licence is for a product, not one version of it: a pinned
+        // version would read as narrower than the licence is.
+        if i.contains('@') {
+            return Err(bad(format!(
+                "{path}: field `items`: {i:?} names a version; a licence covers a product in every version, so name the product alone"
+            )));
+        }
+        let item = crate::products::resolve(data, products, i).map_err(|e| {
             let reason = e
                 .downcast_ref::<crate::BadInput>()
                 .map_or(e.to_string(), |b| b.reason.clone());

@@ -137,6 +137,15 @@ impl<'a> Reference<'a> {
     }
 }
 
+/// A version as written after `@`: digits only, from 1, no leading zero.
+fn version_number(text: &str) -> Option<i64> {
+    let ok = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !text.starts_with('0')
+        && text.len() <= 12;
+    ok.then(|| text.parse().ok()).flatten()
+}
+
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
@@ -248,7 +257,7 @@ fn version_item(
             current
         }
         Some(text) => {
-            let n: i64 = text.parse().map_err(|_| {
+            let n = version_number(text).ok_or_else(|| {
                 bad_field(
                     "item",
                     format!("{text:?} after `@` is not a version number"),
@@ -343,12 +352,17 @@ pub struct Checked {
 /// Checks definitions before anything is saved: each must be a valid item
 /// (the item file schema), its name must not be a catalog name, and no
 /// name may come twice. `origin` names where they came from in errors.
+///
+/// The item is also validated as a check would validate it on `today`
+/// (a declared kind, declared parameters of their types and sets), and its
+/// derived figures must be finite: what is saved can be checked.
 pub fn check_definitions(
     data: &Data,
     products: &Products,
     origin: &str,
     text: &str,
     definitions: Vec<Value>,
+    today: chrono::NaiveDate,
 ) -> Result<Vec<Checked>> {
     if definitions.is_empty() {
         return Err(bad(format!("{origin}: no item definition in it")));
@@ -363,10 +377,24 @@ pub fn check_definitions(
         } else {
             origin.to_string()
         };
+        let mut definition = definition;
         let def: ItemDef =
             serde_json::from_value(definition.clone()).map_err(|e| bad(format!("{at}: {e}")))?;
         let name = exctl_records::products::check_product_name(&def.name)
             .map_err(|e| bad(format!("{at}: {e}")))?;
+        // Stored under its plain name: what `products show` and checks say.
+        definition["name"] = Value::String(name.clone());
+        // The catalog's own lookups; a product is found by its name only.
+        for (field, used) in [
+            ("aliases", !def.aliases.is_empty()),
+            ("pci_device_ids", !def.pci_device_ids.is_empty()),
+        ] {
+            if used {
+                return Err(bad(format!(
+                    "{at}: field `{field}`: not taken for a product (it is found by its name); remove it"
+                )));
+            }
+        }
         // A product's identity is its name: an `id` of its own could be a
         // catalog item's, and a licence for that item would cover it.
         if def.id.is_some() {
@@ -385,12 +413,24 @@ pub fn check_definitions(
                 "{at}: {name:?} is the same product as {first:?} above"
             )));
         }
-        let item = build_definition(data, products, &def, origin, text, 0).map_err(|e| {
-            anyhow::Error::from(crate::BadInput {
-                field: None,
-                reason: e.to_string(),
-            })
-        })?;
+        let item = build_definition(data, products, &def, origin, text, 0)
+            .map_err(|e| bad(e.to_string()))?;
+        let query = exctl_core::Query::classify(&item, today);
+        data.engine
+            .validate(&query)
+            .map_err(|e| bad(format!("{at}: {e}")))?;
+        let m = item.metrics_with(data.engine.h100_tpp);
+        for (figure, v) in [
+            ("TPP", m.tpp),
+            ("performance density", m.pd),
+            ("training compute", m.training_flop),
+        ] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                return Err(bad(format!(
+                    "{at}: its {figure} is not a finite number: check the figures it is derived from"
+                )));
+            }
+        }
         out.push(Checked {
             name,
             definition,
@@ -412,12 +452,13 @@ pub async fn save(
     store: &Store,
     checked: &[Checked],
     reason: Option<&str>,
+    based_on: Option<i64>,
 ) -> Result<Vec<exctl_records::Saved>> {
     let batch: Vec<(&str, &Value)> = checked
         .iter()
         .map(|c| (c.name.as_str(), &c.definition))
         .collect();
-    Ok(store.save_products(&batch, reason).await?)
+    Ok(store.save_products(&batch, reason, based_on).await?)
 }
 
 /// An item argument resolved against the catalog and, when there is an
@@ -464,6 +505,7 @@ pub fn product_json(data: &Data, products: &Products, versions: &[ProductVersion
             .map(|v| {
                 serde_json::json!({
                     "version": v.version,
+                    "current": v.version == current.version,
                     "status": v.status,
                     "sha256": v.sha256,
                     "reason": v.reason,
@@ -518,7 +560,7 @@ pub fn show_json(data: &Data, products: &Products, arg: &str) -> Result<Value> {
     }
     let mut out = product_json(data, products, versions);
     if let Some(text) = r.version {
-        let n: i64 = text.parse().map_err(|_| {
+        let n = version_number(text).ok_or_else(|| {
             bad_field(
                 "name",
                 format!("{text:?} after `@` is not a version number"),
@@ -534,6 +576,9 @@ pub fn show_json(data: &Data, products: &Products, arg: &str) -> Result<Value> {
         let all = out["versions"].take();
         out = version_json(data, products, v);
         out["versions"] = all;
+    }
+    if let Some(last) = versions.last() {
+        out["current_version"] = Value::from(last.version);
     }
     Ok(out)
 }
@@ -554,6 +599,10 @@ mod tests {
             recorded_at: "2026-12-01T00:00:00Z".into(),
             actor: "t".into(),
         }
+    }
+
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
     }
 
     fn data() -> Data {
@@ -616,18 +665,19 @@ mod tests {
         let server = |ic: &str| {
             vec![json!({"kind": "computer", "name": "Acme Server", "ic": ic, "ic_count": 8})]
         };
-        let ok = check_definitions(&data, &products, "s.toml", "", server("Acme Die@1")).unwrap();
+        let ok =
+            check_definitions(&data, &products, "s.toml", "", server("Acme Die@1"), day()).unwrap();
         // A computer is measured by its IC: version 1, 100 TFLOPS at 16 bits.
         assert_eq!(ok[0].item.metrics().tpp, Some(100.0 * 16.0));
-        let e = check_definitions(&data, &products, "s.toml", "", server("Acme Die"))
+        let e = check_definitions(&data, &products, "s.toml", "", server("Acme Die"), day())
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("name its version"), "{e}");
-        assert!(check_definitions(&data, &products, "s.toml", "", server("h100")).is_ok());
+        assert!(check_definitions(&data, &products, "s.toml", "", server("h100"), day()).is_ok());
         // Two items of one name in one file, and a catalog name, are refused.
         let twice = vec![die.clone(), json!({"kind": "ic", "name": "acme-die"})];
-        let e = check_definitions(&data, &products, "f.toml", "", twice)
+        let e = check_definitions(&data, &products, "f.toml", "", twice, day())
             .err()
             .unwrap()
             .to_string();
@@ -641,10 +691,49 @@ mod tests {
             "f.toml",
             "",
             vec![json!({"kind": "ic", "name": "MI300X"})],
+            day(),
         )
         .err()
         .unwrap()
         .to_string();
         assert!(e.contains("catalog item"), "{e}");
+    }
+
+    #[test]
+    fn what_is_saved_can_be_checked_and_names_are_plain() {
+        let data = data();
+        let none = Products::none();
+        let one = |def: Value| {
+            check_definitions(&data, &none, "p.toml", "", vec![def], day())
+                .map(|mut v| v.remove(0))
+                .map_err(|e| e.to_string())
+        };
+        for (def, says) in [
+            (json!({"kind": "gpu", "name": "K"}), "gpu"),
+            (
+                json!({"kind": "ic", "name": "P", "params": {"qubitz": 5}}),
+                "qubitz",
+            ),
+            (
+                json!({"kind": "ic", "name": "A", "aliases": ["h100"]}),
+                "aliases",
+            ),
+            (json!({"kind": "ic", "name": "Ｈ１００"}), "catalog item"),
+            (
+                json!({"kind": "ic", "name": "Big", "throughput": {"fp16": 1e308}, "die_area_mm2": 1e-300}),
+                "not a finite number",
+            ),
+        ] {
+            let e = one(def).expect_err(says);
+            assert!(e.contains(says), "{says}: {e}");
+        }
+        let plain = one(json!({"kind": "ic", "name": "  acme   x1 "})).unwrap();
+        assert_eq!(plain.name, "acme x1");
+        assert_eq!(plain.definition["name"], "acme x1", "stored plain");
+        // Versions are digits from 1.
+        for bad in ["01", "+1", "-1", "1.5", "", "x"] {
+            assert_eq!(version_number(bad), None, "{bad:?}");
+        }
+        assert_eq!(version_number("12"), Some(12));
     }
 }

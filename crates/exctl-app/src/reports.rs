@@ -87,6 +87,18 @@ pub fn decision_html(d: &StoredDecision, cases: &[CaseFile], instance: &str) -> 
     row(&mut h, "recorded", &d.recorded_at);
     row(&mut h, "by", &d.actor);
     row(&mut h, "subject", &d.subject);
+    let product = &d.result["item"]["product"];
+    if let (Some(name), Some(version), Some(sha)) = (
+        product["name"].as_str(),
+        product["version"].as_i64(),
+        product["sha256"].as_str(),
+    ) {
+        row(
+            &mut h,
+            "own product",
+            &format!("{name}, version {version} (definition sha256 {sha})"),
+        );
+    }
     row(
         &mut h,
         "destination",

@@ -48,9 +48,11 @@ fn suggest(s: &[String]) -> String {
     }
 }
 
-/// Case-, space- and punctuation-insensitive key.
+/// Case-, space-, width- and punctuation-insensitive key.
 pub fn normalise(name: &str) -> String {
-    name.chars()
+    use unicode_normalization::UnicodeNormalization as _;
+    // NFKC first: a full-width "Ｈ１００" is the H100.
+    name.nfkc()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()

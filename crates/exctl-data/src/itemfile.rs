@@ -320,7 +320,7 @@ pub fn definitions_in(file: &str, text: &str) -> Result<Vec<serde_json::Value>, 
         serde_json::from_str(text).map_err(|e| DataError::json(file, &e))?
     } else {
         let t: toml::Value = toml::from_str(text).map_err(|e| DataError::toml(file, &e, text))?;
-        toml_to_json(t)
+        toml_to_json(t, "").map_err(|e| DataError::new(file, e))?
     };
     let shape = || {
         DataError::new(
@@ -341,20 +341,41 @@ pub fn definitions_in(file: &str, text: &str) -> Result<Vec<serde_json::Value>, 
 }
 
 /// TOML as JSON; a bare TOML date (`release_date = 2024-03-01`) becomes
-/// its text, as the item schema reads dates.
-fn toml_to_json(t: toml::Value) -> serde_json::Value {
+/// its text, as the item schema reads dates. `nan` and `inf` have no JSON
+/// form and no meaning as a figure: refused, naming the field.
+fn toml_to_json(t: toml::Value, path: &str) -> Result<serde_json::Value, String> {
     use serde_json::Value;
-    match t {
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    Ok(match t {
         toml::Value::String(s) => Value::String(s),
         toml::Value::Integer(i) => Value::from(i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Float(f) => match serde_json::Number::from_f64(f) {
+            Some(n) if f.is_finite() => Value::Number(n),
+            _ => return Err(format!("field `{path}`: {f} is not a finite number")),
+        },
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(m) => {
-            Value::Object(m.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
-    }
+        toml::Value::Array(a) => Value::Array(
+            a.into_iter()
+                .enumerate()
+                .map(|(i, v)| toml_to_json(v, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        toml::Value::Table(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let p = at(&k);
+                    toml_to_json(v, &p).map(|v| (k, v))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    })
 }
 
 /// Lower-case, hyphen-separated identifier.

@@ -52,7 +52,9 @@ pub struct Saved {
 /// The key a product is found by: letters and digits, lower case, as
 /// catalog names are folded ("Acme X-1" and "acme x1" are one product).
 pub fn product_key(name: &str) -> String {
-    name.chars()
+    use unicode_normalization::UnicodeNormalization as _;
+    // NFKC first: a full-width "Ｈ１００" is "H100".
+    name.nfkc()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
@@ -108,7 +110,18 @@ fn product_from_row(r: &AnyRow) -> Result<ProductVersion, Error> {
 /// digit, and none of `@ : /` (they pin a version, name a namespace or a
 /// file where an item is asked for).
 pub fn check_product_name(name: &str) -> Result<String, Error> {
-    let n = name.trim();
+    use unicode_normalization::UnicodeNormalization as _;
+    // Stored as NFKC with single spaces: "  acme   x1 " is "acme x1", and a
+    // full-width name is its plain form.
+    let folded: String = name.nfkc().collect();
+    let n = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = n.as_str();
+    if let Some(c) = folded.chars().find(|c| is_invisible(*c)) {
+        return Err(Error::Invalid(format!(
+            "name: the invisible character U+{:04X} is not allowed in a product name",
+            u32::from(c)
+        )));
+    }
     if n.is_empty() {
         return Err(Error::Invalid("name: empty".into()));
     }
@@ -139,6 +152,12 @@ pub fn check_product_name(name: &str) -> Result<String, Error> {
     Ok(n.to_string())
 }
 
+/// Format and direction controls (U+200B–U+200F, U+202A–U+202E,
+/// U+2060–U+206F, U+FEFF): they change how a name looks, not what it says.
+fn is_invisible(c: char) -> bool {
+    matches!(u32::from(c), 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xAD)
+}
+
 fn checked_reason(reason: &str) -> Result<String, Error> {
     let r = reason.trim();
     if r.is_empty() {
@@ -161,7 +180,9 @@ impl Store {
         definition: &Value,
         reason: Option<&str>,
     ) -> Result<Saved, Error> {
-        let mut saved = self.save_products(&[(name, definition)], reason).await?;
+        let mut saved = self
+            .save_products(&[(name, definition)], reason, None)
+            .await?;
         Ok(saved.remove(0))
     }
 
@@ -172,11 +193,21 @@ impl Store {
     /// definition makes it active again. A change to an existing product
     /// needs a reason; a new one is "created" without one. Nothing is saved
     /// unless all are.
+    ///
+    /// `based_on`, for a batch of one, is the version the change was made
+    /// from (an edit in the UI): if another version was saved since, the
+    /// save is refused rather than silently replacing it.
     pub async fn save_products(
         &self,
         batch: &[(&str, &Value)],
         reason: Option<&str>,
+        based_on: Option<i64>,
     ) -> Result<Vec<Saved>, Error> {
+        if based_on.is_some() && batch.len() != 1 {
+            return Err(Error::Invalid(
+                "based_on: only for saving one product".into(),
+            ));
+        }
         let reason = reason.map(checked_reason).transpose()?;
         let mut prepared = Vec::with_capacity(batch.len());
         let mut keys = std::collections::HashSet::new();
@@ -203,6 +234,14 @@ impl Store {
         for (name, canonical, sha256) in prepared {
             let key = product_key(&name);
             let latest = self.latest_in(&mut tx, &key).await?;
+            if let Some(base) = based_on {
+                let now = latest.as_ref().map_or(0, |l| l.version);
+                if now != base {
+                    return Err(Error::Rejected(format!(
+                        "{name:?} is at version {now} now, not {base}: another change was saved since it was read; reload it and edit again"
+                    )));
+                }
+            }
             if let Some(l) = &latest {
                 if l.sha256 == sha256 && l.status == "active" && l.name == name {
                     out.push(Saved {
@@ -215,6 +254,12 @@ impl Store {
             let why = match (&reason, &latest) {
                 (Some(r), _) => r.clone(),
                 (None, None) => "created".to_string(),
+                (None, Some(l)) if l.status == "retired" => {
+                    return Err(Error::Invalid(format!(
+                        "reason: bringing back product {:?} (retired in version {}) needs a reason",
+                        l.name, l.version
+                    )))
+                }
                 (None, Some(l)) => {
                     return Err(Error::Invalid(format!(
                         "reason: a change to product {:?} (now version {}) needs a reason",

@@ -1100,10 +1100,28 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
         assert!(store.save_product("Acme X1", &v3, None).await.is_err());
         let b = serde_json::json!({"kind": "ic", "name": "B"});
         assert!(store
-            .save_products(&[("B", &b), ("acme-x1", &v3), ("ACME X1", &v3)], None)
+            .save_products(&[("B", &b), ("acme-x1", &v3), ("ACME X1", &v3)], None, None)
             .await
             .is_err());
         assert!(store.product_versions("b").await.unwrap().is_empty());
+        // An edit made from version 1 is refused now that version 2 is saved.
+        let stale = store
+            .save_products(&[("Acme X1", &v3)], Some("from v1"), Some(1))
+            .await
+            .unwrap_err();
+        assert!(stale.to_string().contains("at version 2 now"), "{stale}");
+        // Names are stored plain: spaces collapsed, full-width folded, and
+        // invisible characters refused.
+        let w = serde_json::json!({"kind": "ic", "name": "W"});
+        let plain = store
+            .save_product("  Ｗｉｄｅ   One ", &w, None)
+            .await
+            .unwrap();
+        assert_eq!(plain.product.name, "Wide One");
+        assert!(store
+            .save_product("Wide\u{202E}One", &w, None)
+            .await
+            .is_err());
         // Refused: an empty reason, a name that pins or names a file.
         for (name, reason) in [
             ("Acme X1", " "),
@@ -1138,7 +1156,7 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
         );
         assert_eq!(versions[0].definition, v1, "version 1 is kept as it was");
         let listed = store.products().await.unwrap();
-        assert_eq!(listed.len(), 1);
+        assert_eq!(listed.len(), 2);
         assert_eq!(listed[0].status, "retired");
         // Saving it again brings it back as a new version.
         let back = store
@@ -1149,10 +1167,10 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
             (back.product.version, back.product.status.as_str()),
             (4, "active")
         );
-        assert_eq!(store.all_product_versions().await.unwrap().len(), 4);
+        assert_eq!(store.all_product_versions().await.unwrap().len(), 5);
         // Every version is audited and the trail verifies.
         let report = store.verify(&[]).await.unwrap();
         assert!(report.ok, "{url}: {:?}", report.problems);
-        assert_eq!(store.count("products").await.unwrap(), 4);
+        assert_eq!(store.count("products").await.unwrap(), 5);
     }
 }

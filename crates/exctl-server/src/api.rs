@@ -895,6 +895,10 @@ pub struct ProductRequest {
     /// Why; required when the definition changes an existing product.
     #[serde(default)]
     reason: Option<String>,
+    /// The version this change was made from: if another version was saved
+    /// since, the save is refused (409) instead of replacing it unseen.
+    #[serde(default)]
+    based_on: Option<i64>,
 }
 
 /// Why a product is retired.
@@ -936,14 +940,23 @@ async fn save_product(
 ) -> Result<Response, ApiError> {
     use exctl_app::products;
     let known = products::Products::load(&s.store).await?;
-    let checked =
-        products::check_definitions(&s.data, &known, "definition", "", vec![r.definition])?;
+    let checked = products::check_definitions(
+        &s.data,
+        &known,
+        "definition",
+        "",
+        vec![r.definition],
+        today(),
+    )?;
     let store = s.store.acting_as(&actor(&caller));
-    let saved = products::save(&store, &checked, r.reason.as_deref()).await?;
+    let saved = products::save(&store, &checked, r.reason.as_deref(), r.based_on).await?;
     let created = saved.iter().any(|v| v.created);
+    let version = saved.first().map_or(0, |v| v.product.version);
     let name = checked[0].name.clone();
+    // The version this request saved (or found current), not whatever is
+    // latest by the time it is read back.
     let all = products::Products::for_item(&s.store, &name).await?;
-    let mut body = products::show_json(&s.data, &all, &name)?;
+    let mut body = products::show_json(&s.data, &all, &format!("{name}@{version}"))?;
     body["created"] = Value::Bool(created);
     let status = if created {
         StatusCode::CREATED

@@ -1740,6 +1740,18 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
     );
     assert_eq!((status, p["version"].as_i64()), (201, Some(2)), "{p}");
     assert_eq!(p["versions"].as_array().unwrap().len(), 2);
+    // An edit started from version 1 is refused now that 2 is saved.
+    let (status, e) = s.call(
+        "POST",
+        "/api/v1/products",
+        Some(&alice),
+        Some(json!({"definition": v1, "reason": "undo", "based_on": 1})),
+    );
+    assert_eq!(status, 409, "{e}");
+    assert!(
+        e["error"].as_str().unwrap().contains("at version 2 now"),
+        "{e}"
+    );
     // A check names the product; the record pins the version it used.
     let (status, c) = s.call(
         "POST",

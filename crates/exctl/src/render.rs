@@ -1004,7 +1004,7 @@ pub fn products_text(list: &serde_json::Value) -> String {
             s,
             "{:<28} {:>7} {:<8} {:<9} {:>10} {:>8}  {} by {}",
             truncate(p["name"].as_str().unwrap_or(""), 28),
-            p["version"],
+            p["version"].to_string(),
             p["status"].as_str().unwrap_or(""),
             p["kind"].as_str().unwrap_or("?"),
             metric(p, "tpp"),
@@ -1023,12 +1023,17 @@ pub fn products_text(list: &serde_json::Value) -> String {
 /// One product version with its definition and the list of versions.
 pub fn product_text(p: &serde_json::Value) -> String {
     let mut s = String::new();
+    let status = match p["current_version"].as_i64() {
+        Some(current) if Some(current) != p["version"].as_i64() => {
+            format!("an earlier version; the current one is {current}")
+        }
+        _ => p["status"].as_str().unwrap_or("").to_string(),
+    };
     let _ = writeln!(
         s,
-        "{} version {} ({}){}",
+        "{} version {} ({status}){}",
         p["name"].as_str().unwrap_or(""),
         p["version"],
-        p["status"].as_str().unwrap_or(""),
         p["kind"]
             .as_str()
             .map(|k| format!(", {k}"))
@@ -1057,8 +1062,11 @@ pub fn product_text(p: &serde_json::Value) -> String {
         let _ = writeln!(
             s,
             "  {:>3}  {:<8} {}  {:<20} {}",
-            v["version"],
-            v["status"].as_str().unwrap_or(""),
+            v["version"].to_string(),
+            match (v["status"].as_str(), v["current"].as_bool()) {
+                (Some("active"), Some(false)) => "earlier",
+                (status, _) => status.unwrap_or(""),
+            },
             v["recorded_at"]
                 .as_str()
                 .unwrap_or("")

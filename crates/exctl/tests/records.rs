@@ -1186,6 +1186,17 @@ fn own_products_are_versioned_and_used_wherever_a_catalog_name_is() {
             err.contains("bad.toml: item 2") && err.contains("thruput"),
             "{err}"
         );
+        let nan = i.file(
+            "nan.toml",
+            "kind = \"ic\"\nname = \"N\"\n[throughput]\nfp16 = nan\n",
+        );
+        let err = String::from_utf8_lossy(&i.run(&["products", "add", &nan]).stderr).into_owned();
+        assert!(
+            err.contains("nan.toml") && err.contains("throughput.fp16"),
+            "{err}"
+        );
+        let out = i.run(&["products", "add", "no-such-file.toml"]);
+        assert_eq!(out.status.code(), Some(2), "a missing file is bad input");
         let clash = i.file("clash.toml", "kind = \"ic\"\nname = \"H100\"\n");
         let err = String::from_utf8_lossy(&i.run(&["products", "add", &clash]).stderr).into_owned();
         assert!(err.contains("catalog item nvidia-h100-sxm"), "{err}");
@@ -1281,6 +1292,14 @@ fn own_products_are_versioned_and_used_wherever_a_catalog_name_is() {
             "{versions:?}"
         );
 
+        // A licence names a product, never one version of it.
+        let pinned = i.file(
+            "pinned.toml",
+            &licence_for(&unique("P"), &format!("{x1}@1"), 10),
+        );
+        let out = i.run(&["licences", "add", &pinned]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("names a version"));
         // A licence names the product (every version of it).
         let number = unique("P");
         i.ok(&[

@@ -20,7 +20,8 @@ pub(crate) fn run(g: &Globals, args: ProductsArgs) -> Result<ExitCode> {
             let mut checked = Vec::new();
             for file in &files {
                 let name = file.display().to_string();
-                let bytes = std::fs::read(file).with_context(|| format!("reading {name}"))?;
+                let bytes =
+                    std::fs::read(file).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
                 let text =
                     exctl_core::error::utf8_text(&name, bytes).map_err(|e| bad(e.to_string()))?;
                 let definitions = products::definitions_in(&name, &text)?;
@@ -30,9 +31,10 @@ pub(crate) fn run(g: &Globals, args: ProductsArgs) -> Result<ExitCode> {
                     &name,
                     &text,
                     definitions,
+                    chrono::Local::now().date_naive(),
                 )?);
             }
-            let saved = rt.block_on(products::save(&store, &checked, reason.as_deref()))?;
+            let saved = rt.block_on(products::save(&store, &checked, reason.as_deref(), None))?;
             rt.block_on(store.close());
             emit(json, serde_json::to_value(&saved)?, || {
                 render::products_saved_text(&saved)

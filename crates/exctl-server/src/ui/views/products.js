@@ -9,6 +9,13 @@ const PRECISIONS = ["fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp6"
 const NUMBERS = ["die_area_mm2", "io_bandwidth_gbps", "memory_bandwidth_gbps"];
 const TEXTS = ["name", "vendor", "family", "origin", "release_date", "notes"];
 
+/// A typed figure; one too large for a number is said, never dropped.
+function finite(field, text) {
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new Error(field + ": " + JSON.stringify(text) + " is not a finite number");
+  return n;
+}
+
 /// The definition the form's fields describe, over what the JSON box held
 /// (so fields the form does not show are kept).
 function fromFields(base) {
@@ -22,14 +29,14 @@ function fromFields(base) {
   if (def.kind === "ic") {
     for (const k of NUMBERS) {
       const v = f.elements[k].value.trim();
-      if (v !== "") def[k] = Number(v); else delete def[k];
+      if (v !== "") def[k] = finite(k, v); else delete def[k];
     }
     const dc = f.elements.datacenter.value;
     if (dc === "") delete def.datacenter; else def.datacenter = dc === "yes";
     const t = {};
     for (const p of PRECISIONS) {
       const v = f.elements["tp-" + p].value.trim();
-      if (v !== "") t[p] = Number(v);
+      if (v !== "") t[p] = finite(p, v);
     }
     if (Object.keys(t).length) def.throughput = t; else delete def.throughput;
   }
@@ -38,7 +45,10 @@ function fromFields(base) {
 
 function toFields(def) {
   const f = $("#product-form");
-  f.elements.kind.value = def.kind || "ic";
+  const kind = def.kind || "ic";
+  // A kind declared by the packs (quantum-computer…) is offered as it is.
+  if (![...f.elements.kind.options].some((o) => o.value === kind)) f.elements.kind.append(el("option", { value: kind }, kind));
+  f.elements.kind.value = kind;
   for (const k of TEXTS) f.elements[k].value = def[k] == null ? "" : String(def[k]);
   for (const k of NUMBERS) f.elements[k].value = def[k] == null ? "" : String(def[k]);
   f.elements.datacenter.value = def.datacenter == null ? "" : def.datacenter ? "yes" : "no";
@@ -58,8 +68,13 @@ function showKind() {
 function syncJson() {
   let base = {};
   try { base = JSON.parse($("#product-json").value || "{}"); } catch (_) { base = {}; }
-  $("#product-json").value = JSON.stringify(fromFields(base), null, 2);
+  try {
+    $("#product-json").value = JSON.stringify(fromFields(base), null, 2);
+  } catch (e) { status(e.message, "error"); }
 }
+
+/// Folded as the server folds product names.
+const fold = (name) => String(name || "").normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
 
 async function save(ev) {
   ev.preventDefault();
@@ -68,9 +83,14 @@ async function save(ev) {
   const reason = $("#product-form").elements.reason.value.trim();
   const body = { definition };
   if (reason) body.reason = reason;
+  // An edit names the version it started from: a change saved since by
+  // someone else is refused, not replaced.
+  const base = $("#product-form").dataset;
+  if (base.editing && fold(base.editing) === fold(definition.name)) body.based_on = Number(base.version);
   try {
     const p = await call("POST", "/products", body);
     status(p.created ? "saved " + p.name + " as version " + p.version : p.name + " unchanged: still version " + p.version, "ok");
+    Object.assign($("#product-form").dataset, { editing: p.name, version: String(p.version) });
     $("#product-form").elements.reason.value = "";
     await loadProducts();
     showProduct(p.name);
@@ -112,18 +132,22 @@ async function showProduct(name, version) {
       } catch (e) { status(e.message, "error"); }
     });
     out.replaceChildren(el("section", { class: "case", id: "product-shown" },
-      el("h3", {}, p.name + " — version " + p.version + " (" + p.status + ")"),
+      el("h3", {}, p.name + " — version " + p.version + " (" + (p.version !== p.current_version ? "an earlier version; the current one is " + p.current_version : p.status) + ")"),
       el("p", {}, "TPP " + fmt(m.tpp) + " · PD " + fmt(m.pd) + " · " + fmt(m.h100_equivalents) + " H100-equivalents"),
       p.problem ? el("p", { class: "error" }, p.problem) : null,
       el("p", { class: "cite" }, "sha256 " + p.sha256 + " — a decision made with this version names it"),
       el("pre", { class: "definition" }, JSON.stringify(p.definition, null, 2)),
       el("div", { class: "row" },
         p.status === "active" ? el("button", { type: "button", id: "product-check", onclick: () => checkIt(p.name + "@" + p.version) }, "Check this version") : null,
-        el("button", { type: "button", id: "product-edit", "data-role": "officer", onclick: () => { toFields(p.definition); $("#product-form").elements.reason.focus(); } }, "Edit as a new version")),
+        el("button", { type: "button", id: "product-edit", "data-role": "officer", onclick: () => {
+          toFields(p.definition);
+          Object.assign($("#product-form").dataset, { editing: p.name, version: String(p.current_version || p.version) });
+          $("#product-form").elements.reason.focus();
+        } }, "Edit as a new version")),
       p.status === "active" ? retire : null,
       el("h4", {}, "Versions"),
-      table(["version", "status", "recorded", "by", "reason", ""], p.versions.map((v, i) => [String(v.version),
-        v.status === "active" && i < p.versions.length - 1 ? "earlier version" : v.status, v.recorded_at, v.actor, v.reason,
+      table(["version", "status", "recorded", "by", "reason", ""], p.versions.map((v) => [String(v.version),
+        v.status === "active" && !v.current ? "earlier version" : v.status, v.recorded_at, v.actor, v.reason,
         el("button", { type: "button", class: "small", onclick: () => showProduct(p.name, v.version) }, "Show")]))));
     applyRoles();
   } catch (e) { failed(out, e); }
