@@ -161,13 +161,14 @@ pub fn resolve_arg(data: &Data, products: &Products, arg: &str) -> Result<Item> 
     if looks_like_file {
         return data.item(arg).map_err(|e| bad_field("item", e.to_string()));
     }
-    resolve(data, products, arg).or_else(|e| {
-        if std::path::Path::new(arg).is_file() {
-            data.item(arg).map_err(|e| bad_field("item", e.to_string()))
-        } else {
-            Err(e)
-        }
-    })
+    // A bare name that is neither a catalog item nor a product may be a
+    // file; a name refused for a reason (retired, ambiguous) stays refused.
+    let unknown = products.versions(Reference::parse(arg).name).is_none()
+        && data.catalog.resolve(arg).is_err();
+    if unknown && std::path::Path::new(arg).is_file() {
+        return data.item(arg).map_err(|e| bad_field("item", e.to_string()));
+    }
+    resolve(data, products, arg)
 }
 
 /// An item as a check uses it: the catalog's, or a product version's.
@@ -288,6 +289,9 @@ fn version_item(
     let label = format!("product {}@{}", chosen.name, chosen.version);
     let mut item = item_of(data, products, &chosen.definition, &label, depth)
         .map_err(|e| bad_field("item", e.to_string()))?;
+    // Its own namespace: no catalog id has a `:`, and the key survives a
+    // change of the name's spelling, so a licence for it keeps matching.
+    item.id = format!("product:{}", product_key(&chosen.name));
     item.product = Some(ProductVersionRef {
         name: chosen.name.clone(),
         version: chosen.version,
@@ -628,6 +632,7 @@ mod tests {
         ]);
         let current = resolve(&data, &products, "acme die").unwrap();
         assert_eq!(current.product.as_ref().unwrap().version, 2);
+        assert_eq!(current.id, "product:acmedie", "a namespace of its own");
         let first = resolve(&data, &products, "Acme Die@1").unwrap();
         assert_eq!(first.product.as_ref().unwrap().version, 1);
         assert_eq!(
@@ -719,6 +724,10 @@ mod tests {
                 "aliases",
             ),
             (json!({"kind": "ic", "name": "Ｈ１００"}), "catalog item"),
+            (
+                json!({"kind": "ic", "name": "D", "throughput": {"FP8": 4000.0, "fp8": 100.0}}),
+                "given twice",
+            ),
             (
                 json!({"kind": "ic", "name": "Big", "throughput": {"fp16": 1e308}, "die_area_mm2": 1e-300}),
                 "not a finite number",

@@ -177,7 +177,14 @@ pub fn build_item(
                     )
                 })?;
                 check(&format!("throughput.{p}"), Some(*v))?;
-                throughput.insert(precision, *v);
+                // `FP8` and `fp8` are one precision: two figures for it
+                // would leave one unread.
+                if throughput.insert(precision, *v).is_some() {
+                    return Err(err(
+                        &format!("throughput.{p}"),
+                        format!("{} is given twice (names differ only in case)", precision.as_str()),
+                    ));
+                }
             }
             check("die_area_mm2", def.die_area_mm2)?;
             check("io_bandwidth_gbps", def.io_bandwidth_gbps)?;

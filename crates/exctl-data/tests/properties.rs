@@ -60,6 +60,16 @@ fn dates() -> Vec<NaiveDate> {
     out
 }
 
+fn us_controls(item: &Item, date: NaiveDate) -> Vec<String> {
+    engine()
+        .decide(&Query::classify(item, date))
+        .determinations
+        .into_iter()
+        .find(|d| d.jurisdiction == "us")
+        .map(|d| d.controls)
+        .unwrap_or_default()
+}
+
 fn outcome(item: &Item, dest: &str, date: NaiveDate) -> Outcome {
     let mut facts = Facts::default();
     facts.set("end_user_hq", FactValue::Str(dest.into()));
@@ -106,6 +116,16 @@ proptest! {
             2 => ic(int8, Some(area), Some(datacenter), io * factor + 1.0, mem, vendor),
             _ => ic(int8, Some(area), Some(datacenter), io, mem * factor + 1.0, vendor),
         };
+        // The one place the law itself is not monotone: from 2026-07-10
+        // 15 CFR 742.6(a)(6)(iii)(B) names the UAE for 3A090.b items, while
+        // 3A090.a items fall under (iii)(A), the AI-diffusion paragraph BIS
+        // does not enforce; a raise from .b into .a to the UAE can lift the
+        // licence requirement. Left to the pack's notes, not to this test.
+        let uae_b_to_a = dest == "AE"
+            && date >= NaiveDate::from_ymd_opt(2026, 7, 10).unwrap()
+            && us_controls(&base, date).iter().any(|c| c == "3A090.b")
+            && us_controls(&raised, date).iter().any(|c| c == "3A090.a");
+        prop_assume!(!uae_b_to_a);
         let before = outcome(&base, dest, date);
         let after = outcome(&raised, dest, date);
         prop_assert!(

@@ -62,6 +62,9 @@ pub enum Error {
     /// What the request names is not on record (a case, a decision).
     #[error("{0}")]
     NotFound(String),
+    /// A stored record cannot be read back as it was written.
+    #[error("records corrupt: {0}")]
+    Corrupt(String),
 }
 
 impl Error {

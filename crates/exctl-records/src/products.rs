@@ -75,6 +75,13 @@ pub fn canonical_json(v: &Value) -> String {
                 Value::Object(out)
             }
             Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            // 500 and 500.0 are one figure: whole numbers print as integers.
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                    Value::from(f as i64)
+                }
+                _ => Value::Number(n.clone()),
+            },
             other => other.clone(),
         }
     }
@@ -98,7 +105,7 @@ fn product_from_row(r: &AnyRow) -> Result<ProductVersion, Error> {
         version: r.try_get(1)?,
         status: r.try_get(2)?,
         definition: serde_json::from_str(&definition)
-            .map_err(|e| Error::Rejected(format!("stored product definition: {e}")))?,
+            .map_err(|e| Error::Corrupt(format!("stored product definition: {e}")))?,
         sha256: r.try_get(4)?,
         reason: r.try_get(5)?,
         recorded_at: r.try_get(6)?,
@@ -155,7 +162,19 @@ pub fn check_product_name(name: &str) -> Result<String, Error> {
 /// Format and direction controls (U+200B–U+200F, U+202A–U+202E,
 /// U+2060–U+206F, U+FEFF): they change how a name looks, not what it says.
 fn is_invisible(c: char) -> bool {
-    matches!(u32::from(c), 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xAD)
+    // Hangul fillers are letters that print as nothing.
+    matches!(
+        u32::from(c),
+        0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0xFEFF
+            | 0xAD
+            | 0x115F
+            | 0x1160
+            | 0x3164
+            | 0xFFA0
+    )
 }
 
 fn checked_reason(reason: &str) -> Result<String, Error> {
@@ -208,6 +227,11 @@ impl Store {
                 "based_on: only for saving one product".into(),
             ));
         }
+        if let Some(b) = based_on.filter(|b| *b < 1) {
+            return Err(Error::Invalid(format!(
+                "based_on: {b} is not a version (versions count from 1)"
+            )));
+        }
         let reason = reason.map(checked_reason).transpose()?;
         let mut prepared = Vec::with_capacity(batch.len());
         let mut keys = std::collections::HashSet::new();
@@ -235,15 +259,27 @@ impl Store {
             let key = product_key(&name);
             let latest = self.latest_in(&mut tx, &key).await?;
             if let Some(base) = based_on {
-                let now = latest.as_ref().map_or(0, |l| l.version);
+                let Some(now) = latest.as_ref().map(|l| l.version) else {
+                    return Err(Error::NotFound(format!(
+                        "based_on: there is no product {name:?} to have a version {base}"
+                    )));
+                };
                 if now != base {
                     return Err(Error::Rejected(format!(
                         "{name:?} is at version {now} now, not {base}: another change was saved since it was read; reload it and edit again"
                     )));
                 }
             }
+            if let Some(l) = latest.as_ref().filter(|l| l.name != name) {
+                // Names that fold alike are one product: a new product
+                // never becomes another's next version unseen.
+                return Err(Error::Rejected(format!(
+                    "{name:?} is the product {:?} (their names differ only in case or punctuation): write its name as {:?} to save a new version of it, or give this product another name",
+                    l.name, l.name
+                )));
+            }
             if let Some(l) = &latest {
-                if l.sha256 == sha256 && l.status == "active" && l.name == name {
+                if l.sha256 == sha256 && l.status == "active" {
                     out.push(Saved {
                         product: l.clone(),
                         created: false,
@@ -290,6 +326,18 @@ impl Store {
     /// Retires a product: a new version, the definition unchanged, that no
     /// new check may use unless it names an earlier version.
     pub async fn retire_product(&self, name: &str, reason: &str) -> Result<ProductVersion, Error> {
+        // A product, never a version of it (`NAME@2`) or a catalog item.
+        let bare = match name.trim().get(..8) {
+            Some(p) if p.eq_ignore_ascii_case("product:") => &name.trim()[8..],
+            _ => name,
+        };
+        if bare.contains('@') {
+            return Err(Error::Invalid(format!(
+                "name: {name:?} names a version; a product is retired as a whole: name the product alone"
+            )));
+        }
+        let name = check_product_name(bare)?;
+        let name = name.as_str();
         let reason = checked_reason(reason)?;
         self.signer()?;
         let mut tx = self.begin_write().await?;

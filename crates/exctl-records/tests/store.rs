@@ -1085,8 +1085,15 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
         assert_eq!(again.product.sha256, first.product.sha256);
         let v2 =
             serde_json::json!({"kind": "ic", "name": "Acme X1", "throughput": {"fp16": 400.0}});
-        let second = store
+        // A name that folds alike is the same product: refused, not
+        // silently its next version under another name.
+        let alike = store
             .save_product("acme x1", &v2, Some("datasheet rev B"))
+            .await
+            .unwrap_err();
+        assert!(alike.to_string().contains("write its name as"), "{alike}");
+        let second = store
+            .save_product("Acme X1", &v2, Some("datasheet rev B"))
             .await
             .unwrap();
         assert!(second.created);
@@ -1145,6 +1152,9 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
             .unwrap();
         assert_eq!((retired.version, retired.status.as_str()), (3, "retired"));
         assert!(store.retire_product("acme x1", "twice").await.is_err());
+        // A version is not retired, and `NAME@2` is not read as a name.
+        let e = store.retire_product("Acme X1@2", "r").await.unwrap_err();
+        assert!(e.to_string().contains("names a version"), "{e}");
         assert!(matches!(
             store.retire_product("nothing", "r").await.unwrap_err(),
             exctl_records::Error::NotFound(_)
@@ -1154,7 +1164,16 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
             versions.iter().map(|v| v.version).collect::<Vec<_>>(),
             [1, 2, 3]
         );
-        assert_eq!(versions[0].definition, v1, "version 1 is kept as it was");
+        assert_eq!(
+            exctl_records::products::canonical_json(&versions[0].definition),
+            exctl_records::products::canonical_json(&v1),
+            "version 1 is kept as it was"
+        );
+        // 100 and 100.0 are one figure: kept as 100.
+        assert_eq!(
+            versions[0].definition["throughput"]["fp16"],
+            serde_json::json!(100)
+        );
         let listed = store.products().await.unwrap();
         assert_eq!(listed.len(), 2);
         assert_eq!(listed[0].status, "retired");

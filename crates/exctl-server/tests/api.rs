@@ -1752,6 +1752,21 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
         e["error"].as_str().unwrap().contains("at version 2 now"),
         "{e}"
     );
+    // A name that folds alike is the same product: refused, not its next version.
+    let mut alike = v2.clone();
+    alike["name"] = json!("ACME-X1");
+    alike["throughput"]["fp16"] = json!(1.0);
+    let (status, e) = s.call(
+        "POST",
+        "/api/v1/products",
+        Some(&alice),
+        Some(json!({"definition": alike, "reason": "x"})),
+    );
+    assert_eq!(status, 409, "{e}");
+    assert!(
+        e["error"].as_str().unwrap().contains("write its name as"),
+        "{e}"
+    );
     // A check names the product; the record pins the version it used.
     let (status, c) = s.call(
         "POST",

@@ -356,7 +356,13 @@ pub fn compare_table(decisions: &[Decision]) -> String {
     let width = 22;
     let _ = write!(s, "{:<18}", "");
     for d in decisions {
-        let _ = write!(s, "{:>width$}", truncate(&d.item.id, width - 1));
+        // An own product by name and version: two versions side by side differ.
+        let head = d
+            .item
+            .product
+            .as_ref()
+            .map_or(d.item.id.clone(), |p| p.pinned());
+        let _ = write!(s, "{:>width$}", truncate(&head, width - 1));
     }
     let _ = writeln!(s);
     let row = |s: &mut String, label: &str, f: &dyn Fn(&Decision) -> String| {

@@ -52,8 +52,10 @@ function toFields(def) {
   for (const k of TEXTS) f.elements[k].value = def[k] == null ? "" : String(def[k]);
   for (const k of NUMBERS) f.elements[k].value = def[k] == null ? "" : String(def[k]);
   f.elements.datacenter.value = def.datacenter == null ? "" : def.datacenter ? "yes" : "no";
+  // "FP16" and "fp16" are one precision, as the server reads them.
+  const tp = Object.fromEntries(Object.entries(def.throughput || {}).map(([k, v]) => [k.toLowerCase(), v]));
   for (const p of PRECISIONS) {
-    const v = (def.throughput || {})[p];
+    const v = tp[p];
     f.elements["tp-" + p].value = v == null ? "" : String(v);
   }
   showKind();
@@ -67,7 +69,12 @@ function showKind() {
 /// The JSON box follows the fields; what is typed in the box is what is saved.
 function syncJson() {
   let base = {};
-  try { base = JSON.parse($("#product-json").value || "{}"); } catch (_) { base = {}; }
+  // A box that does not parse is left as it is: rebuilding it from the
+  // fields alone would drop what only the box held (ic, params…).
+  try { base = JSON.parse($("#product-json").value || "{}"); } catch (e) {
+    status("the definition box is not JSON (" + e.message + "): fix it before changing the fields", "error");
+    return;
+  }
   try {
     $("#product-json").value = JSON.stringify(fromFields(base), null, 2);
   } catch (e) { status(e.message, "error"); }
@@ -120,7 +127,7 @@ async function showProduct(name, version) {
     const m = p.metrics || {};
     const retire = el("form", { class: "row case-action", id: "retire-form" },
       el("label", {}, "Why retire it ", el("input", { name: "reason", required: true, size: 30 })),
-      el("button", { type: "submit", "data-role": "officer" }, "Retire"));
+      el("button", { type: "submit", "data-role": "officer" }, "Retire the product"));
     retire.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
@@ -144,7 +151,8 @@ async function showProduct(name, version) {
           Object.assign($("#product-form").dataset, { editing: p.name, version: String(p.current_version || p.version) });
           $("#product-form").elements.reason.focus();
         } }, "Edit as a new version")),
-      p.status === "active" ? retire : null,
+      // Retiring is of the product, whichever version is shown.
+      p.versions[p.versions.length - 1].status === "active" ? retire : null,
       el("h4", {}, "Versions"),
       table(["version", "status", "recorded", "by", "reason", ""], p.versions.map((v) => [String(v.version),
         v.status === "active" && !v.current ? "earlier version" : v.status, v.recorded_at, v.actor, v.reason,
