@@ -139,7 +139,12 @@ pub fn new_check(
     NewDecision {
         request_key: key,
         kind: "check".into(),
-        subject: decision.item.id.clone(),
+        // An own product by name and version: what history and cases show.
+        subject: decision
+            .item
+            .product
+            .as_ref()
+            .map_or_else(|| decision.item.id.clone(), |p| p.pinned()),
         destination: decision.destination.as_ref().map(|d| d.code.clone()),
         parties: parties.iter().map(|p| p.name.clone()).collect(),
         outcome: decision

@@ -187,6 +187,13 @@ pub fn build_item(
                 }
             }
             check("die_area_mm2", def.die_area_mm2)?;
+            // A die of no area has no performance density: unknown, not zero.
+            if def.die_area_mm2 == Some(0.0) {
+                return Err(err(
+                    "die_area_mm2",
+                    "0 is not an area; leave it out if it is unknown".into(),
+                ));
+            }
             check("io_bandwidth_gbps", def.io_bandwidth_gbps)?;
             check("memory_bandwidth_gbps", def.memory_bandwidth_gbps)?;
             only("ic", "ic", def.ic.is_some())?;

@@ -227,9 +227,9 @@ impl Store {
                 "based_on: only for saving one product".into(),
             ));
         }
-        if let Some(b) = based_on.filter(|b| *b < 1) {
+        if let Some(b) = based_on.filter(|b| *b < 0) {
             return Err(Error::Invalid(format!(
-                "based_on: {b} is not a version (versions count from 1)"
+                "based_on: {b} is not a version (0 for a new product, else the version edited)"
             )));
         }
         let reason = reason.map(checked_reason).transpose()?;
@@ -258,17 +258,23 @@ impl Store {
         for (name, canonical, sha256) in prepared {
             let key = product_key(&name);
             let latest = self.latest_in(&mut tx, &key).await?;
-            if let Some(base) = based_on {
-                let Some(now) = latest.as_ref().map(|l| l.version) else {
+            match (based_on, latest.as_ref().map(|l| l.version)) {
+                (Some(0), Some(now)) => {
+                    return Err(Error::Rejected(format!(
+                        "a product {name:?} exists already (version {now}): open it and edit it as a new version, or give this product another name"
+                    )))
+                }
+                (Some(base), None) if base > 0 => {
                     return Err(Error::NotFound(format!(
                         "based_on: there is no product {name:?} to have a version {base}"
-                    )));
-                };
-                if now != base {
-                    return Err(Error::Rejected(format!(
-                        "{name:?} is at version {now} now, not {base}: another change was saved since it was read; reload it and edit again"
-                    )));
+                    )))
                 }
+                (Some(base), Some(now)) if now != base => {
+                    return Err(Error::Rejected(format!(
+                        "{name:?} is at version {now}, not {base}: the edit started from an older version (a change saved since, or an earlier version opened); open the current version and edit again"
+                    )))
+                }
+                _ => {}
             }
             if let Some(l) = latest.as_ref().filter(|l| l.name != name) {
                 // Names that fold alike are one product: a new product

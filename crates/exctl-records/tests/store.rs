@@ -1116,7 +1116,13 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
             .save_products(&[("Acme X1", &v3)], Some("from v1"), Some(1))
             .await
             .unwrap_err();
-        assert!(stale.to_string().contains("at version 2 now"), "{stale}");
+        assert!(stale.to_string().contains("at version 2, not 1"), "{stale}");
+        // A new product (based on version 0) never replaces one on record.
+        let fresh = store
+            .save_products(&[("Acme X1", &v3)], Some("blank form"), Some(0))
+            .await
+            .unwrap_err();
+        assert!(fresh.to_string().contains("exists already"), "{fresh}");
         // Names are stored plain: spaces collapsed, full-width folded, and
         // invisible characters refused.
         let w = serde_json::json!({"kind": "ic", "name": "W"});

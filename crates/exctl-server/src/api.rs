@@ -895,8 +895,9 @@ pub struct ProductRequest {
     /// Why; required when the definition changes an existing product.
     #[serde(default)]
     reason: Option<String>,
-    /// The version this change was made from: if another version was saved
-    /// since, the save is refused (409) instead of replacing it unseen.
+    /// The version this change was made from, or 0 for a new product: if
+    /// the product is at another version (or exists, for 0), the save is
+    /// refused (409) instead of replacing it unseen.
     #[serde(default)]
     based_on: Option<i64>,
 }

@@ -1749,7 +1749,7 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
     );
     assert_eq!(status, 409, "{e}");
     assert!(
-        e["error"].as_str().unwrap().contains("at version 2 now"),
+        e["error"].as_str().unwrap().contains("at version 2, not 1"),
         "{e}"
     );
     // A name that folds alike is the same product: refused, not its next version.
@@ -1780,6 +1780,7 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
     assert_eq!(c["item"]["metrics"]["tpp"].as_f64(), Some(9600.0));
     let (_, h) = s.call("GET", "/api/v1/history?limit=1", Some(&viewer), None);
     assert_eq!(h[0]["input"]["item"], "Acme X1@2", "{h}");
+    assert_eq!(h[0]["subject"], "Acme X1@2", "history names the version");
     // The earlier version is still what it was.
     let (_, c1) = s.call(
         "POST",

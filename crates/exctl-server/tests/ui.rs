@@ -597,6 +597,18 @@ fn an_own_product_is_created_versioned_and_checked_in_the_browser() {
         .unwrap();
         screenshot(&c, "product.png").await;
 
+        // A blank form under the same name is a new product: refused, not
+        // a version replacing the one on record.
+        sign_in(&c, &url, &officer, "officer").await;
+        click(&c, "nav button[data-tab=products]").await;
+        fill(&c, "#product-form input[name=name]", "Acme X1").await;
+        fill(&c, "#product-form input[name=tp-fp16]", "50").await;
+        fill(&c, "#product-form input[name=reason]", "blank form").await;
+        click(&c, "#product-form button[type=submit]").await;
+        text_of(&c, "#product-status", "exists already").await;
+        click(&c, "#products-result button[data-product]").await;
+        text_of(&c, "#product-shown h3", "version 2").await;
+
         // Checked from the product: the answer names the version.
         click(&c, "#product-check").await;
         assert_eq!(

@@ -55,6 +55,7 @@ function showTab(name) {
   });
   const first = $("#tab-" + name + " input, #tab-" + name + " button");
   if (first) first.focus();
+  status("");
   if (name === "dispositions") cases.loadCases();
   if (name === "products") products.loadProducts();
 }
@@ -66,6 +67,9 @@ function start() {
     state.key = ""; state.role = null;
     $("#who").textContent = ""; $("#signout").hidden = true; $("#key").value = "";
     $("#lists-in-use").replaceChildren();
+    // Nothing the last person saw stays on screen.
+    document.querySelectorAll("[id$=-result], #product-detail, #case-detail, #changes").forEach((e) => e.replaceChildren());
+    status("");
     applyRoles();
   });
   document.querySelectorAll("[role=tab]").forEach((t) => t.addEventListener("click", () => showTab(t.dataset.tab)));

@@ -44,6 +44,12 @@ function fromFields(base) {
 }
 
 function toFields(def) {
+  fillFields(def);
+  $("#product-json").value = JSON.stringify(def, null, 2);
+}
+
+/// The fields from a definition, the JSON box left as it is.
+function fillFields(def) {
   const f = $("#product-form");
   const kind = def.kind || "ic";
   // A kind declared by the packs (quantum-computer…) is offered as it is.
@@ -59,7 +65,6 @@ function toFields(def) {
     f.elements["tp-" + p].value = v == null ? "" : String(v);
   }
   showKind();
-  $("#product-json").value = JSON.stringify(def, null, 2);
 }
 
 function showKind() {
@@ -92,17 +97,27 @@ async function save(ev) {
   if (reason) body.reason = reason;
   // An edit names the version it started from: a change saved since by
   // someone else is refused, not replaced.
+  // A new product is based on version 0: one of that name already on
+  // record is refused, never overwritten by a blank form.
   const base = $("#product-form").dataset;
-  if (base.editing && fold(base.editing) === fold(definition.name)) body.based_on = Number(base.version);
+  body.based_on = base.editing && fold(base.editing) === fold(definition.name) ? Number(base.version) : 0;
   try {
     const p = await call("POST", "/products", body);
-    status(p.created ? "saved " + p.name + " as version " + p.version : p.name + " unchanged: still version " + p.version, "ok");
+    say(p.created ? "saved " + p.name + " as version " + p.version : p.name + " unchanged: still version " + p.version, "ok");
     Object.assign($("#product-form").dataset, { editing: p.name, version: String(p.version) });
     $("#product-form").elements.reason.value = "";
     await loadProducts();
     showProduct(p.name);
     loadCatalog();
-  } catch (e) { status(e.message, "error"); }
+  } catch (e) { say(e.message, "error"); }
+}
+
+/// Said at the top and beside the Save button, where the eye is.
+function say(text, kind) {
+  status(text, kind);
+  const s = $("#product-status");
+  s.textContent = text;
+  s.className = kind;
 }
 
 export async function loadProducts() {
@@ -148,7 +163,9 @@ async function showProduct(name, version) {
         p.status === "active" ? el("button", { type: "button", id: "product-check", onclick: () => checkIt(p.name + "@" + p.version) }, "Check this version") : null,
         el("button", { type: "button", id: "product-edit", "data-role": "officer", onclick: () => {
           toFields(p.definition);
-          Object.assign($("#product-form").dataset, { editing: p.name, version: String(p.current_version || p.version) });
+          // Based on the version shown: an earlier one is refused at save,
+          // so a later change is never undone unseen.
+          Object.assign($("#product-form").dataset, { editing: p.name, version: String(p.version) });
           $("#product-form").elements.reason.focus();
         } }, "Edit as a new version")),
       // Retiring is of the product, whichever version is shown.
@@ -174,6 +191,13 @@ export function init() {
   f.addEventListener("input", follow);
   f.addEventListener("change", follow);
   f.elements.kind.addEventListener("change", () => { showKind(); syncJson(); });
+  // What is typed in the box shows in the fields, so typing in a field
+  // next keeps it.
+  $("#product-json").addEventListener("input", () => {
+    let def;
+    try { def = JSON.parse($("#product-json").value); } catch (_) { return; }
+    if (def && typeof def === "object" && !Array.isArray(def)) fillFields(def);
+  });
   $("#products-load").addEventListener("click", loadProducts);
   const tps = $("#product-throughput");
   tps.replaceChildren(...PRECISIONS.map((p) => el("label", {}, p.toUpperCase(), el("input", { name: "tp-" + p, type: "number", min: 0, step: "any", size: 7 }))));
