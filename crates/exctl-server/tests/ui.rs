@@ -265,7 +265,11 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
         click(&c, "nav button[data-tab=compare]").await;
         fill(&c, "#compare-items", "h100, ascend 910c").await;
         click(&c, "#compare-form button[type=submit]").await;
-        text_of(&c, "#compare-result", "Ascend").await;
+        let compared = text_of(&c, "#compare-result", "Ascend").await;
+        assert!(
+            compared.contains("15,832"),
+            "the H100's TPP as the rules read it: {compared}"
+        );
         click(&c, "nav button[data-tab=history]").await;
         click(&c, "#history-form button[type=submit]").await;
         text_of(&c, "#history-result", "nvidia-h100").await;

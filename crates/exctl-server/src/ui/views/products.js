@@ -125,7 +125,7 @@ export async function loadProducts() {
   try {
     const all = await call("GET", "/products");
     out.replaceChildren(all.length ? table(["product", "version", "status", "kind", "TPP", "PD", "changed", "by", ""],
-      all.map((p) => [p.name, String(p.version), p.status, p.kind || "?", fmt((p.metrics || {}).tpp), fmt((p.metrics || {}).pd),
+      all.map((p) => [p.name, String(p.version), p.status, p.kind || "?", fmt((p.metrics || {}).tpp, 6), fmt((p.metrics || {}).pd, 4),
         (p.recorded_at || "").slice(0, 10), p.actor,
         el("button", { type: "button", class: "small", "data-product": p.name, onclick: () => showProduct(p.name) }, "Open")]))
       : el("p", {}, "no products yet: describe one below"));
@@ -155,7 +155,7 @@ async function showProduct(name, version) {
     });
     out.replaceChildren(el("section", { class: "case", id: "product-shown" },
       el("h3", {}, p.name + " — version " + p.version + " (" + (p.version !== p.current_version ? "an earlier version; the current one is " + p.current_version : p.status) + ")"),
-      el("p", {}, "TPP " + fmt(m.tpp) + " · PD " + fmt(m.pd) + " · " + fmt(m.h100_equivalents) + " H100-equivalents"),
+      el("p", {}, "TPP " + fmt(m.tpp, 6) + " · PD " + fmt(m.pd, 4) + " · " + fmt(m.h100_equivalents) + " H100-equivalents"),
       p.problem ? el("p", { class: "error" }, p.problem) : null,
       el("p", { class: "cite" }, "sha256 " + p.sha256 + " — a decision made with this version names it"),
       el("pre", { class: "definition" }, JSON.stringify(p.definition, null, 2)),

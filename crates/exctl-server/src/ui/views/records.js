@@ -9,7 +9,8 @@ async function compare(ev) {
   try {
     const rows = await call("POST", "/compare", { items });
     out.replaceChildren(table(["item", "TPP", "PD", "INT8 TOPS", "TPP ratio", "controls"],
-      rows.map((r) => [r.item.name, fmt(r.item.metrics.tpp), fmt(r.item.metrics.pd), fmt(r.item.metrics.int8_tops),
+      // Figures as the rules compare them (15,832, not 15,800); an own product with its version.
+      rows.map((r) => [r.item.name + (r.item.product ? " @" + r.item.product.version : ""), fmt(r.item.metrics.tpp, 6), fmt(r.item.metrics.pd, 4), fmt(r.item.metrics.int8_tops, 6),
         fmt(r.ratios_to_first.tpp, 2) + "×", r.controls.map((c) => c.jurisdiction + ": " + (c.controls.join(", ") || "–")).join("; ")])));
   } catch (e) { failed(out, e); }
 }
