@@ -606,8 +606,11 @@ pub fn check_book(
         let summary = if completes {
             let clearances = match store_of(&recorder, &reading) {
                 Some(store) if !p.parties.is_empty() => {
-                    match parties::clearances_blocking(store, &p.parties) {
-                        Ok(c) => c,
+                    match parties::clearances_blocking(store, &p.parties, p.decision.as_of) {
+                        Ok((c, a)) => {
+                            p.ancestries = a;
+                            c
+                        }
                         Err(e) => {
                             fatal = Some(e);
                             return Err("not checked: the records failed (see the error)".into());

@@ -12,7 +12,7 @@ use exctl_core::licence::{Drawn, OnFile, Shipment};
 use exctl_core::parties::{Party, Role};
 use exctl_core::{Decision, FactValue, Facts, Item, Outcome, Query};
 use exctl_data::Data;
-use exctl_records::{NewDecision, Recording, ShipmentReceipt};
+use exctl_records::{NewDecision, Recording, ShipmentReceipt, Store};
 use exctl_screen::Screener;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -479,6 +479,8 @@ pub struct Prepared {
     pub decision: Arc<Decision>,
     /// The list version the parties were screened against.
     pub list_version: Option<String>,
+    /// The parties' owners on record (the ownership records), by party name.
+    pub ancestries: parties::Ancestries,
 }
 
 impl Prepared {
@@ -630,6 +632,7 @@ pub fn with_parties(data: &Data, request: CheckRequest, decided: Decided) -> Res
         facts: decided.facts,
         decision: decided.decision,
         list_version: None,
+        ancestries: parties::Ancestries::new(),
     })
 }
 
@@ -645,11 +648,18 @@ pub fn complete(
     let screened = match screener {
         Some(s) if !p.parties.is_empty() => {
             p.list_version = Some(s.version().hash.clone());
-            Some(parties::screen_parties_with(s, &p.parties, clearances))
+            Some(parties::screen_parties_owned(
+                s,
+                &p.parties,
+                clearances,
+                &p.ancestries,
+                p.decision.as_of,
+            ))
         }
         _ => None,
     };
     let hits = screened.as_ref().map(|s| s.hits.as_slice()).unwrap_or(&[]);
+    let views = screened.as_ref().map(|s| s.views.as_slice()).unwrap_or(&[]);
     let end_user = p.end_user().map(str::to_string);
     parties::complete(
         Arc::make_mut(&mut p.decision),
@@ -659,6 +669,7 @@ pub fn complete(
             &data.parties
         },
         hits,
+        views,
         &p.facts,
         licences,
         end_user.as_deref(),
@@ -666,6 +677,25 @@ pub fn complete(
         p.request.value.unwrap_or(0.0),
     );
     screened
+}
+
+/// The ownership records' ancestry of each party (none for a party the
+/// records do not know).
+pub async fn ancestries(store: &Store, parties: &[Party]) -> Result<parties::Ancestries> {
+    let mut out = parties::Ancestries::new();
+    for p in parties {
+        if out.contains_key(&p.name) {
+            continue;
+        }
+        let a = store
+            .ancestry(&p.name)
+            .await
+            .map_err(crate::instance::store_error)?;
+        if !a.roots.is_empty() {
+            out.insert(p.name.clone(), a);
+        }
+    }
+    Ok(out)
 }
 
 /// The record of a completed check.
@@ -835,8 +865,16 @@ pub async fn run<S: Shell>(
     let mut clearances = Clearances::new();
     let mut licences = Vec::new();
     if let Some(store) = place.store {
-        clearances =
-            crate::licences::clearances(store, &parties::screened_names(&prepared.parties)).await?;
+        prepared.ancestries = ancestries(store, &prepared.parties).await?;
+        clearances = crate::licences::clearances(
+            store,
+            &parties::screened_names_with(
+                &prepared.parties,
+                &prepared.ancestries,
+                prepared.decision.as_of,
+            ),
+        )
+        .await?;
         licences = licences::licences_on_file(store.licences(None).await?);
     }
     let screener = if prepared.parties.is_empty() {

@@ -14,6 +14,7 @@ pub mod cases;
 pub mod check;
 pub mod instance;
 pub mod licences;
+pub mod owners;
 pub mod parties;
 pub mod paths;
 pub mod products;

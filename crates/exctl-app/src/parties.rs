@@ -6,7 +6,7 @@
 use crate::{bad, screening};
 use anyhow::Result;
 use exctl_core::licence::{apply_licences, OnFile};
-use exctl_core::parties::{apply_parties, ListHit, Party, PartyRules};
+use exctl_core::parties::{apply_parties, ListHit, OwnershipView, Party, PartyRules};
 use exctl_core::{Decision, Facts};
 use exctl_records::{Disposition, HitRecord, NotedParty, Store};
 use exctl_screen::model::{Entry, ListSet, SourceInfo, Strength};
@@ -144,15 +144,103 @@ pub struct PartyScreen {
     pub cleared: Vec<String>,
     /// Every screened name (party or owner) with its hits, to store.
     pub screened: Vec<NotedParty>,
+    /// Each party with its owners, for the ownership rules.
+    pub views: Vec<OwnershipView>,
+}
+
+/// The ownership records' ancestry of each party, by the party's name.
+pub type Ancestries = std::collections::HashMap<String, exctl_records::Ancestry>;
+
+/// A party's owners: those its check names, over those the ownership
+/// records hold (links in force on `as_of`). Entities are one node per
+/// folded name, so an owner named in the check and on record counts once;
+/// the check's share replaces the record's.
+pub fn ownership_view(
+    party: &Party,
+    ancestry: Option<&exctl_records::Ancestry>,
+    as_of: chrono::NaiveDate,
+) -> (OwnershipView, Vec<Option<String>>) {
+    use exctl_core::ownership::{name_key, OwnershipGraph};
+    let mut graph = OwnershipGraph::new();
+    let mut nodes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut countries: Vec<Option<String>> = Vec::new();
+    let root = graph.add_entity(party.name.clone());
+    countries.push(party.country.clone());
+    nodes.insert(name_key(&party.name), root);
+    let mut node = |graph: &mut OwnershipGraph, name: &str, country: Option<String>| {
+        let key = name_key(name);
+        *nodes.entry(key).or_insert_with(|| {
+            countries.push(country);
+            graph.add_entity(name.to_string())
+        })
+    };
+    if let Some(a) = ancestry {
+        let date = as_of.format("%Y-%m-%d").to_string();
+        let entity = |key: &str| a.entity(key);
+        for l in a.links.iter().filter(|l| l.link.holds_on(&date)) {
+            let (Some(owner), Some(owned)) = (entity(&l.link.owner_key), entity(&l.link.owned_key))
+            else {
+                continue;
+            };
+            let Ok(link) = l.link.link() else { continue };
+            let is_root = |e: &exctl_records::StoredEntity| a.roots.iter().any(|r| r.key == e.key);
+            let o = if is_root(owner) {
+                root
+            } else {
+                node(&mut graph, &owner.name, owner.country.clone())
+            };
+            let d = if is_root(owned) {
+                root
+            } else {
+                node(&mut graph, &owned.name, owned.country.clone())
+            };
+            if o != d {
+                let _ = graph.add_link(o, d, link);
+            }
+        }
+    }
+    for o in &party.owners {
+        let n = node(&mut graph, &o.name, o.country.clone());
+        if n != root {
+            let _ = graph.add_share(n, root, o.percent);
+        }
+    }
+    (
+        OwnershipView {
+            role: party.role,
+            party: party.name.clone(),
+            graph,
+            node: root,
+            hits: Vec::new(),
+        },
+        countries,
+    )
 }
 
 /// Every name a check screens: each party and each of its owners, as
 /// (name, country).
 pub fn screened_names(parties: &[Party]) -> Vec<(String, Option<String>)> {
+    screened_names_with(parties, &Ancestries::new(), chrono::NaiveDate::MIN)
+}
+
+/// Every name a check screens, with the owners the ownership records add.
+pub fn screened_names_with(
+    parties: &[Party],
+    ancestries: &Ancestries,
+    as_of: chrono::NaiveDate,
+) -> Vec<(String, Option<String>)> {
     let mut names = Vec::new();
     for p in parties {
-        names.push((p.name.clone(), p.country.clone()));
-        names.extend(p.owners.iter().map(|o| (o.name.clone(), o.country.clone())));
+        let (view, countries) = ownership_view(p, ancestries.get(&p.name), as_of);
+        for n in 0..view.graph.len() as u32 {
+            let entry = (
+                view.graph.name(n).to_string(),
+                countries[n as usize].clone(),
+            );
+            if !names.contains(&entry) {
+                names.push(entry);
+            }
+        }
     }
     names
 }
@@ -160,20 +248,23 @@ pub fn screened_names(parties: &[Party]) -> Vec<(String, Option<String>)> {
 /// Active clearances per screened name, as [`screen_parties_with`] takes them.
 pub type Clearances = std::collections::HashMap<(String, Option<String>), Vec<Disposition>>;
 
-/// The active clearances of every name the parties screen (blocking on
-/// the store: order books run on the caller's thread).
+/// The active clearances of every name the parties screen, and the parties'
+/// ownership ancestries (blocking on the store: order books run on the
+/// caller's thread).
 pub fn clearances_blocking(
     (rt, store): (&tokio::runtime::Runtime, &Store),
     parties: &[Party],
-) -> Result<Clearances> {
+    as_of: chrono::NaiveDate,
+) -> Result<(Clearances, Ancestries)> {
+    let ancestries = rt.block_on(crate::check::ancestries(store, parties))?;
     let mut cleared = Clearances::new();
-    for (name, country) in screened_names(parties) {
+    for (name, country) in screened_names_with(parties, &ancestries, as_of) {
         let d = rt
             .block_on(store.dispositions_for(&name, country.as_deref(), None))
             .map_err(crate::instance::store_error)?;
         cleared.insert((name, country), d);
     }
-    Ok(cleared)
+    Ok((cleared, ancestries))
 }
 
 /// Screens every party and owner against `screener`, leaving out (and
@@ -183,20 +274,44 @@ pub fn screen_parties_with(
     parties: &[Party],
     cleared: &Clearances,
 ) -> PartyScreen {
+    screen_parties_owned(
+        screener,
+        parties,
+        cleared,
+        &Ancestries::new(),
+        chrono::NaiveDate::MIN,
+    )
+}
+
+/// [`screen_parties_with`], with the owners the ownership records hold.
+pub fn screen_parties_owned(
+    screener: &Screener,
+    parties: &[Party],
+    cleared: &Clearances,
+    ancestries: &Ancestries,
+    as_of: chrono::NaiveDate,
+) -> PartyScreen {
     let mut out = PartyScreen {
         hits: Vec::new(),
         cleared: Vec::new(),
         screened: Vec::new(),
+        views: Vec::new(),
     };
     for p in parties {
-        let mut names: Vec<(String, Option<String>, Option<f64>)> =
-            vec![(p.name.clone(), p.country.clone(), None)];
-        names.extend(
-            p.owners
+        let (mut view, countries) = ownership_view(p, ancestries.get(&p.name), as_of);
+        for n in 0..view.graph.len() as u32 {
+            let name = view.graph.name(n).to_string();
+            let country = countries[n as usize].clone();
+            let is_owner = n != view.node;
+            let direct = view
+                .graph
+                .owners_of(view.node)
                 .iter()
-                .map(|o| (o.name.clone(), o.country.clone(), Some(o.percent))),
-        );
-        for (name, country, owner_pct) in names {
+                .find(|(o, _)| *o == n)
+                .and_then(|(_, l)| match l {
+                    exctl_core::ownership::Link::Owns(s) => Some(s.percent()),
+                    _ => None,
+                });
             let q = exctl_screen::Query {
                 name: name.clone(),
                 country: country.clone(),
@@ -220,10 +335,11 @@ pub fn screen_parties_with(
                     ));
                     continue;
                 }
-                out.hits.push(ListHit {
+                let hit = ListHit {
                     role: p.role,
                     party: p.name.clone(),
-                    owner: owner_pct.map(|pct| (name.clone(), pct)),
+                    owner: is_owner.then(|| name.clone()),
+                    owner_share: if is_owner { direct } else { None },
                     list: m.list,
                     list_name: m.list_name,
                     entry_id: m.entry_id,
@@ -232,16 +348,27 @@ pub fn screen_parties_with(
                     license_requirement: m.license_requirement,
                     license_policy: m.license_policy,
                     federal_register_notice: m.federal_register_notice,
+                };
+                if is_owner {
+                    view.hits.push((n, hit.clone()));
+                }
+                out.hits.push(hit);
+            }
+            if !out
+                .screened
+                .iter()
+                .any(|s| s.name == name && s.country == country)
+            {
+                out.screened.push(NotedParty {
+                    name,
+                    country,
+                    entity_type: None,
+                    evidence: exctl_records::PartyEvidence::default(),
+                    hits: records,
                 });
             }
-            out.screened.push(NotedParty {
-                name,
-                country,
-                entity_type: None,
-                evidence: exctl_records::PartyEvidence::default(),
-                hits: records,
-            });
         }
+        out.views.push(view);
     }
     out
 }
@@ -252,6 +379,7 @@ pub fn complete(
     decision: &mut Decision,
     rules: &[PartyRules],
     hits: &[ListHit],
+    views: &[OwnershipView],
     facts: &Facts,
     licences: &[OnFile],
     end_user: Option<&str>,
@@ -259,7 +387,7 @@ pub fn complete(
     value: f64,
 ) {
     if !hits.is_empty() || !rules.is_empty() {
-        apply_parties(decision, rules, hits, facts);
+        apply_parties(decision, rules, hits, views, facts);
     }
     apply_licences(decision, licences, end_user, quantity, value);
 }

@@ -1381,6 +1381,9 @@ pub struct ScreenAnswer {
     pub threshold: f64,
     pub screener: std::sync::Arc<Screener>,
     pub record: Option<i64>,
+    /// What the packs' ownership rules make of the party, where the
+    /// ownership records know it (its owners screened too).
+    pub ownership: Vec<crate::owners::PackFinding>,
 }
 
 /// What a hit on a list means under one pack, from its `parties.toml`.
@@ -1432,6 +1435,7 @@ impl ScreenAnswer {
         if let Some(id) = self.record {
             v["record"] = serde_json::json!(id);
         }
+        v["ownership"] = serde_json::to_value(&self.ownership).unwrap_or_default();
         v
     }
 
@@ -1457,6 +1461,16 @@ impl ScreenAnswer {
             block.insert_str(end, &lines);
         }
         text = blocks.join("\n\n");
+        for f in &self.ownership {
+            text.push_str(&format!(
+                "\nownership ({}): {} — {}\n   {}\n   ({})\n",
+                f.jurisdiction,
+                f.finding.rule_name,
+                f.finding.verdict_words(),
+                f.finding.text,
+                f.finding.citation
+            ));
+        }
         text
     }
 }
@@ -1497,6 +1511,15 @@ pub async fn screen<S: crate::Shell>(
         .iter()
         .map(|m| legal_effects(&context.data, &m.list, context.today))
         .collect();
+    let ownership = match context.store {
+        Some(store) => {
+            crate::owners::answer(store, &context.data, &screener, &query.name, context.today)
+                .await?
+                .map(|a| a.findings)
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
     Ok(ScreenAnswer {
         query,
         matches,
@@ -1504,5 +1527,6 @@ pub async fn screen<S: crate::Shell>(
         threshold,
         screener,
         record,
+        ownership,
     })
 }

@@ -17,6 +17,7 @@ pub mod item;
 pub mod law;
 pub mod licence;
 mod outcome;
+pub mod ownership;
 pub mod pack;
 pub mod parties;
 pub mod summary;

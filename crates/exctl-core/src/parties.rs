@@ -4,7 +4,7 @@
 //! found, for the parties and their owners, and applies each list's legal
 //! effect to the jurisdiction's determination, as a pack's `parties.toml`
 //! states it: which lists, what outcome, from which date, for which end uses,
-//! and whether the 50 % affiliates rule extends it to owned companies.
+//! and which 50 % rules (`[[ownership]]`) extend it to owned entities.
 
 use crate::decision::{Decision, Determination, PackRef, Question, Reason};
 use crate::error::DataError;
@@ -175,9 +175,12 @@ pub struct ListHit {
     pub role: Role,
     /// The party as named in the check.
     pub party: String,
-    /// Set when the hit is on an owner of the party, with its share.
+    /// Set when the hit is on an owner of the party (direct or further up).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<(String, f64)>,
+    pub owner: Option<String>,
+    /// That owner's own share of the party, where it holds one directly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_share: Option<f64>,
     /// List code, e.g. `EL`, `DPL`, `SDN`.
     pub list: String,
     pub list_name: String,
@@ -236,22 +239,154 @@ pub struct ListEffect {
     pub resolved_by: Option<String>,
     #[serde(default)]
     pub question: Option<String>,
-    /// Owned companies are caught by the affiliates rule.
-    #[serde(default)]
-    pub affiliates: bool,
 }
 
-/// The 50 % rule: a party owned in aggregate at least `threshold` % by
-/// listed parties is treated as listed.
+/// How an ownership rule compares the share with its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// The share is the threshold or more (OFAC, BIS: "50 percent or more").
+    #[default]
+    AtLeast,
+    /// The share exceeds the threshold (EU, UK: "more than 50 %").
+    MoreThan,
+}
+
+/// A 50 % rule (`[[ownership]]` in `parties.toml`): entities owned by parties
+/// on `lists`, at `threshold` or more, are treated as listed themselves,
+/// with the most restrictive of their listed owners' effects.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AffiliatesRule {
+pub struct OwnershipRule {
     pub id: String,
-    pub citation: String,
+    pub name: String,
+    /// Owners on these lists count.
+    pub lists: Vec<String>,
+    /// Percentage, 0–100.
     pub threshold: f64,
+    #[serde(default)]
+    pub compare: Compare,
+    /// Shares of several listed owners add up.
+    pub aggregate: bool,
+    /// Entities caught by the rule pass it on to what they own.
+    pub indirect: bool,
+    /// Control by a listed owner catches whatever the share ("owned or controlled").
+    #[serde(default)]
+    pub control: bool,
+    pub citation: String,
+    /// What the rule says, in a sentence.
+    pub text: String,
     pub effective_from: NaiveDate,
     #[serde(default)]
+    pub effective_to: Option<NaiveDate>,
+    #[serde(default)]
     pub suspended: Vec<Suspension>,
+}
+
+impl OwnershipRule {
+    /// The computation's terms.
+    pub fn terms(&self) -> crate::ownership::Rule {
+        crate::ownership::Rule {
+            threshold: crate::ownership::Share::from_percent(self.threshold)
+                .unwrap_or(crate::ownership::Share::ZERO),
+            more_than: self.compare == Compare::MoreThan,
+            aggregate: self.aggregate,
+            indirect: self.indirect,
+            control: self.control,
+        }
+    }
+
+    fn threshold_words(&self) -> String {
+        match self.compare {
+            Compare::AtLeast => format!("{} % or more", format_number(self.threshold)),
+            Compare::MoreThan => format!("more than {} %", format_number(self.threshold)),
+        }
+    }
+
+    /// Why the rule does not bind on `date`, if it does not.
+    pub fn status(&self, date: NaiveDate) -> Option<String> {
+        if date < self.effective_from {
+            return Some(format!("not yet in effect (from {})", self.effective_from));
+        }
+        if let Some(to) = self.effective_to.filter(|t| date > *t) {
+            return Some(format!("no longer in effect (to {to})"));
+        }
+        self.suspended
+            .iter()
+            .find(|s| date >= s.from && date <= s.to)
+            .map(|s| format!("suspended {} to {} ({})", s.from, s.to, s.citation))
+    }
+}
+
+/// A party's owners as far as they are known (declared in the check, or
+/// from the ownership records), with the list hits on each: what the
+/// ownership rules read.
+#[derive(Debug, Clone)]
+pub struct OwnershipView {
+    pub role: Role,
+    pub party: String,
+    /// The party and the entities that own it, directly or further up.
+    pub graph: crate::ownership::OwnershipGraph,
+    /// The party's node in `graph`.
+    pub node: crate::ownership::NodeId,
+    /// Hits on the owners, by node.
+    pub hits: Vec<(crate::ownership::NodeId, ListHit)>,
+}
+
+impl OwnershipView {
+    /// A party with the owners the check names (one level).
+    pub fn of_party(party: &Party) -> OwnershipView {
+        let mut graph = crate::ownership::OwnershipGraph::new();
+        let node = graph.add_entity(party.name.clone());
+        for o in &party.owners {
+            let n = graph.add_entity(o.name.clone());
+            // Checked when the party was read: a bad share is left out, never zero.
+            let _ = graph.add_share(n, node, o.percent);
+        }
+        OwnershipView {
+            role: party.role,
+            party: party.name.clone(),
+            graph,
+            node,
+            hits: Vec::new(),
+        }
+    }
+}
+
+/// What an ownership rule makes of a party.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnershipFinding {
+    pub rule: String,
+    pub rule_name: String,
+    pub citation: String,
+    pub verdict: crate::ownership::VerdictKind,
+    /// The stated share the listed owners hold (summed where the rule adds up).
+    pub share: f64,
+    /// The ownership paths in words.
+    pub paths: String,
+    pub holdings: Vec<crate::ownership::Holding>,
+    /// The finding in a sentence.
+    pub text: String,
+    /// Why the rule does not bind on the date, if it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// With `caught`: the listed owner's hit and the effect the party takes.
+    #[serde(skip)]
+    pub effect: Option<(ListHit, ListEffect)>,
+}
+
+impl OwnershipFinding {
+    /// The verdict in words.
+    pub fn verdict_words(&self) -> &'static str {
+        use crate::ownership::VerdictKind;
+        match self.verdict {
+            VerdictKind::Caught => "treated as listed",
+            VerdictKind::Undetermined => "undetermined: shares not stated",
+            VerdictKind::Below => "below the threshold (a red flag)",
+            VerdictKind::Listed => "listed itself",
+            VerdictKind::Clear => "clear",
+        }
+    }
 }
 
 /// A period in which a rule is stayed.
@@ -289,7 +424,7 @@ pub struct PartyRules {
     #[serde(default, rename = "list")]
     pub effects: Vec<ListEffect>,
     #[serde(default)]
-    pub affiliates: Option<AffiliatesRule>,
+    pub ownership: Vec<OwnershipRule>,
     #[serde(default)]
     pub designated: Vec<Designated>,
 }
@@ -321,22 +456,28 @@ impl PartyRules {
                 }
             }
         }
-        if let Some(a) = &rules.affiliates {
-            if !(0.0..=100.0).contains(&a.threshold) {
-                return Err(DataError::in_entry(
-                    path,
-                    &a.id,
-                    "`threshold` is not a percentage",
+        for o in &rules.ownership {
+            let bad = |m: &str| Err(DataError::in_entry(path, &o.id, m));
+            if !(0.0..=100.0).contains(&o.threshold) {
+                return bad("`threshold` is not a percentage");
+            }
+            if o.lists.is_empty() {
+                return bad("`lists` is empty");
+            }
+            if let Some(l) = o
+                .lists
+                .iter()
+                .find(|l| !rules.effects.iter().any(|e| e.lists.contains(l)))
+            {
+                return bad(&format!(
+                    "list {l:?} has no `[[list]]` effect in this file: an owned entity would take no effect from it"
                 ));
             }
-            for s in &a.suspended {
-                if s.to < s.from {
-                    return Err(DataError::in_entry(
-                        path,
-                        &a.id,
-                        "a suspension ends before it starts",
-                    ));
-                }
+            if o.effective_to.is_some_and(|t| t < o.effective_from) {
+                return bad("`effective_to` is before `effective_from`");
+            }
+            if o.suspended.iter().any(|s| s.to < s.from) {
+                return bad("a suspension ends before it starts");
             }
         }
         Ok(rules)
@@ -364,8 +505,15 @@ impl PartyRules {
         })
     }
 
-    /// Applies the hits to this pack's determination in `decision`.
-    pub fn apply(&self, decision: &mut Decision, hits: &[ListHit], facts: &Facts) {
+    /// Applies the hits, and the ownership rules to the parties' owners, to
+    /// this pack's determination in `decision`.
+    pub fn apply(
+        &self,
+        decision: &mut Decision,
+        hits: &[ListHit],
+        views: &[OwnershipView],
+        facts: &Facts,
+    ) {
         let date = decision.as_of;
         let end_use = decision.end_use.clone();
         let Some(det) = decision
@@ -390,90 +538,177 @@ impl PartyRules {
                 impose(det, effect, hit, &why, facts);
             }
         }
-        // The affiliates rule: aggregate ownership by listed owners, per party.
-        let Some(rule) = &self.affiliates else { return };
-        let mut parties: Vec<(&Role, &str)> = hits
+        for view in views {
+            for rule in &self.ownership {
+                self.apply_ownership(
+                    det,
+                    rule,
+                    view,
+                    controlled,
+                    (date, end_use.as_deref()),
+                    facts,
+                );
+            }
+        }
+    }
+
+    /// What one ownership rule makes of one party, with its paths; `None`
+    /// when no owner is on the rule's lists. `controlled`: whether the item
+    /// is one the jurisdiction controls (some lists reach only those).
+    pub fn ownership_finding(
+        &self,
+        rule: &OwnershipRule,
+        view: &OwnershipView,
+        controlled: bool,
+        date: NaiveDate,
+        end_use: Option<&str>,
+    ) -> Option<OwnershipFinding> {
+        use crate::ownership::{verdict, NodeId, VerdictKind};
+        // The hits that count under this rule, per owner: its lists, with an
+        // effect in force for these items.
+        let mut listed: std::collections::HashMap<NodeId, (&ListHit, &ListEffect)> =
+            std::collections::HashMap::new();
+        for (node, hit) in &view.hits {
+            if *node == view.node || !rule.lists.iter().any(|l| l.eq_ignore_ascii_case(&hit.list)) {
+                continue;
+            }
+            let Some(effect) = self.effect_for(&hit.list, date, end_use) else {
+                continue;
+            };
+            if effect.items == ItemScope::Controlled && !controlled {
+                continue;
+            }
+            match listed.get(node) {
+                // One owner on several lists counts once, with its worst list.
+                Some((_, e)) if e.outcome >= effect.outcome => {}
+                _ => {
+                    listed.insert(*node, (hit, effect));
+                }
+            }
+        }
+        if listed.is_empty() {
+            return None;
+        }
+        let v = verdict(
+            &view.graph,
+            view.node,
+            &|n| listed.contains_key(&n),
+            &rule.terms(),
+        );
+        let label = |n: NodeId| {
+            listed
+                .get(&n)
+                .map(|(h, _)| h.list.clone())
+                .unwrap_or_default()
+        };
+        let paths = v.words(&label);
+        let mut roots = Vec::new();
+        collect_roots(&v.holdings, &mut roots);
+        let worst = roots
             .iter()
-            .filter(|h| h.owner.is_some())
-            .map(|h| (&h.role, h.party.as_str()))
-            .collect();
-        parties.dedup();
-        for (role, party) in parties {
-            let mut owners: Vec<(&str, f64, &ListHit, &ListEffect)> = Vec::new();
-            for h in hits.iter().filter(|h| h.role == *role && h.party == party) {
-                let Some((owner, pct)) = &h.owner else {
-                    continue;
-                };
-                let Some(effect) = self.effect_for(&h.list, date, end_use.as_deref()) else {
-                    continue;
-                };
-                if !effect.affiliates || (effect.items == ItemScope::Controlled && !controlled) {
-                    continue;
-                }
-                match owners.iter_mut().find(|o| o.0 == owner) {
-                    // One owner on several lists counts once, with its worst list.
-                    Some(o) if effect.outcome > o.3.outcome => {
-                        o.2 = h;
-                        o.3 = effect;
-                    }
-                    Some(_) => {}
-                    None => owners.push((owner, *pct, h, effect)),
-                }
-            }
-            if owners.is_empty() {
-                continue;
-            }
-            let total: f64 = owners.iter().map(|o| o.1).sum();
-            let listing = owners
-                .iter()
-                .map(|o| format!("{} {} % ({})", o.0, format_number(o.1), o.2.list))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let who = format!("{role} {party:?}");
-            let status = rule_status(rule, date);
-            if total + 1e-9 < rule.threshold {
-                det.notes.push(Reason {
-                    law: None,
-                    rule: rule.id.clone(),
-                    citation: rule.citation.clone(),
-                    text: format!(
-                        "{who} is {} % owned by listed parties ({listing}), below the {} % of the affiliates rule: a red flag to resolve, not a licence requirement",
-                        format_number(total),
-                        format_number(rule.threshold)
+            .filter_map(|n| listed.get(n))
+            .max_by(|a, b| a.1.outcome.cmp(&b.1.outcome));
+        let who = format!("{} {:?}", view.role, view.party);
+        let (text, effect) = match v.kind {
+            VerdictKind::Listed | VerdictKind::Clear => return None,
+            VerdictKind::Below => (
+                format!(
+                    "{who} is held {} by listed parties ({paths}), not {} ({}): a red flag to resolve, not the rule",
+                    v.share,
+                    rule.threshold_words(),
+                    rule.name
+                ),
+                None,
+            ),
+            VerdictKind::Undetermined => (
+                format!(
+                    "{who} is held by listed parties in shares not all stated ({paths}); {} reaches entities owned {} by them",
+                    rule.name,
+                    rule.threshold_words()
+                ),
+                None,
+            ),
+            VerdictKind::Caught => {
+                let (hit, effect) = worst?;
+                (
+                    format!(
+                        "{who} is owned {} by listed parties ({paths}), {}: {} treats it as listed on {}",
+                        v.share,
+                        rule.threshold_words(),
+                        rule.name,
+                        effect.name
                     ),
-                    status: Some("below threshold".into()),
-                });
-                continue;
+                    Some(((*hit).clone(), (*effect).clone())),
+                )
             }
-            let worst = owners
-                .iter()
-                .max_by(|a, b| a.3.outcome.cmp(&b.3.outcome))
-                .expect("owners is not empty");
-            let why = format!(
-                "{who} is owned {} % in aggregate by listed parties ({listing}), at or above {} %: the affiliates rule treats it as listed on {}",
-                format_number(total),
-                format_number(rule.threshold),
-                worst.3.name
-            );
-            match status {
-                None => {
-                    det.reasons.push(Reason {
-                        law: None,
-                        rule: rule.id.clone(),
-                        citation: rule.citation.clone(),
-                        text: why.clone(),
-                        status: None,
-                    });
-                    impose(det, worst.3, worst.2, &why, facts);
-                }
-                Some(s) => det.notes.push(Reason {
-                    law: None,
+        };
+        Some(OwnershipFinding {
+            rule: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            citation: rule.citation.clone(),
+            verdict: v.kind,
+            share: v.share.percent(),
+            paths,
+            holdings: v.holdings,
+            text,
+            status: rule.status(date),
+            effect,
+        })
+    }
+
+    /// One ownership rule on one party, into the determination.
+    fn apply_ownership(
+        &self,
+        det: &mut Determination,
+        rule: &OwnershipRule,
+        view: &OwnershipView,
+        controlled: bool,
+        (date, end_use): (NaiveDate, Option<&str>),
+        facts: &Facts,
+    ) {
+        use crate::ownership::VerdictKind;
+        let Some(f) = self.ownership_finding(rule, view, controlled, date, end_use) else {
+            return;
+        };
+        let reason = |status: Option<String>| Reason {
+            law: None,
+            rule: rule.id.clone(),
+            citation: rule.citation.clone(),
+            text: f.text.clone(),
+            status,
+        };
+        if let Some(s) = &f.status {
+            det.notes.push(reason(Some(s.clone())));
+            return;
+        }
+        match (&f.verdict, &f.effect) {
+            (VerdictKind::Below, _) => det.notes.push(reason(Some("below threshold".into()))),
+            (VerdictKind::Undetermined, _) => {
+                det.reasons.push(reason(None));
+                det.questions.push(Question {
+                    fact: format!("ownership:{}", view.party),
+                    question: format!(
+                        "What shares of {:?} do its listed owners hold? Declare them (the ownership records, or owner=NAME:PERCENT) and check again.",
+                        view.party
+                    ),
                     rule: rule.id.clone(),
-                    citation: rule.citation.clone(),
-                    text: why,
-                    status: Some(s),
-                }),
+                    answer: None,
+                });
+                let current = det.outcome.unwrap_or(Outcome::NotControlled);
+                det.outcome = Some(current.worst(Outcome::NeedsInfo));
             }
+            (VerdictKind::Caught, Some((hit, effect))) => {
+                let mut as_party = hit.clone();
+                as_party.party = view.party.clone();
+                let before = det.reasons.len();
+                impose(det, effect, &as_party, &f.text, facts);
+                // One reason: the ownership rule's, with the effect it imposes.
+                if let Some(r) = det.reasons.get_mut(before) {
+                    r.citation = format!("{}; {}", rule.citation, r.citation);
+                    r.rule = rule.id.clone();
+                }
+            }
+            _ => {}
         }
     }
 
@@ -487,15 +722,15 @@ impl PartyRules {
     }
 }
 
-/// Why the affiliates rule does not bind on `date`, if it does not.
-fn rule_status(rule: &AffiliatesRule, date: NaiveDate) -> Option<String> {
-    if date < rule.effective_from {
-        return Some(format!("not yet in effect (from {})", rule.effective_from));
+/// The listed owners at the ends of the paths.
+fn collect_roots(holdings: &[crate::ownership::Holding], out: &mut Vec<crate::ownership::NodeId>) {
+    for h in holdings {
+        if h.because.is_empty() {
+            out.push(h.owner);
+        } else {
+            collect_roots(&h.because, out);
+        }
     }
-    rule.suspended
-        .iter()
-        .find(|s| date >= s.from && date <= s.to)
-        .map(|s| format!("suspended {} to {} ({})", s.from, s.to, s.citation))
 }
 
 fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str, facts: &Facts) {
@@ -572,10 +807,11 @@ pub fn apply_parties(
     decision: &mut Decision,
     rules: &[PartyRules],
     hits: &[ListHit],
+    views: &[OwnershipView],
     facts: &Facts,
 ) {
     for r in rules {
-        r.apply(decision, hits, facts);
+        r.apply(decision, hits, views, facts);
         if !decision
             .packs
             .iter()

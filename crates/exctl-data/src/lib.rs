@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod golden;
 pub mod import;
 pub mod itemfile;
+pub mod owners;
 
 use exctl_core::parties::PartyRules;
 use exctl_core::{CountryGroups, CountryTable, DataError, Engine, Item, RulePack, Vocabulary};

@@ -235,6 +235,21 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "ownership_imports",
+        &[
+            ("id", Int),
+            ("source", Text),
+            ("format", Text),
+            ("file_name", Text),
+            ("file_sha256", Text),
+            ("entities", Int),
+            ("links", Int),
+            ("digest", Text),
+            ("recorded_at", Text),
+            ("actor", Text),
+        ],
+    ),
+    (
         "rescreens",
         &[
             ("id", Int),

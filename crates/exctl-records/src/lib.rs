@@ -25,6 +25,7 @@ pub mod cases;
 mod checkpoint;
 pub mod keys;
 mod outbox;
+pub mod ownership;
 pub mod products;
 mod store;
 
@@ -34,6 +35,7 @@ pub use cases::{Case, CaseEvent, CaseFile, Evidence};
 pub use checkpoint::{Checkpoint, CHECKPOINT_FORMAT};
 pub use keys::Signer;
 pub use outbox::{Attempt, OutboxItem};
+pub use ownership::{Ancestry, ImportReport, NewImport, OwnershipImport, StoredEntity, StoredLink};
 pub use products::{ProductVersion, Saved};
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,

@@ -316,6 +316,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "products",
                 include_str!("../migrations/sqlite/0007_products.sql"),
             ),
+            (
+                8,
+                "ownership",
+                include_str!("../migrations/sqlite/0008_ownership.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -352,6 +357,11 @@ fn migrator(backend: Backend) -> Migrator {
                 7,
                 "products",
                 include_str!("../migrations/postgres/0007_products.sql"),
+            ),
+            (
+                8,
+                "ownership",
+                include_str!("../migrations/postgres/0008_ownership.sql"),
             ),
         ],
     };

@@ -1199,3 +1199,129 @@ async fn products_are_versioned_never_rewritten_and_retired_by_a_version() {
         assert_eq!(store.count("products").await.unwrap(), 5);
     }
 }
+
+#[tokio::test]
+async fn ownership_imports_are_kept_and_the_latest_of_each_source_is_the_graph() {
+    use exctl_core::ownership::{EntityRecord, LinkKind, LinkRecord};
+    use exctl_records::NewImport;
+    let entity = |key: &str, name: &str| EntityRecord {
+        key: key.into(),
+        name: name.into(),
+        country: None,
+    };
+    let link = |owner: &str, owned: &str, pct: Option<f64>| LinkRecord {
+        owner_key: owner.into(),
+        owned_key: owned.into(),
+        kind: if pct.is_some() {
+            LinkKind::Owns
+        } else {
+            LinkKind::Controls
+        },
+        percent: pct,
+        relation: "declared".into(),
+        start_date: None,
+        end_date: None,
+    };
+    let signer = Arc::new(Signer::generate().unwrap());
+    for (url, _dir) in stores("ownership").await {
+        let store = open(&url, &signer).await;
+        let entities = vec![
+            entity("name:x", "X Holding"),
+            entity("name:a", "A Trading"),
+            entity("name:b", "B Tech Co., Ltd."),
+            entity("name:c", "C Other"),
+        ];
+        // A cycle (A and B hold each other) must end the walk up.
+        let links = vec![
+            link("name:x", "name:a", Some(50.0)),
+            link("name:a", "name:b", Some(50.0)),
+            link("name:b", "name:a", Some(10.0)),
+            link("name:c", "name:x", None),
+        ];
+        let first = store
+            .import_ownership(NewImport {
+                source: "declared",
+                format: "csv",
+                file_name: "owners.csv",
+                file_sha256: "00",
+                entities: &entities,
+                links: &links,
+            })
+            .await
+            .unwrap();
+        assert_eq!(first.previous, None);
+        assert_eq!((first.import.entities, first.import.links), (4, 4));
+        // Found by its name folded: case, spaces and punctuation aside.
+        let up = store.ancestry("b tech co ltd").await.unwrap();
+        assert_eq!(up.roots.len(), 1);
+        assert_eq!(up.roots[0].name, "B Tech Co., Ltd.");
+        let mut owners: Vec<&str> = up.entities.iter().map(|e| e.name.as_str()).collect();
+        owners.sort();
+        assert_eq!(
+            owners,
+            ["A Trading", "B Tech Co., Ltd.", "C Other", "X Holding"]
+        );
+        assert_eq!(up.links.len(), 4);
+        assert!(store.ancestry("nobody").await.unwrap().roots.is_empty());
+
+        // The next import of the source replaces it as the graph, and says how.
+        let second = store
+            .import_ownership(NewImport {
+                source: "declared",
+                format: "csv",
+                file_name: "owners.csv",
+                file_sha256: "01",
+                entities: &entities[..3],
+                links: &[
+                    link("name:x", "name:a", Some(30.0)),
+                    link("name:a", "name:b", Some(50.0)),
+                ],
+            })
+            .await
+            .unwrap();
+        assert_eq!(second.previous, Some(first.import.id));
+        assert_eq!((second.added, second.removed, second.changed), (0, 2, 1));
+        assert_eq!(second.changes, ["name:x -> name:a: 50 % => 30 %"]);
+        let up = store.ancestry("B Tech Co., Ltd.").await.unwrap();
+        assert_eq!(up.links.len(), 2);
+        assert_eq!(up.links[0].link.percent, Some(30.0));
+        // Another source adds to the graph instead of replacing it.
+        store
+            .import_ownership(NewImport {
+                source: "gleif-rr",
+                format: "gleif-rr",
+                file_name: "rr.csv",
+                file_sha256: "02",
+                entities: &[entity("name:b", "name:b"), entity("lei:P", "P")],
+                links: &[link("lei:P", "name:b", None)],
+            })
+            .await
+            .unwrap();
+        let up = store.ancestry("B Tech Co., Ltd.").await.unwrap();
+        assert_eq!(up.links.len(), 3);
+        // Nothing is lost: every import stays, each audited.
+        let imports = store.ownership_imports().await.unwrap();
+        assert_eq!(imports.len(), 3);
+        assert_eq!(imports[0].source, "gleif-rr");
+        assert!(store.verify(&[]).await.unwrap().problems.is_empty());
+        // Bad imports change nothing.
+        for (source, links) in [
+            ("bad name!", vec![]),
+            ("declared", vec![link("name:x", "name:nobody", Some(1.0))]),
+            ("declared", vec![link("name:x", "name:a", Some(101.0))]),
+        ] {
+            assert!(store
+                .import_ownership(NewImport {
+                    source,
+                    format: "csv",
+                    file_name: "f",
+                    file_sha256: "03",
+                    entities: &entities,
+                    links: &links,
+                })
+                .await
+                .is_err());
+        }
+        assert_eq!(store.ownership_imports().await.unwrap().len(), 3);
+    }
+}

@@ -987,6 +987,95 @@ async fn retire_product(
     ))
 }
 
+// ----- ownership ---------------------------------------------------------------
+
+/// A file of holdings to record as its source's new import.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnersImportRequest {
+    /// The source this is the latest reading of; default `declared` for
+    /// csv, else the format's name.
+    #[serde(default)]
+    source: Option<String>,
+    /// `csv`, `ftm`, `gleif-rr` or `gleif-lei`; default: recognised from the content.
+    #[serde(default)]
+    format: Option<String>,
+    /// The file's name, for the record and for messages.
+    file_name: String,
+    /// The file's text.
+    content: String,
+}
+
+/// The date a party's owners are shown as of.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OwnersQuery {
+    /// YYYY-MM-DD; default today.
+    #[serde(default)]
+    as_of: Option<NaiveDate>,
+}
+
+/// The ownership imports on record, newest first.
+#[utoipa::path(get, path = "/api/v1/owners", tag = "owners",
+    responses((status = 200, description = "Imports", body = Object)))]
+async fn owners_imports(State(s): State<Arc<AppState>>) -> ApiResult {
+    let imports = s.store.ownership_imports().await?;
+    Ok(Json(
+        serde_json::to_value(imports).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+/// Record a file of holdings (your declarations as CSV, FollowTheMoney,
+/// GLEIF) as its source's new import; answers what changed since the previous.
+#[utoipa::path(post, path = "/api/v1/owners", tag = "owners", request_body = OwnersImportRequest,
+    responses((status = 201, description = "Recorded, with the changes", body = Object),
+              (status = 400, description = "Not a readable ownership file: the line and the reason", body = Object)))]
+async fn owners_import(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Body(r): Body<OwnersImportRequest>,
+) -> Result<Response, ApiError> {
+    let store = s.store.acting_as(&actor(&caller));
+    let report = exctl_app::owners::import(
+        &store,
+        &r.file_name,
+        r.content.into_bytes(),
+        r.format.as_deref(),
+        r.source.as_deref(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(report).map_err(|_| ApiError::internal())?),
+    )
+        .into_response())
+}
+
+/// A party's owners up every chain, the list hits on them, and what each
+/// pack's ownership rules make of the party, with the ownership paths.
+#[utoipa::path(get, path = "/api/v1/owners/{party}", tag = "owners", params(OwnersQuery,
+        ("party" = String, Path, description = "The party's name")),
+    responses((status = 200, description = "Owners, holdings and findings", body = Object),
+              (status = 404, description = "Not in the ownership records", body = Object)))]
+async fn owners_show(
+    State(s): State<Arc<AppState>>,
+    Path(party): Path<String>,
+    Params(q): Params<OwnersQuery>,
+) -> ApiResult {
+    let screener = s.lists().screener.clone();
+    let answer = exctl_app::owners::show(
+        &s.store,
+        &s.data,
+        &screener,
+        &party,
+        q.as_of.unwrap_or_else(today),
+    )
+    .await?;
+    Ok(Json(
+        serde_json::to_value(answer).map_err(|_| ApiError::internal())?,
+    ))
+}
+
 // ----- reports -----------------------------------------------------------------
 
 fn download(kind: &'static str, name: String, body: String) -> Response {
@@ -1427,6 +1516,8 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/products", get(products).post(save_product))
         .route("/api/v1/products/{name}", get(product))
         .route("/api/v1/products/{name}/retire", post(retire_product))
+        .route("/api/v1/owners", get(owners_imports).post(owners_import))
+        .route("/api/v1/owners/{party}", get(owners_show))
         .route("/api/v1/cases", get(cases))
         .route("/api/v1/cases/{id}", get(case))
         .route("/api/v1/cases/{id}/evidence/{event}", get(case_evidence))
@@ -1473,13 +1564,14 @@ pub mod paths {
         __path_classify, __path_clear, __path_compare, __path_countries, __path_create_key,
         __path_decision_report, __path_decisions_report, __path_dispositions, __path_export,
         __path_history, __path_keys, __path_licences, __path_licences_report, __path_lists,
-        __path_product, __path_products, __path_refresh, __path_refusals, __path_rescreen,
-        __path_retire_product, __path_revoke_key, __path_rules, __path_save_product, __path_screen,
-        __path_screen_batch, __path_ship, __path_verify, __path_vocabulary, __path_whoami,
+        __path_owners_import, __path_owners_imports, __path_owners_show, __path_product,
+        __path_products, __path_refresh, __path_refusals, __path_rescreen, __path_retire_product,
+        __path_revoke_key, __path_rules, __path_save_product, __path_screen, __path_screen_batch,
+        __path_ship, __path_verify, __path_vocabulary, __path_whoami,
     };
     pub use super::{
-        CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, ProductRequest,
-        RetireRequest, ScreenBatch, ScreenRequest, ShipmentRequest,
+        CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, OwnersImportRequest,
+        ProductRequest, RetireRequest, ScreenBatch, ScreenRequest, ShipmentRequest,
     };
 }
 

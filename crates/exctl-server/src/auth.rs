@@ -30,7 +30,7 @@ pub fn required_role(method: &Method, path: &str) -> Option<Role> {
         "audit" if rest == "audit/head" && read => Role::Viewer,
         // Recorded decisions and dispositions.
         "check" | "screen" | "shipments" | "rescreen" => Role::Officer,
-        "dispositions" | "cases" | "products" if !read => Role::Officer,
+        "dispositions" | "cases" | "products" | "owners" if !read => Role::Officer,
         // Everything else reads.
         _ if read => Role::Viewer,
         // Classify and compare are POSTs that change nothing.

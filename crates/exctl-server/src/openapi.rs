@@ -39,12 +39,12 @@ impl Modify for Security {
     ),
     paths(
         whoami, catalog, vocabulary, countries, rules, classify, compare, check, check_batch, screen, screen_batch,
-        licences, add_licence, ship, dispositions, clear, cases, case, case_evidence, case_act, products, product, save_product, retire_product, decision_report, decisions_report, cases_report, licences_report, history, rescreen, verify, audit_head, export,
+        licences, add_licence, ship, dispositions, clear, cases, case, case_evidence, case_act, products, product, save_product, retire_product, owners_imports, owners_import, owners_show, decision_report, decisions_report, cases_report, licences_report, history, rescreen, verify, audit_head, export,
         lists, refresh, keys, create_key, revoke_key, refusals
     ),
     components(schemas(
         CheckRequest, PartyIn, OwnerIn, CheckBatch, ClassifyRequest, CompareRequest,
-        ScreenRequest, ScreenBatch, ShipmentRequest, ClearRequest, KeyRequest, CaseRequest, ProductRequest, RetireRequest
+        ScreenRequest, ScreenBatch, ShipmentRequest, ClearRequest, KeyRequest, CaseRequest, ProductRequest, RetireRequest, OwnersImportRequest
     )),
     modifiers(&Security),
     security(("bearer" = []), ("api_key" = [])),
@@ -54,6 +54,7 @@ impl Modify for Security {
         (name = "screening", description = "Party screening, dispositions, rescreening, lists (officer; reads viewer; list refresh admin)"),
         (name = "licences", description = "Licences (register: admin; read: viewer) and shipments (officer)"),
         (name = "records", description = "History and the audit trail (viewer; export admin)"),
+        (name = "owners", description = "Ownership records: who holds whom, and what the 50 % rules make of a party (officer imports; reads viewer)"),
         (name = "products", description = "Your own products: a versioned product master, usable wherever a catalog name is (officer; reads viewer)"),
         (name = "cases", description = "The case queue: open hits and held orders, worked and released with a second officer's approval (officer; reads viewer)"),
         (name = "access", description = "API keys and refusals (admin; whoami any key)")

@@ -23,6 +23,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("views/check.js", JS, include_str!("ui/views/check.js")),
     ("views/chart.js", JS, include_str!("ui/views/chart.js")),
     ("views/records.js", JS, include_str!("ui/views/records.js")),
+    ("views/owners.js", JS, include_str!("ui/views/owners.js")),
     ("views/cases.js", JS, include_str!("ui/views/cases.js")),
     (
         "views/products.js",

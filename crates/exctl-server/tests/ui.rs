@@ -638,3 +638,85 @@ fn an_own_product_is_created_versioned_and_checked_in_the_browser() {
     let (_, h) = s.call("GET", "/api/v1/history?limit=1", Some(&officer), None);
     assert_eq!(h[0]["input"]["item"], "Acme X1@2", "{h}");
 }
+
+/// A file of holdings is imported in the browser and a party's owners are
+/// shown with what OFAC's 50 % rule makes of them, the paths as a tree.
+#[test]
+fn ownership_is_imported_and_a_partys_paths_are_shown_in_the_browser() {
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
+    let s = Server::start(Options::default());
+    let officer = s.key("officer", "olivia");
+    let viewer = s.key("viewer", "victor");
+    let profile = tempfile::tempdir().unwrap();
+    let owners = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/owners.csv")
+        .canonicalize()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = browser(port, profile.path()).await;
+        let url = format!("{}/", s.url);
+        sign_in(&c, &url, &officer, "officer").await;
+        click(&c, "nav button[data-tab=owners]").await;
+        // Not on record yet: said so, not an empty answer.
+        fill(&c, "#owners-form input[name=party]", "Arctic Compute FZE").await;
+        click(&c, "#owners-form button[type=submit]").await;
+        text_of(&c, "#owners-result", "not in the ownership records").await;
+
+        c.execute(
+            "document.querySelector('#tab-owners details').open = true",
+            vec![],
+        )
+        .await
+        .unwrap();
+        c.find(Locator::Css("#owners-import input[type=file]"))
+            .await
+            .unwrap()
+            .send_keys(&owners.display().to_string())
+            .await
+            .unwrap();
+        click(&c, "#owners-import button[type=submit]").await;
+        text_of(
+            &c,
+            "#owners-import-result",
+            "of declared: 5 entities, 5 holdings",
+        )
+        .await;
+
+        click(&c, "#owners-form button[type=submit]").await;
+        let shown = text_of(&c, "#owners-result", "treated as listed").await;
+        assert!(shown.contains("OFAC's 50 % rule"), "{shown}");
+        assert!(
+            shown.contains("40 % by Volga Capital Holding Ltd"),
+            "the path is shown: {shown}"
+        );
+        // The tree: Sberbank under Volga, the holding it explains.
+        let nested = text_of(&c, "#owners-result ul.paths li ul li", "Sberbank").await;
+        assert!(nested.contains("50 %"), "{nested}");
+        screenshot(&c, "owners.png").await;
+
+        // A viewer reads the paths but may not import.
+        click(&c, "#signout").await;
+        sign_in(&c, &url, &viewer, "viewer").await;
+        click(&c, "nav button[data-tab=owners]").await;
+        let import = c
+            .find(Locator::Css("#tab-owners details[data-role=officer]"))
+            .await
+            .unwrap();
+        assert!(!import.is_displayed().await.unwrap(), "import is hidden");
+        fill(
+            &c,
+            "#owners-form input[name=party]",
+            "pearl river devices ltd",
+        )
+        .await;
+        click(&c, "#owners-form button[type=submit]").await;
+        text_of(&c, "#owners-result", "below the threshold").await;
+        c.close().await.unwrap();
+    });
+}

@@ -115,6 +115,8 @@ pub(crate) enum Command {
     Screen(ScreenArgs),
     /// Manage the configured restricted-party lists.
     Lists(ListsArgs),
+    /// Ownership records: import who holds whom (GLEIF, FollowTheMoney, your own CSV); show a party's owners and what the 50 % rules make of them.
+    Owners(OwnersArgs),
     /// A short tour: the design-arounds and rule changes that shaped the field.
     Demo,
     /// Serve the HTTP API and the web UI (records on SQLite unless --db).
@@ -380,6 +382,55 @@ pub(crate) enum ProductsCommand {
         name: String,
         #[arg(long)]
         reason: String,
+    },
+}
+
+/// Ownership records: import who holds whom; show a party's owners and what the 50 % rules make of them.
+#[derive(clap::Args)]
+pub(crate) struct OwnersArgs {
+    #[command(subcommand)]
+    pub(crate) command: OwnersCommand,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OwnersCommand {
+    /// Record a file of holdings as its source's new import (the previous
+    /// import stays on record); prints what changed since it.
+    Import {
+        file: PathBuf,
+        /// csv (your declarations), ftm (FollowTheMoney JSON lines), gleif-rr
+        /// (GLEIF relationship records), gleif-lei (GLEIF LEI records, for names);
+        /// default: recognised from the file.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// The source this file is the latest reading of (default: `declared`
+        /// for csv, else the format's name).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A party's owners up every chain, the list hits on them and what each
+    /// pack's ownership rules make of the party, with the paths.
+    Show {
+        party: String,
+        /// Date the holdings and rules are taken as of (YYYY-MM-DD); default today.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// List to screen the owners against instead of the configured ones
+        /// (as for `screen`; repeatable).
+        #[arg(long = "list", value_name = "FILE")]
+        lists: Vec<String>,
+        /// Folder of configured lists (also EXCTL_LISTS).
+        #[arg(long, value_name = "DIR")]
+        lists_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The imports on record, newest first.
+    Imports {
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -702,16 +702,14 @@ pub fn parties_text(
             }
         );
         for h in mine {
-            let via = h
-                .owner
-                .as_ref()
-                .map(|(o, pct)| {
-                    format!(
-                        " via owner {o:?} ({} %)",
-                        exctl_core::facts::format_number(*pct)
-                    )
-                })
-                .unwrap_or_default();
+            let via = match (&h.owner, h.owner_share) {
+                (Some(o), Some(pct)) => format!(
+                    " via owner {o:?} ({} %)",
+                    exctl_core::facts::format_number(pct)
+                ),
+                (Some(o), None) => format!(" via owner {o:?} (no direct share stated)"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 s,
                 "    {} {} {:?} score {:.2}{via}",
@@ -1080,6 +1078,89 @@ pub fn product_text(p: &serde_json::Value) -> String {
                 .unwrap_or(""),
             v["actor"].as_str().unwrap_or(""),
             v["reason"].as_str().unwrap_or("")
+        );
+    }
+    s
+}
+
+pub fn owners_import_text(r: &exctl_records::ImportReport) -> String {
+    let i = &r.import;
+    let mut s = format!(
+        "import {} of source {:?} ({}, {}): {} entities, {} holdings\n",
+        i.id, i.source, i.format, i.file_name, i.entities, i.links
+    );
+    match r.previous {
+        Some(p) => {
+            let _ = writeln!(
+                s,
+                "since import {p}: {} holdings added, {} removed, {} changed",
+                r.added, r.removed, r.changed
+            );
+            for c in &r.changes {
+                let _ = writeln!(s, "  {c}");
+            }
+        }
+        None => s.push_str("the source's first import\n"),
+    }
+    s
+}
+
+pub fn owners_imports_text(imports: &[exctl_records::OwnershipImport]) -> String {
+    if imports.is_empty() {
+        return "no ownership imports\n".into();
+    }
+    let mut s = String::new();
+    for i in imports {
+        let _ = writeln!(
+            s,
+            "{:>5}  {}  {:<12} {:<9} {:>9} entities {:>9} holdings  {} by {}",
+            i.id, i.recorded_at, i.source, i.format, i.entities, i.links, i.file_name, i.actor
+        );
+    }
+    s
+}
+
+pub fn owners_text(a: &exctl_app::owners::OwnersAnswer) -> String {
+    let mut s = format!("{} as of {}\n", a.party, a.as_of);
+    if a.findings.is_empty() {
+        s.push_str("no listed owner under any pack's ownership rules\n");
+    }
+    for f in &a.findings {
+        let status = f
+            .finding
+            .status
+            .as_ref()
+            .map(|x| format!(" [{x}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{}: {} — {}{status}\n  {}\n  ({})",
+            f.jurisdiction,
+            f.finding.rule_name,
+            f.finding.verdict_words(),
+            f.finding.text,
+            f.finding.citation
+        );
+    }
+    s.push_str("owners:\n");
+    for o in &a.owners {
+        let c = o
+            .country
+            .as_ref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        if o.hits.is_empty() {
+            let _ = writeln!(s, "  {}{c}: no list hit", o.name);
+        } else {
+            let _ = writeln!(s, "  {}{c}: {}", o.name, o.hits.join("; "));
+        }
+    }
+    s.push_str("holdings:\n");
+    for l in &a.links {
+        let _ = writeln!(
+            s,
+            "  {} holds {} of {} ({})",
+            l.owner, l.holding, l.owned, l.source
         );
     }
     s

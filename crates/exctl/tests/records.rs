@@ -1342,3 +1342,127 @@ fn own_products_are_versioned_and_used_wherever_a_catalog_name_is() {
         assert!(verified.contains("verifies"), "{verified}");
     }
 }
+
+/// OFAC FAQ 401, example 3 (a blocked person holds 10 % of an entity
+/// directly and 40 % through a company it owns 50 %), through the records:
+/// imported, shown with its paths, applied by a check, and re-weighed when
+/// the holdings change.
+#[test]
+fn ownership_on_record_reaches_checks_with_its_paths() {
+    for db in backends() {
+        let i = Instance::new(db);
+        // A PostgreSQL database is shared between runs: a source and names of our own.
+        let source = unique("declared");
+        let t = unique("t");
+        let volga = format!("Volga Capital Holding {t}");
+        let arctic = format!("Arctic Compute {t}");
+        let sber = "Public Joint Stock Company Sberbank of Russia";
+        let file = i.file(
+            "owners.csv",
+            &format!(
+                "owner_name,owned_name,percent,owned_country\n{sber},{volga},50,CY\n{volga},{arctic},40,AE\n{sber},{arctic},10,AE\n"
+            ),
+        );
+        let imported: serde_json::Value = serde_json::from_str(
+            &i.ok(&["owners", "import", &file, "--source", &source, "--json"]),
+        )
+        .unwrap();
+        assert_eq!(imported["import"]["links"], 3);
+        assert_eq!(imported["previous"], serde_json::Value::Null);
+
+        let shown: serde_json::Value = serde_json::from_str(&i.ok(&[
+            "owners",
+            "show",
+            &arctic,
+            "--list",
+            "demo",
+            "--as-of",
+            "2026-12-03",
+            "--json",
+        ]))
+        .unwrap();
+        let ofac = shown["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "us.parties.ofac-50")
+            .unwrap_or_else(|| panic!("no OFAC finding: {shown}"));
+        assert_eq!(ofac["verdict"], "caught");
+        assert_eq!(
+            ofac["paths"],
+            format!("40 % by {volga} (owned 50 % by {sber} (SDN)); 10 % by {sber} (SDN)")
+        );
+
+        let check = |extra: &[&str]| -> serde_json::Value {
+            let end_user = format!("{arctic};country=AE");
+            let mut args = vec![
+                "check",
+                "h100",
+                "--to",
+                "AE",
+                "--as-of",
+                "2026-12-03",
+                "--list",
+                "demo",
+                "--end-user",
+                &end_user,
+                "--json",
+                "--no-record",
+            ];
+            args.extend_from_slice(extra);
+            serde_json::from_str(&i.ok(&args)).unwrap()
+        };
+        let us = |d: &serde_json::Value| {
+            d["determinations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["jurisdiction"] == "us")
+                .cloned()
+                .unwrap()
+        };
+        let d = us(&check(&[]));
+        assert_eq!(d["outcome"], "prohibited", "{d}");
+        let reasons = d["reasons"].to_string();
+        assert!(reasons.contains(&format!("40 % by {volga}")), "{reasons}");
+        assert!(reasons.contains("us.parties.ofac-50"), "{reasons}");
+
+        // Bad files are refused naming the line, and change nothing.
+        let bad = i.file(
+            "bad.csv",
+            &format!("owner_name,owned_name,percent\n{sber},{arctic},ten\n"),
+        );
+        let out = i.run(&["owners", "import", &bad, "--source", &source]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("bad.csv, line 2") && err.contains("percent"),
+            "{err}"
+        );
+        let out = i.run(&["owners", "import", &file, "--format", "xls"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("gleif-rr"));
+        let d = us(&check(&[]));
+        assert_eq!(d["outcome"], "prohibited", "a refused file changed nothing");
+
+        // The holdings change: 30 % through Volga and 10 % direct is 40 %,
+        // below the rule: a red-flag note, not a prohibition.
+        let file = i.file(
+            "owners.csv",
+            &format!(
+                "owner_name,owned_name,percent\n{sber},{volga},50\n{volga},{arctic},30\n{sber},{arctic},10\n"
+            ),
+        );
+        let second: serde_json::Value = serde_json::from_str(
+            &i.ok(&["owners", "import", &file, "--source", &source, "--json"]),
+        )
+        .unwrap();
+        assert_eq!(second["changed"], 1, "{second}");
+        let d = us(&check(&[]));
+        assert_ne!(d["outcome"], "prohibited", "{d}");
+        assert!(d["notes"].to_string().contains("below threshold"), "{d}");
+        // Both imports stay on record.
+        let imports = i.ok(&["owners", "imports", "--json"]);
+        assert!(imports.matches(&source).count() >= 2, "{imports}");
+    }
+}

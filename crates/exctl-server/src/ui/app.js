@@ -7,8 +7,9 @@ import * as chart from "./views/chart.js";
 import * as records from "./views/records.js";
 import * as cases from "./views/cases.js";
 import * as products from "./views/products.js";
+import * as owners from "./views/owners.js";
 
-const TABS = ["screen", "check", "compare", "dispositions", "licences", "history", "audit", "products"];
+const TABS = ["screen", "check", "compare", "dispositions", "licences", "history", "audit", "products", "owners"];
 
 async function signIn(key) {
   state.key = key.trim();
@@ -68,7 +69,7 @@ function start() {
     $("#who").textContent = ""; $("#signout").hidden = true; $("#key").value = "";
     $("#lists-in-use").replaceChildren();
     // Nothing the last person saw stays on screen.
-    document.querySelectorAll("[id$=-result], #product-detail, #case-detail, #changes").forEach((e) => e.replaceChildren());
+    document.querySelectorAll("[id$=-result], #owners-result, #product-detail, #case-detail, #changes").forEach((e) => e.replaceChildren());
     status("");
     applyRoles();
   });
@@ -79,6 +80,7 @@ function start() {
   records.init();
   cases.init();
   products.init();
+  owners.init();
   document.addEventListener("keydown", (e) => {
     if (e.altKey && e.key >= "1" && e.key <= String(TABS.length)) { e.preventDefault(); showTab(TABS[Number(e.key) - 1]); }
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);

@@ -19,6 +19,7 @@ mod keys;
 mod licences;
 mod lists;
 mod man;
+mod owners;
 mod products;
 mod report;
 mod rescreen;
@@ -85,6 +86,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rules(args) => rules::run(&g, args),
         Command::Screen(args) => screen::run(&g, args),
         Command::Lists(args) => lists::run(&g, args),
+        Command::Owners(args) => owners::run(&g, args),
         Command::Demo => demo::run(&g),
         Command::Serve(args) => serve::run(&g, args),
         Command::Keys(args) => keys::run(&g, args),

@@ -49,7 +49,10 @@ async function screen(ev) {
       if (r.record) li.append(el("button", { type: "button", class: "work-case", onclick: () => workCase(r.query, m) }, "Work the case"));
       return li;
     });
-    out.replaceChildren(...warnings(r), head, el("ol", { class: "matches" }, items));
+    // Where the ownership records know the party: what the 50 % rules make of it.
+    const owned = (r.ownership || []).map((x) => el("p", { class: "finding " + x.verdict },
+      x.jurisdiction.toUpperCase() + " · " + x.rule_name + ": " + x.text + " ", el("span", { class: "cite" }, x.citation)));
+    out.replaceChildren(...warnings(r), head, el("ol", { class: "matches" }, items), ...owned);
     applyRoles();
   } catch (e) { failed(out, e); }
 }

@@ -1,0 +1,59 @@
+//! `exctl owners`: ownership records and what the 50 % rules make of them.
+
+use super::prelude::*;
+use exctl_app::owners;
+
+pub(crate) fn run(g: &Globals, args: OwnersArgs) -> Result<ExitCode> {
+    let OwnersArgs { command } = args;
+    let rt = instance::runtime()?;
+    match command {
+        OwnersCommand::Import {
+            file,
+            format,
+            source,
+            json,
+        } => {
+            let name = file.display().to_string();
+            let bytes =
+                std::fs::read(&file).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+            let store = g.place.open(&rt)?;
+            let report = rt.block_on(owners::import(
+                &store,
+                &name,
+                bytes,
+                format.as_deref(),
+                source.as_deref(),
+            ))?;
+            rt.block_on(store.close());
+            emit(json, serde_json::to_value(&report)?, || {
+                render::owners_import_text(&report)
+            })
+        }
+        OwnersCommand::Show {
+            party,
+            as_of,
+            lists,
+            lists_dir,
+            json,
+        } => {
+            let data = load(&g.data)?;
+            let as_of = parse_date(&as_of)?;
+            let dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
+            let screener = parties::party_screener(&data.parties, &lists, &dir)?;
+            let store = g.place.open_read(&rt)?;
+            let answer = rt.block_on(owners::show(&store, &data, &screener, &party, as_of))?;
+            rt.block_on(store.close());
+            emit(json, serde_json::to_value(&answer)?, || {
+                render::owners_text(&answer)
+            })
+        }
+        OwnersCommand::Imports { json } => {
+            let store = g.place.open_read(&rt)?;
+            let imports = rt.block_on(store.ownership_imports())?;
+            rt.block_on(store.close());
+            emit(json, serde_json::to_value(&imports)?, || {
+                render::owners_imports_text(&imports)
+            })
+        }
+    }
+}
