@@ -1028,7 +1028,7 @@ async fn owners_imports(State(s): State<Arc<AppState>>) -> ApiResult {
 /// Record a file of holdings (your declarations as CSV, FollowTheMoney,
 /// GLEIF) as its source's new import; answers what changed since the previous.
 #[utoipa::path(post, path = "/api/v1/owners", tag = "owners", request_body = OwnersImportRequest,
-    responses((status = 201, description = "Recorded, with the changes", body = Object),
+    responses((status = 200, description = "Recorded, with the changes", body = Object),
               (status = 400, description = "Not a readable ownership file: the line and the reason", body = Object)))]
 async fn owners_import(
     State(s): State<Arc<AppState>>,
@@ -1044,22 +1044,18 @@ async fn owners_import(
         r.source.as_deref(),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::to_value(report).map_err(|_| ApiError::internal())?),
-    )
-        .into_response())
+    Ok(Json(serde_json::to_value(report).map_err(|_| ApiError::internal())?).into_response())
 }
 
 /// A party's owners up every chain, the list hits on them, and what each
 /// pack's ownership rules make of the party, with the ownership paths.
-#[utoipa::path(get, path = "/api/v1/owners/{party}", tag = "owners", params(OwnersQuery,
-        ("party" = String, Path, description = "The party's name")),
+#[utoipa::path(get, path = "/api/v1/owners/{name}", tag = "owners", params(OwnersQuery,
+        ("name" = String, Path, description = "The party's name")),
     responses((status = 200, description = "Owners, holdings and findings", body = Object),
               (status = 404, description = "Not in the ownership records", body = Object)))]
 async fn owners_show(
     State(s): State<Arc<AppState>>,
-    Path(party): Path<String>,
+    Path(name): Path<String>,
     Params(q): Params<OwnersQuery>,
 ) -> ApiResult {
     let screener = s.lists().screener.clone();
@@ -1067,7 +1063,7 @@ async fn owners_show(
         &s.store,
         &s.data,
         &screener,
-        &party,
+        &name,
         q.as_of.unwrap_or_else(today),
     )
     .await?;
@@ -1517,7 +1513,7 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/products/{name}", get(product))
         .route("/api/v1/products/{name}/retire", post(retire_product))
         .route("/api/v1/owners", get(owners_imports).post(owners_import))
-        .route("/api/v1/owners/{party}", get(owners_show))
+        .route("/api/v1/owners/{name}", get(owners_show))
         .route("/api/v1/cases", get(cases))
         .route("/api/v1/cases/{id}", get(case))
         .route("/api/v1/cases/{id}/evidence/{event}", get(case_evidence))

@@ -34,6 +34,10 @@ fn the_openapi_document_matches_the_running_server() {
     let product = json!({"definition": {"kind": "ic", "name": "Acme"}});
     let (status, p) = s.call("POST", "/api/v1/products", Some(&s.admin), Some(product));
     assert_eq!(status, 201, "{p}");
+    let holdings =
+        json!({"file_name": "o.csv", "content": "owner_name,owned_name,percent\nHolder,Acme,60\n"});
+    let (status, o) = s.call("POST", "/api/v1/owners", Some(&s.admin), Some(holdings));
+    assert_eq!(status, 200, "{o}");
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             let method = method.to_uppercase();

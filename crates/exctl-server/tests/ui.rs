@@ -684,7 +684,7 @@ fn ownership_is_imported_and_a_partys_paths_are_shown_in_the_browser() {
         text_of(
             &c,
             "#owners-import-result",
-            "of declared: 5 entities, 5 holdings",
+            "of declared: 6 entities, 5 holdings",
         )
         .await;
 

@@ -1397,6 +1397,7 @@ fn ownership_on_record_reaches_checks_with_its_paths() {
             let end_user = format!("{arctic};country=AE");
             let mut args = vec![
                 "check",
+                "--item",
                 "h100",
                 "--to",
                 "AE",

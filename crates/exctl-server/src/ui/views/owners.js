@@ -68,7 +68,7 @@ async function importFile(ev) {
     out.replaceChildren(el("p", { class: "clear" },
       "Recorded as import " + i.id + " of " + i.source + ": " + i.entities + " entities, " + i.links + " holdings" +
       (r.previous ? "; since import " + r.previous + ": " + r.added + " added, " + r.removed + " removed, " + r.changed + " changed" : "; the source's first import")),
-      r.changes.length ? el("ul", {}, r.changes.map((c) => el("li", {}, c))) : null);
+      el("ul", {}, r.changes.map((c) => el("li", {}, c))));
   } catch (e) { failed(out, e); }
   applyRoles();
 }
