@@ -235,3 +235,200 @@ pub async fn answer(
         lists: screener.version().hash.clone(),
     }))
 }
+
+/// What the ownership rules make of the whole graph in use.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub as_of: NaiveDate,
+    pub entities: usize,
+    pub links: usize,
+    /// Entities on a list: an entry of the same folded name or the same LEI.
+    pub listed: usize,
+    pub rules: Vec<RuleEvaluation>,
+    /// The lists' version.
+    pub lists: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleEvaluation {
+    pub jurisdiction: String,
+    pub rule: String,
+    pub rule_name: String,
+    /// Why the rule does not bind on the date, if it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Entities on the rule's lists.
+    pub listed: usize,
+    /// Entities the rule catches through ownership.
+    pub caught: usize,
+    /// The first caught entities (by name), each with its paths.
+    pub sample: Vec<CaughtEntity>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaughtEntity {
+    pub name: String,
+    pub paths: String,
+}
+
+/// The whole graph in use, with which entities are listed, as the core
+/// computes on it. Entities are one node per key (LEI, source id or name).
+pub struct WholeGraph {
+    pub graph: exctl_core::ownership::OwnershipGraph,
+    /// Per node, the list codes it is on.
+    pub lists: Vec<Vec<String>>,
+    pub links: usize,
+}
+
+/// Builds the graph in use on `as_of` and marks the listed entities: those
+/// that share a folded name with an entry's name (primary or alias) or an
+/// LEI with an entry's. Exact, not fuzzy: a whole graph of millions is
+/// weighed in seconds this way; a party checked or shown is weighed with
+/// its owners screened fuzzily.
+pub fn whole_graph(
+    entities: &[exctl_records::StoredEntity],
+    links: &[exctl_records::StoredLink],
+    screener: &Screener,
+    as_of: NaiveDate,
+) -> WholeGraph {
+    use exctl_core::ownership::{name_key, OwnershipGraph};
+    use std::collections::HashMap;
+    let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();
+    let mut by_lei: HashMap<&str, Vec<&str>> = HashMap::new();
+    for e in screener.entries() {
+        for n in &e.names {
+            let k = name_key(&n.text);
+            if !k.is_empty() {
+                by_name.entry(k).or_default().push(&e.list);
+            }
+        }
+        for id in e.ids.iter().filter(|i| i.kind == "lei") {
+            by_lei.entry(&id.number).or_default().push(&e.list);
+        }
+    }
+    let mut graph = OwnershipGraph::with_capacity(entities.len());
+    let mut node: HashMap<&str, u32> = HashMap::with_capacity(entities.len());
+    let mut lists: Vec<Vec<String>> = Vec::with_capacity(entities.len());
+    for e in entities {
+        if node.contains_key(e.key.as_str()) {
+            continue;
+        }
+        let n = graph.add_entity(e.name.clone());
+        node.insert(&e.key, n);
+        let mut on: Vec<String> = Vec::new();
+        let hits = by_name.get(&name_key(&e.name)).into_iter().flatten().chain(
+            e.key
+                .strip_prefix("lei:")
+                .and_then(|l| by_lei.get(l))
+                .into_iter()
+                .flatten(),
+        );
+        for l in hits {
+            if !on.iter().any(|x| x == l) {
+                on.push(l.to_string());
+            }
+        }
+        lists.push(on);
+    }
+    let date = as_of.format("%Y-%m-%d").to_string();
+    let mut count = 0;
+    for l in links.iter().filter(|l| l.link.holds_on(&date)) {
+        let (Some(&o), Some(&d)) = (
+            node.get(l.link.owner_key.as_str()),
+            node.get(l.link.owned_key.as_str()),
+        ) else {
+            continue;
+        };
+        if let Ok(link) = l.link.link() {
+            if graph.add_link(o, d, link).is_ok() {
+                count += 1;
+            }
+        }
+    }
+    WholeGraph {
+        graph,
+        lists,
+        links: count,
+    }
+}
+
+/// Weighs every pack's ownership rules over the whole graph.
+pub fn evaluate_graph(
+    whole: &WholeGraph,
+    data: &exctl_data::Data,
+    as_of: NaiveDate,
+    lists: String,
+) -> Evaluation {
+    use exctl_core::ownership::{propagate, verdict, Standing};
+    let mut rules = Vec::new();
+    for pack in &data.parties {
+        for rule in &pack.ownership {
+            let on_rule = |n: u32| {
+                whole.lists[n as usize]
+                    .iter()
+                    .any(|l| rule.lists.iter().any(|r| r.eq_ignore_ascii_case(l)))
+            };
+            let seeds: Vec<u32> = (0..whole.graph.len() as u32)
+                .filter(|&n| on_rule(n))
+                .collect();
+            let terms = rule.terms();
+            let standing = propagate(&whole.graph, seeds.iter().copied(), &terms, None);
+            let mut caught: Vec<u32> = standing
+                .iter()
+                .filter(|(_, s)| matches!(s, Standing::Caught { .. }))
+                .map(|(n, _)| *n)
+                .collect();
+            let total = caught.len();
+            caught.sort_by(|a, b| whole.graph.name(*a).cmp(whole.graph.name(*b)));
+            let sample = caught
+                .iter()
+                .take(20)
+                .map(|&n| {
+                    let v = verdict(&whole.graph, n, &on_rule, &terms);
+                    let label = |m: u32| whole.lists[m as usize].join(", ");
+                    CaughtEntity {
+                        name: whole.graph.name(n).to_string(),
+                        paths: v.words(&label),
+                    }
+                })
+                .collect();
+            rules.push(RuleEvaluation {
+                jurisdiction: pack.pack.clone(),
+                rule: rule.id.clone(),
+                rule_name: rule.name.clone(),
+                status: rule.status(as_of),
+                listed: seeds.len(),
+                caught: total,
+                sample,
+            });
+        }
+    }
+    Evaluation {
+        as_of,
+        entities: whole.graph.len(),
+        links: whole.links,
+        listed: whole.lists.iter().filter(|l| !l.is_empty()).count(),
+        rules,
+        lists,
+    }
+}
+
+/// Loads the graph in use and weighs every pack's ownership rules over it.
+pub async fn evaluate(
+    store: &Store,
+    data: &exctl_data::Data,
+    screener: &Screener,
+    as_of: NaiveDate,
+) -> Result<Evaluation> {
+    let (entities, links) = store
+        .ownership_graph()
+        .await
+        .map_err(crate::instance::store_error)?;
+    let whole = whole_graph(&entities, &links, screener, as_of);
+    Ok(evaluate_graph(
+        &whole,
+        data,
+        as_of,
+        screener.version().hash.clone(),
+    ))
+}

@@ -423,15 +423,87 @@ pub fn rescreen_all(
 pub fn rescreen<'a, S: crate::Shell>(
     shell: &'a S,
     store: &'a Store,
+    data: &'a exctl_data::Data,
+    today: chrono::NaiveDate,
     progress: std::sync::Arc<dyn crate::Progress + Send>,
 ) -> impl std::future::Future<Output = Result<exctl_records::RescreenReport>> + Send + 'a {
     async move {
         let screener = shell.screener()?;
         let parties = store.parties().await?;
         let version = screener.version().hash.clone();
+        let owned = ownership_changes(store, data, &screener, &parties, today).await?;
         let results = shell
             .cpu(move || rescreen_all(&screener, parties, progress.as_ref()))
             .await?;
-        Ok(store.apply_rescreen(&version, &results).await?)
+        Ok(store.apply_rescreen(&version, &results, owned).await?)
     }
+}
+
+/// The stored parties the ownership records know, weighed again: an alert
+/// for each whose finding under a rule differs from the one on record
+/// (newly caught or undetermined, changed paths, or no longer).
+async fn ownership_changes(
+    store: &Store,
+    data: &exctl_data::Data,
+    screener: &Screener,
+    parties: &[exctl_records::PartyRecord],
+    today: chrono::NaiveDate,
+) -> Result<Vec<exctl_records::Alert>> {
+    use exctl_core::ownership::{name_key, VerdictKind};
+    let known = store.ownership_names().await?;
+    let before = store.ownership_findings_on_record().await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut alerts = Vec::new();
+    for p in parties {
+        if !known.contains(&name_key(&p.name)) || !seen.insert(p.name.clone()) {
+            continue;
+        }
+        let Some(answer) = crate::owners::answer(store, data, screener, &p.name, today).await?
+        else {
+            continue;
+        };
+        let mut now: Vec<(String, String, f64)> = answer
+            .findings
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.finding.verdict,
+                    VerdictKind::Caught | VerdictKind::Undetermined
+                ) && f.finding.status.is_none()
+            })
+            .map(|f| {
+                (
+                    f.finding.rule.clone(),
+                    f.finding.text.clone(),
+                    f.finding.share,
+                )
+            })
+            .collect();
+        // A finding on record that no longer holds is a change too.
+        for ((party, rule), text) in &before {
+            if party == &p.name && !text.is_empty() && !now.iter().any(|n| &n.0 == rule) {
+                now.push((rule.clone(), String::new(), 0.0));
+            }
+        }
+        for (rule, text, share) in now {
+            if before
+                .get(&(p.name.clone(), rule.clone()))
+                .map(String::as_str)
+                .unwrap_or("")
+                == text
+            {
+                continue;
+            }
+            alerts.push(exctl_records::Alert {
+                kind: exctl_records::AlertKind::Owned,
+                party: p.name.clone(),
+                country: p.country.clone(),
+                list: rule,
+                entry_id: String::new(),
+                entry_name: text,
+                score: share,
+            });
+        }
+    }
+    Ok(alerts)
 }

@@ -110,11 +110,11 @@ fn check_source(source: &str) -> Result<(), Error> {
     }
 }
 
-/// The canonical lines an import's digest covers.
-fn canonical(entities: &[EntityRecord], links: &[LinkRecord]) -> String {
-    let mut out = String::new();
+/// SHA-256 of the canonical lines of an import's entities and links.
+fn digest(entities: &[EntityRecord], links: &[LinkRecord]) -> String {
+    let mut h = Sha256::new();
     for e in entities {
-        out.push_str(&format!(
+        h.update(format!(
             "e\t{}\t{}\t{}\n",
             e.key,
             e.name,
@@ -122,7 +122,7 @@ fn canonical(entities: &[EntityRecord], links: &[LinkRecord]) -> String {
         ));
     }
     for l in links {
-        out.push_str(&format!(
+        h.update(format!(
             "l\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             l.owner_key,
             l.owned_key,
@@ -133,7 +133,7 @@ fn canonical(entities: &[EntityRecord], links: &[LinkRecord]) -> String {
             l.end_date.as_deref().unwrap_or("")
         ));
     }
-    out
+    hex::encode(h.finalize())
 }
 
 fn link_words(l: &LinkRecord) -> String {
@@ -186,8 +186,9 @@ fn link_from_row(r: &sqlx::any::AnyRow, at: usize) -> Result<LinkRecord, Error> 
 /// The imports in use: each source's latest.
 const CURRENT: &str = "SELECT MAX(id) FROM ownership_imports GROUP BY source";
 
-/// Rows per multi-row insert: under both backends' limits on parameters.
-const CHUNK: usize = 500;
+/// Parameters per multi-row insert: under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535).
+const PARAMS: usize = 32_000;
 
 impl Store {
     /// Records an import of one source in one transaction: its audited row,
@@ -216,9 +217,7 @@ impl Store {
                 }
             }
         }
-        let digest = hex::encode(Sha256::digest(
-            canonical(new.entities, new.links).as_bytes(),
-        ));
+        let digest = digest(new.entities, new.links);
         self.signer()?;
         let mut tx = self.begin_write().await?;
         let previous: Option<i64> =
@@ -246,7 +245,7 @@ impl Store {
         let id = self
             .audit_returned(&mut tx, "import", "ownership_imports", &row)
             .await?;
-        for chunk in new.entities.chunks(CHUNK) {
+        for chunk in new.entities.chunks(PARAMS / 5) {
             let values = (0..chunk.len())
                 .map(|i| {
                     let b = i * 5;
@@ -275,7 +274,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        for chunk in new.links.chunks(CHUNK) {
+        for chunk in new.links.chunks(PARAMS / 8) {
             let values = (0..chunk.len())
                 .map(|i| {
                     let b = i * 8;
@@ -470,6 +469,18 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The folded names of the entities in the graph in use.
+    pub async fn ownership_names(&self) -> Result<HashSet<String>, Error> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT DISTINCT name_key FROM ownership_entities WHERE import_id IN ({CURRENT})"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0).map_err(Error::from))
+            .collect()
     }
 
     /// The whole graph in use: every current import's entities and links.

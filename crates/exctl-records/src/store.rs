@@ -237,7 +237,7 @@ pub struct Disposition {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// A party matches an entry it did not match before.
@@ -248,10 +248,14 @@ pub enum AlertKind {
     Reraised,
     /// An open hit that no longer matches (entry removed or changed away).
     Cleared,
+    /// What an ownership rule makes of a party changed since the last
+    /// rescreen (newly caught, undetermined, or no longer): `list` is the
+    /// rule, `entry_name` the finding with its paths.
+    Owned,
 }
 
 /// A material change found by a rescreen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Alert {
     pub kind: AlertKind,
     pub party: String,
@@ -275,6 +279,8 @@ pub struct RescreenReport {
     pub cleared: usize,
     /// Cleared hits that stayed cleared because their entry did not change.
     pub still_cleared: usize,
+    /// Parties whose ownership findings changed.
+    pub owned: usize,
     pub alerts: Vec<Alert>,
 }
 
@@ -1537,6 +1543,7 @@ impl Store {
         &self,
         list_version: &str,
         results: &[(PartyRecord, Vec<HitRecord>)],
+        owned: Vec<Alert>,
     ) -> Result<RescreenReport, Error> {
         self.signer()?;
         let mut tx = self.begin_write().await?;
@@ -1573,6 +1580,8 @@ impl Store {
             }
             alerts.extend(found);
         }
+        let owned_count = owned.len();
+        alerts.extend(owned);
         let count = |k: AlertKind| alerts.iter().filter(|a| a.kind == k).count();
         let (new, changed, reraised, cleared) = (
             count(AlertKind::New),
@@ -1609,8 +1618,30 @@ impl Store {
             reraised,
             cleared,
             still_cleared: counts.still_cleared,
+            owned: owned_count,
             alerts,
         })
+    }
+
+    /// The ownership findings the last rescreen stood on: its `owned`
+    /// alerts and those of earlier rescreens not changed since, as
+    /// (party, rule) → finding. A finding of "" is none.
+    pub async fn ownership_findings_on_record(
+        &self,
+    ) -> Result<std::collections::HashMap<(String, String), String>, Error> {
+        let rows = sqlx::query("SELECT alerts FROM rescreens ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = std::collections::HashMap::new();
+        for r in rows {
+            let text: String = r.try_get(0)?;
+            let alerts: Vec<Alert> = serde_json::from_str(&text)
+                .map_err(|e| Error::Corrupt(format!("stored rescreen alerts: {e}")))?;
+            for a in alerts.into_iter().filter(|a| a.kind == AlertKind::Owned) {
+                out.insert((a.party, a.list), a.entry_name);
+            }
+        }
+        Ok(out)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -276,14 +276,14 @@ async fn dispositions_carry_forward_until_the_entry_changes() {
         assert_eq!(parties.len(), 1);
         // Same entry, unchanged: stays cleared, no alert.
         let r = store
-            .apply_rescreen("v2", &[(parties[0].clone(), vec![hit("h1")])])
+            .apply_rescreen("v2", &[(parties[0].clone(), vec![hit("h1")])], vec![])
             .await
             .unwrap();
         assert!(r.alerts.is_empty(), "{:?}", r.alerts);
         assert_eq!(r.still_cleared, 1);
         // The entry changes materially: the clearance is re-raised.
         let r = store
-            .apply_rescreen("v3", &[(parties[0].clone(), vec![hit("h2")])])
+            .apply_rescreen("v3", &[(parties[0].clone(), vec![hit("h2")])], vec![])
             .await
             .unwrap();
         assert_eq!(r.alerts.len(), 1);
@@ -295,7 +295,7 @@ async fn dispositions_carry_forward_until_the_entry_changes() {
             .is_empty());
         // The entry is removed: the open hit is reported cleared.
         let r = store
-            .apply_rescreen("v4", &[(parties[0].clone(), vec![])])
+            .apply_rescreen("v4", &[(parties[0].clone(), vec![])], vec![])
             .await
             .unwrap();
         assert_eq!(r.alerts.len(), 1);

@@ -1228,7 +1228,8 @@ async fn rescreen(
 ) -> ApiResult {
     let store = s.store.acting_as(&actor(&caller));
     let shell = ServerShell(&s);
-    let report = parties::rescreen(&shell, &store, Arc::new(exctl_app::Quiet)).await?;
+    let report =
+        parties::rescreen(&shell, &store, &s.data, today(), Arc::new(exctl_app::Quiet)).await?;
     if !report.alerts.is_empty() {
         s.webhooks
             .send(

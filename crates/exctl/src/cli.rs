@@ -427,6 +427,22 @@ pub(crate) enum OwnersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Weigh every pack's ownership rules over the whole graph in use: how
+    /// many entities are listed and caught per rule, with a sample and its
+    /// paths. Entities are found on the lists by exact name or LEI.
+    Evaluate {
+        /// Date the holdings and rules are taken as of (YYYY-MM-DD); default today.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// List to weigh against instead of the configured ones (repeatable).
+        #[arg(long = "list", value_name = "FILE")]
+        lists: Vec<String>,
+        /// Folder of configured lists (also EXCTL_LISTS).
+        #[arg(long, value_name = "DIR")]
+        lists_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The imports on record, newest first.
     Imports {
         #[arg(long)]

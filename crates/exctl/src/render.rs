@@ -840,10 +840,19 @@ pub fn dispositions_text(all: &[exctl_records::Disposition]) -> String {
 
 pub fn rescreen_text(r: &exctl_records::RescreenReport) -> String {
     let mut s = format!(
-        "rescreened {} parties against list version {}: {} new, {} changed, {} re-raised, {} cleared; {} cleared hits unchanged\n",
-        r.parties, r.list_version, r.new, r.changed, r.reraised, r.cleared, r.still_cleared
+        "rescreened {} parties against list version {}: {} new, {} changed, {} re-raised, {} cleared; {} cleared hits unchanged; {} ownership findings changed\n",
+        r.parties, r.list_version, r.new, r.changed, r.reraised, r.cleared, r.still_cleared, r.owned
     );
     for a in &r.alerts {
+        if a.kind == exctl_records::AlertKind::Owned {
+            let finding = if a.entry_name.is_empty() {
+                "no longer caught or undetermined".to_string()
+            } else {
+                a.entry_name.clone()
+            };
+            let _ = writeln!(s, "  owned     {:?} — {}: {finding}", a.party, a.list);
+            continue;
+        }
         let _ = writeln!(
             s,
             "  {:<9} {:?}{} — {} {} {:?} ({:.2})",
@@ -1162,6 +1171,29 @@ pub fn owners_text(a: &exctl_app::owners::OwnersAnswer) -> String {
             "  {} holds {} of {} ({})",
             l.owner, l.holding, l.owned, l.source
         );
+    }
+    s
+}
+
+pub fn owners_evaluation_text(e: &exctl_app::owners::Evaluation) -> String {
+    let mut s = format!(
+        "ownership graph as of {}: {} entities, {} holdings in force, {} on a list (by exact name or LEI)\n",
+        e.as_of, e.entities, e.links, e.listed
+    );
+    for r in &e.rules {
+        let status = r
+            .status
+            .as_ref()
+            .map(|x| format!(" [{x}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{}: {}{status}: {} listed, {} caught through ownership",
+            r.jurisdiction, r.rule_name, r.listed, r.caught
+        );
+        for c in &r.sample {
+            let _ = writeln!(s, "  {}: {}", c.name, c.paths);
+        }
     }
     s
 }

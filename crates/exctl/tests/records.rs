@@ -1428,6 +1428,37 @@ fn ownership_on_record_reaches_checks_with_its_paths() {
         assert!(reasons.contains(&format!("40 % by {volga}")), "{reasons}");
         assert!(reasons.contains("us.parties.ofac-50"), "{reasons}");
 
+        // Recorded, the party is rescreened with its owners: a finding once,
+        // then nothing until it changes.
+        let end_user = format!("{arctic};country=AE");
+        i.ok(&[
+            "check",
+            "--item",
+            "h100",
+            "--to",
+            "AE",
+            "--list",
+            "demo",
+            "--end-user",
+            &end_user,
+        ]);
+        let owned = |r: &serde_json::Value| -> Vec<String> {
+            r["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["kind"] == "owned" && a["party"] == arctic.as_str())
+                .map(|a| a["entry_name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let rescreen = || -> serde_json::Value {
+            serde_json::from_str(&i.ok(&["rescreen", "--list", "demo", "--json"])).unwrap()
+        };
+        let first = owned(&rescreen());
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert!(first[0].contains(&format!("40 % by {volga}")), "{first:?}");
+        assert!(owned(&rescreen()).is_empty(), "unchanged: no alert");
+
         // Bad files are refused naming the line, and change nothing.
         let bad = i.file(
             "bad.csv",
@@ -1462,6 +1493,8 @@ fn ownership_on_record_reaches_checks_with_its_paths() {
         let d = us(&check(&[]));
         assert_ne!(d["outcome"], "prohibited", "{d}");
         assert!(d["notes"].to_string().contains("below threshold"), "{d}");
+        // The rescreen says the finding no longer holds.
+        assert_eq!(owned(&rescreen()), [String::new()]);
         // Both imports stay on record.
         let imports = i.ok(&["owners", "imports", "--json"]);
         assert!(imports.matches(&source).count() >= 2, "{imports}");

@@ -47,6 +47,23 @@ pub(crate) fn run(g: &Globals, args: OwnersArgs) -> Result<ExitCode> {
                 render::owners_text(&answer)
             })
         }
+        OwnersCommand::Evaluate {
+            as_of,
+            lists,
+            lists_dir,
+            json,
+        } => {
+            let data = load(&g.data)?;
+            let as_of = parse_date(&as_of)?;
+            let dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
+            let screener = parties::party_screener(&data.parties, &lists, &dir)?;
+            let store = g.place.open_read(&rt)?;
+            let e = rt.block_on(owners::evaluate(&store, &data, &screener, as_of))?;
+            rt.block_on(store.close());
+            emit(json, serde_json::to_value(&e)?, || {
+                render::owners_evaluation_text(&e)
+            })
+        }
         OwnersCommand::Imports { json } => {
             let store = g.place.open_read(&rt)?;
             let imports = rt.block_on(store.ownership_imports())?;

@@ -17,7 +17,8 @@ pub(crate) fn run(g: &Globals, args: RescreenArgs) -> Result<ExitCode> {
         screener: Box::new(|| parties::party_screener(&data.parties, &lists, &dir)),
     };
     let bar = std::sync::Arc::new(Bar::new("parties"));
-    let report = rt.block_on(parties::rescreen(&shell, &store, bar))?;
+    let today = chrono::Utc::now().date_naive();
+    let report = rt.block_on(parties::rescreen(&shell, &store, &data, today, bar))?;
     emit(json, serde_json::to_value(&report)?, || {
         render::rescreen_text(&report)
     })
