@@ -15,6 +15,7 @@ pub mod check;
 pub mod instance;
 pub mod licences;
 pub mod owners;
+pub mod packs;
 pub mod parties;
 pub mod paths;
 pub mod products;

@@ -94,6 +94,19 @@ impl Products {
     pub fn is_empty(&self) -> bool {
         self.versions.is_empty()
     }
+
+    /// The names of the products not retired, sorted.
+    pub fn active_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .versions
+            .values()
+            .filter_map(|v| v.last())
+            .filter(|v| v.status == "active")
+            .map(|v| v.name.clone())
+            .collect();
+        names.sort();
+        names
+    }
 }
 
 /// Where an item argument says to look.

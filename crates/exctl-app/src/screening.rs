@@ -934,6 +934,22 @@ pub fn check_columns(file: &str, headers: &csv::StringRecord, known: &[&str]) ->
     Ok(())
 }
 
+/// The HTTP client downloads use: rustls with the aws-lc-rs provider,
+/// five minutes for a whole download.
+pub fn agent() -> ureq::Agent {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::Rustls)
+                .unversioned_rustls_crypto_provider(provider)
+                .build(),
+        )
+        .timeout_global(Some(std::time::Duration::from_secs(300)))
+        .build()
+        .new_agent()
+}
+
 /// Downloads a list to `dir/name` atomically: written beside, parsed, then renamed.
 pub fn fetch(
     url: &str,
@@ -943,18 +959,7 @@ pub fn fetch(
     countries: CountryResolver<'_>,
 ) -> Result<ListSet> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .provider(ureq::tls::TlsProvider::Rustls)
-                .unversioned_rustls_crypto_provider(provider)
-                .build(),
-        )
-        .timeout_global(Some(std::time::Duration::from_secs(300)))
-        .build()
-        .new_agent();
-    let mut resp = agent
+    let mut resp = agent()
         .get(url)
         .call()
         .with_context(|| format!("downloading {url}"))?;

@@ -186,9 +186,16 @@ fn link_from_row(r: &sqlx::any::AnyRow, at: usize) -> Result<LinkRecord, Error> 
 /// The imports in use: each source's latest.
 const CURRENT: &str = "SELECT MAX(id) FROM ownership_imports GROUP BY source";
 
-/// Parameters per multi-row insert: under SQLite's limit (32,766) and
-/// PostgreSQL's (65,535).
-const PARAMS: usize = 32_000;
+/// Rows per multi-row insert. SQLite's driver looks each parameter's name
+/// up in a list as long as the statement's parameters, so its statements
+/// stay short; PostgreSQL takes up to 65,535 parameters and gains from
+/// fewer round trips.
+fn rows_per_insert(backend: crate::Backend, columns: usize) -> usize {
+    match backend {
+        crate::Backend::Sqlite => 16,
+        crate::Backend::Postgres => 60_000 / columns,
+    }
+}
 
 impl Store {
     /// Records an import of one source in one transaction: its audited row,
@@ -245,7 +252,7 @@ impl Store {
         let id = self
             .audit_returned(&mut tx, "import", "ownership_imports", &row)
             .await?;
-        for chunk in new.entities.chunks(PARAMS / 5) {
+        for chunk in new.entities.chunks(rows_per_insert(self.backend(), 5)) {
             let values = (0..chunk.len())
                 .map(|i| {
                     let b = i * 5;
@@ -274,7 +281,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        for chunk in new.links.chunks(PARAMS / 8) {
+        for chunk in new.links.chunks(rows_per_insert(self.backend(), 8)) {
             let values = (0..chunk.len())
                 .map(|i| {
                     let b = i * 8;

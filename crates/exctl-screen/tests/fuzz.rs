@@ -6,8 +6,9 @@
 //! which [`kept_regressions_still_parse_without_panicking`] replays.
 
 use exctl_screen::parse::{
-    decode, parse_csl_csv, parse_csl_json, parse_dpl, parse_ftm, parse_ofac, parse_un_xml,
-    parse_user_csv, OfacFiles,
+    decode, parse_csl_csv, parse_csl_json, parse_dpl, parse_eu_xml, parse_ftm, parse_ofac,
+    parse_ofac_xml, parse_ofsi_csv, parse_uk_csv, parse_uk_xml, parse_un_xml, parse_user_csv,
+    OfacFiles,
 };
 use exctl_screen::{EntityType, Entry, ListSet, Query, Screener, SourceInfo, Strength};
 use proptest::prelude::*;
@@ -59,6 +60,12 @@ fn all_parsers(bytes: &[u8]) {
         let _ = parse_dpl("fuzz", text, &country);
         let _ = parse_ftm("fuzz", text, &country);
         let _ = parse_user_csv("fuzz", text, &country);
+        let _ = parse_ofac_xml("fuzz", text, false, &country);
+        let _ = parse_ofac_xml("fuzz", text, true, &country);
+        let _ = parse_eu_xml("fuzz", text, &country);
+        let _ = parse_uk_xml("fuzz", text, &country);
+        let _ = parse_uk_csv("fuzz", text, &country);
+        let _ = parse_ofsi_csv("fuzz", text, &country);
     }
 }
 
@@ -74,6 +81,17 @@ fn near_format() -> impl Strategy<Value = String> {
         ),
         Just("{\"id\":\"x\",\"schema\":\"Person\",\"properties\":{\"name\":[".to_string()),
         Just("{\"results\":[{\"source\":\"EL\",\"name\":".to_string()),
+        Just(
+            "<sdnList><publshInformation><Record_Count>1</Record_Count></publshInformation><sdnEntry><uid>1</uid><lastName>"
+                .to_string()
+        ),
+        Just(
+            "<export xmlns=\"http://eu.europa.ec/fpi/fsd/export\"><sanctionEntity logicalId=\"1\"><nameAlias wholeName=\""
+                .to_string()
+        ),
+        Just("<Designations><Designation><UniqueID>1</UniqueID><Names><Name><Name6>".to_string()),
+        Just("Report Date: 08-Oct-2026\nUnique ID,Name 6,Name type,Designation Type\n".to_string()),
+        Just("Last Updated,13/05/2022\nName 6,Group Type,Alias Type,Group ID\n".to_string()),
         "[^\u{0}]{0,40}",
         Just(",".to_string()),
         Just("\"".to_string()),

@@ -107,7 +107,7 @@ fn main() {
     let mut rng = Lcg(7);
     let groups = entities / GROUP;
     let name = |g: usize, j: usize| -> String {
-        if j == 0 && g % 50 == 0 {
+        if j == 0 && g.is_multiple_of(50) {
             listed[(g / 50) % listed.len()].clone()
         } else {
             format!("Entity {g}-{j} Holdings Ltd")
@@ -117,7 +117,7 @@ fn main() {
     let mut parties = Vec::new();
     for g in 0..groups {
         for j in 1..GROUP {
-            let owners = 2 + rng.below(3);
+            let owners = 2 + rng.below(4);
             let mut left = 100.0f64;
             let mut seen = Vec::new();
             for k in 0..owners {

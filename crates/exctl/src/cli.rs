@@ -125,6 +125,8 @@ pub(crate) enum Command {
     Keys(KeysArgs),
     /// Validate the data and run every pack's golden cases.
     Golden(GoldenArgs),
+    /// Rule-pack updates without a new binary: publish a signed bundle, verify and install one, roll back.
+    Packs(PacksArgs),
     /// Maintain the data files.
     Data(DataArgs),
     /// Write the manual pages (exctl.1 and one per command) into a folder.
@@ -682,6 +684,47 @@ pub(crate) struct GoldenArgs {
     pub(crate) jurisdictions: Vec<String>,
 }
 
+/// Rule-pack updates without a new binary.
+#[derive(clap::Args)]
+pub(crate) struct PacksArgs {
+    #[command(subcommand)]
+    pub(crate) command: PacksCommand,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PacksCommand {
+    /// Sign the data in use (rule packs and catalog; --data for a folder) into a
+    /// bundle and BUNDLE.sig, with this instance's ML-DSA-65 key.
+    Publish {
+        /// Where to write the bundle (its signature beside it, as BUNDLE.sig).
+        #[arg(long, value_name = "BUNDLE")]
+        out: PathBuf,
+        /// Who publishes it (e.g. "Export Control Team, Acme").
+        #[arg(long)]
+        publisher: String,
+    },
+    /// Verify a bundle against a pinned public key, load it and run every golden
+    /// case, then install it beside the bundled packs and use it; prints the
+    /// impact on your products. Nothing changes unless every step passes.
+    Update {
+        /// The bundle: a file or an https URL (its .sig beside it).
+        #[arg(long, value_name = "FILE|URL")]
+        from: String,
+        /// The publisher's public key file (as `exctl init` writes audit-public-key.txt).
+        #[arg(long, value_name = "FILE")]
+        public_key: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The installed bundles, the one in use marked.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Go back to the install before the one in use (or to the bundled packs).
+    Rollback,
+}
+
 /// Maintain the data files.
 #[derive(clap::Args)]
 pub(crate) struct DataArgs {
@@ -707,7 +750,8 @@ pub(crate) enum ListsCommand {
     /// Check a list file (or OFAC folder) parses, then add it to the configured lists.
     Add {
         path: PathBuf,
-        /// Format when it cannot be recognised: csl-csv, csl-json, ofac, un-xml, dpl, ftm, csv.
+        /// Format when it cannot be recognised: csl-csv, csl-json, ofac, ofac-xml, ofac-cons-xml,
+        /// un-xml, eu-xml, uk-xml, uk-csv, ofsi-csv, dpl, ftm, csv.
         #[arg(long)]
         format: Option<String>,
         #[command(flatten)]

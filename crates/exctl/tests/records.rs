@@ -1500,3 +1500,116 @@ fn ownership_on_record_reaches_checks_with_its_paths() {
         assert!(imports.matches(&source).count() >= 2, "{imports}");
     }
 }
+
+/// A rule-pack bundle published by one instance is verified, checked and
+/// installed by another, and rolled back; an altered bundle, another key
+/// and a bundle whose golden cases fail change nothing.
+#[test]
+fn signed_pack_updates_install_verify_and_roll_back() {
+    let publisher = Instance::new(None);
+    let user = Instance::new(None);
+    let bundle = publisher.home.path().join("packs-update.json");
+    let bundle_s = bundle.display().to_string();
+    let out = publisher.ok(&[
+        "packs",
+        "publish",
+        "--out",
+        &bundle_s,
+        "--publisher",
+        "Export Control Team",
+    ]);
+    assert!(out.contains("golden cases pass"), "{out}");
+    let key = publisher.home.path().join("audit-public-key.txt");
+    let key_s = key.display().to_string();
+    let own_key = user.home.path().join("audit-public-key.txt");
+    let installed = || -> serde_json::Value {
+        serde_json::from_str(&user.ok(&["packs", "list", "--json"])).unwrap()
+    };
+    let refused = |from: &str, key: &str, why: &str| {
+        let out = user.run(&["packs", "update", "--from", from, "--public-key", key]);
+        assert_eq!(out.status.code(), Some(2), "{from}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{from}: {err}");
+    };
+
+    // Another key than the pinned one: refused.
+    refused(
+        &bundle_s,
+        &own_key.display().to_string(),
+        "not by the pinned key",
+    );
+    // One byte changed: refused.
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let altered = user.home.path().join("altered.json");
+    std::fs::write(&altered, text.replacen("4800", "4900", 1)).unwrap();
+    std::fs::copy(
+        format!("{bundle_s}.sig"),
+        format!("{}.sig", altered.display()),
+    )
+    .unwrap();
+    refused(&altered.display().to_string(), &key_s, "does not verify");
+    // Signed by the right key, but a golden case fails: refused.
+    let mut b: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let expected = "outcome = \"license_required\"";
+    let golden = b["files"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, v)| k.starts_with("packs/us/golden/") && v.as_str().unwrap().contains(expected))
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    let case = b["files"][&golden].as_str().unwrap().to_string();
+    let broken = case.replacen(expected, "outcome = \"not_controlled\"", 1);
+    b["files"][&golden] = serde_json::Value::String(broken);
+    let failing = user.home.path().join("failing.json");
+    let bytes = serde_json::to_vec(&b).unwrap();
+    std::fs::write(&failing, &bytes).unwrap();
+    let der = std::fs::read(publisher.home.path().join("audit-signing-key.pk8")).unwrap();
+    let signer = exctl_records::Signer::from_pkcs8(&der).unwrap();
+    let sha = exctl_records::keys::sha256_hex(&bytes);
+    let published_at = b["published_at"].as_str().unwrap();
+    let signature = signer
+        .sign(format!("exctl-packs/1\n{published_at}\n{sha}").as_bytes())
+        .unwrap();
+    let mut sig: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{bundle_s}.sig")).unwrap()).unwrap();
+    sig["sha256"] = sha.into();
+    sig["signature"] = hex_of(&signature).into();
+    std::fs::write(format!("{}.sig", failing.display()), sig.to_string()).unwrap();
+    refused(&failing.display().to_string(), &key_s, &golden);
+    assert_eq!(installed(), serde_json::json!([]), "nothing was installed");
+
+    // The real bundle installs and is used; rolled back, the bundled packs are.
+    let out = user.ok(&[
+        "packs",
+        "update",
+        "--from",
+        &bundle_s,
+        "--public-key",
+        &key_s,
+    ]);
+    assert!(out.contains("and in use"), "{out}");
+    let list = installed();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["current"], true);
+    assert_eq!(list[0]["publisher"], "Export Control Team");
+    user.ok(&["rules", "-j", "us"]);
+    let again = user.run(&[
+        "packs",
+        "update",
+        "--from",
+        &bundle_s,
+        "--public-key",
+        &key_s,
+    ]);
+    assert_eq!(again.status.code(), Some(2), "installed already");
+    assert!(user
+        .ok(&["packs", "rollback"])
+        .contains("the bundled packs"));
+    assert_eq!(installed()[0]["current"], false);
+    assert_eq!(user.run(&["packs", "rollback"]).status.code(), Some(2));
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

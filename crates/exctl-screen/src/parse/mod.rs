@@ -4,8 +4,11 @@
 
 mod csl;
 mod dpl;
+mod eu;
 mod ftm;
 mod ofac;
+mod ofac_xml;
+mod uk;
 mod un;
 mod user;
 
@@ -14,8 +17,11 @@ use std::path::Path;
 
 pub use csl::{parse_csl_csv, parse_csl_json};
 pub use dpl::parse_dpl;
+pub use eu::parse_eu_xml;
 pub use ftm::parse_ftm;
-pub use ofac::{parse_ofac, OfacFiles};
+pub use ofac::{consolidated_list, parse_ofac, OfacFiles};
+pub use ofac_xml::parse_ofac_xml;
+pub use uk::{parse_ofsi_csv, parse_uk_csv, parse_uk_xml};
 pub use un::parse_un_xml;
 pub use user::parse_user_csv;
 
@@ -52,8 +58,23 @@ pub enum Format {
     /// OFAC legacy CSV set: `sdn.csv` (+ `alt.csv`, `add.csv`, `sdn_comments.csv`)
     /// or the non-SDN `cons_prim.csv` set.
     Ofac,
+    /// OFAC SDN list in its classic XML (`sdn.xml`, root `<sdnList>`).
+    OfacXml,
+    /// OFAC consolidated non-SDN list in the same XML (`consolidated.xml`).
+    /// Its file looks like the SDN list's: it is recognised by a file name
+    /// containing `cons`, else it must be named.
+    OfacConsXml,
     /// UN Security Council consolidated list XML.
     UnXml,
+    /// EU Financial Sanctions Files, consolidated list XML (root `<export>`).
+    EuXml,
+    /// UK Sanctions List (FCDO) XML (root `<Designations>`).
+    UkXml,
+    /// UK Sanctions List (FCDO) CSV: a `Report Date` line, then one row per name.
+    UkCsv,
+    /// OFSI Consolidated List CSV (`ConList.csv`): a `Last Updated` line, then
+    /// one row per name of each group.
+    OfsiCsv,
     /// BIS Denied Persons List, tab-separated.
     Dpl,
     /// FollowTheMoney entities, JSON lines (plain or delta feed).
@@ -63,12 +84,35 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order they are listed to a person.
+    pub const ALL: [Format; 13] = [
+        Format::CslCsv,
+        Format::CslJson,
+        Format::Ofac,
+        Format::OfacXml,
+        Format::OfacConsXml,
+        Format::UnXml,
+        Format::EuXml,
+        Format::UkXml,
+        Format::UkCsv,
+        Format::OfsiCsv,
+        Format::Dpl,
+        Format::Ftm,
+        Format::UserCsv,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Format::CslCsv => "csl-csv",
             Format::CslJson => "csl-json",
             Format::Ofac => "ofac",
+            Format::OfacXml => "ofac-xml",
+            Format::OfacConsXml => "ofac-cons-xml",
             Format::UnXml => "un-xml",
+            Format::EuXml => "eu-xml",
+            Format::UkXml => "uk-xml",
+            Format::UkCsv => "uk-csv",
+            Format::OfsiCsv => "ofsi-csv",
             Format::Dpl => "dpl",
             Format::Ftm => "ftm",
             Format::UserCsv => "csv",
@@ -76,20 +120,21 @@ impl Format {
     }
 
     pub fn parse_name(s: &str) -> Option<Format> {
-        [
-            Format::CslCsv,
-            Format::CslJson,
-            Format::Ofac,
-            Format::UnXml,
-            Format::Dpl,
-            Format::Ftm,
-            Format::UserCsv,
-        ]
-        .into_iter()
-        .find(|f| f.name() == s)
+        Format::ALL.into_iter().find(|f| f.name() == s)
     }
 
-    /// Recognises a format from the file name and its first bytes.
+    /// The names of every format, comma-separated, for messages.
+    pub fn names() -> String {
+        Format::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Recognises a format from the file name and its first bytes. XML lists
+    /// are told apart by their root element (and the EU's by its namespace),
+    /// the UK and OFSI CSVs by their first line and header.
     pub fn detect(path: &Path, head: &[u8]) -> Option<Format> {
         let name = path
             .file_name()
@@ -102,11 +147,40 @@ impl Format {
         let head = String::from_utf8_lossy(head);
         let head = head.trim_start_matches('\u{feff}').trim_start();
         let first_line = head.lines().next().unwrap_or("").to_ascii_lowercase();
-        if name.ends_with(".xml")
-            || head.starts_with("<?xml")
-            || head.starts_with("<CONSOLIDATED_LIST")
-        {
-            return Some(Format::UnXml);
+        if head.starts_with('<') || name.ends_with(".xml") {
+            match xml_root(head) {
+                Some((root, tag)) => {
+                    return match root {
+                        "CONSOLIDATED_LIST" => Some(Format::UnXml),
+                        "sdnList" if name.contains("cons") => Some(Format::OfacConsXml),
+                        "sdnList" => Some(Format::OfacXml),
+                        "export" if tag.contains(eu::NAMESPACE) => Some(Format::EuXml),
+                        "Designations" => Some(Format::UkXml),
+                        _ => None,
+                    }
+                }
+                // No root element in the first bytes: the UN list, as before.
+                None if head.starts_with("<?xml") || name.ends_with(".xml") => {
+                    return Some(Format::UnXml)
+                }
+                None => {}
+            }
+        }
+        let second_line = head.lines().nth(1).unwrap_or("").to_ascii_lowercase();
+        let has = |line: &str, cols: &[&str]| {
+            let cells: Vec<String> = line
+                .split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .collect();
+            cols.iter().all(|c| cells.iter().any(|x| x == c))
+        };
+        for line in [first_line.as_str(), second_line.as_str()] {
+            if has(line, &["unique id", "name 6", "designation type"]) {
+                return Some(Format::UkCsv);
+            }
+            if has(line, &["group id", "name 6", "group type"]) {
+                return Some(Format::OfsiCsv);
+            }
         }
         if head.starts_with('{')
             && (first_line.contains("\"schema\"") || first_line.contains("\"op\""))
@@ -129,6 +203,32 @@ impl Format {
             return Some(Format::UserCsv);
         }
         None
+    }
+}
+
+/// The local name of the root element of an XML document and its whole start
+/// tag, from the document's first bytes: the XML declaration, comments,
+/// processing instructions and a DOCTYPE are skipped.
+fn xml_root(head: &str) -> Option<(&str, &str)> {
+    let mut rest = head;
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("<?") {
+            rest = &r[r.find("?>")? + 2..];
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            rest = &r[r.find("-->")? + 3..];
+        } else if let Some(r) = rest.strip_prefix("<!") {
+            rest = &r[r.find('>')? + 1..];
+        } else if rest.starts_with('<') {
+            let tag = &rest[..rest.find('>')? + 1];
+            let qname = tag[1..]
+                .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .next()?;
+            let local = qname.rsplit(':').next()?;
+            return (!local.is_empty()).then_some((local, tag));
+        } else {
+            return None;
+        }
     }
 }
 
@@ -220,7 +320,10 @@ pub fn load_path(
             return Err(ParseError::new(
                 &file,
                 None,
-                "unrecognised list format: name its format, one of csl-csv, csl-json, ofac, un-xml, dpl, ftm, csv",
+                format!(
+                    "unrecognised list format: name its format, one of {}",
+                    Format::names()
+                ),
             ))
         }
     };
@@ -244,6 +347,12 @@ pub fn load_path(
                 Format::CslCsv => (parse_csl_csv(&file, text, countries)?, None),
                 Format::CslJson => (parse_csl_json(&file, text, countries)?, None),
                 Format::UnXml => parse_un_xml(&file, text, countries)?,
+                Format::OfacXml => parse_ofac_xml(&file, text, false, countries)?,
+                Format::OfacConsXml => parse_ofac_xml(&file, text, true, countries)?,
+                Format::EuXml => parse_eu_xml(&file, text, countries)?,
+                Format::UkXml => parse_uk_xml(&file, text, countries)?,
+                Format::UkCsv => parse_uk_csv(&file, text, countries)?,
+                Format::OfsiCsv => parse_ofsi_csv(&file, text, countries)?,
                 Format::Dpl => (parse_dpl(&file, text, countries)?, None),
                 Format::Ftm => (parse_ftm(&file, text, countries)?, None),
                 Format::UserCsv => (parse_user_csv(&file, text, countries)?, None),
@@ -313,4 +422,112 @@ pub(crate) fn csv_error(file: &str, e: &csv::Error) -> ParseError {
         _ => e.to_string(),
     };
     ParseError::new(file, line, reason)
+}
+
+/// Parses an XML list: not well-formed XML is an error naming the line.
+pub(crate) fn parse_xml<'a>(
+    file: &str,
+    xml: &'a str,
+) -> Result<roxmltree::Document<'a>, ParseError> {
+    roxmltree::Document::parse(xml).map_err(|e| {
+        ParseError::new(
+            file,
+            Some(e.pos().row as usize),
+            format!("not well-formed XML: {e}"),
+        )
+    })
+}
+
+/// The line a node starts on.
+pub(crate) fn xml_line(doc: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> usize {
+    doc.text_pos_at(node.range().start).row as usize
+}
+
+/// Refuses a document whose root element is not `name` (in `namespaces`, when
+/// given; `None` in the list allows no namespace).
+pub(crate) fn expect_root<'a, 'i>(
+    file: &str,
+    doc: &'a roxmltree::Document<'i>,
+    name: &str,
+    namespaces: &[Option<&str>],
+) -> Result<roxmltree::Node<'a, 'i>, ParseError> {
+    let root = doc.root_element();
+    let line = Some(xml_line(doc, root));
+    if root.tag_name().name() != name {
+        return Err(ParseError::new(
+            file,
+            line,
+            format!(
+                "root element is <{}>, expected <{name}>",
+                root.tag_name().name()
+            ),
+        ));
+    }
+    let ns = root.tag_name().namespace();
+    if !namespaces.is_empty() && !namespaces.contains(&ns) {
+        let wanted: Vec<&str> = namespaces.iter().map(|n| n.unwrap_or("none")).collect();
+        return Err(ParseError::new(
+            file,
+            line,
+            format!(
+                "root element <{name}> is in namespace {}, expected {}",
+                ns.unwrap_or("none"),
+                wanted.join(" or ")
+            ),
+        ));
+    }
+    Ok(root)
+}
+
+/// The trimmed, non-empty text of the first child element named `tag`.
+pub(crate) fn child_text<'a>(n: roxmltree::Node<'a, '_>, tag: &str) -> Option<&'a str> {
+    n.children()
+        .find(|c| c.has_tag_name(tag))
+        .and_then(|c| c.text())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// Child elements named `tag`.
+pub(crate) fn children<'a, 'i: 'a>(
+    n: roxmltree::Node<'a, 'i>,
+    tag: &'a str,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> + 'a {
+    n.children().filter(move |c| c.has_tag_name(tag))
+}
+
+/// `DD/MM/YYYY` (the UK's) or `MM/DD/YYYY` (OFAC's, `us`) as `YYYY-MM-DD`.
+pub(crate) fn slash_date(s: &str, us: bool) -> Option<String> {
+    let parts: Vec<&str> = s.trim().split('/').collect();
+    if parts.len() != 3
+        || parts[2].len() != 4
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let (m, d) = if us {
+        (parts[0], parts[1])
+    } else {
+        (parts[1], parts[0])
+    };
+    let (m, d): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| format!("{}-{m:02}-{d:02}", parts[2]))
+}
+
+/// A CSV reader for a file that has one line before its header (a date
+/// line): it starts on the second line, see [`csv_error_after_first_line`].
+pub(crate) fn csv_after_first_line(text: &str) -> csv::Reader<&[u8]> {
+    let rest = text.find('\n').map_or("", |i| &text[i + 1..]);
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(rest.as_bytes())
+}
+
+/// [`csv_error`] for a reader that started on the file's second line.
+pub(crate) fn csv_error_after_first_line(file: &str, e: &csv::Error) -> ParseError {
+    let mut err = csv_error(file, e);
+    err.line = err.line.map(|l| l + 1);
+    err
 }

@@ -136,6 +136,61 @@ fn remark_countries(remarks: &str, countries: CountryResolver<'_>) -> Vec<String
     out
 }
 
+/// The list of OFAC's consolidated (non-SDN) set an entry is on, from its
+/// programmes: OFAC's files name no list, but each non-SDN list has its own
+/// programmes (as trade.gov's CSL files them: `NS-PLC` on the PLC list,
+/// `561List`/`561-Related` on CAPTA, `CMIC-EO13959` on CMIC, `UKRAINE-EO13662`
+/// on SSI, `FSE-*` on FSE; `HKAA`, `CAATSA - RUSSIA`, `RUSSIA-EO14024` and
+/// other menu-based programmes on NS-MBS). An entry whose programmes name none
+/// of them (such as the EO 13599 `IRAN` entries of older files) is `OFAC-CONS`.
+/// An entry on two lists (SSI and NS-MBS) is filed under the first in that order.
+pub fn consolidated_list(programs: &[String]) -> (&'static str, &'static str) {
+    let any = |f: &dyn Fn(&str) -> bool| programs.iter().any(|p| f(p.trim()));
+    if any(&|p| p.starts_with("FSE")) {
+        (
+            "FSE",
+            "Foreign Sanctions Evaders (FSE) - Treasury Department",
+        )
+    } else if any(&|p| p == "NS-PLC") {
+        (
+            "NS-PLC",
+            "Palestinian Legislative Council List (PLC) - Treasury Department",
+        )
+    } else if any(&|p| p == "561List" || p == "561-Related") {
+        ("CAPTA", "Capta List (CAP) - Treasury Department")
+    } else if any(&|p| p.starts_with("CMIC")) {
+        (
+            "CMIC",
+            "Non-SDN Chinese Military-Industrial Complex Companies List (CMIC) - Treasury Department",
+        )
+    } else if any(&|p| p.starts_with("UKRAINE-EO13662")) {
+        (
+            "SSI",
+            "Sectoral Sanctions Identifications List (SSI) - Treasury Department",
+        )
+    } else if any(&|p| {
+        matches!(
+            p,
+            "HKAA"
+                | "CAATSA - RUSSIA"
+                | "RUSSIA-EO14024"
+                | "BURMA-EO14014"
+                | "ILLICIT-DRUGS-EO14059"
+                | "IRAN-CON-ARMS-EO"
+        )
+    }) {
+        (
+            "NS-MBS",
+            "Non-SDN Menu-Based Sanctions List (NS-MBS List) - Treasury Department",
+        )
+    } else {
+        (
+            "OFAC-CONS",
+            "Consolidated Sanctions List (non-SDN) - Treasury Department",
+        )
+    }
+}
+
 /// Parses an OFAC set; `blobs` are the bytes of `files.paths()`, in that order.
 pub fn parse_ofac(
     files: &OfacFiles,
@@ -146,17 +201,10 @@ pub fn parse_ofac(
     let (pfile, pbytes) = it
         .next()
         .ok_or_else(|| ParseError::new("ofac", None, "no primary file"))?;
-    let (list, list_name) = if files.consolidated {
-        (
-            "OFAC-CONS",
-            "Consolidated Sanctions List (non-SDN) - Treasury Department",
-        )
-    } else {
-        (
-            "SDN",
-            "Specially Designated Nationals (SDN) - Treasury Department",
-        )
-    };
+    let (sdn, sdn_name) = (
+        "SDN",
+        "Specially Designated Nationals (SDN) - Treasury Department",
+    );
     let mut entries: Vec<Entry> = Vec::new();
     let mut by_num: HashMap<String, usize> = HashMap::new();
     for (line, r) in rows(pfile, decode(pfile, pbytes)?, 12)? {
@@ -170,13 +218,7 @@ pub fn parse_ofac(
         }
         let name = r[1].trim();
         check_name(pfile, Some(line), name)?;
-        let mut e = Entry::new(list, list_name, &num);
-        e.add_name(name, Strength::Strong, true);
-        e.entity_type = match nonempty(&r[2]) {
-            None => EntityType::Entity,
-            Some(t) => EntityType::parse(&t),
-        };
-        e.programs = r[3]
+        let programs: Vec<String> = r[3]
             .split("] [")
             .map(|p| {
                 p.trim_matches(|c| c == '[' || c == ']' || c == ' ')
@@ -184,6 +226,18 @@ pub fn parse_ofac(
             })
             .filter(|p| !p.is_empty() && p != "-0-")
             .collect();
+        let (list, list_name) = if files.consolidated {
+            consolidated_list(&programs)
+        } else {
+            (sdn, sdn_name)
+        };
+        let mut e = Entry::new(list, list_name, &num);
+        e.add_name(name, Strength::Strong, true);
+        e.entity_type = match nonempty(&r[2]) {
+            None => EntityType::Entity,
+            Some(t) => EntityType::parse(&t),
+        };
+        e.programs = programs;
         if let Some(rem) = nonempty(&r[11]) {
             for weak in weak_akas(&rem) {
                 e.add_name(&weak, Strength::Weak, false);
@@ -275,5 +329,26 @@ mod tests {
             vec!["ABU-'UMAR", "X Y"]
         );
         assert!(weak_akas("no aliases").is_empty());
+    }
+
+    /// Programmes as trade.gov's CSL of 2026-07 files them under each list.
+    #[test]
+    fn consolidated_programmes_name_their_list() {
+        let list = |ps: &[&str]| {
+            super::consolidated_list(&ps.iter().map(|p| p.to_string()).collect::<Vec<_>>()).0
+        };
+        assert_eq!(list(&["UKRAINE-EO13662"]), "SSI");
+        assert_eq!(list(&["UKRAINE-EO13662", "RUSSIA-EO14024"]), "SSI");
+        assert_eq!(list(&["SYRIA", "UKRAINE-EO13662"]), "SSI");
+        assert_eq!(list(&["SDGT", "NS-PLC"]), "NS-PLC");
+        assert_eq!(list(&["561List"]), "CAPTA");
+        assert_eq!(list(&["561-Related"]), "CAPTA");
+        assert_eq!(list(&["CMIC-EO13959"]), "CMIC");
+        assert_eq!(list(&["SYRIA", "FSE-SY"]), "FSE");
+        assert_eq!(list(&["HKAA"]), "NS-MBS");
+        assert_eq!(list(&["RUSSIA-EO14024"]), "NS-MBS");
+        assert_eq!(list(&["CAATSA - RUSSIA"]), "NS-MBS");
+        assert_eq!(list(&["IRAN"]), "OFAC-CONS");
+        assert_eq!(list(&[]), "OFAC-CONS");
     }
 }

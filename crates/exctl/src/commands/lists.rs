@@ -54,7 +54,8 @@ pub(crate) fn run(g: &Globals, args: ListsArgs) -> Result<ExitCode> {
                 None => None,
                 Some(f) => Some(exctl_screen::Format::parse_name(&f).ok_or_else(|| {
                     bad(format!(
-                        "--format {f:?}: expected csl-csv, csl-json, ofac, un-xml, dpl, ftm or csv"
+                        "--format {f:?}: expected one of {}",
+                        exctl_screen::Format::names()
                     ))
                 })?),
             };

@@ -20,6 +20,7 @@ mod licences;
 mod lists;
 mod man;
 mod owners;
+mod packs;
 mod products;
 mod report;
 mod rescreen;
@@ -62,10 +63,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         place,
         command,
     } = cli;
-    let g = Globals {
-        data,
-        place: place.into(),
+    let place: instance::Place = place.into();
+    // Packs installed by `exctl packs update` are used unless --data names a folder.
+    let data = match data {
+        Some(d) => Some(d),
+        None => exctl_app::packs::current(&place.dir())?,
     };
+    let g = Globals { data, place };
     match command {
         Command::Classify(args) => classify::run(&g, args),
         Command::Check(args) => check::run(&g, args),
@@ -91,6 +95,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::run(&g, args),
         Command::Keys(args) => keys::run(&g, args),
         Command::Golden(args) => golden::run(&g, args),
+        Command::Packs(args) => packs::run(&g, args),
         Command::Data(args) => data::run(&g, args),
         Command::Man(args) => man::run(args),
     }
