@@ -23,6 +23,7 @@ pub mod recording;
 pub mod reports;
 pub mod screening;
 pub mod shell;
+pub mod sources;
 pub mod views;
 
 pub use shell::{Context, Direct, Shell};

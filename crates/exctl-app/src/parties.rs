@@ -299,7 +299,25 @@ pub fn screen_parties_owned(
     };
     for p in parties {
         let (mut view, countries) = ownership_view(p, ancestries.get(&p.name), as_of);
-        for n in 0..view.graph.len() as u32 {
+        // A long chain of owners is screened on every core.
+        let all: Vec<Vec<exctl_screen::Match>> = {
+            use rayon::prelude::*;
+            let screen_node = |n: u32| {
+                let q = exctl_screen::Query {
+                    name: view.graph.name(n).to_string(),
+                    country: countries[n as usize].clone(),
+                    ..exctl_screen::Query::default()
+                };
+                screener.screen(&q, 10, DEFAULT_THRESHOLD)
+            };
+            let nodes = 0..view.graph.len() as u32;
+            if view.graph.len() > 4 {
+                nodes.into_par_iter().map(screen_node).collect()
+            } else {
+                nodes.map(screen_node).collect()
+            }
+        };
+        for (n, matches) in (0..view.graph.len() as u32).zip(all) {
             let name = view.graph.name(n).to_string();
             let country = countries[n as usize].clone();
             let is_owner = n != view.node;
@@ -312,12 +330,6 @@ pub fn screen_parties_owned(
                     exctl_core::ownership::Link::Owns(s) => Some(s.percent()),
                     _ => None,
                 });
-            let q = exctl_screen::Query {
-                name: name.clone(),
-                country: country.clone(),
-                ..exctl_screen::Query::default()
-            };
-            let matches = screener.screen(&q, 10, DEFAULT_THRESHOLD);
             let dispositions = cleared
                 .get(&(name.clone(), country.clone()))
                 .map(Vec::as_slice)

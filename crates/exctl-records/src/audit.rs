@@ -235,6 +235,17 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "list_refreshes",
+        &[
+            ("id", Int),
+            ("files", Text),
+            ("failed", Text),
+            ("changed", Text),
+            ("recorded_at", Text),
+            ("actor", Text),
+        ],
+    ),
+    (
         "ownership_imports",
         &[
             ("id", Int),

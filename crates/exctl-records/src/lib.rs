@@ -27,6 +27,7 @@ pub mod keys;
 mod outbox;
 pub mod ownership;
 pub mod products;
+mod refreshes;
 mod store;
 
 pub use access::{check_key_name, token_key_id, ApiKey, Refusal, Role, MAX_KEY_NAME};
@@ -37,6 +38,7 @@ pub use keys::Signer;
 pub use outbox::{Attempt, OutboxItem};
 pub use ownership::{Ancestry, ImportReport, NewImport, OwnershipImport, StoredEntity, StoredLink};
 pub use products::{ProductVersion, Saved};
+pub use refreshes::ListRefresh;
 pub use store::{
     party_key, Alert, AlertKind, Backend, Disposition, HistoryFilter, HistoryPage, HitRecord,
     LineRecorded, NewDecision, NotedParty, PartyEvidence, PartyRecord, Recording, RescreenReport,

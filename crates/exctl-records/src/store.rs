@@ -327,6 +327,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "ownership",
                 include_str!("../migrations/sqlite/0008_ownership.sql"),
             ),
+            (
+                9,
+                "list_refreshes",
+                include_str!("../migrations/sqlite/0009_list_refreshes.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -368,6 +373,11 @@ fn migrator(backend: Backend) -> Migrator {
                 8,
                 "ownership",
                 include_str!("../migrations/postgres/0008_ownership.sql"),
+            ),
+            (
+                9,
+                "list_refreshes",
+                include_str!("../migrations/postgres/0009_list_refreshes.sql"),
             ),
         ],
     };

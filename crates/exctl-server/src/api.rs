@@ -518,7 +518,7 @@ async fn compare(State(s): State<Arc<AppState>>, Body(r): Body<CompareRequest>) 
 
 /// The server's part in a check: work on the blocking pool, records
 /// through group commit, the lists in use.
-struct ServerShell<'a>(&'a Arc<AppState>);
+pub(crate) struct ServerShell<'a>(pub(crate) &'a Arc<AppState>);
 
 impl exctl_app::Shell for ServerShell<'_> {
     async fn cpu<T: Send + 'static>(
@@ -1326,6 +1326,41 @@ async fn refresh(State(s): State<Arc<AppState>>, Params(q): Params<RefreshQuery>
     }
 }
 
+/// `POST /api/v1/lists/fetch?source=all&force=false`.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FetchQuery {
+    /// csl, ofac, un, eu, uk, or all (default).
+    #[serde(default)]
+    source: Option<String>,
+    /// Accept a file that lost more entries than the server allows, or is
+    /// dated before the one in use.
+    #[serde(default)]
+    force: bool,
+}
+
+/// Download the official lists (each file checked, the previous kept),
+/// record what changed, swap the new lists in and rescreen the stored
+/// parties when something did.
+#[utoipa::path(post, path = "/api/v1/lists/fetch", tag = "screening", params(FetchQuery),
+    responses((status = 200, description = "The recorded fetch (files, diffs, failures) and the rescreen", body = Object),
+              (status = 400, description = "Not a source", body = Object)))]
+async fn fetch_lists(State(s): State<Arc<AppState>>, Params(q): Params<FetchQuery>) -> ApiResult {
+    let which = q.source.unwrap_or_else(|| "all".into());
+    let body = s.fetch_lists(&which, q.force).await?;
+    Ok(Json(body))
+}
+
+/// The recorded fetches of the official lists, newest first.
+#[utoipa::path(get, path = "/api/v1/lists/refreshes", tag = "screening",
+    responses((status = 200, description = "Fetches with their files, diffs and failures", body = Object)))]
+async fn list_refreshes(State(s): State<Arc<AppState>>) -> ApiResult {
+    Ok(Json(
+        serde_json::to_value(s.store.list_refreshes(50, None).await?)
+            .map_err(|_| ApiError::internal())?,
+    ))
+}
+
 /// `POST /api/v1/lists/refresh?force=true`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1526,6 +1561,8 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/audit/export", get(export))
         .route("/api/v1/lists", get(lists))
         .route("/api/v1/lists/refresh", post(refresh))
+        .route("/api/v1/lists/fetch", post(fetch_lists))
+        .route("/api/v1/lists/refreshes", get(list_refreshes))
         .route("/api/v1/keys", get(keys).post(create_key))
         .route("/api/v1/keys/{key_id}", delete(revoke_key))
         .route("/api/v1/refusals", get(refusals))
@@ -1560,11 +1597,12 @@ pub mod paths {
         __path_cases, __path_cases_report, __path_catalog, __path_check, __path_check_batch,
         __path_classify, __path_clear, __path_compare, __path_countries, __path_create_key,
         __path_decision_report, __path_decisions_report, __path_dispositions, __path_export,
-        __path_history, __path_keys, __path_licences, __path_licences_report, __path_lists,
-        __path_owners_import, __path_owners_imports, __path_owners_show, __path_product,
-        __path_products, __path_refresh, __path_refusals, __path_rescreen, __path_retire_product,
-        __path_revoke_key, __path_rules, __path_save_product, __path_screen, __path_screen_batch,
-        __path_ship, __path_verify, __path_vocabulary, __path_whoami,
+        __path_fetch_lists, __path_history, __path_keys, __path_licences, __path_licences_report,
+        __path_list_refreshes, __path_lists, __path_owners_import, __path_owners_imports,
+        __path_owners_show, __path_product, __path_products, __path_refresh, __path_refusals,
+        __path_rescreen, __path_retire_product, __path_revoke_key, __path_rules,
+        __path_save_product, __path_screen, __path_screen_batch, __path_ship, __path_verify,
+        __path_vocabulary, __path_whoami,
     };
     pub use super::{
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, OwnersImportRequest,

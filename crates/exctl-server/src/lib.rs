@@ -71,6 +71,10 @@ pub struct Config {
     pub checkpoint_every: Option<Duration>,
     /// Reload the lists this often (as `POST /api/v1/lists/refresh` does).
     pub refresh_every: Option<Duration>,
+    /// Download the official lists this often (as `POST /api/v1/lists/fetch`
+    /// does), from where `fetch_urls` says.
+    pub fetch_every: Option<Duration>,
+    pub fetch_urls: exctl_app::sources::Urls,
     /// Refused requests are written to the audit trail once per client per
     /// this window (one minute; shorter in tests).
     pub refusal_window: Duration,
@@ -96,6 +100,8 @@ impl Config {
             body_limit: DEFAULT_BODY_LIMIT,
             timeout: Duration::from_secs(30),
             refresh_every: None,
+            fetch_every: None,
+            fetch_urls: exctl_app::sources::Urls::default(),
             max_list_loss: exctl_screen::model::DEFAULT_MAX_LOSS,
             checkpoint_every: Some(Duration::from_secs(60)),
             refusal_window: Duration::from_secs(60),
@@ -157,6 +163,20 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
             loop {
                 tick.tick().await;
                 let _ = s.refresh_lists(false).await;
+            }
+        });
+    }
+    if let Some(every) = config.fetch_every {
+        let s = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = s.fetch_lists("all", false).await {
+                    tracing::warn!(error = %e, "scheduled list fetch failed");
+                }
             }
         });
     }

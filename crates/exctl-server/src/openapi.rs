@@ -40,7 +40,7 @@ impl Modify for Security {
     paths(
         whoami, catalog, vocabulary, countries, rules, classify, compare, check, check_batch, screen, screen_batch,
         licences, add_licence, ship, dispositions, clear, cases, case, case_evidence, case_act, products, product, save_product, retire_product, owners_imports, owners_import, owners_show, decision_report, decisions_report, cases_report, licences_report, history, rescreen, verify, audit_head, export,
-        lists, refresh, keys, create_key, revoke_key, refusals
+        lists, refresh, fetch_lists, list_refreshes, keys, create_key, revoke_key, refusals
     ),
     components(schemas(
         CheckRequest, PartyIn, OwnerIn, CheckBatch, ClassifyRequest, CompareRequest,

@@ -113,6 +113,10 @@ pub struct AppState {
     pub started: std::time::Instant,
     /// Share of entries a refresh may lose before it is refused.
     max_list_loss: f64,
+    /// Where the official lists are downloaded from.
+    fetch_urls: exctl_app::sources::Urls,
+    /// One fetch at a time.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -168,6 +172,8 @@ impl AppState {
             ready: AtomicBool::new(false),
             started: std::time::Instant::now(),
             max_list_loss: config.max_list_loss,
+            fetch_urls: config.fetch_urls.clone(),
+            fetching: tokio::sync::Mutex::new(()),
         });
         // Writes the windows of refusals as they close.
         let weak = Arc::downgrade(&state);
@@ -307,6 +313,61 @@ impl AppState {
                 Err(e)
             }
         }
+    }
+
+    /// Downloads the official lists of `which` (a source id or `all`) into
+    /// the lists folder, each file checked; records what changed; when
+    /// something did, swaps the new lists in and rescreens the stored
+    /// parties, and tells the webhooks (`lists.fetched`).
+    pub async fn fetch_lists(
+        self: &Arc<Self>,
+        which: &str,
+        force: bool,
+    ) -> anyhow::Result<serde_json::Value> {
+        use exctl_app::sources;
+        let _one = self.fetching.lock().await;
+        let chosen = sources::select(which)?;
+        let urls = self.fetch_urls.clone();
+        let dir = self.source.dir.clone();
+        let guard = exctl_app::screening::LossGuard {
+            max_loss: self.max_list_loss,
+            force,
+        };
+        let refresh = tokio::task::spawn_blocking(move || {
+            let table = exctl_app::screening::countries()?;
+            let resolve = exctl_app::screening::resolver(&table);
+            sources::fetch(&chosen, &urls, &dir, guard, &resolve)
+        })
+        .await??;
+        let files = serde_json::to_value(&refresh.files)?;
+        let failed = serde_json::to_value(&refresh.failed)?;
+        let recorded = self
+            .store
+            .record_list_refresh(&files, &failed, refresh.changed())
+            .await?;
+        let mut rescreen = serde_json::Value::Null;
+        if refresh.changed() {
+            self.refresh_lists(force).await?;
+            let shell = crate::api::ServerShell(self);
+            let today = chrono::Utc::now().date_naive();
+            let report = exctl_app::parties::rescreen(
+                &shell,
+                &self.store,
+                &self.data,
+                today,
+                Arc::new(exctl_app::Quiet),
+            )
+            .await?;
+            rescreen = serde_json::to_value(&report)?;
+        }
+        let body = serde_json::json!({
+            "refresh": recorded,
+            "rescreen": rescreen,
+        });
+        if refresh.changed() || !refresh.failed.is_empty() {
+            self.webhooks.send("lists.fetched", body.clone()).await;
+        }
+        Ok(body)
     }
 
     pub fn set_ready(&self, ready: bool) {

@@ -1826,3 +1826,44 @@ fn own_products_are_versioned_and_checked_by_name_and_version() {
     let (_, audit) = s.call("GET", "/api/v1/audit/verify", Some(&viewer), None);
     assert_eq!(audit["ok"], true, "{audit}");
 }
+
+#[test]
+fn a_list_fetch_names_its_sources_and_needs_an_admin() {
+    let s = Server::start(Options::default());
+    let officer = s.key("officer", "olivia");
+    let (status, body) = s.call(
+        "POST",
+        "/api/v1/lists/fetch?source=moon",
+        Some(&s.admin),
+        None,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("csl, ofac, un, eu, uk"),
+        "{body}"
+    );
+    let (status, _) = s.call("POST", "/api/v1/lists/fetch", Some(&officer), None);
+    assert_eq!(status, 403, "fetching changes the lists: admin only");
+    let (status, none) = s.call("GET", "/api/v1/lists/refreshes", Some(&officer), None);
+    assert_eq!((status, none), (200, json!([])));
+    // Every source unreachable: recorded with why, the lists in use unchanged.
+    let before = s.call("GET", "/api/v1/lists", Some(&officer), None).1["version"].clone();
+    let (status, body) = s.call("POST", "/api/v1/lists/fetch", Some(&s.admin), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["refresh"]["failed"].as_array().unwrap().len(),
+        6,
+        "{body}"
+    );
+    assert_eq!(body["refresh"]["changed"], "no");
+    assert!(body["rescreen"].is_null());
+    let (_, all) = s.call("GET", "/api/v1/lists/refreshes", Some(&officer), None);
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(
+        s.call("GET", "/api/v1/lists", Some(&officer), None).1["version"],
+        before
+    );
+}

@@ -659,9 +659,18 @@ fn ownership_is_imported_and_a_partys_paths_are_shown_in_the_browser() {
         .build()
         .unwrap();
     rt.block_on(async {
+        // A fetch of the lists that failed is in view, with why.
+        let (status, _) = s.call(
+            "POST",
+            "/api/v1/lists/fetch?source=eu",
+            Some(&s.admin),
+            None,
+        );
+        assert_eq!(status, 200);
         let c = browser(port, profile.path()).await;
         let url = format!("{}/", s.url);
         sign_in(&c, &url, &officer, "officer").await;
+        text_of(&c, "#lists-refreshes summary", "1 file(s) failed").await;
         click(&c, "nav button[data-tab=owners]").await;
         // Not on record yet: said so, not an empty answer.
         fill(&c, "#owners-form input[name=party]", "Arctic Compute FZE").await;

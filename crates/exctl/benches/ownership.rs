@@ -215,7 +215,7 @@ fn main() {
     times.sort_by(|a, b| a.total_cmp(b));
     let pct = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
     figure(
-        "a party's ownership verdict (ancestry, owners screened, rules weighed), 1 core",
+        "a party's ownership verdict (ancestry, owners screened on every core, rules weighed)",
         format!(
             "p50 {:.2} ms, p99 {:.2} ms over {} parties ({caught} findings caught; target p99 < {TARGET_P99_MS} ms)",
             pct(0.5),

@@ -657,6 +657,13 @@ pub(crate) struct ServeArgs {
     /// Reload the lists every S seconds (they are swapped in atomically).
     #[arg(long, value_name = "S")]
     pub(crate) refresh_every_s: Option<u64>,
+    /// Download the official lists this often (e.g. 6h, 30m, 1d), each file checked and
+    /// diffed, then swap them in and rescreen the stored parties when they changed.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) fetch_every: Option<String>,
+    /// Download the official lists from BASE/FILE (an internal mirror) instead.
+    #[arg(long, value_name = "BASE")]
+    pub(crate) mirror: Option<String>,
     /// Sign a checkpoint of the audit trail's head every S seconds when it moved, into
     /// HOME/checkpoints and to the webhooks as `audit.checkpoint` (0: only on request).
     #[arg(long, value_name = "S", default_value_t = 60)]
@@ -739,11 +746,21 @@ pub(crate) enum ListsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Download the official Consolidated Screening List and swap it in atomically.
+    /// Download the official lists (csl, ofac, un, eu, uk, or all), check each and swap it
+    /// in atomically, keeping the previous versions; records what changed and rescreens
+    /// the stored parties when something did.
     Fetch {
-        /// Where to download from.
-        #[arg(long, default_value = screening::CSL_URL)]
-        url: String,
+        /// csl, ofac (SDN and consolidated XML), un, eu, uk, or all (default; csl with --url).
+        #[arg(long, value_name = "SOURCE")]
+        source: Option<String>,
+        /// Download a one-file source from this URL instead.
+        #[arg(long)]
+        url: Option<String>,
+        /// Download every file from BASE/FILE (an internal mirror) instead.
+        #[arg(long, value_name = "BASE")]
+        mirror: Option<String>,
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         loss: LossArgs,
     },

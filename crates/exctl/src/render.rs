@@ -1197,3 +1197,45 @@ pub fn owners_evaluation_text(e: &exctl_app::owners::Evaluation) -> String {
     }
     s
 }
+
+pub fn refresh_text(r: &exctl_app::sources::Refresh, dir: &std::path::Path) -> String {
+    let mut s = String::new();
+    for f in &r.files {
+        let when = f
+            .published
+            .as_ref()
+            .map(|d| format!(", published {d}"))
+            .unwrap_or_default();
+        if f.unchanged {
+            let _ = writeln!(
+                s,
+                "{} ({}): unchanged, {} entries{when}",
+                f.file, f.source, f.entries
+            );
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "{} ({}): {} entries{when}, sha256 {}: {} added, {} removed, {} changed",
+            f.file,
+            f.source,
+            f.entries,
+            &f.sha256[..16],
+            f.added,
+            f.removed,
+            f.changed
+        );
+        for e in f.examples.iter().take(10) {
+            let _ = writeln!(s, "  {e}");
+        }
+    }
+    for f in &r.failed {
+        let _ = writeln!(s, "FAILED {f}");
+    }
+    let _ = writeln!(
+        s,
+        "lists folder {} (previous versions in .previous/)",
+        dir.display()
+    );
+    s
+}

@@ -1613,3 +1613,252 @@ fn signed_pack_updates_install_verify_and_roll_back() {
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A local server standing in for the official sites: each path answers
+/// the bytes set for it, a truncated body (more announced than sent), or
+/// a status.
+mod origin {
+    use std::collections::HashMap;
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone)]
+    pub enum Answer {
+        Bytes(Vec<u8>),
+        Truncated(Vec<u8>),
+        Status(u16),
+    }
+
+    pub struct Origin {
+        pub base: String,
+        answers: Arc<Mutex<HashMap<String, Answer>>>,
+    }
+
+    impl Origin {
+        pub fn start() -> Origin {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
+            let served = answers.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(mut stream) = stream else { continue };
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        continue;
+                    }
+                    // Skip the headers.
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let answer = served.lock().unwrap().get(&path).cloned();
+                    let _ = match answer {
+                        Some(Answer::Bytes(b)) => {
+                            write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", b.len())
+                                .and_then(|_| stream.write_all(&b))
+                        }
+                        Some(Answer::Truncated(b)) => {
+                            write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", b.len() * 2)
+                                .and_then(|_| stream.write_all(&b))
+                        }
+                        Some(Answer::Status(code)) => write!(
+                            stream,
+                            "HTTP/1.1 {code} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        ),
+                        None => write!(
+                            stream,
+                            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        ),
+                    };
+                }
+            });
+            Origin { base, answers }
+        }
+
+        pub fn set(&self, file: &str, answer: Answer) {
+            self.answers
+                .lock()
+                .unwrap()
+                .insert(format!("/{file}"), answer);
+        }
+    }
+}
+
+/// Every official source fetched from recorded copies on a local server:
+/// read, checked, swapped in with the previous kept, diffed and recorded;
+/// truncated, broken, shrunk, miscounted and older copies refused, each
+/// leaving the file in use as it was.
+#[test]
+fn official_lists_are_fetched_checked_diffed_and_refused_when_broken() {
+    use origin::{Answer, Origin};
+    let i = Instance::new(None);
+    let o = Origin::start();
+    let lists =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/lists");
+    let fixture = |f: &str| std::fs::read(lists.join(f)).unwrap();
+    for (served, from) in [
+        ("consolidated.csv", "csl.csv"),
+        ("sdn.xml", "sdn.xml"),
+        ("cons.xml", "cons.xml"),
+        ("un.xml", "un.xml"),
+        ("eu.xml", "eu.xml"),
+        ("uk.xml", "uk.xml"),
+    ] {
+        o.set(served, Answer::Bytes(fixture(from)));
+    }
+    let fetch = |extra: &[&str]| -> (Option<i32>, serde_json::Value) {
+        let mut args = vec!["lists", "fetch", "--mirror", o.base.as_str(), "--json"];
+        args.extend_from_slice(extra);
+        let out = i.run(&args);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{args:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code(), v)
+    };
+    let file = |v: &serde_json::Value, name: &str| -> serde_json::Value {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["file"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let in_use = |name: &str| std::fs::read(i.home.path().join("lists").join(name)).unwrap();
+
+    let (code, first) = fetch(&[]);
+    assert_eq!(code, Some(0), "{first}");
+    assert_eq!(first["files"].as_array().unwrap().len(), 6, "{first}");
+    for f in first["files"].as_array().unwrap() {
+        assert!(f["entries"].as_u64().unwrap() > 0, "{f}");
+        assert_eq!(
+            f["added"], f["entries"],
+            "the first fetch adds every entry: {f}"
+        );
+    }
+    assert_eq!(file(&first, "sdn.xml")["entries"], 5);
+    assert!(file(&first, "eu.xml")["published"].is_string());
+    assert!(
+        !first["rescreen"].is_null(),
+        "a change rescreens the stored parties"
+    );
+    // The same again: nothing changes, nothing is rescreened.
+    let (code, again) = fetch(&[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        again["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["unchanged"] == true),
+        "{again}"
+    );
+    assert!(again["rescreen"].is_null());
+    // The lists in use read: screening names the new sources.
+    let shown = i.ok(&["lists", "show"]);
+    for f in [
+        "sdn.xml",
+        "cons.xml",
+        "eu.xml",
+        "uk.xml",
+        "un.xml",
+        "consolidated.csv",
+    ] {
+        assert!(shown.contains(f), "{shown}");
+    }
+
+    // Broken copies: each refused, the file in use kept.
+    let eu = fixture("eu.xml");
+    let uk = fixture("uk.xml");
+    o.set("eu.xml", Answer::Truncated(eu[..eu.len() / 2].to_vec()));
+    o.set(
+        "uk.xml",
+        Answer::Bytes(b"<html>maintenance</html>".to_vec()),
+    );
+    o.set("un.xml", Answer::Status(503));
+    let sdn = String::from_utf8(fixture("sdn.xml")).unwrap();
+    o.set(
+        "sdn.xml",
+        Answer::Bytes(
+            sdn.replace(
+                "<Record_Count>5</Record_Count>",
+                "<Record_Count>6</Record_Count>",
+            )
+            .into_bytes(),
+        ),
+    );
+    let (code, broken) = fetch(&[]);
+    assert_eq!(code, Some(1), "{broken}");
+    let failed = broken["failed"].to_string();
+    for f in ["eu.xml", "uk.xml", "un.xml", "sdn.xml"] {
+        assert!(failed.contains(f), "{f}: {failed}");
+    }
+    assert!(
+        failed.contains("Record_Count") || failed.contains("record count"),
+        "{failed}"
+    );
+    assert_eq!(in_use("eu.xml"), eu);
+    assert_eq!(in_use("uk.xml"), uk);
+    assert!(
+        file(&broken, "cons.xml")["unchanged"] == true,
+        "the other files went ahead"
+    );
+
+    // Shrunk past the guard: refused; forced, accepted with the previous kept.
+    let text = String::from_utf8(eu.clone()).unwrap();
+    let start = text.find("<sanctionEntity").unwrap();
+    let end = text[start..].find("</sanctionEntity>").unwrap() + start + "</sanctionEntity>".len();
+    let shrunk = format!("{}{}", &text[..start], &text[end..]);
+    o.set("eu.xml", Answer::Bytes(shrunk.clone().into_bytes()));
+    let (code, refused) = fetch(&["--source", "eu"]);
+    assert_eq!(code, Some(1));
+    assert!(refused["failed"].to_string().contains("lost"), "{refused}");
+    assert_eq!(in_use("eu.xml"), eu);
+    let (code, forced) = fetch(&["--source", "eu", "--force"]);
+    assert_eq!(code, Some(0), "{forced}");
+    assert_eq!(file(&forced, "eu.xml")["removed"], 1, "{forced}");
+    assert_eq!(in_use("eu.xml"), shrunk.as_bytes());
+    let kept: Vec<_> = std::fs::read_dir(i.home.path().join("lists/.previous"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(kept.iter().any(|k| k.starts_with("eu.xml.")), "{kept:?}");
+
+    // An older publication than the one in use is refused.
+    let un = String::from_utf8(fixture("un.xml")).unwrap();
+    o.set(
+        "un.xml",
+        Answer::Bytes(
+            un.replace("dateGenerated=\"2026-02-27", "dateGenerated=\"2025-02-27")
+                .into_bytes(),
+        ),
+    );
+    let (code, older) = fetch(&["--source", "un"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        older["failed"]
+            .to_string()
+            .contains("older list never replaces"),
+        "{older}"
+    );
+
+    // Bad input names the flag.
+    let out = i.run(&["lists", "fetch", "--source", "moon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("csl, ofac, un, eu, uk"));
+    let out = i.run(&["lists", "fetch", "--source", "ofac", "--url", "http://x/y"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "ofac publishes two files: --url is refused"
+    );
+}

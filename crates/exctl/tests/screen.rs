@@ -315,11 +315,12 @@ fn lists_fetch_swaps_in_the_csl_atomically() {
     let (url, h) = serve(cut.into_bytes(), 1);
     let o = exctl(&["lists", "fetch", "--url", &url], &dir);
     h.join().unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    // A file refused is reported and exits 1; the file in use stays.
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
     assert!(
-        stderr.contains("consolidated.csv: 25921 -> 2000 entries"),
-        "{stderr}"
+        stdout.contains("FAILED consolidated.csv") && stdout.contains("25921 -> 2000 entries"),
+        "{stdout}"
     );
     assert_eq!(std::fs::read(dir.join("consolidated.csv")).unwrap(), before);
     assert!(!dir.join(".consolidated.csv.tmp").exists());
@@ -327,8 +328,8 @@ fn lists_fetch_swaps_in_the_csl_atomically() {
     let (url, h) = serve(b"source,name\nEntity List (EL),\n".to_vec(), 1);
     let o = exctl(&["lists", "fetch", "--url", &url], &dir);
     h.join().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("kept the current one"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("does not parse, the file in use stays"));
     assert_eq!(std::fs::read(dir.join("consolidated.csv")).unwrap(), before);
     let v = ok_json(
         &[

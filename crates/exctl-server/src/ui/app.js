@@ -45,6 +45,27 @@ async function loadLists() {
       el("p", { class: "lists" }, "Screening against " + l.entries.toLocaleString("en") + " entries: " + sources.join("; ") +
         " · version " + l.version + " · loaded " + l.loaded_at));
   } catch (e) { box.replaceChildren(el("p", { class: "error" }, "lists in use unknown: " + e.message)); }
+  loadRefreshes();
+}
+
+/// The last fetch of the official lists: what each file changed, what failed.
+async function loadRefreshes() {
+  const box = $("#lists-refreshes");
+  try {
+    const all = await call("GET", "/lists/refreshes");
+    if (!all.length) { box.replaceChildren(); return; }
+    const last = all[0];
+    const files = last.files.map((f) => el("li", {}, f.file + " (" + f.source + "): " +
+      (f.unchanged ? "unchanged" : "+" + f.added + " −" + f.removed + " ~" + f.changed) +
+      ", " + f.entries.toLocaleString("en") + " entries" + (f.published ? ", published " + f.published : ""),
+      f.examples.length ? el("ul", {}, f.examples.slice(0, 10).map((x) => el("li", {}, x))) : null));
+    const failed = last.failed.map((f) => el("li", { class: "error" }, "failed: " + f));
+    box.replaceChildren(el("details", { id: "last-fetch" },
+      el("summary", {}, "Last fetch of the official lists: " + last.recorded_at + " by " + last.actor +
+        (last.changed === "yes" ? " — lists changed, stored parties rescreened" : " — nothing changed") +
+        (last.failed.length ? " — " + last.failed.length + " file(s) failed" : "")),
+      el("ul", {}, files, failed)));
+  } catch (e) { box.replaceChildren(el("p", { class: "error" }, "list fetches unknown: " + e.message)); }
 }
 
 function showTab(name) {
@@ -68,6 +89,7 @@ function start() {
     state.key = ""; state.role = null;
     $("#who").textContent = ""; $("#signout").hidden = true; $("#key").value = "";
     $("#lists-in-use").replaceChildren();
+    $("#lists-refreshes").replaceChildren();
     // Nothing the last person saw stays on screen.
     document.querySelectorAll("[id$=-result], #owners-result, #product-detail, #case-detail, #changes").forEach((e) => e.replaceChildren());
     status("");

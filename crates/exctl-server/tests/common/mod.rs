@@ -81,6 +81,11 @@ pub fn config(home: &std::path::Path, opts: &Options) -> exctl_server::Config {
         refusal_window: opts.refusal_window,
         refusal_rate: opts.refusal_rate,
         checkpoint_every: opts.checkpoint_every,
+        // No test reaches the official sites: a closed local port stands in.
+        fetch_urls: exctl_app::sources::Urls {
+            mirror: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        },
         ..exctl_server::Config::new(
             "127.0.0.1:0".parse().unwrap(),
             data,

@@ -38,15 +38,73 @@ pub(crate) fn run(g: &Globals, args: ListsArgs) -> Result<ExitCode> {
             };
             emit(json, serde_json::to_value(&v)?, text)
         }
-        ListsCommand::Fetch { url, loss } => {
-            let set = screening::fetch(&url, &dir, "consolidated.csv", loss.guard()?, &resolve)?;
-            let v = set.version();
-            println!(
-                "fetched {} entries from {url} into {} (version {})",
-                v.entries,
-                dir.display(),
-                v.hash
-            );
+        ListsCommand::Fetch {
+            source,
+            url,
+            mirror,
+            json,
+            loss,
+        } => {
+            use exctl_app::sources;
+            let which = source
+                .as_deref()
+                .unwrap_or(if url.is_some() { "csl" } else { "all" });
+            let chosen = sources::select(which).map_err(|e| bad(format!("--source: {e}")))?;
+            let mut urls = sources::Urls::from_file(&g.place.dir().join("sources.toml"))?;
+            if let Some(m) = &mirror {
+                urls.mirror = Some(sources::mirror(m).map_err(|e| bad(format!("--mirror: {e}")))?);
+            }
+            if let Some(u) = &url {
+                let files: Vec<_> = chosen.iter().flat_map(|s| s.files.iter()).collect();
+                if files.len() != 1 || !(u.starts_with("https://") || u.starts_with("http://")) {
+                    return Err(bad(format!(
+                        "--url {u:?}: one http(s) URL, for a source of one file (csl, un, eu, uk)"
+                    )));
+                }
+                urls.by_file.insert(files[0].file.to_string(), u.clone());
+            }
+            let refresh = sources::fetch(&chosen, &urls, &dir, loss.guard()?, &resolve)?;
+            let mut rescreened = None;
+            if g.place.initialised() {
+                let data = load(&g.data)?;
+                let rt = instance::runtime()?;
+                let store = g.place.open(&rt)?;
+                rt.block_on(store.record_list_refresh(
+                    &serde_json::to_value(&refresh.files)?,
+                    &serde_json::to_value(&refresh.failed)?,
+                    refresh.changed(),
+                ))?;
+                if refresh.changed() {
+                    let shell = exctl_app::Direct {
+                        store: Some(&store),
+                        screener: Box::new(|| parties::party_screener(&data.parties, &[], &dir)),
+                    };
+                    let today = chrono::Utc::now().date_naive();
+                    rescreened = Some(rt.block_on(parties::rescreen(
+                        &shell,
+                        &store,
+                        &data,
+                        today,
+                        std::sync::Arc::new(exctl_app::Quiet),
+                    ))?);
+                }
+                rt.block_on(store.close());
+            }
+            let value = serde_json::json!({
+                "files": refresh.files,
+                "failed": refresh.failed,
+                "rescreen": rescreened,
+            });
+            emit(json, value, || {
+                let mut s = render::refresh_text(&refresh, &dir);
+                if let Some(r) = &rescreened {
+                    s.push_str(&render::rescreen_text(r));
+                }
+                s
+            })?;
+            if !refresh.failed.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
             Ok(ExitCode::SUCCESS)
         }
         ListsCommand::Add { path, format, loss } => {

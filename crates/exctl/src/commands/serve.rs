@@ -16,6 +16,8 @@ pub(crate) fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
         body_limit,
         timeout_s,
         refresh_every_s,
+        fetch_every,
+        mirror,
         checkpoint_every_s,
         max_list_loss,
         log_json,
@@ -34,6 +36,21 @@ pub(crate) fn run(g: &Globals, args: ServeArgs) -> Result<ExitCode> {
         body_limit,
         timeout: std::time::Duration::from_secs(timeout_s.max(1)),
         refresh_every: refresh_every_s.map(|s| std::time::Duration::from_secs(s.max(1))),
+        fetch_every: fetch_every
+            .as_deref()
+            .map(|d| {
+                exctl_app::sources::duration(d).map_err(|e| bad(format!("--fetch-every: {e}")))
+            })
+            .transpose()?,
+        fetch_urls: {
+            let mut urls =
+                exctl_app::sources::Urls::from_file(&g.place.dir().join("sources.toml"))?;
+            if let Some(m) = &mirror {
+                urls.mirror =
+                    Some(exctl_app::sources::mirror(m).map_err(|e| bad(format!("--mirror: {e}")))?);
+            }
+            urls
+        },
         max_list_loss: guard.max_loss,
         checkpoint_every: (checkpoint_every_s > 0)
             .then(|| std::time::Duration::from_secs(checkpoint_every_s)),
