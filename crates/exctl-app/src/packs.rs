@@ -429,3 +429,152 @@ pub fn product_impact(
     }
     out
 }
+
+/// How a data change moves a held order: each pack's outcome (the item,
+/// destination, end use and facts decided; parties and licences aside)
+/// under the old and the new packs.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderImpact {
+    pub decision: i64,
+    pub subject: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// The held orders (recorded checks with an open or pending case) whose
+/// outcome differs between `old` and `new`.
+pub fn order_impact(
+    old: &Data,
+    new: &Data,
+    products: &crate::products::Products,
+    orders: &[(i64, String, crate::check::CheckRequest)],
+    today: chrono::NaiveDate,
+) -> Vec<OrderImpact> {
+    let outcome = |d: &Data, r: &crate::check::CheckRequest| -> String {
+        let item = match crate::products::resolve(d, products, &r.item) {
+            Ok(i) => i,
+            Err(e) => return format!("error: {e}"),
+        };
+        // Each pack's outcome: a pack that moves is a change even when the
+        // overall outcome stays.
+        match crate::check::prepare(d, &item, r.clone(), today) {
+            Ok(p) => p
+                .decision
+                .determinations
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        x.jurisdiction,
+                        x.outcome
+                            .map(|o| o.to_string())
+                            .unwrap_or_else(|| "none".into())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            Err(e) => format!("error: {e}"),
+        }
+    };
+    orders
+        .iter()
+        .filter_map(|(id, subject, r)| {
+            let (before, after) = (outcome(old, r), outcome(new, r));
+            (before != after).then(|| OrderImpact {
+                decision: *id,
+                subject: subject.clone(),
+                before,
+                after,
+            })
+        })
+        .collect()
+}
+
+/// The held orders on record: recorded checks with a held case still open
+/// or pending, with the request they were made from.
+pub async fn held_orders(
+    store: &exctl_records::Store,
+) -> Result<Vec<(i64, String, crate::check::CheckRequest)>> {
+    let mut out = Vec::new();
+    for status in ["open", "pending"] {
+        for c in store.cases(Some(status)).await? {
+            let Some(id) = c.decision_id.filter(|_| c.kind == "held") else {
+                continue;
+            };
+            let d = store.decision(id).await?;
+            if let Ok(r) = serde_json::from_value::<crate::check::CheckRequest>(d.input.clone()) {
+                out.push((id, c.subject.clone(), r));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(name: &str, fp8: f64) -> exctl_records::ProductVersion {
+        let definition = serde_json::json!({
+            "kind": "ic", "name": name, "datacenter": true, "die_area_mm2": 800,
+            "throughput": {"fp8": fp8, "int8": fp8}
+        });
+        exctl_records::ProductVersion {
+            name: name.into(),
+            version: 1,
+            status: "active".into(),
+            sha256: exctl_records::products::definition_hash(&definition),
+            definition,
+            reason: "created".into(),
+            recorded_at: "2026-12-01T00:00:00Z".into(),
+            actor: "tester".into(),
+        }
+    }
+
+    /// The bundled data without one pack: what a bundle that drops it would install.
+    fn without(pack: &str) -> Data {
+        let mut files = Files::bundled();
+        let index = files.get("packs/index.toml").unwrap().to_string();
+        files.insert(
+            "packs/index.toml",
+            &index.replace(&format!("\"{pack}\", "), ""),
+        );
+        let drop: Vec<String> = files
+            .paths()
+            .filter(|p| p.starts_with(&format!("packs/{pack}/")))
+            .cloned()
+            .collect();
+        for p in drop {
+            files.remove(&p);
+        }
+        exctl_data::load(&files).unwrap()
+    }
+
+    #[test]
+    fn a_data_change_names_the_products_and_held_orders_it_moves() {
+        let old = exctl_data::load(&Files::bundled()).unwrap();
+        let new = without("accord");
+        let products = crate::products::Products::from_versions(vec![
+            product("Acme Big", 2000.0),
+            product("Acme Small", 1.0),
+        ]);
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let moved = product_impact(&old, &new, &products, date);
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        assert_eq!(moved[0].product, "Acme Big");
+        assert!(moved[0].before.iter().any(|c| c.starts_with("accord:")));
+        assert!(!moved[0].after.iter().any(|c| c.starts_with("accord:")));
+        assert!(product_impact(&old, &old, &products, date).is_empty());
+
+        let request: crate::check::CheckRequest = serde_json::from_value(serde_json::json!({
+            "item": "Acme Big", "to": "CN", "as_of": "2026-12-03"
+        }))
+        .unwrap();
+        let orders = vec![(7, "Acme Big → CN".to_string(), request)];
+        let changed = order_impact(&old, &new, &products, &orders, date);
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert_eq!(changed[0].decision, 7);
+        assert_ne!(changed[0].before, changed[0].after);
+        assert!(order_impact(&old, &old, &products, &orders, date).is_empty());
+    }
+}

@@ -1862,3 +1862,82 @@ fn official_lists_are_fetched_checked_diffed_and_refused_when_broken() {
         "ofac publishes two files: --url is refused"
     );
 }
+
+/// The BIS affiliates rule as 90 FR 47201 and BIS's Entity List FAQs state
+/// it: listed owners' shares add up (two minority Entity List owners, 30 %
+/// and 25 %), through an entity the rule catches; control without 50 %
+/// ownership is not the rule but a red flag (FAQ 43); inside the stay
+/// (90 FR 50857, 2025-11-10 to 2026-11-09) it is a note.
+#[test]
+fn the_affiliates_rule_adds_up_listed_owners_and_keeps_its_stay() {
+    let i = Instance::new(None);
+    let source = unique("bis");
+    let t = unique("t");
+    let huawei = "Huawei Technologies Co. Ltd.";
+    let smic = "Semiconductor Manufacturing International Corporation";
+    let jv = format!("Delta Joint Venture {t}");
+    let sub = format!("Delta Subsidiary {t}");
+    let ruled = format!("Gamma Controlled {t}");
+    let file = i.file(
+        "bis.csv",
+        &format!(
+            "owner_name,owned_name,percent,kind\n{huawei},{jv},30,owns\n{smic},{jv},25,owns\n{jv},{sub},50,owns\n{huawei},{ruled},,controls\n"
+        ),
+    );
+    i.ok(&["owners", "import", &file, "--source", &source]);
+    let us = |party: &str, date: &str| -> serde_json::Value {
+        let end_user = format!("{party};country=MY");
+        let out = i.ok(&[
+            "check",
+            "--item",
+            "nvidia-rtx-4090d",
+            "--to",
+            "MY",
+            "--as-of",
+            date,
+            "--list",
+            "demo",
+            "--end-user",
+            &end_user,
+            "--json",
+            "--no-record",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["determinations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["jurisdiction"] == "us")
+            .cloned()
+            .unwrap()
+    };
+    // In force (after the stay): the joint venture and, through it, its subsidiary.
+    for party in [&jv, &sub] {
+        let d = us(party, "2026-12-03");
+        assert_eq!(d["outcome"], "license_required", "{party}: {d}");
+        let reasons = d["reasons"].to_string();
+        assert!(reasons.contains("us.parties.affiliates-50"), "{reasons}");
+    }
+    let d = us(&sub, "2026-12-03");
+    assert!(
+        d["reasons"].to_string().contains(&format!(
+            "50 % by {jv} (owned 30 % by {huawei} (EL); owned 25 % by {smic} (EL))"
+        )),
+        "{d}"
+    );
+    // Control alone: a red flag, not the rule.
+    let d = us(&ruled, "2026-12-03");
+    assert!(!d["reasons"].to_string().contains("affiliates-50"), "{d}");
+    assert!(d["notes"].to_string().contains("red flag"), "{d}");
+    // Inside the stay: a note saying so, no requirement from the rule.
+    let d = us(&jv, "2026-01-15");
+    assert!(!d["reasons"].to_string().contains("affiliates-50"), "{d}");
+    let notes = d["notes"].to_string();
+    assert!(
+        notes.contains("suspended 2025-11-10 to 2026-11-09"),
+        "{notes}"
+    );
+    // Before the rule: a note that it was not yet in effect.
+    let d = us(&jv, "2025-06-01");
+    assert!(d["notes"].to_string().contains("not yet in effect"), "{d}");
+}

@@ -52,12 +52,22 @@ pub(crate) fn run(g: &Globals, args: PacksArgs) -> Result<ExitCode> {
             let products = own_products(g)?;
             let today = chrono::Utc::now().date_naive();
             let impact = packs::product_impact(&old, &new, &products, today);
+            let orders = if g.place.initialised() {
+                let rt = instance::runtime()?;
+                let store = g.place.open_read(&rt)?;
+                let held = rt.block_on(packs::held_orders(&store))?;
+                rt.block_on(store.close());
+                packs::order_impact(&old, &new, &products, &held, today)
+            } else {
+                Vec::new()
+            };
             let installed =
                 packs::install(&home, &bundle, &signature, &chrono::Utc::now().to_rfc3339())?;
             let report = serde_json::json!({
                 "installed": installed,
                 "golden_cases": cases,
                 "products_changed": impact,
+                "held_orders_changed": orders,
             });
             emit(json, report, || {
                 let mut s = format!(
@@ -70,6 +80,15 @@ pub(crate) fn run(g: &Globals, args: PacksArgs) -> Result<ExitCode> {
                 );
                 if impact.is_empty() {
                     s.push_str("no product of yours classifies differently today\n");
+                }
+                if orders.is_empty() {
+                    s.push_str("no held order answers differently\n");
+                }
+                for o in &orders {
+                    s.push_str(&format!(
+                        "  held order (decision {}) {}: {} → {}\n",
+                        o.decision, o.subject, o.before, o.after
+                    ));
                 }
                 for i in &impact {
                     s.push_str(&format!(
