@@ -161,13 +161,15 @@ pub async fn answer(
     ancestries.insert(name.to_string(), ancestry.clone());
     let names = parties::screened_names_with(std::slice::from_ref(&party), &ancestries, as_of);
     let clearances: Clearances = crate::licences::clearances(store, &names).await?;
-    let screened = parties::screen_parties_owned(
+    let mut screened = parties::screen_parties_owned(
         screener,
         std::slice::from_ref(&party),
         &clearances,
         &ancestries,
         as_of,
     );
+    // Shown on its own, the party has no role in a transaction.
+    screened.views[0].label = format!("party {name:?}");
     let view = &screened.views[0];
     let mut owners = Vec::new();
     for n in 0..view.graph.len() as u32 {

@@ -209,6 +209,7 @@ pub fn ownership_view(
         OwnershipView {
             role: party.role,
             party: party.name.clone(),
+            label: format!("{} {:?}", party.role, party.name),
             graph,
             node: root,
             hits: Vec::new(),

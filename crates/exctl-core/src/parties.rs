@@ -325,6 +325,8 @@ impl OwnershipRule {
 pub struct OwnershipView {
     pub role: Role,
     pub party: String,
+    /// How findings name the party (`end user "X"`, `party "X"`).
+    pub label: String,
     /// The party and the entities that own it, directly or further up.
     pub graph: crate::ownership::OwnershipGraph,
     /// The party's node in `graph`.
@@ -346,6 +348,7 @@ impl OwnershipView {
         OwnershipView {
             role: party.role,
             party: party.name.clone(),
+            label: format!("{} {:?}", party.role, party.name),
             graph,
             node,
             hits: Vec::new(),
@@ -608,7 +611,7 @@ impl PartyRules {
             .iter()
             .filter_map(|n| listed.get(n))
             .max_by(|a, b| a.1.outcome.cmp(&b.1.outcome));
-        let who = format!("{} {:?}", view.role, view.party);
+        let who = &view.label;
         let (text, effect) = match v.kind {
             VerdictKind::Listed | VerdictKind::Clear => return None,
             VerdictKind::Below => (
