@@ -127,14 +127,7 @@ pub async fn clear(
 
 /// The clearances in force for every name a check screens.
 pub async fn clearances(store: &Store, names: &[(String, Option<String>)]) -> Result<Clearances> {
-    let mut out = crate::parties::Clearances::new();
-    for (name, country) in names {
-        let d = store
-            .dispositions_for(name, country.as_deref(), None)
-            .await?;
-        out.insert((name.clone(), country.clone()), d);
-    }
-    Ok(out)
+    Ok(store.dispositions_for_many(names).await?)
 }
 
 /// A licence file's text checked against the data: a known jurisdiction,

@@ -417,15 +417,37 @@ impl Store {
                 "{name:?} has more than {MAX_ANCESTRY} owners up its chains in the ownership records: too many to weigh here"
             )));
         }
-        let entity_rows = sqlx::query(AssertSqlSafe(format!(
-            "{up} SELECT e.entity_key, e.name, e.country, i.source, e.name_key
-               FROM ownership_entities e JOIN ownership_imports i ON i.id = e.import_id
-              WHERE e.entity_key IN (SELECT k FROM up) AND e.import_id IN (SELECT id FROM cur)
-              ORDER BY e.import_id"
-        )))
-        .bind(&key)
-        .fetch_all(&self.pool)
-        .await?;
+        // The keys found, their entities and the links into them, a few
+        // hundred keys a query (the walk up is done once, above).
+        let mut entity_rows = Vec::new();
+        let mut link_rows = Vec::new();
+        for chunk in keys.chunks(200) {
+            let marks = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut q = sqlx::query(AssertSqlSafe(format!(
+                "SELECT e.entity_key, e.name, e.country, i.source, e.name_key, e.import_id
+                   FROM ownership_entities e JOIN ownership_imports i ON i.id = e.import_id
+                  WHERE e.entity_key IN ({marks}) AND e.import_id IN ({CURRENT})"
+            )));
+            for k in chunk {
+                q = q.bind(k.as_str());
+            }
+            entity_rows.extend(q.fetch_all(&self.pool).await?);
+            let mut q = sqlx::query(AssertSqlSafe(format!(
+                "SELECT l.owner_key, l.owned_key, l.kind, l.percent, l.relation, l.start_date, l.end_date, i.source, l.import_id
+                   FROM ownership_links l JOIN ownership_imports i ON i.id = l.import_id
+                  WHERE l.owned_key IN ({marks}) AND l.import_id IN ({CURRENT})"
+            )));
+            for k in chunk {
+                q = q.bind(k.as_str());
+            }
+            link_rows.extend(q.fetch_all(&self.pool).await?);
+        }
+        // Oldest import first: a later statement replaces an earlier one.
+        entity_rows.sort_by_key(|r| r.try_get::<i64, _>(5).unwrap_or_default());
+        link_rows.sort_by_key(|r| r.try_get::<i64, _>(8).unwrap_or_default());
         let mut out = Ancestry::default();
         let mut at: HashMap<String, usize> = HashMap::new();
         for r in &entity_rows {
@@ -459,15 +481,6 @@ impl Store {
                 *root = out.entities[i].clone();
             }
         }
-        let link_rows = sqlx::query(AssertSqlSafe(format!(
-            "{up} SELECT l.owner_key, l.owned_key, l.kind, l.percent, l.relation, l.start_date, l.end_date, i.source, l.import_id
-               FROM ownership_links l JOIN ownership_imports i ON i.id = l.import_id
-              WHERE l.owned_key IN (SELECT k FROM up) AND l.import_id IN (SELECT id FROM cur)
-              ORDER BY l.import_id"
-        )))
-        .bind(&key)
-        .fetch_all(&self.pool)
-        .await?;
         for r in &link_rows {
             out.links.push(StoredLink {
                 link: link_from_row(r, 0)?,

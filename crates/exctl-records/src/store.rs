@@ -1301,6 +1301,49 @@ impl Store {
         rows.iter().map(disposition_from_row).collect()
     }
 
+    /// The active dispositions of many parties at once (as
+    /// [`Store::dispositions_for`] with no entity type), by (name, country).
+    pub async fn dispositions_for_many(
+        &self,
+        parties: &[(String, Option<String>)],
+    ) -> Result<HashMap<(String, Option<String>), Vec<Disposition>>, Error> {
+        let mut by_key: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+        for (name, country) in parties {
+            by_key
+                .entry(party_key(name, country.as_deref(), None))
+                .or_default()
+                .push((name.clone(), country.clone()));
+        }
+        let mut out: HashMap<(String, Option<String>), Vec<Disposition>> = parties
+            .iter()
+            .map(|p| (p.clone(), Vec::new()))
+            .collect();
+        let keys: Vec<&String> = by_key.keys().collect();
+        for chunk in keys.chunks(200) {
+            let marks = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT d.id, p.name, d.list, d.entry_id, d.entry_hash, d.verdict, d.reason, d.active, d.recorded_at, d.actor, p.party_key
+                 FROM dispositions d JOIN parties p ON p.id = d.party_id
+                 WHERE p.party_key IN ({marks}) AND d.active = 1 ORDER BY d.id"
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for k in chunk {
+                q = q.bind(k.as_str());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let key: String = r.try_get(10)?;
+                let d = disposition_from_row(&r)?;
+                for who in by_key.get(&key).into_iter().flatten() {
+                    out.entry(who.clone()).or_default().push(d.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every disposition, newest last.
     pub async fn dispositions(&self) -> Result<Vec<Disposition>, Error> {
         let rows = sqlx::query(
