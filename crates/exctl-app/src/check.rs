@@ -687,11 +687,19 @@ pub async fn ancestries(store: &Store, parties: &[Party]) -> Result<parties::Anc
         if out.contains_key(&p.name) {
             continue;
         }
-        let a = store
+        let mut a = store
             .ancestry(&p.name)
             .await
             .map_err(crate::instance::store_error)?;
-        if !a.roots.is_empty() {
+        // An owner the check names is followed up its own chain on record.
+        for o in &p.owners {
+            let up = store
+                .ancestry(&o.name)
+                .await
+                .map_err(crate::instance::store_error)?;
+            a.absorb(up);
+        }
+        if !a.entities.is_empty() {
             out.insert(p.name.clone(), a);
         }
     }

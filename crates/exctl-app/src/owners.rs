@@ -29,6 +29,7 @@ pub async fn import(
     bytes: Vec<u8>,
     format: Option<&str>,
     source: Option<&str>,
+    replace: bool,
 ) -> Result<ImportReport> {
     let file_sha256 = hex::encode(Sha256::digest(&bytes));
     let text = exctl_core::error::utf8_text(file_name, bytes).map_err(|e| bad(e.to_string()))?;
@@ -51,7 +52,13 @@ pub async fn import(
     };
     // By default a file is the latest reading of its format's source (your
     // declarations: `declared`), so a GLEIF file never replaces them.
-    let source = match source.map(str::trim).filter(|s| !s.is_empty()) {
+    if source.is_some_and(|s| s.trim().is_empty()) {
+        return Err(bad_field(
+            "source",
+            "empty: name the source, or leave it out for the format's default",
+        ));
+    }
+    let source = match source.map(str::trim) {
         Some(s) => s.to_string(),
         None if format == OwnersFormat::Csv => "declared".to_string(),
         None => format.name().to_string(),
@@ -66,6 +73,7 @@ pub async fn import(
             file_sha256: &file_sha256,
             entities: &read.entities,
             links: &read.links,
+            replace,
         })
         .await
         .map_err(crate::instance::store_error)?;
@@ -79,6 +87,9 @@ pub struct OwnersAnswer {
     pub as_of: NaiveDate,
     /// The records' entities of that name.
     pub found: Vec<exctl_records::StoredEntity>,
+    /// The party's own list hits (`LIST entry-id "name" (score)`): a party
+    /// on a list is listed whatever its owners.
+    pub listed: Vec<String>,
     /// Every owner up the chains, with the list hits on each.
     pub owners: Vec<OwnerLine>,
     /// The holdings in force on the date, as `OWNER holds SHARE of OWNED (source)`.
@@ -227,7 +238,19 @@ pub async fn answer(
             }
         }
     }
+    let listed = screened
+        .hits
+        .iter()
+        .filter(|h| h.owner.is_none())
+        .map(|h| {
+            format!(
+                "{} {} {:?} ({:.2})",
+                h.list, h.entry_id, h.entry_name, h.score
+            )
+        })
+        .collect();
     Ok(Some(OwnersAnswer {
+        listed,
         party: name.to_string(),
         as_of,
         found: ancestry.roots.clone(),
@@ -342,7 +365,7 @@ pub fn whole_graph(
             continue;
         };
         if let Ok(link) = l.link.link() {
-            if graph.add_link(o, d, link).is_ok() {
+            if graph.merge_link(o, d, link).is_ok() {
                 count += 1;
             }
         }

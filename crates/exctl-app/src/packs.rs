@@ -325,9 +325,19 @@ pub fn install(
     );
     let target = crate::paths::child(&dir, &id, "pack install")?;
     if target.exists() {
-        return Err(bad(format!(
-            "this bundle is installed already ({id}); `packs rollback` or a newer bundle changes the packs in use"
-        )));
+        if current(home)?.as_deref() == Some(target.as_path()) {
+            return Err(bad(format!(
+                "this bundle is installed and in use already ({id})"
+            )));
+        }
+        // Installed before and rolled back from: in use again, as it was.
+        set_current(home, &id)?;
+        let manifest: InstallManifest =
+            serde_json::from_slice(&std::fs::read(target.join("install.json"))?)
+                .map_err(|e| bad(format!("{}: {e}", target.display())))?;
+        let mut i: Install = manifest.into();
+        i.current = true;
+        return Ok(i);
     }
     let tmp = dir.join(format!(".{id}.tmp"));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -376,10 +386,10 @@ pub fn rollback(home: &Path) -> Result<String> {
     };
     if at == 0 {
         std::fs::remove_file(packs_dir(home).join("current"))?;
-        return Ok("the bundled packs".into());
+        return Ok("the bundled packs are".into());
     }
     set_current(home, &all[at - 1].id)?;
-    Ok(format!("install {}", all[at - 1].id))
+    Ok(format!("install {} is", all[at - 1].id))
 }
 
 /// How a data change moves the stored products: each product's controls

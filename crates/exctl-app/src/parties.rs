@@ -154,7 +154,8 @@ pub type Ancestries = std::collections::HashMap<String, exctl_records::Ancestry>
 /// A party's owners: those its check names, over those the ownership
 /// records hold (links in force on `as_of`). Entities are one node per
 /// folded name, so an owner named in the check and on record counts once;
-/// the check's share replaces the record's.
+/// where the check and the records (or two sources) state different shares,
+/// the larger counts.
 pub fn ownership_view(
     party: &Party,
     ancestry: Option<&exctl_records::Ancestry>,
@@ -195,14 +196,16 @@ pub fn ownership_view(
                 node(&mut graph, &owned.name, owned.country.clone())
             };
             if o != d {
-                let _ = graph.add_link(o, d, link);
+                let _ = graph.merge_link(o, d, link);
             }
         }
     }
     for o in &party.owners {
         let n = node(&mut graph, &o.name, o.country.clone());
         if n != root {
-            let _ = graph.add_share(n, root, o.percent);
+            if let Ok(share) = exctl_core::ownership::Share::from_percent(o.percent) {
+                let _ = graph.merge_link(n, root, exctl_core::ownership::Link::Owns(share));
+            }
         }
     }
     (

@@ -55,12 +55,12 @@ pub fn check_history_filter(f: &exctl_records::HistoryFilter, max_limit: i64) ->
     }
     if let Some(o) = &f.outcome {
         if exctl_core::Outcome::parse(o).is_none()
-            && !matches!(o.as_str(), "hit" | "clear" | "classified")
+            && !matches!(o.as_str(), "hit" | "owned" | "clear" | "classified")
         {
             let known: Vec<String> = exctl_core::Outcome::ALL
                 .iter()
                 .map(|o| o.to_string())
-                .chain(["hit", "clear", "classified"].map(String::from))
+                .chain(["hit", "owned", "clear", "classified"].map(String::from))
                 .collect();
             return Err(crate::bad_field(
                 "outcome",

@@ -1497,6 +1497,15 @@ pub async fn screen<S: crate::Shell>(
             (query, matches)
         })
         .await?;
+    let ownership = match context.store {
+        Some(store) => {
+            crate::owners::answer(store, &context.data, &screener, &query.name, context.today)
+                .await?
+                .map(|a| a.findings)
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
     let record = match (context.store, request.record.unwrap_or(true)) {
         (Some(_), true) => {
             let mut r = crate::recording::screen_recording(
@@ -1507,6 +1516,23 @@ pub async fn screen<S: crate::Shell>(
                 &matches,
                 threshold,
             );
+            // What the ownership rules make of the party is part of the
+            // record: a party caught through its owners is never "clear".
+            if !ownership.is_empty() {
+                r.decision.result["ownership"] =
+                    serde_json::to_value(&ownership).unwrap_or_default();
+                let binds = |f: &crate::owners::PackFinding| {
+                    f.finding.status.is_none()
+                        && matches!(
+                            f.finding.verdict,
+                            exctl_core::ownership::VerdictKind::Caught
+                                | exctl_core::ownership::VerdictKind::Undetermined
+                        )
+                };
+                if r.decision.outcome == "clear" && ownership.iter().any(binds) {
+                    r.decision.outcome = "owned".into();
+                }
+            }
             r.actor = context.actor.clone();
             Some(shell.record(r).await?)
         }
@@ -1516,15 +1542,6 @@ pub async fn screen<S: crate::Shell>(
         .iter()
         .map(|m| legal_effects(&context.data, &m.list, context.today))
         .collect();
-    let ownership = match context.store {
-        Some(store) => {
-            crate::owners::answer(store, &context.data, &screener, &query.name, context.today)
-                .await?
-                .map(|a| a.findings)
-                .unwrap_or_default()
-        }
-        None => Vec::new(),
-    };
     Ok(ScreenAnswer {
         query,
         matches,

@@ -45,9 +45,16 @@ impl Share {
 }
 
 impl fmt::Display for Share {
+    /// Exactly as held, to the thousandth: 49.999 % never reads as 50 %.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::facts::format_number(self.percent()))?;
-        f.write_str(" %")
+        let whole = self.0 / 1000;
+        let frac = self.0 % 1000;
+        if frac == 0 {
+            write!(f, "{whole} %")
+        } else {
+            let digits = format!("{frac:03}");
+            write!(f, "{whole}.{} %", digits.trim_end_matches('0'))
+        }
     }
 }
 
@@ -150,6 +157,29 @@ impl OwnershipGraph {
             }
         }
         Ok(())
+    }
+
+    /// Adds a holding where sources may disagree: of two stated shares of
+    /// the same owner in the same entity, the larger counts (a stale or
+    /// partial source never lowers a stake another states); otherwise the
+    /// later statement replaces the earlier.
+    pub fn merge_link(
+        &mut self,
+        owner: NodeId,
+        owned: NodeId,
+        link: Link,
+    ) -> Result<(), OwnershipError> {
+        let existing = self
+            .owners
+            .get(owned as usize)
+            .and_then(|up| up.iter().find(|(o, _)| *o == owner))
+            .map(|(_, l)| *l);
+        let link = match (existing, link) {
+            (Some(Link::Owns(a)), Link::Owns(b)) => Link::Owns(a.max(b)),
+            (Some(Link::Owns(a)), Link::OwnsUnstated | Link::Controls) => Link::Owns(a),
+            _ => link,
+        };
+        self.add_link(owner, owned, link)
     }
 
     /// Adds a share given as a percentage.
@@ -308,8 +338,9 @@ pub enum VerdictKind {
     Listed,
     /// The rule catches it.
     Caught,
-    /// Caught owners hold shares nobody stated, and the stated ones do not
-    /// decide it: the shares must be found out.
+    /// Caught owners hold shares nobody stated (or control it under a rule
+    /// about ownership alone), and the stated ones do not decide it: the
+    /// shares must be found out.
     Undetermined,
     /// Caught owners hold shares below the threshold (a red flag, not the rule).
     Below,
@@ -417,7 +448,11 @@ pub fn verdict(
                 }
             }
             Link::OwnsUnstated => unstated = true,
-            Link::Controls => caught_by_control |= rule.control,
+            // Control by a listed owner: under a rule that counts control it
+            // decides; under one about ownership alone the share behind it
+            // (a consolidating parent usually holds a majority) is unknown.
+            Link::Controls if rule.control => caught_by_control = true,
+            Link::Controls => unstated = true,
         }
         holdings.push(explain(graph, &standing, owner, link, rule));
     }
@@ -746,6 +781,11 @@ mod tests {
         t.link("X", "A", Link::Controls).own("A", "B", 80.0);
         let v = t.verdict("B", &["X"], &ofac());
         assert_eq!(v.kind, VerdictKind::Clear, "OFAC's rule is about ownership");
+        // A controlled by X: its share is unknown, to be found out.
+        assert_eq!(
+            t.verdict("A", &["X"], &ofac()).kind,
+            VerdictKind::Undetermined
+        );
         let eu = Rule {
             more_than: true,
             control: true,
@@ -838,6 +878,15 @@ mod tests {
         g.add_share(a, b, 10.0).unwrap();
         g.add_share(a, b, 20.0).unwrap();
         assert_eq!(g.edge_count(), 1, "a later holding replaces the earlier");
-        assert_eq!(g.owners_of(b), &[(a, Link::Owns(Share(20_000)))]);
+        assert_eq!(Share::from_percent(49.999).unwrap().to_string(), "49.999 %");
+        assert_eq!(Share::from_percent(12.5).unwrap().to_string(), "12.5 %");
+        g.merge_link(a, b, Link::Owns(Share(10_000))).unwrap();
+        assert_eq!(
+            g.owners_of(b),
+            &[(a, Link::Owns(Share(20_000)))],
+            "the larger share counts"
+        );
+        g.merge_link(a, b, Link::Owns(Share(60_000))).unwrap();
+        assert_eq!(g.owners_of(b), &[(a, Link::Owns(Share(60_000)))]);
     }
 }

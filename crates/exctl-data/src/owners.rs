@@ -240,6 +240,7 @@ fn read_csv(file: &str, text: &str, source: &str) -> Result<OwnersFile, OwnersEr
     }
     let mut entities = Entities::default();
     let mut links = Vec::new();
+    let mut seen_pairs: HashMap<(String, String), usize> = HashMap::new();
     for (i, row) in rdr.records().enumerate() {
         let line = i + 2;
         let row = row.map_err(|e| err(file, Some(line), e.to_string()))?;
@@ -300,6 +301,13 @@ fn read_csv(file: &str, text: &str, source: &str) -> Result<OwnersFile, OwnersEr
                     LinkKind::OwnsUnstated
                 }
             }
+            "controls" if share.is_some() => {
+                return Err(err(
+                    file,
+                    Some(line),
+                    "kind controls with a percent: a share is ownership (kind owns); leave percent blank for control alone, or give two rows",
+                ))
+            }
             "controls" => LinkKind::Controls,
             other => {
                 return Err(err(
@@ -309,6 +317,13 @@ fn read_csv(file: &str, text: &str, source: &str) -> Result<OwnersFile, OwnersEr
                 ))
             }
         };
+        if let Some(first) = seen_pairs.insert((owner_key.clone(), owned_key.clone()), line) {
+            return Err(err(
+                file,
+                Some(line),
+                format!("this holding was stated on line {first} already: give each owner and owned entity once"),
+            ));
+        }
         let start_date = date_ok(file, line, "start_date", get("start_date"))?;
         let end_date = date_ok(file, line, "end_date", get("end_date"))?;
         if let (Some(s), Some(e)) = (&start_date, &end_date) {
@@ -429,7 +444,13 @@ fn read_ftm(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
         }
         // FtM writes shares as text ("50", "50%", "majority"): what is not a
         // number is an unstated share, never zero.
-        let share = first("percentage").and_then(|p| percent(p).ok().flatten());
+        let share = match first("percentage") {
+            // A number out of range is an error; words are an unstated share.
+            Some(p) if p.trim().trim_end_matches('%').trim().parse::<f64>().is_ok() => {
+                percent(p).map_err(|e| err(file, Some(line), format!("percentage: {e}")))?
+            }
+            _ => None,
+        };
         links.push(LinkRecord {
             owner_key,
             owned_key,
@@ -441,9 +462,11 @@ fn read_ftm(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
             percent: share,
             relation: "Ownership".into(),
             start_date: first("startDate")
-                .and_then(|d| date_ok(file, line, "startDate", d).ok().flatten()),
+                .map(|d| ftm_date(file, line, "startDate", d))
+                .transpose()?,
             end_date: first("endDate")
-                .and_then(|d| date_ok(file, line, "endDate", d).ok().flatten()),
+                .map(|d| ftm_date(file, line, "endDate", d))
+                .transpose()?,
         });
     }
     Ok(OwnersFile {
@@ -451,6 +474,19 @@ fn read_ftm(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
         links,
         skipped,
     })
+}
+
+/// An FtM date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, read as the first day it
+/// names; anything else is refused, never dropped (a dropped end date would
+/// make a past holding count today).
+fn ftm_date(file: &str, line: usize, field: &str, d: &str) -> Result<String, OwnersError> {
+    let full = match d.len() {
+        4 => format!("{d}-01-01"),
+        7 => format!("{d}-01"),
+        _ => d.get(..10).unwrap_or(d).to_string(),
+    };
+    date_ok(file, line, field, &full)?
+        .ok_or_else(|| err(file, Some(line), format!("{field}: empty")))
 }
 
 fn csv_columns(

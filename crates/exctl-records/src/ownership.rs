@@ -27,6 +27,10 @@ pub struct NewImport<'a> {
     pub file_sha256: &'a str,
     pub entities: &'a [EntityRecord],
     pub links: &'a [LinkRecord],
+    /// Whether holdings the source's previous import stated and this one does
+    /// not may go: without it such an import is refused, so a partial file
+    /// never silently drops a stake on record.
+    pub replace: bool,
 }
 
 /// An import on record.
@@ -92,6 +96,22 @@ pub struct Ancestry {
 impl Ancestry {
     pub fn entity(&self, key: &str) -> Option<&StoredEntity> {
         self.entities.iter().find(|e| e.key == key)
+    }
+
+    /// Adds another name's ancestry (an owner's): its entities and links,
+    /// not as roots.
+    pub fn absorb(&mut self, other: Ancestry) {
+        for e in other.entities {
+            if self.entity(&e.key).is_none() {
+                self.entities.push(e);
+            }
+        }
+        for l in other.links {
+            if !self.links.contains(&l) {
+                self.links.push(l);
+            }
+        }
+        self.links.sort_by_key(|l| l.import_id);
     }
 }
 
@@ -233,6 +253,41 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get(0)?;
+        let before = match previous {
+            Some(p) => {
+                let rows = sqlx::query(
+                    "SELECT owner_key, owned_key, kind, percent, relation, start_date, end_date FROM ownership_links WHERE import_id = $1",
+                )
+                .bind(p)
+                .fetch_all(&mut *tx)
+                .await?;
+                rows.iter()
+                    .map(|r| link_from_row(r, 0))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            None => Vec::new(),
+        };
+        if !new.replace {
+            let stated: HashSet<(&str, &str)> = new
+                .links
+                .iter()
+                .map(|l| (l.owner_key.as_str(), l.owned_key.as_str()))
+                .collect();
+            let dropped: Vec<String> = before
+                .iter()
+                .filter(|l| !stated.contains(&(l.owner_key.as_str(), l.owned_key.as_str())))
+                .map(|l| format!("{} -> {}", l.owner_key, l.owned_key))
+                .collect();
+            if !dropped.is_empty() {
+                return Err(Error::Rejected(format!(
+                    "source {:?}: this import leaves out {} holding(s) its previous import stated ({}{}); import the whole source again to replace it (replace), or import these holdings under another source",
+                    new.source,
+                    dropped.len(),
+                    dropped.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+                    if dropped.len() > 5 { ", …" } else { "" }
+                )));
+            }
+        }
         let row = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO ownership_imports (source, format, file_name, file_sha256, entities, links, digest, recorded_at, actor)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) {}",
@@ -316,20 +371,6 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        let before = match previous {
-            Some(p) => {
-                let rows = sqlx::query(
-                    "SELECT owner_key, owned_key, kind, percent, relation, start_date, end_date FROM ownership_links WHERE import_id = $1",
-                )
-                .bind(p)
-                .fetch_all(&mut *tx)
-                .await?;
-                rows.iter()
-                    .map(|r| link_from_row(r, 0))
-                    .collect::<Result<Vec<_>, _>>()?
-            }
-            None => Vec::new(),
-        };
         let import_row = sqlx::query(AssertSqlSafe(format!("{IMPORT_SELECT} WHERE id = $1")))
             .bind(id)
             .fetch_one(&mut *tx)

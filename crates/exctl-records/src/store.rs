@@ -1314,10 +1314,8 @@ impl Store {
                 .or_default()
                 .push((name.clone(), country.clone()));
         }
-        let mut out: HashMap<(String, Option<String>), Vec<Disposition>> = parties
-            .iter()
-            .map(|p| (p.clone(), Vec::new()))
-            .collect();
+        let mut out: HashMap<(String, Option<String>), Vec<Disposition>> =
+            parties.iter().map(|p| (p.clone(), Vec::new())).collect();
         let keys: Vec<&String> = by_key.keys().collect();
         for chunk in keys.chunks(200) {
             let marks = (1..=chunk.len())

@@ -1246,6 +1246,7 @@ async fn ownership_imports_are_kept_and_the_latest_of_each_source_is_the_graph()
                 file_sha256: "00",
                 entities: &entities,
                 links: &links,
+                replace: false,
             })
             .await
             .unwrap();
@@ -1264,6 +1265,21 @@ async fn ownership_imports_are_kept_and_the_latest_of_each_source_is_the_graph()
         assert_eq!(up.links.len(), 4);
         assert!(store.ancestry("nobody").await.unwrap().roots.is_empty());
 
+        // A partial file never drops holdings on record unless told to.
+        let partial = store
+            .import_ownership(NewImport {
+                source: "declared",
+                format: "csv",
+                file_name: "part.csv",
+                file_sha256: "0a",
+                entities: &entities[..2],
+                links: &[link("name:x", "name:a", Some(30.0))],
+                replace: false,
+            })
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(partial.contains("leaves out 3 holding(s)"), "{partial}");
         // The next import of the source replaces it as the graph, and says how.
         let second = store
             .import_ownership(NewImport {
@@ -1276,6 +1292,7 @@ async fn ownership_imports_are_kept_and_the_latest_of_each_source_is_the_graph()
                     link("name:x", "name:a", Some(30.0)),
                     link("name:a", "name:b", Some(50.0)),
                 ],
+                replace: true,
             })
             .await
             .unwrap();
@@ -1294,6 +1311,7 @@ async fn ownership_imports_are_kept_and_the_latest_of_each_source_is_the_graph()
                 file_sha256: "02",
                 entities: &[entity("name:b", "name:b"), entity("lei:P", "P")],
                 links: &[link("lei:P", "name:b", None)],
+                replace: false,
             })
             .await
             .unwrap();
@@ -1318,6 +1336,7 @@ async fn ownership_imports_are_kept_and_the_latest_of_each_source_is_the_graph()
                     file_sha256: "03",
                     entities: &entities,
                     links: &links,
+                    replace: false,
                 })
                 .await
                 .is_err());

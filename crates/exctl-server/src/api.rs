@@ -1004,6 +1004,11 @@ pub struct OwnersImportRequest {
     file_name: String,
     /// The file's text.
     content: String,
+    /// This file is the whole source: holdings its previous import stated
+    /// and this one does not are dropped (without it such an import is
+    /// refused, 409).
+    #[serde(default)]
+    replace: bool,
 }
 
 /// The date a party's owners are shown as of.
@@ -1042,6 +1047,7 @@ async fn owners_import(
         r.content.into_bytes(),
         r.format.as_deref(),
         r.source.as_deref(),
+        r.replace,
     )
     .await?;
     Ok(Json(serde_json::to_value(report).map_err(|_| ApiError::internal())?).into_response())

@@ -409,6 +409,10 @@ pub(crate) enum OwnersCommand {
         /// for csv, else the format's name).
         #[arg(long, value_name = "NAME")]
         source: Option<String>,
+        /// This file is the whole source: holdings its previous import stated and this
+        /// file does not are dropped (without it, such an import is refused).
+        #[arg(long)]
+        replace: bool,
         #[arg(long)]
         json: bool,
     },

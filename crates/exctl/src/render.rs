@@ -704,8 +704,8 @@ pub fn parties_text(
         for h in mine {
             let via = match (&h.owner, h.owner_share) {
                 (Some(o), Some(pct)) => format!(
-                    " via owner {o:?} ({} %)",
-                    exctl_core::facts::format_number(pct)
+                    " via owner {o:?} ({})",
+                    exctl_core::ownership::Share::from_percent(pct).unwrap_or_default()
                 ),
                 (Some(o), None) => format!(" via owner {o:?} (no direct share stated)"),
                 _ => String::new(),
@@ -1131,6 +1131,9 @@ pub fn owners_imports_text(imports: &[exctl_records::OwnershipImport]) -> String
 
 pub fn owners_text(a: &exctl_app::owners::OwnersAnswer) -> String {
     let mut s = format!("{} as of {}\n", a.party, a.as_of);
+    if !a.listed.is_empty() {
+        let _ = writeln!(s, "the party itself matches: {}", a.listed.join("; "));
+    }
     if a.findings.is_empty() {
         s.push_str("no listed owner under any pack's ownership rules\n");
     }

@@ -11,6 +11,7 @@ pub(crate) fn run(g: &Globals, args: OwnersArgs) -> Result<ExitCode> {
             file,
             format,
             source,
+            replace,
             json,
         } => {
             let name = file.display().to_string();
@@ -23,6 +24,7 @@ pub(crate) fn run(g: &Globals, args: OwnersArgs) -> Result<ExitCode> {
                 bytes,
                 format.as_deref(),
                 source.as_deref(),
+                replace,
             ))?;
             rt.block_on(store.close());
             emit(json, serde_json::to_value(&report)?, || {

@@ -135,7 +135,7 @@ pub(crate) fn run(g: &Globals, args: PacksArgs) -> Result<ExitCode> {
         }
         PacksCommand::Rollback => {
             let now = packs::rollback(&home)?;
-            println!("rolled back: {now} is in use");
+            println!("rolled back: {now} in use");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -42,6 +42,7 @@ async function show(ev) {
       el("p", { class: "cite" }, x.citation)));
     out.replaceChildren(
       el("h3", {}, r.party + " as of " + r.as_of),
+      (r.listed || []).length ? el("p", { class: "hit" }, "The party itself matches: " + r.listed.join("; ")) : null,
       findings.length ? el("div", {}, findings) : el("p", { class: "clear" }, "No listed owner under any pack's ownership rules."),
       el("h4", {}, "Owners up the chains"),
       r.owners.length ? table(["Owner", "Country", "List hits"], r.owners.map((o) => [o.name, o.country || "", o.hits.join("; ") || "none"])) : el("p", {}, "none on record"),
@@ -60,6 +61,7 @@ async function importFile(ev) {
   const body = { file_name: file.name, content: await file.text() };
   const source = String(f.get("source") || "").trim();
   if (source) body.source = source;
+  if (f.get("replace")) body.replace = true;
   if (f.get("format")) body.format = f.get("format");
   out.replaceChildren(el("p", {}, "importing…"));
   try {
