@@ -359,8 +359,11 @@ fn check_new(
     guard: LossGuard,
     countries: CountryResolver<'_>,
 ) -> Result<ListSet> {
-    let mut new = load_path(tmp, Some(p.format), countries)
-        .map_err(|e| bad(format!("does not parse, the file in use stays: {e}")))?;
+    // Messages name the file as published, not the temporary copy.
+    let mut new = load_path(tmp, Some(p.format), countries).map_err(|e| {
+        let reason = e.to_string().replace(&tmp.display().to_string(), p.file);
+        bad(format!("does not parse, the file in use stays: {reason}"))
+    })?;
     if let Some(s) = new.sources.first_mut() {
         s.file = p.file.to_string();
     }

@@ -1351,9 +1351,15 @@ pub struct FetchQuery {
 #[utoipa::path(post, path = "/api/v1/lists/fetch", tag = "screening", params(FetchQuery),
     responses((status = 200, description = "The recorded fetch (files, diffs, failures) and the rescreen", body = Object),
               (status = 400, description = "Not a source", body = Object)))]
-async fn fetch_lists(State(s): State<Arc<AppState>>, Params(q): Params<FetchQuery>) -> ApiResult {
+async fn fetch_lists(
+    State(s): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Params(q): Params<FetchQuery>,
+) -> ApiResult {
     let which = q.source.unwrap_or_else(|| "all".into());
-    let body = s.fetch_lists(&which, q.force).await?;
+    let body = s
+        .fetch_lists(&which, q.force, Some(&actor(&caller)))
+        .await?;
     Ok(Json(body))
 }
 

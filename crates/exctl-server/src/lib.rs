@@ -174,7 +174,7 @@ pub async fn serve(config: Config, announce: impl FnOnce(&Started)) -> Result<()
             tick.tick().await;
             loop {
                 tick.tick().await;
-                if let Err(e) = s.fetch_lists("all", false).await {
+                if let Err(e) = s.fetch_lists("all", false, None).await {
                     tracing::warn!(error = %e, "scheduled list fetch failed");
                 }
             }

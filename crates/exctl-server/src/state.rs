@@ -323,6 +323,7 @@ impl AppState {
         self: &Arc<Self>,
         which: &str,
         force: bool,
+        actor: Option<&str>,
     ) -> anyhow::Result<serde_json::Value> {
         use exctl_app::sources;
         let _one = self.fetching.lock().await;
@@ -341,8 +342,9 @@ impl AppState {
         .await??;
         let files = serde_json::to_value(&refresh.files)?;
         let failed = serde_json::to_value(&refresh.failed)?;
-        let recorded = self
-            .store
+        let acting = actor.map(|a| self.store.acting_as(a));
+        let store = acting.as_ref().unwrap_or(&self.store);
+        let recorded = store
             .record_list_refresh(&files, &failed, refresh.changed())
             .await?;
         let mut rescreen = serde_json::Value::Null;
@@ -352,7 +354,7 @@ impl AppState {
             let today = chrono::Utc::now().date_naive();
             let report = exctl_app::parties::rescreen(
                 &shell,
-                &self.store,
+                store,
                 &self.data,
                 today,
                 Arc::new(exctl_app::Quiet),

@@ -1859,6 +1859,10 @@ fn a_list_fetch_names_its_sources_and_needs_an_admin() {
         "{body}"
     );
     assert_eq!(body["refresh"]["changed"], "no");
+    assert_ne!(
+        body["refresh"]["actor"], "tester",
+        "the caller is recorded: {body}"
+    );
     assert!(body["rescreen"].is_null());
     let (_, all) = s.call("GET", "/api/v1/lists/refreshes", Some(&officer), None);
     assert_eq!(all.as_array().unwrap().len(), 1);

@@ -758,7 +758,7 @@ pub(crate) enum ListsCommand {
         #[arg(long, value_name = "SOURCE")]
         source: Option<String>,
         /// Download a one-file source from this URL instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "mirror")]
         url: Option<String>,
         /// Download every file from BASE/FILE (an internal mirror) instead.
         #[arg(long, value_name = "BASE")]
