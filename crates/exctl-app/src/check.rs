@@ -706,6 +706,36 @@ pub async fn ancestries(store: &Store, parties: &[Party]) -> Result<parties::Anc
     Ok(out)
 }
 
+/// Hits on lists that no pack in use gives a legal effect (EU, UK, UN…):
+/// the outcome does not weigh them, and the answer must say so.
+pub fn unweighed_hits(data: &Data, screened: Option<&PartyScreen>) -> Vec<String> {
+    let Some(found) = screened else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for h in &found.hits {
+        if data
+            .parties
+            .iter()
+            .any(|r| r.lists().any(|l| l.eq_ignore_ascii_case(&h.list)))
+        {
+            continue;
+        }
+        let whose = match &h.owner {
+            Some(o) => format!("{} {:?} (through its owner {o:?})", h.role, h.party),
+            None => format!("{} {:?}", h.role, h.party),
+        };
+        let w = format!(
+            "{whose} matches {} entry {:?} ({}), a list no rule pack here gives a legal effect: the outcome does not weigh it; check what that list means for this shipment under the law that imposes it",
+            h.list, h.entry_name, h.list_name
+        );
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
 /// The record of a completed check.
 pub fn recording(p: &Prepared, request_key: String, screened: Option<&PartyScreen>) -> Recording {
     let decision: NewDecision = recording::new_check(
@@ -890,7 +920,7 @@ pub async fn run<S: Shell>(
     } else {
         Some(shell.screener()?)
     };
-    let warnings = crate::screening::warnings(screener.as_deref());
+    let mut warnings = crate::screening::warnings(screener.as_deref());
     let data = place.data.clone();
     let licences = Arc::new(licences);
     let on_file = licences.clone();
@@ -906,6 +936,7 @@ pub async fn run<S: Shell>(
             (prepared, screened)
         })
         .await?;
+    warnings.extend(unweighed_hits(&place.data, screened.as_ref()));
     let record_id = match (place.store, record) {
         (Some(_), true) => {
             let mut r = recording(

@@ -1981,3 +1981,48 @@ fn the_affiliates_rule_adds_up_listed_owners_and_keeps_its_stay() {
     let d = us(&jv, "2025-06-01");
     assert!(d["notes"].to_string().contains("not yet in effect"), "{d}");
 }
+
+/// A hit on a list no pack gives a legal effect (the EU's, the UK's) is
+/// never passed over in silence: the check warns that it did not weigh it.
+#[test]
+fn a_hit_on_a_list_no_pack_weighs_is_warned_about() {
+    let i = Instance::new(None);
+    let eu = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/lists/eu.xml")
+        .display()
+        .to_string();
+    let out = i.ok(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--list",
+        &eu,
+        "--end-user",
+        "Korea Mining Development Trading Corporation;country=KP",
+        "--json",
+        "--no-record",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("EU entry") && w.contains("does not weigh it"),
+        "{v}"
+    );
+    // A list a pack weighs gets no such warning.
+    let out = i.ok(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--list",
+        "demo",
+        "--end-user",
+        "Huawei Technologies Co. Ltd.;country=CN",
+        "--json",
+        "--no-record",
+    ]);
+    assert!(!out.contains("does not weigh it"), "{out}");
+}
