@@ -186,25 +186,13 @@ pub fn parse_eu_xml(
 mod tests {
     use super::parse_eu_xml;
     use crate::model::{EntityType, PartyId, Strength};
+    use crate::parse::testing::{country, example, read};
     use crate::parse::{load_path, Format};
-    use std::path::{Path, PathBuf};
-
-    fn country(s: &str) -> Option<String> {
-        let t = s.trim();
-        (t.len() == 2 && t.chars().all(|c| c.is_ascii_alphabetic())).then(|| t.to_ascii_uppercase())
-    }
-
-    fn example() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/lists/eu.xml")
-    }
-
-    fn read() -> String {
-        std::fs::read_to_string(example()).unwrap()
-    }
+    use std::path::Path;
 
     #[test]
     fn reads_persons_and_enterprises_with_their_details() {
-        let (entries, date) = parse_eu_xml("eu.xml", &read(), &country).unwrap();
+        let (entries, date) = parse_eu_xml("eu.xml", &read("eu.xml"), &country).unwrap();
         assert_eq!(date.as_deref(), Some("2024-12-11"));
         assert_eq!(entries.len(), 6);
         assert!(entries.iter().all(|e| e.list == "EU"));
@@ -262,7 +250,7 @@ mod tests {
 
     #[test]
     fn the_fixture_is_detected_by_its_root_and_namespace() {
-        let head = read();
+        let head = read("eu.xml");
         let head = &head.as_bytes()[..4096];
         assert_eq!(
             Format::detect(Path::new("eu.xml"), head),
@@ -273,7 +261,7 @@ mod tests {
             Format::detect(Path::new("download"), head),
             Some(Format::EuXml)
         );
-        let set = load_path(&example(), None, &country).unwrap();
+        let set = load_path(&example("eu.xml"), None, &country).unwrap();
         assert_eq!(set.sources[0].format, "eu-xml");
         assert_eq!(set.sources[0].date.as_deref(), Some("2024-12-11"));
     }
@@ -286,7 +274,7 @@ mod tests {
 
     #[test]
     fn broken_files_are_refused_with_the_line() {
-        let good = read();
+        let good = read("eu.xml");
         let half = good.char_indices().nth(good.chars().count() / 2).unwrap().0;
         let cut = &good[..half];
         let e = err(cut);
@@ -320,7 +308,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("exctl-eu-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("eu.xml");
-        let mut bytes = read().into_bytes();
+        let mut bytes = read("eu.xml").into_bytes();
         let at = bytes.windows(6).position(|w| w == b"Mugabe").unwrap();
         bytes[at] = 0xff;
         std::fs::write(&p, &bytes).unwrap();

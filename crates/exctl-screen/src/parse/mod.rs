@@ -8,6 +8,8 @@ mod eu;
 mod ftm;
 mod ofac;
 mod ofac_xml;
+#[cfg(test)]
+mod testing;
 mod uk;
 mod un;
 mod user;

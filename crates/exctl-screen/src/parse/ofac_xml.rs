@@ -188,39 +188,9 @@ pub fn parse_ofac_xml(
 mod tests {
     use super::parse_ofac_xml;
     use crate::model::{EntityType, PartyId, Strength};
+    use crate::parse::testing::{country, example, read};
     use crate::parse::{load_path, Format};
-    use std::path::{Path, PathBuf};
-
-    fn country(s: &str) -> Option<String> {
-        let t = s.trim();
-        if t.len() == 2 && t.chars().all(|c| c.is_ascii_alphabetic()) {
-            return Some(t.to_ascii_uppercase());
-        }
-        [
-            ("cuba", "CU"),
-            ("russia", "RU"),
-            ("iran", "IR"),
-            ("united kingdom", "GB"),
-            ("switzerland", "CH"),
-            ("spain", "ES"),
-            ("panama", "PA"),
-            ("china", "CN"),
-            ("turkey", "TR"),
-        ]
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(t))
-        .map(|(_, c)| c.to_string())
-    }
-
-    fn example(name: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../docs/examples/lists")
-            .join(name)
-    }
-
-    fn read(name: &str) -> String {
-        std::fs::read_to_string(example(name)).unwrap()
-    }
+    use std::path::Path;
 
     #[test]
     fn sdn_xml_reads_names_strengths_ids_dates_and_countries() {

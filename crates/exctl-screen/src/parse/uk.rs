@@ -524,35 +524,9 @@ pub fn parse_ofsi_csv(
 mod tests {
     use super::{countries_in, month_date, parse_ofsi_csv, parse_uk_csv, parse_uk_xml};
     use crate::model::{EntityType, Entry, PartyId, Strength};
+    use crate::parse::testing::{country, example, read};
     use crate::parse::{load_path, Format};
-    use std::path::{Path, PathBuf};
-
-    fn country(s: &str) -> Option<String> {
-        let t = s.trim();
-        [
-            ("afghanistan", "AF"),
-            ("pakistan", "PK"),
-            ("united arab emirates", "AE"),
-            ("tunisia", "TN"),
-            ("italy", "IT"),
-            ("syria", "SY"),
-            ("iraq", "IQ"),
-            ("russia", "RU"),
-        ]
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(t))
-        .map(|(_, c)| c.to_string())
-    }
-
-    fn example(name: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../docs/examples/lists")
-            .join(name)
-    }
-
-    fn read(name: &str) -> String {
-        std::fs::read_to_string(example(name)).unwrap()
-    }
+    use std::path::Path;
 
     fn find<'a>(entries: &'a [Entry], id: &str) -> &'a Entry {
         entries.iter().find(|e| e.id == id).unwrap()
