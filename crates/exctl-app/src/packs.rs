@@ -150,27 +150,15 @@ pub fn verify(
             sig.format
         )));
     }
-    if hex::encode(public_key) != sig.public_key {
-        return Err(bad(format!(
-            "{name}: signed by key {}, not by the pinned key {}",
-            sig.key_id,
-            exctl_records::keys::key_id(public_key)
-        )));
-    }
     let sha = exctl_records::keys::sha256_hex(bytes);
-    let signature = hex::decode(sig.signature.trim())
-        .map_err(|_| bad(format!("{name}.sig: field `signature` is not hex")))?;
-    if sha != sig.sha256
-        || !exctl_records::keys::verify(
-            public_key,
-            message(&sig.published_at, &sha).as_bytes(),
-            &signature,
-        )
-    {
-        return Err(bad(format!(
-            "{name}: the signature does not verify: the bundle was altered or not signed by this key"
-        )));
-    }
+    exctl_records::keys::check_detached(
+        public_key,
+        (&sig.public_key, &sig.key_id),
+        (&sig.sha256, &sha),
+        message(&sig.published_at, &sha).as_bytes(),
+        &sig.signature,
+    )
+    .map_err(|e| bad(format!("{name}: {e}")))?;
     let bundle: Bundle = serde_json::from_slice(bytes)
         .map_err(|e| bad(format!("{name}: not a pack bundle: {e}")))?;
     if bundle.format != BUNDLE_FORMAT || bundle.published_at != sig.published_at {

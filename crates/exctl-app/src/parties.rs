@@ -221,12 +221,6 @@ pub fn ownership_view(
     )
 }
 
-/// Every name a check screens: each party and each of its owners, as
-/// (name, country).
-pub fn screened_names(parties: &[Party]) -> Vec<(String, Option<String>)> {
-    screened_names_with(parties, &Ancestries::new(), chrono::NaiveDate::MIN)
-}
-
 /// Every name a check screens, with the owners the ownership records add.
 pub fn screened_names_with(
     parties: &[Party],
@@ -249,7 +243,7 @@ pub fn screened_names_with(
     names
 }
 
-/// Active clearances per screened name, as [`screen_parties_with`] takes them.
+/// Active clearances per screened name, as [`screen_parties_owned`] takes them.
 pub type Clearances = std::collections::HashMap<(String, Option<String>), Vec<Disposition>>;
 
 /// The active clearances of every name the parties screen, and the parties'
@@ -271,23 +265,9 @@ pub fn clearances_blocking(
     Ok((cleared, ancestries))
 }
 
-/// Screens every party and owner against `screener`, leaving out (and
-/// naming) the hits that `cleared` clears. No I/O.
-pub fn screen_parties_with(
-    screener: &Screener,
-    parties: &[Party],
-    cleared: &Clearances,
-) -> PartyScreen {
-    screen_parties_owned(
-        screener,
-        parties,
-        cleared,
-        &Ancestries::new(),
-        chrono::NaiveDate::MIN,
-    )
-}
-
-/// [`screen_parties_with`], with the owners the ownership records hold.
+/// Screens every party and its owners (those the check names and those the
+/// ownership records hold) against `screener`, leaving out (and naming) the
+/// hits that `cleared` clears. No I/O.
 pub fn screen_parties_owned(
     screener: &Screener,
     parties: &[Party],

@@ -1125,33 +1125,18 @@ pub fn import_feed(
             public_key.display()
         ))
     })?;
-    if hex::encode(&key) != sig.public_key {
-        return Err(crate::bad(format!(
-            "{}: signed by key {}, not by the pinned key {}",
-            sig_path.display(),
-            sig.key_id,
-            exctl_records::keys::key_id(&key)
-        )));
-    }
     let sha = exctl_records::keys::sha256_hex(&bytes);
-    let signature = hex::decode(sig.signature.trim()).ok().ok_or_else(|| {
-        crate::bad(format!(
-            "{}: field `signature` is not hex",
-            sig_path.display()
-        ))
+    exctl_records::keys::check_detached(
+        &key,
+        (&sig.public_key, &sig.key_id),
+        (&sig.sha256, &sha),
+        feed_message(&sig.authority, &sig.published_at, &sha).as_bytes(),
+        &sig.signature,
+    )
+    .map_err(|e| match e {
+        exctl_records::keys::Detached::NotHex => crate::bad(format!("{}: {e}", sig_path.display())),
+        _ => crate::bad(format!("{}: {e}", feed.display())),
     })?;
-    if sha != sig.sha256
-        || !exctl_records::keys::verify(
-            &key,
-            feed_message(&sig.authority, &sig.published_at, &sha).as_bytes(),
-            &signature,
-        )
-    {
-        return Err(crate::bad(format!(
-            "{}: the signature does not verify: the feed was altered or not signed by this key",
-            feed.display()
-        )));
-    }
     let text = String::from_utf8(bytes)
         .map_err(|_| crate::bad(format!("{}: not UTF-8", feed.display())))?;
     let entries = parse_user_csv(&feed.display().to_string(), &text, countries)

@@ -234,6 +234,37 @@ impl Refresh {
     }
 }
 
+/// Records a fetch and, when it changed a list and the new lists serve
+/// (`serving`), rescreens every stored party against the shell's lists.
+/// Every shell calls this after [`fetch`].
+pub async fn record<S: crate::Shell>(
+    shell: &S,
+    store: &exctl_records::Store,
+    data: &exctl_data::Data,
+    refresh: &Refresh,
+    (today, serving): (chrono::NaiveDate, bool),
+) -> Result<(
+    exctl_records::ListRefresh,
+    Option<exctl_records::RescreenReport>,
+)> {
+    let recorded = store
+        .record_list_refresh(
+            &serde_json::to_value(&refresh.files)?,
+            &serde_json::to_value(&refresh.failed)?,
+            refresh.changed(),
+        )
+        .await?;
+    let rescreened = if refresh.changed() && serving {
+        Some(
+            crate::parties::rescreen(shell, store, data, today, std::sync::Arc::new(crate::Quiet))
+                .await?,
+        )
+    } else {
+        None
+    };
+    Ok((recorded, rescreened))
+}
+
 /// How many earlier versions of each file are kept in `.previous/`.
 pub const KEEP: usize = 10;
 

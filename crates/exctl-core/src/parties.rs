@@ -335,27 +335,6 @@ pub struct OwnershipView {
     pub hits: Vec<(crate::ownership::NodeId, ListHit)>,
 }
 
-impl OwnershipView {
-    /// A party with the owners the check names (one level).
-    pub fn of_party(party: &Party) -> OwnershipView {
-        let mut graph = crate::ownership::OwnershipGraph::new();
-        let node = graph.add_entity(party.name.clone());
-        for o in &party.owners {
-            let n = graph.add_entity(o.name.clone());
-            // Checked when the party was read: a bad share is left out, never zero.
-            let _ = graph.add_share(n, node, o.percent);
-        }
-        OwnershipView {
-            role: party.role,
-            party: party.name.clone(),
-            label: format!("{} {:?}", party.role, party.name),
-            graph,
-            node,
-            hits: Vec::new(),
-        }
-    }
-}
-
 /// What an ownership rule makes of a party.
 #[derive(Debug, Clone, Serialize)]
 pub struct OwnershipFinding {

@@ -212,13 +212,7 @@ fn read_csv(file: &str, text: &str, source: &str) -> Result<OwnersFile, OwnersEr
         "start_date",
         "end_date",
     ];
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| err(file, Some(1), format!("header: {e}")))?
-        .clone();
+    let (mut rdr, headers) = csv_reader(file, text, false)?;
     let mut col: HashMap<&str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim();
@@ -385,14 +379,7 @@ fn read_ftm(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
             continue;
         }
         let props = v.get("properties");
-        let first = |p: &str| {
-            props
-                .and_then(|x| x.get(p))
-                .and_then(|x| x.as_array())
-                .and_then(|a| a.iter().find_map(|s| s.as_str()))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let first = |p: &str| ftm_first(props, p);
         let Some(name) = first("name") else {
             return Err(err(
                 file,
@@ -418,14 +405,7 @@ fn read_ftm(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
     let mut links = Vec::new();
     for (line, v) in holdings {
         let props = v.get("properties");
-        let first = |p: &str| {
-            props
-                .and_then(|x| x.get(p))
-                .and_then(|x| x.as_array())
-                .and_then(|a| a.iter().find_map(|s| s.as_str()))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let first = |p: &str| ftm_first(props, p);
         let side = |p: &str| -> Result<String, OwnersError> {
             let id = first(p)
                 .ok_or_else(|| err(file, Some(line), format!("Ownership without `{p}`")))?;
@@ -476,6 +456,16 @@ fn read_ftm(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
     })
 }
 
+/// An FtM property's first non-empty value.
+fn ftm_first<'a>(props: Option<&'a serde_json::Value>, p: &str) -> Option<&'a str> {
+    props
+        .and_then(|x| x.get(p))
+        .and_then(|x| x.as_array())
+        .and_then(|a| a.iter().find_map(|s| s.as_str()))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 /// An FtM date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, read as the first day it
 /// names; anything else is refused, never dropped (a dropped end date would
 /// make a past holding count today).
@@ -487,6 +477,22 @@ fn ftm_date(file: &str, line: usize, field: &str, d: &str) -> Result<String, Own
     };
     date_ok(file, line, field, &full)?
         .ok_or_else(|| err(file, Some(line), format!("{field}: empty")))
+}
+
+/// A CSV reader past its header, and the header.
+fn csv_reader<'a>(
+    file: &str,
+    text: &'a str,
+    flexible: bool,
+) -> Result<(csv::Reader<&'a [u8]>, csv::StringRecord), OwnersError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(flexible)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| err(file, Some(1), format!("header: {e}")))?
+        .clone();
+    Ok((rdr, headers))
 }
 
 fn csv_columns(
@@ -508,13 +514,7 @@ fn csv_columns(
 }
 
 fn read_gleif_rr(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| err(file, Some(1), format!("header: {e}")))?
-        .clone();
+    let (mut rdr, headers) = csv_reader(file, text, true)?;
     const START: &str = "Relationship.StartNode.NodeID";
     const END: &str = "Relationship.EndNode.NodeID";
     const TYPE: &str = "Relationship.RelationshipType";
@@ -592,13 +592,7 @@ fn read_gleif_rr(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
 }
 
 fn read_gleif_lei(file: &str, text: &str) -> Result<OwnersFile, OwnersError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| err(file, Some(1), format!("header: {e}")))?
-        .clone();
+    let (mut rdr, headers) = csv_reader(file, text, true)?;
     let col = csv_columns(file, &headers, &["LEI", "Entity.LegalName"])?;
     let mut entities = Entities::default();
     for (i, row) in rdr.records().enumerate() {

@@ -80,6 +80,41 @@ pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
         .is_ok()
 }
 
+/// Why a detached signature (a feed's, a pack bundle's) was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Detached {
+    #[error("signed by key {signed_by}, not by the pinned key {pinned}")]
+    OtherKey { signed_by: String, pinned: String },
+    #[error("field `signature` is not hex")]
+    NotHex,
+    #[error("the signature does not verify: the file was altered or not signed by this key")]
+    Invalid,
+}
+
+/// Checks a detached signature: made by the `pinned` key (not merely by the
+/// key the signature file names), over `message`, which covers `sha256` of
+/// the signed bytes; `actual_sha256` is what the bytes hash to now.
+pub fn check_detached(
+    pinned: &[u8],
+    signed_by: (&str, &str),
+    (sha256, actual_sha256): (&str, &str),
+    message: &[u8],
+    signature_hex: &str,
+) -> Result<(), Detached> {
+    let (public_key_hex, key) = signed_by;
+    if hex::encode(pinned) != public_key_hex {
+        return Err(Detached::OtherKey {
+            signed_by: key.to_string(),
+            pinned: key_id(pinned),
+        });
+    }
+    let signature = hex::decode(signature_hex.trim()).map_err(|_| Detached::NotHex)?;
+    if sha256 != actual_sha256 || !verify(pinned, message, &signature) {
+        return Err(Detached::Invalid);
+    }
+    Ok(())
+}
+
 /// The id of a public key.
 pub fn key_id(public_key: &[u8]) -> String {
     hex::encode(Sha256::digest(public_key))[..16].to_string()

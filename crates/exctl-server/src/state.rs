@@ -334,34 +334,28 @@ impl AppState {
             max_loss: self.max_list_loss,
             force,
         };
-        let refresh = tokio::task::spawn_blocking(move || {
+        let mut refresh = tokio::task::spawn_blocking(move || {
             let table = exctl_app::screening::countries()?;
             let resolve = exctl_app::screening::resolver(&table);
             sources::fetch(&chosen, &urls, &dir, guard, &resolve)
         })
         .await??;
-        let files = serde_json::to_value(&refresh.files)?;
-        let failed = serde_json::to_value(&refresh.failed)?;
+        // Swapped in before the rescreen; a swap refused is on the record too.
+        let mut serving = true;
+        if refresh.changed() {
+            if let Err(e) = self.refresh_lists(force).await {
+                refresh.failed.push(format!(
+                    "the new files did not replace the lists serving: {e}"
+                ));
+                serving = false;
+            }
+        }
         let acting = actor.map(|a| self.store.acting_as(a));
         let store = acting.as_ref().unwrap_or(&self.store);
-        let recorded = store
-            .record_list_refresh(&files, &failed, refresh.changed())
-            .await?;
-        let mut rescreen = serde_json::Value::Null;
-        if refresh.changed() {
-            self.refresh_lists(force).await?;
-            let shell = crate::api::ServerShell(self);
-            let today = chrono::Utc::now().date_naive();
-            let report = exctl_app::parties::rescreen(
-                &shell,
-                store,
-                &self.data,
-                today,
-                Arc::new(exctl_app::Quiet),
-            )
-            .await?;
-            rescreen = serde_json::to_value(&report)?;
-        }
+        let shell = crate::api::ServerShell(self);
+        let today = chrono::Utc::now().date_naive();
+        let (recorded, rescreen) =
+            sources::record(&shell, store, &self.data, &refresh, (today, serving)).await?;
         let body = serde_json::json!({
             "refresh": recorded,
             "rescreen": rescreen,

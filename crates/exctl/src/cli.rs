@@ -420,16 +420,8 @@ pub(crate) enum OwnersCommand {
     /// pack's ownership rules make of the party, with the paths.
     Show {
         party: String,
-        /// Date the holdings and rules are taken as of (YYYY-MM-DD); default today.
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        as_of: Option<String>,
-        /// List to screen the owners against instead of the configured ones
-        /// (as for `screen`; repeatable).
-        #[arg(long = "list", value_name = "FILE")]
-        lists: Vec<String>,
-        /// Folder of configured lists (also EXCTL_LISTS).
-        #[arg(long, value_name = "DIR")]
-        lists_dir: Option<PathBuf>,
+        #[command(flatten)]
+        weigh: WeighArgs,
         #[arg(long)]
         json: bool,
     },
@@ -437,15 +429,8 @@ pub(crate) enum OwnersCommand {
     /// many entities are listed and caught per rule, with a sample and its
     /// paths. Entities are found on the lists by exact name or LEI.
     Evaluate {
-        /// Date the holdings and rules are taken as of (YYYY-MM-DD); default today.
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        as_of: Option<String>,
-        /// List to weigh against instead of the configured ones (repeatable).
-        #[arg(long = "list", value_name = "FILE")]
-        lists: Vec<String>,
-        /// Folder of configured lists (also EXCTL_LISTS).
-        #[arg(long, value_name = "DIR")]
-        lists_dir: Option<PathBuf>,
+        #[command(flatten)]
+        weigh: WeighArgs,
         #[arg(long)]
         json: bool,
     },
@@ -454,6 +439,21 @@ pub(crate) enum OwnersCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What ownership is weighed as of and against.
+#[derive(clap::Args)]
+pub(crate) struct WeighArgs {
+    /// Date the holdings and rules are taken as of (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) as_of: Option<String>,
+    /// List to screen the owners against instead of the configured ones (as for
+    /// `screen`; repeatable).
+    #[arg(long = "list", value_name = "FILE")]
+    pub(crate) lists: Vec<String>,
+    /// Folder of configured lists (also EXCTL_LISTS).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) lists_dir: Option<PathBuf>,
 }
 
 /// Reports for auditors: a decision as printable HTML; decisions, cases and licences as CSV.

@@ -69,25 +69,21 @@ pub(crate) fn run(g: &Globals, args: ListsArgs) -> Result<ExitCode> {
                 let data = load(&g.data)?;
                 let rt = instance::runtime()?;
                 let store = g.place.open(&rt)?;
-                rt.block_on(store.record_list_refresh(
-                    &serde_json::to_value(&refresh.files)?,
-                    &serde_json::to_value(&refresh.failed)?,
-                    refresh.changed(),
-                ))?;
-                if refresh.changed() {
-                    let shell = exctl_app::Direct {
-                        store: Some(&store),
-                        screener: Box::new(|| parties::party_screener(&data.parties, &[], &dir)),
-                    };
-                    let today = chrono::Utc::now().date_naive();
-                    rescreened = Some(rt.block_on(parties::rescreen(
+                let shell = exctl_app::Direct {
+                    store: Some(&store),
+                    screener: Box::new(|| parties::party_screener(&data.parties, &[], &dir)),
+                };
+                let today = chrono::Utc::now().date_naive();
+                rescreened = rt
+                    .block_on(sources::record(
                         &shell,
                         &store,
                         &data,
-                        today,
-                        std::sync::Arc::new(exctl_app::Quiet),
-                    ))?);
-                }
+                        &refresh,
+                        (today, true),
+                    ))?
+                    .1;
+                drop(shell);
                 rt.block_on(store.close());
             }
             let value = serde_json::json!({

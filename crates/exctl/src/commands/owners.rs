@@ -31,35 +31,16 @@ pub(crate) fn run(g: &Globals, args: OwnersArgs) -> Result<ExitCode> {
                 render::owners_import_text(&report)
             })
         }
-        OwnersCommand::Show {
-            party,
-            as_of,
-            lists,
-            lists_dir,
-            json,
-        } => {
-            let data = load(&g.data)?;
-            let as_of = parse_date(&as_of)?;
-            let dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
-            let screener = parties::party_screener(&data.parties, &lists, &dir)?;
-            let store = g.place.open_read(&rt)?;
+        OwnersCommand::Show { party, weigh, json } => {
+            let (data, as_of, screener, store) = weighing(g, &rt, &weigh)?;
             let answer = rt.block_on(owners::show(&store, &data, &screener, &party, as_of))?;
             rt.block_on(store.close());
             emit(json, serde_json::to_value(&answer)?, || {
                 render::owners_text(&answer)
             })
         }
-        OwnersCommand::Evaluate {
-            as_of,
-            lists,
-            lists_dir,
-            json,
-        } => {
-            let data = load(&g.data)?;
-            let as_of = parse_date(&as_of)?;
-            let dir = screening::lists_dir(lists_dir.as_deref(), &g.place.dir());
-            let screener = parties::party_screener(&data.parties, &lists, &dir)?;
-            let store = g.place.open_read(&rt)?;
+        OwnersCommand::Evaluate { weigh, json } => {
+            let (data, as_of, screener, store) = weighing(g, &rt, &weigh)?;
             let e = rt.block_on(owners::evaluate(&store, &data, &screener, as_of))?;
             rt.block_on(store.close());
             emit(json, serde_json::to_value(&e)?, || {
@@ -75,4 +56,23 @@ pub(crate) fn run(g: &Globals, args: OwnersArgs) -> Result<ExitCode> {
             })
         }
     }
+}
+
+/// The data, date, lists and records ownership is weighed with.
+fn weighing(
+    g: &Globals,
+    rt: &tokio::runtime::Runtime,
+    w: &WeighArgs,
+) -> Result<(
+    std::sync::Arc<Data>,
+    NaiveDate,
+    exctl_screen::Screener,
+    exctl_records::Store,
+)> {
+    let data = load(&g.data)?;
+    let as_of = parse_date(&w.as_of)?;
+    let dir = screening::lists_dir(w.lists_dir.as_deref(), &g.place.dir());
+    let screener = parties::party_screener(&data.parties, &w.lists, &dir)?;
+    let store = g.place.open_read(rt)?;
+    Ok((data, as_of, screener, store))
 }
