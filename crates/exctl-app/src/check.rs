@@ -706,27 +706,48 @@ pub async fn ancestries(store: &Store, parties: &[Party]) -> Result<parties::Anc
     Ok(out)
 }
 
-/// Hits on lists that no pack in use gives a legal effect (EU, UK, UN…):
-/// the outcome does not weigh them, and the answer must say so.
-pub fn unweighed_hits(data: &Data, screened: Option<&PartyScreen>) -> Vec<String> {
+/// Hits on lists that no pack this check answered for gives a legal effect
+/// (EU and UK lists without their opt-in packs, UN lists…): the outcome
+/// does not weigh them, and the answer must say so.
+pub fn unweighed_hits(
+    data: &Data,
+    decision: &exctl_core::Decision,
+    screened: Option<&PartyScreen>,
+) -> Vec<String> {
     let Some(found) = screened else {
         return Vec::new();
     };
+    let answered = |pack: &str| {
+        decision
+            .determinations
+            .iter()
+            .any(|d| d.jurisdiction == pack)
+    };
     let mut out: Vec<String> = Vec::new();
     for h in &found.hits {
-        if data
+        let weighing: Vec<&str> = data
             .parties
             .iter()
-            .any(|r| r.lists().any(|l| l.eq_ignore_ascii_case(&h.list)))
-        {
+            .filter(|r| r.lists().any(|l| l.eq_ignore_ascii_case(&h.list)))
+            .map(|r| r.pack.as_str())
+            .collect();
+        if weighing.iter().any(|p| answered(p)) {
             continue;
         }
         let whose = match &h.owner {
             Some(o) => format!("{} {:?} (through its owner {o:?})", h.role, h.party),
             None => format!("{} {:?}", h.role, h.party),
         };
+        let what = if weighing.is_empty() {
+            "a list no rule pack here gives a legal effect".to_string()
+        } else {
+            format!(
+                "a list only the rule pack {} gives a legal effect, and this check did not answer for it (add that jurisdiction to weigh it)",
+                weighing.join(", ")
+            )
+        };
         let w = format!(
-            "{whose} matches {} entry {:?} ({}), a list no rule pack here gives a legal effect: the outcome does not weigh it; check what that list means for this shipment under the law that imposes it",
+            "{whose} matches {} entry {:?} ({}), {what}: the outcome does not weigh it; check what that list means for this shipment under the law that imposes it",
             h.list, h.entry_name, h.list_name
         );
         if !out.contains(&w) {
@@ -936,7 +957,11 @@ pub async fn run<S: Shell>(
             (prepared, screened)
         })
         .await?;
-    warnings.extend(unweighed_hits(&place.data, screened.as_ref()));
+    warnings.extend(unweighed_hits(
+        &place.data,
+        &prepared.decision,
+        screened.as_ref(),
+    ));
     let record_id = match (place.store, record) {
         (Some(_), true) => {
             let mut r = recording(

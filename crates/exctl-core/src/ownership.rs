@@ -71,6 +71,13 @@ pub enum Link {
     Controls,
 }
 
+impl Link {
+    /// Control, as opposed to a share (stated or not).
+    pub fn is_control(self) -> bool {
+        matches!(self, Link::Controls)
+    }
+}
+
 impl fmt::Display for Link {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -124,7 +131,9 @@ impl OwnershipGraph {
         (self.names.len() - 1) as NodeId
     }
 
-    /// Adds or replaces `owner`'s holding in `owned`.
+    /// Adds or replaces `owner`'s holding in `owned`. An owner has at most
+    /// one share (stated or not) and one control link in an entity: a
+    /// control link never replaces a share, nor a share a control link.
     pub fn add_link(
         &mut self,
         owner: NodeId,
@@ -141,12 +150,13 @@ impl OwnershipGraph {
                 self.names[owner as usize].clone(),
             ));
         }
+        let same = |l: &Link| l.is_control() == link.is_control();
         let up = &mut self.owners[owned as usize];
-        match up.iter_mut().find(|(o, _)| *o == owner) {
+        match up.iter_mut().find(|(o, l)| *o == owner && same(l)) {
             Some(existing) => {
                 existing.1 = link;
                 let down = &mut self.holdings[owner as usize];
-                if let Some(d) = down.iter_mut().find(|(o, _)| *o == owned) {
+                if let Some(d) = down.iter_mut().find(|(o, l)| *o == owned && same(l)) {
                     d.1 = link;
                 }
             }
@@ -172,11 +182,14 @@ impl OwnershipGraph {
         let existing = self
             .owners
             .get(owned as usize)
-            .and_then(|up| up.iter().find(|(o, _)| *o == owner))
+            .and_then(|up| {
+                up.iter()
+                    .find(|(o, l)| *o == owner && l.is_control() == link.is_control())
+            })
             .map(|(_, l)| *l);
         let link = match (existing, link) {
             (Some(Link::Owns(a)), Link::Owns(b)) => Link::Owns(a.max(b)),
-            (Some(Link::Owns(a)), Link::OwnsUnstated | Link::Controls) => Link::Owns(a),
+            (Some(Link::Owns(a)), Link::OwnsUnstated) => Link::Owns(a),
             _ => link,
         };
         self.add_link(owner, owned, link)
@@ -241,7 +254,9 @@ pub struct Rule {
     pub threshold: Share,
     /// `true`: more than the threshold (EU, UK); `false`: at least (OFAC, BIS).
     pub more_than: bool,
-    /// Shares of several caught owners add up.
+    /// Shares of different listed persons add up (OFAC, BIS, EU). Without
+    /// it each listed person is weighed alone, with what it holds directly
+    /// and through entities the rule catches because of it (UK).
     pub aggregate: bool,
     /// Entities the rule catches pass it on to what they own.
     pub indirect: bool,
@@ -270,8 +285,55 @@ pub enum Standing {
 }
 
 /// The entities a rule reaches from the listed ones, with when each was
-/// caught. Linear in the part of the graph below the listed entities.
+/// caught. Linear in the part of the graph below the listed entities (times
+/// the listed owners it reaches, for a rule that does not aggregate).
 pub fn propagate(
+    graph: &OwnershipGraph,
+    listed: impl IntoIterator<Item = NodeId>,
+    rule: &Rule,
+    within: Option<&HashSet<NodeId>>,
+) -> HashMap<NodeId, Standing> {
+    if rule.aggregate {
+        return propagate_together(graph, listed, rule, within);
+    }
+    // Without aggregation each listed person is weighed alone, but with all
+    // it holds, directly and through what it owns or controls (the UK's
+    // "holds indirectly" through a majority stake): one pass per person.
+    let roots: Vec<NodeId> = {
+        let mut seen = HashSet::new();
+        listed
+            .into_iter()
+            .filter(|&n| (n as usize) < graph.len() && seen.insert(n))
+            .collect()
+    };
+    let alone = Rule {
+        aggregate: true,
+        ..*rule
+    };
+    let mut standing: HashMap<NodeId, Standing> =
+        roots.iter().map(|&r| (r, Standing::Listed)).collect();
+    let mut order = 0u32;
+    for &root in &roots {
+        let mut reached: Vec<(NodeId, u32)> = propagate_together(graph, [root], &alone, within)
+            .into_iter()
+            .filter_map(|(n, s)| match s {
+                Standing::Caught { order } => Some((n, order)),
+                Standing::Listed => None,
+            })
+            .collect();
+        reached.sort_by_key(|&(_, o)| o);
+        for (n, _) in reached {
+            if let std::collections::hash_map::Entry::Vacant(v) = standing.entry(n) {
+                order += 1;
+                v.insert(Standing::Caught { order });
+            }
+        }
+    }
+    standing
+}
+
+/// [`propagate`] for a rule whose caught owners' shares add up.
+fn propagate_together(
     graph: &OwnershipGraph,
     listed: impl IntoIterator<Item = NodeId>,
     rule: &Rule,
@@ -299,11 +361,7 @@ pub fn propagate(
             let caught = match link {
                 Link::Owns(share) => {
                     let h = held.entry(owned).or_default();
-                    *h = if rule.aggregate {
-                        h.saturating_add(share)
-                    } else {
-                        (*h).max(share)
-                    };
+                    *h = h.saturating_add(share);
                     rule.meets(*h)
                 }
                 Link::Controls => rule.control,
@@ -351,8 +409,9 @@ pub enum VerdictKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub kind: VerdictKind,
-    /// The stated share caught owners hold (summed if the rule aggregates,
-    /// else the largest).
+    /// The stated share caught owners hold: summed, or under a rule that
+    /// does not aggregate, the most one listed person holds with what it
+    /// owns or controls.
     pub share: Share,
     /// The caught owners' holdings, each with its own explanation.
     pub holdings: Vec<Holding>,
@@ -425,7 +484,55 @@ pub fn verdict(
     }
     let mut within: HashSet<NodeId> = ancestors.into_iter().collect();
     within.insert(entity);
-    let standing = propagate(graph, listed, rule, Some(&within));
+    if rule.aggregate {
+        return verdict_within(graph, entity, listed, rule, &within);
+    }
+    // Each listed person alone, with everything it holds directly or
+    // through what it owns or controls; the entity is caught when one is
+    // enough. Otherwise every listed owner's holdings are shown.
+    let alone = Rule {
+        aggregate: true,
+        ..*rule
+    };
+    let mut each: Vec<Verdict> = listed
+        .iter()
+        .map(|&r| verdict_within(graph, entity, vec![r], &alone, &within))
+        .collect();
+    let strength = |v: &Verdict| {
+        let kind = match v.kind {
+            VerdictKind::Listed | VerdictKind::Caught => 3,
+            VerdictKind::Undetermined => 2,
+            VerdictKind::Below => 1,
+            VerdictKind::Clear => 0,
+        };
+        (kind, v.share)
+    };
+    each.sort_by_key(|v| std::cmp::Reverse(strength(v)));
+    let mut first = each.remove(0);
+    if first.kind != VerdictKind::Caught {
+        for v in each {
+            for h in v.holdings {
+                if !first.holdings.iter().any(|x| x.owner == h.owner) {
+                    first.holdings.push(h);
+                }
+            }
+        }
+        first
+            .holdings
+            .sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.owner_name.cmp(&b.owner_name)));
+    }
+    first
+}
+
+/// [`verdict`] for owners' shares that add up, looking only at `within`.
+fn verdict_within(
+    graph: &OwnershipGraph,
+    entity: NodeId,
+    listed: Vec<NodeId>,
+    rule: &Rule,
+    within: &HashSet<NodeId>,
+) -> Verdict {
+    let standing = propagate_together(graph, listed, rule, Some(within));
     let counts = |owner: NodeId| match standing.get(&owner) {
         Some(Standing::Listed) => true,
         Some(Standing::Caught { .. }) => rule.indirect,
@@ -440,19 +547,20 @@ pub fn verdict(
             continue;
         }
         match link {
-            Link::Owns(s) => {
-                share = if rule.aggregate {
-                    share.saturating_add(s)
-                } else {
-                    share.max(s)
-                }
-            }
+            Link::Owns(s) => share = share.saturating_add(s),
             Link::OwnsUnstated => unstated = true,
             // Control by a listed owner: under a rule that counts control it
             // decides; under one about ownership alone the share behind it
-            // (a consolidating parent usually holds a majority) is unknown.
+            // (a consolidating parent usually holds a majority) is unknown,
+            // unless a share of the same owner is stated.
             Link::Controls if rule.control => caught_by_control = true,
-            Link::Controls => unstated = true,
+            Link::Controls => {
+                let stated = graph
+                    .owners_of(entity)
+                    .iter()
+                    .any(|(o, l)| *o == owner && matches!(l, Link::Owns(_)));
+                unstated |= !stated;
+            }
         }
         holdings.push(explain(graph, &standing, owner, link, rule));
     }
@@ -775,6 +883,79 @@ mod tests {
         assert_eq!(t.verdict("C", &["X"], &ofac()).kind, VerdictKind::Caught);
     }
 
+    fn uk() -> Rule {
+        Rule {
+            more_than: true,
+            aggregate: false,
+            control: true,
+            ..ofac()
+        }
+    }
+
+    fn eu() -> Rule {
+        Rule {
+            more_than: true,
+            control: true,
+            ..ofac()
+        }
+    }
+
+    // Russia (Sanctions) (EU Exit) Regulations 2019, reg. 7 and Schedule 1
+    // (a share held through an entity in which P has a majority stake is
+    // held by P); OFSI's general guidance: holdings of different designated
+    // persons are not simply aggregated.
+    #[test]
+    fn uk_one_persons_direct_and_indirect_shares_add_up() {
+        let mut t = G::new(&["X", "B", "C"]);
+        t.own("X", "B", 60.0)
+            .own("X", "C", 30.0)
+            .own("B", "C", 30.0);
+        let v = t.verdict("C", &["X"], &uk());
+        assert_eq!(v.kind, VerdictKind::Caught, "{v:?}");
+        assert_eq!(v.share, Share::from_percent(60.0).unwrap());
+        assert_eq!(
+            t.words(&v),
+            "30 % by B (owned 60 % by X (SDN)); 30 % by X (SDN)"
+        );
+    }
+
+    #[test]
+    fn uk_different_persons_do_not_add_up_eu_does() {
+        let mut t = G::new(&["X", "Y", "C"]);
+        t.own("X", "C", 30.0).own("Y", "C", 30.0);
+        let v = t.verdict("C", &["X", "Y"], &uk());
+        assert_eq!(v.kind, VerdictKind::Below);
+        assert_eq!(v.share, Share::from_percent(30.0).unwrap());
+        assert_eq!(v.holdings.len(), 2, "both owners shown: {v:?}");
+        // Commission FAQ on Regulation 269/2014 (asset freeze, question 8):
+        // 30 % and 25 % by two listed persons make the entity owned.
+        assert_eq!(t.verdict("C", &["X", "Y"], &eu()).kind, VerdictKind::Caught);
+        // Through an entity caught because of another person: still apart.
+        let mut t = G::new(&["X", "Y", "B", "C"]);
+        t.own("Y", "B", 60.0)
+            .own("X", "C", 30.0)
+            .own("B", "C", 30.0);
+        assert_eq!(t.verdict("C", &["X", "Y"], &uk()).kind, VerdictKind::Below);
+        assert_eq!(t.verdict("C", &["X", "Y"], &eu()).kind, VerdictKind::Caught);
+        // More than half: exactly 50 % is not enough for the EU or the UK.
+        let mut t = G::new(&["X", "Y", "C"]);
+        t.own("X", "C", 25.0).own("Y", "C", 25.0);
+        assert_eq!(t.verdict("C", &["X", "Y"], &eu()).kind, VerdictKind::Below);
+        assert_eq!(
+            t.verdict("C", &["X", "Y"], &ofac()).kind,
+            VerdictKind::Caught
+        );
+    }
+
+    #[test]
+    fn uk_control_passes_on_what_the_controlled_entity_holds() {
+        let mut t = G::new(&["X", "B", "C"]);
+        t.link("X", "B", Link::Controls).own("B", "C", 51.0);
+        let v = t.verdict("C", &["X"], &uk());
+        assert_eq!(v.kind, VerdictKind::Caught);
+        assert_eq!(t.words(&v), "51 % by B (controlled by X (SDN))");
+    }
+
     #[test]
     fn control_counts_only_where_the_rule_says_so() {
         let mut t = G::new(&["X", "A", "B"]);
@@ -794,6 +975,26 @@ mod tests {
         let v = t.verdict("B", &["X"], &eu);
         assert_eq!(v.kind, VerdictKind::Caught);
         assert_eq!(t.words(&v), "80 % by A (controlled by X (SDN))");
+    }
+
+    #[test]
+    fn a_share_and_control_from_two_sources_both_count() {
+        // One source states 10 %, another control: neither hides the other.
+        let mut t = G::new(&["X", "A"]);
+        t.g.merge_link(
+            t.ids["X"],
+            t.ids["A"],
+            Link::Owns(Share::from_percent(10.0).unwrap()),
+        )
+        .unwrap();
+        t.g.merge_link(t.ids["X"], t.ids["A"], Link::Controls)
+            .unwrap();
+        t.g.merge_link(t.ids["X"], t.ids["A"], Link::OwnsUnstated)
+            .unwrap();
+        assert_eq!(t.g.owners_of(t.ids["A"]).len(), 2);
+        assert_eq!(t.verdict("A", &["X"], &eu()).kind, VerdictKind::Caught);
+        // Under a rule about ownership alone the stated 10 % decides.
+        assert_eq!(t.verdict("A", &["X"], &ofac()).kind, VerdictKind::Below);
     }
 
     #[test]
@@ -851,15 +1052,28 @@ mod tests {
             .own("D", "C", 10.0)
             .own("X", "E", 49.0)
             .own("E", "F", 100.0);
+        t.own("Y", "E", 2.0);
         let listed = ["X", "Y"];
         let ids: Vec<NodeId> = listed.iter().map(|n| t.ids[n]).collect();
-        let all = propagate(&t.g, ids, &ofac(), None);
-        for name in ["A", "B", "C", "D", "E", "F"] {
-            let caught = all.contains_key(&t.ids[name]);
-            let v = t.verdict(name, &listed, &ofac());
-            assert_eq!(caught, v.kind == VerdictKind::Caught, "{name}: {v:?}");
+        for rule in [ofac(), eu(), uk()] {
+            let all = propagate(&t.g, ids.iter().copied(), &rule, None);
+            for name in ["A", "B", "C", "D", "E", "F"] {
+                let caught = all.contains_key(&t.ids[name]);
+                let v = t.verdict(name, &listed, &rule);
+                assert_eq!(caught, v.kind == VerdictKind::Caught, "{name}: {v:?}");
+            }
         }
+        let all = propagate(&t.g, ids.iter().copied(), &ofac(), None);
         assert!(all.contains_key(&t.ids["C"]));
+        assert!(
+            all.contains_key(&t.ids["F"]),
+            "49 % + 2 % by two blocked persons"
+        );
+        let all = propagate(&t.g, ids.iter().copied(), &uk(), None);
+        assert!(
+            !all.contains_key(&t.ids["B"]),
+            "20 % via A and 30 % by Y are two persons' shares"
+        );
         assert!(!all.contains_key(&t.ids["F"]));
     }
 

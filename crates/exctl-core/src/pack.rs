@@ -40,6 +40,11 @@ pub struct PackMeta {
     /// The pack's CCL snapshot, relative to the pack folder (e.g.
     /// `ccl.json`): its control rules are then checked against the text.
     pub ccl: Option<String>,
+    /// All the pack's rules are party rules (`parties.toml`, e.g. a
+    /// sanctions regime's asset freeze): it has no rule files, and a
+    /// missing `parties.toml` is an error.
+    #[serde(default)]
+    pub parties_only: bool,
 }
 
 /// What a rule does when its condition holds.
@@ -314,8 +319,15 @@ impl RulePack {
     ) -> Result<RulePack, DataError> {
         let meta: PackMeta =
             toml::from_str(meta_text).map_err(|e| DataError::toml(meta_file, &e, meta_text))?;
-        if rule_files.is_empty() {
-            return Err(DataError::new(meta_file, "pack has no rule files"));
+        match (rule_files.is_empty(), meta.parties_only) {
+            (true, false) => return Err(DataError::new(meta_file, "pack has no rule files")),
+            (false, true) => {
+                return Err(DataError::new(
+                    meta_file,
+                    "parties_only: the pack says all its rules are in parties.toml, but it has rule files",
+                ))
+            }
+            _ => {}
         }
         let mut hasher = Sha256::new();
         hash_field(&mut hasher, meta_file.as_bytes());

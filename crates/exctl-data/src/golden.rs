@@ -49,6 +49,38 @@ pub struct GoldenCase {
     pub note: Option<String>,
     /// Rule ids of the obligations listed, exactly (`[]`: none).
     pub obligations: Option<Vec<String>>,
+    /// A party the case weighs under the pack's party rules (`parties.toml`).
+    pub party: Option<String>,
+    /// Its role: `end_user` unless stated.
+    pub role: Option<String>,
+    /// Entities on a list, as screening would find them (the party itself
+    /// or any of its owners).
+    #[serde(default)]
+    pub listed: Vec<GoldenListed>,
+    /// The holdings above the party, as the ownership records would hold them.
+    #[serde(default)]
+    pub holding: Vec<GoldenHolding>,
+}
+
+/// An entity a case puts on a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoldenListed {
+    pub name: String,
+    /// List code as screening reports it (`SDN`, `EL`, `EU`, `UK`…).
+    pub list: String,
+}
+
+/// One holding: `owner` owns `share` percent of `owned` (no share: unstated),
+/// or controls it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoldenHolding {
+    pub owner: String,
+    pub owned: String,
+    pub share: Option<f64>,
+    #[serde(default)]
+    pub controls: bool,
 }
 
 /// The result of one case.
@@ -120,6 +152,86 @@ pub fn case_input(
     Ok(CaseInput { item, as_of, facts })
 }
 
+/// The screening hits and ownership view a case's parties amount to.
+fn case_parties(
+    case: &GoldenCase,
+) -> Result<
+    (
+        Vec<exctl_core::parties::ListHit>,
+        exctl_core::parties::OwnershipView,
+    ),
+    String,
+> {
+    use exctl_core::ownership::{name_key, Link, OwnershipGraph, Share};
+    let name = case
+        .party
+        .clone()
+        .ok_or("`listed` and `holding` need the `party` they are about")?;
+    let role = match &case.role {
+        None => exctl_core::parties::Role::EndUser,
+        Some(r) => {
+            exctl_core::parties::Role::parse(r).ok_or_else(|| format!("unknown role {r:?}"))?
+        }
+    };
+    let mut graph = OwnershipGraph::new();
+    let mut nodes: BTreeMap<String, u32> = BTreeMap::new();
+    let root = graph.add_entity(name.clone());
+    nodes.insert(name_key(&name), root);
+    let mut node = |graph: &mut OwnershipGraph, n: &str| {
+        *nodes
+            .entry(name_key(n))
+            .or_insert_with(|| graph.add_entity(n.to_string()))
+    };
+    for h in &case.holding {
+        let link = match (h.share, h.controls) {
+            (Some(_), true) => {
+                return Err(format!(
+                    "holding {} → {}: give a share or `controls`, not both",
+                    h.owner, h.owned
+                ))
+            }
+            (Some(p), false) => Link::Owns(Share::from_percent(p).map_err(|e| e.to_string())?),
+            (None, true) => Link::Controls,
+            (None, false) => Link::OwnsUnstated,
+        };
+        let (o, d) = (node(&mut graph, &h.owner), node(&mut graph, &h.owned));
+        graph.merge_link(o, d, link).map_err(|e| e.to_string())?;
+    }
+    let mut hits = Vec::new();
+    let mut view_hits = Vec::new();
+    for l in &case.listed {
+        let n = node(&mut graph, &l.name);
+        let hit = exctl_core::parties::ListHit {
+            role,
+            party: name.clone(),
+            owner: (n != root).then(|| l.name.clone()),
+            owner_share: None,
+            list: l.list.clone(),
+            list_name: l.list.clone(),
+            entry_id: l.name.clone(),
+            entry_name: l.name.clone(),
+            score: 1.0,
+            license_requirement: None,
+            license_policy: None,
+            federal_register_notice: None,
+        };
+        if n == root {
+            hits.push(hit);
+        } else {
+            view_hits.push((n, hit));
+        }
+    }
+    let view = exctl_core::parties::OwnershipView {
+        role,
+        party: name.clone(),
+        label: format!("{role} {name:?}"),
+        graph,
+        node: root,
+        hits: view_hits,
+    };
+    Ok((hits, view))
+}
+
 fn run_case(
     data: &Data,
     pack: &str,
@@ -141,7 +253,20 @@ fn run_case(
     data.engine
         .validate(&query)
         .map_err(|e| bad(e.to_string()))?;
-    let decision = data.engine.decide(&query);
+    let mut decision = data.engine.decide(&query);
+    if case.party.is_some() || !case.listed.is_empty() || !case.holding.is_empty() {
+        let (hits, view) = case_parties(case).map_err(bad)?;
+        let rules = data
+            .parties
+            .iter()
+            .find(|r| r.pack == pack)
+            .ok_or_else(|| {
+                bad(format!(
+                    "the case names parties, but pack {pack:?} has no parties.toml"
+                ))
+            })?;
+        rules.apply(&mut decision, &hits, &[view], &query.facts);
+    }
     let d = decision
         .determinations
         .first()

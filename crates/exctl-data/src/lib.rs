@@ -271,6 +271,18 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
         if let Some(text) = files.get(&parties_path) {
             let rules = PartyRules::from_toml(&id, &parties_path, text)?;
             for effect in &rules.effects {
+                if let Some(fact) = &effect.resolved_by {
+                    let declared = vocab.get(fact).is_some_and(|p| {
+                        p.type_name == "bool" && p.scope == exctl_core::vocab::Scope::Transaction
+                    });
+                    if !declared {
+                        return Err(DataError::in_entry(
+                            &parties_path,
+                            &format!("list {}", effect.id),
+                            format!("resolved_by: {fact:?} is not a declared transaction fact of type bool (declare it in packs/parameters.toml, or the question could never be answered)"),
+                        ));
+                    }
+                }
                 for u in &effect.end_uses {
                     vocab.check_value("end_use", u).map_err(|reason| {
                         DataError::in_entry(
@@ -282,6 +294,14 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
                 }
             }
             parties.push(rules);
+        } else if pack.meta.parties_only {
+            return Err(DataError::new(
+                &meta_path,
+                format!(
+                    "parties_only: {parties_path} is missing from {}",
+                    files.origin
+                ),
+            ));
         }
         packs.push(pack);
     }

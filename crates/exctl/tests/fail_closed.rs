@@ -274,6 +274,23 @@ fn a_data_folder_that_lost_a_pack_does_not_load() {
     };
     let o = classify(&root);
     assert!(o.status.success(), "{}", err(&o));
+    // A sanctions pack whose rules are all in parties.toml, without it.
+    let parties = root.join("packs/uk-sanctions/parties.toml");
+    let kept = std::fs::read_to_string(&parties).unwrap();
+    std::fs::remove_file(&parties).unwrap();
+    let o = classify(&root);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("parties_only"), "{}", err(&o));
+    // A question no one could answer: its fact is not declared.
+    std::fs::write(&parties, kept.replace("[[ownership]]", "[[list]]\nid = \"uk-sanctions.parties.x\"\nlists = [\"UK-X\"]\nname = \"x\"\noutcome = \"needs_info\"\ncitation = \"x\"\ntext = \"x\"\nresolved_by = \"undeclared_fact\"\nquestion = \"x?\"\n\n[[ownership]]")).unwrap();
+    let o = classify(&root);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("undeclared_fact") && err(&o).contains("parties.toml"),
+        "{}",
+        err(&o)
+    );
+    std::fs::write(&parties, kept).unwrap();
     std::fs::remove_file(root.join("packs/us/pack.toml")).unwrap();
     let o = classify(&root);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));

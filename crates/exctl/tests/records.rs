@@ -2007,7 +2007,64 @@ fn a_hit_on_a_list_no_pack_weighs_is_warned_about() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let w = v["warnings"].to_string();
     assert!(
-        w.contains("EU entry") && w.contains("does not weigh it"),
+        w.contains("EU entry") && w.contains("does not weigh it") && w.contains("eu-sanctions"),
+        "the warning names the pack that would weigh it: {v}"
+    );
+    // Answering for the EU's pack weighs it: an asset freeze, no warning.
+    let out = i.ok(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--list",
+        &eu,
+        "-j",
+        "us",
+        "-j",
+        "eu-sanctions",
+        "--end-user",
+        "Korea Mining Development Trading Corporation;country=KP",
+        "--json",
+        "--no-record",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(!out.contains("does not weigh it"), "{out}");
+    assert_eq!(v["overall"], "prohibited", "{v}");
+    let eu_det = v["determinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["jurisdiction"] == "eu-sanctions")
+        .unwrap();
+    assert_eq!(eu_det["outcome"], "prohibited", "{eu_det}");
+    assert!(
+        eu_det
+            .to_string()
+            .contains("eu-sanctions.parties.asset-freeze"),
+        "{eu_det}"
+    );
+    // A company the listed one owns 60 % of is frozen with it.
+    let out = i.ok(&[
+        "check",
+        "--item",
+        "h100",
+        "--to",
+        "DE",
+        "--list",
+        &eu,
+        "-j",
+        "eu-sanctions",
+        "--end-user",
+        "Acme Mining Supplies GmbH;country=DE;owner=Korea Mining Development Trading Corporation:60",
+        "--json",
+        "--no-record",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["overall"], "prohibited", "{v}");
+    assert!(
+        v.to_string()
+            .contains("eu-sanctions.parties.owned-or-controlled"),
         "{v}"
     );
     // A list a pack weighs gets no such warning.
