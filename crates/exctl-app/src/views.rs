@@ -33,6 +33,27 @@ pub fn catalog_json(data: &Data) -> Value {
 
 /// The facts a transaction may state, with their closed sets of values:
 /// what a form offers, so that nothing outside the vocabulary is sent.
+/// The rule packs a check may answer for; an opt-in pack answers only when
+/// named.
+pub fn jurisdictions_json(data: &Data) -> Value {
+    Value::Array(
+        data.engine
+            .packs
+            .iter()
+            .map(|p| {
+                json!({
+                    "id": p.meta.id,
+                    "name": p.meta.name,
+                    "authority": p.meta.short_authority.clone().unwrap_or_else(|| p.meta.id.to_uppercase()),
+                    "version": p.meta.version,
+                    "opt_in": p.meta.opt_in,
+                    "notice": p.meta.notice,
+                })
+            })
+            .collect(),
+    )
+}
+
 pub fn vocabulary_json(data: &Data) -> Value {
     Value::Array(
         data.engine

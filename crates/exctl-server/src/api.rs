@@ -370,6 +370,16 @@ async fn vocabulary(State(s): State<Arc<AppState>>) -> Json<Value> {
     Json(exctl_app::views::vocabulary_json(&s.data))
 }
 
+/// The rule packs (jurisdictions) a check may answer for. Without
+/// `jurisdictions`, a check answers for every pack that is not `opt_in`;
+/// an opt-in pack (Korea's, the EU's and UK's sanctions) answers only when
+/// named.
+#[utoipa::path(get, path = "/api/v1/jurisdictions", tag = "items",
+    responses((status = 200, description = "Rule packs with id, name, authority, version and whether they are opt-in", body = Object)))]
+async fn jurisdictions_list(State(s): State<Arc<AppState>>) -> Json<Value> {
+    Json(exctl_app::views::jurisdictions_json(&s.data))
+}
+
 /// The countries and territories a check may name (ISO 3166 alpha-2 and
 /// name), for choosing a destination or a headquarters.
 #[utoipa::path(get, path = "/api/v1/countries", tag = "items",
@@ -1543,6 +1553,7 @@ pub fn router(state: Arc<AppState>, body_limit: usize, timeout: Duration) -> Rou
         .route("/api/v1/catalog", get(catalog))
         .route("/api/v1/vocabulary", get(vocabulary))
         .route("/api/v1/countries", get(countries))
+        .route("/api/v1/jurisdictions", get(jurisdictions_list))
         .route("/api/v1/rules", get(rules))
         .route("/api/v1/classify", post(classify))
         .route("/api/v1/compare", post(compare))
@@ -1609,12 +1620,12 @@ pub mod paths {
         __path_cases, __path_cases_report, __path_catalog, __path_check, __path_check_batch,
         __path_classify, __path_clear, __path_compare, __path_countries, __path_create_key,
         __path_decision_report, __path_decisions_report, __path_dispositions, __path_export,
-        __path_fetch_lists, __path_history, __path_keys, __path_licences, __path_licences_report,
-        __path_list_refreshes, __path_lists, __path_owners_import, __path_owners_imports,
-        __path_owners_show, __path_product, __path_products, __path_refresh, __path_refusals,
-        __path_rescreen, __path_retire_product, __path_revoke_key, __path_rules,
-        __path_save_product, __path_screen, __path_screen_batch, __path_ship, __path_verify,
-        __path_vocabulary, __path_whoami,
+        __path_fetch_lists, __path_history, __path_jurisdictions_list, __path_keys,
+        __path_licences, __path_licences_report, __path_list_refreshes, __path_lists,
+        __path_owners_import, __path_owners_imports, __path_owners_show, __path_product,
+        __path_products, __path_refresh, __path_refusals, __path_rescreen, __path_retire_product,
+        __path_revoke_key, __path_rules, __path_save_product, __path_screen, __path_screen_batch,
+        __path_ship, __path_verify, __path_vocabulary, __path_whoami,
     };
     pub use super::{
         CheckBatch, ClassifyRequest, ClearRequest, CompareRequest, KeyRequest, OwnersImportRequest,

@@ -38,7 +38,7 @@ impl Modify for Security {
                        licences and lists."
     ),
     paths(
-        whoami, catalog, vocabulary, countries, rules, classify, compare, check, check_batch, screen, screen_batch,
+        whoami, catalog, vocabulary, countries, jurisdictions_list, rules, classify, compare, check, check_batch, screen, screen_batch,
         licences, add_licence, ship, dispositions, clear, cases, case, case_evidence, case_act, products, product, save_product, retire_product, owners_imports, owners_import, owners_show, decision_report, decisions_report, cases_report, licences_report, history, rescreen, verify, audit_head, export,
         lists, refresh, fetch_lists, list_refreshes, keys, create_key, revoke_key, refusals
     ),

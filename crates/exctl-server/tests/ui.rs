@@ -207,6 +207,17 @@ fn the_main_flows_work_in_chromium_and_roles_are_enforced() {
         click(&c, "#check-result details.law summary").await;
         let law = text_of(&c, "#check-result details.law blockquote", "15 CFR 774").await;
         assert!(law.contains("total processing performance"), "{law}");
+        // Opt-in packs answer when ticked, beside the default ones.
+        let opt_in = text_of(&c, "#opt-in", "United Kingdom").await;
+        assert!(opt_in.contains("European Union"), "{opt_in}");
+        click(&c, "#opt-in input[value=uk-sanctions]").await;
+        click(&c, "#check-form button[type=submit]").await;
+        let both = text_of(&c, "#check-result", "UK-SANCTIONS").await;
+        assert!(
+            both.contains("ACCORD"),
+            "the default packs still answer: {both}"
+        );
+        click(&c, "#opt-in input[value=uk-sanctions]").await;
         // The chart shows the item against the thresholds.
         let chart = text_of(&c, "#chart-svg", "TPP").await;
         assert!(chart.contains("H100") || chart.contains("h100"), "{chart}");

@@ -7,6 +7,7 @@ import { chart } from "./chart.js";
 /// The last check: its request and its answer, for answering its questions.
 let last = null;
 let countries = [];
+let defaultPacks = [];
 
 function law(r) {
   return r.law ? el("details", { class: "law" }, el("summary", {}, "show the law"), el("blockquote", {}, r.law)) : null;
@@ -151,6 +152,9 @@ function checkBody(f) {
     if (f.get("end_user_country")) body.end_user.country = f.get("end_user_country");
   }
   if (f.get("quantity")) body.quantity = Number(f.get("quantity"));
+  // Opt-in packs answer beside the default ones only when ticked.
+  const also = f.getAll("also");
+  if (also.length) body.jurisdictions = [...defaultPacks, ...also];
   body.record = f.get("record") === "on";
   return body;
 }
@@ -206,6 +210,15 @@ export async function loadVocabulary() {
     $("#red-flags").replaceChildren(...flags.map((c) => el("option", { value: c.value, title: c.text }, c.value)));
   } catch (_) { /* the server refuses what it does not know either way */ }
   try { countries = await call("GET", "/countries"); } catch (_) { countries = []; }
+  try {
+    const packs = await call("GET", "/jurisdictions");
+    defaultPacks = packs.filter((p) => !p.opt_in).map((p) => p.id);
+    const optIn = packs.filter((p) => p.opt_in);
+    $("#opt-in").replaceChildren(el("legend", {}, "Also answer for"),
+      ...optIn.map((p) => el("label", { title: p.notice || p.name },
+        el("input", { type: "checkbox", name: "also", value: p.id }), " " + p.name)));
+    $("#opt-in").hidden = optIn.length === 0;
+  } catch (_) { defaultPacks = []; }
 }
 
 export async function loadCatalog() {
