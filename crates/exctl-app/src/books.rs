@@ -21,7 +21,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 /// Output columns of `exctl check --input`.
-pub const CHECK_COLUMNS: [&str; 18] = [
+pub const CHECK_COLUMNS: [&str; 19] = [
     "line",
     "id",
     "item",
@@ -40,6 +40,7 @@ pub const CHECK_COLUMNS: [&str; 18] = [
     "obligations",
     "notes",
     "notices",
+    "warnings",
 ];
 
 /// Output columns of `exctl impact`.
@@ -551,6 +552,8 @@ pub struct BookContext<'a> {
     pub reading: Option<(tokio::runtime::Runtime, exctl_records::Store)>,
     /// The instance's own products, which rows may name as items.
     pub products: Products,
+    /// The packs every row answers for (empty: every pack that is not opt-in).
+    pub jurisdictions: Vec<String>,
 }
 
 /// `exctl check --input orders.csv --output results.csv`: every row checked
@@ -564,6 +567,21 @@ pub fn check_book(
     ctx: BookContext<'_>,
     progress: &dyn Progress,
 ) -> Result<BookStats> {
+    for j in &ctx.jurisdictions {
+        if data.engine.pack(j).is_none() {
+            let known: Vec<&str> = data
+                .engine
+                .packs
+                .iter()
+                .map(|p| p.meta.id.as_str())
+                .collect();
+            return Err(crate::bad(format!(
+                "jurisdiction {j:?}: no such rule pack; the packs are {}",
+                known.join(", ")
+            )));
+        }
+    }
+    let jurisdictions = ctx.jurisdictions.clone();
     let book = Book::open(input, output, &CHECK_COLUMNS, progress)?;
     let screener = if book.cols.has_parties() {
         Some((ctx.screener)()?)
@@ -592,7 +610,8 @@ pub fn check_book(
     let mut decider = Decider::new(data, &products);
     let mut fatal: Option<anyhow::Error> = None;
     let warnings = crate::screening::warnings(screener.as_ref());
-    let stats = book.run(CHECK_COLUMNS.len(), 5, |line, order_id, request, _| {
+    let stats = book.run(CHECK_COLUMNS.len(), 5, |line, order_id, mut request, _| {
+        request.jurisdictions = jurisdictions.clone();
         if fatal.is_some() {
             return Err("not checked: the records failed (see the error)".into());
         }
@@ -669,6 +688,7 @@ pub fn check_book(
             s.obligations.clone(),
             s.notes.clone(),
             s.notices.clone(),
+            check::unweighed_hits(data, &p.decision, screened.as_ref()).join(" | "),
         ];
         if let Some(r) = recorder.as_mut() {
             // An order with an id is the same order on any line: its line is

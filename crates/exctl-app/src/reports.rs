@@ -139,8 +139,10 @@ pub fn decision_html(d: &StoredDecision, cases: &[CaseFile], instance: &str) -> 
             escape(&text_of(&det["authority"])),
             escape(&text_of(&det["outcome"]))
         );
-        if let Some(n) = det["notice"].as_str() {
-            let _ = write!(h, "<p class=\"cite\">{}</p>", escape(n));
+        for key in ["notice", "scope"] {
+            if let Some(n) = det[key].as_str() {
+                let _ = write!(h, "<p class=\"cite\">{}</p>", escape(n));
+            }
         }
         if let Some(p) = det["review_policy"].as_str() {
             let _ = write!(h, "<p>review policy: {}</p>", escape(p));

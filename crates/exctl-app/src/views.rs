@@ -48,6 +48,7 @@ pub fn jurisdictions_json(data: &Data) -> Value {
                     "version": p.meta.version,
                     "opt_in": p.meta.opt_in,
                     "notice": p.meta.notice,
+                    "scope": p.meta.scope,
                 })
             })
             .collect(),

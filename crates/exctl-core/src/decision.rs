@@ -57,6 +57,9 @@ pub struct Determination {
     /// The pack's standing caveat, shown with every answer it gives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// What the pack weighs and what it leaves out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// Absent for a classification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,

@@ -722,6 +722,7 @@ impl Engine {
                 .clone()
                 .unwrap_or_else(|| pack.meta.id.to_uppercase()),
             notice: pack.meta.notice.clone(),
+            scope: pack.meta.scope.clone(),
             outcome: None,
             controls: controls.clone(),
             paragraphs,

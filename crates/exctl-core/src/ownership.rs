@@ -9,34 +9,49 @@
 //! module computes it on a graph of holdings, with the paths that explain
 //! each verdict. No I/O.
 //!
-//! Shares are kept in thousandths of a percent, so that sums are exact
-//! (33.333 + 16.667 is 50, not 49.99999).
+//! Shares are kept in millionths of a percent, so that sums are exact
+//! (33.333333 + 16.666667 is 50, not 49.99999), and a stated share is
+//! never rounded down (50.0000004 % is more than 50 %).
 
 use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 
+/// Share units per percent, and in a whole.
+const PER_PERCENT: f64 = 1_000_000.0;
+const UNITS: u32 = 100_000_000;
+
 /// An entity's index in its graph.
 pub type NodeId = u32;
 
-/// A share of an entity, in thousandths of a percent (0 to 100,000).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+/// A share of an entity, in millionths of a percent (0 to 100,000,000).
+/// In JSON it is the percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Share(u32);
+
+impl Serialize for Share {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.percent())
+    }
+}
 
 impl Share {
     pub const ZERO: Share = Share(0);
-    pub const WHOLE: Share = Share(100_000);
+    pub const WHOLE: Share = Share(UNITS);
 
-    /// A percentage, 0–100, rounded to a thousandth of a percent.
+    /// A percentage, 0–100, to a millionth of a percent, rounded up: a
+    /// stake just over a threshold is never read as at it. (The tolerance
+    /// absorbs binary floating-point noise, as in 33.333333 × 10⁶.)
     pub fn from_percent(percent: f64) -> Result<Share, OwnershipError> {
         if !percent.is_finite() || !(0.0..=100.0).contains(&percent) {
             return Err(OwnershipError::Percent(percent));
         }
-        Ok(Share((percent * 1000.0).round() as u32))
+        let units = (percent * PER_PERCENT - 1e-3).ceil().max(0.0);
+        Ok(Share((units as u32).min(UNITS)))
     }
 
     pub fn percent(self) -> f64 {
-        f64::from(self.0) / 1000.0
+        f64::from(self.0) / PER_PERCENT
     }
 
     fn saturating_add(self, other: Share) -> Share {
@@ -45,14 +60,15 @@ impl Share {
 }
 
 impl fmt::Display for Share {
-    /// Exactly as held, to the thousandth: 49.999 % never reads as 50 %.
+    /// Exactly as held, to the millionth: 49.999 % never reads as 50 %.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whole = self.0 / 1000;
-        let frac = self.0 % 1000;
+        let per = PER_PERCENT as u32;
+        let whole = self.0 / per;
+        let frac = self.0 % per;
         if frac == 0 {
             write!(f, "{whole} %")
         } else {
-            let digits = format!("{frac:03}");
+            let digits = format!("{frac:06}");
             write!(f, "{whole}.{} %", digits.trim_end_matches('0'))
         }
     }
@@ -978,6 +994,22 @@ mod tests {
     }
 
     #[test]
+    fn a_share_just_over_a_threshold_is_never_read_as_at_it() {
+        let s = |p: f64| Share::from_percent(p).unwrap();
+        let fifty = s(50.0);
+        assert!(s(50.0004) > fifty);
+        assert!(s(50.0000004) > fifty);
+        assert!(s(49.9996) < fifty);
+        assert_eq!(s(33.333333).saturating_add(s(16.666667)), fifty);
+        assert_eq!(s(100.0), Share::WHOLE);
+        assert_eq!(s(50.0004).to_string(), "50.0004 %");
+        assert_eq!(s(49.999).to_string(), "49.999 %");
+        let mut t = G::new(&["X", "A"]);
+        t.own("X", "A", 50.0004);
+        assert_eq!(t.verdict("A", &["X"], &eu()).kind, VerdictKind::Caught);
+    }
+
+    #[test]
     fn a_share_and_control_from_two_sources_both_count() {
         // One source states 10 %, another control: neither hides the other.
         let mut t = G::new(&["X", "A"]);
@@ -1094,13 +1126,13 @@ mod tests {
         assert_eq!(g.edge_count(), 1, "a later holding replaces the earlier");
         assert_eq!(Share::from_percent(49.999).unwrap().to_string(), "49.999 %");
         assert_eq!(Share::from_percent(12.5).unwrap().to_string(), "12.5 %");
-        g.merge_link(a, b, Link::Owns(Share(10_000))).unwrap();
+        g.merge_link(a, b, Link::Owns(Share(10_000_000))).unwrap();
         assert_eq!(
             g.owners_of(b),
-            &[(a, Link::Owns(Share(20_000)))],
+            &[(a, Link::Owns(Share(20_000_000)))],
             "the larger share counts"
         );
-        g.merge_link(a, b, Link::Owns(Share(60_000))).unwrap();
-        assert_eq!(g.owners_of(b), &[(a, Link::Owns(Share(60_000)))]);
+        g.merge_link(a, b, Link::Owns(Share(60_000_000))).unwrap();
+        assert_eq!(g.owners_of(b), &[(a, Link::Owns(Share(60_000_000)))]);
     }
 }

@@ -37,6 +37,9 @@ pub struct PackMeta {
     /// A caveat every determination of the pack carries (e.g. that its
     /// terms come from press reports, not a published text).
     pub notice: Option<String>,
+    /// What the pack weighs and what it leaves out, shown with every answer
+    /// (unlike `notice`, it does not make the answers less than binding).
+    pub scope: Option<String>,
     /// The pack's CCL snapshot, relative to the pack folder (e.g.
     /// `ccl.json`): its control rules are then checked against the text.
     pub ccl: Option<String>,

@@ -200,7 +200,13 @@ fn summarise_as(d: &Decision, overall: Outcome, open_hits: usize, held: bool) ->
         }
         Outcome::ObligationsApply => next.push("Meet the obligations listed below".into()),
         Outcome::NoLicenseRequired | Outcome::NotControlled => {
-            if open_hits == 0 && !held {
+            // Packs that each weigh only part of the law (a sanctions
+            // regime's listings) cannot clear a shipment by themselves.
+            let partial =
+                !d.determinations.is_empty() && d.determinations.iter().all(|x| x.scope.is_some());
+            if partial {
+                next.push("Nothing these packs weigh stops it; they do not say whether the item itself needs a licence: check it under the export-control packs too".into());
+            } else if open_hits == 0 && !held {
                 next.push("Ship; keep this decision with the order".into());
             }
         }

@@ -155,6 +155,7 @@ pub fn case_input(
 /// The screening hits and ownership view a case's parties amount to.
 fn case_parties(
     case: &GoldenCase,
+    known_lists: &[&str],
 ) -> Result<
     (
         Vec<exctl_core::parties::ListHit>,
@@ -182,6 +183,7 @@ fn case_parties(
             .entry(name_key(n))
             .or_insert_with(|| graph.add_entity(n.to_string()))
     };
+    let mut owned_nodes = Vec::new();
     for h in &case.holding {
         let link = match (h.share, h.controls) {
             (Some(_), true) => {
@@ -196,11 +198,38 @@ fn case_parties(
         };
         let (o, d) = (node(&mut graph, &h.owner), node(&mut graph, &h.owned));
         graph.merge_link(o, d, link).map_err(|e| e.to_string())?;
+        owned_nodes.push(d);
+    }
+    // Every listed entity and holding must bear on the party: a misspelt
+    // name would otherwise leave a case that passes for the wrong reason.
+    let mut above: std::collections::HashSet<u32> = graph.ancestors(root).into_iter().collect();
+    above.insert(root);
+    for (h, owned) in case.holding.iter().zip(&owned_nodes) {
+        if !above.contains(owned) {
+            return Err(format!(
+                "holding {} → {}: {:?} is not {name:?} nor one of its owners",
+                h.owner, h.owned, h.owned
+            ));
+        }
     }
     let mut hits = Vec::new();
     let mut view_hits = Vec::new();
     for l in &case.listed {
+        if !known_lists.iter().any(|k| k.eq_ignore_ascii_case(&l.list)) {
+            return Err(format!(
+                "listed {}: list {:?} is not one any pack weighs nor a list screening reads ({})",
+                l.name,
+                l.list,
+                known_lists.join(", ")
+            ));
+        }
         let n = node(&mut graph, &l.name);
+        if !above.contains(&n) {
+            return Err(format!(
+                "listed {}: not {name:?} nor one of its owners in the case's holdings",
+                l.name
+            ));
+        }
         let hit = exctl_core::parties::ListHit {
             role,
             party: name.clone(),
@@ -255,7 +284,13 @@ fn run_case(
         .map_err(|e| bad(e.to_string()))?;
     let mut decision = data.engine.decide(&query);
     if case.party.is_some() || !case.listed.is_empty() || !case.holding.is_empty() {
-        let (hits, view) = case_parties(case).map_err(bad)?;
+        // Lists a pack weighs, and the UN's, which screening reads and no
+        // pack weighs.
+        let mut known: Vec<&str> = data.parties.iter().flat_map(|r| r.lists()).collect();
+        known.push("UN");
+        known.sort_unstable();
+        known.dedup();
+        let (hits, view) = case_parties(case, &known).map_err(bad)?;
         let rules = data
             .parties
             .iter()

@@ -234,7 +234,7 @@ fn read_csv(file: &str, text: &str, source: &str) -> Result<OwnersFile, OwnersEr
     }
     let mut entities = Entities::default();
     let mut links = Vec::new();
-    let mut seen_pairs: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen_pairs: HashMap<(String, String, bool), usize> = HashMap::new();
     for (i, row) in rdr.records().enumerate() {
         let line = i + 2;
         let row = row.map_err(|e| err(file, Some(line), e.to_string()))?;
@@ -311,11 +311,14 @@ fn read_csv(file: &str, text: &str, source: &str) -> Result<OwnersFile, OwnersEr
                 ))
             }
         };
-        if let Some(first) = seen_pairs.insert((owner_key.clone(), owned_key.clone()), line) {
+        let control = kind == LinkKind::Controls;
+        if let Some(first) =
+            seen_pairs.insert((owner_key.clone(), owned_key.clone(), control), line)
+        {
             return Err(err(
                 file,
                 Some(line),
-                format!("this holding was stated on line {first} already: give each owner and owned entity once"),
+                format!("this holding was stated on line {first} already: give each owner and owned entity once per kind (a share, and control)"),
             ));
         }
         let start_date = date_ok(file, line, "start_date", get("start_date"))?;
@@ -635,6 +638,10 @@ mod tests {
         let text = "owner_name,owned_name,percent,owner_lei,owner_country\n\
                     Blocked Holding Ltd,Acme Trading,40,,ru\n\
                     Parent Co,Acme Trading,,529900T8BM49AURSDO55,\n";
+        // A share and control of the same entity are two holdings.
+        let both = "owner_name,owned_name,percent,kind\nA,B,10,owns\nA,B,,controls\n";
+        let f = read_owners("o.csv", both, OwnersFormat::Csv, "mine").unwrap();
+        assert_eq!(f.links.len(), 2);
         let f = read_owners("o.csv", text, OwnersFormat::Csv, "mine").unwrap();
         assert_eq!(f.entities.len(), 3);
         assert_eq!(f.entities[0].key, "name:blockedholdingltd");
@@ -668,6 +675,10 @@ mod tests {
             (
                 "owner_name,owned_name,percent\n,B,1\n",
                 "owner_name is empty",
+            ),
+            (
+                "owner_name,owned_name,percent\nA,B,10\nA,B,20\n",
+                "stated on line 2 already",
             ),
         ] {
             let e = read_owners("o.csv", bad, OwnersFormat::Csv, "mine").unwrap_err();

@@ -189,6 +189,16 @@ fn import_from_row(r: &sqlx::any::AnyRow) -> Result<OwnershipImport, Error> {
     })
 }
 
+/// What makes a holding one holding: its owner, what it holds, and whether
+/// it is control (an owner may hold a share and control the same entity).
+fn holding_key(l: &LinkRecord) -> (&str, &str, bool) {
+    (
+        l.owner_key.as_str(),
+        l.owned_key.as_str(),
+        l.kind == exctl_core::ownership::LinkKind::Controls,
+    )
+}
+
 fn link_from_row(r: &sqlx::any::AnyRow, at: usize) -> Result<LinkRecord, Error> {
     let kind: String = r.try_get(at + 2)?;
     Ok(LinkRecord {
@@ -268,14 +278,10 @@ impl Store {
             None => Vec::new(),
         };
         if !new.replace {
-            let stated: HashSet<(&str, &str)> = new
-                .links
-                .iter()
-                .map(|l| (l.owner_key.as_str(), l.owned_key.as_str()))
-                .collect();
+            let stated: HashSet<(&str, &str, bool)> = new.links.iter().map(holding_key).collect();
             let dropped: Vec<String> = before
                 .iter()
-                .filter(|l| !stated.contains(&(l.owner_key.as_str(), l.owned_key.as_str())))
+                .filter(|l| !stated.contains(&holding_key(l)))
                 .map(|l| format!("{} -> {}", l.owner_key, l.owned_key))
                 .collect();
             if !dropped.is_empty() {
@@ -385,11 +391,10 @@ impl Store {
             changed: 0,
             changes: Vec::new(),
         };
-        let pair = |l: &LinkRecord| (l.owner_key.clone(), l.owned_key.clone());
-        let old: HashMap<(String, String), &LinkRecord> =
-            before.iter().map(|l| (pair(l), l)).collect();
-        let new_links: HashMap<(String, String), &LinkRecord> =
-            new.links.iter().map(|l| (pair(l), l)).collect();
+        let old: HashMap<(&str, &str, bool), &LinkRecord> =
+            before.iter().map(|l| (holding_key(l), l)).collect();
+        let new_links: HashMap<(&str, &str, bool), &LinkRecord> =
+            new.links.iter().map(|l| (holding_key(l), l)).collect();
         for (k, l) in &new_links {
             match old.get(k) {
                 None => report.added += 1,

@@ -62,7 +62,7 @@ pub(crate) struct Common {
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub(crate) as_of: Option<String>,
     /// Jurisdiction (rule pack) to answer for; repeat for several; default every pack
-    /// that is not opt-in (kr is opt-in).
+    /// that is not opt-in (kr, eu-sanctions and uk-sanctions are opt-in).
     #[arg(long = "jurisdiction", short = 'j', value_name = "J")]
     pub(crate) jurisdictions: Vec<String>,
     /// Print JSON (the documented, stable shape).
@@ -691,7 +691,8 @@ pub(crate) struct KeysArgs {
 /// Validate the data and run every pack's golden cases.
 #[derive(clap::Args)]
 pub(crate) struct GoldenArgs {
-    #[arg(long = "jurisdiction", short = 'j')]
+    /// Only this pack's cases; repeat for several; default every pack's.
+    #[arg(long = "jurisdiction", short = 'j', value_name = "J")]
     pub(crate) jurisdictions: Vec<String>,
 }
 

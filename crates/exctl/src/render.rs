@@ -100,6 +100,9 @@ pub fn decision_text(d: &Decision, explain: bool) -> String {
         if let Some(n) = &det.notice {
             let _ = writeln!(s, "  notice: {n}");
         }
+        if let Some(n) = &det.scope {
+            let _ = writeln!(s, "  scope: {n}");
+        }
         if let Some(p) = &det.review_policy {
             let _ = writeln!(s, "  review policy: {p}");
         }

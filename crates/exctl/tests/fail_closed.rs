@@ -291,6 +291,36 @@ fn a_data_folder_that_lost_a_pack_does_not_load() {
         err(&o)
     );
     std::fs::write(&parties, kept).unwrap();
+    // A golden case whose listed owner holds nothing of its party, or names
+    // a list nothing reads, would pass for the wrong reason: refused.
+    let golden = |root: &Path, text: &str| {
+        std::fs::write(root.join("packs/uk-sanctions/golden/bad.toml"), text).unwrap();
+        exctl(
+            root,
+            &[
+                "--data",
+                root.to_str().unwrap(),
+                "golden",
+                "-j",
+                "uk-sanctions",
+            ],
+        )
+    };
+    let case = "[[case]]\nname = \"c\"\nitem = \"h100\"\nto = \"TR\"\nas_of = \"2026-12-01\"\nparty = \"Delta Parts Ltd\"\noutcome = \"not_controlled\"\n";
+    let o = golden(&root, &format!("{case}listed = [{{ name = \"Ivan\", list = \"UK\" }}]\nholding = [{{ owner = \"Ivan\", owned = \"Delta Part Ltd\", share = 50 }}]\n"));
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("Delta Part Ltd") && err(&o).contains("bad.toml"),
+        "{}",
+        err(&o)
+    );
+    let o = golden(
+        &root,
+        &format!("{case}listed = [{{ name = \"Delta Parts Ltd\", list = \"UKK\" }}]\n"),
+    );
+    assert!(!o.status.success());
+    assert!(err(&o).contains("\"UKK\""), "{}", err(&o));
+    std::fs::remove_file(root.join("packs/uk-sanctions/golden/bad.toml")).unwrap();
     std::fs::remove_file(root.join("packs/us/pack.toml")).unwrap();
     let o = classify(&root);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));

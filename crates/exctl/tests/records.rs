@@ -2067,6 +2067,55 @@ fn a_hit_on_a_list_no_pack_weighs_is_warned_about() {
             .contains("eu-sanctions.parties.owned-or-controlled"),
         "{v}"
     );
+    // An order book answers for the packs named, each row as a single check.
+    let orders = i.file(
+        "orders.csv",
+        "id,item,to,as_of,end_user\no1,h100,DE,2026-12-01,Korea Mining Development Trading Corporation;country=KP\n",
+    );
+    let results = i.home.path().join("results.csv");
+    let book = |js: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--list",
+            &eu,
+            "--no-record",
+            "--input",
+            &orders,
+            "--output",
+            results.to_str().unwrap(),
+        ];
+        args.extend_from_slice(js);
+        i.run(&args)
+    };
+    let cells = || {
+        let mut r = csv::Reader::from_path(&results).unwrap();
+        let header = r.headers().unwrap().clone();
+        let row = r.records().next().unwrap().unwrap();
+        move |name: &str| row[header.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    assert!(book(&[]).status.success());
+    let cell = cells();
+    assert!(
+        cell("warnings").contains("eu-sanctions"),
+        "{}",
+        cell("warnings")
+    );
+    assert!(book(&["-j", "us", "-j", "eu-sanctions"]).status.success());
+    let cell = cells();
+    assert_eq!(cell("overall"), "prohibited");
+    assert!(
+        cell("outcomes").contains("eu-sanctions=prohibited"),
+        "{}",
+        cell("outcomes")
+    );
+    assert_eq!(cell("warnings"), "");
+    let typo = book(&["-j", "eu"]);
+    assert!(!typo.status.success());
+    let err = String::from_utf8_lossy(&typo.stderr);
+    assert!(
+        err.contains("\"eu\"") && err.contains("eu-sanctions"),
+        "{err}"
+    );
     // A list a pack weighs gets no such warning.
     let out = i.ok(&[
         "check",

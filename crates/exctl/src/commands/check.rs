@@ -179,6 +179,7 @@ fn book(g: &Globals, args: CheckArgs, input: PathBuf, output: PathBuf) -> Result
         recorder,
         reading,
         products: own_products(g)?,
+        jurisdictions: common.jurisdictions.clone(),
     };
     let stats = books::check_book(&data, &input, &output, date, ctx, &Bar::new("rows"))?;
     note_unrecorded(g, no_record);

@@ -20,6 +20,7 @@ function determinations(d) {
     el("h3", {}, x.jurisdiction.toUpperCase() + " (" + x.authority + "): ", el("span", { class: "outcome" }, x.outcome || "classified")),
     x.controls.length ? el("p", {}, "controls: " + x.controls.join(", ")) : null,
     x.notice ? el("p", { class: "notice" }, x.notice) : null,
+    x.scope ? el("p", { class: "cite" }, "Scope: " + x.scope) : null,
     x.review_policy ? el("p", {}, "review policy: " + x.review_policy) : null,
     x.licence ? el("p", { class: "ok" }, "licence " + x.licence.number + " (" + x.licence.holder + ")") : null,
     x.questions && x.questions.length ? el("ul", { class: "questions" }, x.questions.map((q) =>
@@ -215,7 +216,7 @@ export async function loadVocabulary() {
     defaultPacks = packs.filter((p) => !p.opt_in).map((p) => p.id);
     const optIn = packs.filter((p) => p.opt_in);
     $("#opt-in").replaceChildren(el("legend", {}, "Also answer for"),
-      ...optIn.map((p) => el("label", { title: p.notice || p.name },
+      ...optIn.map((p) => el("label", { title: p.notice || p.scope || p.name },
         el("input", { type: "checkbox", name: "also", value: p.id }), " " + p.name)));
     $("#opt-in").hidden = optIn.length === 0;
   } catch (_) { defaultPacks = []; }

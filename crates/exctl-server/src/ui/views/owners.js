@@ -10,7 +10,7 @@ const VERDICT = {
 };
 
 function share(link) {
-  if (link.kind === "owns") return link.share / 1000 + " %";
+  if (link.kind === "owns") return link.share + " %";
   if (link.kind === "controls") return "control";
   return "an unstated share";
 }
