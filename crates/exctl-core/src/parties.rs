@@ -281,6 +281,15 @@ pub struct OwnershipRule {
     pub effective_to: Option<NaiveDate>,
     #[serde(default)]
     pub suspended: Vec<Suspension>,
+    /// For a rule that does not aggregate: when different listed persons'
+    /// holdings together would meet the test, the fact whose `true` says
+    /// they are not held jointly (no joint arrangement, none controlling
+    /// another's), and the question asking it. Until answered, the party
+    /// is not clear.
+    #[serde(default)]
+    pub joint_resolved_by: Option<String>,
+    #[serde(default)]
+    pub joint_question: Option<String>,
 }
 
 impl OwnershipRule {
@@ -355,6 +364,11 @@ pub struct OwnershipFinding {
     /// With `caught`: the listed owner's hit and the effect the party takes.
     #[serde(skip)]
     pub effect: Option<(ListHit, ListEffect)>,
+    /// With `below` under a rule that does not aggregate: the listed
+    /// persons' holdings together would meet the test, so whether they are
+    /// held jointly must be asked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub joint: bool,
 }
 
 impl OwnershipFinding {
@@ -591,8 +605,27 @@ impl PartyRules {
             .filter_map(|n| listed.get(n))
             .max_by(|a, b| a.1.outcome.cmp(&b.1.outcome));
         let who = &view.label;
+        // Apart they fall short; together they would not.
+        let together = (v.kind == VerdictKind::Below && rule.joint_resolved_by.is_some())
+            .then(|| {
+                let terms = crate::ownership::Rule {
+                    aggregate: true,
+                    ..rule.terms()
+                };
+                verdict(&view.graph, view.node, &|n| listed.contains_key(&n), &terms)
+            })
+            .filter(|t| t.kind == VerdictKind::Caught);
         let (text, effect) = match v.kind {
             VerdictKind::Listed | VerdictKind::Clear => return None,
+            VerdictKind::Below if together.is_some() => (
+                format!(
+                    "{who} is held {} by different listed parties together ({paths}), each below {}: {} counts them together only where they are held jointly or under a joint arrangement",
+                    together.as_ref().map_or(v.share, |t| t.share),
+                    rule.threshold_words(),
+                    rule.name
+                ),
+                None,
+            ),
             VerdictKind::Below => (
                 format!(
                     "{who} is held {} by listed parties ({paths}), not {} ({}): a red flag to resolve, not the rule",
@@ -635,6 +668,7 @@ impl PartyRules {
             text,
             status: rule.status(date),
             effect,
+            joint: together.is_some(),
         })
     }
 
@@ -664,6 +698,30 @@ impl PartyRules {
             return;
         }
         match (&f.verdict, &f.effect) {
+            (VerdictKind::Below, _) if f.joint => {
+                let fact = rule.joint_resolved_by.clone().unwrap_or_default();
+                if matches!(facts.get(&fact), Some(FactValue::Bool(true))) {
+                    det.notes
+                        .push(reason(Some("below threshold; not held jointly".into())));
+                    return;
+                }
+                det.reasons.push(reason(None));
+                det.questions.push(Question {
+                    fact: fact.clone(),
+                    question: rule.joint_question.clone().unwrap_or_default(),
+                    rule: rule.id.clone(),
+                    answer: Some(crate::vocab::Answer {
+                        fact: fact.clone(),
+                        field: "facts".into(),
+                        input: "bool".into(),
+                        label: fact.replace('_', " "),
+                        unit: String::new(),
+                        choices: Vec::new(),
+                    }),
+                });
+                let current = det.outcome.unwrap_or(Outcome::NotControlled);
+                det.outcome = Some(current.worst(Outcome::NeedsInfo));
+            }
             (VerdictKind::Below, _) => det.notes.push(reason(Some("below threshold".into()))),
             (VerdictKind::Undetermined, _) => {
                 det.reasons.push(reason(None));

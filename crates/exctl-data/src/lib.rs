@@ -270,12 +270,20 @@ pub fn load(files: &Files) -> Result<Data, DataError> {
         let parties_path = format!("packs/{id}/parties.toml");
         if let Some(text) = files.get(&parties_path) {
             let rules = PartyRules::from_toml(&id, &parties_path, text)?;
+            for rule in &rules.ownership {
+                if let Some(fact) = &rule.joint_resolved_by {
+                    if !is_bool_fact(&vocab, fact) || rule.joint_question.is_none() {
+                        return Err(DataError::in_entry(
+                            &parties_path,
+                            &format!("ownership {}", rule.id),
+                            format!("joint_resolved_by: {fact:?} must be a declared transaction fact of type bool, with a joint_question"),
+                        ));
+                    }
+                }
+            }
             for effect in &rules.effects {
                 if let Some(fact) = &effect.resolved_by {
-                    let declared = vocab.get(fact).is_some_and(|p| {
-                        p.type_name == "bool" && p.scope == exctl_core::vocab::Scope::Transaction
-                    });
-                    if !declared {
+                    if !is_bool_fact(&vocab, fact) {
                         return Err(DataError::in_entry(
                             &parties_path,
                             &format!("list {}", effect.id),
@@ -364,4 +372,12 @@ pub enum ItemError {
     Unknown(#[from] UnknownItem),
     #[error(transparent)]
     Data(#[from] DataError),
+}
+
+/// Whether `fact` is a declared transaction fact of type bool (what a
+/// question answered yes or no must be).
+fn is_bool_fact(vocab: &exctl_core::Vocabulary, fact: &str) -> bool {
+    vocab
+        .get(fact)
+        .is_some_and(|p| p.type_name == "bool" && p.scope == exctl_core::vocab::Scope::Transaction)
 }

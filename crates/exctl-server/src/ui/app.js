@@ -40,10 +40,11 @@ async function loadLists() {
   try {
     const l = await call("GET", "/lists");
     const sources = l.sources.map((x) => x.file + " (" + x.entries.toLocaleString("en") + " entries" + (x.date ? ", " + x.date : "") + ")");
-    box.replaceChildren(
+    // replaceChildren would write a null as the text "null": leave it out.
+    box.replaceChildren(...[
       l.demo ? el("p", { class: "banner", id: "demo-banner" }, "Demo list in use: screening answers are not about real listed parties. An administrator configures the official lists (exctl lists fetch, or serve --list).") : null,
       el("p", { class: "lists" }, "Screening against " + l.entries.toLocaleString("en") + " entries: " + sources.join("; ") +
-        " · version " + l.version + " · loaded " + l.loaded_at));
+        " · version " + l.version + " · loaded " + l.loaded_at)].filter(Boolean));
   } catch (e) { box.replaceChildren(el("p", { class: "error" }, "lists in use unknown: " + e.message)); }
   loadRefreshes();
 }

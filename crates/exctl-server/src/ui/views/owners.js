@@ -40,7 +40,7 @@ async function show(ev) {
       el("p", {}, x.text),
       el("ul", { class: "paths" }, x.holdings.map((h) => holdingTree(h, listed))),
       el("p", { class: "cite" }, x.citation)));
-    out.replaceChildren(
+    out.replaceChildren(...[
       el("h3", {}, r.party + " as of " + r.as_of),
       (r.listed || []).length ? el("p", { class: "hit" }, "The party itself matches: " + r.listed.join("; ")) : null,
       findings.length ? el("div", {}, findings) : el("p", { class: "clear" }, "No listed owner under any pack's ownership rules."),
@@ -48,7 +48,7 @@ async function show(ev) {
       r.owners.length ? table(["Owner", "Country", "List hits"], r.owners.map((o) => [o.name, o.country || "", o.hits.join("; ") || "none"])) : el("p", {}, "none on record"),
       el("h4", {}, "Holdings in force"),
       table(["Owner", "Holds", "Of", "Source"], r.links.map((l) => [l.owner, l.holding, l.owned, l.source])),
-      el("p", { class: "hint" }, "Owners screened against list version " + r.lists + "."));
+      el("p", { class: "hint" }, "Owners screened against list version " + r.lists + ".")].filter(Boolean));
   } catch (e) { failed(out, e); }
 }
 
