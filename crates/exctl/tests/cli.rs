@@ -264,6 +264,25 @@ fn catalog_compare_and_rules() {
         .unwrap()
         .iter()
         .any(|r| r["id"] == "us.3a090.a.2022"));
+    // A sanctions pack's rules are its party rules: listed, with the
+    // affiliates rule's stay as its state on the day.
+    let text = stdout(&exctl(&[
+        "rules",
+        "-j",
+        "uk-sanctions",
+        "--as-of",
+        "2026-12-01",
+    ]));
+    assert!(
+        text.contains("uk-sanctions.parties.owned-or-controlled"),
+        "{text}"
+    );
+    let text = stdout(&exctl(&["rules", "-j", "us", "--as-of", "2026-01-01"]));
+    assert!(text.contains("us.parties.affiliates-50"), "{text}");
+    assert!(
+        text.contains("suspended 2025-11-10 to 2026-11-09"),
+        "{text}"
+    );
 }
 
 fn assert_bad_input(args: &[&str], expected: &[&str]) {

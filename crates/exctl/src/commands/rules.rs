@@ -50,8 +50,56 @@ pub(crate) fn run(g: &Globals, args: RulesArgs) -> Result<ExitCode> {
                     1,
                 )
             } else {
-                table
+                table + &party_rules(&data, as_of, &common.jurisdictions)
             }
         },
     )
+}
+
+/// What list hits and ownership mean in each pack asked for (its
+/// `parties.toml`), on `as_of`: a sanctions pack's rules are all here.
+fn party_rules(data: &exctl_data::Data, as_of: chrono::NaiveDate, only: &[String]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for r in data
+        .parties
+        .iter()
+        .filter(|r| only.is_empty() || only.contains(&r.pack))
+    {
+        let effects: Vec<_> = r
+            .effects
+            .iter()
+            .filter(|e| e.effective_from.is_none_or(|f| as_of >= f))
+            .filter(|e| e.effective_to.is_none_or(|t| as_of <= t))
+            .collect();
+        if effects.is_empty() && r.ownership.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{} party rules as of {as_of}:", r.pack);
+        for e in effects {
+            let _ = writeln!(
+                out,
+                "  {} — {} ({}): {} [{}]",
+                e.id,
+                e.lists.join(", "),
+                e.outcome,
+                e.text,
+                e.citation
+            );
+        }
+        for o in &r.ownership {
+            let state = o.status(as_of).unwrap_or_else(|| "in force".into());
+            let _ = writeln!(
+                out,
+                "  {} — {} ({}; lists {}): {} [{}]",
+                o.id,
+                o.name,
+                state,
+                o.lists.join(", "),
+                o.text,
+                o.citation
+            );
+        }
+    }
+    out
 }
