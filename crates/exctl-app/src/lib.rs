@@ -12,6 +12,7 @@
 pub mod books;
 pub mod cases;
 pub mod check;
+pub mod embedded;
 pub mod instance;
 pub mod licences;
 pub mod owners;

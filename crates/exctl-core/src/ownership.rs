@@ -281,7 +281,8 @@ pub struct Rule {
 }
 
 impl Rule {
-    fn meets(&self, share: Share) -> bool {
+    /// Whether a share alone meets the rule's test.
+    pub fn meets(&self, share: Share) -> bool {
         if self.more_than {
             share > self.threshold
         } else {

@@ -619,12 +619,12 @@ impl PartyRules {
             VerdictKind::Listed | VerdictKind::Clear => return None,
             VerdictKind::Below if together.is_some() => (
                 format!(
-                    "{who} is held {} by different listed parties together ({paths}), each below {}: {} counts them together only where they are held jointly or under a joint arrangement",
+                    "{who} is held {} by different listed parties together ({paths}), none alone holding {}: {} counts them together only where they are held jointly or under a joint arrangement",
                     together.as_ref().map_or(v.share, |t| t.share),
                     rule.threshold_words(),
                     rule.name
                 ),
-                None,
+                worst.map(|(hit, effect)| ((*hit).clone(), (*effect).clone())),
             ),
             VerdictKind::Below => (
                 format!(
@@ -645,13 +645,16 @@ impl PartyRules {
             ),
             VerdictKind::Caught => {
                 let (hit, effect) = worst?;
+                let by_share = rule.terms().meets(v.share);
+                let how = if by_share {
+                    format!("is owned {} by listed parties ({paths}), {}", v.share, rule.threshold_words())
+                } else {
+                    format!("is controlled by listed parties ({paths})")
+                };
                 (
                     format!(
-                        "{who} is owned {} by listed parties ({paths}), {}: {} treats it as listed on {}",
-                        v.share,
-                        rule.threshold_words(),
-                        rule.name,
-                        effect.name
+                        "{who} {how}: {} treats it as listed on {}",
+                        rule.name, effect.name
                     ),
                     Some(((*hit).clone(), (*effect).clone())),
                 )
@@ -703,6 +706,24 @@ impl PartyRules {
                 if matches!(facts.get(&fact), Some(FactValue::Bool(true))) {
                     det.notes
                         .push(reason(Some("below threshold; not held jointly".into())));
+                    return;
+                }
+                // Held jointly: the holdings count together, as one holder's.
+                if let (Some(FactValue::Bool(false)), Some((hit, effect))) =
+                    (facts.get(&fact), &f.effect)
+                {
+                    let mut as_party = hit.clone();
+                    as_party.party = view.party.clone();
+                    let before = det.reasons.len();
+                    let why = format!(
+                        "{}; held jointly ({fact} = false), so they count together",
+                        f.text
+                    );
+                    impose(det, effect, &as_party, &why, facts);
+                    if let Some(r) = det.reasons.get_mut(before) {
+                        r.citation = format!("{}; {}", rule.citation, r.citation);
+                        r.rule = rule.id.clone();
+                    }
                     return;
                 }
                 det.reasons.push(reason(None));
@@ -787,6 +808,26 @@ fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str
                 text: format!("{why}; {fact} is on file"),
                 status: None,
             });
+            return;
+        }
+        // Answered no: what the question rules out is there, so the
+        // restriction applies and the shipment may not go ahead as it is.
+        if matches!(facts.get(&fact), Some(FactValue::Bool(false))) {
+            det.reasons.push(Reason {
+                law: None,
+                rule: effect.id.clone(),
+                citation: effect.citation.clone(),
+                text: format!(
+                    "{why}: {}; answered no ({fact} = false), so the restriction applies",
+                    effect.text
+                ),
+                status: None,
+            });
+            if !det.listed_parties.contains(&hit.party) {
+                det.listed_parties.push(hit.party.clone());
+            }
+            let current = det.outcome.unwrap_or(Outcome::NotControlled);
+            det.outcome = Some(current.worst(Outcome::Prohibited));
             return;
         }
         // A yes/no the party's papers answer (a UVL statement on file).
