@@ -224,13 +224,10 @@ mod tests {
         }
         let (field, _) = error_parts(many[2].as_ref().unwrap_err());
         assert_eq!(field.as_deref(), Some("name"));
-        assert!(
-            many[0].as_ref().unwrap()["matches"]
-                .as_array()
-                .unwrap()
-                .len()
-                > 0
-        );
+        assert!(!many[0].as_ref().unwrap()["matches"]
+            .as_array()
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
