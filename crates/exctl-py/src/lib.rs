@@ -1,0 +1,190 @@
+//! The `exctl` Python package's native module: a thin shell over
+//! [`exctl_app::embedded`]. Requests and answers cross as JSON text (the
+//! same shapes as the HTTP API), so the Python side stays a few lines and
+//! the answers are the CLI's and the server's. Work runs with the
+//! interpreter released, and the `*_many` calls use every core.
+
+use exctl_app::check::CheckRequest;
+use exctl_app::embedded::{error_parts, ClassifyRequest, Embedded};
+use exctl_app::screening::ScreenRequest;
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use std::path::PathBuf;
+
+create_exception!(
+    _native,
+    ExctlError,
+    PyException,
+    "An exctl call failed: the rule data, the lists or a request could not be used."
+);
+create_exception!(
+    _native,
+    InvalidInput,
+    ExctlError,
+    "A request exctl does not understand; `field` names the part at fault (or is None)."
+);
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The failure as a Python exception: `InvalidInput` with its `field` for
+/// bad input, `ExctlError` for anything else.
+fn to_py(e: anyhow::Error) -> PyErr {
+    let (field, reason) = error_parts(&e);
+    let bad = e.downcast_ref::<exctl_app::BadInput>().is_some()
+        || e.downcast_ref::<serde_json::Error>().is_some();
+    if !bad {
+        return ExctlError::new_err(reason);
+    }
+    let message = match &field {
+        Some(f) => format!("{f}: {reason}"),
+        None => reason,
+    };
+    let err = InvalidInput::new_err(message);
+    Python::attach(|py| {
+        let _ = err.value(py).setattr("field", field);
+    });
+    err
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> anyhow::Result<T> {
+    serde_json::from_str(json).map_err(|e| exctl_app::bad(format!("{what}: {e}")))
+}
+
+/// One answer of a `*_many` call: `(True, answer JSON)` or `(False,
+/// {"field": …, "error": …} JSON)`.
+fn outcome(r: anyhow::Result<serde_json::Value>) -> (bool, String) {
+    match r {
+        Ok(v) => (true, v.to_string()),
+        Err(e) => {
+            let (field, reason) = error_parts(&e);
+            (
+                false,
+                serde_json::json!({ "field": field, "error": reason }).to_string(),
+            )
+        }
+    }
+}
+
+/// The rule data and lists, loaded once.
+#[pyclass(frozen, name = "NativeEngine")]
+struct NativeEngine {
+    inner: Embedded,
+}
+
+#[pymethods]
+impl NativeEngine {
+    #[new]
+    #[pyo3(signature = (data = None, lists = None))]
+    fn new(py: Python<'_>, data: Option<PathBuf>, lists: Option<Vec<String>>) -> PyResult<Self> {
+        let lists = lists.unwrap_or_default();
+        py.detach(|| Embedded::load(data.as_deref(), &lists))
+            .map(|inner| NativeEngine { inner })
+            .map_err(to_py)
+    }
+
+    /// The packs and lists in use, as JSON.
+    fn about(&self) -> String {
+        let packs: Vec<serde_json::Value> = self
+            .inner
+            .data
+            .engine
+            .packs
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.meta.id, "version": p.meta.version,
+                    "opt_in": p.meta.opt_in, "hash": p.hash,
+                })
+            })
+            .collect();
+        let lists = self.inner.screener.as_ref().map(|s| {
+            let v = s.version();
+            serde_json::json!({ "version": v.hash, "entries": v.entries })
+        });
+        serde_json::json!({ "packs": packs, "lists": lists }).to_string()
+    }
+
+    fn classify(&self, py: Python<'_>, request: &str) -> PyResult<String> {
+        py.detach(|| {
+            let r: ClassifyRequest = parse("request", request)?;
+            self.inner.classify(&r, today()).map(|v| v.to_string())
+        })
+        .map_err(to_py)
+    }
+
+    fn check(&self, py: Python<'_>, request: &str) -> PyResult<String> {
+        py.detach(|| {
+            let r: CheckRequest = parse("request", request)?;
+            self.inner.check(r, today()).map(|v| v.to_string())
+        })
+        .map_err(to_py)
+    }
+
+    fn screen(&self, py: Python<'_>, request: &str) -> PyResult<String> {
+        py.detach(|| {
+            let r: ScreenRequest = parse("request", request)?;
+            self.inner.screen(&r, today()).map(|v| v.to_string())
+        })
+        .map_err(to_py)
+    }
+
+    /// Many checks on every core, in input order; a request that is not
+    /// even JSON of a check is that row's error, not the call's.
+    fn check_many(&self, py: Python<'_>, requests: Vec<String>) -> Vec<(bool, String)> {
+        py.detach(|| {
+            let parsed = requests.iter().map(|r| parse("request", r)).collect();
+            many(parsed, |good| self.inner.check_many(good, today()))
+        })
+    }
+
+    /// Many screens on every core, in input order.
+    fn screen_many(&self, py: Python<'_>, requests: Vec<String>) -> Vec<(bool, String)> {
+        py.detach(|| {
+            let parsed = requests.iter().map(|r| parse("request", r)).collect();
+            many(parsed, |good| self.inner.screen_many(&good, today()))
+        })
+    }
+}
+
+/// Runs the requests that parsed, and gives every row its answer or its
+/// error, in input order.
+fn many<T>(
+    parsed: Vec<anyhow::Result<T>>,
+    run: impl FnOnce(Vec<T>) -> Vec<anyhow::Result<serde_json::Value>>,
+) -> Vec<(bool, String)> {
+    let mut slots = Vec::with_capacity(parsed.len());
+    let mut good = Vec::new();
+    for r in parsed {
+        match r {
+            Ok(t) => {
+                good.push(t);
+                slots.push(None);
+            }
+            Err(e) => slots.push(Some(e)),
+        }
+    }
+    let mut answers = run(good).into_iter();
+    slots
+        .into_iter()
+        .map(|slot| match slot {
+            Some(e) => outcome(Err(e)),
+            None => outcome(
+                answers
+                    .next()
+                    .unwrap_or_else(|| Err(anyhow::anyhow!("a row was left without an answer"))),
+            ),
+        })
+        .collect()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeEngine>()?;
+    m.add("ExctlError", m.py().get_type::<ExctlError>())?;
+    m.add("InvalidInput", m.py().get_type::<InvalidInput>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

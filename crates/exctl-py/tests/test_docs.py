@@ -1,0 +1,27 @@
+"""Every ```python example in the docs runs, from the repository root, as
+a reader would paste it."""
+
+import os
+import re
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+DOCS = ["docs/python.md"]
+
+
+def examples():
+    for doc in DOCS:
+        text = open(os.path.join(REPO, doc), encoding="utf-8").read()
+        for i, m in enumerate(re.finditer(r"```python\n(.*?)```", text, re.S)):
+            yield pytest.param(doc, m.group(1), id=f"{doc}#{i + 1}")
+
+
+@pytest.mark.parametrize("doc,code", list(examples()))
+def test_example_runs(doc, code, monkeypatch):
+    monkeypatch.chdir(REPO)
+    exec(compile(code, doc, "exec"), {"__name__": "__example__"})
+
+
+def test_the_docs_have_examples():
+    assert len(list(examples())) >= 5

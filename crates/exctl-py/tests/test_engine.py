@@ -1,0 +1,139 @@
+"""The exctl package as a data team uses it: installed from its wheel,
+single calls with dicts, and tables through pyarrow, pandas and polars.
+Every answer is compared with the ``exctl`` command's own where one exists."""
+
+import json
+import os
+import subprocess
+
+import pyarrow as pa
+import pytest
+
+import exctl
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+EU_LIST = os.path.join(REPO, "docs", "examples", "lists", "eu.xml")
+EXCTL = os.environ.get("EXCTL_BIN")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return exctl.Engine(lists=["demo"])
+
+
+def cli_json(*args):
+    """The CLI's answer, where the test run names the binary."""
+    if not EXCTL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("EXCTL_BIN is not set: under CI the CLI to compare with must be there")
+        pytest.skip("EXCTL_BIN is not set: no CLI to compare with")
+    out = subprocess.run([EXCTL, *args, "--json", "--no-record"], capture_output=True, text=True,
+                         env={**os.environ, "EXCTL_HOME": os.environ.get("EXCTL_HOME", "/nonexistent")})
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)
+
+
+def test_about_names_the_packs_and_lists(engine):
+    a = engine.about()
+    ids = [p["id"] for p in a["packs"]]
+    assert "us" in ids and "eu-sanctions" in ids
+    assert a["lists"]["entries"] > 0
+
+
+def test_classify_and_check_answer_as_the_cli(engine):
+    d = engine.classify("h100", as_of="2026-01-01")
+    us = next(x for x in d["determinations"] if x["jurisdiction"] == "us")
+    assert "3A090.a" in us["controls"]
+    c = engine.check(item="h100", to="CN", as_of="2026-01-01")
+    assert c["summary"]["headline"]
+    cli = cli_json("check", "--item", "h100", "--to", "CN", "--as-of", "2026-01-01", "--list", "demo")
+    assert c["overall"] == cli["overall"]
+    assert [x["outcome"] for x in c["determinations"]] == [x["outcome"] for x in cli["determinations"]]
+
+
+def test_a_listed_party_is_found_in_native_script(engine):
+    s = engine.screen("华为技术有限公司")
+    assert s["matches"], s
+    assert any("Huawei" in m["name"] or "HUAWEI" in m["name"].upper() for m in s["matches"])
+
+
+def test_bad_input_raises_naming_the_field(engine):
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="XX")
+    assert e.value.field == "to"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="CN", colour="red")
+    assert "colour" in str(e.value)
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="no such chip", to="CN")
+    assert e.value.field == "item"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.screen("")
+    assert e.value.field == "name"
+    assert issubclass(exctl.InvalidInput, exctl.ExctlError)
+
+
+def test_a_party_without_lists_is_refused_never_cleared():
+    bare = exctl.Engine()
+    with pytest.raises(exctl.InvalidInput) as e:
+        bare.check(item="h100", to="DE", end_user={"name": "Huawei"})
+    assert e.value.field == "end_user"
+
+
+def test_opt_in_packs_weigh_eu_listings():
+    eu = exctl.Engine(lists=[EU_LIST])
+    r = {"item": "h100", "to": "DE", "as_of": "2026-12-01",
+         "end_user": {"name": "Korea Mining Development Trading Corporation", "country": "KP"}}
+    plain = eu.check(r)
+    assert any("eu-sanctions" in w for w in plain.get("warnings", [])), plain
+    weighed = eu.check(r, jurisdictions=["us", "eu-sanctions"])
+    assert weighed["overall"] == "prohibited"
+
+
+def test_check_many_keeps_order_and_equals_single_checks(engine):
+    table = pa.table({
+        "id": ["a", "b", "c", "d"],
+        "item": ["h100", "h100", "rtx 4090", "h100"],
+        "to": ["CN", "DE", "AE", "ZZ"],
+        "as_of": ["2026-01-01"] * 4,
+        "end_user": ["Huawei Technologies Co., Ltd.", None, None, None],
+        "end_user_country": ["CN", None, None, None],
+    })
+    out = engine.check_many(table)
+    assert out.num_rows == 4
+    rows = out.to_pylist()
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
+    assert rows[3]["ok"] is False and rows[3]["error_field"] == "to"
+    for r, src in zip(rows[:3], table.to_pylist()[:3]):
+        req = {"item": src["item"], "to": src["to"], "as_of": src["as_of"]}
+        if src["end_user"]:
+            req["end_user"] = {"name": src["end_user"], "country": src["end_user_country"]}
+        assert r["ok"], r
+        single = engine.check(req)
+        assert r["overall"] == single["overall"]
+        assert json.loads(r["result"])["determinations"] == single["determinations"]
+    assert rows[0]["party_hits"], "Huawei is on the demo Entity List"
+
+
+def test_unknown_columns_are_refused(engine):
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check_many(pa.table({"item": ["h100"], "to": ["CN"], "destination": ["CN"]}))
+    assert e.value.field == "destination"
+    with pytest.raises(exctl.InvalidInput):
+        engine.screen_many(pa.table({"nom": ["Huawei"]}))
+
+
+def test_screen_many_through_pandas_and_polars(engine):
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    names = ["Huawei Technologies", "Acme Widgets GmbH", "華為", ""]
+    expected = [engine.screen(n) if n else None for n in names]
+    for frame in (pd.DataFrame({"name": names}), pl.DataFrame({"name": names})):
+        out = engine.screen_many(frame).to_pylist()
+        assert [r["name"] for r in out] == names
+        assert out[3]["ok"] is False and out[3]["error_field"] == "name"
+        for r, e in zip(out[:3], expected[:3]):
+            assert r["hits"] == len(e["matches"])
+    # pandas and polars read the answer back.
+    assert len(engine.screen_many(pd.DataFrame({"name": names})).to_pandas()) == 4
+    assert pl.from_arrow(engine.screen_many(pl.DataFrame({"name": names}))).height == 4
