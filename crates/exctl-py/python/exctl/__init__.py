@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from ._native import ExctlError, InvalidInput, NativeEngine, __version__
 
-__all__ = ["Engine", "ExctlError", "InvalidInput", "__version__"]
+__all__ = ["Engine", "ExctlError", "InvalidInput", "CHECK_SCHEMA", "SCREEN_SCHEMA", "__version__"]
 
 # Columns a check table may have; any other is refused (a misspelt column
 # would otherwise be dropped and its value lost).
@@ -27,6 +27,30 @@ CHECK_COLUMNS = (
     "facts", "jurisdictions",
 )
 SCREEN_COLUMNS = ("id", "name", "country", "type", "dob", "ids", "threshold", "limit")
+
+
+def _schema(fields):
+    import pyarrow as pa
+
+    return pa.schema([pa.field(n, t) for n, t in fields])
+
+
+def _answer_schemas():
+    import pyarrow as pa
+
+    s, b = pa.string(), pa.bool_()
+    check = _schema([("id", s), ("ok", b), ("error_field", s), ("error", s), ("overall", s),
+                     ("outcomes", s), ("headline", s), ("party_hits", s), ("warnings", s),
+                     ("result", s)])
+    screen = _schema([("id", s), ("name", s), ("ok", b), ("error_field", s), ("error", s),
+                      ("hits", pa.int64()), ("best_score", pa.float64()), ("best_list", s),
+                      ("best_entry", s), ("matches", s)])
+    return check, screen
+
+
+# The columns check_many and screen_many return, typed (a column of nulls
+# is still a string column, so batches from many calls concatenate).
+CHECK_SCHEMA, SCREEN_SCHEMA = _answer_schemas()
 
 
 def _table(data: Any):
@@ -201,7 +225,7 @@ class Engine:
                 f"{h['role']}:{h['list']}:{h['entry_id']}" for h in v.get("party_hits", [])))
             out["warnings"].append(" | ".join(v.get("warnings", [])))
             out["result"].append(text)
-        return pa.table(out)
+        return pa.table(out, schema=CHECK_SCHEMA)
 
     def screen_many(self, table: Any):
         """Screens every row of a table (columns: name, country, type, dob,
@@ -237,4 +261,4 @@ class Engine:
             out["best_list"].append(best["list"] if best else None)
             out["best_entry"].append(best["name"] if best else None)
             out["matches"].append(json.dumps(matches, ensure_ascii=False))
-        return pa.table(out)
+        return pa.table(out, schema=SCREEN_SCHEMA)

@@ -1,0 +1,73 @@
+"""exctl on a Spark cluster: screen or check a DataFrame with
+``DataFrame.mapInArrow``, the rule packs and lists loaded once per executor
+Python worker (Spark reuses its Python workers), every batch answered on all
+the worker's cores with the interpreter released.
+
+    from exctl.spark import screen_dataframe
+    hits = screen_dataframe(parties_df, lists=["/data/lists/cons_prim.csv"])
+
+The lists (and a ``data`` folder, if any) must be readable at the same path
+on every executor: ship them with ``spark.files`` / ``SparkFiles`` or a
+shared filesystem. Answers are those of ``Engine.screen_many`` and
+``Engine.check_many``, in the same columns.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional, Sequence
+
+import pyarrow as pa
+
+from . import CHECK_SCHEMA, SCREEN_SCHEMA, Engine
+
+_ENGINES: dict = {}
+
+
+def _engine(lists: Sequence[str], data: Optional[str]) -> Engine:
+    """One engine per worker process and configuration: loading the lists
+    is the slow part, and it happens once."""
+    key = (tuple(lists or ()), data)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES[key] = Engine(data=data, lists=list(lists) if lists else None)
+    return engine
+
+
+def _ddl(schema: pa.Schema) -> str:
+    names = {pa.string(): "string", pa.bool_(): "boolean", pa.int64(): "bigint",
+             pa.float64(): "double"}
+    return ", ".join(f"`{f.name}` {names[f.type]}" for f in schema)
+
+
+def screen_batches(lists: Sequence[str], data: Optional[str] = None):
+    """The function for ``mapInArrow`` that screens each batch of parties."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        engine = _engine(lists, data)
+        for batch in batches:
+            yield from engine.screen_many(pa.Table.from_batches([batch])).to_batches()
+
+    return run
+
+
+def check_batches(lists: Optional[Sequence[str]] = None, data: Optional[str] = None):
+    """The function for ``mapInArrow`` that checks each batch of orders."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        engine = _engine(lists or (), data)
+        for batch in batches:
+            yield from engine.check_many(pa.Table.from_batches([batch])).to_batches()
+
+    return run
+
+
+def screen_dataframe(df, lists: Sequence[str], data: Optional[str] = None):
+    """Screens every row of a Spark DataFrame (the columns ``screen_many``
+    reads); returns a DataFrame of ``screen_many``'s columns."""
+    return df.mapInArrow(screen_batches(lists, data), _ddl(SCREEN_SCHEMA))
+
+
+def check_dataframe(df, lists: Optional[Sequence[str]] = None, data: Optional[str] = None):
+    """Checks every row of a Spark DataFrame (the columns ``check_many``
+    reads); returns a DataFrame of ``check_many``'s columns."""
+    return df.mapInArrow(check_batches(lists, data), _ddl(CHECK_SCHEMA))
