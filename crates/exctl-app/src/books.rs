@@ -19,6 +19,7 @@ use exctl_screen::Screener;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Output columns of `exctl check --input`.
 pub const CHECK_COLUMNS: [&str; 19] = [
@@ -277,7 +278,7 @@ impl Columns {
 }
 
 /// A memoised decision and its summary.
-type Memo = (check::Decided, Rc<Summary>);
+type Memo = (check::Decided, Arc<Summary>);
 
 /// Prepares the rows' checks as a single check does, memoising items and
 /// the decided part of a check (it does not depend on the parties or
@@ -308,7 +309,7 @@ impl<'d> Decider<'d> {
         &mut self,
         request: CheckRequest,
         today: NaiveDate,
-    ) -> std::result::Result<(Prepared, Rc<Summary>), String> {
+    ) -> std::result::Result<(Prepared, Arc<Summary>), String> {
         check::check_limits(&request).map_err(in_book_words)?;
         let (decided, summary) = self.decided(&request, today)?;
         // The record names the product version the row was checked with.
@@ -342,7 +343,7 @@ impl<'d> Decider<'d> {
             }
         };
         let decided = check::decide(self.data, &item, request, today).map_err(in_book_words)?;
-        let summary = Rc::new(summarise(&decided.decision));
+        let summary = Arc::new(summarise(&decided.decision));
         if self.decisions.len() > 200_000 {
             self.decisions.clear();
         }
@@ -530,6 +531,77 @@ impl<'p> Book<'p> {
     }
 }
 
+/// Rows an order book reads, answers on every core, then writes and
+/// records, at a time.
+const BOOK_BLOCK: usize = 2048;
+
+impl<'p> Book<'p> {
+    /// Like [`Book::run`], a block of rows at a time: `before` takes each
+    /// row in order (claims, reads what the records hold), `during` answers
+    /// the block's rows on every core, `after` writes and records each in
+    /// order. The output is the same whatever the number of cores.
+    fn run_blocks<P: Send, A: Send>(
+        mut self,
+        (width, error_at): (usize, usize),
+        mut before: impl FnMut(u64, String, CheckRequest) -> std::result::Result<P, String>,
+        during: impl Fn(P) -> std::result::Result<A, String> + Sync,
+        mut after: impl FnMut(u64, A) -> std::result::Result<Vec<String>, String>,
+    ) -> Result<BookStats> {
+        use rayon::prelude::*;
+        let mut records = self.rows.records();
+        loop {
+            let mut block: Vec<(u64, [String; 3], std::result::Result<P, String>)> =
+                Vec::with_capacity(BOOK_BLOCK);
+            for rec in records.by_ref().take(BOOK_BLOCK) {
+                self.progress.advance(1);
+                self.stats.rows += 1;
+                block.push(match rec {
+                    Ok(r) => {
+                        let line = r.position().map_or(0, |p| p.line());
+                        let raw = self.cols.raw(&r);
+                        let pending = self
+                            .cols
+                            .request(&r)
+                            .and_then(|(id, request)| before(line, id, request));
+                        (line, raw, pending)
+                    }
+                    Err(e) => (
+                        e.position().map_or(0, |p| p.line()),
+                        Default::default(),
+                        Err(e.to_string()),
+                    ),
+                });
+            }
+            if block.is_empty() {
+                break;
+            }
+            let answered: Vec<(u64, [String; 3], std::result::Result<A, String>)> = block
+                .into_par_iter()
+                .with_min_len(8)
+                .map(|(line, raw, pending)| (line, raw, pending.and_then(&during)))
+                .collect();
+            for (line, raw, answer) in answered {
+                match answer.and_then(|a| after(line, a)) {
+                    Ok(row) => self.out.write_record(&row)?,
+                    Err(msg) => {
+                        self.stats.errors += 1;
+                        let [id, item, to] = raw;
+                        let mut row = vec![line.to_string(), id, item, to];
+                        row.resize(error_at, String::new());
+                        row.push("error".into());
+                        row.push(msg);
+                        row.resize(width, String::new());
+                        self.out.write_record(&row)?;
+                    }
+                }
+            }
+        }
+        self.progress.finish();
+        self.out.flush()?;
+        Ok(self.stats)
+    }
+}
+
 /// Counts of a book run.
 pub struct BookStats {
     pub rows: usize,
@@ -588,7 +660,7 @@ pub fn check_book(
     } else {
         None
     };
-    let mut recorder = ctx.recorder;
+    let recorder = ctx.recorder;
     let reading = ctx.reading;
     fn store_of<'s>(
         recorder: &'s Option<Recorder>,
@@ -608,41 +680,83 @@ pub fn check_book(
     };
     let products = ctx.products;
     let mut decider = Decider::new(data, &products);
-    let mut fatal: Option<anyhow::Error> = None;
+    // Both ends of a block use the recorder (claims, then records) and may
+    // meet a failure of the records that stops the run.
+    let recorder = std::cell::RefCell::new(recorder);
+    let fatal: std::cell::RefCell<Option<anyhow::Error>> = std::cell::RefCell::new(None);
+    const FAILED: &str = "not checked: the records failed (see the error)";
     let warnings = crate::screening::warnings(screener.as_ref());
-    let stats = book.run(CHECK_COLUMNS.len(), 5, |line, order_id, mut request, _| {
+    // In order: the claim, the decided part (memoised), the clearances and
+    // owners on record.
+    let before = |line: u64, order_id: String, mut request: CheckRequest| {
         request.jurisdictions = jurisdictions.clone();
-        if fatal.is_some() {
-            return Err("not checked: the records failed (see the error)".into());
+        if fatal.borrow().is_some() {
+            return Err(FAILED.to_string());
         }
         let row_key = Recorder::row_key(line, &order_id);
-        if let Some(r) = recorder.as_mut() {
+        if let Some(r) = recorder.borrow_mut().as_mut() {
             r.claim("check", &row_key)?;
         }
         let (mut p, base_summary) = decider.prepare(request, default_date)?;
         let completes = !p.parties.is_empty() || !licences.is_empty();
-        let mut screened = None;
-        let summary = if completes {
-            let clearances = match store_of(&recorder, &reading) {
-                Some(store) if !p.parties.is_empty() => {
+        let clearances = if completes && !p.parties.is_empty() {
+            let held = recorder.borrow();
+            match store_of(&held, &reading) {
+                Some(store) => {
                     match parties::clearances_blocking(store, &p.parties, p.decision.as_of) {
                         Ok((c, a)) => {
                             p.ancestries = a;
                             c
                         }
                         Err(e) => {
-                            fatal = Some(e);
-                            return Err("not checked: the records failed (see the error)".into());
+                            *fatal.borrow_mut() = Some(e);
+                            return Err(FAILED.to_string());
                         }
                     }
                 }
-                _ => Clearances::new(),
-            };
-            screened = check::complete(data, &mut p, screener.as_ref(), &clearances, &licences);
-            Rc::new(summarise(&p.decision))
+                None => Clearances::new(),
+            }
         } else {
-            base_summary
+            Clearances::new()
         };
+        Ok((
+            order_id,
+            row_key,
+            p,
+            base_summary,
+            completes.then_some(clearances),
+        ))
+    };
+    // On every core: the parties screened, the licences applied.
+    let during = |(order_id, row_key, mut p, base_summary, clearances): (
+        String,
+        String,
+        Prepared,
+        Arc<Summary>,
+        Option<Clearances>,
+    )| {
+        let (screened, summary) = match clearances {
+            Some(clearances) => {
+                let screened =
+                    check::complete(data, &mut p, screener.as_ref(), &clearances, &licences);
+                (screened, Arc::new(summarise(&p.decision)))
+            }
+            None => (None, base_summary),
+        };
+        Ok((order_id, row_key, p, screened, summary))
+    };
+    // In order: the row written and recorded.
+    let after = |line: u64,
+                 (order_id, row_key, p, screened, summary): (
+        String,
+        String,
+        Prepared,
+        Option<parties::PartyScreen>,
+        Arc<Summary>,
+    )| {
+        if fatal.borrow().is_some() {
+            return Err(FAILED.to_string());
+        }
         let hits = screened.as_ref().map(|f| f.hits.as_slice()).unwrap_or(&[]);
         let party_cells = hits
             .iter()
@@ -690,7 +804,7 @@ pub fn check_book(
             s.notices.clone(),
             check::unweighed_hits(data, &p.decision, screened.as_ref()).join(" | "),
         ];
-        if let Some(r) = recorder.as_mut() {
+        if let Some(r) = recorder.borrow_mut().as_mut() {
             // An order with an id is the same order on any line: its line is
             // left out, so that a reordered book is not a new decision.
             let line_of_record = order_id.is_empty().then_some(line);
@@ -726,15 +840,16 @@ pub fn check_book(
                     actor: None,
                 },
             ) {
-                fatal = Some(e);
+                *fatal.borrow_mut() = Some(e);
             }
         }
-        Ok(Some(row))
-    })?;
-    if let Some(e) = fatal {
+        Ok(row)
+    };
+    let stats = book.run_blocks((CHECK_COLUMNS.len(), 5), before, during, after)?;
+    if let Some(e) = fatal.into_inner() {
         return Err(e);
     }
-    if let Some(r) = recorder {
+    if let Some(r) = recorder.into_inner() {
         r.finish()?;
     }
     Ok(BookStats { warnings, ..stats })
@@ -775,13 +890,13 @@ pub fn impact(
                     (data, date): (&Data, NaiveDate),
                     scr: Option<&Screener>,
                     request: CheckRequest|
-         -> std::result::Result<(Prepared, Rc<Summary>), String> {
+         -> std::result::Result<(Prepared, Arc<Summary>), String> {
             let (mut p, summary) = decider.prepare(request, date)?;
             if p.parties.is_empty() {
                 return Ok((p, summary));
             }
             check::complete(data, &mut p, scr, &Clearances::new(), &[]);
-            let s = Rc::new(summarise(&p.decision));
+            let s = Arc::new(summarise(&p.decision));
             Ok((p, s))
         };
         let scr = screeners.as_ref();

@@ -1,6 +1,8 @@
 //! Order-book benchmark: `exctl impact` and `exctl check --input` on a
 //! generated book of `BOOK_ROWS` orders (default 1,000,000), end to end
-//! through the release binary. Prints rows per second; asserts nothing.
+//! through the release binary; then a tenth as many orders that each name
+//! an end user to screen, on one core and on every core. Prints rows per
+//! second; asserts nothing.
 
 use std::io::Write;
 use std::process::Command;
@@ -96,5 +98,69 @@ fn main() {
     figure(
         "exctl check --input (not recorded), rows/s",
         format!("{:.0} ({rows} rows in {s:.2} s)", rows as f64 / s),
+    );
+
+    // Orders naming an end user: each row's party screened (demo list),
+    // the work the cores share.
+    let with_parties = (rows / 10).max(100);
+    let parties_input = dir.join("orders-parties.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&parties_input).unwrap());
+    writeln!(f, "id,item,to,end_user").unwrap();
+    let names = [
+        "Nordic", "Pacific", "Golden", "Alpine", "Lotus", "Aurora", "Cedar",
+    ];
+    let kinds = ["Trading", "Electronics", "Logistics", "Systems", "Devices"];
+    for i in 0..with_parties {
+        let party = if i % 10 == 0 {
+            "Huawei Technologies Co. Ltd.".to_string()
+        } else {
+            format!(
+                "{} {} {i}",
+                names[i % names.len()],
+                kinds[(i / 7) % kinds.len()]
+            )
+        };
+        writeln!(
+            f,
+            "{i},{},{},{party}",
+            items[i % items.len()],
+            countries[i % countries.len()]
+        )
+        .unwrap();
+    }
+    drop(f);
+    let mut seconds = Vec::new();
+    for threads in ["1", ""] {
+        let mut cmd = Command::new(exe);
+        cmd.args([
+            "check",
+            "--input",
+            parties_input.to_str().unwrap(),
+            "--output",
+            dir.join("results-parties.csv").to_str().unwrap(),
+            "--as-of",
+            "2026-01-20",
+            "--list",
+            "demo",
+            "--no-record",
+        ]);
+        if threads.is_empty() {
+            cmd.env_remove("RAYON_NUM_THREADS");
+        } else {
+            cmd.env("RAYON_NUM_THREADS", threads);
+        }
+        let t = Instant::now();
+        support::run(&mut cmd);
+        seconds.push(t.elapsed().as_secs_f64());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    figure(
+        "exctl check --input with an end user per row (demo list), rows/s",
+        format!(
+            "1 core {:.0}; {cores} cores {:.0} ({:.2}× on {cores} cores; {with_parties} rows)",
+            with_parties as f64 / seconds[0],
+            with_parties as f64 / seconds[1],
+            seconds[0] / seconds[1]
+        ),
     );
 }

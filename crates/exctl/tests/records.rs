@@ -2132,3 +2132,53 @@ fn a_hit_on_a_list_no_pack_weighs_is_warned_about() {
     ]);
     assert!(!out.contains("does not weigh it"), "{out}");
 }
+
+/// An order book answered on one core and on every core gives the same
+/// file and the same records, row for row, across several blocks.
+#[test]
+fn an_order_book_answers_the_same_on_one_core_and_on_every_core() {
+    let mut book = String::from("id,item,to,as_of,end_user\n");
+    let parties = [
+        "Huawei Technologies Co. Ltd.;country=CN",
+        "Acme Widgets GmbH;country=DE",
+        "",
+    ];
+    let items = ["h100", "rtx 4090", "a100"];
+    let dests = ["CN", "DE", "AE", "RU"];
+    for i in 0..5000 {
+        book.push_str(&format!(
+            "o{i},{},{},2026-01-01,{}\n",
+            items[i % 3],
+            dests[i % 4],
+            parties[i % 3]
+        ));
+    }
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let i = Instance::new(None);
+        let input = i.file("orders.csv", &book);
+        let output = i.home.path().join("results.csv");
+        let out = i
+            .cmd(&[
+                "check",
+                "--list",
+                "demo",
+                "--input",
+                &input,
+                "--output",
+                output.to_str().unwrap(),
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(i.history_count(&[]), 5000);
+        outputs.push(std::fs::read_to_string(&output).unwrap());
+    }
+    assert_eq!(outputs[0].lines().count(), 5001);
+    assert_eq!(outputs[0], outputs[1]);
+}
