@@ -280,6 +280,10 @@ impl Columns {
 /// A memoised decision and its summary.
 type Memo = (check::Decided, Arc<Summary>);
 
+/// A row's check prepared (decided, before its parties), with the summary
+/// of that decision.
+type Side = (Prepared, Arc<Summary>);
+
 /// Prepares the rows' checks as a single check does, memoising items and
 /// the decided part of a check (it does not depend on the parties or
 /// amounts): an order book repeats the same item, destination and end use
@@ -475,77 +479,18 @@ impl<'p> Book<'p> {
         })
     }
 
-    /// Runs `answer` on every order. It returns the output row, or `None`
-    /// to write nothing; a row that cannot be read or answered becomes an
-    /// error row of `width` columns with `error_at` the status column.
-    fn run(
-        mut self,
-        width: usize,
-        error_at: usize,
-        mut answer: impl FnMut(
-            u64,
-            String,
-            CheckRequest,
-            &mut BookStats,
-        ) -> std::result::Result<Option<Vec<String>>, String>,
-    ) -> Result<BookStats> {
-        for rec in self.rows.records() {
-            self.progress.advance(1);
-            self.stats.rows += 1;
-            let (line, raw, result) = match rec {
-                Ok(r) => {
-                    let line = r.position().map_or(0, |p| p.line());
-                    let stats = &mut self.stats;
-                    (
-                        line,
-                        self.cols.raw(&r),
-                        self.cols
-                            .request(&r)
-                            .and_then(|(id, request)| answer(line, id, request, stats)),
-                    )
-                }
-                Err(e) => (
-                    e.position().map_or(0, |p| p.line()),
-                    Default::default(),
-                    Err(e.to_string()),
-                ),
-            };
-            match result {
-                Ok(Some(row)) => self.out.write_record(&row)?,
-                Ok(None) => {}
-                Err(msg) => {
-                    self.stats.errors += 1;
-                    let [id, item, to] = raw;
-                    let mut row = vec![line.to_string(), id, item, to];
-                    row.resize(error_at, String::new());
-                    row.push("error".into());
-                    row.push(msg);
-                    row.resize(width, String::new());
-                    self.out.write_record(&row)?;
-                }
-            }
-        }
-        self.progress.finish();
-        self.out.flush()?;
-        Ok(self.stats)
-    }
-}
-
-/// Rows an order book reads, answers on every core, then writes and
-/// records, at a time.
-const BOOK_BLOCK: usize = 2048;
-
-impl<'p> Book<'p> {
-    /// Like [`Book::run`], a block of rows at a time: `before` takes each
+    /// Answers every order, a block of rows at a time: `before` takes each
     /// row in order (claims, reads what the records hold), `during` answers
     /// the block's rows on every core, `after` writes and records each in
-    /// order. The output is the same whatever the number of cores.
-    fn run_blocks<P: Send, A: Send>(
+    /// order (`None`: no row). A row that cannot be read or answered
+    /// becomes an error row of `width` columns with `error_at` the status
+    /// column. The output is the same whatever the number of cores.
+    fn run<P: Send, A: Send>(
         mut self,
         (width, error_at): (usize, usize),
         mut before: impl FnMut(u64, String, CheckRequest) -> std::result::Result<P, String>,
         during: impl Fn(P) -> std::result::Result<A, String> + Sync,
-        mut after: impl FnMut(u64, A) -> std::result::Result<Vec<String>, String>,
+        mut after: impl FnMut(u64, A) -> std::result::Result<Option<Vec<String>>, String>,
     ) -> Result<BookStats> {
         use rayon::prelude::*;
         let mut records = self.rows.records();
@@ -582,7 +527,8 @@ impl<'p> Book<'p> {
                 .collect();
             for (line, raw, answer) in answered {
                 match answer.and_then(|a| after(line, a)) {
-                    Ok(row) => self.out.write_record(&row)?,
+                    Ok(Some(row)) => self.out.write_record(&row)?,
+                    Ok(None) => {}
                     Err(msg) => {
                         self.stats.errors += 1;
                         let [id, item, to] = raw;
@@ -601,6 +547,10 @@ impl<'p> Book<'p> {
         Ok(self.stats)
     }
 }
+
+/// Rows an order book reads, answers on every core, then writes and
+/// records, at a time.
+const BOOK_BLOCK: usize = 2048;
 
 /// Counts of a book run.
 pub struct BookStats {
@@ -843,9 +793,9 @@ pub fn check_book(
                 *fatal.borrow_mut() = Some(e);
             }
         }
-        Ok(row)
+        Ok(Some(row))
     };
-    let stats = book.run_blocks((CHECK_COLUMNS.len(), 5), before, during, after)?;
+    let stats = book.run((CHECK_COLUMNS.len(), 5), before, during, after)?;
     if let Some(e) = fatal.into_inner() {
         return Err(e);
     }
@@ -878,37 +828,44 @@ pub fn impact(
         None
     };
     let warnings = crate::screening::warnings(screeners.as_ref().map(|(s, _)| s));
-    let mut before = Decider::new(old.0, products);
-    let mut after = Decider::new(new.0, products);
-    let stats = book.run(IMPACT_COLUMNS.len(), 4, |line, order_id, request, stats| {
+    let mut old_decider = Decider::new(old.0, products);
+    let mut new_decider = Decider::new(new.0, products);
+    let changed_rows = std::cell::Cell::new(0usize);
+    // In order: both sides decided (memoised).
+    let before = |_line: u64, order_id: String, request: CheckRequest| {
         // The sides are dates: a row's own date would hide the change.
         let request = CheckRequest {
             as_of: None,
             ..request
         };
-        let side = |decider: &mut Decider<'_>,
-                    (data, date): (&Data, NaiveDate),
-                    scr: Option<&Screener>,
-                    request: CheckRequest|
-         -> std::result::Result<(Prepared, Arc<Summary>), String> {
-            let (mut p, summary) = decider.prepare(request, date)?;
-            if p.parties.is_empty() {
-                return Ok((p, summary));
-            }
-            check::complete(data, &mut p, scr, &Clearances::new(), &[]);
-            let s = Arc::new(summarise(&p.decision));
-            Ok((p, s))
-        };
+        let a = old_decider.prepare(request.clone(), old.1)?;
+        let b = new_decider.prepare(request, new.1)?;
+        Ok((order_id, a, b))
+    };
+    // On every core: each side's parties screened.
+    let side = |data: &Data, scr: Option<&Screener>, (mut p, summary): Side| {
+        if p.parties.is_empty() {
+            return (p, summary);
+        }
+        check::complete(data, &mut p, scr, &Clearances::new(), &[]);
+        let s = Arc::new(summarise(&p.decision));
+        (p, s)
+    };
+    let during = |(order_id, a, b): (String, Side, Side)| {
         let scr = screeners.as_ref();
-        let (_, a) = side(&mut before, old, scr.map(|s| &s.0), request.clone())?;
-        let (p, b) = side(&mut after, new, scr.map(|s| &s.1), request)?;
+        let (_, a) = side(old.0, scr.map(|s| &s.0), a);
+        let (p, b) = side(new.0, scr.map(|s| &s.1), b);
+        Ok((order_id, p, a, b))
+    };
+    // In order: a row for each order whose answer changed.
+    let after = |line: u64, (order_id, p, a, b): (String, Prepared, Arc<Summary>, Arc<Summary>)| {
         if a.outcomes == b.outcomes
             && a.controls == b.controls
             && a.review_policy == b.review_policy
         {
             return Ok(None);
         }
-        stats.changed += 1;
+        changed_rows.set(changed_rows.get() + 1);
         let changed: Vec<String> = a
             .outcomes
             .split(';')
@@ -936,6 +893,8 @@ pub fn impact(
             join(b.rules.difference(&a.rules)),
             join(a.rules.difference(&b.rules)),
         ]))
-    })?;
+    };
+    let mut stats = book.run((IMPACT_COLUMNS.len(), 4), before, during, after)?;
+    stats.changed += changed_rows.get();
     Ok(BookStats { warnings, ..stats })
 }
