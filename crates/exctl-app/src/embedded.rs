@@ -48,6 +48,28 @@ impl Embedded {
             None => exctl_data::Files::bundled(),
         };
         let data = exctl_data::load(&files)?;
+        // A list named twice would count its entries twice.
+        let mut named: Vec<String> = Vec::new();
+        for spec in lists {
+            if !named.contains(spec) {
+                named.push(spec.clone());
+            }
+        }
+        for spec in &named {
+            // `FORMAT:PATH` or a path; `demo` is built in.
+            let path = spec
+                .split_once(':')
+                .map(|(_, p)| p)
+                .filter(|p| Path::new(p).exists())
+                .unwrap_or(spec);
+            if spec != "demo" && !Path::new(path).exists() {
+                return Err(crate::bad_field(
+                    "lists",
+                    format!("{spec}: no such file or folder (give \"demo\", or list files)"),
+                ));
+            }
+        }
+        let lists = &named;
         let screener = if lists.is_empty() {
             None
         } else {

@@ -13,13 +13,13 @@ use pyo3::prelude::*;
 use std::path::PathBuf;
 
 create_exception!(
-    _native,
+    exctl,
     ExctlError,
     PyException,
     "An exctl call failed: the rule data, the lists or a request could not be used."
 );
 create_exception!(
-    _native,
+    exctl,
     InvalidInput,
     ExctlError,
     "A request exctl does not understand; `field` names the part at fault (or is None)."
@@ -49,8 +49,23 @@ fn to_py(e: anyhow::Error) -> PyErr {
     err
 }
 
+/// A request from JSON; a field it does not know, lacks or cannot read is
+/// named, without the position in JSON the caller never wrote.
 fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> anyhow::Result<T> {
-    serde_json::from_str(json).map_err(|e| exctl_app::bad(format!("{what}: {e}")))
+    serde_json::from_str(json).map_err(|e| {
+        let text = e.to_string();
+        let text = text.split(" at line ").next().unwrap_or(&text).to_string();
+        // serde names the field in backquotes: "unknown field `colour`, …".
+        let named = ["unknown field `", "missing field `"]
+            .iter()
+            .find_map(|p| text.split_once(p))
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(field, _)| field.to_string());
+        match named {
+            Some(field) => exctl_app::bad_field(field, text),
+            None => exctl_app::bad(format!("{what}: {text}")),
+        }
+    })
 }
 
 /// One answer of a `*_many` call: `(True, answer JSON)` or `(False,
@@ -180,9 +195,31 @@ fn many<T>(
         .collect()
 }
 
+/// A party as an order book writes it (`NAME;country=CC;owner=NAME:PCT`),
+/// as the JSON of a request's party.
+#[pyfunction]
+fn parse_party(role: &str, spec: &str) -> PyResult<String> {
+    let role = exctl_core::parties::Role::parse(role)
+        .ok_or_else(|| InvalidInput::new_err(format!("unknown role {role:?}")))?;
+    let party = exctl_app::check::PartyIn::parse(role, spec).map_err(to_py)?;
+    serde_json::to_string(&party).map_err(|e| ExctlError::new_err(e.to_string()))
+}
+
+/// Facts as an order book writes them (`name=value;…`), as a JSON object.
+#[pyfunction]
+fn parse_facts(spec: &str) -> PyResult<String> {
+    let facts = exctl_app::check::facts_from_specs(
+        spec.split(';').map(str::trim).filter(|f| !f.is_empty()),
+    )
+    .map_err(to_py)?;
+    serde_json::to_string(&facts).map_err(|e| ExctlError::new_err(e.to_string()))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeEngine>()?;
+    m.add_function(wrap_pyfunction!(parse_party, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_facts, m)?)?;
     m.add("ExctlError", m.py().get_type::<ExctlError>())?;
     m.add("InvalidInput", m.py().get_type::<InvalidInput>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -137,3 +137,54 @@ def test_screen_many_through_pandas_and_polars(engine):
     # pandas and polars read the answer back.
     assert len(engine.screen_many(pd.DataFrame({"name": names})).to_pandas()) == 4
     assert pl.from_arrow(engine.screen_many(pl.DataFrame({"name": names}))).height == 4
+
+
+def test_order_book_cells_read_as_the_cli_reads_them(engine):
+    # Parties, owners and facts in the order-book form of `exctl check --input`.
+    table = pa.table({
+        "id": ["a", "b", "c"],
+        "item": ["h100", "h100", "h100"],
+        "to": ["DE", "DE", "DE"],
+        "as_of": ["2026-01-01"] * 3,
+        "end_user": ["Huawei Technologies Co. Ltd.;country=CN", "Acme;owner=Huawei Technologies Co. Ltd.:60", "Acme"],
+        "facts": ["red_flags=none", None, "red_flags=nonsense"],
+    })
+    rows = engine.check_many(table).to_pylist()
+    assert rows[0]["ok"] and rows[0]["party_hits"], rows[0]
+    single = cli_json("check", "--item", "h100", "--to", "DE", "--as-of", "2026-01-01", "--list", "demo",
+                      "--end-user", "Huawei Technologies Co. Ltd.;country=CN", "--fact", "red_flags=none")
+    assert rows[0]["overall"] == single["overall"]
+    assert rows[1]["ok"] and "Huawei" in rows[1]["result"], rows[1]
+    # A bad cell is that row's error, not the call's.
+    assert rows[2]["ok"] is False and rows[2]["error_field"] in ("facts", "red_flags"), rows[2]
+
+
+def test_cells_are_read_as_what_they_are(engine):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"name": ["Huawei Technologies", "Acme", "Nordic Trading"], "id": [3, 1, 2]})
+    frame = frame.sort_values("id")  # a row index that is not 0, 1, 2
+    out = engine.screen_many(frame).to_pylist()
+    assert [r["id"] for r in out] == ["1", "2", "3"]
+    bad = engine.screen_many(pa.table({"name": pa.array([b"Huawei Technologies"], pa.binary())})).to_pylist()
+    assert bad[0]["ok"] is False and bad[0]["error_field"] == "name"
+    nums = engine.screen_many(pa.table({"name": [1, 2]})).to_pylist()
+    assert [r["ok"] for r in nums] == [False, False]
+    when = pd.DataFrame({"item": ["h100"], "to": ["DE"], "as_of": pd.to_datetime(["2026-01-01"])})
+    assert engine.check_many(when).to_pylist()[0]["ok"]
+    one = engine.screen_many({"name": "Huawei Technologies"})
+    assert one.num_rows == 1 and one.to_pylist()[0]["effects"]
+
+
+def test_errors_name_the_field_and_travel_between_processes(engine):
+    import pickle
+
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="CN", colour="red")
+    assert e.value.field == "colour"
+    again = pickle.loads(pickle.dumps(e.value))
+    assert isinstance(again, exctl.InvalidInput)
+    with pytest.raises(TypeError):
+        exctl.Engine(["demo"])  # keywords only: a list is never read as the data folder
+    with pytest.raises(exctl.InvalidInput) as e:
+        exctl.Engine(lists=["no-such-list.csv"])
+    assert e.value.field == "lists" and "no such file" in str(e.value)

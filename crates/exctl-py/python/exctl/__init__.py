@@ -12,19 +12,21 @@ licences on file.
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from ._native import ExctlError, InvalidInput, NativeEngine, __version__
+from ._native import ExctlError, InvalidInput, NativeEngine, __version__, parse_facts, parse_party
 
 __all__ = ["Engine", "ExctlError", "InvalidInput", "CHECK_SCHEMA", "SCREEN_SCHEMA", "__version__"]
 
 # Columns a check table may have; any other is refused (a misspelt column
 # would otherwise be dropped and its value lost).
 CHECK_COLUMNS = (
-    "id", "item", "to", "as_of", "end_use", "end_user_hq", "end_user",
-    "end_user_country", "consignee", "consignee_country", "quantity", "value",
-    "facts", "jurisdictions",
+    "id", "item", "to", "as_of", "end_use", "end_use_note", "end_user_hq", "end_user",
+    "end_user_country", "consignee", "consignee_country", "intermediates", "quantity",
+    "value", "facts", "jurisdictions",
 )
 SCREEN_COLUMNS = ("id", "name", "country", "type", "dob", "ids", "threshold", "limit")
 
@@ -40,13 +42,18 @@ def _answer_schemas():
 
     s, b = pa.string(), pa.bool_()
     check = _schema([("id", s), ("ok", b), ("error_field", s), ("error", s), ("overall", s),
-                     ("outcomes", s), ("headline", s), ("party_hits", s), ("warnings", s),
-                     ("result", s)])
+                     ("outcomes", s), ("controls", s), ("questions", s), ("notices", s),
+                     ("headline", s), ("party_hits", s), ("warnings", s), ("result", s)])
     screen = _schema([("id", s), ("name", s), ("ok", b), ("error_field", s), ("error", s),
-                      ("hits", pa.int64()), ("best_score", pa.float64()), ("best_list", s),
-                      ("best_entry", s), ("matches", s)])
+                      ("hits", pa.int64()), ("effects", s), ("best_score", pa.float64()),
+                      ("best_list", s), ("best_entry", s), ("best_entry_id", s), ("matches", s)])
     return check, screen
 
+
+# Outcomes from least to most restrictive, to name a hit's worst effect.
+_RANK = {o: i for i, o in enumerate((
+    "not_controlled", "no_license_required", "obligations_apply", "exception_eligible",
+    "authorized", "needs_info", "license_required", "prohibited"))}
 
 # The columns check_many and screen_many return, typed (a column of nulls
 # is still a string column, so batches from many calls concatenate).
@@ -59,88 +66,205 @@ def _table(data: Any):
 
     if isinstance(data, pa.Table):
         return data
-    if hasattr(data, "to_arrow"):  # polars
-        return data.to_arrow()
     if isinstance(data, pa.RecordBatch):
         return pa.Table.from_batches([data])
+    if hasattr(data, "to_arrow"):  # polars
+        return data.to_arrow()
+    if type(data).__module__.startswith("pandas"):
+        # The row index is not a column the caller wrote.
+        return pa.Table.from_pandas(data, preserve_index=False)
     if isinstance(data, Mapping):
-        return pa.table(dict(data))
-    try:  # pandas, or anything with the Arrow PyCapsule interface
+        columns = dict(data)
+        # One row given as scalars: {"name": "Huawei"}.
+        if columns and all(isinstance(v, (str, bytes, int, float)) or v is None for v in columns.values()):
+            columns = {k: [v] for k, v in columns.items()}
+        return pa.table(columns)
+    try:  # anything with the Arrow PyCapsule interface
         return pa.table(data)
     except Exception as e:  # noqa: BLE001 - said back with what was given
         raise InvalidInput(f"table: cannot read a {type(data).__name__} as a table ({e})") from None
 
 
+def _invalid(field: Optional[str], message: str) -> InvalidInput:
+    err = InvalidInput(f"{field}: {message}" if field else message)
+    err.field = field
+    return err
+
+
 def _columns(table, known: Sequence[str], required: Sequence[str]) -> None:
     for name in table.column_names:
         if name not in known:
-            err = InvalidInput(f"{name}: unknown column; the columns are {', '.join(known)}")
-            err.field = name
-            raise err
+            raise _invalid(name, f"unknown column; the columns are {', '.join(known)}")
     for name in required:
         if name not in table.column_names:
-            err = InvalidInput(f"{name}: required column missing")
-            err.field = name
-            raise err
+            raise _invalid(name, "required column missing")
 
 
-def _clean(value: Any) -> Any:
-    # Arrow nulls and pandas NaN are "not given".
+def _given(value: Any) -> bool:
+    # Arrow nulls and pandas NaN / NaT are "not given".
     if value is None:
+        return False
+    try:
+        return not (value != value)
+    except Exception:  # noqa: BLE001 - arrays and such are given
+        return True
+
+
+def _text(row: Mapping[str, Any], key: str) -> Optional[str]:
+    """A text cell, or None; anything else is the row's error, never text
+    made of it (b'Huawei' is not the name Huawei)."""
+    value = row.get(key)
+    if not _given(value) or value == "":
         return None
-    if isinstance(value, float) and value != value:
+    if isinstance(value, str):
+        return value
+    raise _invalid(key, f"expected text, got {type(value).__name__} {value!r}"[:200])
+
+
+def _date(row: Mapping[str, Any], key: str) -> Optional[str]:
+    """A date cell: text YYYY-MM-DD, or a date or timestamp (its day)."""
+    value = row.get(key)
+    if not _given(value) or value == "":
         return None
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "date") and callable(value.date):  # datetime, pandas Timestamp
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise _invalid(key, f"expected a date, got {type(value).__name__} {value!r}"[:200])
+
+
+def _number(row: Mapping[str, Any], key: str, whole: bool = False) -> Any:
+    value = row.get(key)
+    if not _given(value) or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise _invalid(key, f"{value!r} is not a number") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _invalid(key, f"expected a number, got {type(value).__name__}")
+    if whole:
+        if float(value) != int(value):
+            raise _invalid(key, f"{value} is not a whole number")
+        return int(value)
     return value
 
 
-def _party(name: Any, country: Any) -> Optional[dict]:
-    name = _clean(name)
-    if name is None or name == "":
+def _id(row: Mapping[str, Any]) -> Optional[str]:
+    value = row.get("id")
+    if not _given(value):
         return None
-    party = {"name": str(name)}
-    country = _clean(country)
-    if country:
-        party["country"] = str(country)
+    # pandas turns whole-number columns with gaps into floats: 1.0 is id 1.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _party(role: str, spec: Optional[str], country: Optional[str]) -> Optional[dict]:
+    """A party cell in the order-book form (NAME;country=CC;owner=NAME:PCT)."""
+    if spec is None:
+        return None
+    party = json.loads(parse_party(role, spec))
+    if country and not party.get("country"):
+        party["country"] = country
     return party
+
+
+def _jurisdictions(value: Any) -> Optional[list]:
+    if not _given(value) or value == "":
+        return None
+    if isinstance(value, str):
+        return [j.strip() for j in value.split(",") if j.strip()]
+    return [str(j).strip() for j in value]
 
 
 def _check_request(row: Mapping[str, Any]) -> dict:
     r: dict = {}
-    for key in ("item", "to", "as_of", "end_use", "end_user_hq"):
-        v = _clean(row.get(key))
-        if v is not None and v != "":
-            r[key] = str(v)
+    for key in ("item", "to", "end_use", "end_user_hq", "end_use_note"):
+        v = _text(row, key)
+        if v is not None:
+            r[key] = v
+    as_of = _date(row, "as_of")
+    if as_of:
+        r["as_of"] = as_of
     for key in ("quantity", "value"):
-        v = _clean(row.get(key))
+        v = _number(row, key)
         if v is not None:
             r[key] = v
     for role in ("end_user", "consignee"):
-        p = _party(row.get(role), row.get(role + "_country"))
+        p = _party(role, _text(row, role), _text(row, role + "_country"))
         if p:
             r[role] = p
-    facts = _clean(row.get("facts"))
-    if facts:
-        r["facts"] = json.loads(facts) if isinstance(facts, str) else dict(facts)
-    js = _clean(row.get("jurisdictions"))
+    inter = _text(row, "intermediates")
+    if inter:
+        r["intermediates"] = [_party("intermediate", s.strip(), None)
+                              for s in inter.split("|") if s.strip()]
+    facts = row.get("facts")
+    if _given(facts) and facts != "":
+        if isinstance(facts, Mapping):
+            r["facts"] = dict(facts)
+        elif isinstance(facts, str) and facts.lstrip().startswith("{"):
+            r["facts"] = json.loads(facts)
+        elif isinstance(facts, str):
+            r["facts"] = json.loads(parse_facts(facts))
+        else:
+            raise _invalid("facts", f"expected text name=value;… or an object, got {type(facts).__name__}")
+    js = _jurisdictions(row.get("jurisdictions"))
     if js:
-        r["jurisdictions"] = [j for j in str(js).split(",") if j] if isinstance(js, str) else list(js)
+        r["jurisdictions"] = js
     return r
 
 
 def _screen_request(row: Mapping[str, Any]) -> dict:
-    r: dict = {"name": "" if _clean(row.get("name")) is None else str(row.get("name"))}
-    for key in ("country", "type", "dob"):
-        v = _clean(row.get(key))
-        if v is not None and v != "":
-            r[key] = str(v)
-    for key in ("threshold", "limit"):
-        v = _clean(row.get(key))
+    name = _text(row, "name")
+    if name is None:
+        raise _invalid("name", "empty")
+    r: dict = {"name": name}
+    for key in ("country", "type"):
+        v = _text(row, key)
         if v is not None:
             r[key] = v
-    ids = _clean(row.get("ids"))
-    if ids:
-        r["ids"] = [i.strip() for i in str(ids).split(";") if i.strip()]
+    dob = _date(row, "dob")
+    if dob:
+        r["dob"] = dob
+    threshold = _number(row, "threshold")
+    if threshold is not None:
+        r["threshold"] = threshold
+    limit = _number(row, "limit", whole=True)
+    if limit is not None:
+        r["limit"] = limit
+    ids = row.get("ids")
+    if _given(ids) and ids != "":
+        if isinstance(ids, str):
+            r["ids"] = [i.strip() for i in ids.split(";") if i.strip()]
+        elif isinstance(ids, (list, tuple)):
+            r["ids"] = [str(i) for i in ids]
+        else:
+            raise _invalid("ids", f"expected text kind:number;… or a list, got {type(ids).__name__}")
     return r
+
+
+def _requests(rows, build) -> list:
+    """Each row's request as JSON, or its error: a row the wrapper cannot
+    read is that row's error, never the whole call's."""
+    out = []
+    for row in rows:
+        try:
+            out.append((True, json.dumps(build(row))))
+        except InvalidInput as e:
+            out.append((False, json.dumps({"field": getattr(e, "field", None), "error": str(e)})))
+        except (ValueError, TypeError) as e:
+            out.append((False, json.dumps({"field": None, "error": str(e)})))
+    return out
+
+
+def _answer(native_many, requests) -> list:
+    good = [text for ok, text in requests if ok]
+    answers = iter(native_many(good))
+    return [next(answers) if ok else (False, text) for ok, text in requests]
 
 
 def _rows(table) -> Iterable[dict]:
@@ -157,10 +281,11 @@ class Engine:
     Without lists, a check that names a party is refused, never cleared.
     """
 
-    def __init__(self, data: Optional[str] = None, lists: Optional[Sequence[str]] = None):
-        if isinstance(lists, str):
+    def __init__(self, *, data: Optional[str] = None, lists: Optional[Sequence[str]] = None):
+        if isinstance(lists, (str, os.PathLike)):
             lists = [lists]
-        self._native = NativeEngine(data, list(lists) if lists else None)
+        named = [os.fspath(x) for x in lists] if lists else None
+        self._native = NativeEngine(os.fspath(data) if data is not None else None, named)
 
     def about(self) -> dict:
         """The packs (id, version, hash) and the lists (version, entries) in use."""
@@ -172,8 +297,9 @@ class Engine:
         r: dict = {"item": item, "explain": explain}
         if as_of:
             r["as_of"] = as_of
-        if jurisdictions:
-            r["jurisdictions"] = list(jurisdictions)
+        js = _jurisdictions(jurisdictions)
+        if js:
+            r["jurisdictions"] = js
         return json.loads(self._native.classify(json.dumps(r)))
 
     def check(self, request: Optional[Mapping[str, Any]] = None, **fields: Any) -> dict:
@@ -202,17 +328,16 @@ class Engine:
         t = _table(table)
         _columns(t, CHECK_COLUMNS, ("item", "to"))
         rows = _rows(t)
-        answers = self._native.check_many([json.dumps(_check_request(r)) for r in rows])
-        out = {k: [] for k in ("id", "ok", "error_field", "error", "overall", "outcomes",
-                               "headline", "party_hits", "warnings", "result")}
+        answers = _answer(self._native.check_many, _requests(rows, _check_request))
+        out = {k: [] for k in CHECK_SCHEMA.names}
         for row, (ok, text) in zip(rows, answers):
             v = json.loads(text)
-            out["id"].append(None if _clean(row.get("id")) is None else str(row.get("id")))
+            out["id"].append(_id(row))
             out["ok"].append(ok)
             if not ok:
                 out["error_field"].append(v.get("field"))
                 out["error"].append(v.get("error"))
-                for k in ("overall", "outcomes", "headline", "party_hits", "warnings", "result"):
+                for k in CHECK_SCHEMA.names[4:]:
                     out[k].append(None)
                 continue
             out["error_field"].append(None)
@@ -220,6 +345,12 @@ class Engine:
             out["overall"].append(v.get("overall"))
             out["outcomes"].append(";".join(
                 f"{d['jurisdiction']}={d.get('outcome') or ''}" for d in v.get("determinations", [])))
+            dets = v.get("determinations", [])
+            out["controls"].append(";".join(
+                f"{d['jurisdiction']}:{c}" for d in dets for c in d.get("controls", [])))
+            out["questions"].append(";".join(
+                f"{d['jurisdiction']}:{q['fact']}" for d in dets for q in d.get("questions", [])))
+            out["notices"].append(";".join(d["jurisdiction"] for d in dets if d.get("notice")))
             out["headline"].append((v.get("summary") or {}).get("headline"))
             out["party_hits"].append(";".join(
                 f"{h['role']}:{h['list']}:{h['entry_id']}" for h in v.get("party_hits", [])))
@@ -237,18 +368,18 @@ class Engine:
         t = _table(table)
         _columns(t, SCREEN_COLUMNS, ("name",))
         rows = _rows(t)
-        answers = self._native.screen_many([json.dumps(_screen_request(r)) for r in rows])
-        out = {k: [] for k in ("id", "name", "ok", "error_field", "error", "hits",
-                               "best_score", "best_list", "best_entry", "matches")}
+        answers = _answer(self._native.screen_many, _requests(rows, _screen_request))
+        out = {k: [] for k in SCREEN_SCHEMA.names}
         for row, (ok, text) in zip(rows, answers):
             v = json.loads(text)
-            out["id"].append(None if _clean(row.get("id")) is None else str(row.get("id")))
-            out["name"].append(_clean(row.get("name")))
+            out["id"].append(_id(row))
+            name = row.get("name")
+            out["name"].append(name if isinstance(name, str) else None)
             out["ok"].append(ok)
             if not ok:
                 out["error_field"].append(v.get("field"))
                 out["error"].append(v.get("error"))
-                for k in ("hits", "best_score", "best_list", "best_entry", "matches"):
+                for k in SCREEN_SCHEMA.names[5:]:
                     out[k].append(None)
                 continue
             # The matches are those at or above the threshold, best first.
@@ -260,5 +391,14 @@ class Engine:
             out["best_score"].append(best["score"] if best else None)
             out["best_list"].append(best["list"] if best else None)
             out["best_entry"].append(best["name"] if best else None)
+            out["best_entry_id"].append(best["entry_id"] if best else None)
+            # The worst legal effect any match carries, per pack: what the hits mean.
+            worst: dict = {}
+            for m in matches:
+                for e in m.get("effects", []):
+                    j, o = e.get("jurisdiction"), e.get("outcome")
+                    if j and o and _RANK.get(o, 0) > _RANK.get(worst.get(j), -1):
+                        worst[j] = o
+            out["effects"].append(";".join(f"{j}={o}" for j, o in sorted(worst.items())))
             out["matches"].append(json.dumps(matches, ensure_ascii=False))
         return pa.table(out, schema=SCREEN_SCHEMA)

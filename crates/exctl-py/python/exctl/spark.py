@@ -18,18 +18,28 @@ from typing import Iterator, Optional, Sequence
 
 import pyarrow as pa
 
-from . import CHECK_SCHEMA, SCREEN_SCHEMA, Engine
+import os
+
+from . import CHECK_COLUMNS, CHECK_SCHEMA, SCREEN_COLUMNS, SCREEN_SCHEMA, Engine, _invalid
 
 _ENGINES: dict = {}
+
+
+def _lists(lists) -> tuple:
+    if lists is None:
+        return ()
+    if isinstance(lists, (str, os.PathLike)):
+        return (os.fspath(lists),)
+    return tuple(os.fspath(x) for x in lists)
 
 
 def _engine(lists: Sequence[str], data: Optional[str]) -> Engine:
     """One engine per worker process and configuration: loading the lists
     is the slow part, and it happens once."""
-    key = (tuple(lists or ()), data)
+    key = (_lists(lists), data)
     engine = _ENGINES.get(key)
     if engine is None:
-        engine = _ENGINES[key] = Engine(data=data, lists=list(lists) if lists else None)
+        engine = _ENGINES[key] = Engine(data=data, lists=list(key[0]) or None)
     return engine
 
 
@@ -61,13 +71,25 @@ def check_batches(lists: Optional[Sequence[str]] = None, data: Optional[str] = N
     return run
 
 
+def _check_columns(df, known, required) -> None:
+    # Said on the driver, before any task runs, not as an executor's traceback.
+    for name in df.columns:
+        if name not in known:
+            raise _invalid(name, f"unknown column; the columns are {', '.join(known)}")
+    for name in required:
+        if name not in df.columns:
+            raise _invalid(name, "required column missing")
+
+
 def screen_dataframe(df, lists: Sequence[str], data: Optional[str] = None):
     """Screens every row of a Spark DataFrame (the columns ``screen_many``
     reads); returns a DataFrame of ``screen_many``'s columns."""
-    return df.mapInArrow(screen_batches(lists, data), _ddl(SCREEN_SCHEMA))
+    _check_columns(df, SCREEN_COLUMNS, ("name",))
+    return df.mapInArrow(screen_batches(_lists(lists), data), _ddl(SCREEN_SCHEMA))
 
 
 def check_dataframe(df, lists: Optional[Sequence[str]] = None, data: Optional[str] = None):
     """Checks every row of a Spark DataFrame (the columns ``check_many``
     reads); returns a DataFrame of ``check_many``'s columns."""
-    return df.mapInArrow(check_batches(lists, data), _ddl(CHECK_SCHEMA))
+    _check_columns(df, CHECK_COLUMNS, ("item", "to"))
+    return df.mapInArrow(check_batches(_lists(lists), data), _ddl(CHECK_SCHEMA))
