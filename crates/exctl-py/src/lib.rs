@@ -148,20 +148,123 @@ impl NativeEngine {
 
     /// Many checks on every core, in input order; a request that is not
     /// even JSON of a check is that row's error, not the call's.
-    fn check_many(&self, py: Python<'_>, requests: Vec<String>) -> Vec<(bool, String)> {
+    ///
+    /// Each answer is the row's columns as a small JSON object (the whole
+    /// answer under `result` only when `full`), made here with the
+    /// interpreter released rather than in Python.
+    #[pyo3(signature = (requests, full = false))]
+    fn check_many(&self, py: Python<'_>, requests: Vec<String>, full: bool) -> Vec<(bool, String)> {
         py.detach(|| {
             let parsed = requests.iter().map(|r| parse("request", r)).collect();
-            many(parsed, |good| self.inner.check_many(good, today()))
+            many(parsed, |good| {
+                use rayon::prelude::*;
+                self.inner
+                    .check_many(good, today())
+                    .into_par_iter()
+                    .map(|r| r.map(|v| check_row(&v, full)))
+                    .collect()
+            })
         })
     }
 
     /// Many screens on every core, in input order.
-    fn screen_many(&self, py: Python<'_>, requests: Vec<String>) -> Vec<(bool, String)> {
+    #[pyo3(signature = (requests, full = false))]
+    fn screen_many(
+        &self,
+        py: Python<'_>,
+        requests: Vec<String>,
+        full: bool,
+    ) -> Vec<(bool, String)> {
         py.detach(|| {
             let parsed = requests.iter().map(|r| parse("request", r)).collect();
-            many(parsed, |good| self.inner.screen_many(&good, today()))
+            many(parsed, |good| {
+                use rayon::prelude::*;
+                self.inner
+                    .screen_many(&good, today())
+                    .into_par_iter()
+                    .map(|r| r.map(|v| screen_row(&v, full)))
+                    .collect()
+            })
         })
     }
+}
+
+fn text(v: &serde_json::Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+/// A check's answer as `check_many`'s columns.
+fn check_row(v: &serde_json::Value, full: bool) -> serde_json::Value {
+    let dets = v["determinations"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let join = |parts: Vec<String>| parts.join(";");
+    let mut row = serde_json::json!({
+        "overall": v["overall"],
+        "outcomes": join(dets.iter().map(|d| format!("{}={}", text(&d["jurisdiction"]), text(&d["outcome"]))).collect()),
+        "controls": join(dets.iter().flat_map(|d| {
+            let j = text(&d["jurisdiction"]).to_string();
+            d["controls"].as_array().into_iter().flatten().map(move |c| format!("{j}:{}", text(c)))
+        }).collect()),
+        "questions": join(dets.iter().flat_map(|d| {
+            let j = text(&d["jurisdiction"]).to_string();
+            d["questions"].as_array().into_iter().flatten().map(move |q| format!("{j}:{}", text(&q["fact"])))
+        }).collect()),
+        "notices": join(dets.iter().filter(|d| d["notice"].is_string()).map(|d| text(&d["jurisdiction"]).to_string()).collect()),
+        "headline": v["summary"]["headline"],
+        "party_hits": join(v["party_hits"].as_array().into_iter().flatten().map(|h| {
+            format!("{}:{}:{}", text(&h["role"]), text(&h["list"]), text(&h["entry_id"]))
+        }).collect()),
+        "warnings": v["warnings"].as_array().into_iter().flatten().map(|w| text(w).to_string()).collect::<Vec<_>>().join(" | "),
+    });
+    if full {
+        row["result"] = serde_json::Value::String(v.to_string());
+    }
+    row
+}
+
+/// Outcomes from least to most restrictive.
+const OUTCOMES: [&str; 8] = [
+    "not_controlled",
+    "no_license_required",
+    "obligations_apply",
+    "exception_eligible",
+    "authorized",
+    "needs_info",
+    "license_required",
+    "prohibited",
+];
+
+/// A screen's answer as `screen_many`'s columns.
+fn screen_row(v: &serde_json::Value, full: bool) -> serde_json::Value {
+    let matches = v["matches"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    // The worst legal effect the hits carry, per pack: what they mean.
+    let rank = |o: &str| OUTCOMES.iter().position(|x| *x == o);
+    let mut worst: std::collections::BTreeMap<String, String> = Default::default();
+    for e in matches
+        .iter()
+        .flat_map(|m| m["effects"].as_array().into_iter().flatten())
+    {
+        let (j, o) = (text(&e["jurisdiction"]), text(&e["outcome"]));
+        if rank(o) > worst.get(j).and_then(|w| rank(w)) {
+            worst.insert(j.to_string(), o.to_string());
+        }
+    }
+    let best = matches.first();
+    let mut row = serde_json::json!({
+        "hits": matches.len(),
+        "effects": worst.iter().map(|(j, o)| format!("{j}={o}")).collect::<Vec<_>>().join(";"),
+        "best_score": best.map(|m| m["score"].clone()),
+        "best_list": best.map(|m| m["list"].clone()),
+        "best_entry": best.map(|m| m["name"].clone()),
+        "best_entry_id": best.map(|m| m["entry_id"].clone()),
+    });
+    if full {
+        row["matches"] =
+            serde_json::Value::String(serde_json::Value::Array(matches.to_vec()).to_string());
+    }
+    row
 }
 
 /// Runs the requests that parsed, and gives every row its answer or its

@@ -99,7 +99,7 @@ def test_check_many_keeps_order_and_equals_single_checks(engine):
         "end_user": ["Huawei Technologies Co., Ltd.", None, None, None],
         "end_user_country": ["CN", None, None, None],
     })
-    out = engine.check_many(table)
+    out = engine.check_many(table, details=True)
     assert out.num_rows == 4
     rows = out.to_pylist()
     assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
@@ -149,7 +149,7 @@ def test_order_book_cells_read_as_the_cli_reads_them(engine):
         "end_user": ["Huawei Technologies Co. Ltd.;country=CN", "Acme;owner=Huawei Technologies Co. Ltd.:60", "Acme"],
         "facts": ["red_flags=none", None, "red_flags=nonsense"],
     })
-    rows = engine.check_many(table).to_pylist()
+    rows = engine.check_many(table, details=True).to_pylist()
     assert rows[0]["ok"] and rows[0]["party_hits"], rows[0]
     single = cli_json("check", "--item", "h100", "--to", "DE", "--as-of", "2026-01-01", "--list", "demo",
                       "--end-user", "Huawei Technologies Co. Ltd.;country=CN", "--fact", "red_flags=none")

@@ -55,7 +55,7 @@ def test_spark_screens_a_dataframe_as_the_cli_does(tmp_path):
              .config("spark.ui.enabled", "false").getOrCreate())
     try:
         df = spark.read.option("header", True).csv(str(source))
-        answered = screen_dataframe(df, lists=["demo"]).toArrow()
+        answered = screen_dataframe(df, lists=["demo"], details=True).toArrow()
     finally:
         spark.stop()
     assert answered.num_rows == ROWS

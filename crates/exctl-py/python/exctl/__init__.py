@@ -316,89 +316,48 @@ class Engine:
         r.update(fields)
         return json.loads(self._native.screen(json.dumps(r)))
 
-    def check_many(self, table: Any):
-        """Checks every row of a table (columns: item, to, as_of, end_use,
-        end_user_hq, end_user, end_user_country, consignee,
-        consignee_country, quantity, value, facts (JSON), jurisdictions
-        (comma list), id). Returns a pyarrow.Table, one row per input row, in
-        order: id, ok, error_field, error, overall, outcomes, headline,
-        party_hits, warnings, result (the whole answer as JSON)."""
+    def check_many(self, table: Any, *, details: bool = False):
+        """Checks every row of a table (the columns are in docs/python.md).
+        Returns a pyarrow.Table, one row per input row, in order; with
+        ``details``, ``result`` holds each whole answer as JSON (several KB a
+        row), else it is null."""
         import pyarrow as pa
 
         t = _table(table)
         _columns(t, CHECK_COLUMNS, ("item", "to"))
         rows = _rows(t)
-        answers = _answer(self._native.check_many, _requests(rows, _check_request))
-        out = {k: [] for k in CHECK_SCHEMA.names}
-        for row, (ok, text) in zip(rows, answers):
-            v = json.loads(text)
-            out["id"].append(_id(row))
-            out["ok"].append(ok)
-            if not ok:
-                out["error_field"].append(v.get("field"))
-                out["error"].append(v.get("error"))
-                for k in CHECK_SCHEMA.names[4:]:
-                    out[k].append(None)
-                continue
-            out["error_field"].append(None)
-            out["error"].append(None)
-            out["overall"].append(v.get("overall"))
-            out["outcomes"].append(";".join(
-                f"{d['jurisdiction']}={d.get('outcome') or ''}" for d in v.get("determinations", [])))
-            dets = v.get("determinations", [])
-            out["controls"].append(";".join(
-                f"{d['jurisdiction']}:{c}" for d in dets for c in d.get("controls", [])))
-            out["questions"].append(";".join(
-                f"{d['jurisdiction']}:{q['fact']}" for d in dets for q in d.get("questions", [])))
-            out["notices"].append(";".join(d["jurisdiction"] for d in dets if d.get("notice")))
-            out["headline"].append((v.get("summary") or {}).get("headline"))
-            out["party_hits"].append(";".join(
-                f"{h['role']}:{h['list']}:{h['entry_id']}" for h in v.get("party_hits", [])))
-            out["warnings"].append(" | ".join(v.get("warnings", [])))
-            out["result"].append(text)
-        return pa.table(out, schema=CHECK_SCHEMA)
+        answers = _answer(lambda good: self._native.check_many(good, details),
+                          _requests(rows, _check_request))
+        return _assemble(rows, answers, CHECK_SCHEMA, pa)
 
-    def screen_many(self, table: Any):
-        """Screens every row of a table (columns: name, country, type, dob,
-        ids (semicolon list), threshold, limit, id). Returns a
-        pyarrow.Table in input order: id, name, ok, error_field, error,
-        hits, best_score, best_list, best_entry, matches (JSON)."""
+    def screen_many(self, table: Any, *, details: bool = False):
+        """Screens every row of a table (the columns are in docs/python.md).
+        Returns a pyarrow.Table in input order; with ``details``,
+        ``matches`` holds every match with its legal effects as JSON, else
+        it is null."""
         import pyarrow as pa
 
         t = _table(table)
         _columns(t, SCREEN_COLUMNS, ("name",))
         rows = _rows(t)
-        answers = _answer(self._native.screen_many, _requests(rows, _screen_request))
-        out = {k: [] for k in SCREEN_SCHEMA.names}
-        for row, (ok, text) in zip(rows, answers):
-            v = json.loads(text)
-            out["id"].append(_id(row))
+        answers = _answer(lambda good: self._native.screen_many(good, details),
+                          _requests(rows, _screen_request))
+        return _assemble(rows, answers, SCREEN_SCHEMA, pa)
+
+
+def _assemble(rows, answers, schema, pa):
+    """The answer table: the row's id (and name), whether it was answered,
+    its error or its columns, as the native side made them."""
+    out = {k: [] for k in schema.names}
+    for row, (ok, text) in zip(rows, answers):
+        v = json.loads(text)
+        v["id"] = _id(row)
+        if "name" in out:
             name = row.get("name")
-            out["name"].append(name if isinstance(name, str) else None)
-            out["ok"].append(ok)
-            if not ok:
-                out["error_field"].append(v.get("field"))
-                out["error"].append(v.get("error"))
-                for k in SCREEN_SCHEMA.names[5:]:
-                    out[k].append(None)
-                continue
-            # The matches are those at or above the threshold, best first.
-            matches = v.get("matches", [])
-            best = matches[0] if matches else None
-            out["error_field"].append(None)
-            out["error"].append(None)
-            out["hits"].append(len(matches))
-            out["best_score"].append(best["score"] if best else None)
-            out["best_list"].append(best["list"] if best else None)
-            out["best_entry"].append(best["name"] if best else None)
-            out["best_entry_id"].append(best["entry_id"] if best else None)
-            # The worst legal effect any match carries, per pack: what the hits mean.
-            worst: dict = {}
-            for m in matches:
-                for e in m.get("effects", []):
-                    j, o = e.get("jurisdiction"), e.get("outcome")
-                    if j and o and _RANK.get(o, 0) > _RANK.get(worst.get(j), -1):
-                        worst[j] = o
-            out["effects"].append(";".join(f"{j}={o}" for j, o in sorted(worst.items())))
-            out["matches"].append(json.dumps(matches, ensure_ascii=False))
-        return pa.table(out, schema=SCREEN_SCHEMA)
+            v["name"] = name if isinstance(name, str) else None
+        v["ok"] = ok
+        if not ok:
+            v["error_field"], v["error"] = v.pop("field", None), v.get("error")
+        for k in out:
+            out[k].append(v.get(k))
+    return pa.table(out, schema=schema)

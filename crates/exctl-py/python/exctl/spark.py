@@ -49,24 +49,27 @@ def _ddl(schema: pa.Schema) -> str:
     return ", ".join(f"`{f.name}` {names[f.type]}" for f in schema)
 
 
-def screen_batches(lists: Sequence[str], data: Optional[str] = None):
+def screen_batches(lists: Sequence[str], data: Optional[str] = None, details: bool = False):
     """The function for ``mapInArrow`` that screens each batch of parties."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         engine = _engine(lists, data)
         for batch in batches:
-            yield from engine.screen_many(pa.Table.from_batches([batch])).to_batches()
+            table = pa.Table.from_batches([batch])
+            yield from engine.screen_many(table, details=details).to_batches()
 
     return run
 
 
-def check_batches(lists: Optional[Sequence[str]] = None, data: Optional[str] = None):
+def check_batches(lists: Optional[Sequence[str]] = None, data: Optional[str] = None,
+                  details: bool = False):
     """The function for ``mapInArrow`` that checks each batch of orders."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         engine = _engine(lists or (), data)
         for batch in batches:
-            yield from engine.check_many(pa.Table.from_batches([batch])).to_batches()
+            table = pa.Table.from_batches([batch])
+            yield from engine.check_many(table, details=details).to_batches()
 
     return run
 
@@ -81,15 +84,16 @@ def _check_columns(df, known, required) -> None:
             raise _invalid(name, "required column missing")
 
 
-def screen_dataframe(df, lists: Sequence[str], data: Optional[str] = None):
+def screen_dataframe(df, lists: Sequence[str], data: Optional[str] = None, details: bool = False):
     """Screens every row of a Spark DataFrame (the columns ``screen_many``
     reads); returns a DataFrame of ``screen_many``'s columns."""
     _check_columns(df, SCREEN_COLUMNS, ("name",))
-    return df.mapInArrow(screen_batches(_lists(lists), data), _ddl(SCREEN_SCHEMA))
+    return df.mapInArrow(screen_batches(_lists(lists), data, details), _ddl(SCREEN_SCHEMA))
 
 
-def check_dataframe(df, lists: Optional[Sequence[str]] = None, data: Optional[str] = None):
+def check_dataframe(df, lists: Optional[Sequence[str]] = None, data: Optional[str] = None,
+                    details: bool = False):
     """Checks every row of a Spark DataFrame (the columns ``check_many``
     reads); returns a DataFrame of ``check_many``'s columns."""
     _check_columns(df, CHECK_COLUMNS, ("item", "to"))
-    return df.mapInArrow(check_batches(_lists(lists), data), _ddl(CHECK_SCHEMA))
+    return df.mapInArrow(check_batches(_lists(lists), data, details), _ddl(CHECK_SCHEMA))
