@@ -188,3 +188,23 @@ def test_errors_name_the_field_and_travel_between_processes(engine):
     with pytest.raises(exctl.InvalidInput) as e:
         exctl.Engine(lists=["no-such-list.csv"])
     assert e.value.field == "lists" and "no such file" in str(e.value)
+
+
+def test_mixed_cells_and_bad_dates_are_each_rows_own_error(engine):
+    pd = pytest.importorskip("pandas")
+    mixed = pd.DataFrame({"name": pd.Series([b"Huawei", "Huawei Technologies", 123], dtype=object)})
+    out = engine.screen_many(mixed).to_pylist()
+    assert [r["ok"] for r in out] == [False, True, False], out
+    assert out[1]["hits"] > 0
+    orders = pd.DataFrame({"item": ["h100", "h100", "h100"], "to": ["DE", "DE", "DE"],
+                           "as_of": ["2026-13-01", "01/01/2026", "2026-01-01"],
+                           "quantity": pd.Series([1, 2, 3], dtype="int64"),
+                           "facts": ['{"red_flags": ', None, None]})
+    rows = engine.check_many(orders).to_pylist()
+    assert [r["error_field"] for r in rows] == ["as_of", "as_of", None], rows
+    assert rows[2]["ok"]
+    bad_json = engine.check_many(pd.DataFrame({"item": ["h100"], "to": ["DE"], "facts": ['{"x": ']}))
+    assert bad_json.to_pylist()[0]["error_field"] == "facts"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="DE", as_of="2026-13-01")
+    assert e.value.field == "as_of"

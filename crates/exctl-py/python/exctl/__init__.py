@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import numbers
 import os
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from ._native import ExctlError, InvalidInput, NativeEngine, __version__, parse_facts, parse_party
 
@@ -60,29 +61,38 @@ _RANK = {o: i for i, o in enumerate((
 CHECK_SCHEMA, SCREEN_SCHEMA = _answer_schemas()
 
 
-def _table(data: Any):
-    """Any table as a pyarrow.Table (pyarrow, pandas, polars, a dict of columns)."""
+def _read(data: Any):
+    """The column names and the rows (dicts) of any table: pyarrow, pandas,
+    polars, a dict of columns (or of one row's values). pandas frames and
+    dicts are read cell by cell, so that a column of mixed types is each
+    row's own matter, never the whole call's."""
     import pyarrow as pa
 
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    if hasattr(data, "to_arrow"):  # polars
-        return data.to_arrow()
-    if type(data).__module__.startswith("pandas"):
+    if type(data).__module__.startswith("pandas") and hasattr(data, "to_dict"):
         # The row index is not a column the caller wrote.
-        return pa.Table.from_pandas(data, preserve_index=False)
+        names = [str(c) for c in data.columns]
+        return names, [dict(zip(names, r)) for r in data.itertuples(index=False, name=None)]
     if isinstance(data, Mapping):
-        columns = dict(data)
+        columns = {str(k): v for k, v in data.items()}
         # One row given as scalars: {"name": "Huawei"}.
         if columns and all(isinstance(v, (str, bytes, int, float)) or v is None for v in columns.values()):
             columns = {k: [v] for k, v in columns.items()}
-        return pa.table(columns)
-    try:  # anything with the Arrow PyCapsule interface
-        return pa.table(data)
-    except Exception as e:  # noqa: BLE001 - said back with what was given
-        raise InvalidInput(f"table: cannot read a {type(data).__name__} as a table ({e})") from None
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise _invalid(None, f"table: columns of different lengths {sorted(lengths)}")
+        names = list(columns)
+        return names, [dict(zip(names, r)) for r in zip(*columns.values())]
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    elif not isinstance(data, pa.Table):
+        if hasattr(data, "to_arrow"):  # polars
+            data = data.to_arrow()
+        else:
+            try:  # anything with the Arrow PyCapsule interface
+                data = pa.table(data)
+            except Exception as e:  # noqa: BLE001 - said back with what was given
+                raise _invalid(None, f"table: cannot read a {type(data).__name__} as a table ({e})") from None
+    return list(data.column_names), data.to_pylist()
 
 
 def _invalid(field: Optional[str], message: str) -> InvalidInput:
@@ -91,12 +101,12 @@ def _invalid(field: Optional[str], message: str) -> InvalidInput:
     return err
 
 
-def _columns(table, known: Sequence[str], required: Sequence[str]) -> None:
-    for name in table.column_names:
+def _columns(names: Sequence[str], known: Sequence[str], required: Sequence[str]) -> None:
+    for name in names:
         if name not in known:
             raise _invalid(name, f"unknown column; the columns are {', '.join(known)}")
     for name in required:
-        if name not in table.column_names:
+        if name not in names:
             raise _invalid(name, "required column missing")
 
 
@@ -127,6 +137,12 @@ def _date(row: Mapping[str, Any], key: str) -> Optional[str]:
     if not _given(value) or value == "":
         return None
     if isinstance(value, str):
+        try:
+            if len(value) != 10:
+                raise ValueError
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise _invalid(key, f"{value!r} is not a date (expected YYYY-MM-DD)") from None
         return value
     if hasattr(value, "date") and callable(value.date):  # datetime, pandas Timestamp
         value = value.date()
@@ -144,13 +160,14 @@ def _number(row: Mapping[str, Any], key: str, whole: bool = False) -> Any:
             value = float(value)
         except ValueError:
             raise _invalid(key, f"{value!r} is not a number") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    # numpy's numbers are numbers too (pandas cells); JSON takes Python's.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise _invalid(key, f"expected a number, got {type(value).__name__}")
     if whole:
         if float(value) != int(value):
             raise _invalid(key, f"{value} is not a whole number")
         return int(value)
-    return value
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def _id(row: Mapping[str, Any]) -> Optional[str]:
@@ -207,7 +224,10 @@ def _check_request(row: Mapping[str, Any]) -> dict:
         if isinstance(facts, Mapping):
             r["facts"] = dict(facts)
         elif isinstance(facts, str) and facts.lstrip().startswith("{"):
-            r["facts"] = json.loads(facts)
+            try:
+                r["facts"] = json.loads(facts)
+            except ValueError as e:
+                raise _invalid("facts", f"not a JSON object: {e}") from None
         elif isinstance(facts, str):
             r["facts"] = json.loads(parse_facts(facts))
         else:
@@ -267,10 +287,6 @@ def _answer(native_many, requests) -> list:
     return [next(answers) if ok else (False, text) for ok, text in requests]
 
 
-def _rows(table) -> Iterable[dict]:
-    return table.to_pylist()
-
-
 class Engine:
     """The rule packs and, when given, the restricted-party lists, loaded once.
 
@@ -296,7 +312,7 @@ class Engine:
         """What each pack makes of an item, as of a date (default today)."""
         r: dict = {"item": item, "explain": explain}
         if as_of:
-            r["as_of"] = as_of
+            r["as_of"] = _date({"as_of": as_of}, "as_of")
         js = _jurisdictions(jurisdictions)
         if js:
             r["jurisdictions"] = js
@@ -308,6 +324,8 @@ class Engine:
         decision with its summary, party hits and warnings."""
         r = dict(request or {})
         r.update(fields)
+        if "as_of" in r:
+            r["as_of"] = _date(r, "as_of")
         return json.loads(self._native.check(json.dumps(r)))
 
     def screen(self, name: str, **fields: Any) -> dict:
@@ -323,9 +341,8 @@ class Engine:
         row), else it is null."""
         import pyarrow as pa
 
-        t = _table(table)
-        _columns(t, CHECK_COLUMNS, ("item", "to"))
-        rows = _rows(t)
+        names, rows = _read(table)
+        _columns(names, CHECK_COLUMNS, ("item", "to"))
         answers = _answer(lambda good: self._native.check_many(good, details),
                           _requests(rows, _check_request))
         return _assemble(rows, answers, CHECK_SCHEMA, pa)
@@ -337,9 +354,8 @@ class Engine:
         it is null."""
         import pyarrow as pa
 
-        t = _table(table)
-        _columns(t, SCREEN_COLUMNS, ("name",))
-        rows = _rows(t)
+        names, rows = _read(table)
+        _columns(names, SCREEN_COLUMNS, ("name",))
         answers = _answer(lambda good: self._native.screen_many(good, details),
                           _requests(rows, _screen_request))
         return _assemble(rows, answers, SCREEN_SCHEMA, pa)
