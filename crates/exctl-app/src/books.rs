@@ -589,20 +589,9 @@ pub fn check_book(
     ctx: BookContext<'_>,
     progress: &dyn Progress,
 ) -> Result<BookStats> {
-    for j in &ctx.jurisdictions {
-        if data.engine.pack(j).is_none() {
-            let known: Vec<&str> = data
-                .engine
-                .packs
-                .iter()
-                .map(|p| p.meta.id.as_str())
-                .collect();
-            return Err(crate::bad(format!(
-                "jurisdiction {j:?}: no such rule pack; the packs are {}",
-                known.join(", ")
-            )));
-        }
-    }
+    data.engine
+        .check_jurisdictions(&ctx.jurisdictions)
+        .map_err(|e| crate::bad(e.to_string()))?;
     let jurisdictions = ctx.jurisdictions.clone();
     let book = Book::open(input, output, &CHECK_COLUMNS, progress)?;
     let screener = if book.cols.has_parties() {

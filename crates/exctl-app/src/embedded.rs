@@ -83,8 +83,8 @@ impl Embedded {
         Ok(Embedded { data, screener })
     }
 
-    fn screener(&self, field: &str) -> Result<&Screener> {
-        self.screener.as_deref().ok_or_else(|| {
+    fn screener(&self, field: &str) -> Result<&Arc<Screener>> {
+        self.screener.as_ref().ok_or_else(|| {
             crate::bad_field(
                 field,
                 "no lists were loaded to screen against: give lists (\"demo\", or list files) when the engine is made",
@@ -98,14 +98,10 @@ impl Embedded {
             .data
             .item(&r.item)
             .map_err(|e| crate::bad_field("item", e.to_string()))?;
-        for j in &r.jurisdictions {
-            if self.data.engine.pack(j).is_none() {
-                return Err(crate::bad_field(
-                    "jurisdictions",
-                    format!("unknown jurisdiction {j:?}; the packs are {}", self.packs()),
-                ));
-            }
-        }
+        self.data
+            .engine
+            .check_jurisdictions(&r.jurisdictions)
+            .map_err(|e| crate::bad_field("jurisdictions", e.to_string()))?;
         let q = exctl_core::Query {
             jurisdictions: r.jurisdictions.clone(),
             explain: r.explain,
@@ -116,16 +112,6 @@ impl Embedded {
             .validate(&q)
             .map_err(|e| crate::bad(e.to_string()))?;
         Ok(serde_json::to_value(self.data.engine.decide(&q))?)
-    }
-
-    fn packs(&self) -> String {
-        self.data
-            .engine
-            .packs
-            .iter()
-            .map(|p| p.meta.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 
     /// A shipment, as `exctl check --no-record --json` answers it, with the
@@ -139,7 +125,7 @@ impl Embedded {
             || request.consignee.is_some()
             || !request.intermediates.is_empty();
         let screener = if has_parties {
-            Some(self.screener("end_user")?)
+            Some(self.screener("end_user")?.as_ref())
         } else {
             None
         };
@@ -179,7 +165,7 @@ impl Embedded {
             matches,
             effects,
             threshold,
-            screener: self.screener.clone().expect("checked above"),
+            screener: screener.clone(),
             record: None,
             ownership: Vec::new(),
         };

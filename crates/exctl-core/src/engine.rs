@@ -190,6 +190,22 @@ impl Engine {
         self.packs.iter().find(|p| p.meta.id == id)
     }
 
+    /// Refuses a jurisdiction no loaded pack answers for, naming the packs.
+    pub fn check_jurisdictions(&self, ids: &[String]) -> Result<(), QueryError> {
+        match ids.iter().find(|j| self.pack(j).is_none()) {
+            None => Ok(()),
+            Some(j) => Err(QueryError::UnknownJurisdiction {
+                name: j.clone(),
+                known: self
+                    .packs
+                    .iter()
+                    .map(|p| p.meta.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
     /// Turns stated facts into their declared types where the text form is
     /// unambiguous: a list parameter given as "a,b" becomes a list (and
     /// "none" the list `["none"]`, which decisions read as empty). Anything
@@ -392,19 +408,7 @@ impl Engine {
                 });
             }
         }
-        for j in &q.jurisdictions {
-            if self.pack(j).is_none() {
-                return Err(QueryError::UnknownJurisdiction {
-                    name: j.clone(),
-                    known: self
-                        .packs
-                        .iter()
-                        .map(|p| p.meta.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
-        }
+        self.check_jurisdictions(&q.jurisdictions)?;
         for (name, value) in q.facts.iter() {
             let Some(p) = self.vocab.get(name) else {
                 return Err(QueryError::BadFact {

@@ -727,19 +727,11 @@ impl PartyRules {
                     return;
                 }
                 det.reasons.push(reason(None));
-                det.questions.push(Question {
-                    fact: fact.clone(),
-                    question: rule.joint_question.clone().unwrap_or_default(),
-                    rule: rule.id.clone(),
-                    answer: Some(crate::vocab::Answer {
-                        fact: fact.clone(),
-                        field: "facts".into(),
-                        input: "bool".into(),
-                        label: fact.replace('_', " "),
-                        unit: String::new(),
-                        choices: Vec::new(),
-                    }),
-                });
+                det.questions.push(yes_no(
+                    fact,
+                    rule.joint_question.clone().unwrap_or_default(),
+                    &rule.id,
+                ));
                 let current = det.outcome.unwrap_or(Outcome::NotControlled);
                 det.outcome = Some(current.worst(Outcome::NeedsInfo));
             }
@@ -794,6 +786,23 @@ fn collect_roots(holdings: &[crate::ownership::Holding], out: &mut Vec<crate::ow
     }
 }
 
+/// A question a stated fact answers yes or no.
+fn yes_no(fact: String, question: String, rule: &str) -> Question {
+    Question {
+        answer: Some(crate::vocab::Answer {
+            fact: fact.clone(),
+            field: "facts".into(),
+            input: "bool".into(),
+            label: fact.replace('_', " "),
+            unit: String::new(),
+            choices: Vec::new(),
+        }),
+        fact,
+        question,
+        rule: rule.to_string(),
+    }
+}
+
 fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str, facts: &Facts) {
     if effect.outcome == Outcome::NeedsInfo {
         let fact = effect
@@ -831,20 +840,11 @@ fn impose(det: &mut Determination, effect: &ListEffect, hit: &ListHit, why: &str
             return;
         }
         // A yes/no the party's papers answer (a UVL statement on file).
-        let answer = crate::vocab::Answer {
-            fact: fact.clone(),
-            field: "facts".into(),
-            input: "bool".into(),
-            label: fact.replace('_', " "),
-            unit: String::new(),
-            choices: Vec::new(),
-        };
-        det.questions.push(Question {
+        det.questions.push(yes_no(
             fact,
-            question: effect.question.clone().unwrap_or_default(),
-            rule: effect.id.clone(),
-            answer: Some(answer),
-        });
+            effect.question.clone().unwrap_or_default(),
+            &effect.id,
+        ));
     }
     let mut text = format!("{why}: {}", effect.text);
     if effect.from_entry {

@@ -5,20 +5,9 @@ use super::prelude::*;
 pub(crate) fn run(g: &Globals, args: GoldenArgs) -> Result<ExitCode> {
     let GoldenArgs { jurisdictions } = args;
     let data = load(&g.data)?;
-    let known: Vec<&str> = data
-        .engine
-        .packs
-        .iter()
-        .map(|p| p.meta.id.as_str())
-        .collect();
-    for j in &jurisdictions {
-        if !known.contains(&j.as_str()) {
-            return Err(bad(format!(
-                "--jurisdiction {j:?}: no such rule pack; the packs are {}",
-                known.join(", ")
-            )));
-        }
-    }
+    data.engine
+        .check_jurisdictions(&jurisdictions)
+        .map_err(|e| bad(format!("--jurisdiction: {e}")))?;
     let mut failed = 0usize;
     let mut total = 0usize;
     for pack in &data.engine.packs {
