@@ -12,6 +12,10 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
+// As in the CLI: screening allocates small vectors by the million.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 create_exception!(
     exctl,
     ExctlError,

@@ -821,14 +821,16 @@ fn letters_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> f64 {
     }
     let mut ceiling: f64 = 0.0;
     let long = la.max(lb) as f64;
-    // token_similarity refuses words of too different lengths or letters.
-    if letters_allow(a, b) && la.min(lb) as f64 / long >= LEV_CUTOFF {
-        if a.text == b.text {
+    let missing = (a.letters & !b.letters)
+        .count_ones()
+        .max((b.letters & !a.letters).count_ones()) as usize;
+    // token_similarity refuses words of too different lengths or letters
+    // (this is `letters_allow` for two known words of two letters or more).
+    if missing <= most_edits(la.max(lb)) && la.min(lb) as f64 / long >= LEV_CUTOFF {
+        // (Equal words have equal letters and lengths: the cheap tests first.)
+        if missing == 0 && la == lb && a.text == b.text {
             return 1.0;
         }
-        let missing = (a.letters & !b.letters)
-            .count_ones()
-            .max((b.letters & !a.letters).count_ones()) as usize;
         let edits = missing.max(la.abs_diff(lb)).max(1);
         // 0.75 × Levenshtein similarity + 0.25 × Jaro–Winkler (at most 1).
         ceiling = 0.75 * (1.0 - edits as f64 / long) + 0.25 + 1e-9;

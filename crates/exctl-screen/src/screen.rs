@@ -180,6 +180,10 @@ fn trigrams(joined: &str) -> Vec<u32> {
     out
 }
 
+/// Per form: shared weight, last query token counted, its similarity; and
+/// the forms touched.
+type TokenTally = (Vec<(f32, u32, f32)>, Vec<u32>);
+
 /// Per name of an entry, what is read from it.
 type PerName<T> = Vec<Vec<T>>;
 
@@ -187,13 +191,23 @@ type PerName<T> = Vec<Vec<T>>;
 type LookupCache = HashMap<String, Vec<(u32, f64)>>;
 
 thread_local! {
-    static SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Tally> = RefCell::new(Tally::default());
     /// Words like an unknown query word, by index.
     static LOOKUP_CACHE: RefCell<(u64, LookupCache)> = RefCell::new((0, HashMap::default()));
     /// Per vocabulary token: trigrams shared with a misspelt query token.
-    static VOCAB_SCRATCH: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
-    /// Per form: shared weight, last query token counted, its similarity.
-    static TOKEN_SCRATCH: RefCell<Vec<(f32, u32, f32)>> = const { RefCell::new(Vec::new()) };
+    static VOCAB_SCRATCH: RefCell<Tally> = RefCell::new(Tally::default());
+    /// Shared weights of the forms one query touches (see [`TokenTally`]).
+    static TOKEN_SCRATCH: RefCell<TokenTally> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Candidate forms of one query with their retrieval scores.
+    static SCORED_SCRATCH: RefCell<Vec<(f64, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Per id, how many posting lists hold it, and the ids counted: kept by a
+/// thread from query to query so that a batch does not allocate them anew.
+#[derive(Default)]
+struct Tally {
+    counts: Vec<u16>,
+    touched: Vec<u32>,
 }
 
 impl Screener {
@@ -386,14 +400,17 @@ impl Screener {
             lists.pop();
         }
         SCRATCH.with(|s| {
-            let mut counts = s.borrow_mut();
-            let touched = count_shared(&lists, &mut counts, self.forms.len());
-            let qn = lists.len() as f64;
-            for &f in &touched {
-                let shared = f64::from(std::mem::take(&mut counts[f as usize]));
-                let dice = 2.0 * shared / (qn + f64::from(self.form_trigrams[f as usize]));
-                if dice >= 0.2 {
-                    out.push((dice, f));
+            let mut tally = s.borrow_mut();
+            count_shared(&lists, &mut tally, self.forms.len());
+            let Tally { counts, touched } = &mut *tally;
+            let qn = lists.len() as u32;
+            for &f in touched.iter() {
+                let shared = u32::from(std::mem::take(&mut counts[f as usize]));
+                let sizes = qn + u32::from(self.form_trigrams[f as usize]);
+                // Dice 2·shared / sizes ≥ 0.2, in integers: most forms
+                // touched share a trigram or two and are passed over.
+                if 10 * shared >= sizes {
+                    out.push((2.0 * f64::from(shared) / f64::from(sizes), f));
                 }
             }
         });
@@ -416,9 +433,10 @@ impl Screener {
         lists.truncate(FUZZY_TRIGRAMS);
         let need = lists.len().saturating_sub(3).max(1) as u16;
         VOCAB_SCRATCH.with(|s| {
-            let mut counts = s.borrow_mut();
-            let touched = count_shared(&lists, &mut counts, self.vocab_tokens.len());
-            for &id in &touched {
+            let mut tally = s.borrow_mut();
+            count_shared(&lists, &mut tally, self.vocab_tokens.len());
+            let Tally { counts, touched } = &mut *tally;
+            for &id in touched.iter() {
                 let c = std::mem::take(&mut counts[id as usize]);
                 let t = &self.vocab_tokens[id as usize];
                 if c < need || t.len().abs_diff(token.len()) > 2 {
@@ -507,11 +525,11 @@ impl Screener {
                 .any(|(id, _)| self.token_postings[*id as usize].len() <= limit)
         });
         TOKEN_SCRATCH.with(|s| {
-            let mut acc = s.borrow_mut();
+            let (acc, touched) = &mut *s.borrow_mut();
             if acc.len() < self.forms.len() {
                 acc.resize(self.forms.len(), (0.0, u32::MAX, 0.0));
             }
-            let mut touched: Vec<u32> = Vec::new();
+            touched.clear();
             for (ti, (w, ids)) in per_token.iter().enumerate() {
                 let ti = ti as u32;
                 for &(id, sim) in ids.iter() {
@@ -537,7 +555,7 @@ impl Screener {
                     }
                 }
             }
-            for &f in &touched {
+            for &f in touched.iter() {
                 let e = &mut acc[f as usize];
                 let fw = f64::from(self.form_weight[f as usize]);
                 let dice = 2.0 * f64::from(e.0) / (q_weight + fw);
@@ -671,7 +689,8 @@ impl Screener {
                 .collect();
             lookups.push(found);
         }
-        let mut scored: Vec<(f64, u32)> = Vec::new();
+        let mut scored = SCORED_SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        scored.clear();
         for (f, found) in qforms.iter().zip(&lookups) {
             if f.native.is_none() {
                 if !f.skeleton {
@@ -690,7 +709,7 @@ impl Screener {
         }
         scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         let mut names: Vec<(u32, u16)> = Vec::with_capacity(CANDIDATES);
-        for (_, f) in scored {
+        for &(_, f) in &scored {
             let r = self.forms[f as usize];
             if !names.contains(&(r.entry, r.name)) {
                 names.push((r.entry, r.name));
@@ -699,6 +718,7 @@ impl Screener {
                 }
             }
         }
+        SCORED_SCRATCH.with(|s| *s.borrow_mut() = scored);
         // An entry holding one of the query's identifiers is a candidate
         // whatever its names: all of them are scored.
         for id in &q.ids {
@@ -1058,14 +1078,16 @@ fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
     (adj.max(-ID_CONFLICT_PENALTY), lines)
 }
 
-/// Counts, per id, the posting lists that hold it, in `counts` (grown to
-/// `size`, all zero outside this call): the ids counted, each once. The
-/// caller reads their counts and sets them back to zero.
-fn count_shared(lists: &[&Vec<u32>], counts: &mut Vec<u16>, size: usize) -> Vec<u32> {
+/// Counts, per id, the posting lists that hold it, in `tally.counts` (grown
+/// to `size`, all zero outside this call), and lists the ids counted, each
+/// once, in `tally.touched`. The caller reads their counts and sets them
+/// back to zero.
+fn count_shared(lists: &[&Vec<u32>], tally: &mut Tally, size: usize) {
+    let Tally { counts, touched } = tally;
     if counts.len() < size {
         counts.resize(size, 0);
     }
-    let mut touched = Vec::new();
+    touched.clear();
     for l in lists {
         for &id in l.iter() {
             let c = &mut counts[id as usize];
@@ -1075,7 +1097,6 @@ fn count_shared(lists: &[&Vec<u32>], counts: &mut Vec<u16>, size: usize) -> Vec<
             *c = c.saturating_add(1);
         }
     }
-    touched
 }
 
 /// Most a generic word or an initial may weigh.

@@ -16,6 +16,11 @@ use std::process::ExitCode;
 
 pub(crate) use exctl_app::{bad, bad_field, instance, parties, recording, screening, BadInput};
 
+// Screening a batch allocates small vectors by the million: mimalloc is
+// measurably faster at that than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve(_)) {
