@@ -117,6 +117,14 @@ impl Embedded {
     /// A shipment, as `exctl check --no-record --json` answers it, with the
     /// warnings a single check gives.
     pub fn check(&self, request: CheckRequest, today: NaiveDate) -> Result<Value> {
+        refuse_recording(request.record)?;
+        if request.ship.is_some() {
+            return Err(crate::bad_field(
+                "ship",
+                "the embedded engine holds no licences and draws on none: ship through \
+                 the command line or the server",
+            ));
+        }
         let item = self
             .data
             .item(&request.item)
@@ -152,6 +160,7 @@ impl Embedded {
 
     /// A party's matches, each with its list's legal effect under the packs.
     pub fn screen(&self, request: &ScreenRequest, today: NaiveDate) -> Result<Value> {
+        refuse_recording(request.record)?;
         let screener = self.screener("name")?;
         let (query, limit, threshold) =
             screening::screen_query(request, &self.data.engine.countries)?;
@@ -189,6 +198,19 @@ impl Embedded {
             .map(|r| self.screen(r, today))
             .collect()
     }
+}
+
+/// The embedded engine records nothing: a request that asks for a record
+/// is refused rather than answered as if one had been made.
+fn refuse_recording(record: Option<bool>) -> Result<()> {
+    if record == Some(true) {
+        return Err(crate::bad_field(
+            "record",
+            "the embedded engine records nothing (false is the only value it takes): \
+             record through the command line or the server",
+        ));
+    }
+    Ok(())
 }
 
 /// A failure as the embedding reports it: the field it is about, if any,
@@ -258,5 +280,36 @@ mod tests {
         });
         assert_eq!(v["overall"], serde_json::to_value(d.overall).unwrap());
         assert!(v["summary"]["headline"].is_string(), "{v}");
+    }
+
+    #[test]
+    fn a_record_or_a_drawdown_asked_of_the_embedding_is_refused() {
+        let e = Embedded::load(None, &["demo".to_string()]).unwrap();
+        let check = |extra: serde_json::Value| {
+            let mut r = serde_json::json!({ "item": "h100", "to": "CN" });
+            r.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            e.check(serde_json::from_value(r).unwrap(), today())
+        };
+        let field = |r: Result<Value>| error_parts(&r.unwrap_err()).0;
+        assert_eq!(
+            field(check(serde_json::json!({ "record": true }))).as_deref(),
+            Some("record")
+        );
+        assert_eq!(
+            field(check(serde_json::json!({ "ship": "L-1" }))).as_deref(),
+            Some("ship")
+        );
+        assert!(check(serde_json::json!({ "record": false })).is_ok());
+        let screen = |v: serde_json::Value| e.screen(&serde_json::from_value(v).unwrap(), today());
+        assert_eq!(
+            field(screen(
+                serde_json::json!({ "name": "Huawei", "record": true })
+            ))
+            .as_deref(),
+            Some("record")
+        );
+        assert!(screen(serde_json::json!({ "name": "Huawei", "record": false })).is_ok());
     }
 }

@@ -923,6 +923,10 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
     while i < tokens.len() {
         let mut removed = false;
         for seq in seqs {
+            // (Most words begin no legal form: the cheapest test first.)
+            if tokens[i] != seq[0] {
+                continue;
+            }
             // A legal form of one short word is one only at either end of
             // the name: inside it, "pao", "sa" or "ag" is a syllable of a
             // name ("Hsia Pao-lung", "Iyad ag Ghali").
