@@ -43,11 +43,13 @@ impl Embedded {
     /// Loads the rule data (`data_dir`, else the copy built in) and the
     /// lists (`demo`, or list files in any format screening reads).
     pub fn load(data_dir: Option<&Path>, lists: &[String]) -> Result<Embedded> {
+        // The caller named the folder: what is wrong with it is named `data`.
+        let in_data = |e: anyhow::Error| crate::bad_field("data", format!("{e:#}"));
         let files = match data_dir {
-            Some(dir) => exctl_data::Files::from_dir(dir)?,
+            Some(dir) => exctl_data::Files::from_dir(dir).map_err(|e| in_data(e.into()))?,
             None => exctl_data::Files::bundled(),
         };
-        let data = exctl_data::load(&files)?;
+        let data = exctl_data::load(&files).map_err(|e| in_data(e.into()))?;
         // A list named twice would count its entries twice.
         let mut named: Vec<String> = Vec::new();
         for spec in lists {
@@ -73,8 +75,12 @@ impl Embedded {
         let screener = if lists.is_empty() {
             None
         } else {
-            let set = crate::parties::list_set(lists, Path::new(""))?
-                .ok_or_else(|| crate::bad("lists: none could be loaded"))?;
+            let set = crate::parties::list_set(lists, Path::new(""))
+                .map_err(|e| match e.downcast_ref::<crate::BadInput>() {
+                    Some(b) if b.field.is_some() => e,
+                    _ => crate::bad_field("lists", format!("{e:#}")),
+                })?
+                .ok_or_else(|| crate::bad_field("lists", "none could be loaded"))?;
             Some(Arc::new(crate::parties::with_designated(
                 &data.parties,
                 set,
@@ -133,7 +139,14 @@ impl Embedded {
             || request.consignee.is_some()
             || !request.intermediates.is_empty();
         let screener = if has_parties {
-            Some(self.screener("end_user")?.as_ref())
+            let role = if request.end_user.is_some() {
+                "end_user"
+            } else if request.consignee.is_some() {
+                "consignee"
+            } else {
+                "intermediates"
+            };
+            Some(self.screener(role)?.as_ref())
         } else {
             None
         };

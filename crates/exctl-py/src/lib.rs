@@ -53,23 +53,60 @@ fn to_py(e: anyhow::Error) -> PyErr {
     err
 }
 
-/// A request from JSON; a field it does not know, lacks or cannot read is
-/// named, without the position in JSON the caller never wrote.
+/// A request from JSON; the field it does not know, lacks or cannot read
+/// is named (as a path: `end_user.country`), without the position in JSON
+/// the caller never wrote.
 fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> anyhow::Result<T> {
-    serde_json::from_str(json).map_err(|e| {
-        let text = e.to_string();
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let text = e.inner().to_string();
         let text = text.split(" at line ").next().unwrap_or(&text).to_string();
-        // serde names the field in backquotes: "unknown field `colour`, …".
+        // serde names an unknown or missing field in backquotes, under the
+        // path of the object that holds it.
         let named = ["unknown field `", "missing field `"]
             .iter()
             .find_map(|p| text.split_once(p))
             .and_then(|(_, rest)| rest.split_once('`'))
             .map(|(field, _)| field.to_string());
-        match named {
+        // (The path of an unknown field ends with it; of a missing one, it
+        // is the object that lacks it.)
+        let field = match (named, path.as_str()) {
+            (Some(f), ".") => Some(f),
+            (Some(f), p) if p == f || p.ends_with(&format!(".{f}")) => Some(p.to_string()),
+            (Some(f), p) => Some(format!("{p}.{f}")),
+            (None, ".") => None,
+            (None, p) => Some(p.to_string()),
+        };
+        match field {
             Some(field) => exctl_app::bad_field(field, text),
             None => exctl_app::bad(format!("{what}: {text}")),
         }
     })
+}
+
+/// The worker threads of the `*_many` calls and of indexing lists, one
+/// pool per process: a process forked from one whose threads had started
+/// (Python's multiprocessing does so on Linux) has none of them, and work
+/// sent to them would wait forever.
+fn pool() -> anyhow::Result<std::sync::Arc<rayon::ThreadPool>> {
+    use std::sync::{Arc, Mutex, PoisonError};
+    static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+    let pid = std::process::id();
+    let mut slot = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+    match slot.take() {
+        Some((owner, pool)) if owner == pid => {
+            *slot = Some((owner, pool.clone()));
+            return Ok(pool);
+        }
+        // The parent's pool: its threads are not in this process, and
+        // dropping it would signal them; it is left as it is.
+        Some((_, parents)) => std::mem::forget(parents),
+        None => {}
+    }
+    let pool = Arc::new(rayon::ThreadPoolBuilder::new().build()?);
+    *slot = Some((pid, pool.clone()));
+    Ok(pool)
 }
 
 /// One answer of a `*_many` call: `(True, answer JSON)` or `(False,
@@ -99,7 +136,7 @@ impl NativeEngine {
     #[pyo3(signature = (data = None, lists = None))]
     fn new(py: Python<'_>, data: Option<PathBuf>, lists: Option<Vec<String>>) -> PyResult<Self> {
         let lists = lists.unwrap_or_default();
-        py.detach(|| Embedded::load(data.as_deref(), &lists))
+        py.detach(|| pool()?.install(|| Embedded::load(data.as_deref(), &lists)))
             .map(|inner| NativeEngine { inner })
             .map_err(to_py)
     }
@@ -157,18 +194,26 @@ impl NativeEngine {
     /// answer under `result` only when `full`), made here with the
     /// interpreter released rather than in Python.
     #[pyo3(signature = (requests, full = false))]
-    fn check_many(&self, py: Python<'_>, requests: Vec<String>, full: bool) -> Vec<(bool, String)> {
-        py.detach(|| {
-            let parsed = requests.iter().map(|r| parse("request", r)).collect();
-            many(parsed, |good| {
-                use rayon::prelude::*;
-                self.inner
-                    .check_many(good, today())
-                    .into_par_iter()
-                    .map(|r| r.map(|v| check_row(&v, full)))
-                    .collect()
+    fn check_many(
+        &self,
+        py: Python<'_>,
+        requests: Vec<String>,
+        full: bool,
+    ) -> PyResult<Vec<(bool, String)>> {
+        let pool = pool().map_err(to_py)?;
+        Ok(py.detach(|| {
+            pool.install(|| {
+                let parsed = requests.iter().map(|r| parse("request", r)).collect();
+                many(parsed, |good| {
+                    use rayon::prelude::*;
+                    self.inner
+                        .check_many(good, today())
+                        .into_par_iter()
+                        .map(|r| r.map(|v| check_row(&v, full)))
+                        .collect()
+                })
             })
-        })
+        }))
     }
 
     /// Many screens on every core, in input order.
@@ -178,18 +223,21 @@ impl NativeEngine {
         py: Python<'_>,
         requests: Vec<String>,
         full: bool,
-    ) -> Vec<(bool, String)> {
-        py.detach(|| {
-            let parsed = requests.iter().map(|r| parse("request", r)).collect();
-            many(parsed, |good| {
-                use rayon::prelude::*;
-                self.inner
-                    .screen_many(&good, today())
-                    .into_par_iter()
-                    .map(|r| r.map(|v| screen_row(&v, full)))
-                    .collect()
+    ) -> PyResult<Vec<(bool, String)>> {
+        let pool = pool().map_err(to_py)?;
+        Ok(py.detach(|| {
+            pool.install(|| {
+                let parsed = requests.iter().map(|r| parse("request", r)).collect();
+                many(parsed, |good| {
+                    use rayon::prelude::*;
+                    self.inner
+                        .screen_many(&good, today())
+                        .into_par_iter()
+                        .map(|r| r.map(|v| screen_row(&v, full)))
+                        .collect()
+                })
             })
-        })
+        }))
     }
 }
 

@@ -208,3 +208,109 @@ def test_mixed_cells_and_bad_dates_are_each_rows_own_error(engine):
     with pytest.raises(exctl.InvalidInput) as e:
         engine.check(item="h100", to="DE", as_of="2026-13-01")
     assert e.value.field == "as_of"
+
+
+def test_signs_in_a_name_do_not_hide_the_party(engine):
+    for name in ("Huawei Technologies ™", "Huawei Technologies 🚀", "★ Huawei Technologies"):
+        assert engine.screen(name)["matches"], name
+    rows = engine.screen_many({"name": ["Huawei Technologies 😀", "Acme Widgets GmbH ©"]}).to_pylist()
+    assert rows[0]["hits"] > 0 and rows[1]["hits"] == 0
+
+
+def test_nulls_of_every_kind_are_not_given(engine):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"name": ["Huawei Technologies", "Acme Widgets"], "country": [None, "DE"],
+                          "dob": [None, None]}).convert_dtypes()
+    out = engine.screen_many(frame).to_pylist()
+    assert [r["ok"] for r in out] == [True, True], out
+    assert out[0]["hits"] > 0
+    arrow = pd.DataFrame({"item": ["h100", "h100"], "to": ["DE", "CN"],
+                          "end_user": [None, "Huawei Technologies"]}).astype("string[pyarrow]")
+    rows = engine.check_many(arrow).to_pylist()
+    assert [r["ok"] for r in rows] == [True, True], rows
+    assert rows[1]["party_hits"]
+
+
+def test_tables_that_would_lose_a_name_are_refused(engine):
+    pd = pytest.importorskip("pandas")
+    twice = pd.DataFrame([["Huawei Technologies", "Acme"]], columns=["name", "name"])
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.screen_many(twice)
+    assert e.value.field == "name"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.screen_many({"name": "Huawei", "id": [1, 2, 3, 4, 5, 6]})
+    assert e.value.field == "name"
+    rows = engine.screen_many([{"name": "Huawei Technologies"}, {"name": "Acme", "country": "DE"}])
+    assert rows.num_rows == 2 and rows.to_pylist()[0]["hits"] > 0
+    with pytest.raises(exctl.InvalidInput, match="list of row dicts"):
+        engine.screen_many(pd.Series(["Huawei"]))
+
+
+def test_values_json_cannot_carry_are_refused_naming_them(engine):
+    import datetime
+
+    rows = engine.screen_many({"name": ["\udcff", "Huawei Technologies"]}).to_pylist()
+    assert rows[0]["ok"] is False and rows[0]["error_field"] == "name"
+    assert rows[1]["hits"] > 0
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.screen("Huawei\ud800")
+    assert e.value.field == "name"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="DE", quantity=float("nan"))
+    assert e.value.field == "quantity"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.screen(b"Huawei")
+    assert e.value.field == "name"
+    # Nested fields are named by their path; wrong types by their field.
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="DE", end_user={"name": "Acme", "colour": "red"})
+    assert e.value.field == "end_user.colour"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to=123)
+    assert e.value.field == "to"
+    assert engine.screen("Kim Jong Un", dob=datetime.date(1984, 1, 8))["query"]
+    assert exctl.InvalidInput("by hand").field is None
+
+
+def test_a_birth_year_reads_as_the_cli_reads_it(engine):
+    one = engine.screen("Kim Jong Un", dob="1984")
+    many = engine.screen_many({"name": ["Kim Jong Un"], "dob": ["1984"]}).to_pylist()[0]
+    assert many["ok"], many
+    assert many["hits"] == len(one["matches"])
+
+
+def test_no_record_or_drawdown_is_pretended(engine):
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="DE", record=True)
+    assert e.value.field == "record"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.check(item="h100", to="DE", ship="L-1")
+    assert e.value.field == "ship"
+    with pytest.raises(exctl.InvalidInput) as e:
+        engine.screen("Huawei", record=True)
+    assert e.value.field == "record"
+
+
+def _screen_in_child(names):
+    return exctl.Engine(lists=["demo"]).screen_many({"name": names}).column("hits").to_pylist()
+
+
+def _screen_with_parents_engine(names):
+    return _FORKED_ENGINE.screen_many({"name": names}).column("hits").to_pylist()
+
+
+_FORKED_ENGINE = None
+
+
+def test_a_forked_worker_answers_with_threads_of_its_own(engine):
+    import multiprocessing
+
+    global _FORKED_ENGINE
+    _FORKED_ENGINE = engine
+    names = ["Huawei Technologies"] * 100
+    expected = engine.screen_many({"name": names}).column("hits").to_pylist()  # the parent's threads start
+    with multiprocessing.get_context("fork").Pool(1) as workers:
+        # (A bound on waiting, not a timing assertion: a child waiting on
+        # its parent's threads would never answer.)
+        assert workers.apply_async(_screen_with_parents_engine, (names,)).get(timeout=300) == expected
+        assert workers.apply_async(_screen_in_child, (names,)).get(timeout=300) == expected

@@ -714,7 +714,45 @@ const STOP_WORDS: &[&str] = &[
 
 /// Case-fold and NFKC a text.
 pub fn fold(text: &str) -> String {
-    text.nfkc().collect::<String>().to_lowercase()
+    without_signs(text)
+        .nfkc()
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Whether a character is a sign rather than part of a word: an emoji, ™,
+/// ©, ★, a currency or a mathematical sign. Read as text they become words
+/// ("grinning", "tm", "eur") that no listed name holds, and an extra word
+/// lowers the score of the name it is added to: "Huawei ™" must still be
+/// Huawei. ASCII signs are left to the tokenizer (which splits at them), and
+/// the signs that stand for words are kept: № (No.) and the enclosed and
+/// squared CJK ones (㈱, ㍿ for 株式会社).
+fn is_sign(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    !c.is_ascii()
+        && c != '№'
+        && !('\u{3200}'..='\u{33ff}').contains(&c)
+        && c.general_category_group() == GeneralCategoryGroup::Symbol
+}
+
+/// Whether a character only shapes an emoji: the zero-width joiner, the
+/// variation selectors and the tag characters of flags.
+fn is_emoji_joiner(c: char) -> bool {
+    c == '\u{200d}'
+        || ('\u{fe00}'..='\u{fe0f}').contains(&c)
+        || ('\u{e0020}'..='\u{e007f}').contains(&c)
+}
+
+/// The text with its signs ([`is_sign`]) made spaces and the joiners of
+/// emoji removed.
+fn without_signs(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| is_sign(c) || is_emoji_joiner(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .filter(|c| !is_emoji_joiner(*c))
+        .map(|c| if is_sign(c) { ' ' } else { c })
+        .collect()
 }
 
 /// Acronyms a listed organisation may be written as: the initials of its
@@ -832,7 +870,7 @@ pub fn looks_abbreviated(token: &str) -> bool {
 
 /// Splits Latin text into lowercase ASCII alphanumeric tokens.
 pub fn tokenize(latin: &str) -> Vec<String> {
-    let ascii = any_ascii::any_ascii(latin).to_lowercase();
+    let ascii = any_ascii::any_ascii(&without_signs(latin)).to_lowercase();
     let cleaned: String = ascii
         .chars()
         .filter(|c| *c != '\'' && *c != '`')
@@ -1622,6 +1660,34 @@ mod tests {
             .find(|f| f.native.is_none())
             .unwrap()
             .tokens
+    }
+
+    #[test]
+    fn signs_and_emoji_are_not_words() {
+        for text in [
+            "Huawei ™",
+            "Huawei™",
+            "Huawei 🚀",
+            "Huawei ©",
+            "★ Huawei ★",
+            "Huawei €",
+            "Huawei 👩\u{200d}💻",
+            "Huawei 🇨🇳",
+            "Huawei ❤\u{fe0f}",
+        ] {
+            assert_eq!(first(text), ["huawei"], "{text}");
+        }
+        // A sign inside a word parts it, as a hyphen does.
+        assert_eq!(first("Sber😀bank"), ["sber", "bank"]);
+        // Signs that stand for words stay: № is "No", ㍿ a legal form.
+        assert!(first("Plant № 5").contains(&"5".to_string()));
+        assert_eq!(fold("№"), "no");
+        assert_eq!(fold("㍿"), "株式会社");
+        // Letters of every script are untouched.
+        assert_eq!(fold("Сбербанк 华为 سبربنك"), "сбербанк 华为 سبربنك");
+        assert!(tokenize("Huawei 😀 Technologies")
+            .iter()
+            .all(|t| t != "grinning"));
     }
 
     #[test]

@@ -58,6 +58,10 @@ fn screen_json_shape_and_scripts() {
         ("Евгений Пригожин", "PRIGOZHIN, Yevgeniy Viktorovich"),
         ("Laboratoriya Kasperskogo", "AO Kaspersky Lab"),
         ("Hikvison", "Hangzhou Hikvision Digital Technology Co. Ltd."),
+        // Signs and emoji in a name as typed are not words of it.
+        ("Huawei Technologies ™", "Huawei Technologies Co. Ltd."),
+        ("Huawei Technologies 🚀", "Huawei Technologies Co. Ltd."),
+        ("★ Kaspersky Lab ★", "AO Kaspersky Lab"),
     ] {
         let v = ok_json(&["screen", query, "--list", "demo", "--json"], &lists);
         assert_eq!(v["query"]["name"], query);

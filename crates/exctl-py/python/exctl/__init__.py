@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import numbers
 import os
 from typing import Any, Mapping, Optional, Sequence
 
 from ._native import ExctlError, InvalidInput, NativeEngine, __version__, parse_facts, parse_party
+
+# An error made by hand (or by a path that names nothing) has no field.
+ExctlError.field = None
 
 __all__ = ["Engine", "ExctlError", "InvalidInput", "CHECK_SCHEMA", "SCREEN_SCHEMA", "__version__"]
 
@@ -68,20 +72,40 @@ def _read(data: Any):
     row's own matter, never the whole call's."""
     import pyarrow as pa
 
-    if type(data).__module__.startswith("pandas") and hasattr(data, "to_dict"):
+    if type(data).__module__.startswith("pandas") and hasattr(data, "itertuples") and hasattr(data, "columns"):
         # The row index is not a column the caller wrote.
         names = [str(c) for c in data.columns]
+        _distinct(names)
         return names, [dict(zip(names, r)) for r in data.itertuples(index=False, name=None)]
     if isinstance(data, Mapping):
         columns = {str(k): v for k, v in data.items()}
-        # One row given as scalars: {"name": "Huawei"}.
-        if columns and all(isinstance(v, (str, bytes, int, float)) or v is None for v in columns.values()):
+        _distinct(columns)
+        scalar = {k: isinstance(v, (str, bytes, numbers.Number, datetime.date)) or v is None
+                  for k, v in columns.items()}
+        # One row given as values: {"name": "Huawei"}.
+        if columns and all(scalar.values()):
             columns = {k: [v] for k, v in columns.items()}
+        elif any(scalar.values()):
+            # "Huawei" among columns would be read letter by letter.
+            k = next(k for k, one in scalar.items() if one)
+            raise _invalid(k, "one value among columns of values: give every column as a list "
+                              "(or every value as one row's)")
+        for k, v in columns.items():
+            if not hasattr(v, "__len__") or isinstance(v, Mapping):
+                raise _invalid(k, f"expected a column of values, got {type(v).__name__}")
         lengths = {len(v) for v in columns.values()}
         if len(lengths) > 1:
             raise _invalid(None, f"table: columns of different lengths {sorted(lengths)}")
         names = list(columns)
         return names, [dict(zip(names, r)) for r in zip(*columns.values())]
+    if isinstance(data, (list, tuple)) and all(isinstance(r, Mapping) for r in data):
+        # Rows as dicts: the columns are their keys, in order of appearance.
+        names: list = []
+        for r in data:
+            for k in r:
+                if str(k) not in names:
+                    names.append(str(k))
+        return names, [{str(k): v for k, v in r.items()} for r in data]
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     elif not isinstance(data, pa.Table):
@@ -90,9 +114,23 @@ def _read(data: Any):
         else:
             try:  # anything with the Arrow PyCapsule interface
                 data = pa.table(data)
-            except Exception as e:  # noqa: BLE001 - said back with what was given
-                raise _invalid(None, f"table: cannot read a {type(data).__name__} as a table ({e})") from None
-    return list(data.column_names), data.to_pylist()
+            except Exception:  # noqa: BLE001 - said back with what is read
+                raise _invalid(None, f"table: cannot read a {type(data).__name__} as a table; give a pyarrow "
+                                     "Table or RecordBatch, a pandas or polars DataFrame, a dict of "
+                                     "columns or a list of row dicts") from None
+    names = list(data.column_names)
+    _distinct(names)
+    return names, data.to_pylist()
+
+
+def _distinct(names) -> None:
+    """Refuses a column given twice: one of them would be read, the other
+    (a party's name, say) silently never."""
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise _invalid(n, "column given twice")
+        seen.add(n)
 
 
 def _invalid(field: Optional[str], message: str) -> InvalidInput:
@@ -111,13 +149,27 @@ def _columns(names: Sequence[str], known: Sequence[str], required: Sequence[str]
 
 
 def _given(value: Any) -> bool:
-    # Arrow nulls and pandas NaN / NaT are "not given".
+    # Arrow nulls, pandas NaN / NaT / NA and numpy NaN are "not given".
     if value is None:
+        return False
+    kind = type(value)
+    if kind.__module__.startswith("pandas") and kind.__name__ in ("NAType", "NaTType"):
         return False
     try:
         return not (value != value)
     except Exception:  # noqa: BLE001 - arrays and such are given
         return True
+
+
+def _unicode(key: str, value: str) -> str:
+    """Text that is Unicode: what Python makes of bytes that are not UTF-8
+    (lone surrogates) is refused, naming where."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise _invalid(key, f"not valid Unicode text (an unpaired surrogate at character {e.start}: "
+                            "bytes that were not UTF-8?)") from None
+    return value
 
 
 def _text(row: Mapping[str, Any], key: str) -> Optional[str]:
@@ -127,8 +179,39 @@ def _text(row: Mapping[str, Any], key: str) -> Optional[str]:
     if not _given(value) or value == "":
         return None
     if isinstance(value, str):
-        return value
+        return _unicode(key, value)
     raise _invalid(key, f"expected text, got {type(value).__name__} {value!r}"[:200])
+
+
+def _plain(value: Any, path: str) -> Any:
+    """A request's value as JSON takes it, or InvalidInput naming its path:
+    dates become YYYY-MM-DD, numpy numbers Python's; NaN and infinity,
+    bytes, text that is not Unicode and objects JSON has no form for are
+    refused rather than sent as something else."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _unicode(path, value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        if not math.isfinite(float(value)):
+            raise _invalid(path, f"{value} is not a finite number")
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    raise _invalid(path, f"expected text, a number, a date, a list or an object, got {type(value).__name__}")
+
+
+def _request(fields: Mapping[str, Any]) -> str:
+    """A single call's request as JSON, every value checked by [`_plain`]."""
+    return json.dumps({k: _plain(v, k) for k, v in fields.items()}, allow_nan=False)
 
 
 def _date(row: Mapping[str, Any], key: str) -> Optional[str]:
@@ -163,6 +246,8 @@ def _number(row: Mapping[str, Any], key: str, whole: bool = False) -> Any:
     # numpy's numbers are numbers too (pandas cells); JSON takes Python's.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise _invalid(key, f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(float(value)):
+        raise _invalid(key, f"{value} is not a finite number")
     if whole:
         if float(value) != int(value):
             raise _invalid(key, f"{value} is not a whole number")
@@ -247,7 +332,13 @@ def _screen_request(row: Mapping[str, Any]) -> dict:
         v = _text(row, key)
         if v is not None:
             r[key] = v
-    dob = _date(row, "dob")
+    # A birth date may be a year or a month ("1984", "1984-01"), as lists
+    # and the command line give them: text is the native side's to read.
+    dob = row.get("dob")
+    if isinstance(dob, str):
+        dob = _text(row, "dob")
+    else:
+        dob = _date(row, "dob")
     if dob:
         r["dob"] = dob
     threshold = _number(row, "threshold")
@@ -273,7 +364,7 @@ def _requests(rows, build) -> list:
     out = []
     for row in rows:
         try:
-            out.append((True, json.dumps(build(row))))
+            out.append((True, _request(build(row))))
         except InvalidInput as e:
             out.append((False, json.dumps({"field": getattr(e, "field", None), "error": str(e)})))
         except (ValueError, TypeError) as e:
@@ -316,7 +407,7 @@ class Engine:
         js = _jurisdictions(jurisdictions)
         if js:
             r["jurisdictions"] = js
-        return json.loads(self._native.classify(json.dumps(r)))
+        return json.loads(self._native.classify(_request(r)))
 
     def check(self, request: Optional[Mapping[str, Any]] = None, **fields: Any) -> dict:
         """A shipment: ``check(item="h100", to="CN", end_user={"name": …})``
@@ -326,13 +417,13 @@ class Engine:
         r.update(fields)
         if "as_of" in r:
             r["as_of"] = _date(r, "as_of")
-        return json.loads(self._native.check(json.dumps(r)))
+        return json.loads(self._native.check(_request(r)))
 
     def screen(self, name: str, **fields: Any) -> dict:
         """A party's matches, each with its list's legal effect under the packs."""
         r = {"name": name}
         r.update(fields)
-        return json.loads(self._native.screen(json.dumps(r)))
+        return json.loads(self._native.screen(_request(r)))
 
     def check_many(self, table: Any, *, details: bool = False):
         """Checks every row of a table (the columns are in docs/python.md).
@@ -361,16 +452,28 @@ class Engine:
         return _assemble(rows, answers, SCREEN_SCHEMA, pa)
 
 
+def _echo(text: Optional[str]) -> Optional[str]:
+    """Text said back in the answer: as given, but with what is not Unicode
+    (lone surrogates) written as escapes, which Arrow can hold."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _assemble(rows, answers, schema, pa):
     """The answer table: the row's id (and name), whether it was answered,
     its error or its columns, as the native side made them."""
     out = {k: [] for k in schema.names}
     for row, (ok, text) in zip(rows, answers):
         v = json.loads(text)
-        v["id"] = _id(row)
+        v["id"] = _echo(_id(row))
         if "name" in out:
             name = row.get("name")
-            v["name"] = name if isinstance(name, str) else None
+            v["name"] = _echo(name) if isinstance(name, str) else None
         v["ok"] = ok
         if not ok:
             v["error_field"], v["error"] = v.pop("field", None), v.get("error")

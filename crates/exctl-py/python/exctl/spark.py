@@ -88,6 +88,9 @@ def screen_dataframe(df, lists: Sequence[str], data: Optional[str] = None, detai
     """Screens every row of a Spark DataFrame (the columns ``screen_many``
     reads); returns a DataFrame of ``screen_many``'s columns."""
     _check_columns(df, SCREEN_COLUMNS, ("name",))
+    if not _lists(lists):
+        # Every row would be refused on the executors, one by one.
+        raise _invalid("lists", "screening needs lists: \"demo\", or list files readable on every executor")
     return df.mapInArrow(screen_batches(_lists(lists), data, details), _ddl(SCREEN_SCHEMA))
 
 
