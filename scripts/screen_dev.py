@@ -244,7 +244,7 @@ if doc:
                   "",
                   f"Loading and indexing the list take {load:.1f} s of each run. At the second rate, 1,000,000 distinct "
                   f"names would take about {load + 1_000_000 * (distinct_secs - load) / distinct:,.0f} s. "
-                  "Target: 1,000,000 names in < 60 s on 2 cores."]
+                  "Target: 1,000,000 names in < 30 s on 2 cores."]
     # Speed figures of the same run, when the harness wrote them into OUTDIR.
     def tsv(name):
         path = os.path.join(out, name)

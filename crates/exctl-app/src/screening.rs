@@ -595,7 +595,8 @@ type SharedMatches = std::sync::Arc<Vec<Match>>;
 
 /// The matches of the parties a batch has screened lately.
 struct BatchMemo {
-    matches: std::collections::HashMap<Query, SharedMatches>,
+    /// (Keyed by whole queries, a million a batch: a fast hasher.)
+    matches: std::collections::HashMap<Query, SharedMatches, foldhash::fast::RandomState>,
     /// Matches held in `matches`.
     held: usize,
     /// Screens run: each distinct party once while the memo holds it.
@@ -607,7 +608,7 @@ struct BatchMemo {
 impl BatchMemo {
     fn new(most_parties: usize, most_matches: usize) -> BatchMemo {
         BatchMemo {
-            matches: std::collections::HashMap::new(),
+            matches: std::collections::HashMap::default(),
             held: 0,
             screens: 0,
             most_parties,
@@ -633,7 +634,8 @@ fn screen_block(
         memo.held = 0;
     }
     let mut fresh: Vec<&Query> = Vec::new();
-    let mut seen: std::collections::HashSet<&Query> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<&Query, foldhash::fast::RandomState> =
+        std::collections::HashSet::default();
     for p in block {
         if let Pending::Query { query, .. } = p {
             if !memo.matches.contains_key(query) && seen.insert(query) {

@@ -314,3 +314,8 @@ def test_a_forked_worker_answers_with_threads_of_its_own(engine):
         # its parent's threads would never answer.)
         assert workers.apply_async(_screen_with_parents_engine, (names,)).get(timeout=300) == expected
         assert workers.apply_async(_screen_in_child, (names,)).get(timeout=300) == expected
+
+
+def test_a_partys_country_without_the_party_is_refused(engine):
+    rows = engine.check_many({"item": ["h100"], "to": ["DE"], "end_user_country": ["CN"]}).to_pylist()
+    assert rows[0]["ok"] is False and rows[0]["error_field"] == "end_user_country"

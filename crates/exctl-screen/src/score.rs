@@ -170,7 +170,10 @@ where
     }
     // Optimal string alignment: a swapped pair of letters is one edit, as typed.
     let lev = if la <= OSA_MAX && lb <= OSA_MAX {
-        1.0 - osa_distance(a, b) as f64 / long
+        match osa_distance_within(a, b, most_osa_edits(long)) {
+            Some(d) => 1.0 - d as f64 / long,
+            None => return 0.0,
+        }
     } else {
         let args = osa::Args::default().score_cutoff(LEV_CUTOFF);
         match osa::normalized_similarity_with_args(a.iter().copied(), b.iter().copied(), &args) {
@@ -197,9 +200,57 @@ where
 /// Longest words whose edit distance is computed here, on the stack.
 const OSA_MAX: usize = 31;
 
+/// The most edits whose similarity `1 - d / long` still reaches
+/// [`LEV_CUTOFF`], by the very expression the caller tests.
+fn most_osa_edits(long: f64) -> usize {
+    let mut d = 0;
+    while d < long as usize && 1.0 - (d + 1) as f64 / long >= LEV_CUTOFF {
+        d += 1;
+    }
+    d
+}
+
+/// [`osa_distance`] when it is at most `most`, else `None`, known as soon
+/// as a whole row of the matrix exceeds it (a row's least value never
+/// falls from one row to the next, swaps included): most pairs of words
+/// that get this far are still far apart.
+fn osa_distance_within<T: PartialEq>(a: &[T], b: &[T], most: usize) -> Option<usize> {
+    let m = b.len();
+    debug_assert!(a.len() <= OSA_MAX && m <= OSA_MAX);
+    // Three rows, rotated by index rather than copied; distances of words
+    // of at most OSA_MAX letters fit in a byte.
+    let mut rows = [[0u8; OSA_MAX + 1]; 3];
+    for (j, x) in rows[1].iter_mut().enumerate().take(m + 1) {
+        *x = j as u8;
+    }
+    let (mut prev2, mut prev, mut cur) = (0usize, 1usize, 2usize);
+    for i in 1..=a.len() {
+        rows[cur][0] = i as u8;
+        let mut least = rows[cur][0];
+        for j in 1..=m {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[prev][j] + 1)
+                .min(rows[cur][j - 1] + 1)
+                .min(rows[prev][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[prev2][j - 2] + 1);
+            }
+            rows[cur][j] = d;
+            least = least.min(d);
+        }
+        if usize::from(least) > most {
+            return None;
+        }
+        (prev2, prev, cur) = (prev, cur, prev2);
+    }
+    let d = usize::from(rows[prev][m]);
+    (d <= most).then_some(d)
+}
+
 /// Optimal string alignment distance (Levenshtein with adjacent swaps) of
 /// two short words, by the textbook recurrence on three rows: cheaper than a
 /// general bit-parallel matcher's set-up for the words names are made of.
+#[cfg(test)]
 fn osa_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let m = b.len();
     let mut prev2 = [0usize; OSA_MAX + 1];
@@ -467,6 +518,46 @@ fn compare_spans(
     })
 }
 
+/// Word pairs a thread remembers the similarity of, at most.
+const REMEMBERED_PAIRS: usize = 1 << 17;
+
+/// Similarities by a hash of the word pair (already a hash: the map
+/// need not hash it again with a keyed hasher), with the pair.
+type RememberedPairs =
+    std::collections::HashMap<u64, (Box<str>, Box<str>, f64), foldhash::fast::FixedState>;
+
+thread_local! {
+    /// Similarities of word pairs this thread compared, by a hash of the
+    /// pair, with the pair itself to tell a collision: a batch compares the
+    /// same words ("trading", "technologies") with the same list words
+    /// again and again, and an edit distance costs more than a look-up.
+    static REMEMBERED: RefCell<RememberedPairs> = RefCell::new(RememberedPairs::default());
+}
+
+/// [`token_similarity`], remembered per thread for words long enough that
+/// comparing them costs more than remembering.
+fn remembered_similarity(a: &str, b: &str) -> f64 {
+    use std::hash::BuildHasher;
+    if a.len() < 4 || b.len() < 4 || a == b {
+        return token_similarity(a, b);
+    }
+    let key = foldhash::fast::FixedState::with_seed(0x65_78_63_74).hash_one((a, b));
+    REMEMBERED.with(|r| {
+        let mut r = r.borrow_mut();
+        if let Some((x, y, s)) = r.get(&key) {
+            if **x == *a && **y == *b {
+                return *s;
+            }
+        }
+        let s = token_similarity(a, b);
+        if r.len() >= REMEMBERED_PAIRS {
+            r.clear();
+        }
+        r.insert(key, (a.into(), b.into(), s));
+        s
+    })
+}
+
 thread_local! {
     /// Pairs of spans that may be similar, for one comparison at a time.
     static POSSIBLE_SCRATCH: RefCell<Vec<(usize, usize, f64)>> = const { RefCell::new(Vec::new()) };
@@ -492,7 +583,7 @@ fn compare_spans_in(
         let (a, b) = (&qs[i], &cs[j]);
         {
             let mut s = if letters_allow(a, b) {
-                token_similarity(a.text, b.text)
+                remembered_similarity(a.text, b.text)
             } else {
                 0.0
             };
@@ -1115,6 +1206,31 @@ mod tests {
         assert_eq!(d("", "abc"), 3);
         assert_eq!(d("abc", "abc"), 0);
         assert_eq!(d("ca", "abc"), 3);
+    }
+
+    proptest::proptest! {
+        /// The bounded distance is the full one whenever it is within the
+        /// bound, and says so exactly when it is not.
+        #[test]
+        fn a_bounded_osa_distance_is_the_full_one_within_its_bound(
+            a in "[abcd]{0,12}",
+            b in "[abcd]{0,12}",
+            most in 0usize..8,
+        ) {
+            let full = osa_distance(a.as_bytes(), b.as_bytes());
+            let within = osa_distance_within(a.as_bytes(), b.as_bytes(), most);
+            proptest::prop_assert_eq!(within, (full <= most).then_some(full));
+        }
+    }
+
+    #[test]
+    fn the_edit_bound_is_the_similarity_floor() {
+        for long in 1..=OSA_MAX {
+            let long = long as f64;
+            let most = most_osa_edits(long);
+            assert!(1.0 - most as f64 / long >= LEV_CUTOFF);
+            assert!(most as f64 == long || 1.0 - (most + 1) as f64 / long < LEV_CUTOFF);
+        }
     }
 
     #[test]

@@ -419,7 +419,10 @@ impl Screener {
     /// List tokens like a query token that no list name holds: a misspelt
     /// word, found through shared trigrams and kept when similar enough.
     fn similar_tokens(&self, token: &str, out: &mut Vec<(u32, f64)>) {
-        if token.len() < 4 {
+        // A number is like no other token: numbers must agree exactly
+        // (`token_similarity` gives 0 to any pair with a digit that is not
+        // one token twice), and every row number of a book would be looked up.
+        if token.len() < 4 || token.bytes().any(|b| b.is_ascii_digit()) {
             return;
         }
         let q = trigrams(token);
@@ -478,6 +481,11 @@ impl Screener {
 
     /// [`Screener::similar_tokens`], remembered per thread.
     fn similar_cached(&self, token: &str) -> Vec<(u32, f64)> {
+        // A number has no similar tokens (see `similar_tokens`), and a
+        // book's row numbers would crowd the cache out.
+        if token.bytes().any(|b| b.is_ascii_digit()) {
+            return Vec::new();
+        }
         // A batch meets the same unknown words again and again: each thread
         // remembers what this index answered for them.
         LOOKUP_CACHE.with(|c| {

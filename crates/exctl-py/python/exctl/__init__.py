@@ -297,7 +297,11 @@ def _check_request(row: Mapping[str, Any]) -> dict:
         if v is not None:
             r[key] = v
     for role in ("end_user", "consignee"):
-        p = _party(role, _text(row, role), _text(row, role + "_country"))
+        spec, country = _text(row, role), _text(row, role + "_country")
+        if country is not None and spec is None:
+            # A country with no party to be its country would be dropped.
+            raise _invalid(role + "_country", f"given without {role}")
+        p = _party(role, spec, country)
         if p:
             r[role] = p
     inter = _text(row, "intermediates")
