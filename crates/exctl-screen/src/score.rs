@@ -52,6 +52,10 @@ const HAN_READING_FLOOR: f64 = 0.85;
 /// Least token score for the whole-string check to count: "LS Electric" is
 /// one letter from "LES Electric" joined, but its one name word is another.
 const JOINED_TOKEN_FLOOR: f64 = 0.5;
+/// Least similarity of two whole strings that counts as evidence.
+const JOINED_SIMILARITY_FLOOR: f64 = 0.9;
+/// What a near-identical whole string is worth against its similarity.
+const JOINED_FACTOR: f64 = 0.97;
 /// Multiplier when both names carry legal forms and none is shared.
 const LEGAL_FORM_FACTOR: f64 = 0.8;
 /// Multiplier when both names keep tokens the other lacks: a different
@@ -75,7 +79,9 @@ pub struct NameScore {
     pub query_coverage: f64,
     /// Weighted share of the listed name covered.
     pub name_coverage: f64,
-    /// Similarity of the names with spaces removed.
+    /// Similarity of the names with spaces removed (below 0.9 read as 0;
+    /// left at 0 where the token score is below the floor for it to count,
+    /// unless the comparison was explained).
     pub joined: f64,
 }
 
@@ -159,10 +165,10 @@ where
         let (i, w) = if la == 1 { (a, b) } else { (b, a) };
         return if w[0] == i[0] { 0.75 } else { 0.0 };
     }
-    let (short, long) = (la.min(lb) as f64, la.max(lb) as f64);
-    if short / long < LEV_CUTOFF {
+    if !lengths_allow(la.min(lb), la.max(lb)) {
         return 0.0;
     }
+    let long = la.max(lb) as f64;
     // Short words differing at both ends are different words (and this is
     // cheap); longer ones may be transliteration variants (Yevgeniy, Evgenii).
     if la.max(lb) <= 6 && a[0] != b[0] && a[la - 1] != b[lb - 1] {
@@ -334,7 +340,61 @@ fn letters_allow(a: &Span, b: &Span) -> bool {
 
 /// Most edits a word of `long` letters may differ by and still reach the floor.
 fn most_edits(long: usize) -> usize {
-    (((1.0 - LEV_CUTOFF) * long as f64 + 1e-9) as usize).max(1)
+    match MOST_EDITS.get(long) {
+        Some(&e) => usize::from(e),
+        None => most_edits_by_formula(long),
+    }
+}
+
+const fn most_edits_by_formula(long: usize) -> usize {
+    let e = ((1.0 - LEV_CUTOFF) * long as f64 + 1e-9) as usize;
+    if e > 1 {
+        e
+    } else {
+        1
+    }
+}
+
+/// Longest words whose bounds are looked up rather than computed: the
+/// pair tests run for every pair of words of two names.
+const TABLED: usize = 64;
+
+/// [`most_edits`] by length, computed once by the same expression.
+const MOST_EDITS: [u8; TABLED + 1] = {
+    let mut t = [0u8; TABLED + 1];
+    let mut long = 0;
+    while long <= TABLED {
+        t[long] = most_edits_by_formula(long) as u8;
+        long += 1;
+    }
+    t
+};
+
+/// By the longer word's length, the shortest the other may be for the
+/// ratio of their lengths to reach [`LEV_CUTOFF`], by the very expression
+/// [`token_similarity_in`] tests.
+const SHORTEST_BESIDE: [u8; TABLED + 1] = {
+    // (Two empty words have no ratio: never near enough.)
+    let mut t = [1u8; TABLED + 1];
+    let mut long = 1;
+    while long <= TABLED {
+        let mut short = 0;
+        while short < long && (short as f64) / (long as f64) < LEV_CUTOFF {
+            short += 1;
+        }
+        t[long] = short as u8;
+        long += 1;
+    }
+    t
+};
+
+/// Whether words of lengths `short` ≤ `long` are near enough in length
+/// for their similarity to reach the floor.
+fn lengths_allow(short: usize, long: usize) -> bool {
+    match SHORTEST_BESIDE.get(long) {
+        Some(&least) => short >= usize::from(least),
+        None => short as f64 / long as f64 >= LEV_CUTOFF,
+    }
 }
 
 /// Token weights of a form: its own when the index set them, else `weight`.
@@ -738,10 +798,14 @@ fn compare_spans_in(
         token_score *= CONFLICT_FACTOR;
     }
 
+    // The whole strings' similarity counts only above the token floor; it
+    // is computed there, and for an explanation, which shows it.
     let joined = if q.joined == c.joined {
         1.0
+    } else if !explain && token_score < JOINED_TOKEN_FLOOR {
+        0.0
     } else {
-        let args = levenshtein::Args::default().score_cutoff(0.9);
+        let args = levenshtein::Args::default().score_cutoff(JOINED_SIMILARITY_FLOOR);
         if q.joined.is_ascii() && c.joined.is_ascii() {
             levenshtein::normalized_similarity_with_args(q.joined.bytes(), c.joined.bytes(), &args)
         } else {
@@ -762,12 +826,14 @@ fn compare_spans_in(
         n.sort_unstable();
         n
     }
-    let joined_evidence =
-        if joined >= 0.9 && numbers(q) == numbers(c) && token_score >= JOINED_TOKEN_FLOOR {
-            joined * 0.97
-        } else {
-            0.0
-        };
+    let joined_evidence = if joined >= JOINED_SIMILARITY_FLOOR
+        && numbers(q) == numbers(c)
+        && token_score >= JOINED_TOKEN_FLOOR
+    {
+        joined * JOINED_FACTOR
+    } else {
+        0.0
+    };
     let mut score = token_score.max(joined_evidence);
     // Different legal forms (AG against GmbH) suggest different companies.
     let specific = |forms: &[String]| -> Vec<String> {
@@ -911,20 +977,23 @@ fn letters_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> f64 {
         return 1.0;
     }
     let mut ceiling: f64 = 0.0;
-    let long = la.max(lb) as f64;
-    let missing = (a.letters & !b.letters)
-        .count_ones()
-        .max((b.letters & !a.letters).count_ones()) as usize;
+    let (short, long) = (la.min(lb), la.max(lb));
     // token_similarity refuses words of too different lengths or letters
-    // (this is `letters_allow` for two known words of two letters or more).
-    if missing <= most_edits(la.max(lb)) && la.min(lb) as f64 / long >= LEV_CUTOFF {
-        // (Equal words have equal letters and lengths: the cheap tests first.)
-        if missing == 0 && la == lb && a.text == b.text {
-            return 1.0;
+    // (this is `letters_allow` for two known words of two letters or more);
+    // lengths first, as they cost least.
+    if lengths_allow(short, long) {
+        let missing = (a.letters & !b.letters)
+            .count_ones()
+            .max((b.letters & !a.letters).count_ones()) as usize;
+        if missing <= most_edits(long) {
+            // (Equal words have equal letters and lengths: the cheap tests first.)
+            if missing == 0 && la == lb && a.text == b.text {
+                return 1.0;
+            }
+            let edits = missing.max(la.abs_diff(lb)).max(1);
+            // 0.75 × Levenshtein similarity + 0.25 × Jaro–Winkler (at most 1).
+            ceiling = 0.75 * (1.0 - edits as f64 / long as f64) + 0.25 + 1e-9;
         }
-        let edits = missing.max(la.abs_diff(lb)).max(1);
-        // 0.75 × Levenshtein similarity + 0.25 × Jaro–Winkler (at most 1).
-        ceiling = 0.75 * (1.0 - edits as f64 / long) + 0.25 + 1e-9;
     }
     if a.len != b.len {
         // "JC" against "Jean Claude".
@@ -1007,12 +1076,51 @@ fn upper_bound(
         || lq.abs_diff(lc) as f64 <= 0.1 * lq.max(lc) as f64 + 1e-9;
     // (Margins against rounding: the score sums the same weights in
     // another order.)
-    if token_bound + 1e-9 >= JOINED_TOKEN_FLOOR && near_length {
-        1.0
+    let joined_bound = if token_bound + 1e-9 >= JOINED_TOKEN_FLOOR && near_length {
+        joined_ceiling(&q.joined, &c.joined)
     } else {
-        // (A small margin against rounding.)
+        0.0
+    };
+    // (A small margin against rounding.)
+    if joined_bound >= JOINED_SIMILARITY_FLOOR {
+        token_bound.max(JOINED_FACTOR * joined_bound) + 1e-9
+    } else {
         token_bound + 1e-9
     }
+}
+
+/// The most normalised Levenshtein similarity two strings can have, by
+/// their characters counted: every character one holds more of than the
+/// other costs an edit. (Characters are counted in 128 buckets, one per
+/// ASCII character; sharing a bucket can only hide a difference, so the
+/// bound stays a bound.)
+fn joined_ceiling(a: &str, b: &str) -> f64 {
+    let mut counts = [0i32; 128];
+    let (mut la, mut lb) = (0usize, 0usize);
+    for ch in a.chars() {
+        counts[(ch as usize) & 127] += 1;
+        la += 1;
+    }
+    for ch in b.chars() {
+        counts[(ch as usize) & 127] -= 1;
+        lb += 1;
+    }
+    let long = la.max(lb);
+    if long == 0 {
+        return 1.0;
+    }
+    let (more, fewer) =
+        counts.iter().fold(
+            (0i32, 0i32),
+            |(p, n), &c| {
+                if c > 0 {
+                    (p + c, n)
+                } else {
+                    (p, n - c)
+                }
+            },
+        );
+    1.0 - f64::from(more.max(fewer)) / long as f64 + 1e-9
 }
 
 /// The best comparison between every form of two names, with the indexes of
@@ -1151,6 +1259,7 @@ fn compare_forms(
             if upper_bound(qf, qw, qs, cf, cw, cs, &possible, kind) < need {
                 return None;
             }
+
             Some(compare_spans(
                 (qf, qw, qs),
                 (cf, cw, cs),
@@ -1221,6 +1330,58 @@ mod tests {
             let within = osa_distance_within(a.as_bytes(), b.as_bytes(), most);
             proptest::prop_assert_eq!(within, (full <= most).then_some(full));
         }
+
+        /// No two strings are more alike than their characters counted allow.
+        #[test]
+        fn the_joined_ceiling_is_never_below_the_similarity(
+            a in "[abcdé Ж]{0,14}",
+            b in "[abcdé Ж]{0,14}",
+        ) {
+            let actual = levenshtein::normalized_similarity(a.chars(), b.chars());
+            proptest::prop_assert!(joined_ceiling(&a, &b) >= actual);
+        }
+    }
+
+    #[test]
+    fn tabled_bounds_are_the_formulas() {
+        for long in 0..=TABLED + 16 {
+            assert_eq!(most_edits(long), most_edits_by_formula(long), "{long}");
+            for short in 0..=long {
+                let ratio = short as f64 / long as f64 >= LEV_CUTOFF;
+                assert_eq!(lengths_allow(short, long), ratio, "{short}/{long}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_joined_ceiling_bounds_the_joined_similarity() {
+        let names = [
+            "huaweitechnologies",
+            "huaweitechnology",
+            "technologieshuawei",
+            "rosoboronexport",
+            "rosoboroneksport",
+            "sberbankofrussia",
+            "сбербанкроссии",
+            "сбербанкроссий",
+            "",
+            "a",
+            "jongun",
+            "jonguns",
+        ];
+        for a in names {
+            for b in names {
+                let actual = if a.is_ascii() && b.is_ascii() {
+                    levenshtein::normalized_similarity(a.bytes(), b.bytes())
+                } else {
+                    levenshtein::normalized_similarity(a.chars(), b.chars())
+                };
+                assert!(joined_ceiling(a, b) >= actual, "{a} {b}");
+            }
+        }
+        // Anagrams bound nothing; a letter more bounds by its share.
+        assert!(joined_ceiling("abcd", "dcba") >= 1.0);
+        assert!((joined_ceiling("abcd", "abcde") - 0.8).abs() < 1e-6);
     }
 
     #[test]

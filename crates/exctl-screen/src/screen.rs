@@ -399,9 +399,12 @@ impl Screener {
         while lists.len() > 3 && lists.last().is_some_and(|l| l.len() > limit) {
             lists.pop();
         }
+        // The Dice floor below needs 10·shared ≥ qn + the form's trigrams,
+        // and a form has one at least.
+        let least = (lists.len() + 1).div_ceil(10);
         SCRATCH.with(|s| {
             let mut tally = s.borrow_mut();
-            count_shared(&lists, &mut tally, self.forms.len());
+            count_shared(&lists, least, &mut tally, self.forms.len());
             let Tally { counts, touched } = &mut *tally;
             let qn = lists.len() as u32;
             for &f in touched.iter() {
@@ -437,7 +440,12 @@ impl Screener {
         let need = lists.len().saturating_sub(3).max(1) as u16;
         VOCAB_SCRATCH.with(|s| {
             let mut tally = s.borrow_mut();
-            count_shared(&lists, &mut tally, self.vocab_tokens.len());
+            count_shared(
+                &lists,
+                usize::from(need),
+                &mut tally,
+                self.vocab_tokens.len(),
+            );
             let Tally { counts, touched } = &mut *tally;
             for &id in touched.iter() {
                 let c = std::mem::take(&mut counts[id as usize]);
@@ -1088,21 +1096,36 @@ fn other_evidence(q: &Query, e: &Entry) -> (f64, Vec<String>) {
 
 /// Counts, per id, the posting lists that hold it, in `tally.counts` (grown
 /// to `size`, all zero outside this call), and lists the ids counted, each
-/// once, in `tally.touched`. The caller reads their counts and sets them
-/// back to zero.
-fn count_shared(lists: &[&Vec<u32>], tally: &mut Tally, size: usize) {
+/// once, in `tally.touched`, for the ids the caller can use: those in at
+/// least `least` lists. The caller reads their counts and sets them back to
+/// zero.
+///
+/// An id in `least` lists is in one of all but the last `least - 1`: the
+/// lists after those only add to ids already counted (with the lists
+/// rarest first, the longest lists add no id that could not be used).
+fn count_shared(lists: &[&Vec<u32>], least: usize, tally: &mut Tally, size: usize) {
     let Tally { counts, touched } = tally;
     if counts.len() < size {
         counts.resize(size, 0);
     }
     touched.clear();
-    for l in lists {
-        for &id in l.iter() {
-            let c = &mut counts[id as usize];
-            if *c == 0 {
-                touched.push(id);
+    let opening = lists.len().saturating_sub(least.saturating_sub(1)).max(1);
+    for (i, l) in lists.iter().enumerate() {
+        if i < opening {
+            for &id in l.iter() {
+                let c = &mut counts[id as usize];
+                if *c == 0 {
+                    touched.push(id);
+                }
+                *c = c.saturating_add(1);
             }
-            *c = c.saturating_add(1);
+        } else {
+            for &id in l.iter() {
+                let c = &mut counts[id as usize];
+                if *c != 0 {
+                    *c = c.saturating_add(1);
+                }
+            }
         }
     }
 }
