@@ -605,11 +605,27 @@ impl Screener {
             return Vec::new();
         }
         // A respelling as a transcription of Russian is worth its cost only
-        // when a word it changed is a word of the lists.
-        qforms.retain(|f| {
-            !f.scheme.is_some_and(|s| s.ends_with("transcription"))
-                || f.tokens.iter().any(|t| !self.lookup(t).is_empty())
-        });
+        // when a word it changed is a word of the lists (or like one): the
+        // words it kept are compared as written anyway, and a respelling
+        // of an English name ("Monica Charlotta Jakobsson" read as French
+        // "monica sharlotta zhakobsson") is no one's name.
+        let transcribed = |f: &NameForm| f.scheme.is_some_and(|s| s.ends_with("transcription"));
+        let written: Vec<&str> = qforms
+            .iter()
+            .filter(|f| !transcribed(f))
+            .flat_map(|f| f.tokens.iter().map(String::as_str))
+            .collect();
+        let worth: Vec<bool> = qforms
+            .iter()
+            .map(|f| {
+                !transcribed(f)
+                    || f.tokens
+                        .iter()
+                        .any(|t| !written.contains(&t.as_str()) && !self.lookup(t).is_empty())
+            })
+            .collect();
+        let mut worth = worth.into_iter();
+        qforms.retain(|_| worth.next().unwrap_or(true));
         // Names in Cyrillic or Hangul are romanised by many systems, and the
         // lists spell them by yet others.
         let spelt_variously = qforms.iter().any(|f| {
