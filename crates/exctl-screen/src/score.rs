@@ -1109,18 +1109,15 @@ fn joined_ceiling(a: &str, b: &str) -> f64 {
     if long == 0 {
         return 1.0;
     }
-    let (more, fewer) =
-        counts.iter().fold(
-            (0i32, 0i32),
-            |(p, n), &c| {
-                if c > 0 {
-                    (p + c, n)
-                } else {
-                    (p, n - c)
-                }
-            },
-        );
-    1.0 - f64::from(more.max(fewer)) / long as f64 + 1e-9
+    // Surplus characters of one side; the other's surplus differs from it
+    // by the difference in length.
+    let more: i64 = counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| i64::from(*c))
+        .sum();
+    let fewer = more - (la as i64 - lb as i64);
+    1.0 - more.max(fewer) as f64 / long as f64 + 1e-9
 }
 
 /// The best comparison between every form of two names, with the indexes of
@@ -1259,7 +1256,6 @@ fn compare_forms(
             if upper_bound(qf, qw, qs, cf, cw, cs, &possible, kind) < need {
                 return None;
             }
-
             Some(compare_spans(
                 (qf, qw, qs),
                 (cf, cw, cs),

@@ -610,22 +610,17 @@ impl Screener {
         // of an English name ("Monica Charlotta Jakobsson" read as French
         // "monica sharlotta zhakobsson") is no one's name.
         let transcribed = |f: &NameForm| f.scheme.is_some_and(|s| s.ends_with("transcription"));
-        let written: Vec<&str> = qforms
+        let written: Vec<String> = qforms
             .iter()
             .filter(|f| !transcribed(f))
-            .flat_map(|f| f.tokens.iter().map(String::as_str))
+            .flat_map(|f| f.tokens.iter().cloned())
             .collect();
-        let worth: Vec<bool> = qforms
-            .iter()
-            .map(|f| {
-                !transcribed(f)
-                    || f.tokens
-                        .iter()
-                        .any(|t| !written.contains(&t.as_str()) && !self.lookup(t).is_empty())
-            })
-            .collect();
-        let mut worth = worth.into_iter();
-        qforms.retain(|_| worth.next().unwrap_or(true));
+        qforms.retain(|f| {
+            !transcribed(f)
+                || f.tokens
+                    .iter()
+                    .any(|t| !written.contains(t) && !self.lookup(t).is_empty())
+        });
         // Names in Cyrillic or Hangul are romanised by many systems, and the
         // lists spell them by yet others.
         let spelt_variously = qforms.iter().any(|f| {

@@ -2,7 +2,9 @@
 //! decisive, another number of the same kind or a birth year far from the
 //! list's lowers the score, each with its explanation line.
 
-use exctl_screen::{load_path, Format, PartyId, Query, Screener, DEFAULT_THRESHOLD};
+mod support;
+
+use exctl_screen::{PartyId, Query, Screener, DEFAULT_THRESHOLD};
 
 const LIST: &str = "source,entity_number,type,programs,name,alt_names,addresses,ids,dates_of_birth
 Specially Designated Nationals (SDN) - Treasury Department,1,Individual,X,\"IVANOV, Ivan Ivanovich\",,RU,\"Passport, 7512345678, RU; Gender, Male\",1961-10-01
@@ -11,17 +13,7 @@ Specially Designated Nationals (SDN) - Treasury Department,3,Entity,X,OLD STYLE 
 ";
 
 fn screener() -> Screener {
-    // Each test its own file: tests run in parallel.
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("exctl-evidence-{}-{n}.csv", std::process::id()));
-    std::fs::write(&path, LIST).unwrap();
-    let set = load_path(&path, Some(Format::CslCsv), &|c: &str| {
-        Some(c.trim().to_string())
-    })
-    .unwrap();
-    std::fs::remove_file(&path).ok();
-    Screener::new(set)
+    support::csl_screener(LIST)
 }
 
 fn query(name: &str, dob: Option<&str>, ids: &[&str]) -> Query {

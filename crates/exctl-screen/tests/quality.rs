@@ -163,11 +163,7 @@ fn a_korean_partys_hanja_name_is_read_in_korean() {
 Specially Designated Nationals (SDN) - Treasury Department,1,Entity,DPRK,KORYO COMMERCIAL BANK LTD.,,KP,,
 Specially Designated Nationals (SDN) - Treasury Department,2,Entity,DPRK,TANCHON COMMERCIAL BANK,,KP,,
 ";
-    let path = std::env::temp_dir().join(format!("exctl-hanja-{}.csv", std::process::id()));
-    std::fs::write(&path, list).unwrap();
-    let set = load_path(&path, Some(exctl_screen::Format::CslCsv), &support::country).unwrap();
-    std::fs::remove_file(&path).ok();
-    let s = Screener::new(set);
+    let s = support::csl_screener(list);
     let query = |country: Option<&str>| Query {
         name: "高麗商業銀行".into(),
         country: country.map(str::to_string),

@@ -3,7 +3,9 @@
 //! lists: "Jewgeni Prigoschin" is Prigozhin, while "Monica Charlotta
 //! Jakobsson", respelt, is no one's name and must not meet the lists so.
 
-use exctl_screen::{load_path, Format, Query, Screener};
+mod support;
+
+use exctl_screen::{Query, Screener};
 
 const LIST: &str = "source,entity_number,type,programs,name,alt_names,addresses,ids,dates_of_birth
 Specially Designated Nationals (SDN) - Treasury Department,1,Individual,RUSSIA-EO14024,\"PRIGOZHIN, Yevgeniy Viktorovich\",,RU,,1961-06-01
@@ -12,18 +14,7 @@ Specially Designated Nationals (SDN) - Treasury Department,3,Individual,SDNTK,\"
 ";
 
 fn screener() -> Screener {
-    // Each test its own file: tests run in parallel.
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path =
-        std::env::temp_dir().join(format!("exctl-respellings-{}-{n}.csv", std::process::id()));
-    std::fs::write(&path, LIST).unwrap();
-    let set = load_path(&path, Some(Format::CslCsv), &|c: &str| {
-        Some(c.trim().to_string())
-    })
-    .unwrap();
-    std::fs::remove_file(&path).ok();
-    Screener::new(set)
+    support::csl_screener(LIST)
 }
 
 fn transcribed(scheme: Option<&str>) -> bool {

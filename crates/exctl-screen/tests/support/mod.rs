@@ -52,3 +52,15 @@ pub fn load(rel: &str) -> Option<ListSet> {
     let p = shared(rel)?;
     Some(load_path(&p, None, &country).unwrap_or_else(|e| panic!("{e}")))
 }
+
+/// A screener over a small CSL CSV given as text (written to a file of its
+/// own, as tests run in parallel, and read as the CLI reads a list).
+pub fn csl_screener(text: &str) -> exctl_screen::Screener {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("exctl-test-list-{}-{n}.csv", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let set = load_path(&path, Some(exctl_screen::Format::CslCsv), &country);
+    std::fs::remove_file(&path).ok();
+    exctl_screen::Screener::new(set.unwrap())
+}
