@@ -28,6 +28,9 @@ pub struct NameForm {
     /// Token weights set by an index (empty: the comparer's default applies).
     /// `f32` because a million-entry index holds millions of them.
     pub weights: Vec<f32>,
+    /// Where an index keeps the shapes of this form's tokens, side by side
+    /// with every other listed form's ([`crate::score::push_token_shapes`]).
+    pub shapes_at: Option<u32>,
 }
 
 impl NameForm {
@@ -46,6 +49,7 @@ impl NameForm {
             skeleton: false,
             abbreviated: Vec::new(),
             weights: Vec::new(),
+            shapes_at: None,
         }
     }
 

@@ -5,7 +5,9 @@ use crate::model::{
     years_in, EntityType, Entry, ListName, ListSet, ListVersion, PartyId, Strength,
 };
 use crate::normalize::{forms, NameForm, GENERIC_WORDS};
-use crate::score::{compare_prepared_above, PartyKind, PreparedForms, TokenPair};
+use crate::score::{
+    compare_prepared_above, push_token_shapes, PartyKind, PreparedForms, TokenPair, TokenShape,
+};
 use serde::Serialize;
 use std::cell::RefCell;
 /// The index's maps hash short words and trigrams by the million per
@@ -141,6 +143,8 @@ pub struct Screener {
     version: ListVersion,
     /// Forms of every name of every entry, by entry.
     entry_forms: Vec<Vec<Vec<NameForm>>>,
+    /// The shapes of the forms' tokens, side by side (see [`TokenShape`]).
+    shapes: Vec<TokenShape>,
     forms: Vec<FormRef>,
     trigrams: HashMap<u32, Vec<u32>>,
     /// Trigram count of each form.
@@ -267,6 +271,7 @@ impl Screener {
                 (t, w)
             })
             .collect();
+        let mut shapes = Vec::new();
         for per_name in &mut entry_forms {
             for fs in per_name.iter_mut() {
                 for f in fs.iter_mut() {
@@ -275,9 +280,11 @@ impl Screener {
                         .iter()
                         .map(|t| weights.get(t).copied().unwrap_or(1.0))
                         .collect();
+                    f.shapes_at = push_token_shapes(f, &mut shapes);
                 }
             }
         }
+        shapes.shrink_to_fit();
         let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
         let mut form_trigrams = Vec::with_capacity(refs.len());
         let mut vocab: HashMap<String, u32> = HashMap::default();
@@ -346,6 +353,7 @@ impl Screener {
             entries,
             version,
             entry_forms,
+            shapes,
             forms: refs,
             trigrams: postings,
             form_trigrams,
@@ -765,9 +773,24 @@ impl Screener {
                 _ => entries.push((e, vec![n])),
             }
         }
+        // The listed forms lie scattered in memory: reading a little of each
+        // before comparing any lets the reads overlap rather than wait one
+        // by one.
+        let mut touched = 0u32;
+        for (ei, name_ids) in &entries {
+            for &ni in name_ids {
+                for f in &self.entry_forms[*ei as usize][usize::from(ni)] {
+                    touched ^= u32::from(f.joined.as_bytes().first().copied().unwrap_or(0));
+                    if let Some(s) = f.shapes_at.and_then(|at| self.shapes.get(at as usize)) {
+                        touched ^= s.bytes();
+                    }
+                }
+            }
+        }
+        std::hint::black_box(touched);
         let weight = |t: &str| self.weight(t);
         let prepared = PreparedForms::new(&qforms, &weight);
-        let mut listed = PreparedForms::empty();
+        let mut listed = PreparedForms::shaped(&self.shapes);
         let mut out: Vec<Match> = Vec::new();
         for (ei, name_ids) in entries {
             if let Some(m) = self.score_entry(
