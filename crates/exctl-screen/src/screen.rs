@@ -773,11 +773,12 @@ impl Screener {
                 _ => entries.push((e, vec![n])),
             }
         }
-        // The listed forms lie scattered in memory: reading a little of each
-        // before comparing any lets the reads overlap rather than wait one
-        // by one.
+        // The entries and their forms lie scattered in memory: reading a
+        // little of each before comparing any lets the reads overlap rather
+        // than wait one by one.
         let mut touched = 0u32;
         for (ei, name_ids) in &entries {
+            touched ^= self.entries[*ei as usize].entity_type as u32;
             for &ni in name_ids {
                 for f in &self.entry_forms[*ei as usize][usize::from(ni)] {
                     touched ^= u32::from(f.joined.as_bytes().first().copied().unwrap_or(0));
