@@ -2,7 +2,7 @@
 //! legal forms in many languages, stop words, and Latin spellings of names
 //! written in other scripts.
 
-use crate::translit::{self, Script};
+use crate::translit::{self, FastMap, Script};
 use unicode_normalization::UnicodeNormalization;
 
 /// One Latin spelling of a name, ready to compare.
@@ -885,9 +885,8 @@ pub fn tokenize(latin: &str) -> Vec<String> {
 
 /// Words of legal forms and organisation words, by first letter, for
 /// correcting their misspellings ("Joint Stok Company", "Technolgies").
-fn known_words() -> &'static std::collections::HashMap<u8, Vec<&'static str>> {
-    static KNOWN: std::sync::OnceLock<std::collections::HashMap<u8, Vec<&'static str>>> =
-        std::sync::OnceLock::new();
+fn known_words() -> &'static FastMap<u8, Vec<&'static str>> {
+    static KNOWN: std::sync::OnceLock<FastMap<u8, Vec<&'static str>>> = std::sync::OnceLock::new();
     KNOWN.get_or_init(|| {
         let mut words: Vec<&'static str> = LEGAL_FORMS
             .iter()
@@ -898,8 +897,7 @@ fn known_words() -> &'static std::collections::HashMap<u8, Vec<&'static str>> {
             .collect();
         words.sort_unstable();
         words.dedup();
-        let mut by_first: std::collections::HashMap<u8, Vec<&'static str>> =
-            std::collections::HashMap::new();
+        let mut by_first: FastMap<u8, Vec<&'static str>> = FastMap::default();
         for w in words {
             by_first.entry(w.as_bytes()[0]).or_default().push(w);
         }

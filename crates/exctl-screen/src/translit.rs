@@ -10,6 +10,11 @@
 
 use pinyin::ToPinyin;
 
+/// The tables here are looked up for every word of every name screened:
+/// hashed the fast way (their keys are this crate's own data).
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 /// The writing systems transliteration distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Script {
@@ -730,7 +735,7 @@ fn tsv_lines(tsv: &'static str) -> impl Iterator<Item = (&'static str, &'static 
         .filter_map(|l| l.split_once('\t'))
 }
 
-fn char_table(tsv: &'static str) -> std::collections::HashMap<char, &'static str> {
+fn char_table(tsv: &'static str) -> FastMap<char, &'static str> {
     tsv_lines(tsv)
         .filter_map(|(k, v)| Some((k.chars().next()?, v)))
         .collect()
@@ -749,15 +754,13 @@ fn korean_terms() -> &'static Terms {
     T.get_or_init(|| terms_table(KOREAN_TERMS_TSV))
 }
 
-fn t2s() -> &'static std::collections::HashMap<char, &'static str> {
-    static T: std::sync::OnceLock<std::collections::HashMap<char, &'static str>> =
-        std::sync::OnceLock::new();
+fn t2s() -> &'static FastMap<char, &'static str> {
+    static T: std::sync::OnceLock<FastMap<char, &'static str>> = std::sync::OnceLock::new();
     T.get_or_init(|| char_table(T2S_TSV))
 }
 
-fn cantonese_table() -> &'static std::collections::HashMap<char, &'static str> {
-    static T: std::sync::OnceLock<std::collections::HashMap<char, &'static str>> =
-        std::sync::OnceLock::new();
+fn cantonese_table() -> &'static FastMap<char, &'static str> {
+    static T: std::sync::OnceLock<FastMap<char, &'static str>> = std::sync::OnceLock::new();
     T.get_or_init(|| char_table(CANTONESE_TSV))
 }
 
@@ -780,9 +783,8 @@ pub fn hanja_to_hangul(text: &str) -> Option<String> {
     read.then_some(out)
 }
 
-fn hanja_table() -> &'static std::collections::HashMap<char, &'static str> {
-    static T: std::sync::OnceLock<std::collections::HashMap<char, &'static str>> =
-        std::sync::OnceLock::new();
+fn hanja_table() -> &'static FastMap<char, &'static str> {
+    static T: std::sync::OnceLock<FastMap<char, &'static str>> = std::sync::OnceLock::new();
     T.get_or_init(|| char_table(HANJA_TSV))
 }
 
@@ -862,13 +864,10 @@ pub fn jyutping_to_hk(syllable: &str) -> (String, Option<String>) {
 
 /// A table of words with their English renderings, and its longest word's
 /// length in characters.
-type Terms = (
-    std::collections::HashMap<&'static str, Vec<&'static str>>,
-    usize,
-);
+type Terms = (FastMap<&'static str, Vec<&'static str>>, usize);
 
 fn terms_table(tsv: &'static str) -> Terms {
-    let map: std::collections::HashMap<&'static str, Vec<&'static str>> = tsv_lines(tsv)
+    let map: FastMap<&'static str, Vec<&'static str>> = tsv_lines(tsv)
         .map(|(k, v)| (k, v.split('|').collect()))
         .collect();
     let longest = map.keys().map(|k| k.chars().count()).max().unwrap_or(1);
@@ -1150,9 +1149,8 @@ pub fn pinyin_to_wade_giles(py: &str) -> String {
 }
 
 /// Every plain Pinyin syllable, gathered once from the character table.
-fn pinyin_syllables() -> &'static std::collections::HashSet<&'static str> {
-    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
+fn pinyin_syllables() -> &'static FastSet<&'static str> {
+    static SET: std::sync::OnceLock<FastSet<&'static str>> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         (0x4E00u32..=0x9FFF)
             .filter_map(char::from_u32)
@@ -1802,9 +1800,8 @@ pub fn arabic_fold(word: &str) -> String {
 const ARABIC_TERMS_TSV: &str = include_str!("../data/arabic-terms.tsv");
 
 /// Arabic and Persian organisation words (folded) with their English renderings.
-fn arabic_terms() -> &'static std::collections::HashMap<String, &'static str> {
-    static T: std::sync::OnceLock<std::collections::HashMap<String, &'static str>> =
-        std::sync::OnceLock::new();
+fn arabic_terms() -> &'static FastMap<String, &'static str> {
+    static T: std::sync::OnceLock<FastMap<String, &'static str>> = std::sync::OnceLock::new();
     T.get_or_init(|| {
         tsv_lines(ARABIC_TERMS_TSV)
             .map(|(k, v)| (arabic_fold(k), v))
@@ -1864,9 +1861,8 @@ pub fn arabic_words(text: &str) -> Option<Vec<(Vec<&'static str>, String, bool)>
 /// without spaces or marks (Pinyin and Wade–Giles for Chinese, North Korean,
 /// McCune–Reischauer and Revised spellings for Korean), with their usual
 /// English rendering: "tahsueh" → "university", "muyok" → "trading".
-fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str> {
-    static T: std::sync::OnceLock<std::collections::HashMap<String, &'static str>> =
-        std::sync::OnceLock::new();
+fn romanised_terms() -> &'static FastMap<String, &'static str> {
+    static T: std::sync::OnceLock<FastMap<String, &'static str>> = std::sync::OnceLock::new();
     T.get_or_init(|| {
         let plain = |s: &str| -> String {
             any_ascii::any_ascii(s)
@@ -1875,7 +1871,7 @@ fn romanised_terms() -> &'static std::collections::HashMap<String, &'static str>
                 .filter(char::is_ascii_alphanumeric)
                 .collect()
         };
-        let mut map = std::collections::HashMap::new();
+        let mut map = FastMap::default();
         let mut add = |key: String, english: &'static str| {
             if key.len() >= 5 {
                 map.entry(key).or_insert(english);
