@@ -718,6 +718,10 @@ const STOP_WORDS: &[&str] = &[
 
 /// Case-fold and NFKC a text.
 pub fn fold(text: &str) -> String {
+    // (ASCII is its own NFKC, and holds no sign or joiner to remove.)
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     without_signs(text)
         .nfkc()
         .collect::<String>()
@@ -957,16 +961,31 @@ fn legal_form_sequences() -> &'static [Vec<&'static str>] {
     })
 }
 
+/// [`legal_form_sequences`] by their first word, in the same order: every
+/// word of every name is looked up.
+fn legal_forms_by_first_word() -> &'static FastMap<&'static str, Vec<&'static [&'static str]>> {
+    static BY_FIRST: std::sync::OnceLock<FastMap<&'static str, Vec<&'static [&'static str]>>> =
+        std::sync::OnceLock::new();
+    BY_FIRST.get_or_init(|| {
+        let mut map: FastMap<&'static str, Vec<&'static [&'static str]>> = FastMap::default();
+        for seq in legal_form_sequences() {
+            if let Some(first) = seq.first() {
+                map.entry(*first).or_default().push(seq.as_slice());
+            }
+        }
+        map
+    })
+}
+
 fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
-    let seqs = legal_form_sequences();
+    let by_first = legal_forms_by_first_word();
     let mut i = 0;
     while i < tokens.len() {
         let mut removed = false;
-        for seq in seqs {
-            // (Most words begin no legal form: the cheapest test first.)
-            if tokens[i] != seq[0] {
-                continue;
-            }
+        let seqs = by_first
+            .get(tokens[i].as_str())
+            .map_or(&[][..], Vec::as_slice);
+        for &seq in seqs {
             // A legal form of one short word is one only at either end of
             // the name: inside it, "pao", "sa" or "ag" is a syllable of a
             // name ("Hsia Pao-lung", "Iyad ag Ghali").
@@ -996,9 +1015,11 @@ fn remove_sequences(tokens: &mut Vec<String>, found: &mut Vec<String>) {
     // What removing a legal form brought to the end may be one too ("X LLC Ltd").
     while tokens.len() > 1 {
         let last = &tokens[tokens.len() - 1];
-        let Some(seq) = seqs
-            .iter()
-            .find(|s| s.len() == 1 && name_syllable(s[0]) && s[0] == *last)
+        let Some(seq) = by_first
+            .get(last.as_str())
+            .into_iter()
+            .flatten()
+            .find(|s| s.len() == 1 && name_syllable(s[0]))
         else {
             break;
         };
