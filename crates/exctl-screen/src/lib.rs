@@ -9,6 +9,13 @@
 //! supplies country resolution and decides what a hit means.
 
 pub mod model;
+
+/// Maps and sets looked up per word of every name screened (the index's,
+/// the transliteration tables): hashed fast (seeded per map) rather than
+/// with SipHash.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 pub mod normalize;
 pub mod parse;
 pub mod score;

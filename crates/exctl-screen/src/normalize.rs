@@ -2,7 +2,8 @@
 //! legal forms in many languages, stop words, and Latin spellings of names
 //! written in other scripts.
 
-use crate::translit::{self, FastMap, Script};
+use crate::translit::{self, Script};
+use crate::FastMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// One Latin spelling of a name, ready to compare.

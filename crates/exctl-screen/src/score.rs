@@ -462,42 +462,18 @@ fn spans<'a>(f: &'a NameForm, w: &[f64]) -> Vec<Span<'a>> {
     out
 }
 
-/// The spans of a form: each token, and runs of neighbours joined.
+/// The spans of a form: each token, and runs of neighbours joined (when its
+/// joined text is its tokens one after another, as every form's is).
 fn push_spans<'a>(f: &'a NameForm, w: &[f64], out: &mut Vec<Span<'a>>) {
-    let n = f.tokens.len();
-    let joined_ok = f.joined.len() == f.tokens.iter().map(String::len).sum::<usize>();
-    // Token i is f.joined[offset..offset + len] when joined_ok.
-    let mut offset = 0;
-    for i in 0..n {
-        out.push(Span {
+    match token_shapes(f) {
+        Some(shapes) => push_shaped_spans(f, &shapes, w, out),
+        None => out.extend(f.tokens.iter().enumerate().map(|(i, t)| Span {
             start: i,
             len: 1,
-            text: &f.tokens[i],
+            text: t,
             weight: w[i],
-            letters: letters_of(&f.tokens[i]),
-        });
-        if joined_ok {
-            // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot";
-            // runs of three or four short syllables ("hai kang wei shi").
-            let mut end = offset + f.tokens[i].len();
-            for len in 2..=4 {
-                if i + len > n {
-                    break;
-                }
-                end += f.tokens[i + len - 1].len();
-                if len == 2 || f.tokens[i..i + len].iter().all(|t| t.len() <= 6) {
-                    let text = &f.joined[offset..end];
-                    out.push(Span {
-                        start: i,
-                        len,
-                        text,
-                        weight: w[i..i + len].iter().sum(),
-                        letters: letters_of(text),
-                    });
-                }
-            }
-            offset += f.tokens[i].len();
-        }
+            letters: letters_of(t),
+        })),
     }
 }
 
@@ -519,25 +495,39 @@ impl TokenShape {
     }
 }
 
+/// The shapes of `f`'s tokens (weights from `f.weights`, 0 where unset),
+/// when its joined text is its tokens one after another.
+fn token_shapes(f: &NameForm) -> Option<Vec<TokenShape>> {
+    let mut offset = 0;
+    let mut shapes = Vec::with_capacity(f.tokens.len());
+    for (i, t) in f.tokens.iter().enumerate() {
+        if f.joined.get(offset..offset + t.len()) != Some(t.as_str()) {
+            return None;
+        }
+        offset += t.len();
+        shapes.push(TokenShape {
+            letters: letters_of(t),
+            weight: f.weights.get(i).copied().unwrap_or(0.0),
+            len: u32::try_from(t.len()).ok()?,
+        });
+    }
+    (offset == f.joined.len()).then_some(shapes)
+}
+
 /// Appends the shapes of `f`'s tokens to `shapes` and returns where they
 /// start, for a form whose weights are set and whose joined text is its
 /// tokens' (as every form's is); `None`, and nothing appended, otherwise.
 pub fn push_token_shapes(f: &NameForm, shapes: &mut Vec<TokenShape>) -> Option<u32> {
     let at = u32::try_from(shapes.len()).ok()?;
-    let lengths_fit = f.tokens.iter().all(|t| u32::try_from(t.len()).is_ok());
-    if f.weights.len() != f.tokens.len() || !lengths_fit || f.joined != f.tokens.concat() {
+    if f.weights.len() != f.tokens.len() {
         return None;
     }
-    shapes.extend(f.tokens.iter().zip(&f.weights).map(|(t, w)| TokenShape {
-        letters: letters_of(t),
-        weight: *w,
-        len: t.len() as u32,
-    }));
+    shapes.extend(token_shapes(f)?);
     Some(at)
 }
 
-/// [`push_spans`] from the form's token shapes: the same spans, without
-/// reading a token's text (its text is a slice of the joined text).
+/// The spans of a form from its token shapes, without reading a token's
+/// text (its text is a slice of the joined text).
 fn push_shaped_spans<'a>(
     f: &'a NameForm,
     shapes: &[TokenShape],
@@ -555,6 +545,8 @@ fn push_shaped_spans<'a>(
             weight: w[i],
             letters: shapes[i].letters,
         });
+        // Joined neighbours: "jong un" against "jongun", "pol pot" against "polpot";
+        // runs of three or four short syllables ("hai kang wei shi").
         let (mut end, mut letters) = (offset + first, shapes[i].letters);
         for len in 2..=4 {
             if i + len > n {
@@ -672,21 +664,21 @@ impl<'a> PreparedForms<'a> {
             let at = at as usize;
             self.shapes.get(at..at + f.tokens.len())
         });
-        if let Some(shapes) = shapes {
-            self.weights
-                .extend(shapes.iter().map(|s| f64::from(s.weight)));
-            let s0 = self.spans.len();
-            push_shaped_spans(f, shapes, &self.weights[w0..], &mut self.spans);
-            self.ranges[i] = Some((w0, self.weights.len(), s0, self.spans.len()));
-            return;
-        }
-        if f.weights.len() == f.tokens.len() {
-            self.weights.extend(f.weights.iter().map(|w| f64::from(*w)));
-        } else {
-            self.weights.extend(f.tokens.iter().map(|t| weight(t)));
+        match shapes {
+            Some(shapes) => self
+                .weights
+                .extend(shapes.iter().map(|s| f64::from(s.weight))),
+            None if f.weights.len() == f.tokens.len() => {
+                self.weights.extend(f.weights.iter().map(|w| f64::from(*w)))
+            }
+            None => self.weights.extend(f.tokens.iter().map(|t| weight(t))),
         }
         let s0 = self.spans.len();
-        push_spans(f, &self.weights[w0..], &mut self.spans);
+        let w = &self.weights[w0..];
+        match shapes {
+            Some(shapes) => push_shaped_spans(f, shapes, w, &mut self.spans),
+            None => push_spans(f, w, &mut self.spans),
+        }
         self.ranges[i] = Some((w0, self.weights.len(), s0, self.spans.len()));
     }
 

@@ -8,11 +8,9 @@ use crate::normalize::{forms, NameForm, GENERIC_WORDS};
 use crate::score::{
     compare_prepared_above, push_token_shapes, PartyKind, PreparedForms, TokenPair, TokenShape,
 };
+use crate::FastMap as HashMap;
 use serde::Serialize;
 use std::cell::RefCell;
-/// The index's maps hash short words and trigrams by the million per
-/// batch: a fast hasher (seeded per map) rather than SipHash.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Weak aliases are too generic to identify a party alone.
 const WEAK_ALIAS_FACTOR: f64 = 0.9;

@@ -8,12 +8,8 @@
 //! Cantonese/Hokkien surname spellings. Other scripts fall back to a
 //! character-by-character transliteration (`any_ascii`).
 
+use crate::{FastMap, FastSet};
 use pinyin::ToPinyin;
-
-/// The tables here are looked up for every word of every name screened:
-/// hashed the fast way (their keys are this crate's own data).
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// The writing systems transliteration distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
