@@ -33,8 +33,13 @@ const ID_MATCH_SCORE: f64 = 0.99;
 const ID_CONFLICT_PENALTY: f64 = 0.15;
 /// Years of birth more than a year apart: evidence against.
 const BIRTH_YEAR_PENALTY: f64 = 0.1;
-/// Candidate names scored in full per query.
+/// Candidate names retrieved per query: all are scored when one of the
+/// first [`FIRST_CANDIDATES`] matches.
 const CANDIDATES: usize = 24;
+/// Candidate names scored first. Most parties of a book are on no list,
+/// and the best few candidates decide that: the rest of the candidates are
+/// related names, worth scoring when the party matches something.
+const FIRST_CANDIDATES: usize = 12;
 /// A query token found in no list name is looked up among list tokens this
 /// similar (a typo in the rarest word must not lose the candidate).
 const FUZZY_TOKEN_FLOOR: f64 = 0.75;
@@ -165,6 +170,11 @@ pub struct Screener {
     id_index: HashMap<String, Vec<u32>>,
 }
 
+/// A respelling of a Latin name as a transcription of Russian.
+fn is_transcription(f: &NameForm) -> bool {
+    f.scheme.is_some_and(|s| s.ends_with("transcription"))
+}
+
 fn trigrams(joined: &str) -> Vec<u32> {
     let bytes: Vec<u8> = std::iter::once(b'^')
         .chain(joined.bytes())
@@ -293,8 +303,13 @@ impl Screener {
             let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
             let tg = trigrams(&f.joined);
             form_trigrams.push(tg.len().min(u16::MAX as usize) as u16);
-            for t in tg {
-                postings.entry(t).or_default().push(fi as u32);
+            // A respelling as a transcription of Russian is found by its
+            // words; its trigrams are mostly those of the name as written
+            // ("yames" for "James"), and would only lengthen the lists.
+            if !is_transcription(f) {
+                for t in tg {
+                    postings.entry(t).or_default().push(fi as u32);
+                }
             }
             form_weight.push(f.weights.iter().sum::<f32>());
             for t in &f.tokens {
@@ -615,7 +630,7 @@ impl Screener {
         // words it kept are compared as written anyway, and a respelling
         // of an English name ("Monica Charlotta Jakobsson" read as French
         // "monica sharlotta zhakobsson") is no one's name.
-        let transcribed = |f: &NameForm| f.scheme.is_some_and(|s| s.ends_with("transcription"));
+        let transcribed = is_transcription;
         let written: Vec<String> = qforms
             .iter()
             .filter(|f| !transcribed(f))
@@ -726,7 +741,9 @@ impl Screener {
         scored.clear();
         for (f, found) in qforms.iter().zip(&lookups) {
             if f.native.is_none() {
-                if !f.skeleton {
+                // (A respelling is found by its words, as the index keeps
+                // listed respellings only by their words.)
+                if !f.skeleton && !transcribed(f) {
                     self.candidates(f, &mut scored);
                 }
                 self.token_candidates(f, found, &mut scored);
@@ -754,13 +771,52 @@ impl Screener {
         SCORED_SCRATCH.with(|s| *s.borrow_mut() = scored);
         // An entry holding one of the query's identifiers is a candidate
         // whatever its names: all of them are scored.
+        let mut by_id: Vec<(u32, u16)> = Vec::new();
         for id in &q.ids {
             for &ei in self.id_index.get(&id.number).into_iter().flatten() {
                 for ni in 0..self.entries[ei as usize].names.len().min(u16::MAX as usize) {
-                    if !names.contains(&(ei, ni as u16)) {
-                        names.push((ei, ni as u16));
+                    if !by_id.contains(&(ei, ni as u16)) {
+                        by_id.push((ei, ni as u16));
                     }
                 }
+            }
+        }
+        let weight = |t: &str| self.weight(t);
+        let prepared = PreparedForms::new(&qforms, &weight);
+        // The best candidates first; all of them when the party matches
+        // something (by one of those or as an acronym), scored afresh so
+        // that an entry's names are all compared at once.
+        let first = FIRST_CANDIDATES.min(names.len());
+        let mut out = self.score_names(q, &prepared, &names[..first], &by_id, threshold);
+        self.acronym_matches(q, threshold, &mut out);
+        if !out.is_empty() && first < names.len() {
+            out = self.score_names(q, &prepared, &names, &by_id, threshold);
+            self.acronym_matches(q, threshold, &mut out);
+        }
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.entry_id.cmp(&b.entry_id))
+        });
+        out.truncate(limit);
+        out
+    }
+
+    /// The matches at or above `threshold` among the entries of the names
+    /// `retrieved` and of the names `by_id` (entries holding an identifier
+    /// of the query), each entry scored by all of its names among them.
+    fn score_names(
+        &self,
+        q: &Query,
+        prepared: &PreparedForms<'_>,
+        retrieved: &[(u32, u16)],
+        by_id: &[(u32, u16)],
+        threshold: f64,
+    ) -> Vec<Match> {
+        let mut names: Vec<(u32, u16)> = retrieved.to_vec();
+        for n in by_id {
+            if !names.contains(n) {
+                names.push(*n);
             }
         }
         names.sort_unstable();
@@ -788,13 +844,12 @@ impl Screener {
         }
         std::hint::black_box(touched);
         let weight = |t: &str| self.weight(t);
-        let prepared = PreparedForms::new(&qforms, &weight);
         let mut listed = PreparedForms::shaped(&self.shapes);
         let mut out: Vec<Match> = Vec::new();
         for (ei, name_ids) in entries {
             if let Some(m) = self.score_entry(
                 q,
-                (&prepared, &mut listed),
+                (prepared, &mut listed),
                 ei as usize,
                 &name_ids,
                 &weight,
@@ -805,13 +860,6 @@ impl Screener {
                 }
             }
         }
-        self.acronym_matches(q, threshold, &mut out);
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.entry_id.cmp(&b.entry_id))
-        });
-        out.truncate(limit);
         out
     }
 
@@ -846,7 +894,7 @@ impl Screener {
                 Some(EntityType::Individual) => -TYPE_MISMATCH_PENALTY,
                 _ => 0.0,
             };
-            let score = (ACRONYM_SCORE + country_adj + type_adj).clamp(0.0, 1.0);
+            let score = round3((ACRONYM_SCORE + country_adj + type_adj).clamp(0.0, 1.0));
             if score < threshold {
                 continue;
             }
@@ -949,11 +997,12 @@ impl Screener {
             .iter()
             .any(|id| e.ids.iter().any(|x| x.number == id.number));
         // Only a name score that the country's bonus could lift to the
-        // threshold matters (an identifier decides whatever the names).
+        // threshold, once rounded, matters (an identifier decides whatever
+        // the names).
         let need = if id_match {
             f64::NEG_INFINITY
         } else {
-            threshold - COUNTRY_AGREE_BONUS
+            threshold - COUNTRY_AGREE_BONUS - HALF_A_THOUSANDTH
         };
         let mut best: Option<(f64, usize, crate::score::NameScore, usize, usize)> = None;
         for &ni in name_ids {
@@ -1001,6 +1050,8 @@ impl Screener {
         if id_match {
             score = score.max(ID_MATCH_SCORE);
         }
+        // The score shown is the score the threshold is held against.
+        let score = round3(score);
         if score < threshold {
             return None;
         }
@@ -1013,7 +1064,7 @@ impl Screener {
             e,
             ei,
             name,
-            (score * 1000.0).round() / 1000.0,
+            score,
             Explanation {
                 matched_name: name.text.clone(),
                 matched_primary: name.primary,
@@ -1174,6 +1225,10 @@ fn idf_weight(token: &str, n: f64, df: f64) -> f64 {
     }
     w
 }
+
+/// Scores are shown to a thousandth: a score this far below a threshold
+/// is shown at it.
+const HALF_A_THOUSANDTH: f64 = 0.0005;
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0

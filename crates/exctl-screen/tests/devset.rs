@@ -22,6 +22,69 @@ const FLOORS: &[(&str, f64)] = &[
 ];
 const MOST_FALSE_ALERTS: f64 = 0.02;
 
+/// The development set's queries, as the screener takes them, with their
+/// rows: (kind, query, expected).
+fn queries() -> Vec<(csv::StringRecord, Query)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/screen-dev.csv");
+    let mut rdr = csv::Reader::from_path(path).expect("the development set opens");
+    rdr.records()
+        .map(|row| {
+            let r = row.expect("a well-formed row");
+            let (query, country, kind_of_party) = (&r[2], &r[4], &r[5]);
+            let q = Query {
+                name: query.to_string(),
+                country: (!country.is_empty()).then(|| country.to_string()),
+                entity_type: match kind_of_party {
+                    "individual" => Some(EntityType::Individual),
+                    "entity" => Some(EntityType::Entity),
+                    _ => None,
+                },
+                ..Query::default()
+            };
+            (r, q)
+        })
+        .collect()
+}
+
+/// A screen scores a party's best candidates first and the rest only when
+/// one of those matches. So a party's matches at a threshold are its
+/// matches at threshold 0 cut at that threshold, unless it has none there:
+/// then the further candidates were not scored, and they are all a party
+/// of a book that matches nothing pays for.
+#[test]
+fn a_threshold_cuts_the_matches_of_a_party_that_matches() {
+    let Some(csl) = support::shared("csl-2026-07/consolidated.csv") else {
+        return;
+    };
+    let set = load_path(&csl, Some(exctl_screen::Format::CslCsv), &support::country)
+        .expect("the CSL parses");
+    let screener = Screener::new(set);
+    let (mut matching, mut beyond_first) = (0usize, 0usize);
+    for threshold in [0.7, DEFAULT_THRESHOLD, 0.9] {
+        for (row, q) in queries() {
+            let at = screener.screen(&q, 100, threshold);
+            let cut: Vec<(String, f64)> = screener
+                .screen(&q, 100, 0.0)
+                .into_iter()
+                .filter(|m| m.score >= threshold)
+                .map(|m| (m.entry_id, m.score))
+                .collect();
+            if at.is_empty() {
+                beyond_first += usize::from(!cut.is_empty());
+                continue;
+            }
+            matching += 1;
+            let at: Vec<(String, f64)> = at.into_iter().map(|m| (m.entry_id, m.score)).collect();
+            assert_eq!(at, cut, "{:?} at {threshold}", &row[2]);
+        }
+    }
+    println!(
+        "{matching} screens matched as at threshold 0; {beyond_first} matched nothing \
+         among their first candidates and were not scored further"
+    );
+    assert!(matching >= 1500, "most screens of listed parties match");
+}
+
 #[test]
 fn recall_and_false_alerts_per_kind() {
     let Some(csl) = support::shared("csl-2026-07/consolidated.csv") else {
@@ -47,23 +110,10 @@ fn recall_and_false_alerts_per_kind() {
         }
     }
     let screener = Screener::new(set);
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/screen-dev.csv");
-    let mut rdr = csv::Reader::from_path(path).expect("the development set opens");
     let mut found: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let (mut negatives, mut false_alerts) = (0usize, 0usize);
-    for (i, row) in rdr.records().enumerate() {
-        let r = row.expect("a well-formed row");
-        let (kind, query, expected, country, kind_of_party) = (&r[0], &r[2], &r[3], &r[4], &r[5]);
-        let q = Query {
-            name: query.to_string(),
-            country: (!country.is_empty()).then(|| country.to_string()),
-            entity_type: match kind_of_party {
-                "individual" => Some(EntityType::Individual),
-                "entity" => Some(EntityType::Entity),
-                _ => None,
-            },
-            ..Query::default()
-        };
+    for (i, (r, q)) in queries().into_iter().enumerate() {
+        let (kind, expected) = (&r[0], &r[3]);
         let matches = screener.screen(&q, 5, DEFAULT_THRESHOLD);
         if kind == "nonlisted" {
             negatives += 1;
