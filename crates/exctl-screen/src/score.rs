@@ -720,39 +720,65 @@ fn compare_spans(
 /// Word pairs a thread remembers the similarity of, at most.
 const REMEMBERED_PAIRS: usize = 1 << 17;
 
-/// Similarities by a hash of the word pair (already a hash: the map
-/// need not hash it again with a keyed hasher), with the pair.
-type RememberedPairs =
-    std::collections::HashMap<u64, (Box<str>, Box<str>, f64), foldhash::fast::FixedState>;
+/// The most letters of a remembered pair, both words together: a slot is
+/// one cache line.
+const REMEMBERED_LETTERS: usize = 54;
+
+/// A word pair and its similarity, the words written in the slot itself so
+/// that telling a collision reads no other memory.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct RememberedPair {
+    similarity: f64,
+    /// Lengths of the two words (0: an empty slot; remembered words have four
+    /// letters or more).
+    lengths: [u8; 2],
+    letters: [u8; REMEMBERED_LETTERS],
+}
 
 thread_local! {
-    /// Similarities of word pairs this thread compared, by a hash of the
-    /// pair, with the pair itself to tell a collision: a batch compares the
-    /// same words ("trading", "technologies") with the same list words
-    /// again and again, and an edit distance costs more than a look-up.
-    static REMEMBERED: RefCell<RememberedPairs> = RefCell::new(RememberedPairs::default());
+    /// Similarities of word pairs this thread compared, in slots by a hash
+    /// of the pair (a newer pair takes an older one's slot): a batch
+    /// compares the same words ("trading", "technologies") with the same
+    /// list words again and again, and an edit distance costs more than a
+    /// look-up.
+    static REMEMBERED: RefCell<Vec<RememberedPair>> = const { RefCell::new(Vec::new()) };
 }
 
 /// [`token_similarity`], remembered per thread for words long enough that
 /// comparing them costs more than remembering.
 fn remembered_similarity(a: &str, b: &str) -> f64 {
     use std::hash::BuildHasher;
-    if a.len() < 4 || b.len() < 4 || a == b {
+    let (la, lb) = (a.len(), b.len());
+    if la < 4 || lb < 4 || la + lb > REMEMBERED_LETTERS || a == b {
         return token_similarity(a, b);
     }
     let key = foldhash::fast::FixedState::with_seed(0x65_78_63_74).hash_one((a, b));
     REMEMBERED.with(|r| {
         let mut r = r.borrow_mut();
-        if let Some((x, y, s)) = r.get(&key) {
-            if **x == *a && **y == *b {
-                return *s;
-            }
+        if r.is_empty() {
+            r.resize(
+                REMEMBERED_PAIRS,
+                RememberedPair {
+                    similarity: 0.0,
+                    lengths: [0, 0],
+                    letters: [0; REMEMBERED_LETTERS],
+                },
+            );
+        }
+        let slot = &mut r[key as usize % REMEMBERED_PAIRS];
+        let lengths = [la as u8, lb as u8];
+        if slot.lengths == lengths
+            && slot.letters[..la] == *a.as_bytes()
+            && slot.letters[la..la + lb] == *b.as_bytes()
+        {
+            return slot.similarity;
         }
         let s = token_similarity(a, b);
-        if r.len() >= REMEMBERED_PAIRS {
-            r.clear();
-        }
-        r.insert(key, (a.into(), b.into(), s));
+        slot.similarity = s;
+        slot.lengths = lengths;
+        slot.letters[..la].copy_from_slice(a.as_bytes());
+        slot.letters[la..la + lb].copy_from_slice(b.as_bytes());
         s
     })
 }
@@ -1551,6 +1577,36 @@ mod tests {
         ) {
             let actual = levenshtein::normalized_similarity(a.chars(), b.chars());
             proptest::prop_assert!(joined_ceiling(&a, &b) >= actual);
+        }
+    }
+
+    /// A remembered similarity is the similarity, whichever pairs took
+    /// which slots before: many more pairs than slots, each asked twice,
+    /// with words too long to remember among them.
+    #[test]
+    fn remembered_similarities_are_the_similarities() {
+        let words: Vec<String> = (0..700u32)
+            .map(|i| {
+                let stem =
+                    ["trading", "techno", "kim", "jong", "sberbank", "zhang"][i as usize % 6];
+                let tail = if i % 50 == 0 {
+                    "x".repeat(40)
+                } else {
+                    String::new()
+                };
+                format!("{stem}{}{tail}", char::from(b'a' + (i % 26) as u8))
+            })
+            .collect();
+        for _ in 0..2 {
+            for a in &words {
+                for b in words.iter().step_by(3) {
+                    assert_eq!(
+                        remembered_similarity(a, b),
+                        token_similarity(a, b),
+                        "{a} {b}"
+                    );
+                }
+            }
         }
     }
 

@@ -152,11 +152,11 @@ pub struct Screener {
     trigrams: HashMap<u32, Vec<u32>>,
     /// Trigram count of each form.
     form_trigrams: Vec<u16>,
-    /// Weight of each token found in the lists (rarer weighs more).
-    weights: HashMap<String, f32>,
     /// Every token of every indexed form, with the forms that hold it.
     vocab: HashMap<String, u32>,
     vocab_tokens: Vec<String>,
+    /// Weight of each token of `vocab_tokens` (rarer weighs more).
+    vocab_weights: Vec<f32>,
     token_postings: Vec<Vec<u32>>,
     /// Trigrams of the vocabulary's tokens, for looking up a misspelt token.
     vocab_trigrams: HashMap<u32, Vec<u32>>,
@@ -324,6 +324,11 @@ impl Screener {
                 }
             }
         }
+        // (Every list token is a token of an indexed form, and has its weight.)
+        let vocab_weights: Vec<f32> = vocab_tokens
+            .iter()
+            .map(|t| weights.get(t).copied().unwrap_or(1.0))
+            .collect();
         let mut vocab_trigrams: HashMap<u32, Vec<u32>> = HashMap::default();
         for (id, t) in vocab_tokens.iter().enumerate() {
             if t.len() >= 4 {
@@ -370,7 +375,7 @@ impl Screener {
             forms: refs,
             trigrams: postings,
             form_trigrams,
-            weights,
+            vocab_weights,
             vocab,
             vocab_tokens,
             token_postings,
@@ -398,10 +403,10 @@ impl Screener {
     /// Token weight from its rarity in the list: rare tokens identify, common
     /// ones ("group", "trading", "mohammad") only support.
     pub fn weight(&self, token: &str) -> f64 {
-        self.weights
-            .get(token)
-            .map(|w| f64::from(*w))
-            .unwrap_or_else(|| idf_weight(token, self.entries.len().max(1) as f64, 0.0))
+        self.vocab.get(token).map_or_else(
+            || idf_weight(token, self.entries.len().max(1) as f64, 0.0),
+            |id| f64::from(self.vocab_weights[*id as usize]),
+        )
     }
 
     fn candidates(&self, form: &NameForm, out: &mut Vec<(f64, u32)>) {
@@ -724,14 +729,14 @@ impl Screener {
                             self.weight(t) as f32
                         } else {
                             (ids.iter()
-                                .map(|(id, _)| self.weight(&self.vocab_tokens[*id as usize]))
+                                .map(|(id, _)| f64::from(self.vocab_weights[*id as usize]))
                                 .sum::<f64>()
                                 / n) as f32
                         };
                     }
                     ids.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or_else(
                         || self.weight(t),
-                        |(id, _)| self.weight(&self.vocab_tokens[*id as usize]),
+                        |(id, _)| f64::from(self.vocab_weights[*id as usize]),
                     ) as f32
                 })
                 .collect();
@@ -820,21 +825,21 @@ impl Screener {
             }
         }
         names.sort_unstable();
-        let mut entries: Vec<(u32, Vec<u16>)> = Vec::new();
-        for (e, n) in names {
-            match entries.last_mut() {
-                Some((last, ns)) if *last == e => ns.push(n),
-                _ => entries.push((e, vec![n])),
-            }
-        }
+        // Per entry, its names: runs of the sorted names.
+        let name_ids: Vec<u16> = names.iter().map(|(_, n)| *n).collect();
+        let entries = names.chunk_by(|a, b| a.0 == b.0).scan(0, |start, run| {
+            let ids = *start..*start + run.len();
+            *start += run.len();
+            Some((run[0].0, ids))
+        });
         // The entries and their forms lie scattered in memory: reading a
         // little of each before comparing any lets the reads overlap rather
         // than wait one by one.
         let mut touched = 0u32;
-        for (ei, name_ids) in &entries {
-            touched ^= self.entries[*ei as usize].entity_type as u32;
-            for &ni in name_ids {
-                for f in &self.entry_forms[*ei as usize][usize::from(ni)] {
+        for (ei, ids) in entries.clone() {
+            touched ^= self.entries[ei as usize].entity_type as u32;
+            for &ni in &name_ids[ids] {
+                for f in &self.entry_forms[ei as usize][usize::from(ni)] {
                     touched ^= u32::from(f.joined.as_bytes().first().copied().unwrap_or(0));
                     if let Some(s) = f.shapes_at.and_then(|at| self.shapes.get(at as usize)) {
                         touched ^= s.bytes();
@@ -846,12 +851,12 @@ impl Screener {
         let weight = |t: &str| self.weight(t);
         let mut listed = PreparedForms::shaped(&self.shapes);
         let mut out: Vec<Match> = Vec::new();
-        for (ei, name_ids) in entries {
+        for (ei, ids) in entries {
             if let Some(m) = self.score_entry(
                 q,
                 (prepared, &mut listed),
                 ei as usize,
-                &name_ids,
+                &name_ids[ids],
                 &weight,
                 threshold,
             ) {
