@@ -802,8 +802,7 @@ fn compare_spans_in(
     // syllable ("ting" is not "ping"), little in a long one ("beijing" is not
     // "beihang"); the English words of a translation may differ by
     // inflection ("supercomputing", "supercomputer").
-    let han = is_han_reading(q.scheme);
-    let translated = q.scheme == Some("pinyin + translated words");
+    let reading = Reading::of(q);
     for &(i, j, _) in possible {
         let (a, b) = (&qs[i], &cs[j]);
         {
@@ -812,8 +811,10 @@ fn compare_spans_in(
             } else {
                 0.0
             };
-            let exact = han && (!translated || crate::translit::is_pinyin_word(a.text));
-            if exact && s < 1.0 && (a.text.len().min(b.text.len()) < 6 || s < HAN_READING_FLOOR) {
+            if reading.is_exact(a.text)
+                && s < 1.0
+                && (a.text.len().min(b.text.len()) < 6 || s < HAN_READING_FLOOR)
+            {
                 continue;
             }
             // Two Pinyin words are two places or names unless close: "Beijing"
@@ -949,7 +950,7 @@ fn compare_spans_in(
     // Technology" the "University of Science and Technology of China". (A
     // Latin query's region may be a subsidiary's: "… South Africa".)
     let kind_missing = q.tokens.iter().zip(q_used.iter()).any(|(t, used)| {
-        let region = han && REGION_WORDS.contains(&t.as_str());
+        let region = reading != Reading::Spelt && REGION_WORDS.contains(&t.as_str());
         let stem = if region {
             t.trim_end_matches("ern")
         } else {
@@ -1109,10 +1110,11 @@ fn push_possible_pairs(
     cs: &[Span],
     out: &mut Vec<(usize, usize, f64)>,
 ) {
+    let reading = Reading::of(q);
     for (i, a) in qs.iter().enumerate() {
         for (j, b) in cs.iter().enumerate() {
             if a.len == 1 || b.len == 1 {
-                let ceiling = pair_ceiling(q, a, c, b);
+                let ceiling = pair_ceiling(q, a, c, b, reading);
                 if ceiling > 0.0 {
                     out.push((i, j, ceiling));
                 }
@@ -1121,12 +1123,54 @@ fn push_possible_pairs(
     }
 }
 
+/// How a query form's words may meet other words.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// As any words: typos forgiven.
+    Spelt,
+    /// As readings of Han characters: exactly, or nearly when long.
+    Han,
+    /// As readings of Han characters, and English words translated from
+    /// them, which may differ by inflection.
+    HanTranslated,
+}
+
+impl Reading {
+    fn of(q: &NameForm) -> Reading {
+        if q.scheme == Some("pinyin + translated words") {
+            Reading::HanTranslated
+        } else if is_han_reading(q.scheme) {
+            Reading::Han
+        } else {
+            Reading::Spelt
+        }
+    }
+
+    /// Whether the query word `a` counts only exactly (or nearly, when long).
+    fn is_exact(self, a: &str) -> bool {
+        match self {
+            Reading::Spelt => false,
+            Reading::Han => true,
+            Reading::HanTranslated => crate::translit::is_pinyin_word(a),
+        }
+    }
+}
+
 /// The most similarity [`compare_spans`] can give a query span and a list
 /// span, by cheap tests: letters one lacks and the difference in length
 /// each cost an edit, and the shapes of an abbreviation or of initials
 /// allow their fixed similarities. 0 means they cannot be similar.
-fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> f64 {
+fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span, reading: Reading) -> f64 {
     let ceiling = letters_ceiling(q, a, c, b);
+    // A reading of Han characters counts a pair of other words only when
+    // both are long and close (see `compare_spans_in`): most syllables of a
+    // Chinese name meet most words of a listed name at no similarity at all.
+    if reading.is_exact(a.text)
+        && a.text != b.text
+        && (a.text.len().min(b.text.len()) < 6 || ceiling < HAN_READING_FLOOR)
+    {
+        return 0.0;
+    }
     // The consonant skeletons' own rules lift a pair the letters would not.
     if q.skeleton && ceiling < FINAL_I_SIMILARITY && skeletons_nearly_equal(a.text, b.text) {
         return FINAL_I_SIMILARITY;
@@ -1849,7 +1893,7 @@ mod tests {
                 // The bound's ceiling is never below the similarity.
                 let (fa, fb) = (form(a), form(b));
                 let (sa, sb) = (spans(&fa, &[1.0]), spans(&fb, &[1.0]));
-                let ceiling = pair_ceiling(&fa, &sa[0], &fb, &sb[0]);
+                let ceiling = pair_ceiling(&fa, &sa[0], &fb, &sb[0], Reading::of(&fa));
                 assert!(ceiling >= token_similarity(a, b), "{a} ~ {b}: {ceiling}");
             }
         }
