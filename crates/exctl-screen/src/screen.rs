@@ -1007,7 +1007,8 @@ impl Screener {
         let need = if id_match {
             f64::NEG_INFINITY
         } else {
-            threshold - COUNTRY_AGREE_BONUS - HALF_A_THOUSANDTH
+            // (And a margin against rounding in the sums.)
+            threshold - COUNTRY_AGREE_BONUS - HALF_A_THOUSANDTH - 1e-9
         };
         let mut best: Option<(f64, usize, crate::score::NameScore, usize, usize)> = None;
         for &ni in name_ids {
