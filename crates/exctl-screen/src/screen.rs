@@ -33,12 +33,13 @@ const ID_MATCH_SCORE: f64 = 0.99;
 const ID_CONFLICT_PENALTY: f64 = 0.15;
 /// Years of birth more than a year apart: evidence against.
 const BIRTH_YEAR_PENALTY: f64 = 0.1;
-/// Candidate names retrieved per query: all are scored when one of the
-/// first [`FIRST_CANDIDATES`] matches.
+/// Candidate names retrieved per query: all are scored when the entry of
+/// one of the first [`FIRST_CANDIDATES`] matches.
 const CANDIDATES: usize = 24;
-/// Candidate names scored first. Most parties of a book are on no list,
-/// and the best few candidates decide that: the rest of the candidates are
-/// related names, worth scoring when the party matches something.
+/// Candidate names whose entries are scored first. Most parties of a book
+/// are on no list, and the best few candidates decide that: the rest of the
+/// candidates are related names, worth scoring when the party matches
+/// something.
 const FIRST_CANDIDATES: usize = 12;
 /// A query token found in no list name is looked up among list tokens this
 /// similar (a typo in the rarest word must not lose the candidate).
@@ -788,13 +789,19 @@ impl Screener {
         }
         let weight = |t: &str| self.weight(t);
         let prepared = PreparedForms::new(&qforms, &weight);
-        // The best candidates first; all of them when the party matches
-        // something (by one of those or as an acronym), scored afresh so
-        // that an entry's names are all compared at once.
-        let first = FIRST_CANDIDATES.min(names.len());
-        let mut out = self.score_names(q, &prepared, &names[..first], &by_id, threshold);
+        // The entries of the best candidates first, each by all of its
+        // candidate names (an alias among the best may stand for a better
+        // name further down); all candidates when the party matches
+        // something (by one of those or as an acronym), scored afresh.
+        let best: Vec<u32> = names.iter().take(FIRST_CANDIDATES).map(|n| n.0).collect();
+        let first: Vec<(u32, u16)> = names
+            .iter()
+            .filter(|n| best.contains(&n.0))
+            .copied()
+            .collect();
+        let mut out = self.score_names(q, &prepared, &first, &by_id, threshold);
         self.acronym_matches(q, threshold, &mut out);
-        if !out.is_empty() && first < names.len() {
+        if !out.is_empty() && first.len() < names.len() {
             out = self.score_names(q, &prepared, &names, &by_id, threshold);
             self.acronym_matches(q, threshold, &mut out);
         }
