@@ -6,7 +6,8 @@
 //! the same single screens against a synthetic list of `SCREEN_SYNTH`
 //! entities (default 1,000,000). Batches are measured through the command
 //! line by scripts/bench-screen. Writes the queries and list names it used
-//! to `target/screen-bench/` so that the peer scripts run on the same input.
+//! to `target/screen-bench/` so that the peer scripts run on the same input
+//! (a smoke run, to `target/screen-bench-smoke/`).
 
 use exctl_screen::{
     load_path, EntityType, Entry, ListSet, Query, Screener, SourceInfo, Strength, DEFAULT_THRESHOLD,
@@ -158,7 +159,14 @@ fn main() {
         eprintln!("skipping: ../shared/data/csl-2026-07 is absent");
         return;
     };
-    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screen-bench");
+    // A smoke run's figures mean nothing: they must not stand in for a
+    // measured run's in the files the peer and report scripts read.
+    let dir = if support::smoke() {
+        "../../target/screen-bench-smoke"
+    } else {
+        "../../target/screen-bench"
+    };
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     std::fs::create_dir_all(&out).unwrap();
     let rss0 = rss_mb();
     let t = Instant::now();
