@@ -67,6 +67,15 @@ fn name_key(n: &str) -> String {
         .join(" ")
 }
 
+/// The 2026-07 CSL's entry ids by name, and the CSL indexed; `None` (the
+/// test skips) when the shared data is absent.
+fn indexed_csl() -> Option<(HashMap<String, HashSet<String>>, Screener)> {
+    let csl = support::shared("csl-2026-07/consolidated.csv")?;
+    let set = load_path(&csl, Some(exctl_screen::Format::CslCsv), &support::country)
+        .expect("the CSL parses");
+    Some((ids_by_name(&set), Screener::new(set)))
+}
+
 /// A screen scores a party's best candidates first and the rest only when
 /// one of those matches. So a party's matches at a threshold are its
 /// matches at threshold 0 cut at that threshold, unless it has none there:
@@ -75,13 +84,9 @@ fn name_key(n: &str) -> String {
 /// listed parties is missed so.
 #[test]
 fn a_threshold_cuts_the_matches_of_a_party_that_matches() {
-    let Some(csl) = support::shared("csl-2026-07/consolidated.csv") else {
+    let Some((ids, screener)) = indexed_csl() else {
         return;
     };
-    let set = load_path(&csl, Some(exctl_screen::Format::CslCsv), &support::country)
-        .expect("the CSL parses");
-    let ids = ids_by_name(&set);
-    let screener = Screener::new(set);
     let (mut matching, mut beyond_first) = (0usize, 0usize);
     for threshold in [0.7, DEFAULT_THRESHOLD, 0.9] {
         for (row, q) in queries() {
@@ -118,13 +123,9 @@ fn a_threshold_cuts_the_matches_of_a_party_that_matches() {
 
 #[test]
 fn recall_and_false_alerts_per_kind() {
-    let Some(csl) = support::shared("csl-2026-07/consolidated.csv") else {
+    let Some((ids_by_name, screener)) = indexed_csl() else {
         return;
     };
-    let set = load_path(&csl, Some(exctl_screen::Format::CslCsv), &support::country)
-        .expect("the CSL parses");
-    let ids_by_name = ids_by_name(&set);
-    let screener = Screener::new(set);
     let mut found: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let (mut negatives, mut false_alerts) = (0usize, 0usize);
     for (i, (r, q)) in queries().into_iter().enumerate() {
