@@ -54,6 +54,26 @@ impl NameForm {
         }
     }
 
+    /// Whether this is a Latin name respelt as a transcription of Russian
+    /// in another language's spelling ("James" read as German "yames").
+    pub fn is_transcription(&self) -> bool {
+        self.scheme.is_some_and(|s| s.ends_with("transcription"))
+    }
+
+    /// Whether this form romanises a Chinese or Korean name (Pinyin,
+    /// Wade–Giles, Cantonese, a Korean reading of Hanja, a romanisation of
+    /// Hangul).
+    pub fn reads_chinese_or_korean(&self) -> bool {
+        self.scheme.is_some_and(|s| {
+            is_han_reading(Some(s))
+                || s.starts_with("cantonese")
+                || s == "korean reading of hanja"
+                || s.starts_with("revised-romanisation")
+                || s.starts_with("mccune-reischauer")
+                || s.starts_with("dprk")
+        })
+    }
+
     /// This form's tokens as consonant skeletons, for meeting a name written
     /// in Arabic script.
     pub fn to_skeleton(&self) -> NameForm {
@@ -1067,10 +1087,9 @@ pub fn query_forms(text: &str) -> Vec<NameForm> {
     let mut variants = Vec::new();
     // Respellings as transcriptions of Russian gain no other words: they
     // would multiply the forms for nothing.
-    let transcribed = |f: &NameForm| f.scheme.is_some_and(|s| s.ends_with("transcription"));
     for f in out
         .iter()
-        .filter(|f| f.native.is_none() && !f.skeleton && !transcribed(f))
+        .filter(|f| f.native.is_none() && !f.skeleton && !f.is_transcription())
     {
         // A name read many ways (a Korean or Chinese name's translations)
         // would multiply its forms: the first forms' variants are enough.

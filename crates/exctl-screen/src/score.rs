@@ -1112,9 +1112,10 @@ fn push_possible_pairs(
 ) {
     let reading = Reading::of(q);
     for (i, a) in qs.iter().enumerate() {
+        let exact = reading.is_exact(a.text);
         for (j, b) in cs.iter().enumerate() {
             if a.len == 1 || b.len == 1 {
-                let ceiling = pair_ceiling(q, a, c, b, reading);
+                let ceiling = pair_ceiling(q, a, c, b, exact);
                 if ceiling > 0.0 {
                     out.push((i, j, ceiling));
                 }
@@ -1160,15 +1161,19 @@ impl Reading {
 /// span, by cheap tests: letters one lacks and the difference in length
 /// each cost an edit, and the shapes of an abbreviation or of initials
 /// allow their fixed similarities. 0 means they cannot be similar.
-fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span, reading: Reading) -> f64 {
-    let ceiling = letters_ceiling(q, a, c, b);
+/// `exact`: the query span counts only exactly, or nearly when long
+/// ([`Reading::is_exact`]).
+fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span, exact: bool) -> f64 {
     // A reading of Han characters counts a pair of other words only when
     // both are long and close (see `compare_spans_in`): most syllables of a
-    // Chinese name meet most words of a listed name at no similarity at all.
-    if reading.is_exact(a.text)
-        && a.text != b.text
-        && (a.text.len().min(b.text.len()) < 6 || ceiling < HAN_READING_FLOOR)
-    {
+    // Chinese name meet most words of a listed name at no similarity at all,
+    // and are told apart before any other test.
+    let other_word = exact && a.text != b.text;
+    if other_word && a.text.len().min(b.text.len()) < 6 {
+        return 0.0;
+    }
+    let ceiling = letters_ceiling(q, a, c, b);
+    if other_word && ceiling < HAN_READING_FLOOR {
         return 0.0;
     }
     // The consonant skeletons' own rules lift a pair the letters would not.
@@ -1387,15 +1392,24 @@ pub fn compare_prepared_above(
                         | "cantonese"
                         | "cantonese/hokkien surname"
                         | "korean reading of hanja"
-                ) || s.ends_with("transcription")
-            })
+                )
+            }) || f.is_transcription()
         };
         for (i, a) in qf.iter().enumerate() {
             if a.native.is_some() {
                 continue;
             }
+            // A listed respelling as a transcription of Russian is for
+            // parties named in Cyrillic or Latin letters: a Chinese or
+            // Korean name's romanisation that meets it meets another name
+            // (颖 "ying" is not "Jing" read as German "ying", 영 "yong"
+            // not "Jong").
+            let romanised = a.reads_chinese_or_korean();
             for (j, b) in c.iter().enumerate() {
-                if b.native.is_none() && !(respelt(a) && respelt(b)) {
+                if b.native.is_none()
+                    && !(respelt(a) && respelt(b))
+                    && !(romanised && b.is_transcription())
+                {
                     pairs.push((i, j));
                 }
             }
@@ -1851,6 +1865,26 @@ mod tests {
     }
 
     #[test]
+    fn chinese_and_korean_readings_do_not_meet_listed_transcriptions() {
+        // "Jing He" read as a German transcription of Russian is "ying
+        // he": 颖 何 (Pinyin "ying he") and 은경 김 (Kim Eun-gyeong, whose
+        // readings give "kim yong") are other people than Jing He and Kim
+        // Jong Un.
+        assert!(forms("Jing He")
+            .iter()
+            .any(|f| f.is_transcription() && f.tokens == ["ying", "he"]));
+        assert!(s("颖 何", "Jing He") < 0.8, "{}", s("颖 何", "Jing He"));
+        assert!(
+            s("은경 김", "KIM, Jong Un") < 0.8,
+            "{}",
+            s("은경 김", "KIM, Jong Un")
+        );
+        // A party named in Latin letters still meets the respelling: a name
+        // so written may be Russian in German spelling.
+        assert!(s("Ying He", "Jing He") > 0.9);
+    }
+
+    #[test]
     fn letter_bounds_never_cut_a_similar_pair() {
         let words = [
             "mohammed",
@@ -1893,7 +1927,8 @@ mod tests {
                 // The bound's ceiling is never below the similarity.
                 let (fa, fb) = (form(a), form(b));
                 let (sa, sb) = (spans(&fa, &[1.0]), spans(&fb, &[1.0]));
-                let ceiling = pair_ceiling(&fa, &sa[0], &fb, &sb[0], Reading::of(&fa));
+                let exact = Reading::of(&fa).is_exact(sa[0].text);
+                let ceiling = pair_ceiling(&fa, &sa[0], &fb, &sb[0], exact);
                 assert!(ceiling >= token_similarity(a, b), "{a} ~ {b}: {ceiling}");
             }
         }

@@ -171,11 +171,6 @@ pub struct Screener {
     id_index: HashMap<String, Vec<u32>>,
 }
 
-/// A respelling of a Latin name as a transcription of Russian.
-fn is_transcription(f: &NameForm) -> bool {
-    f.scheme.is_some_and(|s| s.ends_with("transcription"))
-}
-
 fn trigrams(joined: &str) -> Vec<u32> {
     let bytes: Vec<u8> = std::iter::once(b'^')
         .chain(joined.bytes())
@@ -307,7 +302,7 @@ impl Screener {
             // A respelling as a transcription of Russian is found by its
             // words; its trigrams are mostly those of the name as written
             // ("yames" for "James"), and would only lengthen the lists.
-            if !is_transcription(f) {
+            if !f.is_transcription() {
                 for t in tg {
                     postings.entry(t).or_default().push(fi as u32);
                 }
@@ -636,14 +631,13 @@ impl Screener {
         // words it kept are compared as written anyway, and a respelling
         // of an English name ("Monica Charlotta Jakobsson" read as French
         // "monica sharlotta zhakobsson") is no one's name.
-        let transcribed = is_transcription;
         let written: Vec<String> = qforms
             .iter()
-            .filter(|f| !transcribed(f))
+            .filter(|f| !f.is_transcription())
             .flat_map(|f| f.tokens.iter().cloned())
             .collect();
         qforms.retain(|f| {
-            !transcribed(f)
+            !f.is_transcription()
                 || f.tokens
                     .iter()
                     .any(|t| !written.contains(t) && !self.lookup(t).is_empty())
@@ -749,7 +743,7 @@ impl Screener {
             if f.native.is_none() {
                 // (A respelling is found by its words, as the index keeps
                 // listed respellings only by their words.)
-                if !f.skeleton && !transcribed(f) {
+                if !f.skeleton && !f.is_transcription() {
                     self.candidates(f, &mut scored);
                 }
                 self.token_candidates(f, found, &mut scored);
@@ -1205,24 +1199,29 @@ fn count_shared(lists: &[&Vec<u32>], least: usize, tally: &mut Tally, size: usiz
     if counts.len() < size {
         counts.resize(size, 0);
     }
-    touched.clear();
     let opening = lists.len().saturating_sub(least.saturating_sub(1)).max(1);
-    for (i, l) in lists.iter().enumerate() {
-        if i < opening {
-            for &id in l.iter() {
-                let c = &mut counts[id as usize];
-                if *c == 0 {
-                    touched.push(id);
-                }
-                *c = c.saturating_add(1);
-            }
-        } else {
-            for &id in l.iter() {
-                let c = &mut counts[id as usize];
-                if *c != 0 {
-                    *c = c.saturating_add(1);
-                }
-            }
+    let (opening_lists, later_lists) = lists.split_at(opening.min(lists.len()));
+    // Whether an id is new is a coin toss a processor cannot predict: every
+    // id is written to the next free place, which moves on only for a new
+    // one (so the place must exist for every id of the opening lists).
+    let most = opening_lists.iter().map(|l| l.len()).sum::<usize>();
+    if touched.len() < most {
+        touched.resize(most, 0);
+    }
+    let mut new = 0;
+    for l in opening_lists {
+        for &id in l.iter() {
+            let c = &mut counts[id as usize];
+            touched[new] = id;
+            new += usize::from(*c == 0);
+            *c = c.saturating_add(1);
+        }
+    }
+    touched.truncate(new);
+    for l in later_lists {
+        for &id in l.iter() {
+            let c = &mut counts[id as usize];
+            *c = c.saturating_add(u16::from(*c != 0));
         }
     }
 }
