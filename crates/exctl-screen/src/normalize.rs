@@ -32,6 +32,10 @@ pub struct NameForm {
     /// Where an index keeps the shapes of this form's tokens, side by side
     /// with every other listed form's ([`crate::score::push_token_shapes`]).
     pub shapes_at: Option<u32>,
+    /// This form as consonant skeletons ([`NameForm::to_skeleton`]), kept
+    /// by an index for its Latin forms: every name in Arabic script meets
+    /// them.
+    pub consonants: Option<Box<NameForm>>,
 }
 
 impl NameForm {
@@ -51,6 +55,7 @@ impl NameForm {
             abbreviated: Vec::new(),
             weights: Vec::new(),
             shapes_at: None,
+            consonants: None,
         }
     }
 
@@ -1439,7 +1444,13 @@ fn forms_of(text: &str) -> Vec<NameForm> {
         folded = translit::fold_traditional(&folded);
     }
     let mut legal: Vec<String> = Vec::new();
-    for lf in NATIVE_LEGAL_FORMS {
+    // (The native legal forms are all written in other scripts than ASCII.)
+    let native_forms = if folded.is_ascii() {
+        &[][..]
+    } else {
+        NATIVE_LEGAL_FORMS
+    };
+    for lf in native_forms {
         if folded.contains(lf) && folded.trim() != *lf {
             folded = folded.replace(lf, " ");
             legal.push((*lf).to_string());
@@ -1919,6 +1930,13 @@ mod tests {
         assert!(abbreviates("def", "defense") && abbreviates("bk", "bank"));
         assert!(!abbreviates("dfx", "defense") && !abbreviates("bank", "bank"));
         assert!(looks_abbreviated("grp") && !looks_abbreviated("ali"));
+    }
+
+    #[test]
+    fn native_legal_forms_are_never_ascii() {
+        // (A name in ASCII is not searched for them.)
+        assert!(NATIVE_LEGAL_FORMS.iter().all(|f| !f.is_ascii()));
+        assert_eq!(forms("华为技术有限公司")[0].legal_forms, ["有限公司"]);
     }
 
     #[test]

@@ -1230,7 +1230,8 @@ fn letters_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span) -> f64 {
 /// The most [`compare_spans`] can score when only the `possible` pairs
 /// may align, each at its ceiling: the F-measure of the query weight and
 /// the listed weight they could cover, or a whole-string match when the
-/// joined names are near in length.
+/// joined names are near in length. A bound of `enough` or more may be
+/// returned as soon as it is known (the caller asks no more of it).
 #[allow(clippy::too_many_arguments)]
 fn upper_bound(
     q: &NameForm,
@@ -1241,6 +1242,7 @@ fn upper_bound(
     cs: &[Span],
     possible: &[(usize, usize, f64)],
     kind: PartyKind,
+    enough: f64,
 ) -> f64 {
     // Per token, the most similarity a pair covering it may have.
     let mut q_best = [0.0f64; 64];
@@ -1283,6 +1285,9 @@ fn upper_bound(
     } else {
         0.0
     };
+    if token_bound + 1e-9 >= enough {
+        return token_bound + 1e-9;
+    }
     // The whole-string check counts only above the token floor, and only
     // for strings within a tenth of each other's length.
     let (lq, lc) = (q.joined.len(), c.joined.len());
@@ -1457,29 +1462,45 @@ fn compare_forms(
 ) -> Option<NameScore> {
     let (qf, qw, qs) = q.get(i);
     if qf.skeleton && !listed.forms[j].skeleton {
-        let skeleton = listed.forms[j].to_skeleton();
-        let sw = weights_of(&skeleton, weight);
-        let ss = spans(&skeleton, &sw);
-        let possible = possible_pairs(qf, qs, &skeleton, &ss);
-        if SKELETON_FACTOR * upper_bound(qf, qw, qs, &skeleton, &sw, &ss, &possible, kind) < need {
-            return None;
-        }
-        let mut s = compare_spans(
-            (qf, qw, qs),
-            (&skeleton, &sw, &ss),
-            kind,
-            explain,
-            &possible,
-        );
-        s.score *= SKELETON_FACTOR;
-        Some(s)
+        let made;
+        let skeleton: &NameForm = match &listed.forms[j].consonants {
+            Some(kept) => kept,
+            None => {
+                made = listed.forms[j].to_skeleton();
+                &made
+            }
+        };
+        let sw = weights_of(skeleton, weight);
+        let ss = spans(skeleton, &sw);
+        POSSIBLE_SCRATCH.with(|scratch| {
+            let mut possible = scratch.borrow_mut();
+            possible.clear();
+            push_possible_pairs(qf, qs, skeleton, &ss, &mut possible);
+            let bound = upper_bound(
+                qf,
+                qw,
+                qs,
+                skeleton,
+                &sw,
+                &ss,
+                &possible,
+                kind,
+                f64::INFINITY,
+            );
+            if SKELETON_FACTOR * bound < need {
+                return None;
+            }
+            let mut s = compare_spans((qf, qw, qs), (skeleton, &sw, &ss), kind, explain, &possible);
+            s.score *= SKELETON_FACTOR;
+            Some(s)
+        })
     } else {
         let (cf, cw, cs) = listed.get(j);
         POSSIBLE_SCRATCH.with(|scratch| {
             let mut possible = scratch.borrow_mut();
             possible.clear();
             push_possible_pairs(qf, qs, cf, cs, &mut possible);
-            if upper_bound(qf, qw, qs, cf, cw, cs, &possible, kind) < need {
+            if upper_bound(qf, qw, qs, cf, cw, cs, &possible, kind, need) < need {
                 return None;
             }
             Some(compare_spans(

@@ -285,6 +285,9 @@ impl Screener {
                         .map(|t| weights.get(t).copied().unwrap_or(1.0))
                         .collect();
                     f.shapes_at = push_token_shapes(f, &mut shapes);
+                    if f.native.is_none() && !f.skeleton {
+                        f.consonants = Some(Box::new(f.to_skeleton()));
+                    }
                 }
             }
         }
