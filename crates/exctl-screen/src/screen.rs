@@ -424,9 +424,9 @@ impl Screener {
         while lists.len() > 3 && lists.last().is_some_and(|l| l.len() > limit) {
             lists.pop();
         }
-        // The Dice floor below needs 10·shared ≥ qn + the form's trigrams,
-        // and a form has one at least.
-        let least = (lists.len() + 1).div_ceil(10);
+        // The Dice floor below needs 20·shared ≥ 3·(qn + the form's
+        // trigrams), and a form has one at least.
+        let least = (3 * (lists.len() + 1)).div_ceil(20);
         SCRATCH.with(|s| {
             let mut tally = s.borrow_mut();
             count_shared(&lists, least, &mut tally, self.forms.len());
@@ -435,9 +435,12 @@ impl Screener {
             for &f in touched.iter() {
                 let shared = u32::from(std::mem::take(&mut counts[f as usize]));
                 let sizes = qn + u32::from(self.form_trigrams[f as usize]);
-                // Dice 2·shared / sizes ≥ 0.2, in integers: most forms
-                // touched share a trigram or two and are passed over.
-                if 10 * shared >= sizes {
+                // Dice 2·shared / sizes ≥ 0.3, in integers: most forms
+                // touched share a trigram or two and are passed over. (A
+                // name sharing less is found by its words if at all: by
+                // trigrams it is someone else's, "M Sophia" for "Sophie
+                // Monique Zimmerman".)
+                if 20 * shared >= 3 * sizes {
                     out.push((2.0 * f64::from(shared) / f64::from(sizes), f));
                 }
             }

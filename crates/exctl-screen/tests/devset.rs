@@ -121,6 +121,33 @@ fn a_threshold_cuts_the_matches_of_a_party_that_matches() {
     assert!(matching >= 1500, "most screens of listed parties match");
 }
 
+/// Parties of a real book that alerted on names they only share letters
+/// with: by trigrams (a name sharing little of them, "M SOPHIA") or through
+/// a listed name's respelling as a transcription of Russian ("Jing He" read
+/// as German "ying he", "KIM, Jong Un" as "kim yong un").
+#[test]
+fn names_that_only_share_letters_do_not_alert() {
+    let Some((_, screener)) = indexed_csl() else {
+        return;
+    };
+    for name in [
+        "Sophie Monique Zimmerman",
+        "Sylvia Iñiguez",
+        "颖 何",
+        "은경 김",
+    ] {
+        let found = screener.screen(&Query::name(name), 10, DEFAULT_THRESHOLD);
+        assert!(
+            found.is_empty(),
+            "{name}: {:?}",
+            found
+                .iter()
+                .map(|m| (&m.matched_name, m.score))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
 #[test]
 fn recall_and_false_alerts_per_kind() {
     let Some((ids_by_name, screener)) = indexed_csl() else {
