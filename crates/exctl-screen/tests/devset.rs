@@ -148,6 +148,29 @@ fn names_that_only_share_letters_do_not_alert() {
     }
 }
 
+/// A listed name spelt as the party's name is always among the candidates,
+/// however many listed names share its words: hundreds hold "li", and
+/// only their retrieval by spelling put "Li Li" among them for 利 李.
+#[test]
+fn a_name_spelt_as_listed_is_always_found() {
+    let Some((_, screener)) = indexed_csl() else {
+        return;
+    };
+    for (name, listed) in [("利 李", "Li Li"), ("Li Li", "Li Li")] {
+        let found = screener.screen(&Query::name(name), 10, DEFAULT_THRESHOLD);
+        assert!(
+            found
+                .iter()
+                .any(|m| m.matched_name == listed && m.score >= 0.99),
+            "{name}: {:?}",
+            found
+                .iter()
+                .map(|m| (&m.matched_name, m.score))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
 #[test]
 fn recall_and_false_alerts_per_kind() {
     let Some((ids_by_name, screener)) = indexed_csl() else {
