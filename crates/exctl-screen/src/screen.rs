@@ -193,6 +193,12 @@ fn trigrams(joined: &str) -> Vec<u32> {
     out
 }
 
+/// Whether a query form is looked up by its trigrams (its words are looked
+/// up in any case).
+fn counts_trigrams(f: &NameForm) -> bool {
+    f.native.is_none() && !f.skeleton && !f.is_transcription()
+}
+
 /// Per form: shared weight, last query token counted, its similarity; and
 /// the forms touched.
 type TokenTally = (Vec<(f32, u32, f32)>, Vec<u32>);
@@ -756,11 +762,18 @@ impl Screener {
         }
         let mut scored = SCORED_SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
         scored.clear();
-        for (f, found) in qforms.iter().zip(&lookups) {
+        for (i, (f, found)) in qforms.iter().zip(&lookups).enumerate() {
             if f.native.is_none() {
                 // (A respelling is found by its words, as the index keeps
-                // listed respellings only by their words.)
-                if !f.skeleton && !f.is_transcription() {
+                // listed respellings only by their words.) Trigrams are
+                // those of the joined letters: a form joined as one before
+                // it ("liang jie" after "liangjie") finds what that found.
+                let counted = || {
+                    qforms[..i]
+                        .iter()
+                        .any(|e| e.joined == f.joined && counts_trigrams(e))
+                };
+                if counts_trigrams(f) && !counted() {
                     self.candidates(f, &mut scored);
                 }
                 self.token_candidates(f, found, &mut scored);
