@@ -32,10 +32,6 @@ pub struct NameForm {
     /// Where an index keeps the shapes of this form's tokens, side by side
     /// with every other listed form's ([`crate::score::push_token_shapes`]).
     pub shapes_at: Option<u32>,
-    /// This form as consonant skeletons ([`NameForm::to_skeleton`]), kept
-    /// by an index for its Latin forms: every name in Arabic script meets
-    /// them.
-    pub consonants: Option<Box<NameForm>>,
 }
 
 impl NameForm {
@@ -55,7 +51,6 @@ impl NameForm {
             abbreviated: Vec::new(),
             weights: Vec::new(),
             shapes_at: None,
-            consonants: None,
         }
     }
 
@@ -72,7 +67,7 @@ impl NameForm {
         self.scheme.is_some_and(|s| {
             is_han_reading(Some(s))
                 || s.starts_with("cantonese")
-                || s == "korean reading of hanja"
+                || s.starts_with("korean reading of hanja")
                 || s.starts_with("revised-romanisation")
                 || s.starts_with("mccune-reischauer")
                 || s.starts_with("dprk")

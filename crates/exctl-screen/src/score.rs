@@ -1462,14 +1462,7 @@ fn compare_forms(
 ) -> Option<NameScore> {
     let (qf, qw, qs) = q.get(i);
     if qf.skeleton && !listed.forms[j].skeleton {
-        let made;
-        let skeleton: &NameForm = match &listed.forms[j].consonants {
-            Some(kept) => kept,
-            None => {
-                made = listed.forms[j].to_skeleton();
-                &made
-            }
-        };
+        let skeleton = &listed.forms[j].to_skeleton();
         let sw = weights_of(skeleton, weight);
         let ss = spans(skeleton, &sw);
         POSSIBLE_SCRATCH.with(|scratch| {

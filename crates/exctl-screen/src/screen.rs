@@ -156,8 +156,8 @@ pub struct Screener {
     trigrams: HashMap<u32, Vec<u32>>,
     /// Trigram count of each form.
     form_trigrams: Vec<u16>,
-    /// Forms by their joined text.
-    by_joined: HashMap<String, Vec<u32>>,
+    /// The trigram-indexed forms by a hash of their joined text, sorted.
+    by_joined: Vec<(u64, u32)>,
     /// Every token of every indexed form, with the forms that hold it.
     vocab: HashMap<String, u32>,
     vocab_tokens: Vec<String>,
@@ -193,8 +193,15 @@ fn trigrams(joined: &str) -> Vec<u32> {
     out
 }
 
+/// A hash of a form's joined letters, for finding the forms spelt alike.
+fn joined_hash(joined: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6a_6f_69_6e).hash_one(joined)
+}
+
 /// Whether a query form is looked up by its trigrams (its words are looked
-/// up in any case).
+/// up in any case); a listed form is indexed by them when it is not a
+/// transcription respelling.
 fn counts_trigrams(f: &NameForm) -> bool {
     f.native.is_none() && !f.skeleton && !f.is_transcription()
 }
@@ -296,9 +303,6 @@ impl Screener {
                         .map(|t| weights.get(t).copied().unwrap_or(1.0))
                         .collect();
                     f.shapes_at = push_token_shapes(f, &mut shapes);
-                    if f.native.is_none() && !f.skeleton {
-                        f.consonants = Some(Box::new(f.to_skeleton()));
-                    }
                 }
             }
         }
@@ -309,7 +313,7 @@ impl Screener {
         let mut vocab_tokens: Vec<String> = Vec::new();
         let mut token_postings: Vec<Vec<u32>> = Vec::new();
         let mut form_weight = Vec::with_capacity(refs.len());
-        let mut by_joined: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut by_joined: Vec<(u64, u32)> = Vec::new();
         for (fi, r) in refs.iter().enumerate() {
             let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
             let tg = trigrams(&f.joined);
@@ -321,12 +325,9 @@ impl Screener {
                 for t in tg {
                     postings.entry(t).or_default().push(fi as u32);
                 }
+                by_joined.push((joined_hash(&f.joined), fi as u32));
             }
             form_weight.push(f.weights.iter().sum::<f32>());
-            by_joined
-                .entry(f.joined.clone())
-                .or_default()
-                .push(fi as u32);
             for t in &f.tokens {
                 let id = *vocab.entry(t.clone()).or_insert_with(|| {
                     vocab_tokens.push(t.clone());
@@ -339,6 +340,7 @@ impl Screener {
                 }
             }
         }
+        by_joined.sort_unstable();
         // (Every list token is a token of an indexed form, and has its weight.)
         let vocab_weights: Vec<f32> = vocab_tokens
             .iter()
@@ -462,6 +464,26 @@ impl Screener {
                 }
             }
         });
+    }
+
+    /// The listed forms spelt as `form` (their joined letters equal): always
+    /// candidates, however many listed names share their words ("Li Li"
+    /// for 利 李, among the hundreds of names holding "li"), up to the
+    /// candidates a screen keeps.
+    fn spelt_alike(&self, form: &NameForm, out: &mut Vec<(f64, u32)>) {
+        let key = joined_hash(&form.joined);
+        let from = self.by_joined.partition_point(|(h, _)| *h < key);
+        for &(h, f) in &self.by_joined[from..] {
+            if h != key {
+                break;
+            }
+            let r = self.forms[f as usize];
+            let listed =
+                &self.entry_forms[r.entry as usize][usize::from(r.name)][usize::from(r.form)];
+            if listed.joined == form.joined {
+                out.push((SPELT_ALIKE, f));
+            }
+        }
     }
 
     /// List tokens like a query token that no list name holds: a misspelt
@@ -775,16 +797,9 @@ impl Screener {
                 };
                 if counts_trigrams(f) && !counted() {
                     self.candidates(f, &mut scored);
+                    self.spelt_alike(f, &mut scored);
                 }
                 self.token_candidates(f, found, &mut scored);
-                // A listed name spelt as the query is always a candidate,
-                // however many names share its words ("Li Li" for 利 李
-                // among the hundreds of names holding "li").
-                if !f.skeleton {
-                    if let Some(alike) = self.by_joined.get(&f.joined) {
-                        scored.extend(alike.iter().map(|&x| (SPELT_ALIKE, x)));
-                    }
-                }
             }
         }
         // Best forms first; each candidate is a name of an entry, so an entry
@@ -1242,7 +1257,13 @@ fn count_shared(lists: &[&Vec<u32>], least: usize, tally: &mut Tally, size: usiz
     // Whether an id is new is a coin toss a processor cannot predict: every
     // id is written to the next free place, which moves on only for a new
     // one (so the place must exist for every id of the opening lists).
-    let most = opening_lists.iter().map(|l| l.len()).sum::<usize>();
+    // (An id is new at most `size` times: the place after those is the last
+    // one written.)
+    let most = opening_lists
+        .iter()
+        .map(|l| l.len())
+        .sum::<usize>()
+        .min(size + 1);
     if touched.len() < most {
         touched.resize(most, 0);
     }
