@@ -1404,11 +1404,11 @@ pub fn compare_prepared_above(
             if a.native.is_some() {
                 continue;
             }
-            // A listed respelling as a transcription of Russian is for
-            // parties named in Cyrillic or Latin letters: a Chinese or
-            // Korean name's romanisation that meets it meets another name
+            // A Chinese or Korean name's romanisation that meets a listed
+            // respelling as a transcription of Russian meets another name
             // (颖 "ying" is not "Jing" read as German "ying", 영 "yong"
-            // not "Jong").
+            // not "Jong"). (Names in Arabic script keep meeting them: the
+            // lists write ج "dj" as French does.)
             let romanised = a.reads_chinese_or_korean();
             for (j, b) in c.iter().enumerate() {
                 if b.native.is_none()
@@ -1460,51 +1460,48 @@ fn compare_forms(
     explain: bool,
     need: f64,
 ) -> Option<NameScore> {
-    let (qf, qw, qs) = q.get(i);
-    if qf.skeleton && !listed.forms[j].skeleton {
+    let query = q.get(i);
+    if query.0.skeleton && !listed.forms[j].skeleton {
         let skeleton = &listed.forms[j].to_skeleton();
         let sw = weights_of(skeleton, weight);
         let ss = spans(skeleton, &sw);
-        POSSIBLE_SCRATCH.with(|scratch| {
-            let mut possible = scratch.borrow_mut();
-            possible.clear();
-            push_possible_pairs(qf, qs, skeleton, &ss, &mut possible);
-            let bound = upper_bound(
-                qf,
-                qw,
-                qs,
-                skeleton,
-                &sw,
-                &ss,
-                &possible,
-                kind,
-                f64::INFINITY,
-            );
-            if SKELETON_FACTOR * bound < need {
-                return None;
-            }
-            let mut s = compare_spans((qf, qw, qs), (skeleton, &sw, &ss), kind, explain, &possible);
-            s.score *= SKELETON_FACTOR;
-            Some(s)
-        })
+        compare_within(
+            query,
+            (skeleton, &sw, &ss),
+            kind,
+            explain,
+            need,
+            SKELETON_FACTOR,
+        )
     } else {
-        let (cf, cw, cs) = listed.get(j);
-        POSSIBLE_SCRATCH.with(|scratch| {
-            let mut possible = scratch.borrow_mut();
-            possible.clear();
-            push_possible_pairs(qf, qs, cf, cs, &mut possible);
-            if upper_bound(qf, qw, qs, cf, cw, cs, &possible, kind, need) < need {
-                return None;
-            }
-            Some(compare_spans(
-                (qf, qw, qs),
-                (cf, cw, cs),
-                kind,
-                explain,
-                &possible,
-            ))
-        })
+        compare_within(query, listed.get(j), kind, explain, need, 1.0)
     }
+}
+
+/// Compares two prepared forms, their score scaled by `factor`, unless the
+/// bound on it shows it cannot reach `need`.
+fn compare_within(
+    (qf, qw, qs): Prepared<'_>,
+    (cf, cw, cs): Prepared<'_>,
+    kind: PartyKind,
+    explain: bool,
+    need: f64,
+    factor: f64,
+) -> Option<NameScore> {
+    POSSIBLE_SCRATCH.with(|scratch| {
+        let mut possible = scratch.borrow_mut();
+        possible.clear();
+        push_possible_pairs(qf, qs, cf, cs, &mut possible);
+        // (A scaled bound is computed whole: stopped at `need / factor`, its
+        // product could round below `need`.)
+        let enough = if factor == 1.0 { need } else { f64::INFINITY };
+        if factor * upper_bound(qf, qw, qs, cf, cw, cs, &possible, kind, enough) < need {
+            return None;
+        }
+        let mut s = compare_spans((qf, qw, qs), (cf, cw, cs), kind, explain, &possible);
+        s.score *= factor;
+        Some(s)
+    })
 }
 
 #[cfg(test)]

@@ -199,9 +199,8 @@ fn joined_hash(joined: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0x6a_6f_69_6e).hash_one(joined)
 }
 
-/// Whether a query form is looked up by its trigrams (its words are looked
-/// up in any case); a listed form is indexed by them when it is not a
-/// transcription respelling.
+/// Whether a form is indexed (a listed one) or looked up (a query's) by its
+/// trigrams; its words are in any case.
 fn counts_trigrams(f: &NameForm) -> bool {
     f.native.is_none() && !f.skeleton && !f.is_transcription()
 }
@@ -321,7 +320,7 @@ impl Screener {
             // A respelling as a transcription of Russian is found by its
             // words; its trigrams are mostly those of the name as written
             // ("yames" for "James"), and would only lengthen the lists.
-            if !f.is_transcription() {
+            if counts_trigrams(f) {
                 for t in tg {
                     postings.entry(t).or_default().push(fi as u32);
                 }

@@ -136,15 +136,7 @@ fn names_that_only_share_letters_do_not_alert() {
         "颖 何",
         "은경 김",
     ] {
-        let found = screener.screen(&Query::name(name), 10, DEFAULT_THRESHOLD);
-        assert!(
-            found.is_empty(),
-            "{name}: {:?}",
-            found
-                .iter()
-                .map(|m| (&m.matched_name, m.score))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(matched(&screener, name), [], "{name}");
     }
 }
 
@@ -157,18 +149,21 @@ fn a_name_spelt_as_listed_is_always_found() {
         return;
     };
     for (name, listed) in [("利 李", "Li Li"), ("Li Li", "Li Li")] {
-        let found = screener.screen(&Query::name(name), 10, DEFAULT_THRESHOLD);
+        let found = matched(&screener, name);
         assert!(
-            found
-                .iter()
-                .any(|m| m.matched_name == listed && m.score >= 0.99),
-            "{name}: {:?}",
-            found
-                .iter()
-                .map(|m| (&m.matched_name, m.score))
-                .collect::<Vec<_>>()
+            found.iter().any(|(n, score)| n == listed && *score >= 0.99),
+            "{name}: {found:?}"
         );
     }
+}
+
+/// The names a party matches at the default threshold, with their scores.
+fn matched(screener: &Screener, name: &str) -> Vec<(String, f64)> {
+    screener
+        .screen(&Query::name(name), 10, DEFAULT_THRESHOLD)
+        .into_iter()
+        .map(|m| (m.matched_name, m.score))
+        .collect()
 }
 
 #[test]
