@@ -606,9 +606,15 @@ struct BatchMemo {
 }
 
 impl BatchMemo {
-    fn new(most_parties: usize, most_matches: usize) -> BatchMemo {
+    /// A memo for a batch of `rows` rows: its table is sized once for the
+    /// parties it may hold, rather than grown (and rehashed) while every
+    /// core but one waits.
+    fn new(most_parties: usize, most_matches: usize, rows: usize) -> BatchMemo {
         BatchMemo {
-            matches: std::collections::HashMap::default(),
+            matches: std::collections::HashMap::with_capacity_and_hasher(
+                rows.min(most_parties),
+                Default::default(),
+            ),
             held: 0,
             screens: 0,
             most_parties,
@@ -633,9 +639,9 @@ fn screen_block(
         memo.matches.clear();
         memo.held = 0;
     }
-    let mut fresh: Vec<&Query> = Vec::new();
+    let mut fresh: Vec<&Query> = Vec::with_capacity(block.len());
     let mut seen: std::collections::HashSet<&Query, foldhash::fast::RandomState> =
-        std::collections::HashSet::default();
+        std::collections::HashSet::with_capacity_and_hasher(block.len(), Default::default());
     for p in block {
         if let Pending::Query { query, .. } = p {
             if !memo.matches.contains_key(query) && seen.insert(query) {
@@ -781,22 +787,49 @@ impl BatchWriter<'_> {
     }
 }
 
+/// A batch's input, read and checked whole before a row is screened: a
+/// file that is not UTF-8 CSV with one line per row is refused as it is.
+/// Read apart from screening so that a caller can read it while the lists
+/// are indexed.
+pub struct BatchInput {
+    path: std::path::PathBuf,
+    text: String,
+    rows: usize,
+}
+
+impl BatchInput {
+    pub fn read(input: &Path) -> Result<BatchInput> {
+        let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
+        let file = input.display().to_string();
+        let text = decode(&file, &bytes)?.to_owned();
+        crate::refuse_multiline_cells(&file, text.as_bytes())?;
+        let rows = text.lines().count().saturating_sub(1);
+        Ok(BatchInput {
+            path: input.to_path_buf(),
+            text,
+            rows,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// Screens every row of `input` (CSV with `name`, optional `country`, `type`, `id`)
 /// into `output`, streaming. Bad rows are reported in the `error` column.
 /// With a recorder, every screened row is recorded with its party.
 pub fn batch(
     screener: &Screener,
-    (input, output): (&Path, &Path),
+    (input, output): (&BatchInput, &Path),
     (limit, threshold): (usize, f64),
     countries: &CountryTable,
     mut recorder: Option<&mut crate::recording::Recorder>,
     progress: &dyn crate::Progress,
 ) -> Result<BatchSummary> {
+    let (text, total_rows) = (input.text.as_str(), input.rows);
+    let input = input.path();
     crate::paths::ensure_distinct(input, output)?;
-    let bytes = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
-    let text = decode(&input.display().to_string(), &bytes)?;
-    crate::refuse_multiline_cells(&input.display().to_string(), text.as_bytes())?;
-    let total_rows = text.lines().count().saturating_sub(1);
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -853,7 +886,7 @@ pub fn batch(
     // before it is written and the next one read, so no core waits on them.
     let mut current = read(recorder.as_deref_mut());
     let mut screened_block: Option<(Vec<Pending>, Vec<SharedMatches>)> = None;
-    let mut memo = BatchMemo::new(BATCH_MEMO_PARTIES, BATCH_MEMO_MATCHES);
+    let mut memo = BatchMemo::new(BATCH_MEMO_PARTIES, BATCH_MEMO_MATCHES, total_rows);
     while !current.is_empty() {
         let (results, (next, wrote)) = rayon::join(
             || screen_block(screener, &current, (limit, threshold), &mut memo),
@@ -1216,7 +1249,7 @@ mod tests {
                 .collect()
         };
         // Room for two parties: the second and third blocks start afresh.
-        let mut memo = BatchMemo::new(2, 10);
+        let mut memo = BatchMemo::new(2, 10, 4);
         let blocks = [
             rows(&["Huawei Technologies", "Siemens AG"]),
             rows(&["Huawei Technologies", "Huawie Technologies"]),

@@ -235,6 +235,143 @@ struct Tally {
     touched: Vec<u32>,
 }
 
+/// The trigram-indexed forms by trigram, their trigram counts, and by
+/// their joined letters (see [`Screener`]'s fields of those names).
+struct TrigramIndex {
+    postings: HashMap<u32, Vec<u32>>,
+    form_trigrams: Vec<u16>,
+    by_joined: Vec<(u64, u32)>,
+}
+
+impl TrigramIndex {
+    fn new(entry_forms: &[PerName<NameForm>], refs: &[FormRef]) -> TrigramIndex {
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
+        let mut form_trigrams = Vec::with_capacity(refs.len());
+        let mut by_joined: Vec<(u64, u32)> = Vec::new();
+        for (fi, r) in refs.iter().enumerate() {
+            let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
+            let tg = trigrams(&f.joined);
+            form_trigrams.push(tg.len().min(u16::MAX as usize) as u16);
+            // A respelling as a transcription of Russian is found by its
+            // words; its trigrams are mostly those of the name as written
+            // ("yames" for "James"), and would only lengthen the lists.
+            if counts_trigrams(f) {
+                for t in tg {
+                    postings.entry(t).or_default().push(fi as u32);
+                }
+                by_joined.push((joined_hash(&f.joined), fi as u32));
+            }
+        }
+        by_joined.sort_unstable();
+        TrigramIndex {
+            postings,
+            form_trigrams,
+            by_joined,
+        }
+    }
+}
+
+/// The words of the indexed forms and what is looked up by them (see
+/// [`Screener`]'s fields of those names).
+struct WordIndex {
+    vocab: HashMap<String, u32>,
+    vocab_tokens: Vec<String>,
+    vocab_weights: Vec<f32>,
+    token_postings: Vec<Vec<u32>>,
+    vocab_trigrams: HashMap<u32, Vec<u32>>,
+    form_weight: Vec<f32>,
+    skeletons: HashMap<String, Vec<u32>>,
+}
+
+impl WordIndex {
+    fn new(
+        entry_forms: &[PerName<NameForm>],
+        refs: &[FormRef],
+        weights: &HashMap<String, f32>,
+    ) -> WordIndex {
+        let mut vocab: HashMap<String, u32> = HashMap::default();
+        let mut vocab_tokens: Vec<String> = Vec::new();
+        let mut token_postings: Vec<Vec<u32>> = Vec::new();
+        let mut form_weight = Vec::with_capacity(refs.len());
+        for (fi, r) in refs.iter().enumerate() {
+            let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
+            form_weight.push(f.weights.iter().sum::<f32>());
+            for t in &f.tokens {
+                let id = *vocab.entry(t.clone()).or_insert_with(|| {
+                    vocab_tokens.push(t.clone());
+                    token_postings.push(Vec::new());
+                    (vocab_tokens.len() - 1) as u32
+                });
+                let list = &mut token_postings[id as usize];
+                if list.last() != Some(&(fi as u32)) {
+                    list.push(fi as u32);
+                }
+            }
+        }
+        // (Every list token is a token of an indexed form, and has its weight.)
+        let vocab_weights: Vec<f32> = vocab_tokens
+            .iter()
+            .map(|t| weights.get(t).copied().unwrap_or(1.0))
+            .collect();
+        let mut vocab_trigrams: HashMap<u32, Vec<u32>> = HashMap::default();
+        for (id, t) in vocab_tokens.iter().enumerate() {
+            if t.len() >= 4 {
+                for g in trigrams(t) {
+                    vocab_trigrams.entry(g).or_default().push(id as u32);
+                }
+            }
+        }
+        let mut skeletons: HashMap<String, Vec<u32>> = HashMap::default();
+        for (id, t) in vocab_tokens.iter().enumerate() {
+            // One consonant is a word too ("Zia", "Agha"): with the other
+            // words of a name it finds the name.
+            let k = crate::translit::latin_skeleton(t);
+            if !k.is_empty() {
+                skeletons.entry(k).or_default().push(id as u32);
+            }
+        }
+        WordIndex {
+            vocab,
+            vocab_tokens,
+            vocab_weights,
+            token_postings,
+            vocab_trigrams,
+            form_weight,
+            skeletons,
+        }
+    }
+}
+
+/// Entries by identifying number.
+fn id_index(entries: &[Entry]) -> HashMap<String, Vec<u32>> {
+    let mut id_index: HashMap<String, Vec<u32>> = HashMap::default();
+    for (ei, e) in entries.iter().enumerate() {
+        for id in &e.ids {
+            id_index
+                .entry(id.number.clone())
+                .or_default()
+                .push(ei as u32);
+        }
+    }
+    id_index
+}
+
+/// Organisations by the acronyms of their names (per entry, per name).
+fn acronym_index(entry_acronyms: Vec<PerName<String>>) -> HashMap<String, Vec<(u32, u16)>> {
+    let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::default();
+    for (ei, per_name) in entry_acronyms.into_iter().enumerate() {
+        for (ni, names) in per_name.into_iter().enumerate() {
+            for a in names {
+                let list = acronyms.entry(a).or_default();
+                if !list.iter().any(|(x, _)| *x == ei as u32) {
+                    list.push((ei as u32, ni as u16));
+                }
+            }
+        }
+    }
+    acronyms
+}
+
 impl Screener {
     /// Indexes a list set.
     pub fn new(set: ListSet) -> Screener {
@@ -306,82 +443,31 @@ impl Screener {
             }
         }
         shapes.shrink_to_fit();
-        let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
-        let mut form_trigrams = Vec::with_capacity(refs.len());
-        let mut vocab: HashMap<String, u32> = HashMap::default();
-        let mut vocab_tokens: Vec<String> = Vec::new();
-        let mut token_postings: Vec<Vec<u32>> = Vec::new();
-        let mut form_weight = Vec::with_capacity(refs.len());
-        let mut by_joined: Vec<(u64, u32)> = Vec::new();
-        for (fi, r) in refs.iter().enumerate() {
-            let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
-            let tg = trigrams(&f.joined);
-            form_trigrams.push(tg.len().min(u16::MAX as usize) as u16);
-            // A respelling as a transcription of Russian is found by its
-            // words; its trigrams are mostly those of the name as written
-            // ("yames" for "James"), and would only lengthen the lists.
-            if counts_trigrams(f) {
-                for t in tg {
-                    postings.entry(t).or_default().push(fi as u32);
-                }
-                by_joined.push((joined_hash(&f.joined), fi as u32));
-            }
-            form_weight.push(f.weights.iter().sum::<f32>());
-            for t in &f.tokens {
-                let id = *vocab.entry(t.clone()).or_insert_with(|| {
-                    vocab_tokens.push(t.clone());
-                    token_postings.push(Vec::new());
-                    (vocab_tokens.len() - 1) as u32
-                });
-                let list = &mut token_postings[id as usize];
-                if list.last() != Some(&(fi as u32)) {
-                    list.push(fi as u32);
-                }
-            }
-        }
-        by_joined.sort_unstable();
-        // (Every list token is a token of an indexed form, and has its weight.)
-        let vocab_weights: Vec<f32> = vocab_tokens
-            .iter()
-            .map(|t| weights.get(t).copied().unwrap_or(1.0))
-            .collect();
-        let mut vocab_trigrams: HashMap<u32, Vec<u32>> = HashMap::default();
-        for (id, t) in vocab_tokens.iter().enumerate() {
-            if t.len() >= 4 {
-                for g in trigrams(t) {
-                    vocab_trigrams.entry(g).or_default().push(id as u32);
-                }
-            }
-        }
-        let mut skeletons: HashMap<String, Vec<u32>> = HashMap::default();
-        for (id, t) in vocab_tokens.iter().enumerate() {
-            // One consonant is a word too ("Zia", "Agha"): with the other
-            // words of a name it finds the name.
-            let k = crate::translit::latin_skeleton(t);
-            if !k.is_empty() {
-                skeletons.entry(k).or_default().push(id as u32);
-            }
-        }
-        let mut id_index: HashMap<String, Vec<u32>> = HashMap::default();
-        for (ei, e) in entries.iter().enumerate() {
-            for id in &e.ids {
-                id_index
-                    .entry(id.number.clone())
-                    .or_default()
-                    .push(ei as u32);
-            }
-        }
-        let mut acronyms: HashMap<String, Vec<(u32, u16)>> = HashMap::default();
-        for (ei, per_name) in entry_acronyms.into_iter().enumerate() {
-            for (ni, names) in per_name.into_iter().enumerate() {
-                for a in names {
-                    let list = acronyms.entry(a).or_default();
-                    if !list.iter().any(|(x, _)| *x == ei as u32) {
-                        list.push((ei as u32, ni as u16));
-                    }
-                }
-            }
-        }
+        // The trigram index, the word index and the identifier and acronym
+        // indexes read the forms independently: side by side.
+        let ((trigram_index, (id_index, acronyms)), word_index) = rayon::join(
+            || {
+                rayon::join(
+                    || TrigramIndex::new(&entry_forms, &refs),
+                    || (id_index(&entries), acronym_index(entry_acronyms)),
+                )
+            },
+            || WordIndex::new(&entry_forms, &refs, &weights),
+        );
+        let TrigramIndex {
+            postings,
+            form_trigrams,
+            by_joined,
+        } = trigram_index;
+        let WordIndex {
+            vocab,
+            vocab_tokens,
+            vocab_weights,
+            token_postings,
+            vocab_trigrams,
+            form_weight,
+            skeletons,
+        } = word_index;
         Screener {
             id: NEXT_INDEX_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             entries,

@@ -43,14 +43,24 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
             ));
         }
         g.place.ensure_not_own(&output, &dir)?;
-        let screener = build()?;
+        exctl_app::paths::ensure_distinct(&input, &output)?;
+        // The input is read and checked while the lists are indexed.
+        let (screener, input) = std::thread::scope(|s| {
+            let reading = s.spawn(|| screening::BatchInput::read(&input));
+            let screener = build();
+            let input = reading
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("reading {} failed", input.display())));
+            (screener, input)
+        });
+        let (screener, input) = (screener?, input?);
         let mut recorder = if no_record || !g.place.initialised() {
             None
         } else {
             let rt = instance::runtime()?;
             let store = g.place.open(&rt)?;
             let date = chrono::Utc::now().date_naive();
-            let id = recording::Recorder::batch_id(&input, date, batch_id)?;
+            let id = recording::Recorder::batch_id(input.path(), date, batch_id)?;
             Some(recording::Recorder::new(rt, store, id))
         };
         let summary = screening::batch(
