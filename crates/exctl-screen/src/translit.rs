@@ -566,17 +566,43 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
         }
     }
     // Organisations: known words in English, other runs romanised (a
-    // numbered body may have two syllables: 39호실 "Office 39").
+    // numbered body may have two syllables: 39호실 "Office 39"). A person's
+    // given names are not words to translate ("정수" is no "repair").
     let syllable_count = text
         .chars()
         .filter(|c| hangul_syllable(*c).is_some())
         .count();
-    if syllable_count >= 3 || (syllable_count == 2 && text.chars().any(|c| c.is_ascii_digit())) {
+    let organisation =
+        syllable_count >= 3 || (syllable_count == 2 && text.chars().any(|c| c.is_ascii_digit()));
+    if organisation && !reads_as_personal_name(&words) {
         for (t, scheme) in hangul_translations(text) {
             push(t, scheme);
         }
     }
     out
+}
+
+/// Whether Hangul words read as a person's name written apart: two words or
+/// more, each of one or two syllables, the first or the last a surname of
+/// one syllable ("김 정수", "정수 명숙 김"). An organisation's name has a
+/// longer word ("노동당 39호실", "인민군 정찰총국").
+fn reads_as_personal_name(words: &[&str]) -> bool {
+    let syllables = |w: &str| -> Option<Vec<char>> {
+        let cs: Vec<char> = w.chars().collect();
+        let all_hangul = cs.iter().all(|c| hangul_syllable(*c).is_some());
+        (all_hangul && (1..=2).contains(&cs.len())).then_some(cs)
+    };
+    let Some(parts) = words
+        .iter()
+        .map(|w| syllables(w))
+        .collect::<Option<Vec<Vec<char>>>>()
+    else {
+        return false;
+    };
+    let is_surname =
+        |p: &Vec<char>| p.len() == 1 && KOREAN_SURNAMES.iter().any(|(c, _)| *c == p[0]);
+    parts.len() >= 2
+        && (parts.first().is_some_and(is_surname) || parts.last().is_some_and(is_surname))
 }
 
 /// Initial consonants as Revised Romanisation (and McCune–Reischauer, which
@@ -2016,6 +2042,27 @@ mod tests {
         assert!(has(&v, "park ji seong") || has(&v, "park ji sung"), "{v:?}");
         let v = hangul("이민호");
         assert!(has(&v, "lee min ho"), "{v:?}");
+    }
+
+    #[test]
+    fn personal_names_in_hangul_are_not_translated() {
+        let translated = |text: &str| {
+            hangul(text)
+                .into_iter()
+                .filter(|(_, s)| s.contains("translated"))
+                .map(|(t, _)| t)
+                .collect::<Vec<_>>()
+        };
+        // 정수 and 중수 are words ("repair", "heavy water"), and given names.
+        assert_eq!(translated("정수 명숙 김"), Vec::<String>::new());
+        assert_eq!(translated("지훈 중수 최"), Vec::<String>::new());
+        assert_eq!(translated("김 정수"), Vec::<String>::new());
+        // An organisation keeps its words in English, however it is spaced.
+        assert!(translated("노동당 39호실")
+            .iter()
+            .any(|t| t.contains("office")));
+        let bureau = translated("인민군 정찰총국");
+        assert!(bureau.iter().any(|t| t.contains("bureau")), "{bureau:?}");
     }
 
     #[test]
