@@ -574,9 +574,31 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
         .count();
     let organisation =
         syllable_count >= 3 || (syllable_count == 2 && text.chars().any(|c| c.is_ascii_digit()));
-    if organisation && !reads_as_personal_name(&words) {
+    if organisation {
+        // A person's name keeps only its words romanised whole ("jongsu
+        // myongsuk kim"), as lists write given names joined.
+        let person = reads_as_personal_name(&words);
+        let whole = |scheme: &str| -> String {
+            words
+                .iter()
+                .map(|w| {
+                    w.chars()
+                        .enumerate()
+                        .map(|(i, c)| romanise_syllable(c, scheme, i == 0))
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let untranslated = if person {
+            vec![whole("dprk"), whole("rr")]
+        } else {
+            Vec::new()
+        };
         for (t, scheme) in hangul_translations(text) {
-            push(t, scheme);
+            if !person || untranslated.contains(&t) {
+                push(t, scheme);
+            }
         }
     }
     out
@@ -2053,10 +2075,14 @@ mod tests {
                 .map(|(t, _)| t)
                 .collect::<Vec<_>>()
         };
-        // 정수 and 중수 are words ("repair", "heavy water"), and given names.
-        assert_eq!(translated("정수 명숙 김"), Vec::<String>::new());
-        assert_eq!(translated("지훈 중수 최"), Vec::<String>::new());
-        assert_eq!(translated("김 정수"), Vec::<String>::new());
+        // 정수 and 중수 are words ("repair", "heavy water"), and given names,
+        // romanised whole as lists write them.
+        assert_eq!(
+            translated("정수 명숙 김"),
+            ["jongsu myongsuk kim", "jeongsu myeongsuk gim"]
+        );
+        assert_eq!(translated("지훈 중수 최"), ["jihun jungsu choe"]);
+        assert_eq!(translated("김 정수"), ["kim jongsu", "gim jeongsu"]);
         // An organisation keeps its words in English, however it is spaced.
         assert!(translated("노동당 39호실")
             .iter()
