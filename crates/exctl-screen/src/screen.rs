@@ -156,8 +156,8 @@ pub struct Screener {
     trigrams: HashMap<u32, Vec<u32>>,
     /// Trigram count of each form.
     form_trigrams: Vec<u16>,
-    /// The trigram-indexed forms by a hash of their joined text, sorted.
-    by_joined: Vec<(u64, u32)>,
+    /// The trigram-indexed forms by a hash of their joined text.
+    by_joined: JoinedIndex,
     /// Every token of every indexed form, with the forms that hold it.
     vocab: HashMap<String, u32>,
     vocab_tokens: Vec<String>,
@@ -197,6 +197,53 @@ fn trigrams(joined: &str) -> Vec<u32> {
 fn joined_hash(joined: &str) -> u64 {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::with_seed(0x6a_6f_69_6e).hash_one(joined)
+}
+
+/// Forms by the hash of their joined letters ([`joined_hash`]): the pairs
+/// sorted by hash, and where each run of hashes with the same leading bits
+/// starts, so that a look-up reads a bucket or two rather than binary
+/// searching a long array (a miss of the cache at every step).
+struct JoinedIndex {
+    sorted: Vec<(u64, u32)>,
+    /// `starts[b]`: the first pair whose hash's leading bits are `b` or more;
+    /// one more than the buckets.
+    starts: Vec<u32>,
+    /// The hash shifted right by this gives its bucket.
+    shift: u32,
+}
+
+impl JoinedIndex {
+    fn new(mut pairs: Vec<(u64, u32)>) -> JoinedIndex {
+        pairs.sort_unstable();
+        // About four pairs a bucket.
+        let bits = (pairs.len() / 4).max(1).ilog2().clamp(4, 24);
+        let shift = 64 - bits;
+        let mut starts = Vec::with_capacity((1 << bits) + 1);
+        let mut at = 0usize;
+        for b in 0..(1u64 << bits) {
+            while at < pairs.len() && (pairs[at].0 >> shift) < b {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        starts.push(pairs.len() as u32);
+        JoinedIndex {
+            sorted: pairs,
+            starts,
+            shift,
+        }
+    }
+
+    /// The forms whose joined letters hash to `key`.
+    fn forms(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+        let b = (key >> self.shift) as usize;
+        let bucket = &self.sorted[self.starts[b] as usize..self.starts[b + 1] as usize];
+        bucket
+            .iter()
+            .skip_while(move |(h, _)| *h < key)
+            .take_while(move |(h, _)| *h == key)
+            .map(|(_, f)| *f)
+    }
 }
 
 /// Whether a form is indexed (a listed one) or looked up (a query's) by its
@@ -240,7 +287,7 @@ struct Tally {
 struct TrigramIndex {
     postings: HashMap<u32, Vec<u32>>,
     form_trigrams: Vec<u16>,
-    by_joined: Vec<(u64, u32)>,
+    by_joined: JoinedIndex,
 }
 
 impl TrigramIndex {
@@ -262,11 +309,10 @@ impl TrigramIndex {
                 by_joined.push((joined_hash(&f.joined), fi as u32));
             }
         }
-        by_joined.sort_unstable();
         TrigramIndex {
             postings,
             form_trigrams,
-            by_joined,
+            by_joined: JoinedIndex::new(by_joined),
         }
     }
 }
@@ -556,12 +602,7 @@ impl Screener {
     /// for 利 李, among the hundreds of names holding "li"), up to the
     /// candidates a screen keeps.
     fn spelt_alike(&self, form: &NameForm, out: &mut Vec<(f64, u32)>) {
-        let key = joined_hash(&form.joined);
-        let from = self.by_joined.partition_point(|(h, _)| *h < key);
-        for &(h, f) in &self.by_joined[from..] {
-            if h != key {
-                break;
-            }
+        for f in self.by_joined.forms(joined_hash(&form.joined)) {
             let r = self.forms[f as usize];
             let listed =
                 &self.entry_forms[r.entry as usize][usize::from(r.name)][usize::from(r.form)];
@@ -1388,4 +1429,39 @@ const HALF_A_THOUSANDTH: f64 = 0.0005;
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JoinedIndex;
+
+    /// Every form is found by its hash, and only by it: at the edges of the
+    /// buckets, with hashes shared by several forms, in an empty index.
+    #[test]
+    fn joined_index_finds_every_form_by_its_hash() {
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
+        let mut h = 0x9e37_79b9_7f4a_7c15u64;
+        for f in 0..5000u32 {
+            h = h.rotate_left(17).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ u64::from(f);
+            pairs.push((h, f));
+            if f % 7 == 0 {
+                pairs.push((h, f + 100_000));
+            }
+        }
+        pairs.extend([(0, 1), (u64::MAX, 2), (u64::MAX, 3), (1 << 63, 4)]);
+        let index = JoinedIndex::new(pairs.clone());
+        for &(key, _) in &pairs {
+            let mut found: Vec<u32> = index.forms(key).collect();
+            let mut expected: Vec<u32> = pairs
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, f)| *f)
+                .collect();
+            found.sort_unstable();
+            expected.sort_unstable();
+            assert_eq!(found, expected, "hash {key:#x}");
+        }
+        assert_eq!(index.forms(12345).count(), 0);
+        assert_eq!(JoinedIndex::new(Vec::new()).forms(u64::MAX).count(), 0);
+    }
 }
