@@ -24,6 +24,54 @@ pub fn child(dir: &Path, name: &str, what: &str) -> Result<PathBuf> {
     Ok(dir.join(name))
 }
 
+/// A new, empty file beside `output` to write it into before moving it into
+/// place ([`tempfile::NamedTempFile::persist`]): its name is unique and it is
+/// created only if no file has that name, so it is never the input or any
+/// file of the user's, and it is removed if the command fails. The output's
+/// folder must exist and the output must not be a folder: checked here,
+/// before any work.
+pub fn file_beside(output: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(bad(format!(
+            "{}: no such folder for the output {}",
+            dir.display(),
+            output.display()
+        )));
+    }
+    if output.is_dir() {
+        return Err(bad(format!(
+            "the output {} is a folder: name a file",
+            output.display()
+        )));
+    }
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "creating a file in {} for {}: {e}",
+                dir.display(),
+                output.display()
+            )
+        })
+}
+
+/// Moves a file written whole ([`file_beside`]) onto `output`.
+pub fn put_in_place(file: tempfile::NamedTempFile, output: &Path) -> Result<()> {
+    file.persist(output)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("writing {}: {}", output.display(), e.error))
+}
+
 /// Refuses to go on when `output` is `input` (the same path, a link to it,
 /// or a hard link): reading while overwriting loses the input or never ends.
 pub fn ensure_distinct(input: &Path, output: &Path) -> Result<()> {

@@ -854,9 +854,11 @@ pub fn batch(
         dob: idx("dob"),
         ids: idx("ids"),
     };
-    let tmp = output.with_extension("csv.tmp");
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    // (Checked and created before the first row is screened.)
+    let tmp = crate::paths::file_beside(output)?;
+    let file = tmp
+        .reopen()
+        .with_context(|| format!("writing {}", output.display()))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
     w.write_record(BATCH_COLUMNS)?;
     progress.start(total_rows as u64);
@@ -918,11 +920,10 @@ pub fn batch(
     progress.finish();
     let mut inner = w
         .into_inner()
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?;
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", output.display()))?;
     inner.flush()?;
     drop(inner);
-    std::fs::rename(&tmp, output)
-        .with_context(|| format!("moving {} into place", tmp.display()))?;
+    crate::paths::put_in_place(tmp, output)?;
     Ok(BatchSummary {
         rows: screened,
         screens: memo.screens,

@@ -626,3 +626,36 @@ fn an_unclosed_quote_refuses_the_whole_batch_instead_of_hiding_rows() {
     assert!(err(&o).contains("orders.csv:2"), "{}", err(&o));
     assert!(!out.exists(), "nothing is written");
 }
+
+/// A batch writes its results into a new file of its own beside the output
+/// and moves it into place: an input or a file of the user's named as the
+/// old fixed temporary name ("OUT.csv.tmp") is never written over or moved,
+/// and an output that is a folder is refused before any row is screened,
+/// leaving nothing behind.
+#[test]
+fn a_batch_writes_over_no_file_but_its_output() {
+    let home = tmpdir("beside");
+    let input = home.join("x.csv.tmp");
+    std::fs::write(&input, "name\nHuawei\n").unwrap();
+    let o = screen_batch(&home, &input, &home.join("x.txt"));
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "name\nHuawei\n");
+    assert!(std::fs::read_to_string(home.join("x.txt"))
+        .unwrap()
+        .contains("Huawei"));
+    let mine = home.join("hits.csv.tmp");
+    std::fs::write(&mine, "mine").unwrap();
+    let o = screen_batch(&home, &input, &home.join("hits"));
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "mine");
+    let folder = home.join("out");
+    std::fs::create_dir(&folder).unwrap();
+    let before: Vec<_> = std::fs::read_dir(&home).unwrap().collect();
+    let o = screen_batch(&home, &input, &folder);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("is a folder"), "{}", err(&o));
+    assert_eq!(std::fs::read_dir(&home).unwrap().count(), before.len());
+    let o = screen_batch(&home, &input, &home.join("no/such/out.csv"));
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("no such folder"), "{}", err(&o));
+}

@@ -159,11 +159,10 @@ pub(crate) fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> 
             {
                 return Err(bad(format!("{}: no such folder", dir.display())));
             }
-            let mut tmp = p.clone().into_os_string();
-            tmp.push(".partial");
-            let tmp = PathBuf::from(tmp);
-            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &p).with_context(|| format!("writing {}", p.display()))?;
+            let mut tmp = exctl_app::paths::file_beside(&p)?;
+            std::io::Write::write_all(tmp.as_file_mut(), text.as_bytes())
+                .with_context(|| format!("writing {}", p.display()))?;
+            exctl_app::paths::put_in_place(tmp, &p)?;
         }
         None => print!("{text}"),
     }
