@@ -153,23 +153,10 @@ pub struct Screener {
     /// The shapes of the forms' tokens, side by side (see [`TokenShape`]).
     shapes: Vec<TokenShape>,
     forms: Vec<FormRef>,
-    trigrams: HashMap<u32, Vec<u32>>,
-    /// Trigram count of each form.
-    form_trigrams: Vec<u16>,
-    /// The trigram-indexed forms by a hash of their joined text.
-    by_joined: JoinedIndex,
-    /// Every token of every indexed form, with the forms that hold it.
-    vocab: HashMap<String, u32>,
-    vocab_tokens: Vec<String>,
-    /// Weight of each token of `vocab_tokens` (rarer weighs more).
-    vocab_weights: Vec<f32>,
-    token_postings: Vec<Vec<u32>>,
-    /// Trigrams of the vocabulary's tokens, for looking up a misspelt token.
-    vocab_trigrams: HashMap<u32, Vec<u32>>,
-    /// Sum of each indexed form's token weights.
-    form_weight: Vec<f32>,
-    /// Vocabulary tokens by consonant skeleton, for names in Arabic script.
-    skeletons: HashMap<String, Vec<u32>>,
+    /// The indexed forms by their trigrams and joined letters.
+    trigram_index: TrigramIndex,
+    /// The indexed forms by their words.
+    words: WordIndex,
     /// Organisations by the acronyms of their names: weak aliases.
     acronyms: HashMap<String, Vec<(u32, u16)>>,
     /// Entries by identifying number.
@@ -282,11 +269,13 @@ struct Tally {
     touched: Vec<u32>,
 }
 
-/// The trigram-indexed forms by trigram, their trigram counts, and by
-/// their joined letters (see [`Screener`]'s fields of those names).
+/// The trigram-indexed forms by trigram and by their joined letters.
 struct TrigramIndex {
+    /// The trigram-indexed forms holding each trigram.
     postings: HashMap<u32, Vec<u32>>,
+    /// Trigram count of each form.
     form_trigrams: Vec<u16>,
+    /// The trigram-indexed forms by a hash of their joined text.
     by_joined: JoinedIndex,
 }
 
@@ -317,15 +306,20 @@ impl TrigramIndex {
     }
 }
 
-/// The words of the indexed forms and what is looked up by them (see
-/// [`Screener`]'s fields of those names).
+/// The words of the indexed forms and what is looked up by them.
 struct WordIndex {
+    /// Every token of every indexed form, by id: the forms that hold it in
+    /// `token_postings`.
     vocab: HashMap<String, u32>,
     vocab_tokens: Vec<String>,
+    /// Weight of each token of `vocab_tokens` (rarer weighs more).
     vocab_weights: Vec<f32>,
     token_postings: Vec<Vec<u32>>,
+    /// Trigrams of the vocabulary's tokens, for looking up a misspelt token.
     vocab_trigrams: HashMap<u32, Vec<u32>>,
+    /// Sum of each indexed form's token weights.
     form_weight: Vec<f32>,
+    /// Vocabulary tokens by consonant skeleton, for names in Arabic script.
     skeletons: HashMap<String, Vec<u32>>,
 }
 
@@ -500,20 +494,6 @@ impl Screener {
             },
             || WordIndex::new(&entry_forms, &refs, &weights),
         );
-        let TrigramIndex {
-            postings,
-            form_trigrams,
-            by_joined,
-        } = trigram_index;
-        let WordIndex {
-            vocab,
-            vocab_tokens,
-            vocab_weights,
-            token_postings,
-            vocab_trigrams,
-            form_weight,
-            skeletons,
-        } = word_index;
         Screener {
             id: NEXT_INDEX_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             entries,
@@ -521,16 +501,8 @@ impl Screener {
             entry_forms,
             shapes,
             forms: refs,
-            trigrams: postings,
-            form_trigrams,
-            by_joined,
-            vocab_weights,
-            vocab,
-            vocab_tokens,
-            token_postings,
-            vocab_trigrams,
-            form_weight,
-            skeletons,
+            trigram_index,
+            words: word_index,
             acronyms,
             id_index,
         }
@@ -552,9 +524,9 @@ impl Screener {
     /// Token weight from its rarity in the list: rare tokens identify, common
     /// ones ("group", "trading", "mohammad") only support.
     pub fn weight(&self, token: &str) -> f64 {
-        self.vocab.get(token).map_or_else(
+        self.words.vocab.get(token).map_or_else(
             || idf_weight(token, self.entries.len().max(1) as f64, 0.0),
-            |id| f64::from(self.vocab_weights[*id as usize]),
+            |id| f64::from(self.words.vocab_weights[*id as usize]),
         )
     }
 
@@ -566,7 +538,10 @@ impl Screener {
         // Skip trigrams so common they carry no information, unless that leaves nothing.
         // The rarest trigrams carry the evidence: count the rarer two thirds
         // (at least three), never the very commonest.
-        let mut lists: Vec<&Vec<u32>> = q.iter().filter_map(|t| self.trigrams.get(t)).collect();
+        let mut lists: Vec<&Vec<u32>> = q
+            .iter()
+            .filter_map(|t| self.trigram_index.postings.get(t))
+            .collect();
         lists.sort_unstable_by_key(|l| l.len());
         let keep = (lists.len() * 2).div_ceil(3).max(3).min(lists.len());
         lists.truncate(keep);
@@ -584,7 +559,7 @@ impl Screener {
             let qn = lists.len() as u32;
             for &f in touched.iter() {
                 let shared = u32::from(std::mem::take(&mut counts[f as usize]));
-                let sizes = qn + u32::from(self.form_trigrams[f as usize]);
+                let sizes = qn + u32::from(self.trigram_index.form_trigrams[f as usize]);
                 // Dice 2·shared / sizes ≥ 0.3, in integers: most forms
                 // touched share a trigram or two and are passed over. (A
                 // name sharing less is found by its words if at all: by
@@ -602,7 +577,11 @@ impl Screener {
     /// for 利 李, among the hundreds of names holding "li"), up to the
     /// candidates a screen keeps.
     fn spelt_alike(&self, form: &NameForm, out: &mut Vec<(f64, u32)>) {
-        for f in self.by_joined.forms(joined_hash(&form.joined)) {
+        for f in self
+            .trigram_index
+            .by_joined
+            .forms(joined_hash(&form.joined))
+        {
             let r = self.forms[f as usize];
             let listed =
                 &self.entry_forms[r.entry as usize][usize::from(r.name)][usize::from(r.form)];
@@ -626,7 +605,7 @@ impl Screener {
         // word: one edit changes at most three of them (four for a swap).
         let mut lists: Vec<&Vec<u32>> = q
             .iter()
-            .filter_map(|g| self.vocab_trigrams.get(g))
+            .filter_map(|g| self.words.vocab_trigrams.get(g))
             .collect();
         lists.sort_unstable_by_key(|l| l.len());
         lists.truncate(FUZZY_TRIGRAMS);
@@ -637,12 +616,12 @@ impl Screener {
                 &lists,
                 usize::from(need),
                 &mut tally,
-                self.vocab_tokens.len(),
+                self.words.vocab_tokens.len(),
             );
             let Tally { counts, touched } = &mut *tally;
             for &id in touched.iter() {
                 let c = std::mem::take(&mut counts[id as usize]);
-                let t = &self.vocab_tokens[id as usize];
+                let t = &self.words.vocab_tokens[id as usize];
                 if c < need || t.len().abs_diff(token.len()) > 2 {
                     continue;
                 }
@@ -657,7 +636,7 @@ impl Screener {
     /// The list tokens a query token stands for: itself when some list name
     /// holds it, else the list tokens like it.
     fn lookup(&self, token: &str) -> Vec<(u32, f64)> {
-        if let Some(&id) = self.vocab.get(token) {
+        if let Some(&id) = self.words.vocab.get(token) {
             return vec![(id, 1.0)];
         }
         self.similar_cached(token)
@@ -668,7 +647,7 @@ impl Screener {
     /// is spelt one way by one system and another by the list ("Otkrytie",
     /// "Otkritie"), and both spellings may be words of the lists.
     fn lookup_wide(&self, token: &str) -> Vec<(u32, f64)> {
-        let Some(&id) = self.vocab.get(token) else {
+        let Some(&id) = self.words.vocab.get(token) else {
             return self.similar_cached(token);
         };
         let mut ids = vec![(id, 1.0)];
@@ -731,7 +710,7 @@ impl Screener {
         }
         let any_specific = per_token.iter().any(|(_, ids)| {
             ids.iter()
-                .any(|(id, _)| self.token_postings[*id as usize].len() <= limit)
+                .any(|(id, _)| self.words.token_postings[*id as usize].len() <= limit)
         });
         TOKEN_SCRATCH.with(|s| {
             let (acc, touched) = &mut *s.borrow_mut();
@@ -742,7 +721,7 @@ impl Screener {
             for (ti, (w, ids)) in per_token.iter().enumerate() {
                 let ti = ti as u32;
                 for &(id, sim) in ids.iter() {
-                    let posting = &self.token_postings[id as usize];
+                    let posting = &self.words.token_postings[id as usize];
                     // A word on thousands of names finds nothing in particular.
                     if any_specific && posting.len() > limit {
                         continue;
@@ -766,7 +745,7 @@ impl Screener {
             }
             for &f in touched.iter() {
                 let e = &mut acc[f as usize];
-                let fw = f64::from(self.form_weight[f as usize]);
+                let fw = f64::from(self.words.form_weight[f as usize]);
                 let dice = 2.0 * f64::from(e.0) / (q_weight + fw);
                 // A long listed name that holds the whole query ("Otkritie
                 // Bank" in "… Bank Financial Corporation Otkritie") shares
@@ -825,7 +804,8 @@ impl Screener {
         for f in &mut qforms {
             let found: Vec<Vec<(u32, f64)>> = if f.skeleton {
                 let ids_of = |t: &str| -> Vec<(u32, f64)> {
-                    self.skeletons
+                    self.words
+                        .skeletons
                         .get(t)
                         .map(|ids| ids.iter().map(|id| (*id, 1.0)).collect())
                         .unwrap_or_default()
@@ -895,14 +875,14 @@ impl Screener {
                             self.weight(t) as f32
                         } else {
                             (ids.iter()
-                                .map(|(id, _)| f64::from(self.vocab_weights[*id as usize]))
+                                .map(|(id, _)| f64::from(self.words.vocab_weights[*id as usize]))
                                 .sum::<f64>()
                                 / n) as f32
                         };
                     }
                     ids.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or_else(
                         || self.weight(t),
-                        |(id, _)| f64::from(self.vocab_weights[*id as usize]),
+                        |(id, _)| f64::from(self.words.vocab_weights[*id as usize]),
                     ) as f32
                 })
                 .collect();

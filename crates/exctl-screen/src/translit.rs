@@ -576,7 +576,10 @@ pub fn hangul(text: &str) -> Vec<(String, &'static str)> {
         syllable_count >= 3 || (syllable_count == 2 && text.chars().any(|c| c.is_ascii_digit()));
     if organisation {
         // A person's name keeps only its words romanised whole ("jongsu
-        // myongsuk kim"), as lists write given names joined.
+        // myongsuk kim"), as lists write given names joined: the readings
+        // the translation gives without a translated word. (Made afresh for
+        // every person, they would also join names with no known word,
+        // "수빈 이" as "subin ri" meeting "SHUBIN, Igor".)
         let person = reads_as_personal_name(&words);
         let whole = |scheme: &str| -> String {
             words

@@ -153,12 +153,6 @@ pub(crate) fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> 
     match out {
         Some(p) => {
             exctl_app::paths::ensure_distinct(input, &p)?;
-            if let Some(dir) = p
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
-            {
-                return Err(bad(format!("{}: no such folder", dir.display())));
-            }
             let mut tmp = exctl_app::paths::file_beside(&p)?;
             std::io::Write::write_all(tmp.as_file_mut(), text.as_bytes())
                 .with_context(|| format!("writing {}", p.display()))?;

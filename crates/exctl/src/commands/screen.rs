@@ -43,7 +43,6 @@ pub(crate) fn run(g: &Globals, args: ScreenArgs) -> Result<ExitCode> {
             ));
         }
         g.place.ensure_not_own(&output, &dir)?;
-        exctl_app::paths::ensure_distinct(&input, &output)?;
         // The input is read and checked while the lists are indexed.
         let (screener, input) = std::thread::scope(|s| {
             let reading = s.spawn(|| screening::BatchInput::read(&input));
