@@ -273,13 +273,30 @@ struct Tally {
 struct TrigramIndex {
     /// The trigram-indexed forms holding each trigram.
     postings: HashMap<u32, Vec<u32>>,
-    /// Trigram count of each form.
+    /// Trigram count of each form: forms are numbered in its order.
     form_trigrams: Vec<u16>,
+    /// `by_count[k]`: the first form with `k` trigrams or more; the number
+    /// of forms last.
+    by_count: Vec<u32>,
     /// The trigram-indexed forms by a hash of their joined text.
     by_joined: JoinedIndex,
 }
 
+/// Where the forms of each trigram count start, for forms numbered in its
+/// order (`TrigramIndex::by_count`).
+fn by_count(form_trigrams: &[u16]) -> Vec<u32> {
+    let most = form_trigrams.last().map_or(0, |n| usize::from(*n));
+    (0..=most + 1)
+        .map(|k| form_trigrams.partition_point(|n| usize::from(*n) < k) as u32)
+        .collect()
+}
+
 impl TrigramIndex {
+    /// The first form with more than `k` trigrams (or the number of forms).
+    fn first_over(&self, k: usize) -> u32 {
+        self.by_count[(k + 1).min(self.by_count.len() - 1)]
+    }
+
     fn new(entry_forms: &[PerName<NameForm>], refs: &[FormRef]) -> TrigramIndex {
         let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
         let mut form_trigrams = Vec::with_capacity(refs.len());
@@ -300,6 +317,7 @@ impl TrigramIndex {
         }
         TrigramIndex {
             postings,
+            by_count: by_count(&form_trigrams),
             form_trigrams,
             by_joined: JoinedIndex::new(by_joined),
         }
@@ -461,6 +479,18 @@ impl Screener {
                 *df.entry(t).or_default() += 1;
             }
         }
+        // Forms numbered in order of their trigram counts (and as listed
+        // among equals): a screen then counts a run of them at a time, as
+        // many trigrams as it must share to pass (see `TrigramIndex`).
+        let mut by_length: Vec<(usize, FormRef)> = refs
+            .into_iter()
+            .map(|r| {
+                let f = &entry_forms[r.entry as usize][usize::from(r.name)][usize::from(r.form)];
+                (trigrams(&f.joined).len(), r)
+            })
+            .collect();
+        by_length.sort_by_key(|(n, _)| *n);
+        let refs: Vec<FormRef> = by_length.into_iter().map(|(_, r)| r).collect();
         let n = entries.len().max(1) as f64;
         let weights: HashMap<String, f32> = df
             .into_iter()
@@ -549,12 +579,10 @@ impl Screener {
         while lists.len() > 3 && lists.last().is_some_and(|l| l.len() > limit) {
             lists.pop();
         }
-        // The Dice floor below needs 20·shared ≥ 3·(qn + the form's
-        // trigrams), and a form has one at least.
-        let least = (3 * (lists.len() + 1)).div_ceil(20);
         SCRATCH.with(|s| {
             let mut tally = s.borrow_mut();
-            count_shared(&lists, least, &mut tally, self.forms.len());
+            self.trigram_index
+                .count_shared_by_length(&lists, &mut tally);
             let Tally { counts, touched } = &mut *tally;
             let qn = lists.len() as u32;
             for &f in touched.iter() {
@@ -913,10 +941,10 @@ impl Screener {
         // Only the best few hundred need ordering.
         let keep = CANDIDATES * 8;
         if scored.len() > keep {
-            scored.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
+            scored.select_nth_unstable_by(keep, best_first);
             scored.truncate(keep);
         }
-        scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        scored.sort_unstable_by(best_first);
         let mut names: Vec<(u32, u16)> = Vec::with_capacity(CANDIDATES);
         for &(_, f) in &scored {
             let r = self.forms[f as usize];
@@ -1391,6 +1419,75 @@ fn count_shared(lists: &[&Vec<u32>], least: usize, tally: &mut Tally, size: usiz
     }
 }
 
+impl TrigramIndex {
+    /// [`count_shared`] for `lists` of the trigrams of a query form: the
+    /// forms that may pass the Dice floor of [`Screener::candidates`],
+    /// 20·shared ≥ 3·(qn + k) for a form of `k` trigrams, with their
+    /// counts. The floor is a count of lists to share that grows with `k`:
+    /// a list opens only the forms it can still bring to theirs (a run of
+    /// forms, as they are numbered by `k`), and no list counts a form too
+    /// long to reach it.
+    fn count_shared_by_length(&self, lists: &[&Vec<u32>], tally: &mut Tally) {
+        let Tally { counts, touched } = tally;
+        let size = self.form_trigrams.len();
+        if counts.len() < size {
+            counts.resize(size, 0);
+        }
+        let qn = lists.len();
+        // The most trigrams of a form that shares `m` lists and passes:
+        // 3·(qn + k) ≤ 20·m.
+        let most_trigrams = |m: usize| (20 * m).checked_sub(3 * qn).map(|x| x / 3);
+        let Some(longest) = most_trigrams(qn) else {
+            touched.clear();
+            return;
+        };
+        let counted_end = self.first_over(longest);
+        // (As in `count_shared`: a place for every id that may be opened.)
+        let most = lists.iter().map(|l| l.len()).sum::<usize>().min(size + 1);
+        if touched.len() < most {
+            touched.resize(most, 0);
+        }
+        let mut new = 0;
+        for (i, l) in lists.iter().enumerate() {
+            // List `i` opens the forms that pass sharing the lists from it
+            // on (and any before): `qn - i` of them. (Read in order rather
+            // than split by a binary search: each of its steps would miss
+            // the cache.)
+            let opened_end =
+                most_trigrams(qn - i).map_or(0, |k| self.first_over(k).min(counted_end));
+            let mut ids = l.iter();
+            for &id in ids.by_ref() {
+                if id >= opened_end {
+                    if id < counted_end {
+                        let c = &mut counts[id as usize];
+                        *c = c.saturating_add(u16::from(*c != 0));
+                    }
+                    break;
+                }
+                let c = &mut counts[id as usize];
+                touched[new] = id;
+                new += usize::from(*c == 0);
+                *c = c.saturating_add(1);
+            }
+            for &id in ids {
+                if id >= counted_end {
+                    break;
+                }
+                let c = &mut counts[id as usize];
+                *c = c.saturating_add(u16::from(*c != 0));
+            }
+        }
+        touched.truncate(new);
+    }
+}
+
+/// Retrieved forms by score, best first, and in the order of their
+/// numbers among equals: which of two equal forms is kept does not depend
+/// on the order they were found in.
+fn best_first(a: &(f64, u32), b: &(f64, u32)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
 /// Most a generic word or an initial may weigh.
 const GENERIC_WEIGHT: f64 = 0.35;
 
@@ -1413,7 +1510,61 @@ fn round3(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::JoinedIndex;
+    use super::{by_count, JoinedIndex, Tally, TrigramIndex};
+
+    /// The forms that may pass the Dice floor are each counted once, by
+    /// every list that holds them, whatever their trigram counts and the
+    /// number of lists; no count is left behind.
+    #[test]
+    fn counting_by_length_finds_every_form_that_may_pass() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut form_trigrams: Vec<u16> = (0..3000).map(|_| 1 + next(60) as u16).collect();
+        form_trigrams.sort_unstable();
+        let index = TrigramIndex {
+            postings: Default::default(),
+            by_count: by_count(&form_trigrams),
+            form_trigrams: form_trigrams.clone(),
+            by_joined: super::JoinedIndex::new(Vec::new()),
+        };
+        let mut tally = Tally::default();
+        for round in 0..300 {
+            let qn = 1 + round % 14;
+            let lists: Vec<Vec<u32>> = (0..qn)
+                .map(|_| {
+                    let every = 1 + next(40);
+                    (0..3000u32).filter(|_| next(every) == 0).collect()
+                })
+                .collect();
+            let refs: Vec<&Vec<u32>> = lists.iter().collect();
+            index.count_shared_by_length(&refs, &mut tally);
+            let mut touched = tally.touched.clone();
+            touched.sort_unstable();
+            assert!(touched.windows(2).all(|w| w[0] < w[1]), "counted twice");
+            for (f, &k) in form_trigrams.iter().enumerate() {
+                let shared = lists.iter().filter(|l| l.contains(&(f as u32))).count();
+                let passes = 20 * shared >= 3 * (qn + usize::from(k));
+                let counted = touched.binary_search(&(f as u32)).is_ok();
+                assert!(
+                    !passes || counted,
+                    "form {f} ({k} trigrams, {shared} of {qn}) missed"
+                );
+                if counted {
+                    assert_eq!(usize::from(tally.counts[f]), shared, "form {f}");
+                } else {
+                    assert_eq!(tally.counts[f], 0, "form {f} counted but not listed");
+                }
+            }
+            for &f in &tally.touched {
+                tally.counts[f as usize] = 0;
+            }
+        }
+    }
 
     /// Every form is found by its hash, and only by it: at the edges of the
     /// buckets, with hashes shared by several forms, in an empty index.
