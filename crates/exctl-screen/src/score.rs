@@ -1168,7 +1168,9 @@ fn pair_ceiling(q: &NameForm, a: &Span, c: &NameForm, b: &Span, exact: bool) -> 
     // both are long and close (see `compare_spans_in`): most syllables of a
     // Chinese name meet most words of a listed name at no similarity at all,
     // and are told apart before any other test.
-    let other_word = exact && a.text != b.text;
+    // (Equal words have equal letters: most pairs differ in them, and
+    // their texts need not be compared.)
+    let other_word = exact && (a.letters != b.letters || a.text != b.text);
     if other_word && a.text.len().min(b.text.len()) < 6 {
         return 0.0;
     }

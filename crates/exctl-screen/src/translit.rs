@@ -1505,8 +1505,12 @@ pub fn han_of(text: &str, maybe_person: bool) -> Vec<(String, &'static str)> {
 fn respell(word: &str, rules: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(word.len() + 4);
     let mut rest = word;
-    'outer: while !rest.is_empty() {
+    'outer: while let Some(&first) = rest.as_bytes().first() {
         for (from, to) in rules {
+            // (The first byte first: most letters begin no rule.)
+            if from.as_bytes().first() != Some(&first) {
+                continue;
+            }
             if let Some(tail) = rest.strip_prefix(from) {
                 out.push_str(to);
                 rest = tail;
@@ -1571,21 +1575,24 @@ pub fn slavic_respellings(
     folded: &str,
     keep: &dyn Fn(&str) -> bool,
 ) -> Vec<(String, &'static str)> {
-    // The letter groups of the words that would be respelt ("JSC" is kept).
-    let respelt_words: String = folded
-        .split(' ')
-        .filter(|w| !keep(w))
+    // The words, each with whether it is kept as written ("JSC").
+    let words: Vec<(&str, bool)> = folded.split(' ').map(|w| (w, keep(w))).collect();
+    // The letter groups of the words that would be respelt.
+    let respelt_words: String = words
+        .iter()
+        .filter(|(_, kept)| !kept)
+        .map(|(w, _)| *w)
         .collect::<Vec<_>>()
         .join(" ");
     let has = |pats: &[&str]| pats.iter().any(|p| respelt_words.contains(p));
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut push = |rules: &[(&str, &str)], scheme: &'static str| {
-        let v: String = folded
-            .split(' ')
+        let v: String = words
+            .iter()
             // A Chinese place in Pinyin ("Beijing", "Nanjing") is no Russian
             // name in French or German spelling (those end "-ine", "-ow" …).
-            .map(|w| {
-                if keep(w)
+            .map(|&(w, kept)| {
+                if kept
                     || (w.len() >= 6
                         && (w.ends_with('n') || w.ends_with("ng"))
                         && is_pinyin_word(w))
