@@ -779,7 +779,10 @@ impl Screener {
                 // Bank" in "… Bank Financial Corporation Otkritie") shares
                 // little of its own length but all of the query's.
                 let coverage = f64::from(e.0) / q_weight;
-                let score = dice.max(COVERAGE_FACTOR * coverage);
+                // Among names that all hold the query ("Huawei Cuba",
+                // "Huawei Technology" for 华为), the one whose other words
+                // weigh least first.
+                let score = dice.max(COVERAGE_FACTOR * coverage) + TIE_BREAK * dice;
                 if score >= 0.2 {
                     out.push((score, f));
                 }
@@ -1481,12 +1484,15 @@ impl TrigramIndex {
     }
 }
 
-/// Retrieved forms by score, best first, and in the order of their
-/// numbers among equals: which of two equal forms is kept does not depend
-/// on the order they were found in.
+/// Retrieved forms by score, best first, and the shorter first among equals
+/// (forms are numbered by their trigram counts): which of two equal forms
+/// is kept does not depend on the order they were found in.
 fn best_first(a: &(f64, u32), b: &(f64, u32)) -> std::cmp::Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
+
+/// A retrieval score's share of the finer measure that orders equal ones.
+const TIE_BREAK: f64 = 1e-6;
 
 /// Most a generic word or an initial may weigh.
 const GENERIC_WEIGHT: f64 = 0.35;
