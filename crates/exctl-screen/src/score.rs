@@ -1377,15 +1377,26 @@ pub fn compare_prepared_above(
     need: f64,
 ) -> Option<(NameScore, usize, usize)> {
     let (qf, c) = (q.forms, listed.forms);
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut best: Option<(f64, usize, usize)> = None;
+    let mut compare = |i: usize, j: usize, listed: &mut PreparedForms<'_>| {
+        // A pair that cannot beat the best so far need not be compared.
+        let need = best.map_or(need, |(b, _, _)| need.max(b));
+        listed.prepare(j, weight);
+        let Some(s) = compare_forms(q, listed, i, j, weight, kind, false, need) else {
+            return;
+        };
+        if best.is_none_or(|(b, _, _)| s.score > b) {
+            best = Some((s.score, i, j));
+        }
+    };
     let same_script = qf.iter().enumerate().find_map(|(i, a)| {
         let script = a.native?;
         c.iter()
             .position(|b| b.native == Some(script))
             .map(|j| (i, j))
     });
-    if let Some(pair) = same_script {
-        pairs.push(pair);
+    if let Some((i, j)) = same_script {
+        compare(i, j, listed);
     } else {
         // Two respellings of the same kind add nothing to the spellings
         // they were made from: one side at least is as written (or as
@@ -1417,21 +1428,9 @@ pub fn compare_prepared_above(
                     && !(respelt(a) && respelt(b))
                     && !(romanised && b.is_transcription())
                 {
-                    pairs.push((i, j));
+                    compare(i, j, listed);
                 }
             }
-        }
-    }
-    let mut best: Option<(f64, usize, usize)> = None;
-    for (i, j) in pairs {
-        // A pair that cannot beat the best so far need not be compared.
-        let need = best.map_or(need, |(b, _, _)| need.max(b));
-        listed.prepare(j, weight);
-        let Some(s) = compare_forms(q, listed, i, j, weight, kind, false, need) else {
-            continue;
-        };
-        if best.is_none_or(|(b, _, _)| s.score > b) {
-            best = Some((s.score, i, j));
         }
     }
     // The best comparison again, with its token pairs written out, when

@@ -670,6 +670,11 @@ impl Screener {
         self.similar_cached(token)
     }
 
+    /// Whether a list name holds the token or a token like it.
+    fn knows(&self, token: &str) -> bool {
+        self.words.vocab.contains_key(token) || !self.similar_cached(token).is_empty()
+    }
+
     /// [`Screener::lookup`], and the list tokens like the token even when a
     /// list name holds it: a word transliterated from Cyrillic or Hangul
     /// is spelt one way by one system and another by the list ("Otkrytie",
@@ -821,7 +826,7 @@ impl Screener {
             !f.is_transcription()
                 || f.tokens
                     .iter()
-                    .any(|t| !written.contains(t) && !self.lookup(t).is_empty())
+                    .any(|t| !written.contains(t) && self.knows(t))
         });
         // Names in Cyrillic or Hangul are romanised by many systems, and the
         // lists spell them by yet others.
