@@ -558,16 +558,14 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
     let mut i = 0;
     while i < tokens.len() {
         let t = tokens[i].as_str();
-        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(w, _)| *w == t) {
-            let mut value = *n;
+        let rule = token_rules().get(t);
+        if let Some(&TokenRule::Number(n)) = rule {
+            let mut value = n;
             if value >= 20 && value % 10 == 0 {
                 let next = tokens.get(i + 1).map(String::as_str);
-                if let Some(u) = next.and_then(|nx| {
-                    NUMBER_WORDS
-                        .iter()
-                        .find(|(w, v)| *w == nx && *v < 10)
-                        .map(|(_, v)| *v)
-                        .or_else(|| nx.parse::<u32>().ok().filter(|v| *v < 10))
+                if let Some(u) = next.and_then(|nx| match token_rules().get(nx) {
+                    Some(&TokenRule::Number(v)) if v < 10 => Some(v),
+                    _ => nx.parse::<u32>().ok().filter(|v| *v < 10),
                 }) {
                     value += u;
                     i += 1;
@@ -577,18 +575,12 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
         } else if let Some(n) = ordinal_digits(t, i + 1 < tokens.len()) {
             // "38th" is 38: a number agrees with a number.
             out.push(n.to_string());
-        } else if let Some((_, full)) = WORD_FORMS
-            .iter()
-            .chain(UNCORRECTED_WORD_FORMS)
-            .find(|(w, _)| *w == t)
-        {
-            out.push((*full).to_string());
-        } else if let Some(canon) = PARTICLES
-            .iter()
-            .find(|(w, _)| *w == t)
-            .map(|(_, c)| *c)
-            .or(Some(t).filter(|t| *t == "bin" || *t == "al"))
-        {
+        } else if let Some(&TokenRule::Full(full)) = rule {
+            out.push(full.to_string());
+        } else if let Some(canon) = match rule {
+            Some(&TokenRule::Particle(c)) => Some(c),
+            _ => Some(t).filter(|t| *t == "bin" || *t == "al"),
+        } {
             // "bin Laden", "al-Rawi": the particle belongs to the next name
             // (so "Omar bin Abdullah" and "Abdullah bin Omar" stay apart).
             match tokens.get(i + 1) {
@@ -604,6 +596,42 @@ fn canonical_tokens(tokens: Vec<String>) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// What [`canonical_tokens`] makes of a word of its tables.
+enum TokenRule {
+    /// A number word ("twenty"): its value.
+    Number(u32),
+    /// An abbreviation or variant: the word in full.
+    Full(&'static str),
+    /// A particle of an Arabic name: its canonical spelling.
+    Particle(&'static str),
+}
+
+/// The words of [`NUMBER_WORDS`], [`WORD_FORMS`], [`UNCORRECTED_WORD_FORMS`]
+/// and [`PARTICLES`] (no word is in two of them; the first entry of a word
+/// counts), looked up at once rather than each table in turn: every word
+/// of every form of every name passes here.
+fn token_rules() -> &'static FastMap<&'static str, TokenRule> {
+    static RULES: std::sync::OnceLock<FastMap<&'static str, TokenRule>> =
+        std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let mut rules = FastMap::default();
+        let all = NUMBER_WORDS
+            .iter()
+            .map(|(w, n)| (*w, TokenRule::Number(*n)))
+            .chain(
+                WORD_FORMS
+                    .iter()
+                    .chain(UNCORRECTED_WORD_FORMS)
+                    .map(|(w, full)| (*w, TokenRule::Full(full))),
+            )
+            .chain(PARTICLES.iter().map(|(w, c)| (*w, TokenRule::Particle(c))));
+        for (w, rule) in all {
+            rules.entry(w).or_insert(rule);
+        }
+        rules
+    })
 }
 
 /// The digits of an ordinal written with them: "38th", "21st", "52nd", "Je2".
