@@ -52,21 +52,34 @@ pub fn file_beside(output: &Path) -> Result<tempfile::NamedTempFile> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "creating a file in {} for {}: {e}",
-                dir.display(),
-                output.display()
-            )
-        })
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".partial");
+    // The mode any new file gets (the umask applies), not a temporary
+    // file's owner-only one: colleagues sharing the folder read results.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "creating a file in {} for {}: {e}",
+            dir.display(),
+            output.display()
+        )
+    })
 }
 
-/// Moves a file written whole ([`file_beside`]) onto `output`.
+/// Moves a file written whole ([`file_beside`]) onto `output`, which keeps
+/// its permissions when it was there before (as a file written over would).
 pub fn put_in_place(file: tempfile::NamedTempFile, output: &Path) -> Result<()> {
+    if let Ok(before) = std::fs::metadata(output) {
+        if before.is_file() {
+            std::fs::set_permissions(file.path(), before.permissions())
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", output.display()))?;
+        }
+    }
     file.persist(output)
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("writing {}: {}", output.display(), e.error))

@@ -659,3 +659,26 @@ fn a_batch_writes_over_no_file_but_its_output() {
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("no such folder"), "{}", err(&o));
 }
+
+/// A batch's output gets the mode any new file in its folder gets (not a
+/// temporary file's owner-only one), and an output written over keeps its
+/// own.
+#[cfg(unix)]
+#[test]
+fn a_batch_output_gets_the_mode_of_a_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tmpdir("mode");
+    let input = home.join("in.csv");
+    std::fs::write(&input, "name\nHuawei\n").unwrap();
+    let plain = home.join("plain");
+    std::fs::write(&plain, "").unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let out = home.join("hits.csv");
+    let o = screen_batch(&home, &input, &out);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(mode(&out), mode(&plain));
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let o = screen_batch(&home, &input, &out);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(mode(&out), 0o640);
+}
