@@ -71,6 +71,15 @@ pub fn file_beside(output: &Path) -> Result<tempfile::NamedTempFile> {
     })
 }
 
+/// Writes `bytes` to `output` whole: into a file beside it ([`file_beside`]),
+/// then moved into place ([`put_in_place`]).
+pub fn write_whole(output: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = file_beside(output)?;
+    std::io::Write::write_all(file.as_file_mut(), bytes)
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", output.display()))?;
+    put_in_place(file, output)
+}
+
 /// Moves a file written whole ([`file_beside`]) onto `output`, which keeps
 /// its permissions when it was there before (as a file written over would).
 pub fn put_in_place(file: tempfile::NamedTempFile, output: &Path) -> Result<()> {

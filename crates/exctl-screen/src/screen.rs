@@ -164,20 +164,32 @@ pub struct Screener {
 }
 
 fn trigrams(joined: &str) -> Vec<u32> {
-    let bytes: Vec<u8> = std::iter::once(b'^')
-        .chain(joined.bytes())
-        .chain(std::iter::once(b'$'))
-        .collect();
-    let mut out: Vec<u32> = bytes
-        .windows(3)
-        .map(|w| (u32::from(w[0]) << 16) | (u32::from(w[1]) << 8) | u32::from(w[2]))
-        .collect();
-    if bytes.len() < 3 {
-        out.push(bytes.iter().fold(0u32, |a, b| (a << 8) | u32::from(*b)));
+    let mut out = Vec::new();
+    trigrams_into(joined, &mut out);
+    out
+}
+
+/// [`trigrams`] into `out` (cleared first): distinct, sorted.
+fn trigrams_into(joined: &str, out: &mut Vec<u32>) {
+    out.clear();
+    let bytes = || {
+        std::iter::once(b'^')
+            .chain(joined.bytes())
+            .chain(std::iter::once(b'$'))
+    };
+    let (mut a, mut b) = (0u32, 0u32);
+    for (i, c) in bytes().enumerate() {
+        let c = u32::from(c);
+        if i >= 2 {
+            out.push((a << 16) | (b << 8) | c);
+        }
+        (a, b) = (b, c);
+    }
+    if joined.is_empty() {
+        out.push(bytes().fold(0u32, |a, b| (a << 8) | u32::from(b)));
     }
     out.sort_unstable();
     out.dedup();
-    out
 }
 
 /// A hash of a form's joined letters, for finding the forms spelt alike.
@@ -297,19 +309,24 @@ impl TrigramIndex {
         self.by_count[(k + 1).min(self.by_count.len() - 1)]
     }
 
-    fn new(entry_forms: &[PerName<NameForm>], refs: &[FormRef]) -> TrigramIndex {
+    /// The index of the forms `refs`, numbered in order of their trigram
+    /// counts `form_trigrams`.
+    fn new(
+        entry_forms: &[PerName<NameForm>],
+        refs: &[FormRef],
+        form_trigrams: Vec<u16>,
+    ) -> TrigramIndex {
         let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
-        let mut form_trigrams = Vec::with_capacity(refs.len());
         let mut by_joined: Vec<(u64, u32)> = Vec::new();
+        let mut tg = Vec::new();
         for (fi, r) in refs.iter().enumerate() {
             let f = &entry_forms[r.entry as usize][r.name as usize][r.form as usize];
-            let tg = trigrams(&f.joined);
-            form_trigrams.push(tg.len().min(u16::MAX as usize) as u16);
             // A respelling as a transcription of Russian is found by its
             // words; its trigrams are mostly those of the name as written
             // ("yames" for "James"), and would only lengthen the lists.
             if counts_trigrams(f) {
-                for t in tg {
+                trigrams_into(&f.joined, &mut tg);
+                for &t in &tg {
                     postings.entry(t).or_default().push(fi as u32);
                 }
                 by_joined.push((joined_hash(&f.joined), fi as u32));
@@ -482,15 +499,22 @@ impl Screener {
         // Forms numbered in order of their trigram counts (and as listed
         // among equals): a screen then counts a run of them at a time, as
         // many trigrams as it must share to pass (see `TrigramIndex`).
-        let mut by_length: Vec<(usize, FormRef)> = refs
-            .into_iter()
-            .map(|r| {
-                let f = &entry_forms[r.entry as usize][usize::from(r.name)][usize::from(r.form)];
-                (trigrams(&f.joined).len(), r)
-            })
-            .collect();
+        // (Counted on every core, into one buffer per thread: the index
+        // takes the counts, and reads the trigrams again only as it files
+        // them, rather than holding every form's at once.)
+        let mut by_length: Vec<(u16, FormRef)> = {
+            use rayon::prelude::*;
+            refs.into_par_iter()
+                .map_init(Vec::new, |buf, r| {
+                    let f =
+                        &entry_forms[r.entry as usize][usize::from(r.name)][usize::from(r.form)];
+                    trigrams_into(&f.joined, buf);
+                    (buf.len().min(usize::from(u16::MAX)) as u16, r)
+                })
+                .collect()
+        };
         by_length.sort_by_key(|(n, _)| *n);
-        let refs: Vec<FormRef> = by_length.into_iter().map(|(_, r)| r).collect();
+        let (form_trigrams, refs): (Vec<u16>, Vec<FormRef>) = by_length.into_iter().unzip();
         let n = entries.len().max(1) as f64;
         let weights: HashMap<String, f32> = df
             .into_iter()
@@ -518,7 +542,7 @@ impl Screener {
         let ((trigram_index, (id_index, acronyms)), word_index) = rayon::join(
             || {
                 rayon::join(
-                    || TrigramIndex::new(&entry_forms, &refs),
+                    || TrigramIndex::new(&entry_forms, &refs, form_trigrams),
                     || (id_index(&entries), acronym_index(entry_acronyms)),
                 )
             },

@@ -14,10 +14,7 @@ pub(crate) fn run(g: &Globals, args: AuditArgs) -> Result<ExitCode> {
             rt.block_on(store.close());
             let path = match out {
                 Some(p) => {
-                    let mut tmp = exctl_app::paths::file_beside(&p)?;
-                    std::io::Write::write_all(tmp.as_file_mut(), checkpoint.to_text().as_bytes())
-                        .map_err(|e| bad(format!("{}: {e}", p.display())))?;
-                    exctl_app::paths::put_in_place(tmp, &p)?;
+                    exctl_app::paths::write_whole(&p, checkpoint.to_text().as_bytes())?;
                     p
                 }
                 None => checkpoint

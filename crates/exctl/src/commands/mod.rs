@@ -153,10 +153,7 @@ pub(crate) fn write_or_print(out: Option<PathBuf>, text: &str, input: &Path) -> 
     match out {
         Some(p) => {
             exctl_app::paths::ensure_distinct(input, &p)?;
-            let mut tmp = exctl_app::paths::file_beside(&p)?;
-            std::io::Write::write_all(tmp.as_file_mut(), text.as_bytes())
-                .with_context(|| format!("writing {}", p.display()))?;
-            exctl_app::paths::put_in_place(tmp, &p)?;
+            exctl_app::paths::write_whole(&p, text.as_bytes())?;
         }
         None => print!("{text}"),
     }
